@@ -1,0 +1,195 @@
+"""Array views of a walking network, shared by coverage and isochrones.
+
+Built once per graph object and cached (weakly) so that several stages can reuse
+the CSR adjacency, the undirected edge table and its spatial index.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+
+from .errors import InputError
+
+_CACHE: "weakref.WeakKeyDictionary[nx.MultiDiGraph, NetworkArrays]" = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class NetworkArrays:
+    """The network as arrays.
+
+    Attributes
+    ----------
+    node_ids
+        OSM node id of each node index.
+    indptr, indices, minutes
+        CSR adjacency over node indices; ``minutes`` is the shortest of parallel edges.
+    edge_u, edge_v
+        Node indices of each undirected edge (one row per street, not per direction).
+    edge_minutes
+        Walking minutes along each undirected edge.
+    edge_geoms
+        Shapely lines of the undirected edges, drawn from ``edge_u`` to ``edge_v``.
+    tree
+        ``shapely.STRtree`` over ``edge_geoms``.
+    metres_per_minute
+        Walking speed of the network.
+    """
+
+    node_ids: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    minutes: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_minutes: np.ndarray
+    edge_geoms: np.ndarray
+    tree: shapely.STRtree
+    metres_per_minute: float
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_ids)
+
+
+@dataclass(frozen=True)
+class Snapped:
+    """Points attached to their nearest undirected edge.
+
+    ``offset_u`` / ``offset_v`` are the walking minutes along the edge from the
+    attachment point to its two end nodes, ``access`` the minutes of the straight
+    walk from the point to the edge, ``along`` the metres from ``edge_u``.
+    """
+
+    edge: np.ndarray
+    node_u: np.ndarray
+    node_v: np.ndarray
+    offset_u: np.ndarray
+    offset_v: np.ndarray
+    access: np.ndarray
+    along: np.ndarray
+    distance_m: np.ndarray
+
+
+def network_arrays(G: nx.MultiDiGraph) -> NetworkArrays:
+    """Array view of ``G`` (cached per graph object)."""
+    cached = _CACHE.get(G)
+    if cached is not None:
+        return cached
+    if G.number_of_edges() == 0:
+        raise InputError("network has no edges; expected a walking network from planner.load_network")
+    speed = G.graph.get("speed_kmh")
+    if speed is None:
+        raise InputError("network has no 'speed_kmh' graph attribute; build it with planner.load_network")
+    node_ids = np.fromiter(G.nodes, dtype=np.int64, count=G.number_of_nodes())
+    position = {n: i for i, n in enumerate(G.nodes)}
+    rows = []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        if "minutes" not in d or "geometry" not in d:
+            raise InputError("network edges need 'minutes' and 'geometry'; build the network with planner.load_network")
+        rows.append((position[u], position[v], float(d["minutes"]), float(d["length"]), d["geometry"]))
+    table = pd.DataFrame(rows, columns=["u", "v", "minutes", "length", "geometry"])
+    # adjacency: shortest of parallel edges
+    best = table.sort_values(["u", "v", "minutes"]).drop_duplicates(["u", "v"])
+    n = len(node_ids)
+    adj = sp.csr_matrix(
+        (best["minutes"].to_numpy(), (best["u"].to_numpy(), best["v"].to_numpy())), shape=(n, n)
+    )
+    adj.sort_indices()
+    # one row per street: drop the reverse copy of each two-way edge
+    table["a"] = np.minimum(table["u"], table["v"])
+    table["b"] = np.maximum(table["u"], table["v"])
+    table["mm"] = np.round(table["length"].to_numpy() * 1000).astype(np.int64)
+    streets = table.sort_values(["a", "b", "mm", "u"], kind="stable").drop_duplicates(["a", "b", "mm"])
+    geoms = np.asarray(streets["geometry"].to_numpy(), dtype=object)
+    arrays = NetworkArrays(
+        node_ids=node_ids,
+        indptr=adj.indptr.astype(np.int64),
+        indices=adj.indices.astype(np.int64),
+        minutes=adj.data.astype(np.float64),
+        edge_u=streets["u"].to_numpy(np.int64),
+        edge_v=streets["v"].to_numpy(np.int64),
+        edge_minutes=streets["minutes"].to_numpy(np.float64),
+        edge_geoms=geoms,
+        tree=shapely.STRtree(geoms),
+        metres_per_minute=float(speed) * 1000.0 / 60.0,
+    )
+    _CACHE[G] = arrays
+    return arrays
+
+
+def snap(arrays: NetworkArrays, points: np.ndarray) -> Snapped:
+    """Attach shapely ``points`` (network CRS) to their nearest street.
+
+    Ties between equally near streets go to the lowest edge index (deterministic).
+    """
+    points = np.asarray(points, dtype=object)
+    if len(points) == 0:
+        empty_i = np.zeros(0, np.int64)
+        empty_f = np.zeros(0, np.float64)
+        return Snapped(empty_i, empty_i, empty_i, empty_f, empty_f, empty_f, empty_f, empty_f)
+    (pi, ei), dist = arrays.tree.query_nearest(points, return_distance=True, all_matches=True)
+    # keep the first (lowest edge index) match per point
+    order = np.lexsort((ei, pi))
+    pi, ei, dist = pi[order], ei[order], dist[order]
+    first = np.ones(len(pi), bool)
+    first[1:] = pi[1:] != pi[:-1]
+    pi, ei, dist = pi[first], ei[first], dist[first]
+    edge = np.empty(len(points), np.int64)
+    distance = np.empty(len(points), np.float64)
+    edge[pi] = ei
+    distance[pi] = dist
+    geoms = arrays.edge_geoms[edge]
+    along = shapely.line_locate_point(geoms, points)
+    length = shapely.length(geoms)
+    frac = np.divide(along, length, out=np.zeros_like(along), where=length > 0)
+    mins = arrays.edge_minutes[edge]
+    return Snapped(
+        edge=edge,
+        node_u=arrays.edge_u[edge],
+        node_v=arrays.edge_v[edge],
+        offset_u=frac * mins,
+        offset_v=(1.0 - frac) * mins,
+        access=distance / arrays.metres_per_minute,
+        along=along,
+        distance_m=distance,
+    )
+
+
+def drop_far_points(G: nx.MultiDiGraph, gdf, *, what: str, max_snap_m: float):
+    """Remove points farther than ``max_snap_m`` from the network, warning with a count.
+
+    Raises
+    ------
+    DataError
+        If no point is left.
+    """
+    import warnings
+
+    from .errors import DataError
+
+    if len(gdf) == 0:
+        return gdf
+    arrays = network_arrays(G)
+    snapped = snap(arrays, gdf.geometry.values)
+    far = snapped.distance_m > max_snap_m
+    if far.all():
+        raise DataError(
+            f"{what}: all {len(gdf):,} points are farther than {max_snap_m:g} m from the walking network "
+            f"(nearest {snapped.distance_m.min():,.0f} m); expected points inside the network's area"
+        )
+    if far.any():
+        warnings.warn(
+            f"{what}: {int(far.sum()):,} of {len(gdf):,} points are farther than {max_snap_m:g} m "
+            "from the walking network and were excluded",
+            UserWarning,
+            stacklevel=3,
+        )
+        gdf = gdf[~far].reset_index(drop=True)
+    return gdf

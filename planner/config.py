@@ -1,0 +1,129 @@
+"""Documented defaults, in one frozen dataclass.
+
+Every stage takes its defaults from :data:`DEFAULTS`; keyword arguments override
+them. Nothing here is mutable at run time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Defaults of the pipeline, with their sources.
+
+    Attributes
+    ----------
+    speed_kmh
+        Walking speed, 4.8 km/h (80 m per minute): the mean adult walking speed
+        used by osmnx's isochrone examples and close to the 1.3-1.4 m/s found in
+        pedestrian studies; GB 50180-2018 sizes its 5-minute life circle at
+        300 m of walking distance, i.e. a slower, door-to-door speed, which a
+        planner can choose with ``speed_kmh=3.6``.
+    minutes
+        The life-circle limit: 5 minutes (GB 50180-2018 also uses 10 and 15).
+    floor_area_per_person_m2
+        Residential floor area per resident, 35 m2 (China's 2020 census reports
+        about 36.5 m2 per urban resident). Population of a building is
+        ``footprint area x levels / floor_area_per_person_m2``.
+    default_levels
+        Levels assumed when ``building:levels`` is missing, by building type.
+    residential_building_types
+        ``building=*`` values counted as homes.
+    min_residential_buildings
+        Fewer residential buildings than this in the area and demand falls back
+        to residential land use (compounds mapped as ``landuse=residential``).
+    landuse_density_per_ha
+        Residents per hectare of ``landuse=residential``: 150, a mid-rise Chinese
+        compound's gross density (15,000 per km2).
+    landuse_spacing_m
+        Spacing of the grid of demand points sampled inside residential land use.
+    max_snap_m
+        Points farther than this from the walking network are excluded (with a
+        warning that counts them).
+    min_component_nodes
+        Network components smaller than this (stray footway fragments) are dropped.
+    """
+
+    speed_kmh: float = 4.8
+    minutes: float = 5.0
+    floor_area_per_person_m2: float = 35.0
+    default_levels: dict = field(
+        default_factory=lambda: {
+            "house": 2.0,
+            "detached": 2.0,
+            "semidetached_house": 2.0,
+            "terrace": 2.0,
+            "residential": 5.0,
+            "apartments": 5.0,
+            "dormitory": 5.0,
+            "yes": 3.0,
+        }
+    )
+    residential_building_types: tuple = (
+        "residential",
+        "apartments",
+        "house",
+        "detached",
+        "terrace",
+        "semidetached_house",
+        "dormitory",
+    )
+    min_residential_buildings: int = 50
+    landuse_density_per_ha: float = 150.0
+    landuse_spacing_m: float = 50.0
+    max_snap_m: float = 250.0
+    min_component_nodes: int = 10
+
+
+DEFAULTS = Defaults()
+
+#: OSM tags of places that can host a small service station. A feature matching any
+#: key/value pair is a candidate site (polygons contribute a point on their surface).
+CANDIDATE_TAGS: dict[str, list[str]] = {
+    "amenity": [
+        "community_centre",
+        "social_centre",
+        "social_facility",
+        "townhall",
+        "library",
+        "public_building",
+        "post_office",
+    ],
+    "office": ["property_management", "government", "association"],
+    "leisure": ["park", "playground", "fitness_station", "common"],
+    "place": ["square"],
+}
+
+#: highway=* values that are walkable (used to filter raw .osm XML exports)
+WALKABLE_HIGHWAYS: frozenset[str] = frozenset(
+    {
+        "footway", "pedestrian", "path", "steps", "living_street", "residential",
+        "service", "unclassified", "tertiary", "tertiary_link", "secondary",
+        "secondary_link", "primary", "primary_link", "trunk", "trunk_link", "track",
+        "corridor", "road", "cycleway", "bridleway", "elevator", "crossing",
+    }
+)
+
+
+def check_positive(name: str, value: object) -> float:
+    """Return ``value`` as a float, or raise :class:`InputError` unless positive and finite.
+
+    Parameters
+    ----------
+    name
+        The parameter's name, used in the message.
+    value
+        The value to check.
+    """
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{name}={value!r}: expected a positive number") from None
+    if not math.isfinite(number) or number <= 0:
+        raise InputError(f"{name}={value!r}: expected a positive, finite number")
+    return number

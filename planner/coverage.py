@@ -1,0 +1,329 @@
+"""Stage 3: who can walk to which site, in minutes.
+
+:func:`coverage` runs one bounded Dijkstra per site, compiled with numba, over the
+network's CSR adjacency, and keeps only the (home, site) pairs within the limit:
+memory grows with the pairs found, never with sites x nodes. Homes and sites are
+attached to their nearest street; the straight walk to the street and the walk
+along it to either end node are counted, and a home on the same street as a site
+may also walk straight along it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import geopandas as gpd
+import networkx as nx
+import numba
+import numpy as np
+import scipy.sparse as sp
+
+from ._graph import NetworkArrays, Snapped, network_arrays, snap
+from .config import DEFAULTS, check_positive
+from .errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Walking minutes between homes and sites, for the pairs within the limit.
+
+    Attributes
+    ----------
+    minutes
+        ``scipy.sparse.csr_matrix`` (demand x sites); a stored entry is the walking
+        time in minutes (it may be an explicit 0), an absent one means farther than
+        ``max(limits)``.
+    limits
+        The time limits asked for, ascending; each is a filter of ``minutes``.
+    demand_ids, site_ids
+        Row and column labels.
+    population
+        Population of each demand row.
+    """
+
+    minutes: sp.csr_matrix
+    limits: tuple[float, ...]
+    demand_ids: np.ndarray
+    site_ids: np.ndarray
+    population: np.ndarray
+
+    @property
+    def limit(self) -> float:
+        """The longest limit (the one the matrix was searched to)."""
+        return self.limits[-1]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.minutes.shape
+
+    def within(self, minutes: float | None = None) -> sp.csr_matrix:
+        """Boolean CSR matrix of the pairs within ``minutes`` (inclusive; default: the longest limit)."""
+        limit = self.limit if minutes is None else check_positive("minutes", minutes)
+        if limit > self.limit + 1e-12:
+            raise InputError(f"minutes={limit:g}: the coverage was computed up to {self.limit:g} minutes only")
+        return within(self.minutes, limit)
+
+    def coverable(self, minutes: float | None = None) -> np.ndarray:
+        """Boolean per demand row: can any site reach it within ``minutes``?"""
+        return np.diff(self.within(minutes).indptr) > 0
+
+
+def within(matrix: sp.csr_matrix, limit: float) -> sp.csr_matrix:
+    """Boolean CSR of the stored entries of ``matrix`` that are ``<= limit``."""
+    m = sp.csr_matrix(matrix)
+    keep = m.data <= limit
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    out = sp.csr_matrix((np.ones(int(keep.sum()), bool), (rows[keep], m.indices[keep])), shape=m.shape)
+    out.sort_indices()
+    return out
+
+
+def _limits(minutes: float | Sequence[float]) -> tuple[float, ...]:
+    values = minutes if isinstance(minutes, (list, tuple, np.ndarray)) else [minutes]
+    if len(values) == 0:
+        raise InputError("minutes=(): expected at least one positive time limit")
+    return tuple(sorted({check_positive("minutes", m) for m in values}))
+
+
+def coverage(
+    network: nx.MultiDiGraph,
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    minutes: float | Sequence[float] = DEFAULTS.minutes,
+    threads: int | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> Coverage:
+    """
+    Walking minutes from every site to every home within a time limit.
+
+    Parameters
+    ----------
+    network
+        Projected walking network from :func:`planner.load_network`.
+    demand
+        Points in the network's CRS with ``population`` (and ``demand_id``).
+    sites
+        Points in the network's CRS (with ``site_id``).
+    minutes
+        Time limit, or several (``(5, 10, 15)``, the GB 50180-2018 life circles):
+        one search to the longest, each limit is then a filter.
+    threads
+        Worker threads for the searches (default: the number of CPUs, at most 8).
+
+    Returns
+    -------
+    Coverage
+        Sparse minutes, demand x sites.
+
+    Raises
+    ------
+    InputError
+        If a limit is not positive and finite, or the inputs lack geometry.
+    """
+    limits = _limits(minutes)
+    for name, gdf in (("demand", demand), ("sites", sites)):
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            raise InputError(f"{name}: expected a GeoDataFrame of points, got {type(gdf).__name__}")
+        if len(gdf) and not (gdf.geometry.geom_type == "Point").all():
+            raise InputError(f"{name}: expected Point geometries only")
+        if gdf.crs is not None and network.graph.get("crs") is not None and gdf.crs != network.graph["crs"]:
+            gdf = gdf.to_crs(network.graph["crs"])
+            if name == "demand":
+                demand = gdf
+            else:
+                sites = gdf
+    arrays = network_arrays(network)
+    if progress:
+        progress(f"snapping {len(demand):,} homes and {len(sites):,} sites", 0.0)
+    homes = snap(arrays, demand.geometry.values)
+    posts = snap(arrays, sites.geometry.values)
+    matrix = coverage_matrix(arrays, homes, posts, limits[-1], threads=threads)
+    if progress:
+        progress(f"coverage: {matrix.nnz:,} home-site pairs within {limits[-1]:g} min", 1.0)
+    population = demand["population"].to_numpy(float) if "population" in demand else np.ones(len(demand))
+    demand_ids = demand["demand_id"].astype(str).to_numpy() if "demand_id" in demand else np.arange(len(demand)).astype(str)
+    site_ids = sites["site_id"].astype(str).to_numpy() if "site_id" in sites else np.arange(len(sites)).astype(str)
+    return Coverage(matrix, limits, demand_ids, site_ids, population)
+
+
+def coverage_matrix(
+    arrays: NetworkArrays, homes: Snapped, posts: Snapped, limit: float, *, threads: int | None = None
+) -> sp.csr_matrix:
+    """The sparse minutes matrix from snapped homes and sites (the compiled core)."""
+    n_homes, n_sites = len(homes.edge), len(posts.edge)
+    if n_homes == 0 or n_sites == 0:
+        return sp.csr_matrix((n_homes, n_sites), dtype=np.float64)
+    mpm = arrays.metres_per_minute
+    # node -> homes attached to it (each home hangs off both ends of its street)
+    att_node = np.concatenate([homes.node_u, homes.node_v])
+    att_home = np.concatenate([np.arange(n_homes), np.arange(n_homes)])
+    att_off = np.concatenate([homes.offset_u, homes.offset_v])
+    order = np.argsort(att_node, kind="stable")
+    node_ptr = np.zeros(arrays.n_nodes + 1, np.int64)
+    np.cumsum(np.bincount(att_node, minlength=arrays.n_nodes), out=node_ptr[1:])
+    # street -> homes on it (same-street walks)
+    n_edges = len(arrays.edge_u)
+    e_order = np.argsort(homes.edge, kind="stable")
+    edge_ptr = np.zeros(n_edges + 1, np.int64)
+    np.cumsum(np.bincount(homes.edge, minlength=n_edges), out=edge_ptr[1:])
+    args = (
+        arrays.indptr, arrays.indices, arrays.minutes,
+        node_ptr, att_home[order].astype(np.int64), att_off[order],
+        homes.access, edge_ptr, e_order.astype(np.int64), homes.along / mpm,
+    )
+    n_threads = threads or min(os.cpu_count() or 1, 8)
+    n_threads = max(1, min(n_threads, n_sites // 64 or 1))
+    bounds = np.linspace(0, n_sites, n_threads + 1).astype(np.int64)
+
+    def run(lo: int, hi: int):
+        return _search_sites(
+            *args,
+            posts.node_u[lo:hi], posts.node_v[lo:hi], posts.offset_u[lo:hi], posts.offset_v[lo:hi],
+            posts.access[lo:hi], posts.edge[lo:hi], posts.along[lo:hi] / mpm,
+            float(limit), arrays.n_nodes, n_homes, lo,
+        )
+
+    if n_threads == 1:
+        parts = [run(0, n_sites)]
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            parts = list(pool.map(run, bounds[:-1], bounds[1:]))
+    rows = np.concatenate([p[0] for p in parts])
+    cols = np.concatenate([p[1] for p in parts])
+    vals = np.concatenate([p[2] for p in parts])
+    matrix = sp.csr_matrix((vals, (rows, cols)), shape=(n_homes, n_sites))
+    matrix.sort_indices()
+    return matrix
+
+
+@numba.njit(cache=True, nogil=True)
+def _search_sites(
+    indptr, indices, weights,
+    node_ptr, node_home, node_off, home_access, edge_ptr, edge_home, home_along,
+    site_u, site_v, site_off_u, site_off_v, site_access, site_edge, site_along,
+    limit, n_nodes, n_homes, col_offset,
+):  # pragma: no cover - compiled
+    inf = np.inf
+    dist = np.full(n_nodes, inf)
+    best = np.full(n_homes, inf)
+    touched = np.empty(n_nodes, np.int64)
+    touched_homes = np.empty(n_homes, np.int64)
+    heap_key = np.empty(len(indices) + 2, np.float64)
+    heap_node = np.empty(len(indices) + 2, np.int64)
+    cap = 1024
+    out_r = np.empty(cap, np.int64)
+    out_c = np.empty(cap, np.int64)
+    out_v = np.empty(cap, np.float64)
+    n_out = 0
+    for s in range(len(site_u)):
+        n_touched = 0
+        n_th = 0
+        size = 0
+        start = site_access[s]
+        for end in range(2):
+            node = site_u[s] if end == 0 else site_v[s]
+            d0 = start + (site_off_u[s] if end == 0 else site_off_v[s])
+            if d0 <= limit and d0 < dist[node]:
+                if dist[node] == inf:
+                    touched[n_touched] = node
+                    n_touched += 1
+                dist[node] = d0
+                # push
+                i = size
+                size += 1
+                while i > 0:
+                    parent = (i - 1) >> 1
+                    if heap_key[parent] <= d0:
+                        break
+                    heap_key[i] = heap_key[parent]
+                    heap_node[i] = heap_node[parent]
+                    i = parent
+                heap_key[i] = d0
+                heap_node[i] = node
+        while size > 0:
+            d = heap_key[0]
+            u = heap_node[0]
+            # pop
+            size -= 1
+            last_k = heap_key[size]
+            last_n = heap_node[size]
+            i = 0
+            while True:
+                child = 2 * i + 1
+                if child >= size:
+                    break
+                if child + 1 < size and heap_key[child + 1] < heap_key[child]:
+                    child += 1
+                if heap_key[child] >= last_k:
+                    break
+                heap_key[i] = heap_key[child]
+                heap_node[i] = heap_node[child]
+                i = child
+            heap_key[i] = last_k
+            heap_node[i] = last_n
+            if d > dist[u]:
+                continue
+            for a in range(node_ptr[u], node_ptr[u + 1]):
+                h = node_home[a]
+                t = d + node_off[a] + home_access[h]
+                if t <= limit and t < best[h]:
+                    if best[h] == inf:
+                        touched_homes[n_th] = h
+                        n_th += 1
+                    best[h] = t
+            for a in range(indptr[u], indptr[u + 1]):
+                v = indices[a]
+                nd = d + weights[a]
+                if nd <= limit and nd < dist[v]:
+                    if dist[v] == inf:
+                        touched[n_touched] = v
+                        n_touched += 1
+                    dist[v] = nd
+                    i = size
+                    size += 1
+                    while i > 0:
+                        parent = (i - 1) >> 1
+                        if heap_key[parent] <= nd:
+                            break
+                        heap_key[i] = heap_key[parent]
+                        heap_node[i] = heap_node[parent]
+                        i = parent
+                    heap_key[i] = nd
+                    heap_node[i] = v
+        # homes on the site's own street may walk straight along it
+        e = site_edge[s]
+        for a in range(edge_ptr[e], edge_ptr[e + 1]):
+            h = edge_home[a]
+            t = start + abs(home_along[h] - site_along[s]) + home_access[h]
+            if t <= limit and t < best[h]:
+                if best[h] == inf:
+                    touched_homes[n_th] = h
+                    n_th += 1
+                best[h] = t
+        if n_out + n_th > cap:
+            while n_out + n_th > cap:
+                cap *= 2
+            new_r = np.empty(cap, np.int64)
+            new_c = np.empty(cap, np.int64)
+            new_v = np.empty(cap, np.float64)
+            new_r[:n_out] = out_r[:n_out]
+            new_c[:n_out] = out_c[:n_out]
+            new_v[:n_out] = out_v[:n_out]
+            out_r, out_c, out_v = new_r, new_c, new_v
+        for k in range(n_th):
+            h = touched_homes[k]
+            out_r[n_out] = h
+            out_c[n_out] = s + col_offset
+            out_v[n_out] = best[h]
+            n_out += 1
+            best[h] = inf
+        for k in range(n_touched):
+            dist[touched[k]] = inf
+    return out_r[:n_out], out_c[:n_out], out_v[:n_out]

@@ -1,0 +1,212 @@
+"""Stage 2a: where people live.
+
+:func:`load_demand` returns demand points with a ``population``. Three methods,
+chosen automatically for OSM sources and reported in the ``method`` column:
+
+``buildings``
+    Residential buildings (``building`` in :attr:`Defaults.residential_building_types`):
+    population = footprint area x levels / floor area per person.
+``buildings+landuse``
+    Where residential buildings are sparse (fewer than
+    :attr:`Defaults.min_residential_buildings`, common in Chinese county towns where a
+    compound, 小区, is mapped as ``landuse=residential``), the residential buildings
+    plus points sampled on a grid inside every residential land-use polygon that
+    holds none of them; population = area x :attr:`Defaults.landuse_density_per_ha`.
+    Untyped buildings (``building=yes``) inside residential land use count as
+    residential buildings.
+``buildings_untyped``
+    No residential land use either: residential and untyped (``building=yes``)
+    buildings, populated as in ``buildings``.
+
+A user file (CSV with ``lon``, ``lat``, ``population``; GeoJSON / GPKG with a
+``population`` column) gives method ``file``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._graph import drop_far_points
+from ._osm import read_features
+from .config import DEFAULTS, check_positive
+from .errors import DataError
+from .io import read_points
+from .network import network_source
+
+log = logging.getLogger(__name__)
+
+
+def load_demand(
+    source: str | os.PathLike | None = None,
+    *,
+    network: nx.MultiDiGraph,
+    floor_area_per_person_m2: float = DEFAULTS.floor_area_per_person_m2,
+    landuse_density_per_ha: float = DEFAULTS.landuse_density_per_ha,
+    landuse_spacing_m: float = DEFAULTS.landuse_spacing_m,
+    min_residential_buildings: int = DEFAULTS.min_residential_buildings,
+    max_snap_m: float = DEFAULTS.max_snap_m,
+    progress: Callable[[str, float], None] | None = None,
+) -> gpd.GeoDataFrame:
+    """
+    Estimate where people live.
+
+    Parameters
+    ----------
+    source
+        ``None`` to read residential buildings / land use from the network's own OSM
+        source, or a CSV / GeoJSON / GPKG file of points with ``population``.
+    network
+        The walking network (its CRS is used; points too far from it are dropped).
+    floor_area_per_person_m2, landuse_density_per_ha, landuse_spacing_m, min_residential_buildings
+        See :class:`planner.config.Defaults`.
+    max_snap_m
+        Points farther than this from the network are excluded with a warning.
+
+    Returns
+    -------
+    demand
+        Points in the network's CRS with ``demand_id`` (str), ``population`` (float),
+        ``method`` and ``kind`` (``building``, ``landuse`` or ``file``), ordered by
+        ``demand_id``.
+
+    Raises
+    ------
+    InputError
+        Unreadable file or wrong columns.
+    DataError
+        No homes in the area, or every point off the network.
+    """
+    floor_area_per_person_m2 = check_positive("floor_area_per_person_m2", floor_area_per_person_m2)
+    landuse_density_per_ha = check_positive("landuse_density_per_ha", landuse_density_per_ha)
+    landuse_spacing_m = check_positive("landuse_spacing_m", landuse_spacing_m)
+    crs = network.graph["crs"]
+    if source is not None:
+        gdf = read_points(source, what="demand", numeric=("population",))
+        ids = gdf["demand_id"].astype(str) if "demand_id" in gdf else pd.Series([f"d{i:06d}" for i in range(len(gdf))])
+        demand = gpd.GeoDataFrame(
+            {"demand_id": ids.to_numpy(), "population": gdf["population"].to_numpy(float), "method": "file", "kind": "file"},
+            geometry=gdf.geometry.to_crs(crs).values,
+            crs=crs,
+        )
+    else:
+        src = network_source(network)
+        if progress:
+            progress(f"reading residential buildings from {src.label}", 0.0)
+        demand = _from_osm(
+            src, crs,
+            floor_area_per_person_m2=floor_area_per_person_m2,
+            landuse_density_per_ha=landuse_density_per_ha,
+            landuse_spacing_m=landuse_spacing_m,
+            min_residential_buildings=min_residential_buildings,
+        )
+    if demand["demand_id"].duplicated().any():
+        dup = demand.loc[demand["demand_id"].duplicated(), "demand_id"].iloc[0]
+        raise DataError(f"demand: demand_id {dup!r} appears more than once; expected unique ids")
+    demand = drop_far_points(network, demand, what="demand", max_snap_m=max_snap_m)
+    demand = demand.sort_values("demand_id", kind="stable").reset_index(drop=True)
+    if progress:
+        progress(f"demand: {len(demand):,} points, population {demand['population'].sum():,.0f}", 1.0)
+    return demand
+
+
+def _levels(buildings: pd.DataFrame) -> np.ndarray:
+    btype = buildings["building"].astype(str).str.lower()
+    default = btype.map(DEFAULTS.default_levels).fillna(DEFAULTS.default_levels["yes"]).to_numpy(float)
+    if "building:levels" not in buildings:
+        return default
+    raw = pd.to_numeric(buildings["building:levels"].astype(str).str.extract(r"([0-9]+(?:\.[0-9]+)?)")[0], errors="coerce")
+    levels = raw.to_numpy(float)
+    ok = np.isfinite(levels) & (levels >= 1) & (levels <= 200)
+    return np.where(ok, levels, default)
+
+
+def _building_points(buildings: gpd.GeoDataFrame, floor_area_per_person_m2: float) -> gpd.GeoDataFrame:
+    polys = buildings[buildings.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    area = polys.geometry.area.to_numpy()
+    population = area * _levels(polys) / floor_area_per_person_m2
+    ids = [f"b-{t}-{i}" for t, i in zip(polys["osm_type"].astype(str), polys["osm_id"].astype("int64"))]
+    return gpd.GeoDataFrame(
+        {"demand_id": ids, "population": population, "kind": "building"},
+        geometry=polys.geometry.representative_point().values,
+        crs=polys.crs,
+    )
+
+
+def _landuse_points(polys: gpd.GeoDataFrame, density_per_ha: float, spacing: float) -> gpd.GeoDataFrame:
+    """Grid points (anchored at multiples of ``spacing``) inside each polygon."""
+    geoms = polys.geometry.values
+    minx, miny, maxx, maxy = polys.total_bounds
+    xs = np.arange(np.floor(minx / spacing) * spacing + spacing / 2, maxx, spacing)
+    ys = np.arange(np.floor(miny / spacing) * spacing + spacing / 2, maxy, spacing)
+    gx, gy = np.meshgrid(xs, ys)
+    grid = shapely.points(gx.ravel(), gy.ravel())
+    tree = shapely.STRtree(geoms)
+    point_idx, poly_idx = tree.query(grid, predicate="within")
+    # a point inside two overlapping polygons belongs to the first one
+    order = np.lexsort((poly_idx, point_idx))
+    point_idx, poly_idx = point_idx[order], poly_idx[order]
+    keep = np.ones(len(point_idx), bool)
+    keep[1:] = point_idx[1:] != point_idx[:-1]
+    point_idx, poly_idx = point_idx[keep], poly_idx[keep]
+    counts = np.bincount(poly_idx, minlength=len(geoms))
+    # polygons smaller than one grid cell still get one point
+    empty = np.flatnonzero(counts == 0)
+    pts = np.concatenate([grid[point_idx], shapely.point_on_surface(geoms[empty])])
+    owner = np.concatenate([poly_idx, empty])
+    counts[empty] = 1
+    population = shapely.area(geoms)[owner] / 10_000.0 * density_per_ha / counts[owner]
+    osm_type = polys["osm_type"].astype(str).to_numpy()[owner]
+    osm_id = polys["osm_id"].astype("int64").to_numpy()[owner]
+    ids = [f"l-{t}-{i}-{n:04d}" for n, (t, i) in enumerate(zip(osm_type, osm_id))]
+    return gpd.GeoDataFrame({"demand_id": ids, "population": population, "kind": "landuse"}, geometry=pts, crs=polys.crs)
+
+
+def _from_osm(src, crs, *, floor_area_per_person_m2, landuse_density_per_ha, landuse_spacing_m, min_residential_buildings):
+    buildings = read_features(src, {"building": True}).to_crs(crs)
+    if "building" not in buildings:
+        buildings["building"] = pd.Series(dtype=str)
+    btype = buildings["building"].astype(str).str.lower()
+    residential = buildings[btype.isin(DEFAULTS.residential_building_types).to_numpy()]
+    if len(residential) >= min_residential_buildings:
+        demand, method = _building_points(residential, floor_area_per_person_m2), "buildings"
+    else:
+        landuse = read_features(src, {"landuse": ["residential"]}).to_crs(crs)
+        if "landuse" in landuse:
+            landuse = landuse[(landuse["landuse"] == "residential").to_numpy()]
+        landuse = landuse[landuse.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+        if len(landuse):
+            # untyped buildings (building=yes) inside residential land use are homes too
+            untyped = buildings[(btype == "yes").to_numpy()]
+            inside = shapely.STRtree(landuse.geometry.values).query(
+                untyped.geometry.representative_point().values, predicate="within"
+            )[0]
+            homes = _building_points(
+                pd.concat([residential, untyped.iloc[np.unique(inside)]]), floor_area_per_person_m2
+            )
+            if len(homes):
+                has_home = shapely.STRtree(homes.geometry.values).query(landuse.geometry.values, predicate="contains")[0]
+                landuse = landuse[~np.isin(np.arange(len(landuse)), has_home)]
+            sampled = _landuse_points(landuse, landuse_density_per_ha, landuse_spacing_m) if len(landuse) else homes.iloc[:0]
+            demand = pd.concat([homes, sampled], ignore_index=True)
+            method = "buildings+landuse" if len(homes) else "landuse"
+        else:
+            untyped = buildings[btype.isin(DEFAULTS.residential_building_types + ("yes",)).to_numpy()]
+            demand, method = _building_points(untyped, floor_area_per_person_m2), "buildings_untyped"
+    demand = gpd.GeoDataFrame(demand, geometry="geometry", crs=crs)
+    demand = demand[demand["population"] > 0]
+    if len(demand) == 0:
+        raise DataError(
+            f"{src.label}: no residential buildings or residential land use found; "
+            "pass a population file with --demand (CSV: lon, lat, population)"
+        )
+    demand["method"] = method
+    log.info("demand: %d points by %s", len(demand), method)
+    return demand[["demand_id", "population", "method", "kind", "geometry"]]

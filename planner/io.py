@@ -1,0 +1,227 @@
+"""Reading the planner's own files, and writing outputs atomically and deterministically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import DataError, InputError
+
+_LON = ("lon", "lng", "longitude", "x")
+_LAT = ("lat", "latitude", "y")
+
+#: decimals of degrees written to GeoJSON (1e-7 deg is about 1 cm)
+COORD_DECIMALS = 7
+
+
+def _pick(columns: Iterable[str], names: tuple[str, ...]) -> str | None:
+    lower = {c.lower().strip(): c for c in columns}
+    for n in names:
+        if n in lower:
+            return lower[n]
+    return None
+
+
+def read_points(path: str | os.PathLike, *, what: str, numeric: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """
+    Read points from a CSV (``lon``, ``lat`` columns), GeoJSON or GeoPackage file.
+
+    Polygons and lines are replaced by a point on their surface.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file holds (``"demand"``, ``"candidates"``...), used in messages.
+    numeric
+        Columns that must be present and hold non-negative numbers.
+
+    Returns
+    -------
+    points
+        EPSG:4326 points, with the file's other columns; the row order of the file.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, missing columns, text where numbers belong,
+        coordinates out of range (swapped lon/lat), no rows.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: {what} file not found; expected a CSV (lon, lat{''.join(', ' + c for c in numeric)}), GeoJSON or GPKG file")
+    if p.is_dir():
+        raise InputError(f"{p}: {what} file is a folder; expected a CSV, GeoJSON or GPKG file")
+    if p.stat().st_size == 0:
+        raise InputError(f"{p}: {what} file is empty; expected a header and rows")
+    suffix = p.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        gdf = _read_csv_points(p, what, numeric)
+    elif suffix in (".geojson", ".json", ".gpkg", ".shp"):
+        try:
+            gdf = gpd.read_file(p)
+        except Exception as exc:
+            raise InputError(f"{p}: not a readable {suffix} file ({type(exc).__name__}); expected {what} points") from None
+        if gdf.crs is None:
+            gdf = gdf.set_crs("EPSG:4326")
+        gdf = gdf.to_crs("EPSG:4326")
+        gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+        not_points = ~gdf.geometry.geom_type.isin(["Point"])
+        if not_points.any():
+            gdf.loc[not_points, "geometry"] = gdf.loc[not_points].geometry.representative_point()
+        _check_numeric(p, gdf, numeric, what)
+    else:
+        raise InputError(f"{p}: unknown {what} file type {suffix!r}; expected .csv, .geojson or .gpkg")
+    if len(gdf) == 0:
+        raise InputError(f"{p}: no {what} rows (header only?); expected at least one point")
+    x = gdf.geometry.x.to_numpy()
+    y = gdf.geometry.y.to_numpy()
+    bad = ~((np.abs(x) <= 180) & (np.abs(y) <= 90))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        hint = " (lon and lat swapped?)" if abs(x[i]) <= 90 and abs(y[i]) <= 180 else ""
+        raise InputError(
+            f"{p}: row {i + 1} has lon={x[i]:g}, lat={y[i]:g}, outside lon [-180, 180] / lat [-90, 90]{hint}"
+        )
+    return gdf.reset_index(drop=True)
+
+
+def _read_csv_points(p: Path, what: str, numeric: tuple[str, ...]) -> gpd.GeoDataFrame:
+    try:
+        df = pd.read_csv(p, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: not UTF-8 text; expected a UTF-8 CSV of {what}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{p}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    lon, lat = _pick(df.columns, _LON), _pick(df.columns, _LAT)
+    missing = [n for n, c in (("lon", lon), ("lat", lat)) if c is None]
+    missing += [c for c in numeric if _pick(df.columns, (c,)) is None]
+    if missing:
+        found = ", ".join(map(str, df.columns)) or "nothing"
+        expected = ", ".join(("lon", "lat") + numeric)
+        raise InputError(f"{p}: column {', '.join(repr(m) for m in missing)} missing (found: {found}); expected {expected}")
+    coords = {}
+    for name, col in (("lon", lon), ("lat", lat)):
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = values.isna() & df[col].notna() | df[col].isna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"{p}: row {i + 1}, column {col!r} = {df[col].iloc[i]!r}; expected a number")
+        coords[name] = values.to_numpy(dtype=float)
+    rest = df.drop(columns=[lon, lat])
+    gdf = gpd.GeoDataFrame(rest, geometry=gpd.points_from_xy(coords["lon"], coords["lat"]), crs="EPSG:4326")
+    _check_numeric(p, gdf, numeric, what)
+    return gdf
+
+
+def _check_numeric(p: Path, gdf: gpd.GeoDataFrame, numeric: tuple[str, ...], what: str) -> None:
+    for name in numeric:
+        col = _pick(gdf.columns, (name,))
+        if col is None:
+            found = ", ".join(c for c in gdf.columns if c != "geometry") or "nothing"
+            raise InputError(f"{p}: column {name!r} missing (found: {found}); expected {name} for each {what} point")
+        values = pd.to_numeric(gdf[col], errors="coerce")
+        bad = values.isna() | ~np.isfinite(values) | (values < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"{p}: row {i + 1}, column {col!r} = {gdf[col].iloc[i]!r}; expected a non-negative number")
+        gdf[name] = values.to_numpy(dtype=float)
+        if col != name:
+            gdf.drop(columns=[col], inplace=True)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def geojson_text(gdf: gpd.GeoDataFrame) -> str:
+    """Deterministic GeoJSON text of ``gdf`` in EPSG:4326 (fixed precision, sorted keys)."""
+    out = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
+    out = out.copy()
+    out["geometry"] = shapely.set_precision(out.geometry.values, 10.0 ** -COORD_DECIMALS)
+    data = json.loads(out.to_json(drop_id=True, na="null"))
+    data.pop("bbox", None)
+    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def json_text(obj: object) -> str:
+    """Deterministic, human-readable JSON text (sorted keys, UTF-8)."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+
+
+def _json_default(obj: object):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"cannot write {type(obj).__name__} to JSON")
+
+
+def write_outputs(out_dir: str | os.PathLike, files: dict[str, str | bytes]) -> list[Path]:
+    """
+    Write several files into ``out_dir`` so that none is ever half-written.
+
+    Every file is first written to a temporary file in ``out_dir`` and then moved
+    over its target with :func:`os.replace`; previous outputs stay intact until the
+    new ones are complete.
+
+    Returns
+    -------
+    paths
+        The written paths, in the order given.
+
+    Raises
+    ------
+    InputError
+        If ``out_dir`` cannot be created or written.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".planner-", delete=True)
+        probe.close()
+    except OSError as exc:
+        raise InputError(f"{out}: output folder cannot be written ({exc.strerror or exc}); choose another with --out") from None
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, content in files.items():
+            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content.encode("utf-8") if isinstance(content, str) else content)
+            staged.append((tmp, out / name))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return [target for _, target in staged]
+
+
+def check_output_dir(out_dir: str | os.PathLike) -> Path:
+    """Fail early (before any work) if ``out_dir`` cannot be created or written."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder; expected an output folder for --out")
+    parent = out if out.exists() else next((q for q in out.parents if q.exists()), Path("."))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{out}: output folder cannot be written (no permission); choose another with --out")
+    return out
+
+
+def require_columns(df: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    """Raise :class:`DataError` naming the columns of ``df`` that are missing."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(f"{what}: column {', '.join(map(repr, missing))} missing (found: {', '.join(map(str, df.columns))})")

