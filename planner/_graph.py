@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -16,6 +17,11 @@ import scipy.sparse as sp
 import shapely
 
 from .errors import InputError
+
+#: spacing of the points along streets whose Voronoi cells make the street cells
+CELL_SPACING_M = 2.0
+#: how far beyond the network the street cells extend
+CELL_MARGIN_M = 5_000.0
 
 _CACHE: "weakref.WeakKeyDictionary[nx.MultiDiGraph, NetworkArrays]" = weakref.WeakKeyDictionary()
 
@@ -56,6 +62,96 @@ class NetworkArrays:
     @property
     def n_nodes(self) -> int:
         return len(self.node_ids)
+
+    @cached_property
+    def segments(self) -> "Segments":
+        """Every straight segment of every street, in street order."""
+        coords, owner = shapely.get_coordinates(self.edge_geoms, return_index=True)
+        same = owner[1:] == owner[:-1]
+        start = coords[:-1][same]
+        end = coords[1:][same]
+        edge = owner[:-1][same]
+        seg_len = np.hypot(end[:, 0] - start[:, 0], end[:, 1] - start[:, 1])
+        first = np.ones(len(edge), bool)
+        first[1:] = edge[1:] != edge[:-1]
+        last = np.ones(len(edge), bool)
+        last[:-1] = edge[1:] != edge[:-1]
+        csum = np.cumsum(seg_len)
+        street_base = np.maximum.accumulate(np.where(first, csum - seg_len, -np.inf))
+        x0 = csum - seg_len - street_base
+        angle = np.arctan2(end[:, 1] - start[:, 1], end[:, 0] - start[:, 0])
+        prev_angle = angle.copy()
+        prev_angle[1:] = np.where(first[1:], angle[1:], angle[:-1])
+        ptr = np.searchsorted(edge, np.arange(len(self.edge_geoms) + 1))
+        return Segments(edge, start, end, x0, seg_len, prev_angle, first, last, ptr)
+
+    @cached_property
+    def cells(self) -> "Cells":
+        """Nearest-segment and nearest-street cells (see :class:`Cells`).
+
+        Computed once per network from a Voronoi diagram of points every
+        :data:`CELL_SPACING_M` metres along the streets.
+        """
+        seg = self.segments
+        lines = shapely.linestrings(np.stack([seg.start, seg.end], axis=1))
+        xy, owner = shapely.get_coordinates(shapely.segmentize(lines, CELL_SPACING_M), return_index=True)
+        # a point shared by several segments (a vertex, a junction) goes to the
+        # lowest segment, hence the lowest street index, as in snap()
+        _, first = np.unique(np.round(xy, 6), axis=0, return_index=True)
+        first.sort()
+        xy, owner = xy[first], owner[first]
+        points = shapely.multipoints(xy)
+        extent = shapely.buffer(shapely.envelope(points), CELL_MARGIN_M)
+        pieces = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=extent, ordered=True))
+        pieces = shapely.intersection(pieces, extent)
+        import geopandas as gpd
+
+        frame = gpd.GeoDataFrame({"segment": owner, "street": seg.edge[owner]}, geometry=pieces)
+        by_segment = frame.dissolve("segment", method="coverage")
+        segment_cells = np.full(len(seg.edge), shapely.Polygon(), dtype=object)
+        segment_cells[by_segment.index.to_numpy()] = by_segment.geometry.values
+        by_street = frame.drop(columns="segment").dissolve("street", method="coverage")
+        street_cells = np.full(len(self.edge_geoms), shapely.Polygon(), dtype=object)
+        street_cells[by_street.index.to_numpy()] = by_street.geometry.values
+        depth = shapely.hausdorff_distance(street_cells, self.edge_geoms, densify=0.25)
+        depth = np.where(shapely.is_empty(street_cells), np.inf, depth)
+        return Cells(segment_cells, street_cells, depth)
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Straight segments of the streets.
+
+    ``edge`` is each segment's street, ``start`` / ``end`` its coordinates, ``x0``
+    the distance of its start from the street's start, ``length`` its length,
+    ``prev_angle`` the direction of the segment before it on the same street
+    (its own for a first segment), ``first`` / ``last`` whether it opens / closes
+    its street, and ``ptr`` the CSR pointer from streets to their segments.
+    """
+
+    edge: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    x0: np.ndarray
+    length: np.ndarray
+    prev_angle: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    ptr: np.ndarray
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Areas by nearest network piece.
+
+    ``segment`` holds, per segment, the area whose nearest point of the network
+    lies on that segment; ``street`` the same per street; ``depth`` the farthest
+    any point of a street's cell lies from the street (``inf`` where empty).
+    """
+
+    segment: np.ndarray
+    street: np.ndarray
+    depth: np.ndarray
 
 
 @dataclass(frozen=True)
