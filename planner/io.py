@@ -146,7 +146,7 @@ def geojson_text(gdf: gpd.GeoDataFrame) -> str:
     """Deterministic GeoJSON text of ``gdf`` in EPSG:4326 (fixed precision, sorted keys)."""
     out = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
     out = out.copy()
-    out["geometry"] = shapely.set_precision(out.geometry.values, 10.0 ** -COORD_DECIMALS)
+    out["geometry"] = shapely.transform(out.geometry.values, lambda xy: np.round(xy, COORD_DECIMALS))
     data = json.loads(out.to_json(drop_id=True, na="null"))
     data.pop("bbox", None)
     data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
@@ -194,11 +194,14 @@ def write_outputs(out_dir: str | os.PathLike, files: dict[str, str | bytes]) -> 
     except OSError as exc:
         raise InputError(f"{out}: output folder cannot be written ({exc.strerror or exc}); choose another with --out") from None
     staged: list[tuple[str, Path]] = []
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         for name, content in files.items():
             fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content.encode("utf-8") if isinstance(content, str) else content)
+            os.chmod(tmp, 0o666 & ~umask)
             staged.append((tmp, out / name))
         for tmp, target in staged:
             os.replace(tmp, target)

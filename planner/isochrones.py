@@ -169,7 +169,7 @@ def isochrones(
     ids = sites["site_id"].astype(str).to_numpy() if "site_id" in sites else np.arange(len(sites)).astype(str)
     out = gpd.GeoDataFrame(
         {"site_id": ids, "minutes": np.full(len(sites), limit)},
-        geometry=np.array(polygons, dtype=object),
+        geometry=shapely.make_valid(np.array(polygons, dtype=object)),
         crs=network.graph["crs"],
     )
     return out.to_crs("EPSG:4326")

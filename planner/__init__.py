@@ -1,0 +1,48 @@
+"""Station Planner: where to put neighbourhood service stations so that every
+resident lives within a five-minute walk of one.
+
+The pipeline is the package: :func:`load_network` -> :func:`load_demand` /
+:func:`load_candidates` -> :func:`coverage` / :func:`isochrones` -> :func:`solve`
+-> :func:`plan_map`; :func:`plan` and :func:`score` run them all.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .config import CANDIDATE_TAGS, DEFAULTS, Defaults
+from .coverage import Coverage, coverage
+from .demand import load_demand
+from .errors import DataError, InputError, PlannerError, SolverError
+from .isochrones import isochrones
+from .maps import plan_map
+from .network import load_network
+from .optimize import Solution, solve
+from .pipeline import Plan, plan, score
+from .sites import load_candidates
+
+try:
+    __version__ = version("station-planner")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "CANDIDATE_TAGS",
+    "DEFAULTS",
+    "Coverage",
+    "DataError",
+    "Defaults",
+    "InputError",
+    "Plan",
+    "PlannerError",
+    "Solution",
+    "SolverError",
+    "__version__",
+    "coverage",
+    "isochrones",
+    "load_candidates",
+    "load_demand",
+    "load_network",
+    "plan",
+    "plan_map",
+    "score",
+    "solve",
+]
