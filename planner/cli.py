@@ -101,7 +101,7 @@ def _common(f):
 @click.option("--p", "p", type=int, default=None, help="Number of stations (mclp).")
 @click.option("--time-limit", type=float, default=None, help="Seconds for the solver; the best plan found so far is kept.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the map.")
-@click.option("--out", "out", type=click.Path(file_okay=False), default="maps", show_default=True, help="Output folder.")
+@click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
 def plan_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, candidates, model, p, time_limit, lang, out):
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
     from .io import check_output_dir

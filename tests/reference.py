@@ -1,0 +1,66 @@
+"""Independent slow paths the tests check the fast code against.
+
+Nothing here uses planner's snapping or search: points are attached to their
+nearest street by brute force over every street geometry, the street is split
+at the attachment points, and networkx's Dijkstra walks the result.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import shapely
+
+
+def split_graph(G: nx.MultiDiGraph, points: dict[str, shapely.Point]) -> nx.Graph:
+    """Undirected graph (weights in minutes) with every point joined to its nearest street.
+
+    Each street (u, v, key) a point attaches to is cut at the attachment points;
+    the point hangs off its cut with the straight walk to the street.
+    """
+    mpm = G.graph["speed_kmh"] * 1000 / 60
+    # one copy per street: walking is two-way, so (v, u) repeats (u, v) reversed
+    edges = [(u, v, k, d) for u, v, k, d in G.edges(keys=True, data=True) if u <= v]
+    geoms = [d["geometry"] for _, _, _, d in edges]
+    on_edge: dict[int, list[tuple[float, str, float]]] = {}
+    for name, pt in points.items():
+        dist = np.array([g.distance(pt) for g in geoms])
+        e = int(np.argmin(dist))
+        along = geoms[e].project(pt)
+        on_edge.setdefault(e, []).append((along, name, dist[e]))
+    H = nx.Graph()
+
+    def link(a, b, w):
+        if H.has_edge(a, b):
+            w = min(w, H[a][b]["weight"])
+        H.add_edge(a, b, weight=w)
+
+    for i, (u, v, _, d) in enumerate(edges):
+        minutes = d["minutes"]
+        length = d["geometry"].length
+        if i not in on_edge:
+            link(("n", u), ("n", v), minutes)
+            continue
+        chain = [(0.0, ("n", u))]
+        for along, name, off in sorted(on_edge[i]):
+            foot = ("foot", name)
+            chain.append((along, foot))
+            link(foot, ("p", name), off / mpm)
+        chain.append((length, ("n", v)))
+        for (x0, a), (x1, b) in zip(chain[:-1], chain[1:]):
+            link(a, b, (x1 - x0) / length * minutes if length > 0 else 0.0)
+    return H
+
+
+def walking_minutes(G: nx.MultiDiGraph, homes, sites, limit: float) -> dict[tuple[int, int], float]:
+    """{(home row, site row): minutes} for every pair within ``limit``, by networkx Dijkstra."""
+    points = {f"h{i}": g for i, g in enumerate(homes.geometry)}
+    points.update({f"s{j}": g for j, g in enumerate(sites.geometry)})
+    H = split_graph(G, points)
+    out = {}
+    for j in range(len(sites)):
+        lengths = nx.single_source_dijkstra_path_length(H, ("p", f"s{j}"), cutoff=limit + 1e-9, weight="weight")
+        for node, t in lengths.items():
+            if node[0] == "p" and node[1].startswith("h"):
+                out[(int(node[1][1:]), j)] = t
+    return out

@@ -1,0 +1,175 @@
+"""The CLI end to end on the embedded default, checked number by number."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+import planner
+from planner.cli import main
+from reference import walking_minutes
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plan")
+    code = main(["plan", "--out", str(out), "--quiet"])
+    assert code == 0
+    return out
+
+
+def test_plan_writes_the_four_outputs(default_run):
+    names = sorted(p.name for p in default_run.iterdir())
+    assert names == ["isochrones.geojson", "plan.html", "stations.geojson", "summary.json"]
+
+
+def test_geojson_reloads_in_wgs84(default_run):
+    stations = gpd.read_file(default_run / "stations.geojson")
+    iso = gpd.read_file(default_run / "isochrones.geojson")
+    summary = json.loads((default_run / "summary.json").read_text())
+    assert stations.crs.to_epsg() == 4326 and iso.crs.to_epsg() == 4326
+    assert {"site_id", "name", "population_covered"} <= set(stations.columns)
+    assert len(stations) == len(iso) == summary["n_stations"] > 0
+    assert set(stations["site_id"]) == set(iso["site_id"])
+    assert (stations.geometry.geom_type == "Point").all()
+    assert iso.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    # Helsinki: lon about 24.9, lat about 60.2 (not swapped)
+    assert stations.geometry.x.between(24.8, 25.1).all() and stations.geometry.y.between(60.1, 60.3).all()
+
+
+def test_summary_figures_are_consistent(default_run):
+    s = json.loads((default_run / "summary.json").read_text())
+    for key in ("source", "minutes", "speed_kmh", "model", "p", "n_candidates", "n_demand", "population_total",
+                "population_coverable", "population_covered", "covered_share", "n_stations", "objective",
+                "solver_status", "gap", "seconds", "demand_method"):
+        assert key in s, key
+    assert s["model"] == "lscp" and s["minutes"] == 5.0 and s["speed_kmh"] == 4.8
+    assert s["solver_status"] == "optimal" and s["gap"] == 0.0
+    assert s["covered_share"] == pytest.approx(s["population_covered"] / s["population_total"], abs=1e-5)
+    # lscp covers every coverable home
+    assert s["population_covered"] == pytest.approx(s["population_coverable"], abs=0.2)
+    assert s["objective"] == s["n_stations"]
+    assert set(s["seconds"]) == {"network", "demand", "candidates", "coverage", "optimise", "isochrones"}
+    assert s["demand_method"] in ("buildings", "buildings+landuse", "landuse", "buildings_untyped")
+
+
+def test_map_has_layers_legend_and_attribution(default_run):
+    html = (default_run / "plan.html").read_text()
+    assert "OpenStreetMap" in html and "openstreetmap.org/copyright" in html
+    assert "L.control.layers" in html
+    assert "planner-legend" in html
+    summary = json.loads((default_run / "summary.json").read_text())
+    assert html.count("L.marker(") == summary["n_stations"]
+
+
+def test_covered_homes_checked_by_networkx(helsinki):
+    G, demand, sites = helsinki
+    result = planner.plan(network=G)
+    chosen = result.sites.iloc[result.solution.selected]
+    pairs = walking_minutes(G, result.demand, chosen, 5.0)
+    reachable = np.zeros(len(result.demand), bool)
+    reachable[[i for i, _ in pairs]] = True
+    assert (result.solution.covered == reachable).all()
+    pop = result.demand["population"].to_numpy()
+    assert result.summary["population_covered"] == pytest.approx(pop[reachable].sum(), abs=0.1)
+    # each station's figure is the population within its own walk
+    for sid, figure in zip(result.stations["site_id"], result.stations["population_covered"]):
+        j = list(chosen["site_id"]).index(sid)
+        homes = [i for i, jj in pairs if jj == j]
+        assert figure == pytest.approx(pop[homes].sum(), abs=0.1)
+
+
+def test_mclp_with_existing_and_files(tmp_path):
+    out = tmp_path / "out"
+    code = main(["plan", "--demand", str(DATA / "sample_population.csv"), "--candidates", str(DATA / "sample_candidates.csv"),
+                 "--existing", str(DATA / "sample_existing.csv"), "--model", "mclp", "--p", "4", "--out", str(out), "-q"])
+    assert code == 0
+    s = json.loads((out / "summary.json").read_text())
+    stations = gpd.read_file(out / "stations.geojson")
+    assert s["demand_method"] == "file" and s["n_demand"] == 40 and s["n_existing"] == 2 and s["n_candidates"] == 12
+    assert s["population_total"] == pd.read_csv(DATA / "sample_population.csv")["population"].sum()
+    assert len(stations) == 4 and {"existing-1", "existing-2"} <= set(stations["site_id"])
+
+
+def test_score_ranks_every_candidate(tmp_path, capsys):
+    csv = tmp_path / "score.csv"
+    assert main(["score", "--csv", str(csv)]) == 0
+    table = pd.read_csv(csv)
+    G = planner.load_network()
+    n_candidates = len(planner.load_candidates(network=G))
+    assert len(table) == n_candidates
+    assert list(table["rank"]) == list(range(1, n_candidates + 1))
+    for col in ("site_id", "name", "population_within", "marginal_population", "overlap_share", "greedy_gain"):
+        assert col in table
+    # greedy gains never increase down the ranking and add up to what all sites cover
+    assert (np.diff(table["greedy_gain"]) <= 1e-6).all()
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_console_script_prints_where_it_wrote(tmp_path):
+    exe = Path(sys.executable).with_name("planner")
+    run = subprocess.run([str(exe), "plan", "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    for name in ("plan.html", "stations.geojson", "isochrones.geojson", "summary.json"):
+        assert f"wrote {tmp_path / name}" in run.stdout
+
+
+# ----------------------------------------------------------------- bad input
+
+
+def _write(path: Path, text: str) -> str:
+    path.write_text(text)
+    return str(path)
+
+
+BAD = {
+    "missing network file": (lambda t: ["--source", str(t / "nope.osm.pbf")], 2, "file not found"),
+    "empty network file": (lambda t: ["--source", _write(t / "empty.osm.pbf", "")], 1, "empty"),
+    "corrupt network file": (lambda t: ["--source", _write(t / "junk.osm.pbf", "not a pbf at all" * 50)], 1, "not a readable"),
+    "corrupt xml": (lambda t: ["--source", _write(t / "junk.osm", "<osm><node id='1'")], 1, "not a readable"),
+    "unknown model": (lambda t: ["--model", "pmedianx"], 2, "unknown model"),
+    "mclp without p": (lambda t: ["--model", "mclp"], 2, "needs p"),
+    "p zero": (lambda t: ["--model", "mclp", "--p", "0"], 2, "p=0"),
+    "p too large": (lambda t: ["--model", "mclp", "--p", "5000"], 2, "larger than the number of candidate sites"),
+    "minutes zero": (lambda t: ["--minutes", "0"], 2, "minutes"),
+    "minutes negative": (lambda t: ["--minutes", "-5"], 2, "minutes"),
+    "minutes text": (lambda t: ["--minutes", "five"], 2, "five"),
+    "speed zero": (lambda t: ["--speed", "0"], 2, "speed"),
+    "demand without population": (lambda t: ["--demand", _write(t / "d.csv", "lon,lat\n24.94,60.17\n")], 2, "population"),
+    "demand text population": (lambda t: ["--demand", _write(t / "d.csv", "lon,lat,population\n24.94,60.17,many\n")], 2, "many"),
+    "demand swapped lon/lat": (lambda t: ["--demand", _write(t / "d.csv", "lon,lat,population\n60.17,124.94,10\n")], 2, "swapped"),
+    "demand header only": (lambda t: ["--demand", _write(t / "d.csv", "lon,lat,population\n")], 2, "no demand rows"),
+    "demand far away": (lambda t: ["--demand", _write(t / "d.csv", "lon,lat,population\n116.3,39.9,10\n")], 1, "farther than"),
+    "candidates without lat": (lambda t: ["--candidates", _write(t / "c.csv", "lon,name\n24.94,a\n")], 2, "lat"),
+    "missing demand file": (lambda t: ["--demand", str(t / "none.csv")], 2, "not found"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_one_line_no_output(case, tmp_path, capsys):
+    make_args, code, message = BAD[case]
+    out = tmp_path / "out"
+    args = ["plan", *make_args(tmp_path), "--out", str(out)]
+    assert main(args) == code
+    err = capsys.readouterr().err.strip().splitlines()
+    errors = [line for line in err if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], err
+    assert "Traceback" not in "\n".join(err)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_unwritable_output_folder(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["plan", "--out", str(blocker), "-q"]) == 2
+    assert "not a folder" in capsys.readouterr().err

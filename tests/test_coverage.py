@@ -1,0 +1,91 @@
+"""planner.coverage against an independent networkx Dijkstra on the same graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import planner
+from planner import InputError
+from reference import walking_minutes
+from conftest import random_points, synthetic_network
+
+
+def assert_matches(cov_matrix: sp.csr_matrix, expected: dict, limit: float) -> None:
+    coo = cov_matrix.tocoo()
+    got = {(int(i), int(j)): float(v) for i, j, v in zip(coo.row, coo.col, coo.data)}
+    # every pair the reference finds within the limit is there, with the same minutes
+    for pair, t in expected.items():
+        if t <= limit - 1e-9:
+            assert pair in got, f"pair {pair} at {t:.6f} min missing"
+        if pair in got:
+            assert got[pair] == pytest.approx(t, abs=1e-6), pair
+    # and nothing else: every stored pair is within the limit by the reference too
+    for pair, t in got.items():
+        assert t <= limit + 1e-12
+        assert pair in expected, f"pair {pair} at {t:.6f} min not reachable by the reference"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_random_graphs_match_networkx(seed):
+    G = synthetic_network(seed)
+    homes = random_points(G, 60, seed + 100, "h")
+    sites = random_points(G, 25, seed + 200, "s")
+    limit = 6.0
+    cov = planner.coverage(G, homes, sites, minutes=limit)
+    expected = walking_minutes(G, homes, sites, limit)
+    assert len(expected) > 50  # the instance is not trivially empty
+    assert_matches(cov.minutes, expected, limit)
+
+
+def test_default_network_matches_networkx(helsinki):
+    G, demand, sites = helsinki
+    cov = planner.coverage(G, demand, sites, minutes=5.0)
+    expected = walking_minutes(G, demand, sites, 5.0)
+    assert cov.minutes.nnz == len(expected)
+    assert_matches(cov.minutes, expected, 5.0)
+
+
+def test_several_limits_are_filters_of_one_search(helsinki):
+    G, demand, sites = helsinki
+    rings = planner.coverage(G, demand, sites, minutes=(15, 5, 10))
+    assert rings.limits == (5.0, 10.0, 15.0)
+    for m in (5.0, 10.0, 15.0):
+        single = planner.coverage(G, demand, sites, minutes=m)
+        assert (rings.within(m) != single.within()).nnz == 0
+        assert np.allclose(np.sort(single.minutes.data), np.sort(rings.minutes.data[rings.minutes.data <= m]))
+    assert rings.within(5).nnz < rings.within(10).nnz < rings.within(15).nnz
+
+
+def test_memory_is_proportional_to_pairs(helsinki):
+    G, demand, sites = helsinki
+    cov = planner.coverage(G, demand, sites, minutes=5.0)
+    assert sp.isspmatrix_csr(cov.minutes)
+    assert cov.minutes.shape == (len(demand), len(sites))
+    assert cov.minutes.data.nbytes == 8 * cov.minutes.nnz
+    assert cov.minutes.nnz < 0.5 * len(demand) * len(sites)
+
+
+def test_same_place_costs_the_walk_to_the_street_and_back():
+    G = synthetic_network(7)
+    homes = random_points(G, 12, 1, "h")
+    sites = homes.rename(columns={"demand_id": "site_id"})
+    cov = planner.coverage(G, homes, sites, minutes=5.0)
+    lines = [d["geometry"] for _, _, d in G.edges(data=True)]
+    to_street = np.array([min(line.distance(p) for line in lines) for p in homes.geometry])
+    mpm = 4.8 * 1000 / 60
+    expected = 2 * to_street / mpm
+    diag = cov.minutes.diagonal()
+    assert np.allclose(diag, expected, atol=1e-9)
+    # points on a street or a node are 0 minutes apart, stored explicitly
+    on = to_street < 1e-9
+    assert on.sum() >= 3
+    assert cov.within(5.0).diagonal()[on].all()
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "abc", ()])
+def test_bad_minutes(helsinki, bad):
+    G, demand, sites = helsinki
+    with pytest.raises(InputError, match="minutes"):
+        planner.coverage(G, demand, sites, minutes=bad)
