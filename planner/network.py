@@ -148,7 +148,7 @@ def _graph_from_xml(path: str) -> nx.MultiDiGraph:
             drop.append((u, v, k))
     G.remove_edges_from(drop)
     # walking is two-way even on one-way streets
-    G.add_edges_from([(v, u, d) for u, v, d in G.edges(data=True) if not G.has_edge(v, u)])
+    G.add_edges_from([(v, u, _reversed(d)) for u, v, d in G.edges(data=True) if not G.has_edge(v, u)])
     G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
     return G
 
@@ -162,9 +162,17 @@ def _graph_from_graphml(path: str) -> nx.MultiDiGraph:
         raise DataError(f"{path}: not a readable GraphML network ({type(exc).__name__})") from None
     if G.graph.get("crs") is None:
         raise DataError(f"{path}: GraphML has no 'crs' graph attribute; expected a network saved by osmnx")
-    if not ox.projection.is_projected(G.graph["crs"]):
-        G.add_edges_from([(v, u, d) for u, v, d in G.edges(data=True) if not G.has_edge(v, u)])
+    # walking is two-way: add the reverse of one-way edges, geometry reversed
+    G.add_edges_from([(v, u, _reversed(d)) for u, v, d in G.edges(data=True) if not G.has_edge(v, u)])
     return G
+
+
+def _reversed(data: dict) -> dict:
+    out = dict(data)
+    if "geometry" in out:
+        out["geometry"] = shapely.reverse(out["geometry"])
+    out["reversed"] = not out.get("reversed", False)
+    return out
 
 
 def _graph_from_download(src: OSMSource) -> nx.MultiDiGraph:
@@ -174,7 +182,9 @@ def _graph_from_download(src: OSMSource) -> nx.MultiDiGraph:
         if src.kind == "bbox":
             return ox.graph_from_bbox(parse_bbox(src.location), network_type="walk", simplify=False, retain_all=True)
         return ox.graph_from_place(src.location, network_type="walk", simplify=False, retain_all=True)
-    except ox._errors.InsufficientResponseError:
+    except ox._errors.InsufficientResponseError as exc:
+        if "geocod" in str(exc).lower() or "nominatim" in str(exc).lower():
+            raise DataError(f"{src.label!r}: place not found by the geocoder; check the spelling, or pass a bbox or a file") from None
         raise DataError(f"{src.label}: OpenStreetMap has no walkable streets there") from None
     except Exception as exc:  # requests' connection errors, geocoder failures
         raise _download_hint(src, exc) from None

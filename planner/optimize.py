@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,7 +92,7 @@ def _as_matrix(coverage_or_cost, radius, weights):
     elif sp.issparse(coverage_or_cost):
         if radius is None:
             raise InputError("radius=None: a sparse cost matrix needs radius (minutes within which a site covers a home)")
-        matrix = within(sp.csr_matrix(coverage_or_cost, dtype=float), check_positive("radius", radius))
+        matrix = within(_shortest_entries(coverage_or_cost), check_positive("radius", radius))
         w = weights
     else:
         try:
@@ -118,6 +119,19 @@ def _as_matrix(coverage_or_cost, radius, weights):
     matrix.sum_duplicates()
     matrix.sort_indices()
     return matrix, w
+
+
+def _shortest_entries(matrix) -> sp.csr_matrix:
+    """CSR of a sparse cost matrix keeping the shortest of duplicate (row, col) entries.
+
+    scipy would add duplicates up; a repeated pair means two routes, the shorter counts.
+    """
+    coo = sp.coo_matrix(matrix)
+    order = np.lexsort((coo.data, coo.col, coo.row))
+    row, col, data = coo.row[order], coo.col[order], coo.data[order].astype(float)
+    first = np.ones(len(row), bool)
+    first[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
+    return sp.csr_matrix((data[first], (row[first], col[first])), shape=coo.shape)
 
 
 def _merge_identical_rows(matrix: sp.csr_matrix, w: np.ndarray):
@@ -186,19 +200,25 @@ def solve(
     n_rows, n_sites = matrix.shape
     if n_sites == 0:
         raise InputError("no candidate sites: expected at least one column")
-    req = np.unique(np.asarray([] if required is None else required, dtype=np.int64))
+    req_raw = np.asarray([] if required is None else required)
+    if req_raw.size and (req_raw.dtype.kind not in "iuf" or not np.all(np.isfinite(req_raw)) or not np.all(req_raw == np.round(req_raw))):
+        raise InputError("required: expected whole site column indices")
+    req = np.unique(req_raw.astype(np.int64))
     if len(req) and (req.min() < 0 or req.max() >= n_sites):
         raise InputError(f"required site index out of range 0..{n_sites - 1}")
     if model == "mclp":
         if p is None:
             raise InputError("model='mclp' needs p, the number of stations (for example --p 5)")
-        if isinstance(p, bool) or int(p) != p or p < 1:
+        if (isinstance(p, bool) or not isinstance(p, (int, np.integer, float, np.floating))
+                or not np.isfinite(p) or int(p) != p or p < 1):
             raise InputError(f"p={p!r}: expected a whole number of stations >= 1")
         p = int(p)
         if p > n_sites:
             raise InputError(f"p={p}: larger than the number of candidate sites ({n_sites})")
         if p < len(req):
             raise InputError(f"p={p}: smaller than the number of existing stations that must be kept ({len(req)})")
+    elif p is not None:
+        warnings.warn(f"p={p!r} is ignored by model {model!r} (it finds the number of stations itself)", UserWarning, stacklevel=2)
     if time_limit is not None:
         time_limit = check_positive("time_limit", time_limit)
 
