@@ -20,6 +20,10 @@ from .errors import InputError
 
 #: spacing of the points along streets whose Voronoi cells make the street cells
 CELL_SPACING_M = 2.0
+#: longest piece of street in the nearest-street index (metres)
+PIECE_M = 20.0
+#: candidate pieces examined per point before falling back to the STRtree
+_SNAP_CANDIDATES = 12
 #: how far beyond the network the street cells extend
 CELL_MARGIN_M = 5_000.0
 
@@ -86,6 +90,27 @@ class NetworkArrays:
         return Segments(edge, start, end, x0, seg_len, prev_angle, first, last, ptr)
 
     @cached_property
+    def pieces(self) -> "Pieces":
+        """Segments cut into pieces of at most :data:`PIECE_M` metres, with a k-d tree of their midpoints."""
+        from scipy.spatial import cKDTree
+
+        seg = self.segments
+        parts = np.maximum(1, np.ceil(seg.length / PIECE_M)).astype(np.int64)
+        owner = np.repeat(np.arange(len(seg.edge)), parts)
+        first = np.repeat(np.cumsum(parts) - parts, parts)
+        idx = np.arange(len(owner)) - first
+        f0 = idx / parts[owner]
+        f1 = (idx + 1) / parts[owner]
+        d = seg.end[owner] - seg.start[owner]
+        start = seg.start[owner] + d * f0[:, None]
+        end = seg.start[owner] + d * f1[:, None]
+        length = seg.length[owner] / parts[owner]
+        x0 = seg.x0[owner] + seg.length[owner] * f0
+        mid = (start + end) / 2
+        return Pieces(start, end, seg.edge[owner], x0, length, float(length.max() / 2 if len(length) else 0.0),
+                      cKDTree(mid))
+
+    @cached_property
     def cells(self) -> "Cells":
         """Nearest-segment and nearest-street cells (see :class:`Cells`).
 
@@ -138,6 +163,23 @@ class Segments:
     first: np.ndarray
     last: np.ndarray
     ptr: np.ndarray
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """Short pieces of the segments, for exact nearest-street search.
+
+    ``x0`` is the distance of a piece's start from its street's start, ``half_max``
+    half the longest piece, ``tree`` a ``scipy.spatial.cKDTree`` of the midpoints.
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    edge: np.ndarray
+    x0: np.ndarray
+    length: np.ndarray
+    half_max: float
+    tree: object
 
 
 @dataclass(frozen=True)
@@ -223,27 +265,58 @@ def network_arrays(G: nx.MultiDiGraph) -> NetworkArrays:
 def snap(arrays: NetworkArrays, points: np.ndarray) -> Snapped:
     """Attach shapely ``points`` (network CRS) to their nearest street.
 
-    Ties between equally near streets go to the lowest edge index (deterministic).
+    The nearest street is found exactly: a k-d tree over short pieces of every
+    segment proposes candidates, whose exact point-to-segment distances decide;
+    a point whose candidates cannot be proven to hold the nearest piece falls back
+    to shapely's STRtree. Ties between equally near streets go to the lowest
+    edge index (deterministic).
     """
     points = np.asarray(points, dtype=object)
-    if len(points) == 0:
+    n = len(points)
+    if n == 0:
         empty_i = np.zeros(0, np.int64)
         empty_f = np.zeros(0, np.float64)
         return Snapped(empty_i, empty_i, empty_i, empty_f, empty_f, empty_f, empty_f, empty_f)
-    (pi, ei), dist = arrays.tree.query_nearest(points, return_distance=True, all_matches=True)
-    # keep the first (lowest edge index) match per point
-    order = np.lexsort((ei, pi))
-    pi, ei, dist = pi[order], ei[order], dist[order]
-    first = np.ones(len(pi), bool)
-    first[1:] = pi[1:] != pi[:-1]
-    pi, ei, dist = pi[first], ei[first], dist[first]
-    edge = np.empty(len(points), np.int64)
-    distance = np.empty(len(points), np.float64)
-    edge[pi] = ei
-    distance[pi] = dist
-    geoms = arrays.edge_geoms[edge]
-    along = shapely.line_locate_point(geoms, points)
-    length = shapely.length(geoms)
+    xy = shapely.get_coordinates(points)
+    pieces = arrays.pieces
+    k = min(_SNAP_CANDIDATES, len(pieces.start))
+    near_d, cand = pieces.tree.query(xy, k=k)
+    if k == 1:
+        near_d, cand = near_d[:, None], cand[:, None]
+    a = pieces.start[cand]
+    b = pieces.end[cand]
+    ab = b - a
+    ab2 = np.einsum("ijk,ijk->ij", ab, ab)
+    ap = xy[:, None, :] - a
+    t = np.clip(np.divide(np.einsum("ijk,ijk->ij", ap, ab), ab2, out=np.zeros_like(ab2), where=ab2 > 0), 0.0, 1.0)
+    foot = a + ab * t[..., None]
+    dist = np.hypot(xy[:, None, 0] - foot[..., 0], xy[:, None, 1] - foot[..., 1])
+    edge_of = pieces.edge[cand]
+    # nearest distance first, then the lowest street, then the earliest piece
+    best_d = dist.min(axis=1)
+    tie = dist <= best_d[:, None] + 1e-9
+    key = np.where(tie, edge_of * (len(pieces.start) + 1) + cand, np.iinfo(np.int64).max)
+    j = np.argmin(key, axis=1)
+    rows = np.arange(n)
+    chosen = cand[rows, j]
+    edge = pieces.edge[chosen]
+    distance = dist[rows, j]
+    along = pieces.x0[chosen] + t[rows, j] * pieces.length[chosen]
+    # proof: any piece outside the candidates is at least (k-th midpoint distance -
+    # half the longest piece) away; otherwise ask the exact STRtree
+    unsure = np.flatnonzero(near_d[:, -1] - pieces.half_max < best_d + 1e-9) if k < len(pieces.start) else np.zeros(0, np.int64)
+    if len(unsure):
+        (pi, ei), d = arrays.tree.query_nearest(points[unsure], return_distance=True, all_matches=True)
+        order = np.lexsort((ei, pi))
+        pi, ei, d = pi[order], ei[order], d[order]
+        first = np.ones(len(pi), bool)
+        first[1:] = pi[1:] != pi[:-1]
+        pi, ei, d = pi[first], ei[first], d[first]
+        edge[unsure[pi]] = ei
+        distance[unsure[pi]] = d
+        along[unsure[pi]] = shapely.line_locate_point(arrays.edge_geoms[ei], points[unsure[pi]])
+    length = arrays.edge_minutes[edge] * arrays.metres_per_minute
+    along = np.clip(along, 0.0, length)
     frac = np.divide(along, length, out=np.zeros_like(along), where=length > 0)
     mins = arrays.edge_minutes[edge]
     return Snapped(

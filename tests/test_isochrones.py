@@ -16,7 +16,10 @@ def containment(G, demand, sites, minutes):
     assert iso.crs.to_epsg() == 4326
     assert list(iso["site_id"]) == list(sites["site_id"].astype(str))
     polys = iso.to_crs(G.graph["crs"]).geometry.values
-    inside = np.stack([shapely.covers(poly, demand.geometry.values) for poly in polys], axis=1)
+    # within a micrometre of the boundary counts as on it (GEOS rounding at a
+    # home that sits exactly on a node)
+    dist = np.stack([shapely.distance(poly, demand.geometry.values) for poly in polys], axis=1)
+    inside = dist <= 1e-6
     return cov, inside
 
 
