@@ -24,6 +24,8 @@ CELL_SPACING_M = 2.0
 PIECE_M = 20.0
 #: candidate pieces examined per point before falling back to the STRtree
 _SNAP_CANDIDATES = 12
+#: at most this many sample points for the cells (spacing grows on larger networks)
+CELL_MAX_POINTS = 400_000
 #: how far beyond the network the street cells extend
 CELL_MARGIN_M = 5_000.0
 
@@ -90,6 +92,16 @@ class NetworkArrays:
         return Segments(edge, start, end, x0, seg_len, prev_angle, first, last, ptr)
 
     @cached_property
+    def node_streets(self) -> tuple[np.ndarray, np.ndarray]:
+        """CSR (pointer, street indices) from each node to the streets that end at it."""
+        ends = np.concatenate([self.edge_u, self.edge_v])
+        street = np.concatenate([np.arange(len(self.edge_u)), np.arange(len(self.edge_u))])
+        order = np.argsort(ends, kind="stable")
+        ptr = np.zeros(self.n_nodes + 1, np.int64)
+        np.cumsum(np.bincount(ends, minlength=self.n_nodes), out=ptr[1:])
+        return ptr, street[order]
+
+    @cached_property
     def pieces(self) -> "Pieces":
         """Segments cut into pieces of at most :data:`PIECE_M` metres, with a k-d tree of their midpoints."""
         from scipy.spatial import cKDTree
@@ -115,11 +127,22 @@ class NetworkArrays:
         """Nearest-segment and nearest-street cells (see :class:`Cells`).
 
         Computed once per network from a Voronoi diagram of points every
-        :data:`CELL_SPACING_M` metres along the streets.
+        :data:`CELL_SPACING_M` metres along the streets (sparser on networks
+        longer than :data:`CELL_MAX_POINTS` x 2 m, so that the work stays
+        bounded; every segment keeps at least its ends and midpoint).
         """
         seg = self.segments
+        # 2 m apart, or sparser on very large networks to bound the work
+        spacing = max(CELL_SPACING_M, float(seg.length.sum()) / CELL_MAX_POINTS)
         lines = shapely.linestrings(np.stack([seg.start, seg.end], axis=1))
-        xy, owner = shapely.get_coordinates(shapely.segmentize(lines, CELL_SPACING_M), return_index=True)
+        # every segment keeps its midpoint, so that it owns a cell
+        dense = shapely.segmentize(lines, spacing)
+        xy, owner = shapely.get_coordinates(dense, return_index=True)
+        mids = (seg.start + seg.end) / 2
+        xy = np.concatenate([xy, mids])
+        owner = np.concatenate([owner, np.arange(len(seg.edge))])
+        order = np.argsort(owner, kind="stable")
+        xy, owner = xy[order], owner[order]
         # a point shared by several segments (a vertex, a junction) goes to the
         # lowest segment, hence the lowest street index, as in snap()
         _, first = np.unique(np.round(xy, 6), axis=0, return_index=True)

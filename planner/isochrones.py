@@ -11,8 +11,9 @@ minutes run out.
 
 from __future__ import annotations
 
-import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import networkx as nx
@@ -121,6 +122,7 @@ def isochrones(
     sites: gpd.GeoDataFrame,
     *,
     minutes: float = DEFAULTS.minutes,
+    threads: int | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> gpd.GeoDataFrame:
     """
@@ -134,6 +136,8 @@ def isochrones(
         Points in the network's CRS (with ``site_id``).
     minutes
         Walking time limit; must be positive and finite.
+    threads
+        Threads drawing polygons (default: the number of CPUs, at most 8).
 
     Returns
     -------
@@ -157,15 +161,31 @@ def isochrones(
     order = np.argsort(site_of, kind="stable")
     site_of, node_of, node_min = site_of[order], node_of[order], node_min[order]
     bounds = np.searchsorted(site_of, np.arange(len(sites) + 1))
-    dist = np.full(arrays.n_nodes, np.inf)
-    polygons = []
-    for s in range(len(sites)):
-        nodes = node_of[bounds[s]:bounds[s + 1]]
-        dist[nodes] = node_min[bounds[s]:bounds[s + 1]]
-        polygons.append(_one_isochrone(s, limit, dist, arrays, posts, segs, cells))
-        dist[nodes] = np.inf
-        if progress and (s % 50 == 0 or s == len(sites) - 1):
-            progress(f"isochrones: {s + 1:,} of {len(sites):,}", (s + 1) / len(sites))
+    done = [0]
+
+    def draw(lo: int, hi: int) -> list:
+        dist = np.full(arrays.n_nodes, np.inf)
+        out = []
+        for s in range(lo, hi):
+            nodes = node_of[bounds[s]:bounds[s + 1]]
+            dist[nodes] = node_min[bounds[s]:bounds[s + 1]]
+            out.append(_one_isochrone(s, limit, dist, nodes, arrays, posts, segs, cells))
+            dist[nodes] = np.inf
+            done[0] += 1
+            if progress and done[0] % 50 == 0:
+                progress(f"isochrones: {done[0]:,} of {len(sites):,}", done[0] / len(sites))
+        return out
+
+    # shapely releases the GIL: sites are drawn on several threads
+    n_threads = max(1, min(threads or os.cpu_count() or 1, 8, len(sites) // 16 or 1))
+    cuts = np.linspace(0, len(sites), n_threads + 1).astype(int)
+    if n_threads == 1:
+        polygons = draw(0, len(sites))
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            polygons = [poly for part in pool.map(draw, cuts[:-1], cuts[1:]) for poly in part]
+    if progress:
+        progress(f"isochrones: {len(sites):,} drawn", 1.0)
     ids = sites["site_id"].astype(str).to_numpy() if "site_id" in sites else np.arange(len(sites)).astype(str)
     out = gpd.GeoDataFrame(
         {"site_id": ids, "minutes": np.full(len(sites), limit)},
@@ -175,20 +195,25 @@ def isochrones(
     return out.to_crs("EPSG:4326")
 
 
-def _one_isochrone(s: int, limit: float, dist: np.ndarray, arrays: NetworkArrays, posts: Snapped,
-                   segs: Segments, cells: Cells):
-    """The polygon of site ``s`` given the minutes ``dist`` to the nodes it reaches (``inf`` elsewhere)."""
+def _one_isochrone(s: int, limit: float, dist: np.ndarray, nodes: np.ndarray, arrays: NetworkArrays,
+                   posts: Snapped, segs: Segments, cells: Cells):
+    """The polygon of site ``s`` given the minutes ``dist`` to the ``nodes`` it reaches (``inf`` elsewhere)."""
     mpm = arrays.metres_per_minute
-    street_len = arrays.edge_minutes * mpm
-    da = dist[arrays.edge_u]
-    db = dist[arrays.edge_v]
-    streets = np.flatnonzero(np.isfinite(da) | np.isfinite(db))
     own = posts.edge[s]
+    # the streets at the reached nodes (and the site's own)
+    ptr, incident = arrays.node_streets
+    counts = ptr[nodes + 1] - ptr[nodes]
+    starts = np.repeat(ptr[nodes], counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    streets = np.unique(np.concatenate([incident[starts + offsets], [own]]))
+    da_s = dist[arrays.edge_u[streets]]
+    db_s = dist[arrays.edge_v[streets]]
+    street_len = arrays.edge_minutes * mpm
     budget = (limit - posts.access[s]) * mpm
-    if budget <= 0 and len(streets) == 0:
-        return shapely.Polygon()
+    keep = np.isfinite(da_s) | np.isfinite(db_s)
+    streets, da_s, db_s = streets[keep], da_s[keep], db_s[keep]
     # least budget left anywhere along each reached street (at its farthest point)
-    a, b, length = da[streets], db[streets], street_len[streets]
+    a, b, length = da_s, db_s, street_len[streets]
     with np.errstate(invalid="ignore"):
         peak = np.where(np.isfinite(a) & np.isfinite(b), (a * mpm + b * mpm + length) / 2, np.fmin(a, b) * mpm + length)
     least = limit * mpm - peak
@@ -196,14 +221,14 @@ def _one_isochrone(s: int, limit: float, dist: np.ndarray, arrays: NetworkArrays
     whole = cells.street[streets[full]]
     partial = streets[~full & (streets != own)]
     # segments of the partial streets, walked in from either end
-    k = (np.concatenate([np.arange(segs.ptr[e], segs.ptr[e + 1]) for e in partial])
-         if len(partial) else np.zeros(0, np.int64))
+    n_seg = segs.ptr[partial + 1] - segs.ptr[partial]
+    k = np.repeat(segs.ptr[partial], n_seg) + (np.arange(n_seg.sum()) - np.repeat(np.cumsum(n_seg) - n_seg, n_seg))
     e_of = segs.edge[k]
     pieces, owners = [], []
     x_start, x_end = segs.x0[k], segs.x0[k] + segs.length[k]
     for side_dist, from_start, from_end in (
-        (da[e_of], x_start, x_end),
-        (db[e_of], street_len[e_of] - x_start, street_len[e_of] - x_end),
+        (dist[arrays.edge_u[e_of]], x_start, x_end),
+        (dist[arrays.edge_v[e_of]], street_len[e_of] - x_start, street_len[e_of] - x_end),
     ):
         live = np.isfinite(side_dist)
         left = (limit - side_dist[live]) * mpm
@@ -232,7 +257,8 @@ def _one_isochrone(s: int, limit: float, dist: np.ndarray, arrays: NetworkArrays
             )
             pieces.append(shp)
             owners.append(own_k)
-    for end_dist, from_start, from_end in ((da[own], x0, x1), (db[own], street_len[own] - x0, street_len[own] - x1)):
+    for end_dist, from_start, from_end in ((dist[arrays.edge_u[own]], x0, x1),
+                                           (dist[arrays.edge_v[own]], street_len[own] - x0, street_len[own] - x1)):
         if np.isfinite(end_dist):
             left = (limit - end_dist) * mpm
             shp, own_k = _side_shapes(segs, k, left - from_start, left - from_end)
