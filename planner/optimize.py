@@ -1,16 +1,43 @@
 """Stage 4: choose the sites, exactly.
 
 :func:`solve` builds a sparse mixed-integer programme and solves it with HiGHS
-(through :func:`scipy.optimize.milp`). Models:
+(through :func:`scipy.optimize.milp`), after exact reductions that shrink the
+model without changing its optimum. Models (``model=``):
 
 ``lscp``
     Location set covering: the fewest stations that cover every home some
     candidate can reach. Homes no candidate reaches are reported, not fatal.
 ``mclp``
     Maximal covering: ``p`` stations covering the most population.
+``pmedian``
+    ``p`` stations minimising the population-weighted walking minutes, everyone
+    assigned to the nearest chosen station (within the matrix's limit).
+``backup``
+    LSCP-B: with the LSCP minimum number of stations, cover as much population
+    as possible twice.
+``pcenter``
+    ``p`` stations minimising the longest walk of any reachable home (equity).
+``pdispersion``
+    ``p`` stations as far apart as possible (largest smallest pairwise walk);
+    takes a square sites x sites matrix.
+``budget``
+    Stations whose ``costs`` add up to at most ``budget``, covering the most
+    population.
 
-Existing stations (``required``) are always selected and count toward coverage
-and toward ``p``.
+``capacity=C`` turns ``lscp`` and ``mclp`` into their capacitated forms: a
+station serves at most ``C`` people; with ``split=True`` (default) a home's
+residents may be split between stations, with ``split=False`` each home goes to
+one station whole.
+
+Existing stations (``required``) are always selected; they count toward
+coverage, toward ``p`` and toward the budget.
+
+Exact reductions applied before solving (each keeps the optimum):
+homes with the same set of reaching sites become one row with their summed
+population; homes already covered by required sites leave the covering
+constraints; sites that reach no remaining home are dropped; a site whose set of
+homes is contained in another's is dropped (``lscp``, ``mclp``, ``budget`` when
+costs allow); ``lscp`` is solved per independent component.
 """
 
 from __future__ import annotations
@@ -18,19 +45,21 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import connected_components
 
 from .config import check_positive
 from .coverage import Coverage, within
-from .errors import InputError, SolverError
+from .errors import DataError, InputError, SolverError
 
 log = logging.getLogger(__name__)
 
-MODELS = ("lscp", "mclp")
+MODELS = ("lscp", "mclp", "pmedian", "backup", "pcenter", "pdispersion", "budget")
+NEEDS_P = ("mclp", "pmedian", "pcenter", "pdispersion")
 
 
 @dataclass(frozen=True)
@@ -40,11 +69,14 @@ class Solution:
     Attributes
     ----------
     model
-        ``"lscp"`` or ``"mclp"``.
+        The model solved.
     selected
         Sorted column indices of the chosen sites (required ones included).
     objective
-        lscp: the number of stations; mclp: the population covered.
+        lscp: number of stations; mclp / budget: population covered; pmedian:
+        population-weighted minutes; backup: population covered twice; pcenter:
+        the longest walk (minutes); pdispersion: the smallest walk between two
+        chosen stations (minutes).
     covered_share
         Population covered / total population (homes nobody can reach included).
     status
@@ -53,15 +85,17 @@ class Solution:
         Relative MIP gap reported by HiGHS (0 when proven optimal).
     population_total, population_coverable, population_covered
         Population of all rows, of the rows some site reaches, of the rows the
-        chosen sites reach.
+        chosen sites reach (served, for the capacitated models).
     covered
-        Boolean per demand row: reached by a chosen site.
+        Boolean per demand row: reached by a chosen site (fully served, capacitated).
     uncoverable
         Row indices that no candidate site reaches.
     p
-        The number of stations asked for (mclp) or ``None``.
+        The number of stations asked for, or ``None``.
     seconds
         Wall time of the solve.
+    details
+        Model-specific figures (assignment, reductions, ...).
     """
 
     model: str
@@ -77,48 +111,59 @@ class Solution:
     uncoverable: np.ndarray
     p: int | None
     seconds: float
+    details: dict = field(default_factory=dict)
 
     @property
     def n_stations(self) -> int:
         return int(len(self.selected))
 
 
-def _as_matrix(coverage_or_cost, radius, weights):
-    """Boolean CSR (demand x sites) and the weights, from any accepted input."""
+# --------------------------------------------------------------------------- inputs
+
+
+def _minutes_matrix(coverage_or_cost, radius) -> tuple[sp.csr_matrix, float, np.ndarray | None]:
+    """CSR of minutes (stored entries <= radius), the radius, and the coverage's population."""
     if isinstance(coverage_or_cost, Coverage):
         cov = coverage_or_cost
-        matrix = cov.within(radius) if radius is not None else cov.within()
-        w = cov.population if weights is None else weights
-    elif sp.issparse(coverage_or_cost):
+        r = cov.limit if radius is None else check_positive("radius", radius)
+        if r > cov.limit + 1e-12:
+            raise InputError(f"radius={r:g}: the coverage was computed up to {cov.limit:g} minutes only")
+        m = cov.minutes
+        return _keep_within(m, r), r, cov.population
+    if sp.issparse(coverage_or_cost):
         if radius is None:
             raise InputError("radius=None: a sparse cost matrix needs radius (minutes within which a site covers a home)")
-        matrix = within(_shortest_entries(coverage_or_cost), check_positive("radius", radius))
-        w = weights
-    else:
-        try:
-            cost = np.asarray(coverage_or_cost, dtype=float)
-        except (TypeError, ValueError):
-            raise InputError(
-                f"expected a Coverage, a scipy sparse matrix or a 2-D array of minutes, got {type(coverage_or_cost).__name__}"
-            ) from None
-        if cost.ndim != 2:
-            raise InputError(f"cost matrix has {cost.ndim} dimension(s); expected 2 (demand x sites)")
-        if radius is None:
-            raise InputError("radius=None: a cost matrix needs radius (minutes within which a site covers a home)")
         r = check_positive("radius", radius)
-        with np.errstate(invalid="ignore"):
-            matrix = sp.csr_matrix(np.nan_to_num(cost, nan=np.inf) <= r)
-        w = weights
-    n_rows = matrix.shape[0]
-    w = np.ones(n_rows) if w is None else np.asarray(w, dtype=float)
-    if w.shape != (n_rows,):
-        raise InputError(f"weights has shape {w.shape}; expected one weight per demand row ({n_rows})")
-    if not np.all(np.isfinite(w)) or (w < 0).any():
-        raise InputError("weights must be finite and non-negative")
-    matrix = sp.csr_matrix(matrix, dtype=bool)
-    matrix.sum_duplicates()
-    matrix.sort_indices()
-    return matrix, w
+        return _keep_within(_shortest_entries(coverage_or_cost), r), r, None
+    try:
+        cost = np.asarray(coverage_or_cost, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"expected a Coverage, a scipy sparse matrix or a 2-D array of minutes, got {type(coverage_or_cost).__name__}"
+        ) from None
+    if cost.ndim != 2:
+        raise InputError(f"cost matrix has {cost.ndim} dimension(s); expected 2 (demand x sites)")
+    if radius is None:
+        raise InputError("radius=None: a cost matrix needs radius (minutes within which a site covers a home)")
+    r = check_positive("radius", radius)
+    cost = np.nan_to_num(cost, nan=np.inf)
+    rows, cols = np.nonzero(cost <= r)
+    return sp.csr_matrix((cost[rows, cols], (rows, cols)), shape=cost.shape), r, None
+
+
+def _pattern(m: sp.csr_matrix) -> sp.csr_matrix:
+    """Boolean CSR with True at every stored entry (a stored 0 minutes is a covered pair)."""
+    m = sp.csr_matrix(m)
+    return sp.csr_matrix((np.ones(len(m.indices), bool), m.indices.copy(), m.indptr.copy()), shape=m.shape)
+
+
+def _keep_within(m: sp.csr_matrix, r: float) -> sp.csr_matrix:
+    m = sp.csr_matrix(m, dtype=float)
+    keep = m.data <= r
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    out = sp.csr_matrix((m.data[keep], (rows[keep], m.indices[keep])), shape=m.shape)
+    out.sort_indices()
+    return out
 
 
 def _shortest_entries(matrix) -> sp.csr_matrix:
@@ -134,16 +179,409 @@ def _shortest_entries(matrix) -> sp.csr_matrix:
     return sp.csr_matrix((data[first], (row[first], col[first])), shape=coo.shape)
 
 
-def _merge_identical_rows(matrix: sp.csr_matrix, w: np.ndarray):
-    """Rows with the same set of sites become one row with the summed weight."""
-    keys = {}
-    group = np.empty(matrix.shape[0], np.int64)
-    for i in range(matrix.shape[0]):
-        key = matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]].tobytes()
-        group[i] = keys.setdefault(key, len(keys))
-    first = np.full(len(keys), -1, np.int64)
-    first[group[::-1]] = np.arange(matrix.shape[0])[::-1]
-    return matrix[first], np.bincount(group, weights=w, minlength=len(keys))
+def _weights(w, n_rows: int) -> np.ndarray:
+    w = np.ones(n_rows) if w is None else np.asarray(w, dtype=float)
+    if w.shape != (n_rows,):
+        raise InputError(f"weights has shape {w.shape}; expected one weight per demand row ({n_rows})")
+    if not np.all(np.isfinite(w)) or (w < 0).any():
+        raise InputError("weights must be finite and non-negative")
+    return w
+
+
+def _check_p(model: str, p, n_sites: int, n_required: int) -> int | None:
+    if model not in NEEDS_P:
+        if p is not None:
+            warnings.warn(f"p={p!r} is ignored by model {model!r} (it finds the number of stations itself)",
+                          UserWarning, stacklevel=3)
+        return None
+    if p is None:
+        raise InputError(f"model={model!r} needs p, the number of stations (for example --p 5)")
+    if (isinstance(p, bool) or not isinstance(p, (int, np.integer, float, np.floating))
+            or not np.isfinite(p) or int(p) != p or p < 1):
+        raise InputError(f"p={p!r}: expected a whole number of stations >= 1")
+    p = int(p)
+    if p > n_sites:
+        raise InputError(f"p={p}: larger than the number of candidate sites ({n_sites})")
+    if p < n_required:
+        raise InputError(f"p={p}: smaller than the number of existing stations that must be kept ({n_required})")
+    if model == "pdispersion" and p < 2:
+        raise InputError("p=1: pdispersion needs p >= 2 (it spreads stations apart)")
+    return p
+
+
+def _required(required, n_sites: int) -> np.ndarray:
+    raw = np.asarray([] if required is None else required)
+    if raw.size and (raw.dtype.kind not in "iuf" or not np.all(np.isfinite(raw)) or not np.all(raw == np.round(raw))):
+        raise InputError("required: expected whole site column indices")
+    req = np.unique(raw.astype(np.int64))
+    if len(req) and (req.min() < 0 or req.max() >= n_sites):
+        raise InputError(f"required site index out of range 0..{n_sites - 1}")
+    return req
+
+
+# --------------------------------------------------------------------------- reductions
+
+
+def row_groups(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows with identical column sets.
+
+    Returns
+    -------
+    group, first
+        ``group[i]`` is row i's group (numbered by first appearance), ``first[g]``
+        a representative row of group g.
+    """
+    n = matrix.shape[0]
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    m = sp.csr_matrix(matrix)
+    m.sort_indices()
+    rng = np.random.default_rng(20181201)
+    salt = rng.integers(1, 2**62, size=(2, m.shape[1]), dtype=np.int64).astype(np.uint64)
+    lengths = np.diff(m.indptr)
+    h = np.zeros((n, 2), np.uint64)
+    nonempty = lengths > 0
+    if m.nnz:
+        starts = m.indptr[:-1][nonempty]
+        for k in range(2):
+            with np.errstate(over="ignore"):
+                h[nonempty, k] = np.add.reduceat(salt[k][m.indices] * (m.indices.astype(np.uint64) + np.uint64(1)), starts)
+    key = np.stack([lengths.astype(np.uint64), h[:, 0], h[:, 1]], axis=1)
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    # number groups by first appearance, so results do not depend on hash order
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), np.int64)
+    rank[order] = np.arange(len(first))
+    return rank[inverse], first[order]
+
+
+def _dominated_sites(a: sp.csr_matrix, keep_always: np.ndarray) -> np.ndarray:
+    """Boolean per column: its rows are a subset of another column's (ties: the higher index goes)."""
+    n = a.shape[1]
+    if n < 2 or a.nnz == 0:
+        return np.zeros(n, bool)
+    col = sp.csc_matrix(a, dtype=np.int32)
+    size = np.diff(col.indptr)
+    overlap = (col.T @ col).tocoo()
+    j, k = overlap.row, overlap.col
+    off = j != k
+    j, k, shared = j[off], k[off], overlap.data[off]
+    subset = shared == size[j]
+    # j inside k: strictly smaller, or equal sets and j has the higher index
+    dominated = subset & ((size[j] < size[k]) | (j > k))
+    out = np.zeros(n, bool)
+    out[j[dominated]] = True
+    out[keep_always] = False
+    out[size == 0] = True
+    out[keep_always] = False
+    return out
+
+
+# --------------------------------------------------------------------------- solving
+
+
+def _milp(c, integrality, lower, upper, constraints, time_limit):
+    options = {"disp": False, "mip_rel_gap": 0.0}
+    if time_limit is not None:
+        options["time_limit"] = time_limit
+    result = milp(c, integrality=integrality, bounds=Bounds(lower, upper), constraints=constraints, options=options)
+    if result.x is None:
+        return None, result
+    return result.x, result
+
+
+def _status(result) -> tuple[str, float]:
+    if result.status == 0:
+        return "optimal", 0.0
+    status = "time_limit" if result.status == 1 else f"highs_status_{result.status}"
+    gap = getattr(result, "mip_gap", None)
+    return status, float(gap) if gap is not None and np.isfinite(gap) else float("nan")
+
+
+def _lscp_core(a: sp.csr_matrix, req: np.ndarray, time_limit, costs=None):
+    """Minimum (cost) set of columns covering every nonempty row of ``a``; required fixed in.
+
+    Returns (selected columns, status, gap, details).
+    """
+    n_rows, n_sites = a.shape
+    chosen = np.zeros(n_sites, bool)
+    chosen[req] = True
+    rows = a[np.diff(a.indptr) > 0]
+    if len(req):
+        rows = rows[np.asarray(rows[:, req].sum(axis=1)).ravel() == 0]
+    details = {"rows": int(n_rows), "distinct_rows": 0, "sites_kept": 0, "components": 0}
+    if rows.shape[0] == 0:
+        return np.flatnonzero(chosen), "optimal", 0.0, details
+    _, first = row_groups(rows)
+    rows = rows[first]
+    details["distinct_rows"] = int(rows.shape[0])
+    useful = np.diff(sp.csc_matrix(rows).indptr) > 0
+    if costs is None:
+        drop = _dominated_sites(rows, np.zeros(0, np.int64)) & useful
+        useful &= ~drop
+    cols = np.flatnonzero(useful)
+    details["sites_kept"] = int(len(cols))
+    sub = sp.csr_matrix(rows[:, cols])
+    # independent components of the bipartite row-site graph
+    graph = sp.bmat([[None, sub], [sub.T, None]], format="csr")
+    n_comp, label = connected_components(graph, directed=False)
+    details["components"] = int(n_comp)
+    row_label = label[: sub.shape[0]]
+    col_label = label[sub.shape[0]:]
+    status, gap = "optimal", 0.0
+    order_r = np.argsort(row_label, kind="stable")
+    order_c = np.argsort(col_label, kind="stable")
+    r_bounds = np.searchsorted(row_label[order_r], np.arange(n_comp + 1))
+    c_bounds = np.searchsorted(col_label[order_c], np.arange(n_comp + 1))
+    started = time.perf_counter()
+    for comp in range(n_comp):
+        rr = order_r[r_bounds[comp]:r_bounds[comp + 1]]
+        cc = order_c[c_bounds[comp]:c_bounds[comp + 1]]
+        if len(rr) == 0:
+            continue
+        block = sub[rr][:, cc].astype(float)
+        if len(cc) == 1:
+            chosen[cols[cc]] = True
+            continue
+        c = np.ones(len(cc)) if costs is None else costs[cols[cc]]
+        left = None if time_limit is None else max(1e-3, time_limit - (time.perf_counter() - started))
+        x, result = _milp(c, np.ones(len(cc)), np.zeros(len(cc)), np.ones(len(cc)),
+                          [LinearConstraint(block, lb=1.0, ub=np.inf)], left)
+        if x is None:
+            raise SolverError(f"HiGHS found no set cover ({result.message})")
+        chosen[cols[cc[x > 0.5]]] = True
+        s, g = _status(result)
+        if s != "optimal":
+            status, gap = s, max(gap, g) if np.isfinite(g) else g
+    return np.flatnonzero(chosen), status, gap, details
+
+
+def _mclp_core(a: sp.csr_matrix, w: np.ndarray, p: int, req: np.ndarray, time_limit,
+               costs=None, budget=None):
+    """p columns (or columns within budget) maximising the weight of covered rows."""
+    n_rows, n_sites = a.shape
+    chosen_fixed = np.zeros(n_sites, bool)
+    chosen_fixed[req] = True
+    reach = np.diff(a.indptr) > 0
+    rows_idx = np.flatnonzero(reach)
+    rows = a[rows_idx]
+    rw = w[rows_idx]
+    if len(req):
+        pre = np.asarray(rows[:, req].sum(axis=1)).ravel() > 0
+        rows, rw = rows[~pre], rw[~pre]
+    group, first = row_groups(rows)
+    rows = rows[first]
+    rw = np.bincount(group, weights=rw, minlength=len(first)) if len(first) else rw[:0]
+    positive = rw > 0
+    rows, rw = rows[positive], rw[positive]
+    details = {"rows": int(n_rows), "distinct_rows": int(rows.shape[0])}
+    free = np.flatnonzero(~chosen_fixed)
+    sub = sp.csr_matrix(rows[:, free])
+    useful = np.diff(sp.csc_matrix(sub).indptr) > 0
+    if costs is None:
+        useful &= ~_dominated_sites(sub, np.zeros(0, np.int64))
+    k_free = (p - len(req)) if p is not None else None
+    cand = free[useful]
+    if k_free is not None and len(cand) < k_free:
+        # fewer useful sites than stations: keep them all, fill with the rest
+        extra = np.setdiff1d(free, cand)[: k_free - len(cand)]
+        chosen = chosen_fixed.copy()
+        chosen[cand] = True
+        chosen[extra] = True
+        details["sites_kept"] = int(len(cand))
+        return np.flatnonzero(chosen), "optimal", 0.0, details
+    details["sites_kept"] = int(len(cand))
+    block = sp.csr_matrix(rows[:, cand])
+    n, m = len(cand), block.shape[0]
+    if m == 0 or (k_free is not None and k_free == 0):
+        chosen = chosen_fixed.copy()
+        if k_free:
+            chosen[cand[:k_free]] = True
+        return np.flatnonzero(chosen), "optimal", 0.0, details
+    c = np.concatenate([np.zeros(n), -rw])
+    link = sp.hstack([-block.astype(float), sp.identity(m, format="csr")], format="csr")
+    constraints = [LinearConstraint(link, lb=-np.inf, ub=0.0)]
+    if costs is None:
+        constraints.append(LinearConstraint(np.concatenate([np.ones(n), np.zeros(m)])[None, :], lb=k_free, ub=k_free))
+    else:
+        spent = float(costs[req].sum())
+        constraints.append(LinearConstraint(np.concatenate([costs[cand], np.zeros(m)])[None, :], lb=-np.inf, ub=budget - spent))
+    x, result = _milp(c, np.concatenate([np.ones(n), np.zeros(m)]), np.zeros(n + m), np.ones(n + m), constraints, time_limit)
+    if x is None:
+        raise SolverError(f"HiGHS found no solution ({result.message})")
+    chosen = chosen_fixed.copy()
+    chosen[cand[x[:n] > 0.5]] = True
+    status, gap = _status(result)
+    return np.flatnonzero(chosen), status, gap, details
+
+
+def _capacitated(minutes: sp.csr_matrix, w: np.ndarray, req: np.ndarray, *, p, capacity, split, time_limit):
+    """Capacitated lscp (p None) or mclp: x_ij share of home i served by j."""
+    n_rows, n_sites = minutes.shape
+    reach = np.diff(minutes.indptr) > 0
+    coo = minutes[reach].tocoo()
+    rows_idx = np.flatnonzero(reach)
+    n_pairs = coo.nnz
+    if not split and (w[rows_idx] > capacity).any():
+        i = rows_idx[np.argmax(w[rows_idx])]
+        raise DataError(f"home {i} has {w[i]:g} residents, more than capacity={capacity:g}; allow splitting or raise capacity")
+    ny = n_sites
+    # variables: y (sites), x (pairs)
+    n_var = ny + n_pairs
+    pair = np.arange(n_pairs)
+    one_station = sp.csr_matrix((np.ones(n_pairs), (coo.row, ny + pair)), shape=(len(rows_idx), n_var))
+    link = sp.csr_matrix((np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
+                          (np.concatenate([pair, pair]), np.concatenate([ny + pair, coo.col]))), shape=(n_pairs, n_var))
+    load = sp.csr_matrix((np.concatenate([w[rows_idx][coo.row], -capacity * np.ones(ny)]),
+                          (np.concatenate([coo.col, np.arange(ny)]), np.concatenate([ny + pair, np.arange(ny)]))),
+                         shape=(ny, n_var))
+    constraints = [LinearConstraint(link, -np.inf, 0.0), LinearConstraint(load, -np.inf, 0.0)]
+    lower = np.zeros(n_var)
+    lower[req] = 1.0
+    integrality = np.concatenate([np.ones(ny), np.zeros(n_pairs) if split else np.ones(n_pairs)])
+    if p is None:
+        constraints.append(LinearConstraint(one_station, 1.0, 1.0))
+        c = np.concatenate([np.ones(ny), np.zeros(n_pairs)])
+    else:
+        constraints.append(LinearConstraint(one_station, -np.inf, 1.0))
+        constraints.append(LinearConstraint(np.concatenate([np.ones(ny), np.zeros(n_pairs)])[None, :], p, p))
+        c = np.concatenate([np.zeros(ny), -w[rows_idx][coo.row]])
+    x, result = _milp(c, integrality, lower, np.ones(n_var), constraints, time_limit)
+    if x is None:
+        raise SolverError(
+            f"no capacitated plan: capacity={capacity:g} cannot serve every reachable home "
+            f"({result.message.split(':')[0]}); raise the capacity or the time limit"
+        )
+    selected = np.flatnonzero(x[:ny] > 0.5)
+    share = np.zeros(n_rows)
+    np.add.at(share, rows_idx[coo.row], x[ny:])
+    status, gap = _status(result)
+    load_per_site = np.zeros(ny)
+    np.add.at(load_per_site, coo.col, w[rows_idx][coo.row] * x[ny:])
+    return selected, status, gap, share, {"load": load_per_site[selected].round(3).tolist(), "capacity": capacity, "split": split}
+
+
+def _nearest_assignment(minutes: sp.csr_matrix, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the column (of ``selected``) with the fewest minutes, and those minutes (-1 / inf: none)."""
+    n = minutes.shape[0]
+    site = np.full(n, -1, np.int64)
+    best = np.full(n, np.inf)
+    if len(selected) == 0:
+        return site, best
+    sub = sp.csr_matrix(minutes[:, selected])
+    rows = np.repeat(np.arange(n), np.diff(sub.indptr))
+    order = np.lexsort((selected[sub.indices], sub.data, rows))
+    r, c, d = rows[order], selected[sub.indices[order]], sub.data[order]
+    first = np.ones(len(r), bool)
+    first[1:] = r[1:] != r[:-1]
+    site[r[first]] = c[first]
+    best[r[first]] = d[first]
+    return site, best
+
+
+def _pmedian(minutes, w, p, req, time_limit):
+    n_rows, n_sites = minutes.shape
+    reach = np.diff(minutes.indptr) > 0
+    coo = minutes[reach].tocoo()
+    wr = w[reach]
+    n_pairs = coo.nnz
+    n_var = n_sites + n_pairs
+    pair = np.arange(n_pairs)
+    assign = sp.csr_matrix((np.ones(n_pairs), (coo.row, n_sites + pair)), shape=(int(reach.sum()), n_var))
+    link = sp.csr_matrix((np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
+                          (np.concatenate([pair, pair]), np.concatenate([n_sites + pair, coo.col]))), shape=(n_pairs, n_var))
+    count = sp.csr_matrix(np.concatenate([np.ones(n_sites), np.zeros(n_pairs)])[None, :])
+    c = np.concatenate([np.zeros(n_sites), wr[coo.row] * coo.data])
+    lower = np.zeros(n_var)
+    lower[req] = 1.0
+    x, result = _milp(c, np.concatenate([np.ones(n_sites), np.zeros(n_pairs)]), lower, np.ones(n_var),
+                      [LinearConstraint(assign, 1.0, 1.0), LinearConstraint(link, -np.inf, 0.0), LinearConstraint(count, p, p)],
+                      time_limit)
+    if x is None:
+        need = _lscp_core(_pattern(minutes), req, None)[0]
+        raise SolverError(
+            f"p={p} stations cannot give every reachable home a station within the limit; "
+            f"at least {len(need)} are needed (or widen the limit)"
+        )
+    return np.flatnonzero(x[:n_sites] > 0.5), result
+
+
+def _pcenter(minutes, p, req, time_limit):
+    """Smallest radius r (among stored minutes) such that <= p stations cover every reachable row within r."""
+    a_full = _pattern(minutes)
+    selected, status, gap, _ = _lscp_core(a_full, req, time_limit)
+    if len(selected) > p:
+        raise SolverError(
+            f"p={p} stations cannot reach every reachable home within the limit; at least {len(selected)} are needed"
+        )
+    reach = np.diff(minutes.indptr) > 0
+    # the answer is the largest over homes of the nearest chosen station: a stored value
+    values = np.unique(minutes.data[minutes.data >= 0])
+    lo, hi = 0, len(values) - 1
+    best = selected
+    # the radius can be no smaller than every home's own nearest site
+    row_min = np.minimum.reduceat(minutes.data, minutes.indptr[:-1][reach]) if reach.any() else np.zeros(0)
+    lo = int(np.searchsorted(values, row_min.max())) if len(row_min) else 0
+    while lo < hi:
+        mid = (lo + hi) // 2
+        cut = _keep_within(minutes, values[mid])
+        sel, s, g, _ = _lscp_core(_pattern(cut), req, time_limit)
+        if len(sel) <= p and s == "optimal":
+            hi, best = mid, sel
+        elif len(sel) <= p:
+            hi, best, status, gap = mid, sel, s, g
+        else:
+            lo = mid + 1
+    radius = float(values[hi]) if len(values) else 0.0
+    if len(best) < p:
+        # fill up to p with the sites closest to the most people (does not change the longest walk)
+        extra = np.setdiff1d(np.arange(minutes.shape[1]), best)
+        gain = np.asarray(_pattern(minutes).sum(axis=0)).ravel()[extra]
+        best = np.sort(np.concatenate([best, extra[np.argsort(-gain, kind="stable")][: p - len(best)]]))
+    return best, radius, status, gap
+
+
+def _pdispersion(dist: sp.csr_matrix, p: int, req: np.ndarray, cap: float, time_limit):
+    """p sites maximising the smallest pairwise minutes (pairs absent from ``dist`` are >= cap apart)."""
+    n = dist.shape[0]
+    d = sp.csr_matrix(dist)
+    d = sp.triu(sp.csr_matrix(d.maximum(d.T)), k=1).tocoo()
+    values = np.unique(np.concatenate([d.data, [cap]]))
+
+    def feasible(threshold):
+        conflict = d.data < threshold
+        i, j = d.row[conflict], d.col[conflict]
+        lower = np.zeros(n)
+        lower[req] = 1.0
+        if len(i) == 0:
+            return np.sort(np.concatenate([req, np.setdiff1d(np.arange(n), req)[: p - len(req)]])), "optimal", 0.0
+        a = sp.csr_matrix((np.ones(2 * len(i)), (np.repeat(np.arange(len(i)), 2), np.ravel(np.stack([i, j], 1)))), shape=(len(i), n))
+        x, result = _milp(-np.ones(n), np.ones(n), lower, np.ones(n), [LinearConstraint(a, -np.inf, 1.0)], time_limit)
+        if x is None or (x > 0.5).sum() < p:
+            return None, "optimal", 0.0
+        sel = np.flatnonzero(x > 0.5)
+        keep = np.concatenate([req, np.setdiff1d(sel, req)[: p - len(req)]])
+        s, g = _status(result)
+        return np.sort(keep), s, g
+
+    lo, hi = 0, len(values) - 1
+    best, status, gap = feasible(values[0])
+    if best is None:
+        raise SolverError(f"p={p}: the existing stations are closer together than any spread allows")
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        sel, s, g = feasible(values[mid])
+        if sel is not None:
+            lo, best, status, gap = mid, sel, s, g
+        else:
+            hi = mid - 1
+    chosen = best
+    sub = sp.csr_matrix(dist)[chosen][:, chosen].toarray()
+    sub = np.where(sub > 0, sub, np.inf)
+    np.fill_diagonal(sub, np.inf)
+    sub = np.minimum(sub, sub.T)
+    return chosen, float(min(sub.min(), cap)), status, gap
 
 
 def solve(
@@ -154,10 +592,14 @@ def solve(
     radius: float | None = None,
     weights=None,
     required=None,
+    capacity: float | None = None,
+    split: bool = True,
+    costs=None,
+    budget: float | None = None,
     time_limit: float | None = None,
 ) -> Solution:
     """
-    Choose sites by an exact coverage model.
+    Choose sites by an exact location model.
 
     Parameters
     ----------
@@ -165,19 +607,25 @@ def solve(
         A :class:`planner.coverage.Coverage`; a scipy sparse matrix (demand x
         sites) whose stored entries are minutes (absent: unreachable); or a dense
         array of minutes (``inf`` / ``nan``: unreachable). A pair is covered when
-        its minutes are ``<= radius`` (inclusive).
+        its minutes are ``<= radius`` (inclusive). For ``pdispersion``: a square
+        sites x sites matrix.
     model
-        ``"lscp"`` (fewest stations covering every coverable home) or ``"mclp"``
-        (``p`` stations covering the most population).
+        One of ``lscp``, ``mclp``, ``pmedian``, ``backup``, ``pcenter``,
+        ``pdispersion``, ``budget`` (see the module documentation).
     p
-        Number of stations for ``mclp`` (required sites included).
+        Number of stations for ``mclp``, ``pmedian``, ``pcenter``, ``pdispersion``
+        (required sites included).
     radius
-        Covering limit in minutes; required for matrices, defaults to the
-        coverage's longest limit.
+        Limit in minutes; required for matrices, defaults to the coverage's longest.
     weights
         Population per demand row (default: the coverage's population, else 1).
     required
         Column indices of sites that must be chosen (existing stations).
+    capacity, split
+        Capacitated ``lscp`` / ``mclp``: at most ``capacity`` residents per station;
+        ``split=False`` keeps each home with one station.
+    costs, budget
+        ``budget`` model: cost per site and the total allowed.
     time_limit
         Seconds for HiGHS; on expiry the best solution found is returned with
         status ``"time_limit"`` and its gap.
@@ -189,86 +637,104 @@ def solve(
     Raises
     ------
     InputError
-        Unknown model, missing or impossible ``p``, bad radius or weights.
+        Unknown model, missing or impossible ``p``, bad radius, weights, costs.
     SolverError
-        If HiGHS returns no solution.
+        If HiGHS returns no solution, or the model is infeasible (the message says why).
     """
     started = time.perf_counter()
     if model not in MODELS:
         raise InputError(f"model={model!r}: unknown model; expected one of {', '.join(MODELS)}")
-    matrix, w = _as_matrix(coverage_or_cost, radius, weights)
-    n_rows, n_sites = matrix.shape
+    minutes, r, population = _minutes_matrix(coverage_or_cost, radius)
+    n_rows, n_sites = minutes.shape
     if n_sites == 0:
         raise InputError("no candidate sites: expected at least one column")
-    req_raw = np.asarray([] if required is None else required)
-    if req_raw.size and (req_raw.dtype.kind not in "iuf" or not np.all(np.isfinite(req_raw)) or not np.all(req_raw == np.round(req_raw))):
-        raise InputError("required: expected whole site column indices")
-    req = np.unique(req_raw.astype(np.int64))
-    if len(req) and (req.min() < 0 or req.max() >= n_sites):
-        raise InputError(f"required site index out of range 0..{n_sites - 1}")
-    if model == "mclp":
-        if p is None:
-            raise InputError("model='mclp' needs p, the number of stations (for example --p 5)")
-        if (isinstance(p, bool) or not isinstance(p, (int, np.integer, float, np.floating))
-                or not np.isfinite(p) or int(p) != p or p < 1):
-            raise InputError(f"p={p!r}: expected a whole number of stations >= 1")
-        p = int(p)
-        if p > n_sites:
-            raise InputError(f"p={p}: larger than the number of candidate sites ({n_sites})")
-        if p < len(req):
-            raise InputError(f"p={p}: smaller than the number of existing stations that must be kept ({len(req)})")
-    elif p is not None:
-        warnings.warn(f"p={p!r} is ignored by model {model!r} (it finds the number of stations itself)", UserWarning, stacklevel=2)
+    w = _weights(population if weights is None else weights, n_rows)
+    req = _required(required, n_sites)
+    p = _check_p(model, p, n_sites, len(req))
     if time_limit is not None:
         time_limit = check_positive("time_limit", time_limit)
+    if capacity is not None:
+        capacity = check_positive("capacity", capacity)
+        if model not in ("lscp", "mclp"):
+            raise InputError(f"capacity applies to lscp and mclp, not {model!r}")
+    if model == "budget":
+        if costs is None or budget is None:
+            raise InputError("model='budget' needs costs (one per site) and budget")
+        costs = np.asarray(costs, dtype=float)
+        if costs.shape != (n_sites,) or not np.all(np.isfinite(costs)) or (costs < 0).any():
+            raise InputError(f"costs: expected {n_sites} finite, non-negative numbers (one per site)")
+        budget = float(budget)
+        if not np.isfinite(budget) or budget < 0:
+            raise InputError(f"budget={budget!r}: expected a non-negative number")
+        if costs[req].sum() > budget + 1e-9:
+            raise InputError(f"budget={budget:g}: less than the existing stations cost ({costs[req].sum():g})")
+    if model == "pdispersion" and n_rows != n_sites:
+        raise InputError(f"pdispersion needs a square sites x sites matrix; got {n_rows} x {n_sites}")
 
-    reach = np.diff(matrix.indptr) > 0
+    a = _pattern(minutes)
+    reach = np.diff(a.indptr) > 0
     uncoverable = np.flatnonzero(~reach)
-    rows = matrix[reach]
-    rw = w[reach]
-    # rows already covered by required sites need no constraint (lscp) and add
-    # a constant (mclp)
-    if len(req):
-        pre = np.asarray(rows[:, req].sum(axis=1)).ravel() > 0
-    else:
-        pre = np.zeros(rows.shape[0], bool)
-    free_rows, free_w = _merge_identical_rows(rows[~pre], rw[~pre])
-    lower = np.zeros(n_sites)
-    lower[req] = 1.0
-    options = {"disp": False, "mip_rel_gap": 0.0}
-    if time_limit is not None:
-        options["time_limit"] = time_limit
+    details: dict = {}
+    share = None
+    if model == "lscp" and capacity is None:
+        selected, status, gap, details = _lscp_core(a, req, time_limit)
+    elif model in ("lscp", "mclp") and capacity is not None:
+        selected, status, gap, share, details = _capacitated(
+            minutes, w, req, p=p if model == "mclp" else None, capacity=capacity, split=split, time_limit=time_limit
+        )
+    elif model == "mclp":
+        selected, status, gap, details = _mclp_core(a, w, p, req, time_limit)
+    elif model == "budget":
+        selected, status, gap, details = _mclp_core(a, w, None, req, time_limit, costs=costs, budget=budget)
+        details["cost"] = float(costs[selected].sum())
+    elif model == "pmedian":
+        selected, result = _pmedian(minutes, w, p, req, time_limit)
+        status, gap = _status(result)
+    elif model == "pcenter":
+        selected, worst, status, gap = _pcenter(minutes, p, req, time_limit)
+        details["longest_walk"] = worst
+    elif model == "backup":
+        selected, status, gap, details = _lscp_core(a, req, time_limit)
+        k = len(selected)
+        selected, status2, gap2, twice = _backup(a, w, k, req, time_limit)
+        if status2 != "optimal":
+            status, gap = status2, gap2
+        details["population_covered_twice"] = twice
+    else:  # pdispersion
+        selected, spread, status, gap = _pdispersion(minutes, p, req, r, time_limit)
+        details["smallest_gap_minutes"] = spread
 
-    if model == "lscp":
-        c = np.ones(n_sites)
-        constraints = [LinearConstraint(free_rows.astype(float), lb=1.0, ub=np.inf)] if free_rows.shape[0] else []
-        result = milp(c, integrality=np.ones(n_sites), bounds=Bounds(lower, np.ones(n_sites)),
-                      constraints=constraints, options=options)
-        x = result.x[:n_sites] if result.x is not None else None
-    else:
-        m = free_rows.shape[0]
-        c = np.concatenate([np.zeros(n_sites), -free_w])
-        link = sp.hstack([-free_rows.astype(float), sp.identity(m, format="csr")], format="csr")
-        count = sp.csr_matrix(np.concatenate([np.ones(n_sites), np.zeros(m)])[None, :])
-        constraints = [LinearConstraint(link, lb=-np.inf, ub=0.0), LinearConstraint(count, lb=p, ub=p)]
-        integrality = np.concatenate([np.ones(n_sites), np.zeros(m)])
-        bounds = Bounds(np.concatenate([lower, np.zeros(m)]), np.ones(n_sites + m))
-        result = milp(c, integrality=integrality, bounds=bounds, constraints=constraints, options=options)
-        x = result.x[:n_sites] if result.x is not None else None
-    if x is None:
-        raise SolverError(f"HiGHS found no solution for {model} ({result.message})")
-    selected = np.flatnonzero(x > 0.5)
-    status = "optimal" if result.status == 0 else ("time_limit" if result.status == 1 else f"highs_status_{result.status}")
-    gap = float(getattr(result, "mip_gap", 0.0) or 0.0) if status != "optimal" else 0.0
-    covered = np.zeros(n_rows, bool)
-    if len(selected):
-        covered = np.asarray(matrix[:, selected].sum(axis=1)).ravel() > 0
     total = float(w.sum())
-    pop_covered = float(w[covered].sum())
-    objective = float(len(selected)) if model == "lscp" else pop_covered
+    if share is not None:
+        covered = share > 1 - 1e-6
+        pop_covered = float((w * np.minimum(share, 1.0)).sum())
+    elif model == "pdispersion":
+        covered = np.zeros(n_rows, bool)
+        covered[selected] = True
+        pop_covered = float(w[covered].sum())
+    else:
+        covered = np.asarray(a[:, selected].sum(axis=1)).ravel() > 0 if len(selected) else np.zeros(n_rows, bool)
+        pop_covered = float(w[covered].sum())
+    if model in ("pmedian", "pcenter"):
+        site, walk = _nearest_assignment(minutes, selected)
+        details["assignment"] = site
+        details["walk_minutes"] = walk
+        ok = site >= 0
+        details["weighted_minutes"] = float((w[ok] * walk[ok]).sum())
+        details["mean_minutes"] = float((w[ok] * walk[ok]).sum() / w[ok].sum()) if w[ok].sum() > 0 else 0.0
+        details["longest_walk"] = float(walk[ok].max()) if ok.any() else 0.0
+    objective = {
+        "lscp": float(len(selected)),
+        "mclp": pop_covered,
+        "budget": pop_covered,
+        "pmedian": details.get("weighted_minutes", 0.0),
+        "pcenter": details.get("longest_walk", 0.0),
+        "backup": details.get("population_covered_twice", 0.0),
+        "pdispersion": details.get("smallest_gap_minutes", 0.0),
+    }[model]
     return Solution(
         model=model,
-        selected=selected,
+        selected=np.asarray(selected, dtype=np.int64),
         objective=objective,
         covered_share=pop_covered / total if total > 0 else 0.0,
         status=status,
@@ -278,6 +744,32 @@ def solve(
         population_covered=pop_covered,
         covered=covered,
         uncoverable=uncoverable,
-        p=p if model == "mclp" else None,
+        p=p,
         seconds=time.perf_counter() - started,
+        details=details,
     )
+
+
+def _backup(a: sp.csr_matrix, w: np.ndarray, k: int, req: np.ndarray, time_limit):
+    """k stations covering every coverable row, maximising the population covered twice."""
+    n_rows, n_sites = a.shape
+    reach = np.diff(a.indptr) > 0
+    rows = sp.csr_matrix(a[reach], dtype=float)
+    rw = w[reach]
+    m = rows.shape[0]
+    # variables: x (sites), u (covered twice, continuous 0..1)
+    cover_once = sp.hstack([rows, sp.csr_matrix((m, m))], format="csr")
+    twice = sp.hstack([-rows, sp.identity(m, format="csr")], format="csr")
+    count = sp.csr_matrix(np.concatenate([np.ones(n_sites), np.zeros(m)])[None, :])
+    lower = np.zeros(n_sites + m)
+    lower[req] = 1.0
+    x, result = _milp(np.concatenate([np.zeros(n_sites), -rw]), np.concatenate([np.ones(n_sites), np.zeros(m)]),
+                      lower, np.ones(n_sites + m),
+                      [LinearConstraint(cover_once, 1.0, np.inf), LinearConstraint(twice, -np.inf, -1.0),
+                       LinearConstraint(count, k, k)], time_limit)
+    if x is None:
+        raise SolverError(f"HiGHS found no backup-covering plan ({result.message})")
+    selected = np.flatnonzero(x[:n_sites] > 0.5)
+    status, gap = _status(result)
+    times = np.asarray(a[:, selected].sum(axis=1)).ravel()
+    return selected, status, gap, float(w[times >= 2].sum())

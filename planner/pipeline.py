@@ -23,7 +23,7 @@ from .io import geojson_text, json_text, write_outputs
 from .isochrones import isochrones
 from .maps import plan_map
 from .network import load_network
-from .optimize import MODELS, Solution, solve
+from .optimize import MODELS, NEEDS_P, Solution, solve
 from .sites import load_candidates
 
 log = logging.getLogger(__name__)
@@ -88,8 +88,8 @@ def validate_model(model: str, p: int | None) -> None:
     """Fail fast on a model / p combination that cannot work (before any loading)."""
     if model not in MODELS:
         raise InputError(f"model={model!r}: unknown model; expected one of {', '.join(MODELS)}")
-    if model == "mclp" and p is None:
-        raise InputError("model='mclp' needs p, the number of stations (for example --p 5)")
+    if model in NEEDS_P and p is None:
+        raise InputError(f"model={model!r} needs p, the number of stations (for example --p 5)")
     if p is not None and (isinstance(p, bool) or int(p) != p or p < 1):
         raise InputError(f"p={p!r}: expected a whole number of stations >= 1")
 
@@ -162,7 +162,7 @@ def plan(
     lap("demand")
     sites = _sites(network, candidates, existing, progress)
     lap("candidates")
-    if model == "mclp" and p > len(sites):
+    if model in NEEDS_P and p > len(sites):
         raise InputError(f"p={p}: larger than the number of candidate sites ({len(sites)})")
     cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
     lap("coverage")

@@ -372,7 +372,7 @@ def test_input_error_is_value_error():
 def test_unknown_model(small):
     cost, _ = small
     with pytest.raises(InputError, match="unknown model"):
-        planner.solve(cost, model="pmedian", radius=RADIUS)
+        planner.solve(cost, model="p_median", radius=RADIUS)
     with pytest.raises(InputError, match="unknown model"):
         planner.solve(cost, model="LSCP", radius=RADIUS)
 
