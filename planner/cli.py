@@ -97,24 +97,37 @@ def _common(f):
 @click.option("--candidates", type=click.Path(dir_okay=False), default=None,
               help="Candidate sites (CSV lon,lat[,name][,site_id], GeoJSON or GPKG). Default: OSM community centres, offices, parks, squares...")
 @click.option("--model", type=str, default="lscp", show_default=True,
-              help="lscp: fewest stations covering every reachable home; mclp: --p stations covering the most people.")
-@click.option("--p", "p", type=int, default=None, help="Number of stations (mclp).")
-@click.option("--time-limit", type=float, default=None, help="Seconds for the solver; the best plan found so far is kept.")
+              help="lscp: fewest stations covering every reachable home; mclp: --p stations covering the most people; "
+                   "pmedian: --p stations, least total walking; pcenter: --p stations, shortest longest walk; "
+                   "backup: lscp's count, most people covered twice; pdispersion: --p stations spread apart; "
+                   "budget: most people within --budget (site costs: a 'cost' column or by site type).")
+@click.option("--p", "p", type=int, default=None, help="Number of stations (mclp, pmedian, pcenter, pdispersion).")
+@click.option("--capacity", type=float, default=None, help="Most residents one station serves (lscp, mclp).")
+@click.option("--no-split", is_flag=True, help="With --capacity: each home is served by one station whole.")
+@click.option("--budget", type=float, default=None, help="Total cost allowed (model budget).")
+@click.option("--tiers", is_flag=True, help="1+5+N: community centres within --tier-minutes of every home, grid stations within --minutes.")
+@click.option("--tier-minutes", type=float, default=15.0, show_default=True, help="Walk to a community centre (with --tiers).")
+@click.option("--time-limit", type=float, default=None, help="Seconds for the solver; the best plan found so far is kept with its gap.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the map.")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
-def plan_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, candidates, model, p, time_limit, lang, out):
+def plan_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, candidates, model, p, capacity, no_split,
+                 budget, tiers, tier_minutes, time_limit, lang, out):
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
     from .io import check_output_dir
     from .pipeline import plan, validate_model
 
     _logging(verbose, quiet)
-    validate_model(model, p)
+    if not tiers:
+        validate_model(model, p)
+    if model == "budget" and budget is None:
+        raise click.UsageError("--model budget needs --budget")
     out_dir = check_output_dir(out)
     reporter = _Reporter(quiet)
     with reporter.running():
         result = plan(
             source, demand=demand, candidates=candidates, existing=existing, minutes=minutes,
-            speed_kmh=speed_kmh, model=model, p=p, time_limit=time_limit, progress=reporter,
+            speed_kmh=speed_kmh, model=model, p=p, time_limit=time_limit, capacity=capacity,
+            split=not no_split, budget=budget, tiers=tiers, tier_minutes=tier_minutes, progress=reporter,
         )
         reporter("writing outputs", 0.5)
         paths = result.write(out_dir, lang=lang)
@@ -123,16 +136,30 @@ def plan_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, c
         f"{s['n_stations']} stations ({s['model']}, {s['solver_status']}) cover {s['population_covered']:,.0f} of "
         f"{s['population_total']:,.0f} residents ({s['covered_share']:.1%}) within {s['minutes']:g} minutes' walk"
     )
+    if s["solver_status"] != "optimal":
+        reporter.echo(f"not proven optimal: {s['solver_status']}, gap {s['gap']:.2%} (raise --time-limit)")
+    if "n_centres" in s:
+        reporter.echo(f"tiers: {s['n_centres']:.0f} community centres (within {s['tier_minutes']:g} min), {s['n_grid']:.0f} grid stations")
+    for key, label in (("longest_walk", "longest walk to a station: {:.1f} min"), ("mean_minutes", "mean walk: {:.1f} min"),
+                       ("population_covered_twice", "covered twice: {:,.0f} residents"),
+                       ("smallest_gap_minutes", "closest two stations: {:.1f} min apart"), ("cost", "cost: {:g}")):
+        if key in s:
+            reporter.echo(label.format(s[key]))
     if s["n_uncoverable"]:
         reporter.echo(
             f"{s['n_uncoverable']} homes ({s['population_uncoverable']:,.0f} residents) are beyond a "
-            f"{s['minutes']:g}-minute walk of every candidate site"
+            f"{s['minutes']:g}-minute walk of every candidate site; the most populous:"
         )
+        for row in s["unreachable"][:5]:
+            near = (f"nearest candidate {row['nearest_site_name']} at {row['nearest_minutes']:.1f} min"
+                    if row["nearest_site_name"] is not None else "no candidate within an hour")
+            reporter.echo(f"  {row['demand_id']}: {row['population']:,.0f} residents, {near}")
     descriptions = {
         "plan.html": "map",
         "stations.geojson": "proposed stations",
         "isochrones.geojson": "walking areas",
         "summary.json": "summary",
+        "unreachable.csv": "homes no candidate reaches",
     }
     for path in paths:
         reporter.echo(f"wrote {path}  ({descriptions.get(path.name, '')})")
@@ -176,6 +203,91 @@ def score_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, 
     Console(highlight=False).print(view)
     if csv_path:
         click.echo(f"wrote {csv_path}  ({len(table)} sites)")
+
+
+@cli.command("curve")
+@_common
+@click.option("--candidates", type=click.Path(dir_okay=False), default=None, help="Candidate sites file (default: OSM places).")
+@click.option("--max-p", "max_p", type=int, required=True, help="Largest number of stations.")
+@click.option("--time-limit", type=float, default=None, help="Seconds per solve.")
+@click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder (curve.csv, curve.png).")
+def curve_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, candidates, max_p, time_limit, out):
+    """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
+    from .io import check_output_dir, write_outputs
+    from .pipeline import coverage_curve_plan
+
+    _logging(verbose, quiet)
+    if max_p < 1:
+        raise click.UsageError(f"--max-p {max_p}: expected a whole number >= 1")
+    out_dir = check_output_dir(out)
+    reporter = _Reporter(quiet)
+    with reporter.running():
+        curve, needed, png = coverage_curve_plan(source, demand=demand, candidates=candidates, existing=existing,
+                                                 minutes=minutes, speed_kmh=speed_kmh, max_p=max_p,
+                                                 time_limit=time_limit, progress=reporter)
+        paths = write_outputs(out_dir, {"curve.csv": curve.to_csv(index=False), "curve.png": png})
+    for row in curve.itertuples(index=False):
+        reporter.echo(f"p={row.p:>3}  {row.population_covered:>12,.0f} residents  {row.covered_share:7.1%}  {row.status}")
+    reporter.echo("stations needed for " + ", ".join(f"{k}: {v if v is not None else f'more than {max_p}'}" for k, v in needed.items())
+                  + " of the reachable population")
+    for path in paths:
+        reporter.echo(f"wrote {path}")
+
+
+@cli.command("optimize")
+@click.option("--cost-matrix", "cost_matrix", type=str, required=True, help="CSV demand_id,site_id,minutes (long format).")
+@click.option("--weights", "weights_path", type=str, default=None, help="CSV demand_id,population (default: 1 each).")
+@click.option("--radius", type=float, required=True, help="Minutes within which a site covers a home.")
+@click.option("--model", type=str, default="lscp", show_default=True, help="lscp, mclp, pmedian, pcenter, backup, budget.")
+@click.option("--p", "p", type=int, default=None, help="Number of stations.")
+@click.option("--time-limit", type=float, default=None, help="Seconds for the solver.")
+@click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder (result.json, selected_sites.csv).")
+@click.option("--quiet", "-q", is_flag=True, help="Errors only.")
+def optimize_command(cost_matrix, weights_path, radius, model, p, time_limit, out, quiet):
+    """Solve a location model on your own travel times (no map, no network)."""
+    import numpy as np
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from .io import check_output_dir, json_text, read_cost_matrix, read_weights, write_outputs
+    from .optimize import solve
+    from .pipeline import validate_model
+
+    _logging(False, quiet)
+    validate_model(model, p)
+    out_dir = check_output_dir(out)
+    matrix, demand_ids, site_ids = read_cost_matrix(cost_matrix)
+    if weights_path:
+        weights = read_weights(weights_path)
+        extra = np.setdiff1d(weights.index.to_numpy().astype(str), demand_ids)
+        # homes in the weights but absent from the matrix reach no site
+        demand_ids = np.concatenate([demand_ids, np.sort(extra)])
+        matrix = sp.vstack([matrix, sp.csr_matrix((len(extra), matrix.shape[1]))], format="csr")
+        missing = np.setdiff1d(demand_ids, weights.index.to_numpy().astype(str))
+        if len(missing):
+            raise click.UsageError(f"{weights_path}: no population for demand_id {missing[0]!r} (and {len(missing) - 1} more)")
+        w = weights.reindex(demand_ids).to_numpy(float)
+    else:
+        w = np.ones(len(demand_ids))
+    sol = solve(matrix, model=model, p=p, radius=radius, weights=w, time_limit=time_limit)
+    result = {
+        "model": model, "p": sol.p, "radius": radius, "n_demand": len(demand_ids), "n_sites": len(site_ids),
+        "objective": sol.objective, "status": sol.status, "gap": sol.gap, "n_selected": sol.n_stations,
+        "selected_site_ids": [str(site_ids[j]) for j in sol.selected],
+        "population_total": sol.population_total, "population_coverable": sol.population_coverable,
+        "population_covered": sol.population_covered, "covered_share": sol.covered_share,
+        "uncoverable_demand_ids": [str(demand_ids[i]) for i in sol.uncoverable], "seconds": round(sol.seconds, 4),
+    }
+    from .coverage import within
+
+    covered_by = np.asarray(within(matrix, radius)[:, sol.selected].T.astype(float) @ w).ravel()
+    table = pd.DataFrame({"site_id": site_ids[sol.selected], "population_within": np.round(covered_by, 3)})
+    paths = write_outputs(out_dir, {"result.json": json_text(result), "selected_sites.csv": table.to_csv(index=False)})
+    if not quiet:
+        click.echo(f"{model}: {sol.n_stations} sites, objective {sol.objective:,.4g} ({sol.status}), "
+                   f"covered {sol.population_covered:,.0f} of {sol.population_total:,.0f}")
+        for path in paths:
+            click.echo(f"wrote {path}")
 
 
 def _cell(value) -> str:

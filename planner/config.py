@@ -99,6 +99,17 @@ CANDIDATE_TAGS: dict[str, list[str]] = {
     "place": ["square"],
 }
 
+#: Cost of opening a station (relative units, e.g. 10,000 CNY) by how it is built:
+#: renovating a room in an existing building (community centre, office, property
+#: management room) versus a prefabricated kiosk in a park or square. Used by the
+#: ``budget`` model when the candidates file has no ``cost`` column; existing
+#: stations cost nothing.
+SITE_COSTS: dict = {
+    "renovate": 1.0,
+    "prefabricated": 1.5,
+    "prefabricated_kinds": ("park", "playground", "fitness_station", "common", "square"),
+}
+
 #: highway=* values that are walkable (used to filter raw .osm XML exports)
 WALKABLE_HIGHWAYS: frozenset[str] = frozenset(
     {

@@ -29,6 +29,11 @@ LABELS = {
         "population": "Population",
         "site_id": "Site",
         "legend": "Legend",
+        "nearest": "nearest candidate: {name}, {minutes:.1f} min",
+        "no_candidate": "no candidate within an hour's walk",
+        "tier": "Tier",
+        "centre": "Community centre",
+        "grid": "Grid station",
         "summary": "{stations} stations cover {covered:,.0f} of {total:,.0f} residents ({share:.1%})",
     },
     "zh": {
@@ -45,6 +50,11 @@ LABELS = {
         "population": "人口",
         "site_id": "站点编号",
         "legend": "图例",
+        "nearest": "最近候选点：{name}，{minutes:.1f}分钟",
+        "no_candidate": "一小时步行范围内无候选点",
+        "tier": "层级",
+        "centre": "社区党群服务中心",
+        "grid": "网格站",
         "summary": "{stations}个网格站覆盖{covered:,.0f}/{total:,.0f}名居民（{share:.1%}）",
     },
 }
@@ -75,6 +85,7 @@ def plan_map(
     minutes: float = 5.0,
     summary: dict | None = None,
     lang: str = "en",
+    unreachable=None,
 ) -> folium.Map:
     """
     Draw a plan.
@@ -98,6 +109,9 @@ def plan_map(
         ``population_total`` and ``covered_share`` for the summary line.
     lang
         ``"en"`` or ``"zh"``.
+    unreachable
+        Optional table from :func:`planner.pipeline.diagnose_unreachable`: homes no
+        candidate reaches get their nearest candidate in the tooltip.
 
     Returns
     -------
@@ -123,13 +137,23 @@ def plan_map(
     areas.add_to(fmap)
 
     dem = demand.to_crs("EPSG:4326")
+    nearest = {}
+    if unreachable is not None:
+        for row in unreachable.itertuples(index=False):
+            if row.nearest_site_name is None or not np.isfinite(row.nearest_minutes):
+                nearest[str(row.demand_id)] = t["no_candidate"]
+            else:
+                nearest[str(row.demand_id)] = t["nearest"].format(name=row.nearest_site_name, minutes=row.nearest_minutes)
     for flag, key, layer in ((True, "covered", "homes_covered"), (False, "uncovered", "homes_uncovered")):
         group = folium.FeatureGroup(name=t[layer], show=True)
         sel = dem[np.asarray(covered) == flag]
-        for x, y, pop in zip(sel.geometry.x, sel.geometry.y, sel["population"]):
+        for x, y, pop, did in zip(sel.geometry.x, sel.geometry.y, sel["population"], sel["demand_id"].astype(str)):
+            tip = f"{t[key]} · {t['population']} {pop:,.0f}"
+            if did in nearest:
+                tip += " · " + nearest[did]
             folium.CircleMarker(
                 [y, x], radius=3, color=COLOURS[key], fill=True, fill_opacity=0.8, weight=1,
-                tooltip=html.escape(f"{t[key]} · {t['population']} {pop:,.0f}"),
+                tooltip=html.escape(tip),
             ).add_to(group)
         group.add_to(fmap)
 
@@ -145,10 +169,14 @@ def plan_map(
 
     group = folium.FeatureGroup(name=t["proposed_layer"], show=True)
     st = stations.to_crs("EPSG:4326")
-    for x, y, name, sid, pop in zip(st.geometry.x, st.geometry.y, st["name"].astype(str), st["site_id"].astype(str), st["population_covered"]):
+    tiers = st["tier"].astype(str) if "tier" in st else np.full(len(st), "grid")
+    for x, y, name, sid, pop, tier in zip(st.geometry.x, st.geometry.y, st["name"].astype(str), st["site_id"].astype(str),
+                                          st["population_covered"], tiers):
         folium.Marker(
-            [y, x], icon=folium.Icon(color="red", icon="flag"), tooltip=html.escape(name),
-            popup=_popup([(t["proposed"], name), (t["site_id"], sid), (t["population_covered"].format(minutes=minutes), f"{pop:,.0f}")]),
+            [y, x], icon=folium.Icon(color="darkred" if tier == "centre" else "red", icon="star" if tier == "centre" else "flag"),
+            tooltip=html.escape(name),
+            popup=_popup([(t["proposed"], name), (t["site_id"], sid), (t["tier"], t.get(tier, tier)),
+                          (t["population_covered"].format(minutes=minutes), f"{pop:,.0f}")]),
         ).add_to(group)
     group.add_to(fmap)
 

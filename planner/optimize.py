@@ -773,3 +773,82 @@ def _backup(a: sp.csr_matrix, w: np.ndarray, k: int, req: np.ndarray, time_limit
     status, gap = _status(result)
     times = np.asarray(a[:, selected].sum(axis=1)).ravel()
     return selected, status, gap, float(w[times >= 2].sum())
+
+
+def coverage_curve(
+    coverage_or_cost,
+    *,
+    max_p: int,
+    radius: float | None = None,
+    weights=None,
+    required=None,
+    time_limit: float | None = None,
+    progress=None,
+):
+    """
+    The exact maximal-covering optimum for p = 1 .. ``max_p`` stations.
+
+    The reductions (identical homes merged, dominated and useless sites dropped)
+    are made once and shared by every p; once every reachable home is covered the
+    remaining p are not solved again (the optimum cannot rise).
+
+    Parameters
+    ----------
+    coverage_or_cost, radius, weights, required, time_limit
+        As for :func:`solve`.
+    max_p
+        Largest number of stations.
+
+    Returns
+    -------
+    curve, needed
+        ``curve``: a DataFrame with ``p``, ``population_covered``,
+        ``covered_share`` (of all residents), ``coverable_share`` (of residents
+        some candidate reaches), ``status``, ``gap``, ``seconds``, ``selected``
+        (site indices, space-separated). ``needed``: stations needed to cover
+        80 / 90 / 95 / 100 % of the reachable population (``None`` when more
+        than ``max_p``; 100 % is the exact lscp minimum).
+    """
+    import pandas as pd
+
+    minutes, _, population = _minutes_matrix(coverage_or_cost, radius)
+    n_rows, n_sites = minutes.shape
+    w = _weights(population if weights is None else weights, n_rows)
+    req = _required(required, n_sites)
+    if isinstance(max_p, bool) or int(max_p) != max_p or max_p < 1:
+        raise InputError(f"max_p={max_p!r}: expected a whole number >= 1")
+    max_p = min(int(max_p), n_sites)
+    a = _pattern(minutes)
+    reach = np.diff(a.indptr) > 0
+    total, coverable = float(w.sum()), float(w[reach].sum())
+    # shared reductions: merge identical homes once
+    rows = a[reach]
+    group, first = row_groups(rows)
+    merged = rows[first]
+    mw = np.bincount(group, weights=w[reach], minlength=len(first)) if len(first) else np.zeros(0)
+    records = []
+    last = None
+    for p in range(max(1, len(req)), max_p + 1):
+        t = time.perf_counter()
+        if last is not None and last["population_covered"] >= coverable - 1e-9:
+            sel, status, gap = last["_selected"], "optimal", 0.0
+            extra = np.setdiff1d(np.arange(n_sites), sel)[: p - len(sel)]
+            sel = np.sort(np.concatenate([sel, extra]))
+        else:
+            sel, status, gap, _ = _mclp_core(merged, mw, p, req, time_limit)
+        covered = np.asarray(a[:, sel].sum(axis=1)).ravel() > 0
+        pop = float(w[covered].sum())
+        last = {"p": p, "population_covered": round(pop, 3), "covered_share": round(pop / total, 6) if total else 0.0,
+                "coverable_share": round(pop / coverable, 6) if coverable else 0.0, "status": status, "gap": gap,
+                "seconds": round(time.perf_counter() - t, 4), "selected": " ".join(map(str, sel)), "_selected": sel}
+        records.append(last)
+        if progress:
+            progress(f"coverage curve: p = {p} of {max_p}", p / max_p)
+    curve = pd.DataFrame(records).drop(columns="_selected")
+    lscp_count = len(_lscp_core(a, req, time_limit)[0])
+    needed = {}
+    for target in (80, 90, 95):
+        hit = curve[curve["coverable_share"] >= target / 100 - 1e-9]
+        needed[f"{target}%"] = int(hit["p"].iloc[0]) if len(hit) else None
+    needed["100%"] = lscp_count
+    return curve, needed

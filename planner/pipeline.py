@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 
 #: file names written by :meth:`Plan.write`
-OUTPUT_FILES = ("plan.html", "stations.geojson", "isochrones.geojson", "summary.json")
+OUTPUT_FILES = ("plan.html", "stations.geojson", "isochrones.geojson", "summary.json", "unreachable.csv")
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class Plan:
     stations: gpd.GeoDataFrame
     isochrones: gpd.GeoDataFrame
     summary: dict = field(default_factory=dict)
+    unreachable: pd.DataFrame | None = None
 
     def map(self, *, lang: str = "en"):
         """The Folium map of this plan (see :func:`planner.plan_map`)."""
@@ -69,6 +70,7 @@ class Plan:
         return plan_map(
             self.stations, self.isochrones, self.demand, self.solution.covered,
             existing=existing, minutes=self.summary["minutes"], summary=self.summary, lang=lang,
+            unreachable=self.unreachable,
         )
 
     def write(self, out_dir: str | os.PathLike, *, lang: str = "en") -> list[Path]:
@@ -81,7 +83,62 @@ class Plan:
             "isochrones.geojson": geojson_text(self.isochrones),
             "summary.json": json_text(self.summary),
         }
+        if self.unreachable is not None and len(self.unreachable):
+            files["unreachable.csv"] = self.unreachable.to_csv(index=False)
         return write_outputs(out_dir, files)
+
+
+#: how far the diagnosis of unreachable homes looks for the nearest candidate
+DIAGNOSIS_MINUTES = 60.0
+
+
+def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
+                         rows: np.ndarray, *, look_minutes: float = DIAGNOSIS_MINUTES) -> pd.DataFrame:
+    """
+    Homes no candidate reaches: their population, nearest candidate and its walk.
+
+    Parameters
+    ----------
+    network, demand, sites
+        As for :func:`planner.coverage`.
+    rows
+        Row indices of ``demand`` that no site reaches within the plan's limit.
+    look_minutes
+        How far to look for the nearest candidate; farther ones are reported as
+        beyond this many minutes (``nearest_minutes`` empty).
+
+    Returns
+    -------
+    table
+        One row per home, most populous first: ``demand_id``, ``population``,
+        ``lon``, ``lat``, ``nearest_site_id``, ``nearest_site_name``,
+        ``nearest_minutes``.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    homes = demand.iloc[rows]
+    # walking is two-way: search from the few unreachable homes to the sites
+    back = coverage(network, sites, homes.rename(columns={"demand_id": "site_id"}), minutes=look_minutes).minutes.tocsc()
+    nearest = np.full(len(rows), -1, np.int64)
+    walk = np.full(len(rows), np.nan)
+    for k in range(len(rows)):
+        lo, hi = back.indptr[k], back.indptr[k + 1]
+        if hi > lo:
+            j = int(np.argmin(back.data[lo:hi]))
+            nearest[k] = back.indices[lo + j]
+            walk[k] = back.data[lo + j]
+    ll = homes.to_crs("EPSG:4326")
+    table = pd.DataFrame(
+        {
+            "demand_id": homes["demand_id"].to_numpy(),
+            "population": np.round(homes["population"].to_numpy(float), 1),
+            "lon": np.round(ll.geometry.x.to_numpy(), 7),
+            "lat": np.round(ll.geometry.y.to_numpy(), 7),
+            "nearest_site_id": np.where(nearest >= 0, sites["site_id"].to_numpy()[np.maximum(nearest, 0)], None),
+            "nearest_site_name": np.where(nearest >= 0, sites["name"].to_numpy()[np.maximum(nearest, 0)], None),
+            "nearest_minutes": np.round(walk, 2),
+        }
+    )
+    return table.sort_values(["population", "demand_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def validate_model(model: str, p: int | None) -> None:
@@ -116,6 +173,11 @@ def plan(
     model: str = "lscp",
     p: int | None = None,
     time_limit: float | None = None,
+    capacity: float | None = None,
+    split: bool = True,
+    budget: float | None = None,
+    tiers: bool = False,
+    tier_minutes: float = 15.0,
     network: nx.MultiDiGraph | None = None,
     progress: Progress | None = None,
 ) -> Plan:
@@ -132,8 +194,15 @@ def plan(
         existing stations are kept as required sites.
     minutes, speed_kmh
         Walking limit and speed.
-    model, p, time_limit
-        See :func:`planner.solve`.
+    model, p, time_limit, capacity, split, budget
+        See :func:`planner.solve`. For ``budget`` the site costs come from a
+        ``cost`` column of the candidates file, else from
+        :data:`planner.config.SITE_COSTS` by site kind.
+    tiers, tier_minutes
+        The "1+5+N" plan: community centres covering every home within
+        ``tier_minutes`` and grid stations within ``minutes``, each grid station
+        within ``tier_minutes`` of a chosen centre (fewest centres first, then
+        fewest grid stations); replaces ``model``.
     network
         A network already built with :func:`planner.load_network` (skips that stage).
     progress
@@ -169,8 +238,24 @@ def plan(
     if progress:
         progress(f"solving {model} over {len(sites):,} sites and {len(homes):,} homes", 0.0)
     required = np.flatnonzero(sites["existing"].to_numpy(bool))
-    sol = solve(cov, model=model, p=p, required=required, time_limit=time_limit)
+    tier_of = None
+    if tiers:
+        tier_minutes = check_positive("tier_minutes", tier_minutes)
+        if tier_minutes < minutes:
+            raise InputError(f"tier_minutes={tier_minutes:g}: expected at least minutes={minutes:g}")
+        sol, tier_of = _solve_tiers(network, homes, sites, cov, minutes, tier_minutes, time_limit)
+        model = "tiers"
+    else:
+        costs = site_costs(sites) if model == "budget" else None
+        sol = solve(cov, model=model, p=p, required=required, time_limit=time_limit,
+                    capacity=capacity, split=split, costs=costs, budget=budget)
     lap("optimise")
+    unreachable = None
+    if len(sol.uncoverable):
+        if progress:
+            progress(f"diagnosing {len(sol.uncoverable):,} homes no candidate reaches", 0.0)
+        unreachable = diagnose_unreachable(network, homes, sites, sol.uncoverable)
+    lap("diagnosis")
     chosen = sites.iloc[sol.selected]
     iso = isochrones(network, chosen, minutes=minutes, progress=progress)
     lap("isochrones")
@@ -183,6 +268,7 @@ def plan(
             "kind": chosen["kind"].to_numpy(),
             "existing": chosen["existing"].to_numpy(bool),
             "population_covered": np.round(per_station, 1),
+            "tier": tier_of[sol.selected] if tier_of is not None else np.full(len(sol.selected), "grid"),
         },
         geometry=chosen.geometry.values,
         crs=chosen.crs,
@@ -209,13 +295,86 @@ def plan(
         "n_uncoverable": int(len(unreached)),
         "population_uncoverable": round(float(cov.population[unreached].sum()), 1),
         "n_stations": sol.n_stations,
-        "objective": round(sol.objective, 1),
+        "objective": round(sol.objective, 4),
         "solver_status": sol.status,
         "gap": sol.gap,
         "seconds": seconds,
+        "unreachable": [] if unreachable is None else unreachable.head(50).to_dict(orient="records"),
     }
+    for key in ("longest_walk", "mean_minutes", "weighted_minutes", "population_covered_twice",
+                "smallest_gap_minutes", "cost", "n_centres", "n_grid", "tier_minutes"):
+        if key in sol.details:
+            summary[key] = round(float(sol.details[key]), 4)
+    if model == "budget":
+        summary["budget"] = budget
     log.info("plan: %d stations cover %.1f%% of the population", sol.n_stations, 100 * sol.covered_share)
-    return Plan(network, homes, sites, cov, sol, stations, iso, summary)
+    return Plan(network, homes, sites, cov, sol, stations, iso, summary, unreachable)
+
+
+def site_costs(sites: gpd.GeoDataFrame) -> np.ndarray:
+    """Cost of opening each site: its ``cost`` column, else :data:`planner.config.SITE_COSTS` by kind."""
+    from .config import SITE_COSTS
+
+    if "cost" in sites and sites["cost"].notna().all():
+        return sites["cost"].to_numpy(float)
+    kinds = sites["kind"].astype(str)
+    costs = kinds.map(lambda k: SITE_COSTS["prefabricated"] if k in SITE_COSTS["prefabricated_kinds"] else SITE_COSTS["renovate"])
+    costs = costs.to_numpy(float).copy()
+    costs[sites["existing"].to_numpy(bool)] = 0.0
+    return costs
+
+
+def _solve_tiers(network, homes, sites, cov, minutes, tier_minutes, time_limit):
+    """Community centres within ``tier_minutes`` of every home, grid stations within ``minutes``,
+    each grid station within ``tier_minutes`` of a chosen centre: one exact MILP."""
+    import scipy.sparse as sp
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from .optimize import Solution, _status
+
+    n = len(sites)
+    wide = coverage(network, homes, sites, minutes=tier_minutes)
+    near = cov.within(minutes).astype(float)
+    far = wide.within(tier_minutes).astype(float)
+    between = coverage(network, sites, sites, minutes=tier_minutes).within(tier_minutes).astype(float)
+    reach_near = np.diff(near.indptr) > 0
+    reach_far = np.diff(far.indptr) > 0
+    # variables: centre y (n), grid z (n); a centre serves its own 5-minute circle too
+    big = n + 1
+    c = np.concatenate([np.full(n, float(big)), np.ones(n)])
+    cons = [
+        LinearConstraint(sp.hstack([far[reach_far], sp.csr_matrix((int(reach_far.sum()), n))], format="csr"), 1.0, np.inf),
+        LinearConstraint(sp.hstack([near[reach_near], near[reach_near]], format="csr"), 1.0, np.inf),
+        # a grid station needs a centre within tier_minutes: z_g - sum_c y_c <= 0
+        LinearConstraint(sp.hstack([-between, sp.identity(n, format="csr")], format="csr"), -np.inf, 0.0),
+        # a site hosts one tier at most
+        LinearConstraint(sp.hstack([sp.identity(n), sp.identity(n)], format="csr"), -np.inf, 1.0),
+    ]
+    lower = np.zeros(2 * n)
+    existing = sites["existing"].to_numpy(bool)
+    existing_tier = sites["tier"].astype(str).to_numpy() if "tier" in sites else np.full(n, "grid")
+    lower[:n][existing & (existing_tier == "centre")] = 1.0
+    lower[n:][existing & (existing_tier != "centre")] = 1.0
+    options = {"disp": False, "mip_rel_gap": 0.0}
+    if time_limit:
+        options["time_limit"] = time_limit
+    res = milp(c, integrality=np.ones(2 * n), bounds=Bounds(lower, np.ones(2 * n)), constraints=cons, options=options)
+    if res.x is None:
+        raise InputError(f"no tiered plan: {res.message}")
+    centre = res.x[:n] > 0.5
+    grid = res.x[n:] > 0.5
+    selected = np.flatnonzero(centre | grid)
+    tier_of = np.where(centre, "centre", "grid").astype(object)
+    status, gap = _status(res)
+    covered = np.asarray(cov.within(minutes)[:, selected].sum(axis=1)).ravel() > 0
+    w = cov.population
+    total = float(w.sum())
+    return Solution(
+        model="tiers", selected=selected, objective=float(len(selected)), covered_share=float(w[covered].sum()) / total if total else 0.0,
+        status=status, gap=gap, population_total=total, population_coverable=float(w[reach_near].sum()),
+        population_covered=float(w[covered].sum()), covered=covered, uncoverable=np.flatnonzero(~reach_near), p=None,
+        seconds=0.0, details={"n_centres": int(centre.sum()), "n_grid": int(grid.sum()), "tier_minutes": tier_minutes},
+    ), tier_of
 
 
 def score(
@@ -311,3 +470,48 @@ def score(
         }
     )
     return table.sort_values("rank").reset_index(drop=True)
+
+
+def coverage_curve_plan(
+    source=None, *, demand=None, candidates=None, existing=None, minutes=DEFAULTS.minutes,
+    speed_kmh=DEFAULTS.speed_kmh, max_p: int, time_limit=None, network=None, progress=None,
+):
+    """
+    The coverage curve of a source: exact mclp optimum for p = 1..max_p and a PNG plot.
+
+    Returns
+    -------
+    curve, needed, png
+        See :func:`planner.optimize.coverage_curve`; ``png`` holds the plot's bytes.
+    """
+    import io as _io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .optimize import coverage_curve
+
+    minutes = check_positive("minutes", minutes)
+    if network is None:
+        network = load_network(source, speed_kmh=speed_kmh, progress=progress)
+    homes = load_demand(demand, network=network, progress=progress)
+    sites = _sites(network, candidates, existing, progress)
+    cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
+    required = np.flatnonzero(sites["existing"].to_numpy(bool))
+    curve, needed = coverage_curve(cov, max_p=max_p, required=required, time_limit=time_limit, progress=progress)
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    ax.plot(curve["p"], 100 * curve["covered_share"], marker="o", color="#d7301f")
+    for target in (80, 90, 95):
+        ax.axhline(target, color="#999", lw=0.6, ls=":")
+    ax.set_xlabel("stations (p)")
+    ax.set_ylabel(f"residents within {minutes:g} min (%)")
+    ax.set_ylim(0, 101)
+    ax.set_title("Coverage curve (exact optimum per p)")
+    ax.grid(alpha=0.3)
+    buf = _io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return curve, needed, buf.getvalue()

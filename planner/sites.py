@@ -22,7 +22,7 @@ import pandas as pd
 from ._graph import drop_far_points
 from ._osm import read_features
 from .config import CANDIDATE_TAGS, DEFAULTS
-from .errors import DataError
+from .errors import DataError, InputError
 from .io import read_points
 from .network import network_source
 
@@ -43,7 +43,9 @@ def load_candidates(
     ----------
     source
         ``None`` to read tagged OSM places from the network's source, or a CSV
-        (``lon``, ``lat`` and optional ``name``, ``site_id``), GeoJSON or GPKG file.
+        (``lon``, ``lat`` and optional ``name``, ``site_id``, ``cost`` for the
+        budget model, ``tier`` = centre / grid for existing stations), GeoJSON or
+        GPKG file.
     network
         The walking network (its CRS is used; points too far from it are dropped).
     existing
@@ -77,6 +79,20 @@ def load_candidates(
         names = gdf["name"].fillna("").astype(str).to_numpy() if "name" in gdf else ids.copy()
         kind = np.full(n, "file", dtype=object)
         geometry = gdf.geometry.to_crs(crs).values
+        extra = {}
+        if "cost" in gdf:
+            cost = pd.to_numeric(gdf["cost"], errors="coerce")
+            if cost.isna().any() or (cost < 0).any():
+                i = int(np.flatnonzero((cost.isna() | (cost < 0)).to_numpy())[0])
+                raise InputError(f"{source}: row {i + 1}, column 'cost' = {gdf['cost'].iloc[i]!r}; expected a non-negative number")
+            extra["cost"] = cost.to_numpy(float)
+        if "tier" in gdf:
+            tier = gdf["tier"].astype(str).str.lower().str.strip()
+            bad = ~tier.isin(["centre", "grid"])
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(f"{source}: row {i + 1}, column 'tier' = {gdf['tier'].iloc[i]!r}; expected centre or grid")
+            extra["tier"] = tier.to_numpy()
     else:
         src = network_source(network)
         if progress:
@@ -98,8 +114,9 @@ def load_candidates(
             dtype=object,
         )
         geometry = feats.geometry.representative_point().values
+        extra = {}
     sites = gpd.GeoDataFrame(
-        {"site_id": ids, "name": names, "kind": kind, "existing": np.full(len(ids), existing)},
+        {"site_id": ids, "name": names, "kind": kind, "existing": np.full(len(ids), existing), **extra},
         geometry=geometry,
         crs=crs,
     )

@@ -30,7 +30,7 @@ def default_run(tmp_path_factory):
 
 def test_plan_writes_the_four_outputs(default_run):
     names = sorted(p.name for p in default_run.iterdir())
-    assert names == ["isochrones.geojson", "plan.html", "stations.geojson", "summary.json"]
+    assert names == ["isochrones.geojson", "plan.html", "stations.geojson", "summary.json", "unreachable.csv"]
 
 
 def test_geojson_reloads_in_wgs84(default_run):
@@ -59,7 +59,7 @@ def test_summary_figures_are_consistent(default_run):
     # lscp covers every coverable home
     assert s["population_covered"] == pytest.approx(s["population_coverable"], abs=0.2)
     assert s["objective"] == s["n_stations"]
-    assert set(s["seconds"]) == {"network", "demand", "candidates", "coverage", "optimise", "isochrones"}
+    assert set(s["seconds"]) == {"network", "demand", "candidates", "coverage", "optimise", "diagnosis", "isochrones"}
     assert s["demand_method"] in ("buildings", "buildings+landuse", "landuse", "buildings_untyped")
 
 
@@ -173,3 +173,48 @@ def test_unwritable_output_folder(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["plan", "--out", str(blocker), "-q"]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_curve_is_exact_and_monotone(tmp_path, helsinki):
+    assert main(["curve", "--max-p", "6", "--out", str(tmp_path), "-q"]) == 0
+    curve = pd.read_csv(tmp_path / "curve.csv")
+    assert list(curve["p"]) == list(range(1, 7))
+    assert (np.diff(curve["population_covered"]) >= -1e-9).all()
+    assert (tmp_path / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # each point is the mclp optimum
+    G, demand, sites = helsinki
+    cov = planner.coverage(G, demand, sites, minutes=5.0)
+    for p in (1, 3, 6):
+        best = planner.solve(cov, model="mclp", p=p)
+        assert curve.loc[curve["p"] == p, "population_covered"].iloc[0] == pytest.approx(best.objective, abs=1e-3)
+
+
+def test_optimize_with_own_cost_matrix(tmp_path):
+    cm = tmp_path / "cm.csv"
+    cm.write_text("demand_id,site_id,minutes\nh1,s1,3\nh1,s2,6\nh2,s2,4\nh3,s3,2\nh3,s1,5\nh3,s1,9\n")
+    w = tmp_path / "w.csv"
+    w.write_text("demand_id,population\nh1,10\nh2,5\nh3,7\nh4,3\n")
+    out = tmp_path / "out"
+    assert main(["optimize", "--cost-matrix", str(cm), "--weights", str(w), "--radius", "5", "--model", "mclp",
+                 "--p", "1", "--out", str(out), "-q"]) == 0
+    result = json.loads((out / "result.json").read_text())
+    # s1 reaches h1 (3 min) and h3 (5 min, inclusive; the repeated 9 is ignored): 17 of 25
+    assert result["selected_site_ids"] == ["s1"] and result["objective"] == 17.0
+    assert result["uncoverable_demand_ids"] == ["h4"] and result["status"] == "optimal"
+    sites = pd.read_csv(out / "selected_sites.csv")
+    assert sites.to_dict("records") == [{"site_id": "s1", "population_within": 17.0}]
+    assert main(["optimize", "--cost-matrix", str(cm), "--radius", "5", "--out", str(out), "-q"]) == 0
+    assert json.loads((out / "result.json").read_text())["n_selected"] == 3
+
+
+def test_tiers_and_other_models(tmp_path):
+    out = tmp_path / "t"
+    assert main(["plan", "--tiers", "--out", str(out), "-q"]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    stations = gpd.read_file(out / "stations.geojson")
+    assert s["model"] == "tiers" and set(stations["tier"]) == {"centre", "grid"}
+    assert s["n_centres"] == (stations["tier"] == "centre").sum() and s["n_stations"] == len(stations)
+    assert s["population_covered"] == pytest.approx(s["population_coverable"], abs=0.2)
+    for args in (["--model", "pcenter", "--p", "9"], ["--model", "pmedian", "--p", "5"], ["--model", "backup"],
+                 ["--model", "budget", "--budget", "4"], ["--model", "mclp", "--p", "3", "--capacity", "2500"]):
+        assert main(["plan", *args, "--out", str(tmp_path / args[1]), "-q"]) == 0, args
