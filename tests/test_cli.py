@@ -204,7 +204,8 @@ def test_optimize_with_own_cost_matrix(tmp_path):
     sites = pd.read_csv(out / "selected_sites.csv")
     assert sites.to_dict("records") == [{"site_id": "s1", "population_within": 17.0}]
     assert main(["optimize", "--cost-matrix", str(cm), "--radius", "5", "--out", str(out), "-q"]) == 0
-    assert json.loads((out / "result.json").read_text())["n_selected"] == 3
+    # s1 covers h1 and h3, s2 covers h2: two sites
+    assert json.loads((out / "result.json").read_text())["selected_site_ids"] == ["s1", "s2"]
 
 
 def test_tiers_and_other_models(tmp_path):
