@@ -216,6 +216,12 @@ def test_tiers_and_other_models(tmp_path):
     assert s["model"] == "tiers" and set(stations["tier"]) == {"centre", "grid"}
     assert s["n_centres"] == (stations["tier"] == "centre").sum() and s["n_stations"] == len(stations)
     assert s["population_covered"] == pytest.approx(s["population_coverable"], abs=0.2)
-    for args in (["--model", "pcenter", "--p", "9"], ["--model", "pmedian", "--p", "5"], ["--model", "backup"],
+    for args in (["--model", "pcenter", "--p", "9"], ["--model", "pmedian", "--p", "9"], ["--model", "backup"],
                  ["--model", "budget", "--budget", "4"], ["--model", "mclp", "--p", "3", "--capacity", "2500"]):
         assert main(["plan", *args, "--out", str(tmp_path / args[1]), "-q"]) == 0, args
+
+
+def test_pmedian_too_few_stations_says_how_many(tmp_path, capsys):
+    assert main(["plan", "--model", "pmedian", "--p", "5", "--out", str(tmp_path / "x"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "at least 9 are needed" in err and not (tmp_path / "x").exists()
