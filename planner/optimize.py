@@ -498,6 +498,8 @@ def _pmedian(minutes, w, p, req, time_limit):
     x, result = _milp(c, np.concatenate([np.ones(n_sites), np.zeros(n_pairs)]), lower, np.ones(n_var),
                       [LinearConstraint(assign, 1.0, 1.0), LinearConstraint(link, -np.inf, 0.0), LinearConstraint(count, p, p)],
                       time_limit)
+    if x is None and result.status == 1:
+        raise SolverError(f"pmedian: no plan found within the time limit ({result.message}); raise --time-limit")
     if x is None:
         need = _lscp_core(_pattern(minutes), req, None)[0]
         raise SolverError(
@@ -543,20 +545,32 @@ def _pcenter(minutes, p, req, time_limit):
 
 
 def _pdispersion(dist: sp.csr_matrix, p: int, req: np.ndarray, cap: float, time_limit):
-    """p sites maximising the smallest pairwise minutes (pairs absent from ``dist`` are >= cap apart)."""
+    """p sites maximising the smallest pairwise minutes (pairs absent from ``dist`` are ``cap`` apart).
+
+    One value per pair (the shorter direction); a stored 0 means the same place.
+    """
     n = dist.shape[0]
-    d = sp.csr_matrix(dist)
-    d = sp.triu(sp.csr_matrix(d.maximum(d.T)), k=1).tocoo()
-    values = np.unique(np.concatenate([d.data, [cap]]))
+    coo = sp.coo_matrix(dist)
+    off = coo.row != coo.col
+    i = np.minimum(coo.row[off], coo.col[off])
+    j = np.maximum(coo.row[off], coo.col[off])
+    v = coo.data[off].astype(float)
+    order = np.lexsort((v, j, i))
+    i, j, v = i[order], j[order], v[order]
+    first = np.ones(len(i), bool)
+    first[1:] = (i[1:] != i[:-1]) | (j[1:] != j[:-1])
+    i, j, v = i[first], j[first], v[first]
+    values = np.unique(np.concatenate([v, [cap]]))
 
     def feasible(threshold):
-        conflict = d.data < threshold
-        i, j = d.row[conflict], d.col[conflict]
+        conflict = v < threshold
+        ci, cj = i[conflict], j[conflict]
         lower = np.zeros(n)
         lower[req] = 1.0
-        if len(i) == 0:
+        if len(ci) == 0:
             return np.sort(np.concatenate([req, np.setdiff1d(np.arange(n), req)[: p - len(req)]])), "optimal", 0.0
-        a = sp.csr_matrix((np.ones(2 * len(i)), (np.repeat(np.arange(len(i)), 2), np.ravel(np.stack([i, j], 1)))), shape=(len(i), n))
+        a = sp.csr_matrix((np.ones(2 * len(ci)), (np.repeat(np.arange(len(ci)), 2), np.ravel(np.stack([ci, cj], 1)))),
+                          shape=(len(ci), n))
         x, result = _milp(-np.ones(n), np.ones(n), lower, np.ones(n), [LinearConstraint(a, -np.inf, 1.0)], time_limit)
         if x is None or (x > 0.5).sum() < p:
             return None, "optimal", 0.0
@@ -576,12 +590,9 @@ def _pdispersion(dist: sp.csr_matrix, p: int, req: np.ndarray, cap: float, time_
             lo, best, status, gap = mid, sel, s, g
         else:
             hi = mid - 1
-    chosen = best
-    sub = sp.csr_matrix(dist)[chosen][:, chosen].toarray()
-    sub = np.where(sub > 0, sub, np.inf)
-    np.fill_diagonal(sub, np.inf)
-    sub = np.minimum(sub, sub.T)
-    return chosen, float(min(sub.min(), cap)), status, gap
+    inside = np.isin(i, best) & np.isin(j, best)
+    spread = float(min(v[inside].min(), cap)) if inside.any() else float(cap)
+    return best, spread, status, gap
 
 
 def solve(
