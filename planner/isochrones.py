@@ -276,10 +276,22 @@ def _one_isochrone(s: int, limit: float, dist: np.ndarray, nodes: np.ndarray, ar
         if inner_fan.any():
             clip = clip.copy()
             clip[inner_fan] = shapely.union(cells.segment[seg_of[inner_fan] - 1], cells.segment[seg_of[inner_fan]])
-        parts.append(shapely.union_all(shapely.intersection(pieces, clip)))
+        parts.append(_union(shapely.intersection(pieces, clip)))
     if not parts:
         return shapely.Polygon()
-    return shapely.union_all(np.array(parts, dtype=object))
+    return _union(np.array(parts, dtype=object))
+
+
+def _union(shapes: np.ndarray):
+    """Union that survives GEOS topology errors on nearly coincident edges.
+
+    The exact overlay is tried first; if GEOS reports a topology exception the
+    pieces are made valid and unioned on a 1 mm grid (snap rounding).
+    """
+    try:
+        return shapely.union_all(shapes)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(shapely.make_valid(shapes), grid_size=1e-3)
 
 
 def posts_point(posts: Snapped, s: int, arrays: NetworkArrays) -> tuple[float, float]:
