@@ -429,13 +429,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="only 2,000 x 400 and 10,000 x 1,000")
     ap.add_argument("--sizes", nargs="+", metavar="HxS[:P]", help="e.g. 2000x400 50000x5000:300")
-    ap.add_argument("--baseline-time-limit", type=float, help="seconds (default 300; --quick: 30)")
-    ap.add_argument("--spopt-time-limit", type=float, help="seconds for CBC (default 300; --quick: 30)")
-    ap.add_argument("--planner-time-limit", help="seconds, or 'none' (default 300; --quick: 30)")
+    ap.add_argument("--baseline-time-limit", type=float, help="seconds (default 300; --quick: 20)")
+    ap.add_argument("--spopt-time-limit", type=float, help="seconds for CBC (default 300; --quick: 20)")
+    ap.add_argument("--planner-time-limit", help="seconds, or 'none' (default 300; --quick: 20)")
     ap.add_argument("--no-spopt", action="store_true", help="skip spopt + CBC")
     ap.add_argument("--json", metavar="PATH", help="also write the JSON report here")
     args = ap.parse_args(argv)
-    default_limit = 30.0 if args.quick else 300.0
+    default_limit = 20.0 if args.quick else 300.0
     args.baseline_time_limit = args.baseline_time_limit or default_limit
     args.spopt_time_limit = args.spopt_time_limit or default_limit
     if args.planner_time_limit is None:

@@ -134,10 +134,13 @@ class NetworkArrays:
         seg = self.segments
         # 2 m apart, or sparser on very large networks to bound the work
         spacing = max(CELL_SPACING_M, float(seg.length.sum()) / CELL_MAX_POINTS)
-        lines = shapely.linestrings(np.stack([seg.start, seg.end], axis=1))
-        # every segment keeps its midpoint, so that it owns a cell
+        # zero-length segments (repeated vertices) contribute their midpoint only
+        real = np.flatnonzero(seg.length > 0)
+        lines = shapely.linestrings(np.stack([seg.start[real], seg.end[real]], axis=1))
         dense = shapely.segmentize(lines, spacing)
         xy, owner = shapely.get_coordinates(dense, return_index=True)
+        owner = real[owner]
+        # every segment keeps its midpoint, so that it owns a cell
         mids = (seg.start + seg.end) / 2
         xy = np.concatenate([xy, mids])
         owner = np.concatenate([owner, np.arange(len(seg.edge))])
