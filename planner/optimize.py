@@ -310,7 +310,18 @@ def _lscp_core(a: sp.csr_matrix, req: np.ndarray, time_limit, costs=None):
     rows = a[np.diff(a.indptr) > 0]
     if len(req):
         rows = rows[np.asarray(rows[:, req].sum(axis=1)).ravel() == 0]
-    details = {"rows": int(n_rows), "distinct_rows": 0, "sites_kept": 0, "components": 0}
+    details = {"rows": int(n_rows), "distinct_rows": 0, "sites_kept": 0, "components": 0, "forced": 0}
+    if costs is None:
+        # a home only one site reaches forces that site; its homes then need nothing more
+        while rows.shape[0]:
+            single = np.diff(rows.indptr) == 1
+            if not single.any():
+                break
+            forced = np.unique(rows.indices[rows.indptr[:-1][single]])
+            chosen[forced] = True
+            details["forced"] += int(len(forced))
+            hit = np.asarray(rows[:, forced].sum(axis=1)).ravel() > 0
+            rows = rows[~hit]
     if rows.shape[0] == 0:
         return np.flatnonzero(chosen), "optimal", 0.0, details
     _, first = row_groups(rows)
@@ -393,13 +404,20 @@ def _mclp_core(a: sp.csr_matrix, w: np.ndarray, p: int, req: np.ndarray, time_li
         return np.flatnonzero(chosen), "optimal", 0.0, details
     details["sites_kept"] = int(len(cand))
     block = sp.csr_matrix(rows[:, cand])
+    # a home only one candidate reaches adds its weight to that site: no row needed
+    single = np.diff(block.indptr) == 1
+    bonus = np.bincount(block.indices[block.indptr[:-1][single]], weights=rw[single], minlength=len(cand))
+    block, rw = block[~single], rw[~single]
+    details["rows_in_model"] = int(block.shape[0])
     n, m = len(cand), block.shape[0]
-    if m == 0 or (k_free is not None and k_free == 0):
+    if n == 0 or (k_free is not None and k_free == 0):
+        return np.flatnonzero(chosen_fixed), "optimal", 0.0, details
+    if m == 0 and k_free is not None:
+        # every home has one candidate: the p largest bonuses (ties: lowest index)
         chosen = chosen_fixed.copy()
-        if k_free:
-            chosen[cand[:k_free]] = True
+        chosen[cand[np.argsort(-bonus, kind="stable")[:k_free]]] = True
         return np.flatnonzero(chosen), "optimal", 0.0, details
-    c = np.concatenate([np.zeros(n), -rw])
+    c = np.concatenate([-bonus, -rw])
     link = sp.hstack([-block.astype(float), sp.identity(m, format="csr")], format="csr")
     constraints = [LinearConstraint(link, lb=-np.inf, ub=0.0)]
     if costs is None:
