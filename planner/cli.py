@@ -265,7 +265,7 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, time_limit, ou
         matrix = sp.vstack([matrix, sp.csr_matrix((len(extra), matrix.shape[1]))], format="csr")
         missing = np.setdiff1d(demand_ids, weights.index.to_numpy().astype(str))
         if len(missing):
-            raise click.UsageError(f"{weights_path}: no population for demand_id {missing[0]!r} (and {len(missing) - 1} more)")
+            raise click.UsageError(f"{weights_path}: no population for demand_id {str(missing[0])!r} (and {len(missing) - 1} more)")
         w = weights.reindex(demand_ids).to_numpy(float)
     else:
         w = np.ones(len(demand_ids))

@@ -36,7 +36,7 @@ import shapely
 from ._graph import drop_far_points
 from ._osm import read_features
 from .config import DEFAULTS, check_positive
-from .errors import DataError
+from .errors import DataError, InputError
 from .io import read_points
 from .network import network_source
 
@@ -108,7 +108,8 @@ def load_demand(
         )
     if demand["demand_id"].duplicated().any():
         dup = demand.loc[demand["demand_id"].duplicated(), "demand_id"].iloc[0]
-        raise DataError(f"demand: demand_id {dup!r} appears more than once; expected unique ids")
+        error = InputError if source is not None else DataError
+        raise error(f"{source if source is not None else 'demand'}: demand_id {dup!r} appears more than once; expected unique ids")
     demand = drop_far_points(network, demand, what="demand", max_snap_m=max_snap_m)
     demand = demand.sort_values("demand_id", kind="stable").reset_index(drop=True)
     if progress:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import DataError, InputError
+from .errors import DataError, InputError, PlannerError
 
 _LON = ("lon", "lng", "longitude", "x")
 _LAT = ("lat", "latitude", "y")
@@ -115,7 +115,7 @@ def _read_csv_points(p: Path, what: str, numeric: tuple[str, ...]) -> gpd.GeoDat
         bad = values.isna() & df[col].notna() | df[col].isna()
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{p}: row {i + 1}, column {col!r} = {df[col].iloc[i]!r}; expected a number")
+            raise InputError(f"{p}: row {i + 1}, column {col!r} = {df[col].iloc[i:i + 1].tolist()[0]!r}; expected a number")
         coords[name] = values.to_numpy(dtype=float)
     rest = df.drop(columns=[lon, lat])
     gdf = gpd.GeoDataFrame(rest, geometry=gpd.points_from_xy(coords["lon"], coords["lat"]), crs="EPSG:4326")
@@ -133,7 +133,7 @@ def _check_numeric(p: Path, gdf: gpd.GeoDataFrame, numeric: tuple[str, ...], wha
         bad = values.isna() | ~np.isfinite(values) | (values < 0)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{p}: row {i + 1}, column {col!r} = {gdf[col].iloc[i]!r}; expected a non-negative number")
+            raise InputError(f"{p}: row {i + 1}, column {col!r} = {gdf[col].iloc[i:i + 1].tolist()[0]!r}; expected a non-negative number")
         gdf[name] = values.to_numpy(dtype=float)
         if col != name:
             gdf.drop(columns=[col], inplace=True)
@@ -199,12 +199,14 @@ def write_outputs(out_dir: str | os.PathLike, files: dict[str, str | bytes]) -> 
     try:
         for name, content in files.items():
             fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
+            staged.append((tmp, out / name))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content.encode("utf-8") if isinstance(content, str) else content)
             os.chmod(tmp, 0o666 & ~umask)
-            staged.append((tmp, out / name))
         for tmp, target in staged:
             os.replace(tmp, target)
+    except OSError as exc:
+        raise PlannerError(f"{out}: could not write the outputs ({exc.strerror or exc}); choose another --out or free some space") from None
     finally:
         for tmp, _ in staged:
             if os.path.exists(tmp):
@@ -259,7 +261,7 @@ def read_cost_matrix(path: str | os.PathLike):
     bad = minutes.isna() | (minutes < 0)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{p}: row {i + 1}, column 'minutes' = {df['minutes'].iloc[i]!r}; expected a non-negative number")
+        raise InputError(f"{p}: row {i + 1}, column 'minutes' = {df['minutes'].iloc[i:i + 1].tolist()[0]!r}; expected a non-negative number")
     demand_ids = np.array(sorted(df["demand_id"].unique()))
     site_ids = np.array(sorted(df["site_id"].unique()))
     rows = np.searchsorted(demand_ids, df["demand_id"].to_numpy())
@@ -289,7 +291,7 @@ def read_weights(path: str | os.PathLike) -> pd.Series:
     bad = pop.isna() | (pop < 0)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{p}: row {i + 1}, column 'population' = {df['population'].iloc[i]!r}; expected a non-negative number")
+        raise InputError(f"{p}: row {i + 1}, column 'population' = {df['population'].iloc[i:i + 1].tolist()[0]!r}; expected a non-negative number")
     if df["demand_id"].duplicated().any():
         raise InputError(f"{p}: demand_id {df.loc[df['demand_id'].duplicated(), 'demand_id'].iloc[0]!r} appears twice")
     return pd.Series(pop.to_numpy(float), index=df["demand_id"].to_numpy())

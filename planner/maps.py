@@ -70,9 +70,14 @@ def _labels(lang: str) -> dict[str, str]:
     return LABELS[lang]
 
 
+def _text(value: str) -> str:
+    """HTML-escape ``value``; also escape what ends or interpolates the JS template literals folium wraps it in."""
+    return html.escape(value).replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
 def _popup(rows: list[tuple[str, str]]) -> folium.Popup:
-    body = "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}" for k, v in rows)
-    return folium.Popup(folium.Html(body, script=False), max_width=320)
+    body = "<br>".join(f"<b>{_text(k)}</b>: {_text(v)}" for k, v in rows)
+    return folium.Popup(folium.Html(body, script=True), max_width=320)
 
 
 def plan_map(
@@ -153,7 +158,7 @@ def plan_map(
                 tip += " · " + nearest[did]
             folium.CircleMarker(
                 [y, x], radius=3, color=COLOURS[key], fill=True, fill_opacity=0.8, weight=1,
-                tooltip=html.escape(tip),
+                tooltip=_text(tip),
             ).add_to(group)
         group.add_to(fmap)
 
@@ -162,7 +167,7 @@ def plan_map(
         ex = existing.to_crs("EPSG:4326")
         for x, y, name, sid in zip(ex.geometry.x, ex.geometry.y, ex["name"].astype(str), ex["site_id"].astype(str)):
             folium.Marker(
-                [y, x], icon=folium.Icon(color="blue", icon="home"), tooltip=html.escape(name),
+                [y, x], icon=folium.Icon(color="blue", icon="home"), tooltip=_text(name),
                 popup=_popup([(t["existing"], name), (t["site_id"], sid)]),
             ).add_to(group)
         group.add_to(fmap)
@@ -174,7 +179,7 @@ def plan_map(
                                           st["population_covered"], tiers):
         folium.Marker(
             [y, x], icon=folium.Icon(color="darkred" if tier == "centre" else "red", icon="star" if tier == "centre" else "flag"),
-            tooltip=html.escape(name),
+            tooltip=_text(name),
             popup=_popup([(t["proposed"], name), (t["site_id"], sid), (t["tier"], t.get(tier, tier)),
                           (t["population_covered"].format(minutes=minutes), f"{pop:,.0f}")]),
         ).add_to(group)

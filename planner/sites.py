@@ -84,14 +84,14 @@ def load_candidates(
             cost = pd.to_numeric(gdf["cost"], errors="coerce")
             if cost.isna().any() or (cost < 0).any():
                 i = int(np.flatnonzero((cost.isna() | (cost < 0)).to_numpy())[0])
-                raise InputError(f"{source}: row {i + 1}, column 'cost' = {gdf['cost'].iloc[i]!r}; expected a non-negative number")
+                raise InputError(f"{source}: row {i + 1}, column 'cost' = {gdf['cost'].iloc[i:i + 1].tolist()[0]!r}; expected a non-negative number")
             extra["cost"] = cost.to_numpy(float)
         if "tier" in gdf:
             tier = gdf["tier"].astype(str).str.lower().str.strip()
             bad = ~tier.isin(["centre", "grid"])
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise InputError(f"{source}: row {i + 1}, column 'tier' = {gdf['tier'].iloc[i]!r}; expected centre or grid")
+                raise InputError(f"{source}: row {i + 1}, column 'tier' = {gdf['tier'].iloc[i:i + 1].tolist()[0]!r}; expected centre or grid")
             extra["tier"] = tier.to_numpy()
     else:
         src = network_source(network)

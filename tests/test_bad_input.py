@@ -344,13 +344,11 @@ def test_output_blocker_file_is_left_alone(tmp_path, capsys):
 
 
 # numpy 2 scalars print as np.int64(-3) / np.float64(nan) / np.str_('h1'); a user should
-# see the value as written in the file. These cases name the value, but wrapped.
+# see the value as written in the file, not wrapped.
 NUMPY_REPR_CASES = ["demand negative population", "demand empty lon cell", "cost matrix negative minutes",
                     "weights negative population", "weights without a matrix home", "candidates negative cost"]
 
 
-@pytest.mark.xfail(strict=True, reason="planner/io.py and planner/cli.py format values with !r on numpy scalars "
-                                       "(np.int64(-3), np.float64(nan), np.str_('h1')) - see the report")
 @pytest.mark.parametrize("case", NUMPY_REPR_CASES)
 def test_error_values_are_shown_as_written(case, tmp_path, capsys):
     build, _, _ = CASES[case]
