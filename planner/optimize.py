@@ -281,14 +281,99 @@ def _dominated_sites(a: sp.csr_matrix, keep_always: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- solving
 
 
-def _milp(c, integrality, lower, upper, constraints, time_limit):
-    options = {"disp": False, "mip_rel_gap": 0.0}
+def _milp(c, integrality, lower, upper, constraints, time_limit, start=None):
+    """Solve a MILP with HiGHS (highspy), optionally from a feasible ``start``.
+
+    Returns ``(x, result)``; ``x`` is ``None`` when no feasible point was found;
+    ``result`` has ``status`` (0 optimal, 1 time limit, 2 infeasible, 4 other),
+    ``message`` and ``mip_gap``, as :func:`scipy.optimize.milp` reports them.
+    """
+    import highspy
+
+    c = np.asarray(c, dtype=float)
+    n = len(c)
+    blocks, row_lo, row_hi = [], [], []
+    for con in constraints:
+        a = sp.csr_matrix(con.A, dtype=float)
+        blocks.append(a)
+        row_lo.append(np.broadcast_to(np.asarray(con.lb, dtype=float), (a.shape[0],)))
+        row_hi.append(np.broadcast_to(np.asarray(con.ub, dtype=float), (a.shape[0],)))
+    a = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, n))
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = a.shape[0]
+    lp.col_cost_ = c
+    lp.col_lower_ = np.asarray(lower, dtype=float)
+    lp.col_upper_ = np.asarray(upper, dtype=float)
+    lp.row_lower_ = np.clip(np.concatenate(row_lo) if row_lo else np.zeros(0), -inf, inf)
+    lp.row_upper_ = np.clip(np.concatenate(row_hi) if row_hi else np.zeros(0), -inf, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = a.shape[0]
+    kinds = {0: highspy.HighsVarType.kContinuous, 1: highspy.HighsVarType.kInteger}
+    lp.integrality_ = [kinds[int(k)] for k in np.asarray(integrality, dtype=int)]
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("threads", 1)
     if time_limit is not None:
-        options["time_limit"] = time_limit
-    result = milp(c, integrality=integrality, bounds=Bounds(lower, upper), constraints=constraints, options=options)
-    if result.x is None:
-        return None, result
-    return result.x, result
+        h.setOptionValue("time_limit", float(time_limit))
+    h.passModel(lp)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(np.asarray(start, dtype=float))
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    codes = {highspy.HighsModelStatus.kOptimal: 0, highspy.HighsModelStatus.kTimeLimit: 1,
+             highspy.HighsModelStatus.kInfeasible: 2}
+    code = codes.get(status, 4)
+    has_point = info.primal_solution_status == 2
+    x = np.asarray(h.getSolution().col_value) if has_point and code != 2 else None
+    result = _Result(code, h.modelStatusToString(status), float(info.mip_gap) if has_point else float("inf"))
+    return x, result
+
+
+_BANNER_SHOWN = False
+
+
+def _new_highs():
+    """A silent ``highspy.Highs``; HiGHS prints a banner on stdout at its first construction, which is muted."""
+    import os
+
+    import highspy
+
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SHOWN = True
+    return h
+
+
+@dataclass(frozen=True)
+class _Result:
+    status: int
+    message: str
+    mip_gap: float
 
 
 def _status(result) -> tuple[str, float]:
@@ -425,13 +510,40 @@ def _mclp_core(a: sp.csr_matrix, w: np.ndarray, p: int, req: np.ndarray, time_li
     else:
         spent = float(costs[req].sum())
         constraints.append(LinearConstraint(np.concatenate([costs[cand], np.zeros(m)])[None, :], lb=-np.inf, ub=budget - spent))
-    x, result = _milp(c, np.concatenate([np.ones(n), np.zeros(m)]), np.zeros(n + m), np.ones(n + m), constraints, time_limit)
+    start = None
+    if k_free is not None:
+        # a greedy plan gives HiGHS an incumbent to prune against from the start
+        pick = _greedy(block, rw, bonus, k_free)
+        hit = np.asarray(block[:, pick].sum(axis=1)).ravel() > 0
+        start = np.concatenate([pick.astype(float), hit.astype(float)])
+        details["greedy_objective"] = float(bonus[pick].sum() + rw[hit].sum())
+    x, result = _milp(c, np.concatenate([np.ones(n), np.zeros(m)]), np.zeros(n + m), np.ones(n + m), constraints,
+                      time_limit, start=start)
     if x is None:
         raise SolverError(f"HiGHS found no solution ({result.message})")
     chosen = chosen_fixed.copy()
     chosen[cand[x[:n] > 0.5]] = True
     status, gap = _status(result)
     return np.flatnonzero(chosen), status, gap, details
+
+
+def _greedy(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int) -> np.ndarray:
+    """Greedy maximal covering: k columns, each adding the most uncovered weight (ties: lowest index)."""
+    n = block.shape[1]
+    csc = sp.csc_matrix(block)
+    left = rw.astype(float).copy()
+    gain = bonus + np.asarray(csc.T @ left).ravel()
+    chosen = np.zeros(n, bool)
+    for _ in range(min(k, n)):
+        j = int(np.argmax(np.where(chosen, -np.inf, gain)))
+        chosen[j] = True
+        rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
+        hit = rows[left[rows] > 0]
+        if len(hit):
+            sub = sp.csr_matrix(block[hit])
+            np.subtract.at(gain, sub.indices, np.repeat(left[hit], np.diff(sub.indptr)))
+            left[hit] = 0.0
+    return chosen
 
 
 def _capacitated(minutes: sp.csr_matrix, w: np.ndarray, req: np.ndarray, *, p, capacity, split, time_limit):
