@@ -281,8 +281,14 @@ def _dominated_sites(a: sp.csr_matrix, keep_always: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- solving
 
 
-def _milp(c, integrality, lower, upper, constraints, time_limit, start=None):
+def _milp(c, integrality, lower, upper, constraints, time_limit, start=None, integral_values=False):
     """Solve a MILP with HiGHS (highspy), optionally from a feasible ``start``.
+
+    ``integral_values``: the caller guarantees that the optimum, and the value it
+    recomputes from the chosen sites, are whole numbers (lscp; mclp / budget with
+    whole-number weights, where each home's covered share is 0 or 1 once the
+    sites are chosen). HiGHS may then stop at an absolute gap below 1: the sites
+    it returns score a whole number above the bound minus 1, hence the optimum.
 
     Returns ``(x, result)``; ``x`` is ``None`` when no feasible point was found;
     ``result`` has ``status`` (0 optimal, 1 time limit, 2 infeasible, 4 other),
@@ -319,6 +325,9 @@ def _milp(c, integrality, lower, upper, constraints, time_limit, start=None):
     h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
+    if integral_values:
+        # the optimum is a whole number (see the callers): a gap below 1 proves it
+        h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
     if time_limit is not None:
@@ -443,7 +452,8 @@ def _lscp_core(a: sp.csr_matrix, req: np.ndarray, time_limit, costs=None):
         c = np.ones(len(cc)) if costs is None else costs[cols[cc]]
         left = None if time_limit is None else max(1e-3, time_limit - (time.perf_counter() - started))
         x, result = _milp(c, np.ones(len(cc)), np.zeros(len(cc)), np.ones(len(cc)),
-                          [LinearConstraint(block, lb=1.0, ub=np.inf)], left)
+                          [LinearConstraint(block, lb=1.0, ub=np.inf)], left,
+                          integral_values=bool(np.all(c == np.round(c))))
         if x is None:
             raise SolverError(f"HiGHS found no set cover ({result.message})")
         chosen[cols[cc[x > 0.5]]] = True
@@ -518,7 +528,7 @@ def _mclp_core(a: sp.csr_matrix, w: np.ndarray, p: int, req: np.ndarray, time_li
         start = np.concatenate([pick.astype(float), hit.astype(float)])
         details["greedy_objective"] = float(bonus[pick].sum() + rw[hit].sum())
     x, result = _milp(c, np.concatenate([np.ones(n), np.zeros(m)]), np.zeros(n + m), np.ones(n + m), constraints,
-                      time_limit, start=start)
+                      time_limit, start=start, integral_values=bool(np.all(c == np.round(c))))
     if x is None:
         raise SolverError(f"HiGHS found no solution ({result.message})")
     chosen = chosen_fixed.copy()
