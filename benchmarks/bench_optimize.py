@@ -299,6 +299,10 @@ def compare(entry: dict) -> list[str]:
         other = methods.get(name)
         if other is None or "objective" not in other:
             continue
+        if other.get("objective") is None:
+            # the other method found no solution within its limit: nothing to compare
+            lines.append(f"no comparison {entry['instance']} {model}: {name} has no solution ({other['status']})")
+            continue
         if not same(other["objective"], ref.get("objective"), model):
             ok = False
             proven = other["status"] == "optimal" and ref["status"] == "optimal"
