@@ -312,7 +312,11 @@ def compare(entry: dict) -> list[str]:
             )
     for name, res in methods.items():
         if "check_objective" in res and res.get("objective") is not None:
-            if not res.get("feasible", True) or not same(res["check_objective"], res["objective"], model):
+            # an mclp incumbent stopped at a time limit may leave covered homes' y at 0: its selection
+            # then covers more than it reports, which is no error; covering less always is
+            understated = (model == "mclp" and res.get("status") != "optimal"
+                           and res["check_objective"] >= res["objective"] - REL_TOL * max(1.0, res["objective"]))
+            if not res.get("feasible", True) or not (understated or same(res["check_objective"], res["objective"], model)):
                 ok = False
                 lines.append(f"MISMATCH {entry['instance']} {model}: {name} reports {res['objective']} "
                              f"but its selection gives {res['check_objective']} (feasible={res.get('feasible')})")
