@@ -109,28 +109,55 @@ def _common(f):
 @click.option("--tier-minutes", type=float, default=15.0, show_default=True, help="Walk to a community centre (with --tiers).")
 @click.option("--time-limit", type=float, default=None, help="Seconds for the solver; the best plan found so far is kept with its gap.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the map.")
+@click.option("--offline", is_flag=True,
+              help="One self-contained plan.html that needs no network: Leaflet inlined, the streets drawn as the basemap, no tiles.")
+@click.option("--basemap", type=click.Choice(["osm", "carto", "tianditu", "gaode"]), default="osm", show_default=True,
+              help="Map tiles; gaode tiles are GCJ-02, so every overlay is shifted to GCJ-02.")
+@click.option("--tianditu-key", type=str, default=None,
+              help="Key for --basemap tianditu (default: the TIANDITU_KEY environment variable).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this process; dask: coverage tiles and lscp components as Dask tasks (same results).")
+@click.option("--scheduler", type=str, default=None,
+              help="With --engine dask: address of a running Dask scheduler (default: start a LocalCluster).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --engine dask: LocalCluster worker processes (default: the number of CPUs).")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
 def plan_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, candidates, model, p, capacity, no_split,
-                 budget, tiers, tier_minutes, time_limit, lang, out):
+                 budget, tiers, tier_minutes, time_limit, lang, offline, basemap, tianditu_key, engine, scheduler, workers, out):
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
+    from contextlib import nullcontext
+
     from .io import check_output_dir
+    from .maps import check_basemap
     from .pipeline import plan, validate_model
 
     _logging(verbose, quiet)
     if not tiers:
         validate_model(model, p)
+    if engine != "dask" and (scheduler is not None or workers is not None):
+        raise click.UsageError("--scheduler and --workers need --engine dask")
+    if scheduler is not None and workers is not None:
+        raise click.UsageError("--workers starts a LocalCluster; with --scheduler the cluster's own workers are used")
+    tianditu_key = check_basemap(basemap, tianditu_key, offline=offline)
     if model == "budget" and budget is None:
         raise click.UsageError("--model budget needs --budget")
     out_dir = check_output_dir(out)
+    if engine == "dask":
+        from .distributed import dask_client
+
+        cluster = dask_client(scheduler, workers)
+    else:
+        cluster = nullcontext()
     reporter = _Reporter(quiet)
-    with reporter.running():
+    with reporter.running(), cluster as client:
         result = plan(
             source, demand=demand, candidates=candidates, existing=existing, minutes=minutes,
             speed_kmh=speed_kmh, model=model, p=p, time_limit=time_limit, capacity=capacity,
             split=not no_split, budget=budget, tiers=tiers, tier_minutes=tier_minutes, progress=reporter,
+            engine=engine, client=client,
         )
         reporter("writing outputs", 0.5)
-        paths = result.write(out_dir, lang=lang)
+        paths = result.write(out_dir, lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key)
     s = result.summary
     reporter.echo(
         f"{s['n_stations']} stations ({s['model']}, {s['solver_status']}) cover {s['population_covered']:,.0f} of "

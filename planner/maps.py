@@ -1,33 +1,65 @@
 """Stage 5: the map a planner presents.
 
-:func:`plan_map` draws proposed stations, their walking areas, homes coloured by
-whether they are covered, and existing stations on a Folium map with a layer
-control and a legend. Every string that comes from OSM or a user file is
-HTML-escaped before it reaches the page.
+:func:`plan_map` draws a plan on a Folium (Leaflet) map: proposed stations by tier,
+existing stations, walking areas, homes covered and not covered, a heat map of the
+population left uncovered, candidate sites and the walking network (the last two
+off by default), with a layer control, a categorical legend, a summary panel and a
+popup of figures for each station, in English or Chinese.
+
+Every string that comes from OSM or a user file goes through :func:`_text`
+(HTML-escaped, and safe inside the JavaScript template literals folium writes).
+
+Basemaps: OpenStreetMap (default), CARTO, Tianditu (needs a key) and Gaode. Gaode's
+tiles are in GCJ-02, so with ``basemap="gaode"`` every overlay is shifted from
+WGS-84 by :func:`wgs84_to_gcj02`. With ``offline=True`` the page needs no network:
+Leaflet's JavaScript and CSS are inlined from an installed package
+(``django-js-lib-leaflet``), no tiles are used, and the plan's own streets are drawn
+as a light vector basemap in a pane under the overlays.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
 import html
+import importlib.resources
+import os
+import re
 
 import folium
 import geopandas as gpd
 import numpy as np
+from folium.template import Template
+from branca.element import MacroElement
+
+from .errors import DataError, InputError
 
 LABELS = {
     "en": {
         "proposed": "Proposed station",
         "proposed_layer": "Proposed stations",
+        "proposed_centre_layer": "Proposed community centres",
+        "proposed_grid_layer": "Proposed grid stations",
         "existing": "Existing station",
         "existing_layer": "Existing stations",
         "areas": "{minutes:g}-minute walk",
+        "areas_legend": "{minutes:g}-minute walking area",
         "covered": "Home within the walk",
         "uncovered": "Home not covered",
         "homes_covered": "Homes covered",
         "homes_uncovered": "Homes not covered",
+        "heat_layer": "Uncovered population (heat map)",
+        "heat": "Uncovered residents",
+        "candidates_layer": "Candidate sites",
+        "candidate": "Candidate site",
+        "network_layer": "Walking network",
+        "basemap": "Streets",
         "population_covered": "Population within {minutes:g} min",
         "population": "Population",
+        "share_of_all": "Share of all residents",
         "site_id": "Site",
+        "kind": "Type",
+        "status": "Status",
         "legend": "Legend",
         "nearest": "nearest candidate: {name}, {minutes:.1f} min",
         "no_candidate": "no candidate within an hour's walk",
@@ -35,20 +67,44 @@ LABELS = {
         "centre": "Community centre",
         "grid": "Grid station",
         "summary": "{stations} stations cover {covered:,.0f} of {total:,.0f} residents ({share:.1%})",
+        "summary_title": "Plan summary",
+        "summary_stations": "Stations",
+        "summary_stations_value": "{stations} ({proposed} proposed, {existing} existing)",
+        "summary_total": "Residents",
+        "summary_before": "Covered before",
+        "summary_after": "Covered after",
+        "summary_share": "Share covered",
+        "summary_walk": "Walk",
+        "summary_walk_value": "{minutes:g} min",
+        "zoom_in": "Zoom in",
+        "zoom_out": "Zoom out",
+        "osm_data": "Streets, homes and sites: &copy; OpenStreetMap contributors (ODbL)",
     },
     "zh": {
         "proposed": "拟建网格站",
         "proposed_layer": "拟建网格站",
+        "proposed_centre_layer": "拟建社区党群服务中心",
+        "proposed_grid_layer": "拟建网格站",
         "existing": "现有网格站",
         "existing_layer": "现有网格站",
         "areas": "{minutes:g}分钟步行服务圈",
+        "areas_legend": "{minutes:g}分钟步行服务圈",
         "covered": "已覆盖小区住户",
         "uncovered": "未覆盖小区住户",
         "homes_covered": "已覆盖住户",
         "homes_uncovered": "未覆盖住户",
+        "heat_layer": "未覆盖人口热力图",
+        "heat": "未覆盖人口",
+        "candidates_layer": "候选站点",
+        "candidate": "候选站点",
+        "network_layer": "步行路网",
+        "basemap": "街道",
         "population_covered": "{minutes:g}分钟内服务人口",
         "population": "人口",
+        "share_of_all": "占总人口比例",
         "site_id": "站点编号",
+        "kind": "类型",
+        "status": "状态",
         "legend": "图例",
         "nearest": "最近候选点：{name}，{minutes:.1f}分钟",
         "no_candidate": "一小时步行范围内无候选点",
@@ -56,15 +112,102 @@ LABELS = {
         "centre": "社区党群服务中心",
         "grid": "网格站",
         "summary": "{stations}个网格站覆盖{covered:,.0f}/{total:,.0f}名居民（{share:.1%}）",
+        "summary_title": "规划概要",
+        "summary_stations": "站点",
+        "summary_stations_value": "{stations}个（拟建{proposed}个，现有{existing}个）",
+        "summary_total": "总人口",
+        "summary_before": "规划前覆盖",
+        "summary_after": "规划后覆盖",
+        "summary_share": "覆盖率",
+        "summary_walk": "步行时间",
+        "summary_walk_value": "{minutes:g}分钟",
+        "zoom_in": "放大",
+        "zoom_out": "缩小",
+        "osm_data": "街道、住户与站点数据：&copy; OpenStreetMap 贡献者（ODbL）",
     },
 }
 
-COLOURS = {"proposed": "#d7301f", "existing": "#2c7fb8", "covered": "#1a9850", "uncovered": "#7b3294"}
+COLOURS = {
+    "proposed": "#d7301f",
+    "centre": "#7f0000",
+    "existing": "#2c7fb8",
+    "covered": "#1a9850",
+    "uncovered": "#7b3294",
+    "candidate": "#636363",
+    "network": "#3f3f3f",
+    "basemap": "#c8c8c8",
+    "background": "#f5f3ef",
+}
+
+#: the tile services ``basemap=`` accepts; ``{tk}`` is replaced by the Tianditu key
+BASEMAPS = {
+    "osm": {
+        "layers": ["https://tile.openstreetmap.org/{z}/{x}/{y}.png"],
+        "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        "subdomains": "abc",
+        "max_zoom": 19,
+        "gcj02": False,
+    },
+    "carto": {
+        "layers": ["https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"],
+        "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
+                '&copy; <a href="https://carto.com/attributions">CARTO</a>',
+        "subdomains": "abcd",
+        "max_zoom": 20,
+        "gcj02": False,
+    },
+    "tianditu": {
+        # vector map plus its annotation layer (cva: Chinese, eva: English)
+        "layers": [
+            "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default"
+            "&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
+            "https://t{s}.tianditu.gov.cn/{ann}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={ann}"
+            "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
+        ],
+        "attr": '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a> '
+                "(National Platform for Common GeoSpatial Information Services)",
+        "subdomains": "01234567",
+        "max_zoom": 18,
+        "gcj02": False,
+    },
+    "gaode": {
+        "layers": ["https://webrd0{s}.is.autonavi.com/appmaptile?lang={gaode_lang}&size=1&scale=1&style=8&x={x}&y={y}&z={z}"],
+        "attr": '&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a> (GCJ-02)',
+        "subdomains": "1234",
+        "max_zoom": 18,
+        "gcj02": True,
+    },
+}
+
+#: environment variable read when no Tianditu key is given
+TIANDITU_ENV = "TIANDITU_KEY"
+
+#: Leaflet's CDN files for pages that may use the network (same as folium's)
+_CDN_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+_CDN_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+
+#: installed packages that ship Leaflet's dist files: (module, folder inside it)
+LEAFLET_PACKAGES = (("js_lib_leaflet", "static/js_lib_leaflet"), ("xstatic.pkg.leaflet", "data"))
+
+_STYLE = """
+.planner-station {{ box-sizing: border-box; border: 2px solid #fff; border-radius: 50%;
+  box-shadow: 0 0 0 1px rgba(0,0,0,.55), 0 1px 4px rgba(0,0,0,.45); }}
+.planner-proposed {{ background: {proposed}; }}
+.planner-proposed.planner-tier-centre {{ background: {centre}; border-radius: 4px; }}
+.planner-existing {{ background: {existing}; border-radius: 3px; }}
+.planner-panel {{ background: rgba(255,255,255,.94); padding: 8px 10px; border: 1px solid #999; border-radius: 4px;
+  font: 12px/1.45 "Helvetica Neue", Arial, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #222; }}
+.planner-panel table {{ border-collapse: collapse; }}
+.planner-panel td {{ padding: 0 6px 0 0; vertical-align: top; }}
+.planner-swatch {{ display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -2px;
+  box-sizing: border-box; }}
+"""
+
+
+# ----------------------------------------------------------------- helpers
 
 
 def _labels(lang: str) -> dict[str, str]:
-    from .errors import InputError
-
     if lang not in LABELS:
         raise InputError(f"lang={lang!r}: expected one of {', '.join(LABELS)}")
     return LABELS[lang]
@@ -72,12 +215,346 @@ def _labels(lang: str) -> dict[str, str]:
 
 def _text(value: str) -> str:
     """HTML-escape ``value``; also escape what ends or interpolates the JS template literals folium wraps it in."""
-    return html.escape(value).replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    return html.escape(str(value)).replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
-def _popup(rows: list[tuple[str, str]]) -> folium.Popup:
-    body = "<br>".join(f"<b>{_text(k)}</b>: {_text(v)}" for k, v in rows)
-    return folium.Popup(folium.Html(body, script=True), max_width=320)
+def _rows_html(rows: list[tuple[str, str]]) -> str:
+    return "<br>".join(f"<b>{_text(k)}</b>: {_text(v)}" for k, v in rows)
+
+
+class _Popup(MacroElement):
+    """A popup bound to its parent layer; the HTML goes in as a JSON string (no jQuery)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, max_width: int = 320):
+        super().__init__()
+        self._name = "PlannerPopup"
+        self.html = html_text
+        self.options = {"maxWidth": max_width}
+
+
+def _popup(rows: list[tuple[str, str]]) -> _Popup:
+    return _Popup(_rows_html(rows))
+
+
+class _Points(MacroElement):
+    """Many circle markers (``circleMarker``, radius in pixels) or circles (``circle``, metres) drawn in one loop.
+
+    ``rows`` are ``[lat, lon, radius, tooltip_html_or_null]``; ``options`` are Leaflet path options.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var opts = {{ this.options|tojson }};
+            var rows = {{ this.rows|tojson }};
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i];
+                var m = L.{{ this.kind }}([r[0], r[1]], Object.assign({}, opts, {radius: r[2]}));
+                if (r[3]) { m.bindTooltip(r[3]); }
+                m.addTo({{ this._parent.get_name() }});
+            }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list, options: dict, kind: str = "circleMarker"):
+        super().__init__()
+        if kind not in ("circleMarker", "circle"):
+            raise ValueError(kind)
+        self._name = "PlannerPoints"
+        self.rows = rows
+        self.options = options
+        self.kind = kind
+
+
+class _Lines(MacroElement):
+    """One multi-part polyline: ``parts`` are lists of ``[lat, lon]``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            L.polyline({{ this.parts|tojson }}, {{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, parts: list, options: dict):
+        super().__init__()
+        self._name = "PlannerLines"
+        self.parts = parts
+        self.options = options
+
+
+class _Shapes(MacroElement):
+    """A GeoJSON document drawn with one style (``options`` = Leaflet path options incl. ``pane``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            L.geoJSON({{ this.data|tojson }}, Object.assign({style: {{ this.options|tojson }}}, {{ this.options|tojson }}))
+                .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict, options: dict):
+        super().__init__()
+        self._name = "PlannerShapes"
+        self.data = data
+        self.options = options
+
+
+class _ZoomControl(MacroElement):
+    """Leaflet's zoom buttons with titles in the map's language."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            L.control.zoom({{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, zoom_in: str, zoom_out: str):
+        super().__init__()
+        self._name = "PlannerZoom"
+        self.options = {"zoomInTitle": zoom_in, "zoomOutTitle": zoom_out}
+
+
+# ----------------------------------------------------------------- GCJ-02
+
+_GCJ_A = 6378245.0  # Krasovsky 1940 semi-major axis used by the GCJ-02 formula
+_GCJ_EE = 0.00669342162296594323  # its first eccentricity squared
+#: where GCJ-02 applies (the rough bounding box of China the published formula uses)
+CHINA_BBOX = (72.004, 0.8293, 137.8347, 55.8271)
+
+
+def in_china(lon, lat) -> np.ndarray:
+    """Whether each point lies in :data:`CHINA_BBOX`, where GCJ-02 applies."""
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    west, south, east, north = CHINA_BBOX
+    return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+
+
+def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Shift WGS-84 coordinates to GCJ-02, the datum of Chinese web maps (Gaode / AutoNavi).
+
+    The published GCJ-02 obfuscation formula, vectorised; points outside
+    :data:`CHINA_BBOX` are returned unchanged.
+
+    Parameters
+    ----------
+    lon, lat
+        Longitudes and latitudes in degrees (scalars or arrays of one shape).
+
+    Returns
+    -------
+    lon, lat
+        Float arrays of the same shape.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    x = lon - 105.0
+    y = lat - 35.0
+    pi = np.pi
+    wave = (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x)) + wave
+    dlat += (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
+    dlat += (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x)) + wave
+    dlon += (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
+    dlon += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
+    rad = lat / 180.0 * pi
+    magic = 1.0 - _GCJ_EE * np.sin(rad) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = dlat * 180.0 / ((_GCJ_A * (1.0 - _GCJ_EE)) / (magic * sqrt_magic) * pi)
+    dlon = dlon * 180.0 / (_GCJ_A / sqrt_magic * np.cos(rad) * pi)
+    inside = in_china(lon, lat)
+    return np.where(inside, lon + dlon, lon), np.where(inside, lat + dlat, lat)
+
+
+def _shift_xy(xy: np.ndarray) -> np.ndarray:
+    lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+    return np.column_stack([lon, lat])
+
+
+def _wgs(gdf: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
+    """``gdf`` in EPSG:4326, shifted to GCJ-02 when asked."""
+    out = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf.set_crs("EPSG:4326")
+    if gcj02 and len(out):
+        import shapely
+
+        out = out.copy()
+        out["geometry"] = shapely.transform(out.geometry.values, _shift_xy)
+        out = out.set_geometry("geometry", crs="EPSG:4326")
+    return out
+
+
+# ----------------------------------------------------------------- basemaps and offline assets
+
+
+def check_basemap(basemap: str = "osm", tianditu_key: str | None = None, *, offline: bool = False) -> str | None:
+    """
+    Validate a basemap choice before any work is done.
+
+    Parameters
+    ----------
+    basemap
+        One of :data:`BASEMAPS`.
+    tianditu_key
+        The Tianditu key; for ``basemap="tianditu"`` falls back to the
+        ``TIANDITU_KEY`` environment variable.
+    offline
+        An offline map draws its own vector basemap and takes no tiles, so only
+        the default ``"osm"`` is accepted with it.
+
+    Returns
+    -------
+    str or None
+        The Tianditu key to use (``None`` for other basemaps).
+
+    Raises
+    ------
+    InputError
+        Unknown basemap, tiles asked for offline, or Tianditu without a usable key.
+    """
+    if basemap not in BASEMAPS:
+        raise InputError(f"basemap={basemap!r}: expected one of {', '.join(BASEMAPS)}")
+    if offline and basemap != "osm":
+        raise InputError(f"basemap={basemap!r}: an offline map draws its own street basemap and loads no tiles; "
+                         "drop --offline or --basemap")
+    if offline:
+        leaflet_assets()  # fail before any work when Leaflet's files are missing
+    if basemap != "tianditu":
+        return None
+    key = tianditu_key or os.environ.get(TIANDITU_ENV) or ""
+    key = key.strip()
+    if not key:
+        raise InputError(f"basemap 'tianditu' needs a key: --tianditu-key KEY or the {TIANDITU_ENV} environment variable")
+    if not re.fullmatch(r"[A-Za-z0-9]{8,64}", key):
+        raise InputError("tianditu key: expected 8 to 64 letters and digits (a key from console.tianditu.gov.cn)")
+    return key
+
+
+@functools.lru_cache(maxsize=1)
+def leaflet_assets() -> tuple[str, str, str]:
+    """
+    Leaflet's JavaScript and CSS, read from an installed package.
+
+    The CSS's images (layer-control icon, default marker) are inlined as
+    ``data:`` URIs so that the page requests nothing.
+
+    Returns
+    -------
+    js, css, origin
+        The two files' text and ``"package x.y"``, where they came from.
+
+    Raises
+    ------
+    DataError
+        No package with Leaflet's files is installed.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    for module, folder in LEAFLET_PACKAGES:
+        try:
+            root = importlib.resources.files(module).joinpath(*folder.split("/"))
+        except ModuleNotFoundError:
+            continue
+        if not root.joinpath("leaflet.js").is_file():
+            continue
+        js = root.joinpath("leaflet.js").read_text(encoding="utf-8")
+        css = root.joinpath("leaflet.css").read_text(encoding="utf-8")
+
+        def inline(match, root=root):
+            data = root.joinpath("images", match.group(2)).read_bytes()
+            return "url(data:image/png;base64," + base64.b64encode(data).decode("ascii") + ")"
+
+        css = re.sub(r"url\((['\"]?)images/([\w.-]+\.png)\1\)", inline, css)
+        js = re.sub(r"//# sourceMappingURL=\S+\s*$", "", js)
+        # nothing in the inlined text may close the element it sits in
+        js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
+        css = re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE)
+        dist = {"js_lib_leaflet": "django-js-lib-leaflet", "xstatic.pkg.leaflet": "XStatic-Leaflet"}[module]
+        try:
+            origin = f"{dist} {version(dist)}"
+        except PackageNotFoundError:  # pragma: no cover - files present without metadata
+            origin = dist
+        return js, css, origin
+    raise DataError("offline map: Leaflet's files are not installed; pip install django-js-lib-leaflet")
+
+
+def _tile_layers(fmap: folium.Map, basemap: str, key: str | None, lang: str, osm_data: str) -> None:
+    spec = BASEMAPS[basemap]
+    attr = spec["attr"]
+    if basemap != "osm" and basemap != "carto":
+        attr += " | " + osm_data
+    for i, url in enumerate(spec["layers"]):
+        url = (url.replace("{tk}", key or "").replace("{ann}", "cva" if lang == "zh" else "eva")
+               .replace("{gaode_lang}", "zh_cn" if lang == "zh" else "en"))
+        folium.TileLayer(
+            tiles=url, attr=attr if i == 0 else " ", name=f"{basemap}-{i}", control=False,
+            subdomains=spec["subdomains"], max_zoom=spec["max_zoom"], overlay=i > 0,
+        ).add_to(fmap)
+
+
+def _network_parts(network, gcj02: bool, digits: int = 6) -> list:
+    """Every street of a projected network once (two-way pairs merged), as ``[[lat, lon], ...]`` lists."""
+    import shapely
+    from pyproj import Transformer
+
+    seen = set()
+    coords, sizes = [], []
+    for u, v, k, data in network.edges(keys=True, data=True):
+        key = (min(u, v), max(u, v), k)
+        if key in seen:
+            continue
+        seen.add(key)
+        geom = data.get("geometry")
+        if geom is not None:
+            xy = shapely.get_coordinates(geom)
+        else:
+            xy = np.array([[network.nodes[u]["x"], network.nodes[u]["y"]], [network.nodes[v]["x"], network.nodes[v]["y"]]])
+        coords.append(xy)
+        sizes.append(len(xy))
+    if not coords:
+        return []
+    xy = np.concatenate(coords)
+    crs = network.graph.get("crs")
+    if crs is not None and not str(crs).upper().endswith("4326"):
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xy[:, 0], xy[:, 1])
+    else:
+        lon, lat = xy[:, 0], xy[:, 1]
+    if gcj02:
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    latlon = np.round(np.column_stack([lat, lon]), digits).tolist()
+    parts, start = [], 0
+    for n in sizes:
+        parts.append(latlon[start:start + n])
+        start += n
+    return parts
+
+
+def _legend_item(colour: str, label: str, shape: str = "circle") -> str:
+    radius = {"circle": "50%", "square": "3px", "area": "0"}[shape]
+    fill = f"{colour}33" if shape == "area" else colour
+    border = f"1px solid {colour}" if shape == "area" else "1px solid rgba(0,0,0,.45)"
+    return (f'<div><span class="planner-swatch" style="background:{fill};border:{border};border-radius:{radius}">'
+            f"</span>{html.escape(label)}</div>")
+
+
+# ----------------------------------------------------------------- the map
 
 
 def plan_map(
@@ -91,6 +568,12 @@ def plan_map(
     summary: dict | None = None,
     lang: str = "en",
     unreachable=None,
+    candidates: gpd.GeoDataFrame | None = None,
+    network=None,
+    covered_before: np.ndarray | None = None,
+    offline: bool = False,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
 ) -> folium.Map:
     """
     Draw a plan.
@@ -98,50 +581,148 @@ def plan_map(
     Parameters
     ----------
     stations
-        Proposed stations with ``site_id``, ``name``, ``population_covered``.
+        Chosen stations with ``site_id``, ``name``, ``population_covered`` and
+        optionally ``existing`` (bool), ``tier`` (centre / grid) and ``kind``.
+        Existing ones are drawn in the existing layer, the rest by tier.
     isochrones
         Their walking areas (one polygon per station).
     demand
-        Demand points with ``population``.
+        Demand points with ``demand_id`` and ``population``.
     covered
-        Boolean per demand row.
+        Boolean per demand row: within the walk of a chosen station.
     existing
-        Existing stations with ``site_id`` and ``name`` (drawn in their own layer).
+        Existing stations with ``site_id`` and ``name`` (their own layer; figures
+        come from the matching row of ``stations``).
     minutes
         The walking limit, for labels.
     summary
         Optional dict with ``n_stations``, ``population_covered``,
-        ``population_total`` and ``covered_share`` for the summary line.
+        ``population_total`` and ``covered_share`` (else computed from
+        ``demand`` and ``covered``).
     lang
-        ``"en"`` or ``"zh"``.
+        ``"en"`` or ``"zh"``: every label, legend and popup.
     unreachable
         Optional table from :func:`planner.pipeline.diagnose_unreachable`: homes no
         candidate reaches get their nearest candidate in the tooltip.
+    candidates
+        Optional candidate sites (``site_id``, ``name``, ``kind``): a layer, off
+        by default.
+    network
+        Optional projected walking network: a layer, off by default, and the
+        offline vector basemap.
+    covered_before
+        Optional boolean per demand row: covered by existing stations alone
+        (the summary's "before"); none covered when omitted.
+    offline
+        Inline Leaflet (from the installed ``django-js-lib-leaflet``), load no
+        tiles, and draw ``network`` as a light street basemap: the file renders
+        with no network.
+    basemap
+        ``"osm"`` (default), ``"carto"``, ``"tianditu"`` or ``"gaode"``. With
+        ``"gaode"`` (GCJ-02 tiles) every overlay is shifted by :func:`wgs84_to_gcj02`.
+    tianditu_key
+        Key for Tianditu tiles (else the ``TIANDITU_KEY`` environment variable).
 
     Returns
     -------
     folium.Map
-        OpenStreetMap tiles with attribution, a layer control and a legend.
+        Layers, a layer control, a legend and a summary panel.
+
+    Raises
+    ------
+    InputError
+        Unknown ``lang`` or ``basemap``, Tianditu without a key, tiles asked for offline.
     """
     t = _labels(lang)
-    pts = [g.to_crs("EPSG:4326") for g in (stations, demand) if len(g)]
+    key = check_basemap(basemap, tianditu_key, offline=offline)
+    gcj = BASEMAPS[basemap]["gcj02"]
+    covered = np.asarray(covered, dtype=bool)
+    if len(covered) != len(demand):
+        raise InputError(f"covered: {len(covered)} values for {len(demand)} demand points")
+
+    st = _wgs(stations, gcj)
+    dem = _wgs(demand, gcj)
+    st_existing = st["existing"].to_numpy(bool) if "existing" in st else np.zeros(len(st), bool)
+    proposed = st[~st_existing]
+    if existing is not None:
+        ex = _wgs(existing, gcj)
+    else:
+        ex = st[st_existing]
+    pts = [g for g in (st, dem, ex) if len(g)]
     bounds = np.array([g.total_bounds for g in pts] or [[-180, -85, 180, 85]])
     west, south = bounds[:, 0].min(), bounds[:, 1].min()
     east, north = bounds[:, 2].max(), bounds[:, 3].max()
-    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=15, tiles=None, control_scale=True)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(fmap)
 
-    areas = folium.FeatureGroup(name=t["areas"].format(minutes=minutes), show=True)
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=15, tiles=None,
+                      control_scale=True, zoom_control=False)
+    _ZoomControl(t["zoom_in"], t["zoom_out"]).add_to(fmap)
+    root = fmap.get_root()
+    if offline:
+        js, css, origin = leaflet_assets()
+        fmap.default_js = []
+        fmap.default_css = []
+        root.header.add_child(folium.Element(f"<style>/* Leaflet from {origin} */\n{css}</style>"), name="leaflet_css")
+        root.header.add_child(folium.Element(f"<script>/* Leaflet from {origin} */\n{js}</script>"), name="leaflet")
+    else:
+        # only Leaflet itself: no jQuery, Bootstrap or icon fonts are used
+        fmap.default_js = [_CDN_JS]
+        fmap.default_css = [_CDN_CSS]
+    style = _STYLE.format(**COLOURS)
+    if offline:
+        style += f".leaflet-container {{ background: {COLOURS['background']}; }}\n"
+    root.header.add_child(folium.Element(f"<style>{style}</style>"), name="planner_style")
+
+    # panes: basemap under everything, areas / heat / network under the homes
+    for name, z in (("planner-basemap", 250), ("planner-areas", 350), ("planner-heat", 360), ("planner-network", 370)):
+        folium.map.CustomPane(name, z_index=z, pointer_events=False).add_to(fmap)
+
+    total = float(dem["population"].sum()) if len(dem) else 0.0
+    pop = dem["population"].to_numpy(float) if len(dem) else np.zeros(0)
+    net_parts = _network_parts(network, gcj) if network is not None else []
+    if offline:
+        group = folium.FeatureGroup(name=t["basemap"], control=False, show=True)
+        _Lines(net_parts, {"color": COLOURS["basemap"], "weight": 1.6, "opacity": 1.0, "interactive": False,
+                           "pane": "planner-basemap", "smoothFactor": 1.5, "attribution": t["osm_data"],
+                           "className": "planner-basemap"}).add_to(group)
+        group.add_to(fmap)
+    else:
+        _tile_layers(fmap, basemap, key, lang, t["osm_data"])
+
+    # proposed stations, one layer per tier
+    tiers = proposed["tier"].astype(str).to_numpy() if "tier" in proposed else np.full(len(proposed), "grid")
+    present = [x for x in ("centre", "grid") if (tiers == x).any()] + sorted(set(tiers) - {"centre", "grid"})
+    by_tier = len(present) > 1 or present[:1] == ["centre"]
+    for tier in present or ["grid"]:
+        name = t.get(f"proposed_{tier}_layer", t["proposed_layer"]) if by_tier else t["proposed_layer"]
+        group = folium.FeatureGroup(name=html.escape(name), show=True)
+        sel = proposed[tiers == tier] if len(proposed) else proposed
+        _station_markers(sel, group, t, minutes, total, "proposed", tier)
+        group.add_to(fmap)
+
+    if len(ex):
+        group = folium.FeatureGroup(name=html.escape(t["existing_layer"]), show=True)
+        figures = st.set_index(st["site_id"].astype(str))
+        ex = ex.copy()
+        sid = ex["site_id"].astype(str)
+        if "population_covered" not in ex:
+            ex["population_covered"] = sid.map(figures["population_covered"]).to_numpy() if len(figures) else np.nan
+        if "tier" not in ex and "tier" in figures:
+            ex["tier"] = sid.map(figures["tier"]).to_numpy()
+        _station_markers(ex, group, t, minutes, total, "existing", None)
+        group.add_to(fmap)
+
+    areas = folium.FeatureGroup(name=html.escape(t["areas"].format(minutes=minutes)), show=True)
     if len(isochrones):
-        iso = isochrones.to_crs("EPSG:4326")[["site_id", "geometry"]].copy()
-        iso["site_id"] = iso["site_id"].astype(str).map(html.escape)
-        folium.GeoJson(
-            iso.to_json(drop_id=True),
-            style_function=lambda _: {"color": COLOURS["proposed"], "weight": 1, "fillColor": COLOURS["proposed"], "fillOpacity": 0.12},
-        ).add_to(areas)
+        iso = _wgs(isochrones, gcj)[["site_id", "geometry"]].copy()
+        iso["site_id"] = iso["site_id"].astype(str).map(_text)
+        import json
+
+        _Shapes(json.loads(iso.to_json(drop_id=True)), {
+            "color": COLOURS["proposed"], "weight": 1, "fillColor": COLOURS["proposed"], "fillOpacity": 0.12,
+            "interactive": False, "pane": "planner-areas",
+        }).add_to(areas)
     areas.add_to(fmap)
 
-    dem = demand.to_crs("EPSG:4326")
     nearest = {}
     if unreachable is not None:
         for row in unreachable.itertuples(index=False):
@@ -149,67 +730,128 @@ def plan_map(
                 nearest[str(row.demand_id)] = t["no_candidate"]
             else:
                 nearest[str(row.demand_id)] = t["nearest"].format(name=row.nearest_site_name, minutes=row.nearest_minutes)
-    for flag, key, layer in ((True, "covered", "homes_covered"), (False, "uncovered", "homes_uncovered")):
-        group = folium.FeatureGroup(name=t[layer], show=True)
-        sel = dem[np.asarray(covered) == flag]
-        for x, y, pop, did in zip(sel.geometry.x, sel.geometry.y, sel["population"], sel["demand_id"].astype(str)):
-            tip = f"{t[key]} · {t['population']} {pop:,.0f}"
+    for flag, key_, layer in ((True, "covered", "homes_covered"), (False, "uncovered", "homes_uncovered")):
+        group = folium.FeatureGroup(name=html.escape(t[layer]), show=True)
+        sel = dem[covered == flag]
+        rows = []
+        for x, y, p, did in zip(sel.geometry.x, sel.geometry.y, sel["population"], sel["demand_id"].astype(str)):
+            tip = f"{t[key_]} · {t['population']} {p:,.0f}"
             if did in nearest:
                 tip += " · " + nearest[did]
-            folium.CircleMarker(
-                [y, x], radius=3, color=COLOURS[key], fill=True, fill_opacity=0.8, weight=1,
-                tooltip=_text(tip),
-            ).add_to(group)
+            rows.append([round(y, 7), round(x, 7), round(float(min(3.0 + np.sqrt(max(p, 0.0)) / 4.0, 9.0)), 2), _text(tip)])
+        _Points(rows, {"color": "#ffffff", "weight": 1, "fill": True, "fillColor": COLOURS[key_], "fillOpacity": 0.9,
+                       "className": f"planner-home planner-home-{key_}"}).add_to(group)
         group.add_to(fmap)
 
-    if existing is not None and len(existing):
-        group = folium.FeatureGroup(name=t["existing_layer"], show=True)
-        ex = existing.to_crs("EPSG:4326")
-        for x, y, name, sid in zip(ex.geometry.x, ex.geometry.y, ex["name"].astype(str), ex["site_id"].astype(str)):
-            folium.Marker(
-                [y, x], icon=folium.Icon(color="blue", icon="home"), tooltip=_text(name),
-                popup=_popup([(t["existing"], name), (t["site_id"], sid)]),
-            ).add_to(group)
-        group.add_to(fmap)
+    # uncovered population as a heat map: the leaflet.heat plugin online; offline, graded
+    # glowing circles (no plugin needs fetching)
+    group = folium.FeatureGroup(name=html.escape(t["heat_layer"]), show=True)
+    unc = dem[~covered]
+    if len(unc):
+        weight = unc["population"].to_numpy(float)
+        weight = weight / weight.max() if weight.max() > 0 else np.ones(len(unc))
+        lat, lon = unc.geometry.y.to_numpy(), unc.geometry.x.to_numpy()
+        if offline:
+            for scale, colour, opacity in ((1.0, "#fecc5c", 0.18), (0.65, "#fd8d3c", 0.22), (0.35, "#e31a1c", 0.3)):
+                rows = [[round(a, 7), round(b, 7), round(float(scale * (40 + 140 * np.sqrt(w))), 1), None]
+                        for a, b, w in zip(lat, lon, weight)]
+                _Points(rows, {"stroke": False, "fill": True, "fillColor": colour, "fillOpacity": opacity,
+                               "interactive": False, "pane": "planner-heat", "className": "planner-heat"},
+                        kind="circle").add_to(group)
+        else:
+            from folium.plugins import HeatMap
 
-    group = folium.FeatureGroup(name=t["proposed_layer"], show=True)
-    st = stations.to_crs("EPSG:4326")
-    tiers = st["tier"].astype(str) if "tier" in st else np.full(len(st), "grid")
-    for x, y, name, sid, pop, tier in zip(st.geometry.x, st.geometry.y, st["name"].astype(str), st["site_id"].astype(str),
-                                          st["population_covered"], tiers):
-        folium.Marker(
-            [y, x], icon=folium.Icon(color="darkred" if tier == "centre" else "red", icon="star" if tier == "centre" else "flag"),
-            tooltip=_text(name),
-            popup=_popup([(t["proposed"], name), (t["site_id"], sid), (t["tier"], t.get(tier, tier)),
-                          (t["population_covered"].format(minutes=minutes), f"{pop:,.0f}")]),
-        ).add_to(group)
+            HeatMap([[float(a), float(b), float(w)] for a, b, w in zip(lat, lon, weight)], radius=28, blur=22,
+                    min_opacity=0.35, max_zoom=16, control=False).add_to(group)
     group.add_to(fmap)
+
+    if candidates is not None and len(candidates):
+        group = folium.FeatureGroup(name=html.escape(t["candidates_layer"]), show=False)
+        cand = _wgs(candidates, gcj)
+        kinds = cand["kind"].astype(str) if "kind" in cand else [""] * len(cand)
+        rows = []
+        for x, y, name, sid, kind in zip(cand.geometry.x, cand.geometry.y, cand["name"].astype(str),
+                                         cand["site_id"].astype(str), kinds):
+            tip = f"{t['candidate']}: {name} · {t['site_id']} {sid}" + (f" · {kind}" if kind else "")
+            rows.append([round(y, 7), round(x, 7), 4, _text(tip)])
+        _Points(rows, {"color": COLOURS["candidate"], "weight": 1.5, "fill": True, "fillColor": "#ffffff",
+                       "fillOpacity": 1.0, "className": "planner-candidate"}).add_to(group)
+        group.add_to(fmap)
+
+    if net_parts:
+        group = folium.FeatureGroup(name=html.escape(t["network_layer"]), show=False)
+        _Lines(net_parts, {"color": COLOURS["network"], "weight": 1, "opacity": 0.8, "interactive": False,
+                           "pane": "planner-network", "className": "planner-network"}).add_to(group)
+        group.add_to(fmap)
 
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
-    items = [
-        (COLOURS["proposed"], t["proposed"]),
-        (COLOURS["existing"], t["existing"]),
-        (COLOURS["covered"], t["covered"]),
-        (COLOURS["uncovered"], t["uncovered"]),
+
+    items = []
+    if by_tier:
+        items += [_legend_item(COLOURS["centre"], t["proposed_centre_layer"], "square"),
+                  _legend_item(COLOURS["proposed"], t["proposed_grid_layer"])]
+    else:
+        items.append(_legend_item(COLOURS["proposed"], t["proposed"]))
+    items += [
+        _legend_item(COLOURS["existing"], t["existing"], "square"),
+        _legend_item(COLOURS["proposed"], t["areas_legend"].format(minutes=minutes), "area"),
+        _legend_item(COLOURS["covered"], t["covered"]),
+        _legend_item(COLOURS["uncovered"], t["uncovered"]),
+        _legend_item("#fd8d3c", t["heat"]),
     ]
-    lines = "".join(
-        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
-        f'background:{c};margin-right:6px"></span>{html.escape(label)}</div>'
-        for c, label in items
-    )
-    extra = ""
-    if summary:
-        extra = "<div style='margin-top:6px;max-width:240px'>" + html.escape(
-            t["summary"].format(
-                stations=summary["n_stations"], covered=summary["population_covered"],
-                total=summary["population_total"], share=summary["covered_share"],
-            )
-        ) + "</div>"
     legend = (
-        '<div id="planner-legend" style="position:fixed;bottom:24px;left:12px;z-index:1000;background:white;'
-        'padding:8px 10px;border:1px solid #999;border-radius:4px;font:12px sans-serif">'
-        f"<b>{html.escape(t['legend'])}</b>{lines}{extra}</div>"
+        '<div id="planner-legend" class="planner-panel" style="position:fixed;bottom:56px;left:12px;z-index:1000">'
+        f"<b>{html.escape(t['legend'])}</b>{''.join(items)}</div>"
     )
-    fmap.get_root().html.add_child(folium.Element(legend))
+    root.html.add_child(folium.Element(legend), name="planner_legend")
+    root.html.add_child(folium.Element(_summary_panel(t, summary, st_existing, len(ex), pop, covered, covered_before,
+                                                      total, minutes)), name="planner_summary")
     return fmap
+
+
+def _station_markers(gdf, group, t, minutes, total, status, tier) -> None:
+    """One DivIcon marker per station (class ``planner-station``) with a tooltip and a popup of its figures."""
+    if not len(gdf):
+        return
+    kinds = gdf["kind"].astype(str) if "kind" in gdf else [""] * len(gdf)
+    tiers = gdf["tier"].astype(str) if "tier" in gdf else ["grid"] * len(gdf)
+    pops = gdf["population_covered"] if "population_covered" in gdf else [np.nan] * len(gdf)
+    for x, y, name, sid, pop, kind, row_tier in zip(gdf.geometry.x, gdf.geometry.y, gdf["name"].astype(str),
+                                                     gdf["site_id"].astype(str), pops, kinds, tiers):
+        tier_class = row_tier if row_tier in ("centre", "grid") else "other"
+        size = 20 if tier_class == "centre" else 16
+        icon = folium.DivIcon(html="", icon_size=(size, size), icon_anchor=(size // 2, size // 2),
+                              class_name=f"planner-station planner-{status} planner-tier-{tier_class}")
+        rows = [(t[status], name), (t["site_id"], sid), (t["tier"], t.get(row_tier, row_tier) if row_tier in ("centre", "grid") else row_tier)]
+        if kind and kind != "nan":
+            rows.append((t["kind"], kind))
+        if pop is not None and np.isfinite(float(pop)):
+            rows.append((t["population_covered"].format(minutes=minutes), f"{float(pop):,.0f}"))
+            if total > 0:
+                rows.append((t["share_of_all"], f"{float(pop) / total:.1%}"))
+        marker = folium.Marker([float(y), float(x)], icon=icon, tooltip=folium.Tooltip(_text(f"{t[status]}: {name}")))
+        marker.add_child(_popup(rows))
+        marker.add_to(group)
+
+
+def _summary_panel(t, summary, st_existing, n_existing, pop, covered, covered_before, total, minutes) -> str:
+    n_total = int(summary["n_stations"]) if summary else int(len(st_existing))
+    n_ex = int(st_existing.sum()) if len(st_existing) and st_existing.any() else int(n_existing)
+    after = float(summary["population_covered"]) if summary else float(pop[covered].sum())
+    total = float(summary.get("population_total", total)) if summary else total
+    before = float(pop[np.asarray(covered_before, bool)].sum()) if covered_before is not None and len(pop) else 0.0
+    share = (lambda v: v / total if total else 0.0)
+    rows = [
+        (t["summary_stations"], t["summary_stations_value"].format(stations=n_total, proposed=n_total - n_ex, existing=n_ex)),
+        (t["summary_total"], f"{total:,.0f}"),
+        (t["summary_before"], f"{before:,.0f} ({share(before):.1%})"),
+        (t["summary_after"], f"{after:,.0f} ({share(after):.1%})"),
+        (t["summary_share"], f"{share(after):.1%}"),
+        (t["summary_walk"], t["summary_walk_value"].format(minutes=minutes)),
+    ]
+    body = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return (
+        '<div id="planner-summary" class="planner-panel" style="position:fixed;top:12px;left:56px;z-index:1000">'
+        f"<b>{html.escape(t['summary_title'])}</b><table>{body}</table></div>"
+    )

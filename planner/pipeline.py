@@ -64,19 +64,37 @@ class Plan:
     summary: dict = field(default_factory=dict)
     unreachable: pd.DataFrame | None = None
 
-    def map(self, *, lang: str = "en"):
-        """The Folium map of this plan (see :func:`planner.plan_map`)."""
-        existing = self.sites[self.sites["existing"]]
+    def map(self, *, lang: str = "en", offline: bool = False, basemap: str = "osm", tianditu_key: str | None = None):
+        """
+        The Folium map of this plan (see :func:`planner.plan_map`).
+
+        Parameters
+        ----------
+        lang
+            ``"en"`` or ``"zh"``.
+        offline
+            One self-contained page: Leaflet inlined, the plan's streets as the basemap, no tiles.
+        basemap, tianditu_key
+            Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key.
+        """
+        is_existing = self.sites["existing"].to_numpy(bool)
+        existing = self.sites[is_existing]
+        within = self.coverage.within(self.summary["minutes"])
+        ex_cols = np.flatnonzero(is_existing)
+        before = (np.asarray(within[:, ex_cols].sum(axis=1)).ravel() > 0) if len(ex_cols) else np.zeros(len(self.demand), bool)
         return plan_map(
             self.stations, self.isochrones, self.demand, self.solution.covered,
             existing=existing, minutes=self.summary["minutes"], summary=self.summary, lang=lang,
-            unreachable=self.unreachable,
+            unreachable=self.unreachable, candidates=self.sites[~is_existing], network=self.network,
+            covered_before=before, offline=offline, basemap=basemap, tianditu_key=tianditu_key,
         )
 
-    def write(self, out_dir: str | os.PathLike, *, lang: str = "en") -> list[Path]:
+    def write(self, out_dir: str | os.PathLike, *, lang: str = "en", offline: bool = False, basemap: str = "osm",
+              tianditu_key: str | None = None) -> list[Path]:
         """Write ``plan.html``, ``stations.geojson``, ``isochrones.geojson`` and
-        ``summary.json`` into ``out_dir`` atomically; returns the paths."""
-        html = self.map(lang=lang).get_root().render()
+        ``summary.json`` into ``out_dir`` atomically; returns the paths. The map
+        options are those of :meth:`map`."""
+        html = self.map(lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key).get_root().render()
         files = {
             "plan.html": html,
             "stations.geojson": geojson_text(self.stations),
@@ -180,6 +198,8 @@ def plan(
     tier_minutes: float = 15.0,
     network: nx.MultiDiGraph | None = None,
     progress: Progress | None = None,
+    engine: str = "local",
+    client=None,
 ) -> Plan:
     """
     Run every stage: network, demand, candidates, coverage, optimisation, isochrones.
@@ -207,11 +227,24 @@ def plan(
         A network already built with :func:`planner.load_network` (skips that stage).
     progress
         Optional callback ``progress(message, fraction)``.
+    engine, client
+        ``"local"`` (this process) or ``"dask"``: the coverage matrix tile by tile
+        and lscp's independent components on a Dask cluster, with the same results
+        (see :mod:`planner.distributed`). ``client``: a ``distributed.Client``; with
+        ``engine="dask"`` and no client, a LocalCluster runs for this call.
 
     Returns
     -------
     Plan
     """
+    arguments = dict(locals())
+    if engine not in ("local", "dask"):
+        raise InputError(f"engine={engine!r}: expected 'local' or 'dask'")
+    if engine == "dask" and client is None:
+        from .distributed import dask_client
+
+        with dask_client() as started:
+            return plan(**{**arguments, "client": started})
     minutes = check_positive("minutes", minutes)
     speed_kmh = check_positive("speed_kmh", speed_kmh)
     validate_model(model, p)
@@ -233,7 +266,12 @@ def plan(
     lap("candidates")
     if model in NEEDS_P and p > len(sites):
         raise InputError(f"p={p}: larger than the number of candidate sites ({len(sites)})")
-    cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
+    if engine == "dask":
+        from .distributed import coverage_dask
+
+        cov = coverage_dask(network, homes, sites, minutes=minutes, client=client, progress=progress)
+    else:
+        cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
     lap("coverage")
     if progress:
         progress(f"solving {model} over {len(sites):,} sites and {len(homes):,} homes", 0.0)
@@ -247,8 +285,15 @@ def plan(
         model = "tiers"
     else:
         costs = site_costs(sites) if model == "budget" else None
-        sol = solve(cov, model=model, p=p, required=required, time_limit=time_limit,
-                    capacity=capacity, split=split, costs=costs, budget=budget)
+        solver = solve
+        if engine == "dask":
+            from functools import partial
+
+            from .distributed import solve_dask
+
+            solver = partial(solve_dask, client=client)
+        sol = solver(cov, model=model, p=p, required=required, time_limit=time_limit,
+                     capacity=capacity, split=split, costs=costs, budget=budget)
     lap("optimise")
     unreachable = None
     if len(sol.uncoverable):

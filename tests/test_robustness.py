@@ -159,7 +159,7 @@ HOSTILE = [
 TEMPLATE_BREAKERS = ["tick`tock", "C:\\users\\map"]
 
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run"]
+                "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +175,7 @@ def hostile_run(tmp_path_factory):
             writer.writerow([row["lon"], row["lat"], name])
     out = folder / "out"
     code = main(["plan", "--candidates", str(candidates), "--model", "mclp", "--p", str(len(HOSTILE)),
-                 "--out", str(out), "-q"])
+                 "--offline", "--out", str(out), "-q"])
     return code, out
 
 
@@ -194,7 +194,7 @@ def breakers_page(tmp_path_factory):
     iso = gpd.GeoDataFrame({"site_id": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
     demand = gpd.GeoDataFrame({"demand_id": ["h0"], "population": [5.0]}, geometry=[shapely.Point(24.941, 60.171)],
                               crs="EPSG:4326")
-    html = plan_map(stations, iso, demand, np.array([True])).get_root().render()
+    html = plan_map(stations, iso, demand, np.array([True]), offline=True).get_root().render()
     path = tmp_path_factory.mktemp("breakers") / "map.html"
     path.write_text(html, encoding="utf-8")
     return path
@@ -223,42 +223,8 @@ def test_template_breaking_names_are_escaped_in_the_html(breakers_page):
     assert "C:\\users" not in page, "a backslash in a name reaches a JS template literal unescaped"
 
 
-# Offline the CDN scripts (Leaflet, jQuery) are blocked, so the page's own script stops at
-# its first `L.map(...)`. To still exercise what that script would do, the page's inline
-# scripts are run again with recording stand-ins for `L` and `$` that keep every string
-# handed to bindTooltip / setContent; those strings are then parsed as inert HTML.
-RECORD = r"""
-() => {
-  const calls = [];
-  const stub = (path) => new Proxy(function () {}, {
-    get(target, prop) {
-      if (prop === Symbol.toPrimitive) return () => '';
-      if (prop === 'then') return undefined;
-      return stub(path + '.' + String(prop));
-    },
-    apply(target, self, args) {
-      calls.push({path, args: args.map(a => typeof a === 'string' ? a : (a && a.__html !== undefined ? a.__html : null))});
-      return stub(path + '()');
-    },
-    construct(target, args) { return stub('new ' + path); },
-  });
-  const errors = [];
-  for (const s of document.querySelectorAll('script:not([src])')) {
-    try { new Function('L', '$', s.text)(stub('L'), (html) => [{__html: html}]); }
-    catch (e) { errors.push(String(e)); }
-  }
-  const text = (html) => new DOMParser().parseFromString(html || '', 'text/html').body.textContent;
-  return {
-    mode: 'recorded (no Leaflet offline)',
-    errors,
-    title: document.title,
-    tooltips: calls.filter(c => c.path.endsWith('.bindTooltip')).map(c => text(c.args[0])),
-    popups: calls.filter(c => c.path.endsWith('.setContent')).map(c => text(c.args[0])),
-  };
-}
-"""
-
-# With Leaflet on the page: open every marker's popup and tooltip and read their text.
+# The pages are the real offline maps (Leaflet inlined from its package): open every
+# marker's popup and tooltip and read their text as the browser shows it.
 OPEN_POPUPS = r"""
 () => {
   const maps = Object.keys(window).filter(k => k.startsWith('map_') && window[k] instanceof L.Map).map(k => window[k]);
@@ -277,16 +243,20 @@ OPEN_POPUPS = r"""
       tooltips.push(el ? el.textContent : '');
     }
   });
-  return {mode: 'leaflet', errors: [], title: document.title, tooltips, popups, maps: maps.length};
+  return {mode: 'leaflet (offline page)', title: document.title, tooltips, popups, maps: maps.length,
+          markers: document.querySelectorAll('.planner-station').length};
 }
 """
 
 
 def _render(browser, path: Path) -> dict:
-    page = browser.new_page()
-    dialogs, page_errors, blocked = [], [], []
+    context = browser.new_context()
+    context.set_offline(True)
+    page = context.new_page()
+    dialogs, page_errors, console_errors, blocked = [], [], [], []
     page.on("dialog", lambda d: (dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
     page.on("pageerror", lambda e: page_errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
 
     def route(r):
         if r.request.url.startswith("file:"):
@@ -300,11 +270,12 @@ def _render(browser, path: Path) -> dict:
     page.wait_for_timeout(300)  # let onerror handlers of broken images fire
     title_on_load = page.title()
     has_leaflet = page.evaluate("() => typeof window.L !== 'undefined' && !!window.L.Map")
-    result = page.evaluate(OPEN_POPUPS if has_leaflet else RECORD)
+    result = page.evaluate(OPEN_POPUPS) if has_leaflet else {"mode": "no Leaflet", "tooltips": [], "popups": [],
+                                                                 "title": page.title(), "maps": 0, "markers": 0}
     page.wait_for_timeout(300)
     result.update(title_on_load=title_on_load, title_after=page.title(), dialogs=dialogs,
-                  page_errors=page_errors, blocked=blocked, leaflet=has_leaflet)
-    page.close()
+                  page_errors=page_errors, console_errors=console_errors, blocked=blocked, leaflet=has_leaflet)
+    context.close()
     return result
 
 
@@ -356,10 +327,11 @@ def test_rendered_popups_show_names_as_text(rendered):
 @pytest.mark.parametrize("which", ["plan", "breakers"])
 def test_rendered_page_script_is_valid(rendered, which):
     r = rendered[which]
-    # offline the only acceptable error is the missing Leaflet from the blocked CDN
-    assert r["errors"] == [], f"the map's script fails to run ({r['mode']}): {r['errors']}"
-    unexpected = [e for e in r["page_errors"] if "L is not defined" not in e and "$ is not defined" not in e]
-    assert unexpected == [], unexpected
+    # the offline page runs whole with the network off: Leaflet inlined, nothing requested, no error
+    assert r["leaflet"] and r["maps"] == 1, r["mode"]
+    assert r["markers"] == (len(HOSTILE) if which == "plan" else len(TEMPLATE_BREAKERS))
+    assert r["blocked"] == [], f"the offline page asked the network for {r['blocked']}"
+    assert r["page_errors"] == [] and r["console_errors"] == [], (r["page_errors"], r["console_errors"])
 
 
 def test_rendered_breakers_show_names_as_text(rendered):

@@ -1,0 +1,405 @@
+"""The map: layers, legend, summary, languages, escaping, basemaps, the GCJ-02 shift, and
+the offline page rendered by headless Chromium with the network off.
+
+``python tests/test_maps.py --readme`` redraws the README's screenshot (maps/screenshot.png).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+
+import planner
+from planner.cli import main
+from planner.errors import InputError
+from planner.maps import BASEMAPS, LABELS, check_basemap, leaflet_assets, plan_map, wgs84_to_gcj02
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+MAPS = ROOT / "maps"
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--no-first-run", "--disable-sync"]
+
+
+def _unescape_js(page: str) -> str:
+    """Undo the ``\\uXXXX`` escapes of JSON strings in the page (labels in popups and the layer control)."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
+
+
+# ----------------------------------------------------------------- GCJ-02
+
+
+def test_gcj02_matches_published_values():
+    # wandergis/coordtransform's README example and googollee/eviltransform's test points
+    published = [
+        ((116.404, 39.915), (116.41024449916938, 39.91640428150164)),
+        ((121.5272106, 31.1774276), (121.531541859215, 31.17530398364597)),  # Shanghai
+        ((113.912316, 22.543847), (113.9171764808363, 22.540796131694766)),  # Shenzhen
+        ((116.377817, 39.911954), (116.38404722455657, 39.91334545536069)),  # Beijing
+    ]
+    src = np.array([p[0] for p in published])
+    want = np.array([p[1] for p in published])
+    lon, lat = wgs84_to_gcj02(src[:, 0], src[:, 1])
+    np.testing.assert_allclose(lon, want[:, 0], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(lat, want[:, 1], rtol=0, atol=1e-9)
+
+
+def test_gcj02_tiananmen_offset_and_outside_china():
+    lon, lat = wgs84_to_gcj02(116.391, 39.907)
+    assert float(lon) - 116.391 == pytest.approx(0.00624, abs=2e-4)
+    assert float(lat) - 39.907 == pytest.approx(0.00140, abs=2e-4)
+    # Helsinki, New York, Sydney, Tokyo, London: not in China, unchanged to the bit
+    pts = np.array([[24.94, 60.17], [-74.006, 40.7128], [151.2093, -33.8688], [139.6917, 35.6895], [-0.1276, 51.5072]])
+    lon, lat = wgs84_to_gcj02(pts[:, 0], pts[:, 1])
+    assert np.array_equal(lon, pts[:, 0]) and np.array_equal(lat, pts[:, 1])
+    # vectorised: a 2-D array keeps its shape and matches point-by-point calls
+    grid_lon, grid_lat = np.meshgrid(np.linspace(100, 120, 4), np.linspace(25, 40, 3))
+    glon, glat = wgs84_to_gcj02(grid_lon, grid_lat)
+    assert glon.shape == (3, 4)
+    assert float(glon[1, 2]) == float(wgs84_to_gcj02(grid_lon[1, 2], grid_lat[1, 2])[0])
+
+
+def _beijing_plan():
+    """A tiny plan in Beijing: 2 proposed + 1 existing station, 3 homes, 1 candidate, 1 walking area, 3 streets."""
+    stations = gpd.GeoDataFrame(
+        {"site_id": ["s1", "s2", "e1"], "name": ["甲站", "Station B", "现有站"], "population_covered": [120.0, 80.0, 40.0],
+         "existing": [False, False, True], "tier": ["grid", "grid", "grid"], "kind": ["park", "townhall", "file"]},
+        geometry=[shapely.Point(116.3911, 39.9071), shapely.Point(116.3987, 39.9123), shapely.Point(116.4021, 39.9002)],
+        crs="EPSG:4326")
+    iso = gpd.GeoDataFrame({"site_id": ["s1"]}, geometry=[shapely.Polygon(
+        [(116.3801, 39.9011), (116.3851, 39.9011), (116.3851, 39.9041), (116.3801, 39.9041)])], crs="EPSG:4326")
+    demand = gpd.GeoDataFrame({"demand_id": ["h1", "h2", "h3"], "population": [50.0, 30.0, 70.0]},
+                              geometry=[shapely.Point(116.3931, 39.9083), shapely.Point(116.4101, 39.9151),
+                                        shapely.Point(116.4155, 39.8977)], crs="EPSG:4326")
+    candidates = gpd.GeoDataFrame({"site_id": ["c1"], "name": ["候选"], "kind": ["library"]},
+                                  geometry=[shapely.Point(116.3877, 39.9199)], crs="EPSG:4326")
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    for n, (x, y) in enumerate([(116.3703, 39.8903), (116.3753, 39.8953), (116.3803, 39.8903)]):
+        G.add_node(n, x=x, y=y)
+    for u, v in ((0, 1), (1, 2)):
+        G.add_edge(u, v, 0)
+        G.add_edge(v, u, 0)
+    return stations, iso, demand, np.array([True, False, False]), candidates, G
+
+
+def _numbers(page: str) -> np.ndarray:
+    return np.array([float(x) for x in re.findall(r"-?\d+\.\d+", page)])
+
+
+def test_gaode_shifts_every_overlay_to_gcj02():
+    stations, iso, demand, covered, candidates, G = _beijing_plan()
+    pages = {}
+    for basemap in ("osm", "gaode"):
+        fmap = plan_map(stations, iso, demand, covered, candidates=candidates, network=G, basemap=basemap,
+                        covered_before=np.zeros(3, bool))
+        pages[basemap] = _numbers(fmap.get_root().render())
+    points = np.concatenate([
+        shapely.get_coordinates(stations.geometry.values), shapely.get_coordinates(iso.geometry.values),
+        shapely.get_coordinates(demand.geometry.values), shapely.get_coordinates(candidates.geometry.values),
+        np.array([[G.nodes[n]["x"], G.nodes[n]["y"]] for n in G.nodes]),
+    ])
+    glon, glat = wgs84_to_gcj02(points[:, 0], points[:, 1])
+    assert (np.abs(glon - points[:, 0]) > 0.004).all() and (np.abs(glat - points[:, 1]) > 0.0005).all()
+
+    def present(nums, value):
+        return bool(np.isclose(nums, value, rtol=0, atol=2e-6).any())
+
+    for (lon, lat), gx, gy in zip(points, glon, glat):
+        assert present(pages["osm"], lon) and present(pages["osm"], lat)
+        assert not present(pages["osm"], gx) and not present(pages["osm"], gy)
+        assert present(pages["gaode"], gx) and present(pages["gaode"], gy), (lon, lat)
+        assert not present(pages["gaode"], lon) and not present(pages["gaode"], lat), (lon, lat)
+
+
+# ----------------------------------------------------------------- basemaps and bad input
+
+
+@pytest.mark.parametrize("basemap, host, credit", [
+    ("osm", "tile.openstreetmap.org", "openstreetmap.org/copyright"),
+    ("carto", "basemaps.cartocdn.com/light_all", "carto.com/attributions"),
+    ("tianditu", "tianditu.gov.cn/vec_w/wmts", "天地图 Tianditu"),
+    ("gaode", "is.autonavi.com/appmaptile", "高德地图 AutoNavi"),
+])
+def test_basemap_tiles_and_attribution(basemap, host, credit, monkeypatch):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    stations, iso, demand, covered, _, _ = _beijing_plan()
+    key = "0123456789abcdef0123456789abcdef" if basemap == "tianditu" else None
+    page = _unescape_js(plan_map(stations, iso, demand, covered, basemap=basemap, tianditu_key=key, lang="zh")
+                        .get_root().render())
+    assert host in page and credit in page
+    assert "OpenStreetMap" in page  # the overlays are OSM data, credited on every basemap
+    others = [h for b, h, _ in [("osm", "tile.openstreetmap.org", 0), ("carto", "cartocdn", 0),
+                                ("tianditu", "tianditu.gov.cn/vec", 0), ("gaode", "autonavi", 0)] if b != basemap]
+    assert not [h for h in others if h in page]
+    if basemap == "tianditu":
+        assert page.count(f"tk={key}") == 2 and "cva_w" in page  # Chinese annotations for lang zh
+    if basemap == "gaode":
+        assert "lang=zh_cn" in page
+    # the online page loads Leaflet alone: no jQuery, Bootstrap or icon fonts
+    assert "jquery" not in page.lower() and "bootstrap" not in page.lower() and "fontawesome" not in page.lower()
+
+
+def test_tianditu_key_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TIANDITU_KEY", "abcdef0123456789")
+    assert check_basemap("tianditu") == "abcdef0123456789"
+    assert check_basemap("tianditu", "fedcba9876543210") == "fedcba9876543210"
+    assert check_basemap("osm") is None
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--basemap", "tianditu"], ["--tianditu-key", "TIANDITU_KEY"]),
+    (["--basemap", "tianditu", "--tianditu-key", "abc'<script>"], ["tianditu key", "letters and digits"]),
+    (["--offline", "--basemap", "gaode"], ["offline", "gaode"]),
+    (["--basemap", "bing"], ["--basemap", "'bing'"]),
+])
+def test_bad_basemap_options_fail_in_one_line_before_any_work(args, words, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    out = tmp_path / "out"
+    assert main(["plan", *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("error: ")
+    for word in words:
+        assert word in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_plan_map_rejects_bad_arguments():
+    stations, iso, demand, covered, _, _ = _beijing_plan()
+    with pytest.raises(InputError, match="basemap='bing'"):
+        plan_map(stations, iso, demand, covered, basemap="bing")
+    with pytest.raises(InputError, match="lang='fr'"):
+        plan_map(stations, iso, demand, covered, lang="fr")
+    with pytest.raises(InputError, match="covered: 2 values for 3 demand points"):
+        plan_map(stations, iso, demand, covered[:2])
+
+
+# ----------------------------------------------------------------- content of the page
+
+
+@pytest.fixture(scope="module")
+def existing_plan(helsinki):
+    """The embedded default with the two sample existing stations (built once)."""
+    network = helsinki[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return planner.plan(network=network, existing=DATA / "sample_existing.csv")
+
+
+def test_leaflet_comes_from_an_installed_package():
+    js, css, origin = leaflet_assets()
+    assert origin.startswith(("django-js-lib-leaflet", "XStatic-Leaflet"))
+    assert re.search(r"Leaflet 1\.9\.\d", js[:300])
+    assert "images/" not in css and css.count("data:image/png;base64,") == 3
+    assert "</script" not in js.lower() and "sourceMappingURL" not in js
+
+
+def test_offline_page_is_self_contained(existing_plan):
+    page = existing_plan.map(offline=True).get_root().render()
+    tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", page, flags=re.IGNORECASE)
+    assert [t for t in tags if re.search(r"\b(src|href)\s*=", t)] == []
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page) and "@import" not in page
+    assert "L.tileLayer" not in page and "cdn." not in page
+    js, _, _ = leaflet_assets()
+    assert js[:200] in page
+    # the streets are the basemap, in their own pane under the overlays
+    assert '"pane": "planner-basemap"' in page and "createPane(\n                \"planner-basemap\")" in page
+
+
+def test_layers_legend_summary_and_popups(existing_plan):
+    t = LABELS["en"]
+    page = _unescape_js(existing_plan.map().get_root().render())
+    control = re.search(r"overlays :  \{(.*?)\},\s*\};", page, flags=re.S).group(1)
+    names = re.findall(r'"([^"]+)" :', control)
+    assert names == [t["proposed_layer"], t["existing_layer"], t["areas"].format(minutes=5), t["homes_covered"],
+                     t["homes_uncovered"], t["heat_layer"], t["candidates_layer"], t["network_layer"]]
+    legend = re.search(r'<div id="planner-legend".*?</div></div>', page, flags=re.S).group(0)
+    for key in ("proposed", "existing", "uncovered", "covered"):
+        assert t[key] in legend
+    s = existing_plan.summary
+    summary = re.search(r'<div id="planner-summary".*?</table></div>', page, flags=re.S).group(0)
+    assert f"{s['n_stations']} ({s['n_stations'] - 2} proposed, 2 existing)" in summary
+    assert f"{s['population_covered']:,.0f} ({s['covered_share']:.1%})" in summary
+    assert f"{s['population_total']:,.0f}" in summary
+    # popups: one per station, each with its id and population
+    popups = re.findall(r"\.bindPopup\((\".*?\"), \{", page)
+    assert len(popups) == s["n_stations"] == page.count("L.marker(")
+    text = " ".join(json.loads(p) for p in popups)
+    for row in existing_plan.stations.itertuples():
+        assert row.site_id in text and f"{row.population_covered:,.0f}" in text
+
+
+def test_summary_counts_the_population_existing_stations_covered_before():
+    stations, iso, demand, covered, _, _ = _beijing_plan()
+    before = np.array([True, False, True])
+    page = plan_map(stations, iso, demand, covered, covered_before=before).get_root().render()
+    summary = re.search(r'<div id="planner-summary".*?</table></div>', page, flags=re.S).group(0)
+    assert "<td>120 (80.0%)</td>" in summary  # 50 + 70 of 150
+    assert "<td>50 (33.3%)</td>" in summary  # after: the covered home only
+    assert "3 (2 proposed, 1 existing)" in summary
+
+
+def test_every_label_in_chinese():
+    assert set(LABELS["zh"]) == set(LABELS["en"])
+    stations, iso, demand, covered, candidates, G = _beijing_plan()
+    pages = {lang: _unescape_js(plan_map(stations, iso, demand, covered, candidates=candidates, network=G,
+                                         lang=lang).get_root().render()) for lang in ("en", "zh")}
+    shown = ["proposed_layer", "existing_layer", "areas", "homes_covered", "homes_uncovered", "heat_layer",
+             "candidates_layer", "network_layer", "legend", "proposed", "existing", "covered", "uncovered", "heat",
+             "areas_legend", "summary_title", "summary_stations", "summary_total", "summary_before", "summary_after",
+             "summary_share", "summary_walk", "site_id", "tier", "kind", "population_covered", "share_of_all",
+             "zoom_in", "zoom_out", "grid", "population", "candidate"]
+    for key in shown:
+        en, zh = (LABELS[lang][key].format(minutes=5) for lang in ("en", "zh"))
+        assert zh in pages["zh"], key
+        assert en in pages["en"], key
+        assert en not in pages["zh"], f"{key}: {en!r} left in English on the Chinese map"
+
+
+def test_names_from_files_are_escaped_in_every_layer():
+    stations, iso, demand, covered, candidates, G = _beijing_plan()
+    evil = "<img src=x onerror=alert(1)>"
+    stations["name"] = [evil, "a`b", "${x}"]
+    candidates["name"] = [evil]
+    candidates["kind"] = ["<b>k</b>"]
+    page = plan_map(stations, iso, demand, covered, candidates=candidates).get_root().render()
+    assert "<img src=x" not in page and "<b>k</b>" not in page and "a`b" not in page and "${x}" not in page
+    assert "&lt;img src=x" in page  # tooltips keep the escaped text
+    assert "\\u0026lt;img src=x" in page  # popups and candidate tooltips: escaped, then JSON
+
+
+# ----------------------------------------------------------------- headless Chromium, network off
+
+
+@pytest.fixture(scope="module")
+def offline_run(tmp_path_factory):
+    """``planner plan --offline`` on the embedded default."""
+    out = tmp_path_factory.mktemp("offline")
+    assert main(["plan", "--offline", "--out", str(out), "-q"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium driven by Playwright (skips with the reason when either is missing)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
+    exe = shutil.which("chromium")
+    if exe is None:
+        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
+    with sync_api.sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=exe, args=BROWSER_ARGS)
+        except Exception as exc:  # noqa: BLE001
+            pytest.skip(f"chromium could not be launched: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        yield browser
+        browser.close()
+
+
+def open_offline(browser, path: Path, *, width: int = 1200, height: int = 800):
+    """Open ``path`` with the network off; returns (context, page, log) where log counts requests and errors."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_offline(True)
+    log = {"requests": [], "console_errors": [], "page_errors": []}
+
+    def route(r):
+        if r.request.url.startswith("file:"):
+            r.continue_()
+        else:
+            log["requests"].append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and log["console_errors"].append(m.text))
+    page.on("pageerror", lambda e: log["page_errors"].append(str(e)))
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_selector(".leaflet-container .planner-station", state="attached", timeout=10_000)
+    page.wait_for_timeout(300)
+    return context, page, log
+
+
+def test_offline_map_renders_in_chromium_with_the_network_off(chromium, offline_run):
+    stations = json.loads((offline_run / "stations.geojson").read_text(encoding="utf-8"))["features"]
+    summary = json.loads((offline_run / "summary.json").read_text(encoding="utf-8"))
+    context, page, log = open_offline(chromium, offline_run / "plan.html")
+    try:
+        assert page.locator(".leaflet-container").count() == 1
+        assert page.evaluate("() => L.version").startswith("1.9")
+        assert page.locator(".planner-station").count() == len(stations) == summary["n_stations"] > 0
+        assert page.locator(".planner-home").count() == summary["n_demand"]
+        assert page.locator(".planner-heat").count() == 3 * summary["n_uncoverable"]
+        assert page.locator("path.planner-basemap").count() == 1  # the street basemap is drawn
+        assert page.locator(".leaflet-tile").count() == 0
+        assert page.locator("#planner-legend").is_visible() and page.locator("#planner-summary").is_visible()
+        assert "OpenStreetMap" in page.locator(".leaflet-control-attribution").inner_text()
+        MAPS.mkdir(exist_ok=True)
+        page.screenshot(path=str(MAPS / "offline_map.png"))
+        assert log == {"requests": [], "console_errors": [], "page_errors": []}
+    finally:
+        context.close()
+    assert (MAPS / "offline_map.png").stat().st_size > 10_000
+
+
+def test_offline_layers_toggle_and_popups_in_chromium(chromium, existing_plan, tmp_path):
+    path = tmp_path / "plan.html"
+    path.write_text(existing_plan.map(offline=True, lang="zh").get_root().render(), encoding="utf-8")
+    context, page, log = open_offline(chromium, path)
+    try:
+        n = len(existing_plan.stations)
+        assert page.locator(".planner-station").count() == n
+        assert page.locator(".planner-existing").count() == 2 and page.locator(".planner-proposed").count() == n - 2
+        # candidate sites and the walking network are off until ticked in the layer control
+        n_candidates = int((~existing_plan.sites["existing"]).sum())
+        assert page.locator(".planner-candidate").count() == 0 and page.locator(".planner-network").count() == 0
+        page.get_by_text(LABELS["zh"]["candidates_layer"], exact=True).click()
+        page.get_by_text(LABELS["zh"]["network_layer"], exact=True).click()
+        assert page.locator(".planner-candidate").count() == n_candidates
+        assert page.locator("path.planner-network").count() == 1
+        # every station's popup shows its figures
+        texts = page.evaluate("""() => {
+            const out = [];
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            map.eachLayer(l => { if (l instanceof L.Marker && l.getPopup()) {
+                l.openPopup(); out.push(l.getPopup().getElement().textContent); l.closePopup(); } });
+            return out;
+        }""")
+        assert len(texts) == n
+        for row in existing_plan.stations.itertuples():
+            assert any(row.site_id in t and f"{row.population_covered:,.0f}" in t and LABELS["zh"]["site_id"] in t
+                       for t in texts), row.site_id
+        assert log == {"requests": [], "console_errors": [], "page_errors": []}
+    finally:
+        context.close()
+
+
+def _readme_screenshot() -> Path:  # pragma: no cover - run by hand
+    """Redraw maps/screenshot.png: the default plan, offline (streets as the basemap)."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        assert main(["plan", "--offline", "--out", tmp, "-q"]) == 0
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=BROWSER_ARGS)
+            context, page, log = open_offline(browser, Path(tmp) / "plan.html", width=1100, height=760)
+            assert log == {"requests": [], "console_errors": [], "page_errors": []}, log
+            MAPS.mkdir(exist_ok=True)
+            page.screenshot(path=str(MAPS / "screenshot.png"))
+            context.close()
+            browser.close()
+    return MAPS / "screenshot.png"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    if "--readme" in sys.argv:
+        print(_readme_screenshot())
