@@ -199,6 +199,7 @@ _STYLE = """
   font: 12px/1.45 "Helvetica Neue", Arial, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #222; }}
 .planner-panel table {{ border-collapse: collapse; }}
 .planner-panel td {{ padding: 0 6px 0 0; vertical-align: top; }}
+.leaflet-control-layers {{ font: 13px/1.5 "Helvetica Neue", Arial, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }}
 .planner-swatch {{ display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -2px;
   box-sizing: border-box; }}
 """
@@ -718,7 +719,7 @@ def plan_map(
         import json
 
         _Shapes(json.loads(iso.to_json(drop_id=True)), {
-            "color": COLOURS["proposed"], "weight": 1, "fillColor": COLOURS["proposed"], "fillOpacity": 0.12,
+            "color": COLOURS["proposed"], "weight": 1, "opacity": 0.6, "fillColor": COLOURS["proposed"], "fillOpacity": 0.12,
             "interactive": False, "pane": "planner-areas",
         }).add_to(areas)
     areas.add_to(fmap)

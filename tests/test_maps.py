@@ -381,6 +381,53 @@ def test_offline_layers_toggle_and_popups_in_chromium(chromium, existing_plan, t
         context.close()
 
 
+def test_online_page_runs_with_its_cdn_files_served_locally(chromium, existing_plan, tmp_path):
+    """The tile page's script is valid too: Leaflet's CDN files answered from the installed package,
+    tiles with a blank PNG, the Leaflet.heat plugin (not installable here) with a minimal layer."""
+    import base64
+
+    path = tmp_path / "plan.html"
+    path.write_text(existing_plan.map(basemap="carto").get_root().render(), encoding="utf-8")
+    js, css, _ = leaflet_assets()
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+    asked = []
+    context = chromium.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):
+        url = r.request.url
+        if url.startswith("file:"):
+            return r.continue_()
+        asked.append(url)
+        if url.endswith("/leaflet.js"):
+            r.fulfill(body=js, content_type="application/javascript")
+        elif url.endswith("/leaflet.css"):
+            r.fulfill(body=css, content_type="text/css")
+        elif url.endswith("leaflet_heat.min.js"):
+            r.fulfill(body="L.heatLayer = function () { return L.layerGroup(); };", content_type="application/javascript")
+        elif "basemaps.cartocdn.com" in url:
+            r.fulfill(body=png, content_type="image/png")
+        else:
+            r.abort()
+
+    context.route("**/*", route)
+    try:
+        page.goto(path.as_uri(), wait_until="load")
+        page.wait_for_selector(".planner-station", state="attached", timeout=10_000)
+        page.wait_for_timeout(300)
+        assert page.locator(".planner-station").count() == len(existing_plan.stations)
+        assert page.locator("img.leaflet-tile").count() > 0
+        hosts = {re.sub(r"^https?://([^/]+)/.*$", r"\1", u) for u in asked}
+        assert hosts <= {"cdn.jsdelivr.net", "a.basemaps.cartocdn.com", "b.basemaps.cartocdn.com",
+                         "c.basemaps.cartocdn.com", "d.basemaps.cartocdn.com"}, hosts
+        assert errors == []
+    finally:
+        context.close()
+
+
 def _readme_screenshot() -> Path:  # pragma: no cover - run by hand
     """Redraw maps/screenshot.png: the default plan, offline (streets as the basemap)."""
     import tempfile
