@@ -128,6 +128,20 @@ def coverage(
         If a limit is not positive and finite, or the inputs lack geometry.
     """
     limits = _limits(minutes)
+    demand, sites = _checked_points(network, demand, sites)
+    arrays = network_arrays(network)
+    if progress:
+        progress(f"snapping {len(demand):,} homes and {len(sites):,} sites", 0.0)
+    homes = snap(arrays, demand.geometry.values)
+    posts = snap(arrays, sites.geometry.values)
+    matrix = coverage_matrix(arrays, homes, posts, limits[-1], threads=threads)
+    if progress:
+        progress(f"coverage: {matrix.nnz:,} home-site pairs within {limits[-1]:g} min", 1.0)
+    return _labelled(matrix, limits, demand, sites)
+
+
+def _checked_points(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame):
+    """Check that demand and sites are point GeoDataFrames; bring them to the network's CRS."""
     for name, gdf in (("demand", demand), ("sites", sites)):
         if not isinstance(gdf, gpd.GeoDataFrame):
             raise InputError(f"{name}: expected a GeoDataFrame of points, got {type(gdf).__name__}")
@@ -139,14 +153,11 @@ def coverage(
                 demand = gdf
             else:
                 sites = gdf
-    arrays = network_arrays(network)
-    if progress:
-        progress(f"snapping {len(demand):,} homes and {len(sites):,} sites", 0.0)
-    homes = snap(arrays, demand.geometry.values)
-    posts = snap(arrays, sites.geometry.values)
-    matrix = coverage_matrix(arrays, homes, posts, limits[-1], threads=threads)
-    if progress:
-        progress(f"coverage: {matrix.nnz:,} home-site pairs within {limits[-1]:g} min", 1.0)
+    return demand, sites
+
+
+def _labelled(matrix: sp.csr_matrix, limits: tuple[float, ...], demand, sites) -> Coverage:
+    """The :class:`Coverage` of ``matrix`` with the row / column labels and population of the inputs."""
     population = demand["population"].to_numpy(float) if "population" in demand else np.ones(len(demand))
     demand_ids = demand["demand_id"].astype(str).to_numpy() if "demand_id" in demand else np.arange(len(demand)).astype(str)
     site_ids = sites["site_id"].astype(str).to_numpy() if "site_id" in sites else np.arange(len(sites)).astype(str)

@@ -1,0 +1,704 @@
+"""Province scale: the coverage matrix and the set-covering solve on a Dask cluster.
+
+A province has millions of homes and tens of thousands of candidate sites. This
+module splits the work over ``dask.distributed`` workers (a
+:class:`distributed.LocalCluster` on one machine, or any scheduler you point it at)
+and gives back exactly what the single-process functions give.
+
+Coverage (:func:`coverage_dask`)
+    Homes and sites are snapped to their nearest street once, on the client, over
+    the whole network (cheap, and the only place where the whole network is
+    needed). Sites are then grouped into square tiles by their coordinates. Each
+    tile becomes one task that receives only its *subnetwork*: the nodes inside
+    the bounding box of every place its sites can walk to (see below), the CSR
+    adjacency among them, the homes attached to those nodes or sharing a street
+    with one of the tile's sites (with their snapped positions, re-indexed), and
+    the tile's sites. The task runs the same compiled search as
+    :func:`planner.coverage` (:func:`planner.coverage.coverage_matrix`) and
+    returns sparse ``(row, column, minutes)`` triples in global indices, which
+    the client merges into the :class:`~planner.coverage.Coverage` matrix.
+
+Why the subnetwork is exact
+    Let ``k`` be the largest ratio, over all streets of the adjacency, of the
+    straight distance between a street's two end nodes to its walking metres
+    (``k = 1`` on a network built by :func:`planner.load_network`, whose minutes
+    are measured on the street geometry; ``k`` is computed, not assumed). A site's
+    search starts at an end node ``e`` of its street with ``d0`` minutes already
+    walked; any node it reaches within the limit ``L`` lies within
+    ``k * (L - d0) * metres_per_minute`` metres, in a straight line, of ``e``
+    (each street walked is at least its straight length over ``k``). The tile's box is
+    the union of these discs (plus a millimetre-scale rounding allowance), so
+    every node within ``L`` minutes of a tile's site, and every node on its
+    shortest path, is inside the box. Distances in the induced subgraph can only
+    be longer than in the whole network, and are equal for every node within the
+    limit, so the search finds the same nodes with the same minutes (bit for
+    bit: the same additions in the same order) and the same homes. Tests compare
+    the merged matrix with :func:`planner.coverage` entry by entry.
+
+Optimisation (:func:`solve_dask`)
+    ``lscp`` splits into independent components (homes and sites joined by
+    coverage); they are packed into a few batches of whole components, and each
+    batch is one task running :func:`planner.solve`. The exact reductions of
+    :func:`planner.solve` act within a component, so each component is given the
+    same HiGHS model as in a single-process solve and the selected sites are the
+    same. ``--time-limit`` applies to each task. Models where ``p`` or a budget
+    couples the components (``mclp``, ``pmedian``, ``pcenter``, ``budget``,
+    ``backup``, ``pdispersion``, capacitated models) are solved on the client with
+    :func:`planner.solve`.
+
+What is sent to workers
+    Plain numpy arrays only (no networkx graph, no geometries): per tile the
+    subgraph's CSR adjacency, the local street ends, and the snapped homes and
+    sites (street, end nodes, minutes to each end, access minutes); per
+    optimisation batch a sparse minutes block with weights. Each payload is
+    scattered to one worker, used by one task and released; nothing else is
+    broadcast. Workers need ``station-planner`` installed (same version) to
+    import the task functions.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components
+
+from ._graph import NetworkArrays, Snapped, network_arrays, snap
+from .config import DEFAULTS, check_positive
+from .coverage import Coverage, _checked_points, _labelled, _limits, coverage_matrix
+from .errors import InputError
+from .optimize import Solution, _check_p, _minutes_matrix, _pattern, _required, _weights, solve
+
+log = logging.getLogger(__name__)
+
+#: engines understood by :func:`planner.plan` and ``planner plan --engine``
+ENGINES = ("local", "dask")
+#: seconds to wait for a scheduler given by address
+CONNECT_TIMEOUT_S = 10.0
+#: default tile side, in walk margins: at most this many, at least MIN_TILE_MARGINS
+MAX_TILE_MARGINS = 10.0
+MIN_TILE_MARGINS = 2.0
+#: default number of tiles (and lscp batches) aimed at per worker
+TASKS_PER_WORKER = 4
+#: relative and absolute (metres) allowance for rounding in the subnetwork box
+_REL_TOL = 1e-6
+_ABS_TOL_M = 0.01
+
+Progress = Callable[[str, float], None]
+
+
+def _require_distributed():
+    """Import ``distributed`` or say how to install it (:class:`InputError`)."""
+    try:
+        import distributed
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise InputError(
+            "engine='dask' needs dask.distributed; install it with pip install 'station-planner[dask]'"
+        ) from None
+    return distributed
+
+
+# --------------------------------------------------------------------------- clusters
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, workers: int | None = None, *, processes: bool = True,
+                timeout: float = CONNECT_TIMEOUT_S) -> Iterator:
+    """
+    A ``distributed.Client``: attached to ``scheduler``, or on a LocalCluster it starts and stops.
+
+    Parameters
+    ----------
+    scheduler
+        Address of a running Dask scheduler (``tcp://host:8786``). ``None``: start
+        a :class:`distributed.LocalCluster` for the duration of the ``with`` block.
+    workers
+        Worker processes of the LocalCluster (one thread each; default: the
+        number of CPUs). Not used with ``scheduler`` (the cluster has its own).
+    processes
+        LocalCluster workers as processes (default) or as threads of this process.
+    timeout
+        Seconds to wait for ``scheduler`` to answer.
+
+    Yields
+    ------
+    distributed.Client
+        Closed on exit; a LocalCluster started here is shut down too, an
+        existing scheduler is left running.
+
+    Raises
+    ------
+    InputError
+        If dask.distributed is missing, ``workers`` is not a whole number >= 1,
+        or no scheduler answers at ``scheduler`` (one line, no traceback).
+    """
+    distributed = _require_distributed()
+    if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):
+        raise InputError(f"workers={workers!r}: expected a whole number of workers >= 1")
+    quiet = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
+    levels = [lg.level for lg in quiet]
+    for lg in quiet:
+        lg.setLevel(logging.ERROR)
+    try:
+        if scheduler is not None:
+            address = _check_address(scheduler, timeout)
+            try:
+                client = distributed.Client(address, timeout=timeout, set_as_default=False)
+            except (OSError, TimeoutError, ValueError, TypeError) as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise InputError(
+                    f"scheduler {address!r}: no Dask scheduler answered within {timeout:g} s ({reason}); "
+                    "expected the address of a running scheduler, such as tcp://10.0.0.5:8786"
+                ) from None
+            try:
+                yield client
+            finally:
+                client.close()
+        else:
+            n = int(workers) if workers is not None else (os.cpu_count() or 1)
+            with distributed.LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None,
+                host="127.0.0.1" if processes else None,  # reachable from this machine only
+                # no dashboard; its HTTP endpoint (health, metrics) on a free port, not 8787
+                scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"}, silence_logs=logging.ERROR,
+            ) as cluster, distributed.Client(cluster, set_as_default=False) as client:
+                yield client
+    finally:
+        for lg, level in zip(quiet, levels):
+            lg.setLevel(level)
+
+
+def _check_address(scheduler, timeout: float) -> str:
+    """The scheduler address, checked: well formed and, for TCP, accepting connections.
+
+    Fails fast with one line instead of letting the client retry until its timeout.
+    """
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    address = str(scheduler).strip()
+    expected = "expected the address of a running Dask scheduler, such as tcp://10.0.0.5:8786"
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location) if scheme in ("tcp", "tls") else (None, None)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"scheduler {address!r}: not an address ({exc}); {expected}") from None
+    if scheme == "tcp":
+        import socket
+
+        try:
+            socket.create_connection((host, int(port)), timeout=min(timeout, 5.0)).close()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise InputError(f"scheduler {address!r}: cannot connect ({reason}); {expected}") from None
+    return address
+
+
+def _n_workers(client) -> int:
+    try:
+        return max(1, len(client.scheduler_info().get("workers", {})))
+    except Exception:  # pragma: no cover - a scheduler that does not answer is caught later
+        return 1
+
+
+def _run_tasks(client, fn: Callable, payloads: Iterator, n_tasks: int, window: int,
+               done: Callable[[object], None]) -> None:
+    """Run ``fn(payload)`` on the cluster, at most ``window`` payloads in flight.
+
+    Each payload is scattered to one worker and released when its task is done,
+    so neither the client nor the workers hold more than ``window`` of them.
+    """
+    distributed = _require_distributed()
+    pending = distributed.as_completed(loop=client.loop)
+    held: dict = {}
+
+    def submit() -> bool:
+        payload = next(payloads, None)
+        if payload is None:
+            return False
+        data = client.scatter(payload, hash=False)
+        future = client.submit(fn, data, pure=False)
+        held[future.key] = data
+        pending.add(future)
+        return True
+
+    for _ in range(min(window, n_tasks)):
+        submit()
+    for future in pending:
+        result = future.result()
+        held.pop(future.key, None)
+        future.release()
+        done(result)
+        submit()
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+@dataclass(frozen=True)
+class TileArrays:
+    """The part of :class:`~planner._graph.NetworkArrays` that :func:`coverage_matrix` reads.
+
+    ``indptr``, ``indices``, ``minutes``: CSR adjacency over the tile's local node
+    indices; ``edge_u``, ``edge_v``: local end nodes of the tile's streets (the
+    streets its homes and sites stand on).
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    minutes: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    metres_per_minute: float
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.indptr) - 1
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One coverage task: a subnetwork, its homes and sites, and their global indices."""
+
+    arrays: TileArrays
+    homes: Snapped
+    posts: Snapped
+    home_index: np.ndarray
+    site_index: np.ndarray
+    limit: float
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of array data sent to the worker."""
+        total = 0
+        for part in (self.arrays, self.homes, self.posts):
+            total += sum(v.nbytes for v in vars(part).values() if isinstance(v, np.ndarray))
+        return total + self.home_index.nbytes + self.site_index.nbytes
+
+
+def tile_task(tile: Tile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Worker side: the tile's coverage triples ``(rows, cols, minutes)`` in global indices."""
+    m = coverage_matrix(tile.arrays, tile.homes, tile.posts, tile.limit, threads=1).tocoo()
+    return tile.home_index[m.row].astype(np.int64), tile.site_index[m.col].astype(np.int64), m.data
+
+
+def node_xy(arrays: NetworkArrays) -> np.ndarray:
+    """Coordinates of each node (``NaN`` for a node on no street), from the street geometries' ends."""
+    xy = np.full((arrays.n_nodes, 2), np.nan)
+    if len(arrays.edge_geoms):
+        xy[arrays.edge_u] = shapely.get_coordinates(shapely.get_point(arrays.edge_geoms, 0))
+        xy[arrays.edge_v] = shapely.get_coordinates(shapely.get_point(arrays.edge_geoms, -1))
+    return xy
+
+
+def stretch(arrays, xy: np.ndarray) -> float:
+    """Largest ratio of straight distance to walking metres over the adjacency (at least 1).
+
+    ``inf`` when a street takes no time but joins two distinct points (then no
+    subnetwork is smaller than the whole network).
+    """
+    if len(arrays.indices) == 0:
+        return 1.0
+    rows = np.repeat(np.arange(len(arrays.indptr) - 1), np.diff(arrays.indptr))
+    straight = np.hypot(*(xy[rows] - xy[arrays.indices]).T)
+    walk = arrays.minutes * arrays.metres_per_minute
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(straight > 0, straight / walk, 0.0)
+    ratio = np.nan_to_num(ratio, nan=0.0)
+    return float(max(1.0, ratio.max()))
+
+
+class _Gather:
+    """CSR ``ptr`` / ``items``: the items of many keys at once."""
+
+    def __init__(self, keys: np.ndarray, n_keys: int):
+        order = np.argsort(keys, kind="stable")
+        self.items = order.astype(np.int64)
+        self.ptr = np.zeros(n_keys + 1, np.int64)
+        np.cumsum(np.bincount(keys, minlength=n_keys), out=self.ptr[1:])
+
+    def __call__(self, keys: np.ndarray) -> np.ndarray:
+        return self.items[_ranges(self.ptr[keys], self.ptr[keys + 1])]
+
+
+def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(start[i], stop[i])`` for every i (vectorised)."""
+    counts = stop - start
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(start - np.cumsum(counts) + counts, counts)
+    return offsets + np.arange(total)
+
+
+def _subset(s: Snapped, idx: np.ndarray, local_node: np.ndarray, local_edge: np.ndarray) -> Snapped:
+    return Snapped(
+        edge=local_edge[s.edge[idx]], node_u=local_node[s.node_u[idx]], node_v=local_node[s.node_v[idx]],
+        offset_u=s.offset_u[idx], offset_v=s.offset_v[idx], access=s.access[idx], along=s.along[idx],
+        distance_m=s.distance_m[idx],
+    )
+
+
+class _Cutter:
+    """Cuts tiles out of the whole network (client side), one at a time."""
+
+    def __init__(self, arrays: NetworkArrays, homes: Snapped, posts: Snapped, limit: float, xy: np.ndarray):
+        self.arrays, self.homes, self.posts, self.limit, self.xy = arrays, homes, posts, float(limit), xy
+        self.k = stretch(arrays, xy)
+        n = arrays.n_nodes
+        ok = np.flatnonzero(~np.isnan(xy[:, 0]))
+        self.by_x = ok[np.argsort(xy[ok, 0], kind="stable")]
+        self.sorted_x = xy[self.by_x, 0]
+        # node -> homes hanging off it (each home hangs off both ends of its street)
+        self.node_homes = _Gather(np.concatenate([homes.node_u, homes.node_v]), n)
+        self.node_homes.items %= max(len(homes.edge), 1)
+        self.edge_homes = _Gather(homes.edge, len(arrays.edge_u))
+        self.local_node = np.full(n, -1, np.int64)
+        self.local_edge = np.full(len(arrays.edge_u), -1, np.int64)
+
+    def box(self, sites: np.ndarray) -> tuple[float, float, float, float] | None:
+        """Bounding box of every point the tile's sites can walk to within the limit."""
+        p, mpm = self.posts, self.arrays.metres_per_minute
+        ends = np.concatenate([p.node_u[sites], p.node_v[sites]])
+        d0 = np.concatenate([p.access[sites] + p.offset_u[sites], p.access[sites] + p.offset_v[sites]])
+        ok = d0 <= self.limit
+        if not ok.any():
+            return None
+        if not math.isfinite(self.k):
+            return (-np.inf, -np.inf, np.inf, np.inf)
+        reach = self.k * (self.limit - d0[ok]) * mpm
+        reach = reach * (1 + _REL_TOL) + _ABS_TOL_M
+        x, y = self.xy[ends[ok], 0], self.xy[ends[ok], 1]
+        return float((x - reach).min()), float((y - reach).min()), float((x + reach).max()), float((y + reach).max())
+
+    def cut(self, sites: np.ndarray) -> Tile:
+        arrays, homes, posts = self.arrays, self.homes, self.posts
+        box = self.box(sites)
+        if box is None:
+            inside = np.zeros(0, np.int64)
+        else:
+            lo = np.searchsorted(self.sorted_x, box[0], side="left")
+            hi = np.searchsorted(self.sorted_x, box[2], side="right")
+            cand = self.by_x[lo:hi]
+            y = self.xy[cand, 1]
+            inside = np.sort(cand[(y >= box[1]) & (y <= box[3])])
+        # homes attached to an inside node, or on the street of one of the tile's sites
+        site_edges = np.unique(posts.edge[sites])
+        home_idx = np.unique(np.concatenate([self.node_homes(inside), self.edge_homes(site_edges)]))
+        edges = np.unique(np.concatenate([homes.edge[home_idx], site_edges]))
+        # local nodes: inside ones first (global order kept), then the outer ends of local streets
+        local = self.local_node
+        local[inside] = np.arange(len(inside))
+        ends = np.unique(np.concatenate([arrays.edge_u[edges], arrays.edge_v[edges]]))
+        stubs = ends[local[ends] < 0]
+        # CSR among inside nodes only (stubs get no streets: nothing within the limit lies there)
+        pos = _ranges(arrays.indptr[inside], arrays.indptr[inside + 1])
+        nbr = local[arrays.indices[pos]]
+        row = np.repeat(np.arange(len(inside)), arrays.indptr[inside + 1] - arrays.indptr[inside])
+        keep = nbr >= 0
+        n_local = len(inside) + len(stubs)
+        indptr = np.zeros(n_local + 1, np.int64)
+        np.cumsum(np.bincount(row[keep], minlength=n_local), out=indptr[1:])
+        local[stubs] = len(inside) + np.arange(len(stubs))
+        self.local_edge[edges] = np.arange(len(edges))
+        tile = Tile(
+            arrays=TileArrays(
+                indptr=indptr, indices=nbr[keep], minutes=arrays.minutes[pos][keep],
+                edge_u=local[arrays.edge_u[edges]], edge_v=local[arrays.edge_v[edges]],
+                metres_per_minute=arrays.metres_per_minute,
+            ),
+            homes=_subset(homes, home_idx, local, self.local_edge),
+            posts=_subset(posts, sites, local, self.local_edge),
+            home_index=home_idx.astype(np.int64),
+            site_index=np.asarray(sites, np.int64),
+            limit=self.limit,
+        )
+        local[inside] = -1
+        local[stubs] = -1
+        self.local_edge[edges] = -1
+        return tile
+
+
+def tile_sites(site_xy: np.ndarray, tile_m: float) -> list[np.ndarray]:
+    """Site indices grouped into square tiles of side ``tile_m`` (ascending within a tile)."""
+    if len(site_xy) == 0:
+        return []
+    if not math.isfinite(tile_m):
+        return [np.arange(len(site_xy))]
+    cell = np.floor((site_xy - site_xy.min(axis=0)) / tile_m).astype(np.int64)
+    _, label = np.unique(cell, axis=0, return_inverse=True)
+    label = label.ravel()
+    order = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[order], np.arange(label.max() + 2))
+    return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+def default_tile_m(site_xy: np.ndarray, margin_m: float, n_workers: int) -> float:
+    """Tile side: about :data:`TASKS_PER_WORKER` tiles per worker, between 2 and 10 walk margins."""
+    if len(site_xy) == 0:
+        return math.inf
+    span = np.ptp(site_xy, axis=0)
+    target = math.sqrt(max(float(span[0]) * float(span[1]), float(span.max()) ** 2 / 16, 1.0)
+                       / (TASKS_PER_WORKER * n_workers))
+    if not math.isfinite(margin_m):
+        return max(target, 1.0)
+    return float(min(max(target, MIN_TILE_MARGINS * margin_m), MAX_TILE_MARGINS * margin_m))
+
+
+def coverage_matrix_dask(
+    arrays: NetworkArrays, homes: Snapped, posts: Snapped, limit: float, *, client,
+    site_xy: np.ndarray | None = None, tile_m: float | None = None, progress: Progress | None = None,
+    stats: dict | None = None,
+) -> sp.csr_matrix:
+    """
+    The sparse minutes matrix of :func:`planner.coverage.coverage_matrix`, computed tile by tile on Dask.
+
+    Parameters
+    ----------
+    arrays
+        The whole network's arrays (:func:`planner._graph.network_arrays`).
+    homes, posts
+        Homes and sites snapped to the whole network (:func:`planner._graph.snap`).
+    limit
+        Minutes to search to.
+    client
+        A ``distributed.Client``.
+    site_xy
+        Site coordinates (n x 2) used to tile them; default: their street's first end.
+    tile_m
+        Tile side in metres (default: :func:`default_tile_m`). Any value gives the
+        same matrix; small tiles mean more, smaller tasks with more overlap.
+    progress
+        Optional callback ``progress(message, fraction)``.
+    stats
+        Optional dict filled with ``tiles``, ``tile_m``, ``margin_m``, ``stretch`` and
+        the largest payload (``max_tile_nodes``, ``max_tile_mb``).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Identical to ``coverage_matrix(arrays, homes, posts, limit)``.
+    """
+    n_homes, n_sites = len(homes.edge), len(posts.edge)
+    if n_homes == 0 or n_sites == 0:
+        return sp.csr_matrix((n_homes, n_sites), dtype=np.float64)
+    xy = node_xy(arrays)
+    cutter = _Cutter(arrays, homes, posts, limit, xy)
+    margin_m = cutter.k * float(limit) * arrays.metres_per_minute
+    if site_xy is None:
+        site_xy = xy[posts.node_u]
+    site_xy = np.asarray(site_xy, dtype=float).reshape(-1, 2)
+    n_workers = _n_workers(client)
+    if tile_m is None:
+        tile_m = default_tile_m(site_xy, margin_m, n_workers)
+    else:
+        tile_m = check_positive("tile_m", tile_m) if math.isfinite(tile_m) else math.inf
+    groups = tile_sites(site_xy, tile_m)
+    largest = {"nodes": 0, "bytes": 0}
+    parts: list = []
+
+    def payloads():
+        for sites in groups:
+            tile = cutter.cut(sites)
+            largest["nodes"] = max(largest["nodes"], tile.arrays.n_nodes)
+            largest["bytes"] = max(largest["bytes"], tile.nbytes)
+            yield tile
+
+    def done(result) -> None:
+        parts.append(result)
+        if progress:
+            progress(f"coverage on dask: {len(parts)}/{len(groups)} tiles", len(parts) / len(groups))
+
+    if progress:
+        progress(f"coverage on dask: {len(groups)} tiles of {tile_m:,.0f} m over {n_workers} workers", 0.0)
+    _run_tasks(client, tile_task, payloads(), len(groups), 2 * n_workers + 1, done)
+    rows = np.concatenate([p[0] for p in parts])
+    cols = np.concatenate([p[1] for p in parts])
+    vals = np.concatenate([p[2] for p in parts])
+    matrix = sp.csr_matrix((vals, (rows, cols)), shape=(n_homes, n_sites))
+    matrix.sort_indices()
+    if stats is not None:
+        stats.update(tiles=len(groups), tile_m=tile_m, margin_m=margin_m, stretch=cutter.k, workers=n_workers,
+                     max_tile_nodes=largest["nodes"], max_tile_mb=round(largest["bytes"] / 2**20, 2))
+    return matrix
+
+
+def coverage_dask(
+    network: nx.MultiDiGraph,
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    client,
+    minutes: float | Sequence[float] = DEFAULTS.minutes,
+    tile_m: float | None = None,
+    progress: Progress | None = None,
+) -> Coverage:
+    """
+    :func:`planner.coverage` on a Dask cluster: the same :class:`~planner.coverage.Coverage`, entry for entry.
+
+    Parameters
+    ----------
+    network, demand, sites, minutes
+        As for :func:`planner.coverage`.
+    client
+        A ``distributed.Client`` (see :func:`dask_client`).
+    tile_m
+        Tile side in metres (default: about four tiles per worker, between 2 and
+        10 walk margins).
+    progress
+        Optional callback ``progress(message, fraction)``.
+
+    Returns
+    -------
+    Coverage
+
+    Raises
+    ------
+    InputError
+        As :func:`planner.coverage`.
+    """
+    limits = _limits(minutes)
+    demand, sites = _checked_points(network, demand, sites)
+    arrays = network_arrays(network)
+    if progress:
+        progress(f"snapping {len(demand):,} homes and {len(sites):,} sites", 0.0)
+    homes = snap(arrays, demand.geometry.values)
+    posts = snap(arrays, sites.geometry.values)
+    site_xy = shapely.get_coordinates(sites.geometry.values) if len(sites) else np.zeros((0, 2))
+    matrix = coverage_matrix_dask(arrays, homes, posts, limits[-1], client=client, site_xy=site_xy,
+                                  tile_m=tile_m, progress=progress)
+    if progress:
+        progress(f"coverage: {matrix.nnz:,} home-site pairs within {limits[-1]:g} min", 1.0)
+    return _labelled(matrix, limits, demand, sites)
+
+
+# --------------------------------------------------------------------------- optimisation
+
+
+def lscp_task(payload) -> tuple[int, np.ndarray, str, float, dict]:
+    """Worker side: :func:`planner.solve` (lscp) on a block of whole components.
+
+    ``payload`` is ``(batch, block, radius, weights, required, time_limit)``;
+    returns the batch number, the selected local columns, status, gap and details.
+    """
+    batch, block, radius, weights, required, time_limit = payload
+    sol = solve(block, model="lscp", radius=radius, weights=weights, required=required, time_limit=time_limit)
+    return batch, sol.selected, sol.status, sol.gap, sol.details
+
+
+def _batches(sizes: np.ndarray, n_bins: int) -> np.ndarray:
+    """Bin of each item: largest first into the lightest bin (balanced by ``sizes``)."""
+    heap = [(0, b) for b in range(n_bins)]
+    out = np.zeros(len(sizes), np.int64)
+    for i in np.argsort(-sizes, kind="stable"):
+        load, b = heapq.heappop(heap)
+        out[i] = b
+        heapq.heappush(heap, (load + int(sizes[i]), b))
+    return out
+
+
+def solve_dask(coverage_or_cost, *, client, model: str = "lscp", **kwargs) -> Solution:
+    """
+    :func:`planner.solve` with lscp's independent components solved as Dask tasks.
+
+    Parameters
+    ----------
+    coverage_or_cost
+        As for :func:`planner.solve`.
+    client
+        A ``distributed.Client``.
+    model, **kwargs
+        As for :func:`planner.solve`. Only uncapacitated ``lscp`` is split over the
+        cluster (packed into about four batches of whole components per worker);
+        ``time_limit`` then applies to each batch. Every other model couples the
+        components through ``p``, a budget, a capacity or a second objective and
+        is solved here with :func:`planner.solve`.
+
+    Returns
+    -------
+    Solution
+        The same selected sites, objective and figures as :func:`planner.solve`;
+        ``details`` adds ``dask_tasks`` and ``independent_components``.
+    """
+    if model != "lscp" or kwargs.get("capacity") is not None or kwargs.get("costs") is not None:
+        return solve(coverage_or_cost, model=model, **kwargs)
+    unknown = set(kwargs) - {"p", "radius", "weights", "required", "time_limit", "capacity", "split", "costs", "budget"}
+    if unknown:
+        raise InputError(f"solve_dask: unexpected argument(s) {', '.join(sorted(unknown))}")
+    started = time.perf_counter()
+    minutes, r, population = _minutes_matrix(coverage_or_cost, kwargs.get("radius"))
+    n_rows, n_sites = minutes.shape
+    if n_sites == 0:
+        return solve(coverage_or_cost, model=model, **kwargs)  # raises the usual error
+    weights = kwargs.get("weights")
+    w = _weights(population if weights is None else weights, n_rows)
+    req = _required(kwargs.get("required"), n_sites)
+    _check_p(model, kwargs.get("p"), n_sites, len(req))
+    time_limit = kwargs.get("time_limit")
+    if time_limit is not None:
+        time_limit = check_positive("time_limit", time_limit)
+    a = _pattern(minutes)
+    reach = np.diff(a.indptr) > 0
+    live = np.flatnonzero(reach)
+    sub = a[live]
+    graph = sp.bmat([[None, sub], [sub.T, None]], format="csr")
+    n_comp, label = connected_components(graph, directed=False)
+    row_label, col_label = label[: len(live)], label[len(live):]
+    nnz = np.bincount(np.repeat(row_label, np.diff(sub.indptr)), minlength=n_comp)
+    with_rows = np.flatnonzero(np.bincount(row_label, minlength=n_comp) > 0)
+    n_tasks = int(min(len(with_rows), TASKS_PER_WORKER * _n_workers(client)))
+    chosen = np.zeros(n_sites, bool)
+    chosen[req] = True
+    status, gap = "optimal", 0.0
+    details = {"rows": int(n_rows), "distinct_rows": 0, "sites_kept": 0, "components": 0, "forced": 0,
+               "independent_components": int(len(with_rows)), "dask_tasks": n_tasks}
+    if n_tasks:
+        batch_of = np.full(n_comp, -1, np.int64)
+        batch_of[with_rows] = _batches(nnz[with_rows], n_tasks)
+        row_batch, col_batch = batch_of[row_label], batch_of[col_label]
+        r_order = np.argsort(row_batch, kind="stable")
+        c_order = np.argsort(col_batch, kind="stable")
+        r_bounds = np.searchsorted(row_batch[r_order], np.arange(n_tasks + 1))
+        c_bounds = np.searchsorted(col_batch[c_order], np.arange(n_tasks + 1))
+        cols_of = [c_order[c_bounds[b]:c_bounds[b + 1]] for b in range(n_tasks)]
+
+        def payloads():
+            for b in range(n_tasks):
+                rows = live[r_order[r_bounds[b]:r_bounds[b + 1]]]
+                cols = cols_of[b]
+                block = minutes[rows][:, cols]
+                yield b, block, r, w[rows], np.flatnonzero(np.isin(cols, req)), time_limit
+
+        def done(result) -> None:
+            nonlocal status, gap
+            b, selected_local, s, g, d = result
+            chosen[cols_of[b][selected_local]] = True
+            for key in ("distinct_rows", "sites_kept", "components", "forced"):
+                details[key] += int(d.get(key, 0))
+            if s != "optimal":
+                status = s
+                gap = max(gap, g) if np.isfinite(g) else g
+
+        _run_tasks(client, lscp_task, payloads(), n_tasks, 2 * _n_workers(client) + 1, done)
+    selected = np.flatnonzero(chosen)
+    total = float(w.sum())
+    covered = np.asarray(a[:, selected].sum(axis=1)).ravel() > 0 if len(selected) else np.zeros(n_rows, bool)
+    pop_covered = float(w[covered].sum())
+    return Solution(
+        model="lscp", selected=selected.astype(np.int64), objective=float(len(selected)),
+        covered_share=pop_covered / total if total > 0 else 0.0, status=status, gap=gap,
+        population_total=total, population_coverable=float(w[reach].sum()), population_covered=pop_covered,
+        covered=covered, uncoverable=np.flatnonzero(~reach), p=None, seconds=time.perf_counter() - started,
+        details=details,
+    )
