@@ -470,9 +470,11 @@ def leaflet_assets() -> tuple[str, str, str]:
 
     for module, folder in LEAFLET_PACKAGES:
         try:
-            root = importlib.resources.files(module).joinpath(*folder.split("/"))
+            root = importlib.resources.files(module)
         except ModuleNotFoundError:
             continue
+        for part in folder.split("/"):  # one part at a time (Traversable on Python 3.10)
+            root = root / part
         if not root.joinpath("leaflet.js").is_file():
             continue
         js = root.joinpath("leaflet.js").read_text(encoding="utf-8")

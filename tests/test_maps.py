@@ -238,6 +238,22 @@ def test_layers_legend_summary_and_popups(existing_plan):
         assert row.site_id in text and f"{row.population_covered:,.0f}" in text
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_proposed_stations_by_tier(lang):
+    t = LABELS[lang]
+    stations, iso, demand, covered, _, _ = _beijing_plan()
+    stations["tier"] = ["centre", "grid", "grid"]
+    page = _unescape_js(plan_map(stations, iso, demand, covered, lang=lang).get_root().render())
+    control = re.search(r"overlays :  \{(.*?)\},\s*\};", page, flags=re.S).group(1)
+    names = re.findall(r'"([^"]+)" :', control)
+    assert names[:3] == [t["proposed_centre_layer"], t["proposed_grid_layer"], t["existing_layer"]]
+    assert page.count("planner-station planner-proposed planner-tier-centre") == 1
+    assert page.count("planner-station planner-proposed planner-tier-grid") == 1
+    assert page.count("planner-station planner-existing") == 1
+    popups = [json.loads(p) for p in re.findall(r"\.bindPopup\((\".*?\"), \{", page)]
+    assert sum(t["centre"] in p for p in popups) == 1
+
+
 def test_summary_counts_the_population_existing_stations_covered_before():
     stations, iso, demand, covered, _, _ = _beijing_plan()
     before = np.array([True, False, True])
