@@ -91,6 +91,8 @@ MAX_TILE_MARGINS = 10.0
 MIN_TILE_MARGINS = 2.0
 #: default number of tiles (and lscp batches) aimed at per worker
 TASKS_PER_WORKER = 4
+#: payloads up to this size travel inside the task; larger ones are scattered first
+INLINE_BYTES = 4 * 2**20
 #: relative and absolute (metres) allowance for rounding in the subnetwork box
 _REL_TOL = 1e-6
 _ABS_TOL_M = 0.01
@@ -216,8 +218,9 @@ def _run_tasks(client, fn: Callable, payloads: Iterator, n_tasks: int, window: i
                done: Callable[[object], None]) -> None:
     """Run ``fn(payload)`` on the cluster, at most ``window`` payloads in flight.
 
-    Each payload is scattered to one worker and released when its task is done,
-    so neither the client nor the workers hold more than ``window`` of them.
+    A payload goes with its task when it is small (:data:`INLINE_BYTES`), else it
+    is scattered to one worker first; either way it is released when its task is
+    done, so neither the client nor the workers hold more than ``window`` of them.
     """
     distributed = _require_distributed()
     pending = distributed.as_completed(loop=client.loop)
@@ -227,9 +230,13 @@ def _run_tasks(client, fn: Callable, payloads: Iterator, n_tasks: int, window: i
         payload = next(payloads, None)
         if payload is None:
             return False
-        data = client.scatter(payload, hash=False)
-        future = client.submit(fn, data, pure=False)
-        held[future.key] = data
+        size = getattr(payload, "nbytes", None)
+        if size is not None and size <= INLINE_BYTES:
+            future = client.submit(fn, payload, pure=False)  # small: travels with the task, one round trip
+        else:
+            data = client.scatter(payload, hash=False)
+            future = client.submit(fn, data, pure=False)
+            held[future.key] = data
         pending.add(future)
         return True
 
@@ -297,8 +304,15 @@ def node_xy(arrays: NetworkArrays) -> np.ndarray:
     """Coordinates of each node (``NaN`` for a node on no street), from the street geometries' ends."""
     xy = np.full((arrays.n_nodes, 2), np.nan)
     if len(arrays.edge_geoms):
-        xy[arrays.edge_u] = shapely.get_coordinates(shapely.get_point(arrays.edge_geoms, 0))
-        xy[arrays.edge_v] = shapely.get_coordinates(shapely.get_point(arrays.edge_geoms, -1))
+        # the street segments are cached on the arrays (snapping built them already)
+        seg = arrays.segments
+        has = seg.ptr[1:] > seg.ptr[:-1]
+        xy[arrays.edge_u[has]] = seg.start[seg.ptr[:-1][has]]
+        xy[arrays.edge_v[has]] = seg.end[seg.ptr[1:][has] - 1]
+        if not has.all():
+            odd = arrays.edge_geoms[~has]
+            xy[arrays.edge_u[~has]] = shapely.get_coordinates(shapely.get_point(odd, 0))
+            xy[arrays.edge_v[~has]] = shapely.get_coordinates(shapely.get_point(odd, -1))
     return xy
 
 
@@ -522,7 +536,7 @@ def coverage_matrix_dask(
 
     if progress:
         progress(f"coverage on dask: {len(groups)} tiles of {tile_m:,.0f} m over {n_workers} workers", 0.0)
-    _run_tasks(client, tile_task, payloads(), len(groups), 2 * n_workers + 1, done)
+    _run_tasks(client, tile_task, payloads(), len(groups), 4 * n_workers + 2, done)
     rows = np.concatenate([p[0] for p in parts])
     cols = np.concatenate([p[1] for p in parts])
     vals = np.concatenate([p[2] for p in parts])
