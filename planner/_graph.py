@@ -154,19 +154,44 @@ class NetworkArrays:
         points = shapely.multipoints(xy)
         extent = shapely.buffer(shapely.envelope(points), CELL_MARGIN_M)
         pieces = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=extent, ordered=True))
-        pieces = shapely.intersection(pieces, extent)
-        import geopandas as gpd
-
-        frame = gpd.GeoDataFrame({"segment": owner, "street": seg.edge[owner]}, geometry=pieces)
-        by_segment = frame.dissolve("segment", method="coverage")
-        segment_cells = np.full(len(seg.edge), shapely.Polygon(), dtype=object)
-        segment_cells[by_segment.index.to_numpy()] = by_segment.geometry.values
-        by_street = frame.drop(columns="segment").dissolve("street", method="coverage")
-        street_cells = np.full(len(self.edge_geoms), shapely.Polygon(), dtype=object)
-        street_cells[by_street.index.to_numpy()] = by_street.geometry.values
+        # only the outermost pieces reach past the extent (the others lie inside its envelope)
+        box = shapely.bounds(points)
+        pb = shapely.bounds(pieces)
+        outer = (pb[:, 0] < box[0]) | (pb[:, 1] < box[1]) | (pb[:, 2] > box[2]) | (pb[:, 3] > box[3])
+        pieces[outer] = shapely.intersection(pieces[outer], extent)
+        segment_cells = _dissolve(pieces, owner, len(seg.edge))
+        street_cells = _dissolve(segment_cells, seg.edge, len(self.edge_geoms))
         depth = shapely.hausdorff_distance(street_cells, self.edge_geoms, densify=0.25)
         depth = np.where(shapely.is_empty(street_cells), np.inf, depth)
         return Cells(segment_cells, street_cells, depth)
+
+
+def _dissolve(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Coverage union of ``geoms`` by ``group`` (``0 .. n_groups - 1``; an empty polygon where none).
+
+    The pieces of a group must form a polygonal coverage (they share edges
+    exactly, as the cells of one Voronoi diagram do). Groups are unioned in
+    vectorised calls, bucketed by size, instead of one call per group.
+    """
+    out = np.full(n_groups, shapely.Polygon(), dtype=object)
+    order = np.argsort(group, kind="stable")
+    sorted_groups, geoms = group[order], geoms[order]
+    counts = np.bincount(sorted_groups, minlength=n_groups)
+    starts = np.searchsorted(sorted_groups, np.arange(n_groups))
+    one = counts == 1
+    out[one] = geoms[starts[one]]
+    width = 2
+    while True:
+        ids = np.flatnonzero((counts > width // 2) & (counts <= width) & ~one)
+        if len(ids):
+            pos = np.arange(width)
+            mask = pos[None, :] < counts[ids][:, None]
+            table = np.full((len(ids), width), None, dtype=object)
+            table[mask] = geoms[(starts[ids][:, None] + pos[None, :])[mask]]
+            out[ids] = shapely.coverage_union_all(table, axis=1)
+        if width >= counts.max(initial=0):
+            return out
+        width *= 2
 
 
 @dataclass(frozen=True)

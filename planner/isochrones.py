@@ -20,7 +20,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from ._graph import Cells, NetworkArrays, Segments, Snapped, network_arrays, snap
+from ._graph import NetworkArrays, Segments, Snapped, network_arrays, snap
 from .config import DEFAULTS, check_positive
 from .coverage import _search_sites
 
@@ -60,7 +60,8 @@ def _sectors(centres, radii, alpha, span):
     return shapely.polygons(ring)
 
 
-def _side_shapes(segs: Segments, k: np.ndarray, r0, r1, start=None, end=None, first=None, last=None, prev_angle=None):
+def _side_shapes(segs: Segments, k: np.ndarray, r0, r1, tag, start=None, end=None, first=None, last=None,
+                 prev_angle=None, waist=None, r_waist=None):
     """Area reachable from segments whose budget runs linearly from ``r0`` to ``r1`` metres.
 
     Each segment gives the band of points whose nearest point lies on it, as
@@ -71,9 +72,14 @@ def _side_shapes(segs: Segments, k: np.ndarray, r0, r1, start=None, end=None, fi
     ``k`` are segment indices; ``start``, ``end``, ``first``, ``last`` and
     ``prev_angle`` default to the segments' own (pieces of segments pass theirs).
 
-    Returns the shapes and, for each, the index of the segment whose cell it is
-    clipped to; fans at inner vertices are marked with ``-1 - k`` (clipped to the
-    cells of segment ``k`` and the one before it).
+    ``tag`` (one integer per segment, the site) is carried to the shapes.
+    ``waist`` / ``r_waist``: where the budget is least inside a segment reached
+    from both ends (a fraction of the segment) and the budget there; the band
+    narrows to it and widens again (both ends are then above zero).
+
+    Returns the shapes, for each the index of the segment whose cell it is
+    clipped to (fans at inner vertices are marked with ``-1 - k``: clipped to the
+    cells of segment ``k`` and the one before it), and their tags.
     """
     start = segs.start[k] if start is None else start
     end = segs.end[k] if end is None else end
@@ -81,8 +87,10 @@ def _side_shapes(segs: Segments, k: np.ndarray, r0, r1, start=None, end=None, fi
     last = segs.last[k] if last is None else last
     prev_angle = segs.prev_angle[k] if prev_angle is None else prev_angle
     keep = (r0 > 0) | (r1 > 0)
-    start, end, r0, r1, k = start[keep], end[keep], r0[keep], r1[keep], k[keep]
+    start, end, r0, r1, k, tag = start[keep], end[keep], r0[keep], r1[keep], k[keep], tag[keep]
     prev_angle, first, last = prev_angle[keep], first[keep], last[keep]
+    if waist is not None:
+        waist, r_waist = waist[keep], r_waist[keep]
     # cut each segment where the budget reaches zero (the frontier)
     with np.errstate(divide="ignore", invalid="ignore"):
         frac1 = np.where(r1 < 0, r0 / (r0 - r1), 1.0)
@@ -96,25 +104,45 @@ def _side_shapes(segs: Segments, k: np.ndarray, r0, r1, start=None, end=None, fi
     ok = length > 1e-9
     n = np.zeros_like(d)
     n[ok] = np.stack([-d[ok, 1], d[ok, 0]], axis=1) / length[ok, None]
-    ring = np.stack(
-        [p0 + n * q0[:, None], p1 + n * q1[:, None], p1 - n * q1[:, None], p0 - n * q0[:, None], p0 + n * q0[:, None]],
-        axis=1,
-    )
-    quads = shapely.polygons(ring[ok])
     angle = np.arctan2(d[:, 1], d[:, 0])
-    # fans at segment starts: a half disc behind a street's first vertex, the
-    # outer wedge of the turn at an inner vertex
     turn = np.angle(np.exp(1j * (angle - prev_angle)))
-    at_start = (q0 > 0) & (frac0 == 0) & ok & (first | (np.abs(turn) > 1e-9))
-    alpha = np.where(first, angle + np.pi / 2, np.where(turn > 0, prev_angle - np.pi / 2, angle + np.pi / 2))
-    span = np.where(first, np.pi, np.abs(turn))
-    start_fans = _sectors(start[at_start], q0[at_start], alpha[at_start], span[at_start])
-    # half discs beyond a street's last vertex
-    at_end = (q1 > 0) & (frac1 == 1) & ok & last
-    end_fans = _sectors(end[at_end], q1[at_end], angle[at_end] - np.pi / 2, np.full(int(at_end.sum()), np.pi))
-    shapes = np.concatenate([quads, start_fans, end_fans])
-    owners = np.concatenate([k[ok], np.where(first, k, -1 - k)[at_start], k[at_end]])
-    return shapes, owners
+    # half discs behind a street's first vertex and beyond its last one are
+    # drawn into the segment's own band (one ring, one cell to clip to)
+    cap0 = (q0 > 0) & (frac0 == 0) & first
+    cap1 = (q1 > 0) & (frac1 == 1) & last
+    t = np.linspace(0.0, 1.0, _ARC_STEPS + 1)[None, :]
+    grow = 1.0 / np.cos(np.pi / (2 * _ARC_STEPS))
+    rear = angle[:, None] + np.pi / 2 + np.pi * t
+    front = angle[:, None] - np.pi / 2 + np.pi * t
+    # without a cap, the end is the straight edge across the band (repeated points)
+    side0 = np.where(t > 0, -1.0, 1.0)
+    side1 = -side0
+    back_x = np.where(cap0[:, None], p0[:, 0:1] + (q0 * grow)[:, None] * np.cos(rear), p0[:, 0:1] + n[:, 0:1] * q0[:, None] * side0)
+    back_y = np.where(cap0[:, None], p0[:, 1:2] + (q0 * grow)[:, None] * np.sin(rear), p0[:, 1:2] + n[:, 1:2] * q0[:, None] * side0)
+    fore_x = np.where(cap1[:, None], p1[:, 0:1] + (q1 * grow)[:, None] * np.cos(front), p1[:, 0:1] + n[:, 0:1] * q1[:, None] * side1)
+    fore_y = np.where(cap1[:, None], p1[:, 1:2] + (q1 * grow)[:, None] * np.sin(front), p1[:, 1:2] + n[:, 1:2] * q1[:, None] * side1)
+    # the band's own corners bracket each cap, so the band edges are exact
+    c0p, c0m = p0 + n * q0[:, None], p0 - n * q0[:, None]
+    c1p, c1m = p1 + n * q1[:, None], p1 - n * q1[:, None]
+    # the waist (a vertex on the straight band edge where there is none)
+    if waist is None:
+        waist, r_waist = (frac0 + frac1) / 2, (q0 + q1) / 2
+    pw = start + (end - start) * waist[:, None]
+    cwp, cwm = pw + n * r_waist[:, None], pw - n * r_waist[:, None]
+    ring = np.stack([
+        np.concatenate([c0p[:, :1], back_x, c0m[:, :1], cwm[:, :1], c1m[:, :1], fore_x, c1p[:, :1], cwp[:, :1],
+                        c0p[:, :1]], axis=1),
+        np.concatenate([c0p[:, 1:], back_y, c0m[:, 1:], cwm[:, 1:], c1m[:, 1:], fore_y, c1p[:, 1:], cwp[:, 1:],
+                        c0p[:, 1:]], axis=1),
+    ], axis=2)
+    bands = shapely.polygons(ring[ok])
+    # the outer wedge of the turn at an inner vertex
+    at_turn = (q0 > 0) & (frac0 == 0) & ok & ~first & (np.abs(turn) > 1e-9)
+    alpha = np.where(turn > 0, prev_angle - np.pi / 2, angle + np.pi / 2)
+    fans = _sectors(start[at_turn], q0[at_turn], alpha[at_turn], np.abs(turn)[at_turn])
+    shapes = np.concatenate([bands, fans])
+    owners = np.concatenate([k[ok], -1 - k[at_turn]])
+    return shapes, owners, np.concatenate([tag[ok], tag[at_turn]])
 
 
 def isochrones(
@@ -156,130 +184,180 @@ def isochrones(
         sites = sites.to_crs(network.graph["crs"])
     posts = snap(arrays, sites.geometry.values)
     site_of, node_of, node_min = reached_nodes(arrays, posts, limit)
-    cells = arrays.cells
-    segs = arrays.segments
-    order = np.argsort(site_of, kind="stable")
-    site_of, node_of, node_min = site_of[order], node_of[order], node_min[order]
-    bounds = np.searchsorted(site_of, np.arange(len(sites) + 1))
+    arrays.cells  # built once per network, before the threads start
+    n_sites = len(sites)
+    order = np.lexsort((node_of, site_of))
+    keys = site_of[order] * np.int64(arrays.n_nodes) + node_of[order]
+    reach = _Reach(keys, node_min[order], arrays.n_nodes)
+    bounds = np.searchsorted(site_of[order], np.arange(n_sites + 1))
+    # sites are drawn in batches: the geometry of a batch is built in one
+    # vectorised pass, then unioned site by site; shapely releases the GIL,
+    # so batches run on several threads
+    batch = 64
+    cuts = np.arange(0, n_sites + batch, batch).clip(max=n_sites)
+    cuts = np.unique(cuts)
     done = [0]
 
     def draw(lo: int, hi: int) -> list:
-        dist = np.full(arrays.n_nodes, np.inf)
-        out = []
-        for s in range(lo, hi):
-            nodes = node_of[bounds[s]:bounds[s + 1]]
-            dist[nodes] = node_min[bounds[s]:bounds[s + 1]]
-            out.append(_one_isochrone(s, limit, dist, nodes, arrays, posts, segs, cells))
-            dist[nodes] = np.inf
-            done[0] += 1
-            if progress and done[0] % 50 == 0:
-                progress(f"isochrones: {done[0]:,} of {len(sites):,}", done[0] / len(sites))
+        out = _draw_batch(lo, hi, limit, reach, node_of[order][bounds[lo]:bounds[hi]],
+                          site_of[order][bounds[lo]:bounds[hi]], arrays, posts)
+        done[0] += hi - lo
+        if progress:
+            progress(f"isochrones: {done[0]:,} of {n_sites:,}", done[0] / n_sites)
         return out
 
-    # shapely releases the GIL: sites are drawn on several threads
-    n_threads = max(1, min(threads or os.cpu_count() or 1, 8, len(sites) // 16 or 1))
-    cuts = np.linspace(0, len(sites), n_threads + 1).astype(int)
-    if n_threads == 1:
-        polygons = draw(0, len(sites))
+    n_threads = max(1, min(threads or os.cpu_count() or 1, 8, len(cuts) - 1))
+    if n_threads == 1 or len(cuts) <= 2:
+        polygons = [poly for lo, hi in zip(cuts[:-1], cuts[1:]) for poly in draw(lo, hi)]
     else:
         with ThreadPoolExecutor(n_threads) as pool:
             polygons = [poly for part in pool.map(draw, cuts[:-1], cuts[1:]) for poly in part]
     if progress:
-        progress(f"isochrones: {len(sites):,} drawn", 1.0)
-    ids = sites["site_id"].astype(str).to_numpy() if "site_id" in sites else np.arange(len(sites)).astype(str)
+        progress(f"isochrones: {n_sites:,} drawn", 1.0)
+    ids = sites["site_id"].astype(str).to_numpy() if "site_id" in sites else np.arange(n_sites).astype(str)
     out = gpd.GeoDataFrame(
-        {"site_id": ids, "minutes": np.full(len(sites), limit)},
+        {"site_id": ids, "minutes": np.full(n_sites, limit)},
         geometry=shapely.make_valid(np.array(polygons, dtype=object)),
         crs=network.graph["crs"],
     )
     return out.to_crs("EPSG:4326")
 
 
-def _one_isochrone(s: int, limit: float, dist: np.ndarray, nodes: np.ndarray, arrays: NetworkArrays,
-                   posts: Snapped, segs: Segments, cells: Cells):
-    """The polygon of site ``s`` given the minutes ``dist`` to the ``nodes`` it reaches (``inf`` elsewhere)."""
+class _Reach:
+    """Walking minutes from sites to the nodes they reach, looked up by (site, node)."""
+
+    def __init__(self, keys: np.ndarray, minutes: np.ndarray, n_nodes: int):
+        self.keys, self.minutes, self.n_nodes = keys, minutes, np.int64(n_nodes)
+
+    def __call__(self, site: np.ndarray, node: np.ndarray) -> np.ndarray:
+        key = site.astype(np.int64) * self.n_nodes + node
+        at = np.searchsorted(self.keys, key).clip(max=max(len(self.keys) - 1, 0))
+        if len(self.keys) == 0:
+            return np.full(len(key), np.inf)
+        return np.where(self.keys[at] == key, self.minutes[at], np.inf)
+
+
+def _ranges(ptr: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Expand ``items`` into the CSR ranges ``ptr[i]:ptr[i+1]``: (position in ``items``, index in range)."""
+    counts = ptr[items + 1] - ptr[items]
+    which = np.repeat(np.arange(len(items)), counts)
+    index = np.repeat(ptr[items], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    return which, index
+
+
+def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray, node_site: np.ndarray,
+                arrays: NetworkArrays, posts: Snapped) -> list:
+    """The polygons of sites ``lo`` to ``hi`` (their reached ``nodes``, each tagged with its site)."""
     mpm = arrays.metres_per_minute
-    own = posts.edge[s]
-    # the streets at the reached nodes (and the site's own)
+    cells, segs = arrays.cells, arrays.segments
+    n_streets = np.int64(len(arrays.edge_u))
+    batch = np.arange(lo, hi)
+    own = posts.edge[batch]
+    # the streets at each site's reached nodes, and the site's own street
     ptr, incident = arrays.node_streets
-    counts = ptr[nodes + 1] - ptr[nodes]
-    starts = np.repeat(ptr[nodes], counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    streets = np.unique(np.concatenate([incident[starts + offsets], [own]]))
-    da_s = dist[arrays.edge_u[streets]]
-    db_s = dist[arrays.edge_v[streets]]
-    street_len = arrays.edge_minutes * mpm
-    budget = (limit - posts.access[s]) * mpm
-    keep = np.isfinite(da_s) | np.isfinite(db_s)
-    streets, da_s, db_s = streets[keep], da_s[keep], db_s[keep]
+    which, index = _ranges(ptr, nodes)
+    pair = np.unique(np.concatenate([node_site[which] * n_streets + incident[index], batch * n_streets + own]))
+    site, street = pair // n_streets, pair % n_streets
+    da, db = reach(site, arrays.edge_u[street]), reach(site, arrays.edge_v[street])
+    is_own = street == posts.edge[site]
+    live = (np.isfinite(da) | np.isfinite(db)) & ~is_own
+    site, street, da, db = site[live], street[live], da[live], db[live]
     # least budget left anywhere along each reached street (at its farthest point)
-    a, b, length = da_s, db_s, street_len[streets]
+    length = arrays.edge_minutes[street] * mpm
     with np.errstate(invalid="ignore"):
-        peak = np.where(np.isfinite(a) & np.isfinite(b), (a * mpm + b * mpm + length) / 2, np.fmin(a, b) * mpm + length)
-    least = limit * mpm - peak
-    full = (least >= cells.depth[streets]) & (streets != own)
-    whole = cells.street[streets[full]]
-    partial = streets[~full & (streets != own)]
+        peak = np.where(np.isfinite(da) & np.isfinite(db), (da * mpm + db * mpm + length) / 2,
+                        np.fmin(da, db) * mpm + length)
+    full = limit * mpm - peak >= cells.depth[street]
+    whole_site, whole = site[full], street[full]
+    site, street = site[~full], street[~full]
     # segments of the partial streets, walked in from either end
-    n_seg = segs.ptr[partial + 1] - segs.ptr[partial]
-    k = np.repeat(segs.ptr[partial], n_seg) + (np.arange(n_seg.sum()) - np.repeat(np.cumsum(n_seg) - n_seg, n_seg))
+    which, k = _ranges(segs.ptr, street)
+    tag = site[which]
     e_of = segs.edge[k]
-    pieces, owners = [], []
+    street_len = arrays.edge_minutes * mpm
     x_start, x_end = segs.x0[k], segs.x0[k] + segs.length[k]
-    for side_dist, from_start, from_end in (
-        (dist[arrays.edge_u[e_of]], x_start, x_end),
-        (dist[arrays.edge_v[e_of]], street_len[e_of] - x_start, street_len[e_of] - x_end),
-    ):
-        live = np.isfinite(side_dist)
-        left = (limit - side_dist[live]) * mpm
-        shp, own_k = _side_shapes(segs, k[live], left - from_start[live], left - from_end[live])
-        pieces.append(shp)
-        owners.append(own_k)
-    # the site's own street: from the site both ways, and from its ends if reached back
-    k = np.arange(segs.ptr[own], segs.ptr[own + 1])
+    shapes, owners, tags = [], [], []
+
+    def add(parts):
+        shapes.append(parts[0])
+        owners.append(parts[1])
+        tags.append(parts[2])
+
+    # budget (metres) at both ends of each segment, walked in from either end of
+    # its street; the band follows the larger of the two
+    left_u = (limit - reach(tag, arrays.edge_u[e_of])) * mpm
+    left_v = (limit - reach(tag, arrays.edge_v[e_of])) * mpm
+    ru0, ru1 = left_u - x_start, left_u - x_end
+    rv0, rv1 = left_v - (street_len[e_of] - x_start), left_v - (street_len[e_of] - x_end)
+    # the u budget falls along the segment and the v budget rises: compare the ends
+    u_wins = (ru0 >= rv0) & (ru1 >= rv1)
+    v_wins = ~u_wins & (rv0 >= ru0) & (rv1 >= ru1)
+    cross = ~u_wins & ~v_wins
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_cross = np.where(cross, (ru0 - rv0) / ((ru0 - ru1) + (rv1 - rv0)), 0.5)
+        r_cross = ru0 + (ru1 - ru0) * t_cross
+    merged = cross & (r_cross > 0)
+    apart = cross & ~merged  # the middle is out of reach: two bands
+    for rows, r0, r1 in ((u_wins | apart, ru0, ru1), (v_wins | apart, rv0, rv1)):
+        add(_side_shapes(segs, k[rows], r0[rows], r1[rows], tag[rows]))
+    add(_side_shapes(segs, k[merged], ru0[merged], rv1[merged], tag[merged], waist=t_cross[merged],
+                     r_waist=r_cross[merged]))
+    # each site's own street: from the site both ways, and from its ends if reached back
+    which, k = _ranges(segs.ptr, own)
+    tag = batch[which]
     x0, x1 = segs.x0[k], segs.x0[k] + segs.length[k]
     s0, s1 = segs.start[k], segs.end[k]
     span = np.where(segs.length[k] > 0, segs.length[k], 1.0)
-    x_site = posts.along[s]
-    if budget > 0:
-        for lo, hi in ((np.clip(x_site, x0, x1), x1), (x0, np.clip(x_site, x0, x1))):
-            good = hi > lo
-            pa = s0 + (s1 - s0) * ((lo - x0) / span)[:, None]
-            pb = s0 + (s1 - s0) * ((hi - x0) / span)[:, None]
-            # a piece that starts or ends inside a segment has no vertex there
-            at_vertex0 = lo <= x0
-            at_vertex1 = hi >= x1
-            prev = np.where(at_vertex0, segs.prev_angle[k], np.arctan2(s1[:, 1] - s0[:, 1], s1[:, 0] - s0[:, 0]))
-            shp, own_k = _side_shapes(
-                segs, k[good], (budget - np.abs(lo - x_site))[good], (budget - np.abs(hi - x_site))[good],
-                start=pa[good], end=pb[good], first=(segs.first[k] & at_vertex0)[good],
-                last=(segs.last[k] & at_vertex1)[good], prev_angle=prev[good],
-            )
-            pieces.append(shp)
-            owners.append(own_k)
-    for end_dist, from_start, from_end in ((dist[arrays.edge_u[own]], x0, x1),
-                                           (dist[arrays.edge_v[own]], street_len[own] - x0, street_len[own] - x1)):
-        if np.isfinite(end_dist):
-            left = (limit - end_dist) * mpm
-            shp, own_k = _side_shapes(segs, k, left - from_start, left - from_end)
-            pieces.append(shp)
-            owners.append(own_k)
-    pieces = np.concatenate(pieces)
+    x_site = posts.along[tag]
+    budget = (limit - posts.access[tag]) * mpm
+    for lo_x, hi_x in ((np.clip(x_site, x0, x1), x1), (x0, np.clip(x_site, x0, x1))):
+        good = (hi_x > lo_x) & (budget > 0)
+        pa = s0 + (s1 - s0) * ((lo_x - x0) / span)[:, None]
+        pb = s0 + (s1 - s0) * ((hi_x - x0) / span)[:, None]
+        # a piece that starts or ends inside a segment has no vertex there
+        at_vertex0 = lo_x <= x0
+        at_vertex1 = hi_x >= x1
+        prev = np.where(at_vertex0, segs.prev_angle[k], np.arctan2(s1[:, 1] - s0[:, 1], s1[:, 0] - s0[:, 0]))
+        add(_side_shapes(
+            segs, k[good], (budget - np.abs(lo_x - x_site))[good], (budget - np.abs(hi_x - x_site))[good], tag[good],
+            start=pa[good], end=pb[good], first=(segs.first[k] & at_vertex0)[good],
+            last=(segs.last[k] & at_vertex1)[good], prev_angle=prev[good],
+        ))
+    e_own = segs.edge[k]
+    for end_dist, from_start, from_end in ((reach(tag, arrays.edge_u[e_own]), x0, x1),
+                                           (reach(tag, arrays.edge_v[e_own]), street_len[e_own] - x0,
+                                            street_len[e_own] - x1)):
+        ok = np.isfinite(end_dist)
+        left = (limit - end_dist[ok]) * mpm
+        add(_side_shapes(segs, k[ok], left - from_start[ok], left - from_end[ok], tag[ok]))
+    shapes = np.concatenate(shapes)
     owners = np.concatenate(owners).astype(np.int64)
-    parts = []
-    if len(whole):
-        parts.append(shapely.coverage_union_all(whole))
-    if len(pieces):
-        inner_fan = owners < 0
-        seg_of = np.where(inner_fan, -1 - owners, owners)
-        clip = cells.segment[seg_of]
-        if inner_fan.any():
-            clip = clip.copy()
-            clip[inner_fan] = shapely.union(cells.segment[seg_of[inner_fan] - 1], cells.segment[seg_of[inner_fan]])
-        parts.append(_union(shapely.intersection(pieces, clip)))
-    if not parts:
-        return shapely.Polygon()
-    return _union(np.array(parts, dtype=object))
+    tags = np.concatenate(tags).astype(np.int64)
+    # clip each shape to the cell of its segment (an inner fan: of its two segments)
+    inner_fan = owners < 0
+    seg_of = np.where(inner_fan, -1 - owners, owners)
+    clip = cells.segment[seg_of]
+    if inner_fan.any():
+        clip = clip.copy()
+        clip[inner_fan] = shapely.union(cells.segment[seg_of[inner_fan] - 1], cells.segment[seg_of[inner_fan]])
+    clipped = shapely.intersection(shapes, clip)
+    # site by site: whole street cells (a coverage) and the clipped shapes
+    by_tag = np.argsort(tags, kind="stable")
+    piece_bounds = np.searchsorted(tags[by_tag], np.arange(lo, hi + 1))
+    w_order = np.argsort(whole_site, kind="stable")
+    whole_cells = cells.street[whole[w_order]]
+    whole_bounds = np.searchsorted(whole_site[w_order], np.arange(lo, hi + 1))
+    out = []
+    for i in range(hi - lo):
+        parts = []
+        cells_i = whole_cells[whole_bounds[i]:whole_bounds[i + 1]]
+        if len(cells_i):
+            parts.append(shapely.coverage_union_all(cells_i))
+        pieces_i = clipped[by_tag[piece_bounds[i]:piece_bounds[i + 1]]]
+        if len(pieces_i):
+            parts.append(_union(pieces_i))
+        out.append(_union(np.array(parts, dtype=object)) if parts else shapely.Polygon())
+    return out
 
 
 def _union(shapes: np.ndarray):
