@@ -190,16 +190,50 @@ def _graph_from_download(src: OSMSource) -> nx.MultiDiGraph:
         raise _download_hint(src, exc) from None
 
 
+def _drop_small_components(G: nx.MultiDiGraph, min_nodes: int) -> int:
+    """
+    Remove, in place, the weakly connected pieces of ``G`` with fewer than ``min_nodes`` nodes.
+
+    The test is on the graph as it is: on a simplified graph a footway drawn with
+    many vertices counts as its two ends. Weak components are used because every
+    street is walkable both ways, so weak and strong components coincide once the
+    reverse edges are added, and a one-way remnant never splits a piece. When every
+    piece is small (a tiny extract), nothing is removed, so that the caller gets
+    the network it gave rather than an empty one.
+
+    Parameters
+    ----------
+    G
+        The network, changed in place.
+    min_nodes
+        Pieces with fewer nodes than this are removed.
+
+    Returns
+    -------
+    removed
+        The number of nodes removed.
+    """
+    small = [c for c in nx.weakly_connected_components(G) if len(c) < min_nodes]
+    doomed = [n for c in small for n in c]
+    if not doomed or len(doomed) == G.number_of_nodes():
+        return 0
+    G.remove_nodes_from(doomed)
+    log.info("dropped %d network pieces of fewer than %d nodes (%d nodes)", len(small), min_nodes, len(doomed))
+    return len(doomed)
+
+
 def _prepare(G: nx.MultiDiGraph, *, speed_kmh: float, min_component_nodes: int, label: str) -> nx.MultiDiGraph:
     import osmnx as ox
 
     projected = ox.projection.is_projected(G.graph["crs"])
     if not projected:
-        small = [c for c in nx.weakly_connected_components(G) if len(c) < min_component_nodes]
-        if small and sum(map(len, small)) < G.number_of_nodes():
-            G.remove_nodes_from([n for c in small for n in c])
+        # a piece with fewer raw nodes has fewer simplified nodes too: drop it before
+        # simplifying (cheaper), and again after, when chains of nodes have merged
+        _drop_small_components(G, min_component_nodes)
         if not G.graph.get("simplified"):
             G = ox.simplify_graph(G)
+    _drop_small_components(G, min_component_nodes)
+    if not projected:
         G = ox.project_graph(G)
     if G.number_of_edges() == 0:
         raise DataError(f"{label}: no walkable streets found; expected an area with footways or roads")

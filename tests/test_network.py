@@ -22,7 +22,7 @@ import requests
 import planner
 from planner import DataError, InputError
 from planner._osm import default_pbf, parse_bbox
-from planner.config import WALKABLE_HIGHWAYS
+from planner.config import DEFAULTS, WALKABLE_HIGHWAYS
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 METRES_PER_MINUTE = 4.8 * 1000 / 60
@@ -94,6 +94,19 @@ def test_default_lengths_and_minutes(default_network):
 
 def test_default_is_two_way(default_network):
     assert_two_way(default_network)
+
+
+def test_default_has_no_small_pieces(default_network):
+    """No weakly connected piece smaller than the documented threshold survives simplification.
+
+    The embedded default holds footways whose raw pieces have 10 or more vertices but
+    only two or four junctions once simplified; a point could snap onto such a piece
+    and reach nobody.
+    """
+    threshold = DEFAULTS.min_component_nodes
+    sizes = sorted(len(c) for c in nx.weakly_connected_components(default_network))
+    assert [s for s in sizes if s < threshold] == [], sizes
+    assert sizes[-1] > 0.95 * default_network.number_of_nodes(), sizes
 
 
 def test_slower_speed_scales_minutes(default_network):
