@@ -195,41 +195,79 @@ def plan_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, c
 @cli.command("score")
 @_common
 @click.option("--sites", type=click.Path(dir_okay=False), default=None,
-              help="Your shortlist (CSV lon,lat[,name], GeoJSON). Default: every candidate place of the source.")
+              help="Your shortlist (CSV lon,lat[,name][,site_id], GeoJSON or GPKG). Default: every candidate place of the source.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None, help="Write the ranking to this CSV file.")
+@click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the ranking to this GeoJSON file (points in EPSG:4326, the same columns as properties).")
 @click.option("--top", type=int, default=None, help="Show only the best N in the terminal.")
-def score_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, sites, csv_path, top):
-    """Rank candidate sites by the residents within a walk, and what each adds."""
-    from .io import check_output_dir, write_outputs
-    from .pipeline import score
+def score_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, sites, csv_path, geojson_path, top):
+    """Rank candidate sites by the residents within a walk, what each adds, and the worst-served home it fixes."""
+    import os
+
+    import pandas as pd
+
+    from .errors import InputError
+    from .io import geojson_text, write_outputs
+    from .pipeline import SCORE_HORIZON_MINUTES, score
 
     _logging(verbose, quiet)
-    if csv_path:
-        check_output_dir(Path(csv_path).parent if str(Path(csv_path).parent) else ".")
+    targets = {option: Path(value) for option, value in (("--csv", csv_path), ("--geojson", geojson_path)) if value}
+    # fail before any work on a path that cannot be written (as check_output_dir does for --out)
+    for option, target in targets.items():
+        if target.is_dir():
+            raise InputError(f"{target}: is a folder; expected a file name for {option}")
+        folder = next((q for q in target.parents if q.exists()), Path("."))
+        if not folder.is_dir():
+            raise InputError(f"{target}: cannot be written ({folder} is a file, not a folder); choose another {option}")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise InputError(f"{target}: cannot be written (no permission in {folder}); choose another {option}")
+    if len(targets) == 2 and targets["--csv"].resolve() == targets["--geojson"].resolve():
+        raise InputError(f"{csv_path}: --csv and --geojson name the same file; expected two different files")
     reporter = _Reporter(quiet)
     with reporter.running():
         table = score(source, sites=sites, demand=demand, existing=existing, minutes=minutes,
                       speed_kmh=speed_kmh, progress=reporter)
+    contents = {}
     if csv_path:
-        target = Path(csv_path)
-        write_outputs(target.parent, {target.name: table.to_csv(index=False)})
+        contents["--csv"] = table.to_csv(index=False)
+    if geojson_path:
+        import geopandas as gpd
+
+        points = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326")
+        contents["--geojson"] = geojson_text(points)
+    # one atomic batch per folder
+    by_folder: dict[Path, dict[str, str]] = {}
+    for option, text in contents.items():
+        by_folder.setdefault(targets[option].parent, {})[targets[option].name] = text
+    for folder, files in by_folder.items():
+        write_outputs(folder, files)
     if quiet:
         return
     from rich.console import Console
     from rich.table import Table
 
     shown = table if top is None else table.head(top)
-    view = Table(title=f"Candidate sites ranked by residents within {minutes:g} minutes' walk")
+    view = Table(
+        title=f"Candidate sites ranked by residents within {minutes:g} minutes' walk",
+        caption=(f"worst home fixed: the home farthest from an existing station today that this site brings within "
+                 f"{minutes:g} min; minutes now → from the site (none: no station within {SCORE_HORIZON_MINUTES:g} min)"),
+    )
     columns = [("rank", "rank"), ("name", "name"), ("population_within", f"≤{minutes:g} min"),
                ("population_10min", "≤10 min"), ("population_15min", "≤15 min"),
                ("marginal_population", "new"), ("greedy_gain", "greedy gain"), ("overlap_share", "overlap")]
     for _, title in columns:
         view.add_column(title, justify="left" if title == "name" else "right")
+    view.add_column("worst home fixed", justify="left")
     for row in shown.itertuples(index=False):
-        view.add_row(*(_cell(getattr(row, key)) for key, _ in columns))
+        if isinstance(row.worst_home_id, str):
+            now = row.worst_home_minutes_to_existing
+            fixed = f"{row.worst_home_id}\n{'none' if pd.isna(now) else f'{now:.1f}'} → {row.worst_home_minutes_to_site:.1f}"
+        else:
+            fixed = "-"
+        view.add_row(*(_cell(getattr(row, key)) for key, _ in columns), _cell(fixed))
     Console(highlight=False).print(view)
-    if csv_path:
-        click.echo(f"wrote {csv_path}  ({len(table)} sites)")
+    for option, target in targets.items():
+        click.echo(f"wrote {target}  ({len(table)} sites)")
 
 
 @cli.command("curve")

@@ -18,8 +18,8 @@ import pandas as pd
 from .config import DEFAULTS, check_positive
 from .coverage import Coverage, coverage
 from .demand import load_demand
-from .errors import InputError
-from .io import geojson_text, json_text, write_outputs
+from .errors import DataError, InputError
+from .io import geojson_text, json_safe, json_text, write_outputs
 from .isochrones import isochrones
 from .maps import plan_map
 from .network import load_network
@@ -123,7 +123,8 @@ def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sit
         Row indices of ``demand`` that no site reaches within the plan's limit.
     look_minutes
         How far to look for the nearest candidate; farther ones are reported as
-        beyond this many minutes (``nearest_minutes`` empty).
+        beyond this many minutes (``nearest_minutes`` NaN here, empty in
+        ``unreachable.csv`` and ``null`` in ``summary.json``).
 
     Returns
     -------
@@ -344,7 +345,8 @@ def plan(
         "solver_status": sol.status,
         "gap": sol.gap,
         "seconds": seconds,
-        "unreachable": [] if unreachable is None else unreachable.head(50).to_dict(orient="records"),
+        # JSON has no NaN: a home with no candidate within the look-up range gets null minutes
+        "unreachable": [] if unreachable is None else json_safe(unreachable.head(50).to_dict(orient="records")),
     }
     for key in ("longest_walk", "mean_minutes", "weighted_minutes", "population_covered_twice",
                 "smallest_gap_minutes", "cost", "n_centres", "n_grid", "tier_minutes"):
@@ -369,6 +371,58 @@ def site_costs(sites: gpd.GeoDataFrame) -> np.ndarray:
     return costs
 
 
+def _check_tiers_feasible(homes, sites, far, between, fixed_grid, tier_minutes):
+    """
+    Explain, before solving, why no tiered plan can exist (HiGHS only says "infeasible").
+
+    A site hosts one tier at most, so an existing grid station can never be a
+    community centre. The tiered model has no answer when an existing grid station
+    has no other site that could be a centre within ``tier_minutes`` (it needs one),
+    or when a home is within ``tier_minutes`` of existing grid stations only (it
+    needs a centre and none of them can be one).
+
+    Parameters
+    ----------
+    homes, sites
+        The plan's homes and sites.
+    far
+        CSR homes x sites, 1 where the site is within ``tier_minutes`` of the home.
+    between
+        CSR sites x sites, 1 where the column site is within ``tier_minutes`` of the row site.
+    fixed_grid
+        Per site, whether it is an existing station kept as a grid station.
+    tier_minutes
+        The walk to a community centre.
+
+    Raises
+    ------
+    DataError
+        Naming the first station (or home) that makes the model infeasible and what
+        is wrong with it.
+    """
+    can_be_centre = ~fixed_grid
+    centres_near = np.asarray(between[:, can_be_centre].sum(axis=1)).ravel()
+    for g in np.flatnonzero(fixed_grid & (centres_near == 0)):
+        name, site_id = str(sites["name"].iloc[g]), str(sites["site_id"].iloc[g])
+        homes_near = int(far[:, g].nnz)
+        why = "" if homes_near else f" (it reaches no home within {tier_minutes:g} min either: is it on the walking network?)"
+        raise DataError(
+            f"existing station {name!r} (site_id {site_id}) has no community-centre candidate within "
+            f"{tier_minutes:g} min walk{why}; move it, give it tier=centre, or drop it from --existing"
+        )
+    reach = np.diff(far.indptr) > 0
+    centre_reach = np.diff(far[:, can_be_centre].tocsr().indptr) > 0
+    stuck = np.flatnonzero(reach & ~centre_reach)
+    if len(stuck):
+        i = int(stuck[0])
+        stations = sites["site_id"].to_numpy()[far[i].indices]
+        raise DataError(
+            f"home {str(homes['demand_id'].iloc[i])!r} (and {len(stuck) - 1} more) is within {tier_minutes:g} min walk "
+            f"of existing grid stations only ({', '.join(map(str, stations[:3]))}), none of which can be a "
+            "community centre; give one of them tier=centre in --existing"
+        )
+
+
 def _solve_tiers(network, homes, sites, cov, minutes, tier_minutes, time_limit):
     """Community centres within ``tier_minutes`` of every home, grid stations within ``minutes``,
     each grid station within ``tier_minutes`` of a chosen centre: one exact MILP."""
@@ -384,6 +438,9 @@ def _solve_tiers(network, homes, sites, cov, minutes, tier_minutes, time_limit):
     between = coverage(network, sites, sites, minutes=tier_minutes).within(tier_minutes).astype(float)
     reach_near = np.diff(near.indptr) > 0
     reach_far = np.diff(far.indptr) > 0
+    existing = sites["existing"].to_numpy(bool)
+    existing_tier = sites["tier"].astype(str).to_numpy() if "tier" in sites else np.full(n, "grid")
+    _check_tiers_feasible(homes, sites, far, between, existing & (existing_tier != "centre"), tier_minutes)
     # variables: centre y (n), grid z (n); a centre serves its own 5-minute circle too
     big = n + 1
     c = np.concatenate([np.full(n, float(big)), np.ones(n)])
@@ -396,8 +453,6 @@ def _solve_tiers(network, homes, sites, cov, minutes, tier_minutes, time_limit):
         LinearConstraint(sp.hstack([sp.identity(n), sp.identity(n)], format="csr"), -np.inf, 1.0),
     ]
     lower = np.zeros(2 * n)
-    existing = sites["existing"].to_numpy(bool)
-    existing_tier = sites["tier"].astype(str).to_numpy() if "tier" in sites else np.full(n, "grid")
     lower[:n][existing & (existing_tier == "centre")] = 1.0
     lower[n:][existing & (existing_tier != "centre")] = 1.0
     options = {"disp": False, "mip_rel_gap": 0.0}
@@ -422,6 +477,70 @@ def _solve_tiers(network, homes, sites, cov, minutes, tier_minutes, time_limit):
     ), tier_of
 
 
+#: how far :func:`score` looks for an existing station, from a home or a site;
+#: farther ones count as none (an unserved home, an empty ``minutes_to_existing``)
+SCORE_HORIZON_MINUTES = DIAGNOSIS_MINUTES
+
+
+def _row_min(matrix) -> np.ndarray:
+    """Smallest stored entry of each row of a CSR matrix (explicit zeros count); ``inf`` for an empty row."""
+    m = matrix.tocsr()
+    out = np.full(m.shape[0], np.inf)
+    has = np.diff(m.indptr) > 0
+    if m.nnz:
+        out[has] = np.minimum.reduceat(m.data, m.indptr[:-1][has])
+    return out
+
+
+def worst_home_fixed(minutes, limit: float, current: np.ndarray, population: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """
+    For each site, the worst-served home it would bring within the walking limit.
+
+    Among the homes (population > 0) that a site reaches within ``limit`` and that
+    no existing station reaches within ``limit`` today, the one whose current walk
+    to its nearest existing station is longest; a home with no existing station
+    within the search horizon (``current`` = ``inf``) counts as the longest. Ties
+    go to the most residents, then the shortest walk from the site, then the
+    first row. Computed at once for all sites by sorting the sparse entries.
+
+    Parameters
+    ----------
+    minutes
+        ``scipy.sparse`` matrix (homes x sites) of walking minutes; a stored entry
+        (explicit zeros included) is a walk, an absent one is out of reach.
+    limit
+        Walking limit in minutes (inclusive).
+    current
+        Per home, the walk in minutes to the nearest existing station, ``inf``
+        where there is none within the horizon.
+    population
+        Residents per home.
+
+    Returns
+    -------
+    home, walk
+        Per site, the home's row (-1 where the site brings no home within the
+        limit) and its walk from the site in minutes (``nan`` where none).
+    """
+    m = minutes.tocsr()
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    cols, walk = m.indices, m.data
+    current = np.asarray(current, float)
+    population = np.asarray(population, float)
+    keep = (walk <= limit) & (current[rows] > limit) & (population[rows] > 0)
+    rows, cols, walk = rows[keep], cols[keep], walk[keep]
+    # per site (primary key), the longest current walk, most residents, shortest walk from the site, first row
+    order = np.lexsort((rows, walk, -population[rows], -current[rows], cols))
+    rows, cols, walk = rows[order], cols[order], walk[order]
+    first = np.ones(len(cols), bool)
+    first[1:] = cols[1:] != cols[:-1]
+    home = np.full(m.shape[1], -1, np.int64)
+    home[cols[first]] = rows[first]
+    best = np.full(m.shape[1], np.nan)
+    best[cols[first]] = walk[first]
+    return home, best
+
+
 def score(
     source: str | os.PathLike | None = None,
     *,
@@ -441,24 +560,42 @@ def score(
     source
         OSM source (see :func:`planner.load_network`).
     sites
-        The planner's shortlist (CSV ``lon, lat[, name]`` / GeoJSON); default: all
-        candidate places of the source.
+        The planner's shortlist (CSV ``lon, lat[, name][, site_id]``, GeoJSON or
+        GPKG); default: all candidate places of the source.
     demand, existing
         Optional files, as in :func:`plan`.
     minutes, speed_kmh
         Walking limit and speed.
+    network
+        An already loaded network (``source`` is then ignored).
+    progress
+        Called with a message and a fraction per stage.
 
     Returns
     -------
     ranking
-        One row per site, best first, with ``rank``, ``site_id``, ``name``,
-        ``lon``, ``lat``, ``population_within`` (within ``minutes``),
-        ``population_10min`` / ``population_15min``, ``marginal_population`` (not
-        yet covered by existing stations), ``overlap_share`` (share of its
-        catchment that existing stations already cover), ``greedy_gain``
-        (population added in greedy order, over existing stations and the sites
-        ranked above it) and ``minutes_to_existing`` (walk to the nearest existing
-        station, empty if none within 15 minutes).
+        One row per site, best first (greedy order), with ``rank``, ``site_id``,
+        ``name``, ``lon``, ``lat`` (EPSG:4326), ``population_within`` (within
+        ``minutes``), ``population_10min`` / ``population_15min``,
+        ``marginal_population`` (within ``minutes`` and not yet covered by existing
+        stations), ``overlap_share`` (share of its catchment that existing stations
+        already cover), ``greedy_gain`` (population added in greedy order, over
+        existing stations and the sites ranked above it), ``minutes_to_existing``
+        (walk to the nearest existing station, ``nan`` if none within
+        :data:`SCORE_HORIZON_MINUTES`), and the worst-served home it would fix:
+        ``worst_home_id``, ``worst_home_minutes_to_existing`` and
+        ``worst_home_minutes_to_site``.
+
+    Notes
+    -----
+    The worst-served home a site would fix is, among the homes with residents
+    that the site reaches within ``minutes`` and that no existing station reaches
+    within ``minutes``, the one whose walk to its nearest existing station is
+    longest today (see :func:`worst_home_fixed`). A home with no existing station
+    within :data:`SCORE_HORIZON_MINUTES` (or no existing stations at all) is not
+    served: its ``worst_home_minutes_to_existing`` is ``nan`` and it comes first.
+    A site that brings no new home within the limit has ``worst_home_id`` ``None``
+    and both minutes ``nan``.
     """
     minutes = check_positive("minutes", minutes)
     speed_kmh = check_positive("speed_kmh", speed_kmh)
@@ -472,16 +609,21 @@ def score(
     pop = cov.population
     within = cov.within(minutes)
     pop_within = np.asarray(within.T @ pop).ravel()
-    covered_before = np.zeros(len(homes), bool)
+    # each home's walk to its nearest existing station today (inf: none within the horizon)
+    current = np.full(len(homes), np.inf)
     to_existing = np.full(len(cands), np.nan)
     if len(ex):
-        ex_cov = coverage(network, homes, ex, minutes=minutes)
-        covered_before = ex_cov.coverable(minutes)
-        between = coverage(network, cands, ex, minutes=15.0).minutes
-        has = np.diff(between.indptr) > 0
-        to_existing[has] = np.minimum.reduceat(between.data, between.indptr[:-1][has])
+        horizon = max(SCORE_HORIZON_MINUTES, minutes)
+        current = _row_min(coverage(network, homes, ex, minutes=horizon).minutes)
+        near = _row_min(coverage(network, cands, ex, minutes=horizon).minutes)
+        to_existing[np.isfinite(near)] = near[np.isfinite(near)]
+    covered_before = current <= minutes
     marginal = np.asarray(within.T @ (pop * ~covered_before)).ravel()
     overlap = np.divide(pop_within - marginal, pop_within, out=np.zeros_like(pop_within), where=pop_within > 0)
+    worst, worst_walk = worst_home_fixed(cov.minutes, minutes, current, pop)
+    fixed = worst >= 0
+    worst_now = np.where(fixed, current[np.maximum(worst, 0)], np.nan)
+    worst_now[~np.isfinite(worst_now)] = np.nan
     # greedy order: each step takes the site adding the most uncovered population
     greedy = np.zeros(len(cands))
     order = []
@@ -512,6 +654,9 @@ def score(
             "overlap_share": np.round(overlap, 4),
             "greedy_gain": np.round(greedy, 1),
             "minutes_to_existing": np.round(to_existing, 2),
+            "worst_home_id": np.where(fixed, cov.demand_ids[np.maximum(worst, 0)], None),
+            "worst_home_minutes_to_existing": np.round(worst_now, 2),
+            "worst_home_minutes_to_site": np.round(worst_walk, 2),
         }
     )
     return table.sort_values("rank").reset_index(drop=True)
