@@ -150,12 +150,62 @@ def geojson_text(gdf: gpd.GeoDataFrame) -> str:
     data = json.loads(out.to_json(drop_id=True, na="null"))
     data.pop("bbox", None)
     data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(json_safe(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def json_text(obj: object) -> str:
-    """Deterministic, human-readable JSON text (sorted keys, UTF-8)."""
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+    """
+    Deterministic, human-readable, strictly valid JSON text (sorted keys, UTF-8).
+
+    JSON has no NaN or infinity: every non-finite number (Python or numpy, at any
+    depth) is written as ``null``, which in the planner's outputs means "no value"
+    (for example no candidate within the look-up range). ``allow_nan=False`` guards
+    against any that slip through.
+
+    Parameters
+    ----------
+    obj
+        Dicts, lists, tuples, strings, numbers, ``None``, numpy scalars and arrays.
+
+    Returns
+    -------
+    text
+        The JSON text, ending with a newline.
+    """
+    return json.dumps(json_safe(obj), sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False,
+                      default=_json_default) + "\n"
+
+
+def json_safe(obj: object) -> object:
+    """
+    A copy of ``obj`` that strict JSON can hold: non-finite numbers become ``None``.
+
+    Parameters
+    ----------
+    obj
+        Dicts, lists, tuples, numpy arrays and scalars are walked recursively;
+        ``pandas.NA`` / ``NaT`` become ``None``; anything else is returned as is.
+
+    Returns
+    -------
+    clean
+        Containers rebuilt as dicts and lists, numpy numbers as Python numbers.
+    """
+    if isinstance(obj, dict):
+        return {key: json_safe(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(value) for value in obj]
+    if isinstance(obj, np.ndarray):
+        return [json_safe(value) for value in obj.tolist()]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return obj
 
 
 def _json_default(obj: object):
