@@ -8,9 +8,12 @@ or a place name (the last two are downloaded with osmnx).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +123,114 @@ def _download_hint(source: OSMSource, exc: Exception) -> DataError:
     )
 
 
+#: environment variable naming the folder of osmnx's HTTP cache for downloads
+#: (place names and bboxes); unset, osmnx's own ``settings.cache_folder`` (``./cache``)
+CACHE_ENV = "PLANNER_CACHE"
+
+
+def cache_folder() -> Path:
+    """
+    The folder where downloads are cached: ``$PLANNER_CACHE``, else osmnx's setting.
+
+    Returns
+    -------
+    folder
+        The folder (it may not exist yet; osmnx creates it on its first save).
+    """
+    import osmnx as ox
+
+    return Path(os.environ.get(CACHE_ENV) or ox.settings.cache_folder)
+
+
+def cache_problem(path: Path, url: str) -> str | None:
+    """
+    What is wrong with one osmnx cache file, or ``None`` if it can be used.
+
+    osmnx stores each HTTP response as JSON in ``<cache folder>/<sha1 of the
+    request URL>.json`` and loads it without checks, so a file cut short (a full
+    disk, an interrupted write) would fail every later run. A usable file holds a
+    JSON object or array; an Overpass response (``/interpreter`` in the URL) is an
+    object with a list of ``elements``.
+
+    Parameters
+    ----------
+    path
+        The cache file.
+    url
+        The request it answers.
+
+    Returns
+    -------
+    problem
+        A short description (``"not valid JSON: ..."``), or ``None``.
+    """
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON: {exc.msg} at byte {exc.pos}"
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}"
+    if not isinstance(data, (dict, list)):
+        return f"holds a JSON {type(data).__name__}, expected an object or array"
+    if "/interpreter" in url and not (isinstance(data, dict) and isinstance(data.get("elements"), list)):
+        return "an Overpass response without an 'elements' list"
+    return None
+
+
+@contextmanager
+def osmnx_cache(notes: list[str]) -> Iterator[Path]:
+    """
+    Run osmnx downloads with the planner's cache folder and validated cache files.
+
+    Inside the block osmnx's ``settings.cache_folder`` is :func:`cache_folder`, and
+    every cached response is checked with :func:`cache_problem` before osmnx reads
+    it: a corrupt file is removed and the request goes to the server again (osmnx
+    then saves the fresh response in its place). Both changes are undone on exit.
+    Nothing is checked when osmnx's ``settings.use_cache`` is off.
+
+    Parameters
+    ----------
+    notes
+        Receives one message per removed file, naming it; the caller turns them
+        into warnings (downloads run with third-party warnings silenced).
+
+    Yields
+    ------
+    folder
+        The cache folder in use.
+    """
+    import osmnx as ox
+
+    http = getattr(ox, "_http", None)
+    retrieve = getattr(http, "_retrieve_from_cache", None)
+    locate = getattr(http, "_check_cache", None)
+    folder = cache_folder()
+    previous = ox.settings.cache_folder
+
+    def retrieve_checked(url: str):
+        if ox.settings.use_cache:
+            path = locate(url)
+            problem = cache_problem(Path(path), url) if path is not None else None
+            if problem is not None:
+                Path(path).unlink(missing_ok=True)
+                notes.append(f"osmnx cache file {path} is corrupt ({problem}); removed it and downloaded the data again")
+                log.warning(notes[-1])
+                return None
+        return retrieve(url)
+
+    ox.settings.cache_folder = str(folder)
+    if retrieve is not None and locate is not None:
+        http._retrieve_from_cache = retrieve_checked
+    try:
+        yield folder
+    finally:
+        ox.settings.cache_folder = previous
+        if retrieve is not None and locate is not None:
+            http._retrieve_from_cache = retrieve
+
+
 def _pyrosm(path: str):
     import pyrosm
 
@@ -150,12 +261,18 @@ def read_features(source: OSMSource, tags: dict[str, list[str] | bool]) -> gpd.G
             f"{source.location}: a .graphml network carries no buildings or amenities; "
             "pass a demand / candidates file, or an .osm.pbf / .osm source"
         )
+    notes: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if source.kind == "pbf":
             gdf = _read_pbf_features(source.location, tags)
-        else:
+        elif source.kind == "xml":
             gdf = _read_osmnx_features(source, tags)
+        else:
+            with osmnx_cache(notes):
+                gdf = _read_osmnx_features(source, tags)
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
     if gdf is None or len(gdf) == 0:
         return gpd.GeoDataFrame(
             {"osm_type": pd.Series(dtype=str), "osm_id": pd.Series(dtype="int64")},

@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from ._osm import OSMSource, _download_hint, _pyrosm, parse_bbox, resolve_source
+from ._osm import OSMSource, _download_hint, _pyrosm, osmnx_cache, parse_bbox, resolve_source
 from .config import DEFAULTS, WALKABLE_HIGHWAYS, check_positive
 from .errors import DataError, InputError
 
@@ -45,6 +45,9 @@ def load_network(
         export (osmnx, filtered to walkable highways), a ``.graphml`` file saved by
         osmnx, a bbox ``"minlon,minlat,maxlon,maxlat"`` or a place name (both
         downloaded with osmnx; offline this fails with a hint to pass a file).
+        Downloads are cached by osmnx in ``$PLANNER_CACHE`` (default: osmnx's
+        ``settings.cache_folder``, ``./cache``); a corrupt cache file is removed
+        with a warning naming it and the data is downloaded again.
     speed_kmh
         Walking speed used for the edge ``minutes``; positive and finite.
     min_component_nodes
@@ -70,6 +73,7 @@ def load_network(
     src = resolve_source(source)
     if progress:
         progress(f"reading network from {src.label}", 0.0)
+    cache_notes: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if src.kind == "pbf":
@@ -79,7 +83,10 @@ def load_network(
         elif src.kind == "graphml":
             G = _graph_from_graphml(src.location)
         else:
-            G = _graph_from_download(src)
+            with osmnx_cache(cache_notes):
+                G = _graph_from_download(src)
+    for note in cache_notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
     if G.number_of_edges() == 0:
         raise DataError(f"{src.label}: no walkable streets found; expected an area with footways or roads")
     if progress:

@@ -390,6 +390,67 @@ def test_download_bbox_from_canned_overpass(monkeypatch, offline_osmnx):
     assert spokes[0] == pytest.approx(294, rel=0.01) and spokes[-1] == pytest.approx(333, rel=0.01)
 
 
+def test_corrupt_cache_file_is_removed_and_downloaded_again(monkeypatch, offline_osmnx, tmp_path):
+    """A cached Overpass response cut short is detected, removed with a warning naming
+    the file, and fetched again; the rebuilt file and the network are as first downloaded."""
+    calls = offline_osmnx
+    cache = tmp_path / "planner-cache"
+    monkeypatch.setenv("PLANNER_CACHE", str(cache))
+    monkeypatch.setattr(ox.settings, "use_cache", True)
+    monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
+    canned = canned_overpass_json()
+
+    def serve(self, request, *args, **kwargs):
+        calls.append((request.method, request.url))
+        if request.url.endswith("/interpreter"):
+            return make_response(request, json.dumps(canned).encode(), "application/json")
+        raise requests.exceptions.ConnectionError(f"mocked: unexpected request {request.url}")
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", serve)
+
+    def load():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return planner.load_network(BBOX, min_component_nodes=5)
+
+    first = load()
+    (cached,) = cache.glob("*.json")  # $PLANNER_CACHE, not osmnx's own folder
+    assert json.loads(cached.read_text(encoding="utf-8")) == canned
+    assert [m for m, _ in calls] == ["POST"]
+    assert set(load().nodes) == set(first.nodes)
+    assert [m for m, _ in calls] == ["POST"], "the second run should read the cache"
+
+    text = cached.read_text(encoding="utf-8")
+    cached.write_text(text[: len(text) // 2], encoding="utf-8")
+    with pytest.warns(UserWarning, match=re.escape(str(cached))) as record:
+        G = planner.load_network(BBOX, min_component_nodes=5)
+    (note,) = [str(w.message) for w in record if str(cached) in str(w.message)]
+    assert "corrupt" in note and "not valid JSON" in note
+    assert [m for m, _ in calls] == ["POST", "POST"], "the request should be repeated"
+    assert json.loads(cached.read_text(encoding="utf-8")) == canned  # rebuilt by osmnx
+    assert set(G.nodes) == set(first.nodes) and G.number_of_edges() == first.number_of_edges() == 16
+    before, after = directed_lengths(first), directed_lengths(G)
+    assert after.keys() == before.keys()
+    for key, lengths in after.items():
+        assert lengths == pytest.approx(before[key], abs=1e-6), key
+    assert ox.settings.cache_folder == str(tmp_path / "cache"), "osmnx's own setting is restored"
+
+
+def test_cache_file_of_the_wrong_shape_is_reported(tmp_path):
+    from planner._osm import cache_problem
+
+    path = tmp_path / "x.json"
+    path.write_text('{"version": 0.6}', encoding="utf-8")
+    assert "elements" in cache_problem(path, "https://overpass-api.de/api/interpreter?data=x")
+    assert cache_problem(path, "https://nominatim.openstreetmap.org/search?q=x") is None
+    path.write_text("42", encoding="utf-8")
+    assert "expected an object or array" in cache_problem(path, "https://nominatim.openstreetmap.org/search?q=x")
+    path.write_bytes(b"\xff\xfe{")
+    assert cache_problem(path, "u") == "not UTF-8 text"
+    path.write_text("", encoding="utf-8")
+    assert cache_problem(path, "u").startswith("not valid JSON")
+
+
 # 6. bbox parsing ------------------------------------------------------------------------
 
 
