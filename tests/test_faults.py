@@ -50,7 +50,13 @@ def default_network():
 
 
 def test_sample_existing_stations_reach_residents(default_network):
-    """Each sample station is on the main network and serves residents within 5 and 15 minutes."""
+    """Each sample station serves residents within 15 minutes; station 2, which used to snap
+    onto a two-junction footway cut off from the rest, serves residents within 5 minutes.
+
+    Station 1 is on the main network but its nearest home is a 5.005-minute walk: pyrosm's
+    walking network leaves out the shared foot and cycle paths (highway=cycleway with
+    foot=designated) of Kaisaniemi, so 5 minutes reach nobody there (see data/README.md).
+    """
     G = default_network
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -58,9 +64,10 @@ def test_sample_existing_stations_reach_residents(default_network):
         stations = planner.load_candidates(DATA / "sample_existing.csv", network=G, existing=True)
     assert len(stations) == 2
     cov = planner.coverage(G, homes, stations, minutes=(5, 15))
-    for limit in (15,):
-        served = np.asarray(cov.within(limit).T @ cov.population).ravel()
-        assert (served > 0).all(), (limit, dict(zip(stations["name"], served)))
+    served = {limit: dict(zip(stations["name"], np.asarray(cov.within(limit).T @ cov.population).ravel()))
+              for limit in (5, 15)}
+    assert all(value > 0 for value in served[15].values()), served
+    assert served[5]["Existing station 2"] > 0, served
 
 
 # 2. tiers: an existing station that no community centre can serve ----------------------
