@@ -124,26 +124,50 @@ class NetworkArrays:
 
     @cached_property
     def cells(self) -> "Cells":
-        """Nearest-segment and nearest-street cells (see :class:`Cells`).
+        """Nearest-segment and nearest-street cells of the whole network (see :class:`Cells`).
 
         Computed once per network from a Voronoi diagram of points every
         :data:`CELL_SPACING_M` metres along the streets (sparser on networks
         longer than :data:`CELL_MAX_POINTS` x 2 m, so that the work stays
         bounded; every segment keeps at least its ends and midpoint).
         """
+        return self.cells_of(None)
+
+    def cells_near(self, points: np.ndarray, reach_m: float) -> "Cells":
+        """Cells that are exact for every point within ``reach_m`` of the streets that lie within ``reach_m`` of ``points``.
+
+        A point that close to such a street has its nearest street within
+        ``2 * reach_m`` of it, so only the streets within ``3 * reach_m`` of
+        ``points`` take part. The whole network's cells (cached) are used when
+        they exist or when the neighbourhood holds most of the network.
+        """
+        if "cells" in self.__dict__:
+            return self.cells
+        near = np.unique(self.tree.query(points, predicate="dwithin", distance=3 * reach_m)[1])
+        length = shapely.length(self.edge_geoms)
+        if length[near].sum() > 0.5 * length.sum():
+            return self.cells
+        return self.cells_of(near)
+
+    def cells_of(self, streets: np.ndarray | None) -> "Cells":
+        """Cells of the diagram of ``streets`` only (all when ``None``); other streets get empty cells."""
         seg = self.segments
+        if streets is None:
+            members = np.arange(len(seg.edge))
+        else:
+            members = np.flatnonzero(np.isin(seg.edge, streets))
         # 2 m apart, or sparser on very large networks to bound the work
-        spacing = max(CELL_SPACING_M, float(seg.length.sum()) / CELL_MAX_POINTS)
+        spacing = max(CELL_SPACING_M, float(seg.length[members].sum()) / CELL_MAX_POINTS)
         # zero-length segments (repeated vertices) contribute their midpoint only
-        real = np.flatnonzero(seg.length > 0)
+        real = members[seg.length[members] > 0]
         lines = shapely.linestrings(np.stack([seg.start[real], seg.end[real]], axis=1))
         dense = shapely.segmentize(lines, spacing)
         xy, owner = shapely.get_coordinates(dense, return_index=True)
         owner = real[owner]
         # every segment keeps its midpoint, so that it owns a cell
-        mids = (seg.start + seg.end) / 2
+        mids = (seg.start[members] + seg.end[members]) / 2
         xy = np.concatenate([xy, mids])
-        owner = np.concatenate([owner, np.arange(len(seg.edge))])
+        owner = np.concatenate([owner, members])
         order = np.argsort(owner, kind="stable")
         xy, owner = xy[order], owner[order]
         # a point shared by several segments (a vertex, a junction) goes to the
@@ -161,8 +185,9 @@ class NetworkArrays:
         pieces[outer] = shapely.intersection(pieces[outer], extent)
         segment_cells = _dissolve(pieces, owner, len(seg.edge))
         street_cells = _dissolve(segment_cells, seg.edge, len(self.edge_geoms))
-        depth = shapely.hausdorff_distance(street_cells, self.edge_geoms, densify=0.25)
-        depth = np.where(shapely.is_empty(street_cells), np.inf, depth)
+        depth = np.full(len(street_cells), np.inf)
+        drawn = ~shapely.is_empty(street_cells)
+        depth[drawn] = shapely.hausdorff_distance(street_cells[drawn], self.edge_geoms[drawn], densify=0.25)
         return Cells(segment_cells, street_cells, depth)
 
 

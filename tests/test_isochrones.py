@@ -72,3 +72,25 @@ def test_frontier_cuts_streets_partway():
     assert xmax == pytest.approx(400.0, abs=0.5)
     assert ymax == pytest.approx(400.0, rel=0.01)  # the band is widest at the site
     assert poly.covers(shapely.Point(390, 5)) and not poly.covers(shapely.Point(405, 0))
+
+
+def test_few_sites_use_local_cells_and_match_whole_network():
+    from planner._graph import network_arrays
+
+    G = synthetic_network(21, n_nodes=300)
+    homes = random_points(G, 1500, 21, "h")
+    sites = random_points(G, 2, 22, "s")
+    arrays = network_arrays(G)
+    assert "cells" not in arrays.__dict__
+    cov, inside = containment(G, homes, sites, 1.0)
+    # two sites and a one-minute walk: only the streets around them take part
+    assert "cells" not in arrays.__dict__
+    assert cov.sum() >= 3
+    assert not (cov & ~inside).any()
+    assert not (~cov & inside).any()
+    local = planner.isochrones(G, sites, minutes=1.0).to_crs(G.graph["crs"]).geometry.values
+    arrays.cells  # now the whole network's cells exist and are used
+    whole = planner.isochrones(G, sites, minutes=1.0).to_crs(G.graph["crs"]).geometry.values
+    for a, b in zip(local, whole):
+        assert a.area > 100
+        assert shapely.symmetric_difference(a, b).area < 1e-6 * a.area
