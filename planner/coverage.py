@@ -128,16 +128,20 @@ def coverage(
         If a limit is not positive and finite, or the inputs lack geometry.
     """
     limits = _limits(minutes)
-    demand, sites = _checked_points(network, demand, sites)
-    arrays = network_arrays(network)
-    if progress:
-        progress(f"snapping {len(demand):,} homes and {len(sites):,} sites", 0.0)
-    homes = snap(arrays, demand.geometry.values)
-    posts = snap(arrays, sites.geometry.values)
+    demand, sites, arrays, homes, posts = _snapped_inputs(network, demand, sites, progress)
     matrix = coverage_matrix(arrays, homes, posts, limits[-1], threads=threads)
     if progress:
         progress(f"coverage: {matrix.nnz:,} home-site pairs within {limits[-1]:g} min", 1.0)
     return _labelled(matrix, limits, demand, sites)
+
+
+def _snapped_inputs(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, progress):
+    """Checked inputs in the network's CRS, the network's arrays, and the snapped homes and sites."""
+    demand, sites = _checked_points(network, demand, sites)
+    arrays = network_arrays(network)
+    if progress:
+        progress(f"snapping {len(demand):,} homes and {len(sites):,} sites", 0.0)
+    return demand, sites, arrays, snap(arrays, demand.geometry.values), snap(arrays, sites.geometry.values)
 
 
 def _checked_points(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame):
@@ -214,6 +218,22 @@ def coverage_matrix(
     return matrix
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _heap_push(heap_key, heap_node, size, key, node):
+    """Push ``(key, node)`` onto the binary min-heap of ``size`` entries; returns the new size."""
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap_key[parent] <= key:
+            break
+        heap_key[i] = heap_key[parent]
+        heap_node[i] = heap_node[parent]
+        i = parent
+    heap_key[i] = key
+    heap_node[i] = node
+    return size + 1
+
+
 @numba.njit(cache=True, nogil=True)
 def _search_sites(
     indptr, indices, weights,
@@ -246,18 +266,7 @@ def _search_sites(
                     touched[n_touched] = node
                     n_touched += 1
                 dist[node] = d0
-                # push
-                i = size
-                size += 1
-                while i > 0:
-                    parent = (i - 1) >> 1
-                    if heap_key[parent] <= d0:
-                        break
-                    heap_key[i] = heap_key[parent]
-                    heap_node[i] = heap_node[parent]
-                    i = parent
-                heap_key[i] = d0
-                heap_node[i] = node
+                size = _heap_push(heap_key, heap_node, size, d0, node)
         while size > 0:
             d = heap_key[0]
             u = heap_node[0]
@@ -297,17 +306,7 @@ def _search_sites(
                         touched[n_touched] = v
                         n_touched += 1
                     dist[v] = nd
-                    i = size
-                    size += 1
-                    while i > 0:
-                        parent = (i - 1) >> 1
-                        if heap_key[parent] <= nd:
-                            break
-                        heap_key[i] = heap_key[parent]
-                        heap_node[i] = heap_node[parent]
-                        i = parent
-                    heap_key[i] = nd
-                    heap_node[i] = v
+                    size = _heap_push(heap_key, heap_node, size, nd, v)
         # homes on the site's own street may walk straight along it
         e = site_edge[s]
         for a in range(edge_ptr[e], edge_ptr[e + 1]):

@@ -74,9 +74,9 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
-from ._graph import NetworkArrays, Snapped, network_arrays, snap
+from ._graph import NetworkArrays, Snapped
 from .config import DEFAULTS, check_positive
-from .coverage import Coverage, _checked_points, _labelled, _limits, coverage_matrix
+from .coverage import Coverage, _labelled, _limits, _snapped_inputs, coverage_matrix
 from .errors import InputError
 from .optimize import Solution, _check_p, _minutes_matrix, _pattern, _required, _weights, solve
 
@@ -583,12 +583,7 @@ def coverage_dask(
         As :func:`planner.coverage`.
     """
     limits = _limits(minutes)
-    demand, sites = _checked_points(network, demand, sites)
-    arrays = network_arrays(network)
-    if progress:
-        progress(f"snapping {len(demand):,} homes and {len(sites):,} sites", 0.0)
-    homes = snap(arrays, demand.geometry.values)
-    posts = snap(arrays, sites.geometry.values)
+    demand, sites, arrays, homes, posts = _snapped_inputs(network, demand, sites, progress)
     site_xy = shapely.get_coordinates(sites.geometry.values) if len(sites) else np.zeros((0, 2))
     matrix = coverage_matrix_dask(arrays, homes, posts, limits[-1], client=client, site_xy=site_xy,
                                   tile_m=tile_m, progress=progress)

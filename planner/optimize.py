@@ -49,11 +49,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import LinearConstraint
 from scipy.sparse.csgraph import connected_components
 
 from .config import check_positive
-from .coverage import Coverage, within
+from .coverage import Coverage
 from .errors import DataError, InputError, SolverError
 
 log = logging.getLogger(__name__)
