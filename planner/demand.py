@@ -19,6 +19,10 @@ chosen automatically for OSM sources and reported in the ``method`` column:
 
 A user file (CSV with ``lon``, ``lat``, ``population``; GeoJSON / GPKG with a
 ``population`` column) gives method ``file``.
+
+With ``footprints=True`` :func:`load_demand` also returns the shapes read on the way
+(every building polygon, and the residential land use sampled for homes) so that
+the offline map can draw them as its basemap without reading OSM again.
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ def load_demand(
     min_residential_buildings: int = DEFAULTS.min_residential_buildings,
     max_snap_m: float = DEFAULTS.max_snap_m,
     progress: Callable[[str, float], None] | None = None,
-) -> gpd.GeoDataFrame:
+    footprints: bool = False,
+) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """
     Estimate where people live.
 
@@ -68,6 +73,11 @@ def load_demand(
         See :class:`planner.config.Defaults`.
     max_snap_m
         Points farther than this from the network are excluded with a warning.
+    progress
+        Optional callback ``progress(message, fraction)``.
+    footprints
+        Also return the polygons read on the way, for a map's basemap (see below).
+        The demand points are the same either way.
 
     Returns
     -------
@@ -75,6 +85,16 @@ def load_demand(
         Points in the network's CRS with ``demand_id`` (str), ``population`` (float),
         ``method`` and ``kind`` (``building``, ``landuse`` or ``file``), ordered by
         ``demand_id``.
+    shapes
+        Only with ``footprints=True``: polygons in the network's CRS with ``kind``
+        (see :func:`footprint_frame`). For the OSM methods, every building polygon
+        of the source (``kind="building"``, homes or not; none for the ``landuse``
+        method when the source maps no building) and the residential land-use
+        polygons that were sampled for homes because they hold no residential
+        building (``kind="landuse"``: all of them for the ``landuse`` method, none
+        for ``buildings`` and ``buildings_untyped``). For a user file nothing is
+        read, so ``shapes`` is empty. Shapes are not filtered by distance to the
+        network.
 
     Raises
     ------
@@ -95,11 +115,12 @@ def load_demand(
             geometry=gdf.geometry.to_crs(crs).values,
             crs=crs,
         )
+        shapes = footprint_frame([], [], crs)
     else:
         src = network_source(network)
         if progress:
             progress(f"reading residential buildings from {src.label}", 0.0)
-        demand = _from_osm(
+        demand, shapes = _from_osm(
             src, crs,
             floor_area_per_person_m2=floor_area_per_person_m2,
             landuse_density_per_ha=landuse_density_per_ha,
@@ -114,7 +135,34 @@ def load_demand(
     demand = demand.sort_values("demand_id", kind="stable").reset_index(drop=True)
     if progress:
         progress(f"demand: {len(demand):,} points, population {demand['population'].sum():,.0f}", 1.0)
-    return demand
+    return (demand, shapes) if footprints else demand
+
+
+def footprint_frame(buildings, landuse, crs) -> gpd.GeoDataFrame:
+    """
+    The basemap shapes of :func:`load_demand` as one frame: buildings, then land use.
+
+    Parameters
+    ----------
+    buildings, landuse
+        Polygon geometries (GeoSeries, arrays or lists); other geometry types are
+        left out.
+    crs
+        Their CRS.
+
+    Returns
+    -------
+    shapes
+        A GeoDataFrame with ``kind`` (``"building"`` or ``"landuse"``) and
+        ``geometry``, indexed from 0.
+    """
+    parts = []
+    for kind, geoms in (("building", buildings), ("landuse", landuse)):
+        geoms = np.asarray(geoms, dtype=object)
+        if len(geoms):
+            geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))]  # Polygon, MultiPolygon
+        parts.append(gpd.GeoDataFrame({"kind": np.full(len(geoms), kind)}, geometry=list(geoms), crs=crs))
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=crs)
 
 
 def _levels(buildings: pd.DataFrame) -> np.ndarray:
@@ -205,6 +253,8 @@ def _from_osm(src, crs, *, floor_area_per_person_m2, landuse_density_per_ha, lan
         demand, method = _building_points(untyped_too, floor_area_per_person_m2), "buildings_untyped"
     else:
         demand = _building_points(residential, floor_area_per_person_m2)
+    sampled_landuse = landuse.geometry.values if method in ("buildings+landuse", "landuse") else []
+    shapes = footprint_frame(buildings.geometry.values, sampled_landuse, crs)
     demand = gpd.GeoDataFrame(demand, geometry="geometry", crs=crs)
     demand = demand[demand["population"] > 0]
     if len(demand) == 0:
@@ -214,4 +264,4 @@ def _from_osm(src, crs, *, floor_area_per_person_m2, landuse_density_per_ha, lan
         )
     demand["method"] = method
     log.info("demand: %d points by %s", len(demand), method)
-    return demand[["demand_id", "population", "method", "kind", "geometry"]]
+    return demand[["demand_id", "population", "method", "kind", "geometry"]], shapes

@@ -13,8 +13,9 @@ Basemaps: OpenStreetMap (default), CARTO, Tianditu (needs a key) and Gaode. Gaod
 tiles are in GCJ-02, so with ``basemap="gaode"`` every overlay is shifted from
 WGS-84 by :func:`wgs84_to_gcj02`. With ``offline=True`` the page needs no network:
 Leaflet's JavaScript and CSS are inlined from an installed package
-(``django-js-lib-leaflet``), no tiles are used, and the plan's own streets are drawn
-as a light vector basemap in a pane under the overlays.
+(``django-js-lib-leaflet``), no tiles are used, and the plan's own streets and the
+building footprints (or residential land use) the demand stage read are drawn as a
+light vector basemap in a pane under the overlays.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import html
 import importlib.resources
 import os
 import re
+import warnings
 
 import folium
 import geopandas as gpd
@@ -136,6 +138,9 @@ COLOURS = {
     "candidate": "#636363",
     "network": "#3f3f3f",
     "basemap": "#c8c8c8",
+    "building": "#dad6d0",
+    "building_edge": "#c9c4bd",
+    "landuse": "#ebe8e3",
     "background": "#f5f3ef",
 }
 
@@ -185,6 +190,9 @@ TIANDITU_ENV = "TIANDITU_KEY"
 #: Leaflet's CDN files for pages that may use the network (same as folium's)
 _CDN_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
 _CDN_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+
+#: above this many footprints the offline basemap draws only those in the walking areas' bounding box
+MAX_FOOTPRINTS = 20_000
 
 #: installed packages that ship Leaflet's dist files: (module, folder inside it)
 LEAFLET_PACKAGES = (("js_lib_leaflet", "static/js_lib_leaflet"), ("xstatic.pkg.leaflet", "data"))
@@ -312,6 +320,29 @@ class _Shapes(MacroElement):
         super().__init__()
         self._name = "PlannerShapes"
         self.data = data
+        self.options = options
+
+
+class _Polygons(MacroElement):
+    """One multi-polygon: ``polygons`` are lists of rings, each a list of ``[lat, lon]``.
+
+    The coordinates go in as compact JSON (numbers only) to keep the page small.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            L.polygon({{ this.data }}, {{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, polygons: list, options: dict):
+        super().__init__()
+        import json
+
+        self._name = "PlannerPolygons"
+        self.data = json.dumps(polygons, separators=(",", ":"))
         self.options = options
 
 
@@ -549,6 +580,86 @@ def _network_parts(network, gcj02: bool, digits: int = 6) -> list:
     return parts
 
 
+def footprint_polygons(shapes: gpd.GeoDataFrame, *, gcj02: bool = False, tolerance_m: float = 1.0,
+                       digits: int = 6, within=None) -> dict[str, list]:
+    """
+    Footprints as light Leaflet polygons for the offline basemap.
+
+    Each shape is simplified with ``tolerance_m`` (in metres, topology kept), moved
+    to WGS-84 (and to GCJ-02 when asked), its coordinates rounded to ``digits``
+    decimals and each ring's closing point dropped (Leaflet closes rings itself).
+
+    Parameters
+    ----------
+    shapes
+        Polygons with a ``kind`` column (``"building"`` or ``"landuse"``), as
+        returned by :func:`planner.load_demand` with ``footprints=True``; a shape
+        with no ``kind`` counts as a building.
+    gcj02
+        Shift the coordinates by :func:`wgs84_to_gcj02`.
+    tolerance_m
+        Simplification tolerance in metres (0: none).
+    digits
+        Decimals kept of each latitude and longitude.
+    within
+        Optional ``(west, south, east, north)`` in ``shapes``' CRS: only the shapes
+        that intersect this box are kept.
+
+    Returns
+    -------
+    dict
+        ``{"building": polygons, "landuse": polygons}``; ``polygons`` is a list of
+        polygons (one per part of a multi-polygon), each a list of rings (exterior
+        first), each a list of ``[lat, lon]``.
+    """
+    import shapely
+    from pyproj import Transformer
+
+    out = {"building": [], "landuse": []}
+    if shapes is None or not len(shapes):
+        return out
+    if shapes.crs is None:
+        shapes = shapes.set_crs("EPSG:4326")  # like every other layer without a CRS
+    crs = shapes.crs
+    geoms = shapes.geometry.values
+    if crs is not None and crs.is_geographic:
+        # simplify in metres: a local UTM zone
+        local = shapes.estimate_utm_crs()
+        geoms = shapes.geometry.to_crs(local).values
+        crs = local
+    kinds = shapes["kind"].astype(str).to_numpy() if "kind" in shapes else np.full(len(shapes), "building")
+    keep = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
+    if within is not None:
+        keep &= shapely.intersects(np.asarray(shapes.geometry.values), shapely.box(*within))
+    geoms, kinds = geoms[keep], kinds[keep]
+    if tolerance_m > 0:
+        geoms = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    if not len(xy):
+        return out
+    if crs is not None and not crs.equals("EPSG:4326"):
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xy[:, 0], xy[:, 1])
+    else:
+        lon, lat = xy[:, 0], xy[:, 1]
+    if gcj02:
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    latlon = np.round(np.column_stack([lat, lon]), digits)
+    # drop each ring's closing point, then split the coordinates ring by ring
+    last = np.r_[ring_of[1:] != ring_of[:-1], True]
+    latlon, ring_of = latlon[~last], ring_of[~last]
+    starts = np.searchsorted(ring_of, np.arange(len(rings) + 1))
+    rows = latlon.tolist()
+    polygons: list[list] = [[] for _ in range(len(parts))]
+    for r in range(len(rings)):
+        polygons[ring_part[r]].append(rows[starts[r]:starts[r + 1]])
+    part_kind = kinds[owner]
+    for p, kind in enumerate(part_kind):
+        out.setdefault(str(kind), []).append(polygons[p])
+    return out
+
+
 def _legend_item(colour: str, label: str, shape: str = "circle") -> str:
     radius = {"circle": "50%", "square": "3px", "area": "0"}[shape]
     fill = f"{colour}33" if shape == "area" else colour
@@ -577,6 +688,7 @@ def plan_map(
     offline: bool = False,
     basemap: str = "osm",
     tianditu_key: str | None = None,
+    footprints: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """
     Draw a plan.
@@ -618,13 +730,22 @@ def plan_map(
         (the summary's "before"); none covered when omitted.
     offline
         Inline Leaflet (from the installed ``django-js-lib-leaflet``), load no
-        tiles, and draw ``network`` as a light street basemap: the file renders
-        with no network.
+        tiles, and draw ``network`` and ``footprints`` as a light basemap: the
+        file renders with no network.
     basemap
         ``"osm"`` (default), ``"carto"``, ``"tianditu"`` or ``"gaode"``. With
         ``"gaode"`` (GCJ-02 tiles) every overlay is shifted by :func:`wgs84_to_gcj02`.
     tianditu_key
         Key for Tianditu tiles (else the ``TIANDITU_KEY`` environment variable).
+    footprints
+        Optional polygons with ``kind`` (``"building"`` / ``"landuse"``), as
+        :func:`planner.load_demand` returns them with ``footprints=True``: drawn
+        offline only (tiles show buildings online), as light grey filled polygons
+        under the streets (land use lighter, under the buildings), simplified by
+        :func:`footprint_polygons`. A plan from a demand file has none: only the
+        streets are drawn. Above :data:`MAX_FOOTPRINTS` shapes, only those in the
+        bounding box of ``isochrones`` are drawn (all of them when there are no
+        walking areas), with a warning.
 
     Returns
     -------
@@ -684,6 +805,14 @@ def plan_map(
     net_parts = _network_parts(network, gcj) if network is not None else []
     if offline:
         group = folium.FeatureGroup(name=t["basemap"], control=False, show=True)
+        for kind, polygons in _basemap_polygons(footprints, isochrones, gcj).items():
+            if polygons:
+                fill = COLOURS[kind]
+                edge = {"stroke": True, "color": COLOURS["building_edge"], "weight": 0.5, "opacity": 1.0} \
+                    if kind == "building" else {"stroke": False}
+                _Polygons(polygons, {**edge, "fill": True, "fillColor": fill, "fillOpacity": 1.0, "interactive": False,
+                                     "pane": "planner-basemap", "smoothFactor": 1.0,
+                                     "className": f"planner-basemap-{kind}"}).add_to(group)
         _Lines(net_parts, {"color": COLOURS["basemap"], "weight": 1.6, "opacity": 1.0, "interactive": False,
                            "pane": "planner-basemap", "smoothFactor": 1.5, "attribution": t["osm_data"],
                            "className": "planner-basemap"}).add_to(group)
@@ -811,6 +940,22 @@ def plan_map(
     root.html.add_child(folium.Element(_summary_panel(t, summary, st_existing, len(ex), pop, covered, covered_before,
                                                       total, minutes)), name="planner_summary")
     return fmap
+
+
+def _basemap_polygons(footprints, isochrones, gcj02: bool) -> dict[str, list]:
+    """Land use first, then buildings (drawing order); capped at :data:`MAX_FOOTPRINTS` (see :func:`plan_map`)."""
+    if footprints is None or not len(footprints):
+        return {}
+    within = None
+    if len(footprints) > MAX_FOOTPRINTS and len(isochrones):
+        iso = isochrones.to_crs(footprints.crs) if footprints.crs is not None and isochrones.crs is not None else isochrones
+        within = tuple(iso.total_bounds)
+    shapes = footprint_polygons(footprints, gcj02=gcj02, within=within)
+    if within is not None:
+        drawn = len(shapes.get("building", [])) + len(shapes.get("landuse", []))
+        warnings.warn(f"offline basemap: {len(footprints):,} footprints are more than {MAX_FOOTPRINTS:,}; drew the "
+                      f"{drawn:,} polygons in the walking areas' bounding box only", stacklevel=3)
+    return {kind: shapes.get(kind, []) for kind in ("landuse", "building")}
 
 
 def _station_markers(gdf, group, t, minutes, total, status, tier) -> None:

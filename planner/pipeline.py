@@ -52,6 +52,13 @@ class Plan:
         One walking-area polygon per chosen site (EPSG:4326).
     summary
         The figures written to ``summary.json``.
+    unreachable
+        Homes no candidate reaches (see :func:`diagnose_unreachable`), or ``None``.
+    footprints
+        The shapes the demand stage read, drawn as the offline map's basemap: OSM
+        building polygons and sampled residential land use with ``kind``, in the
+        network's CRS (see :func:`planner.load_demand`, ``footprints=True``);
+        empty for a demand file, ``None`` when not known. Not written to any file.
     """
 
     network: nx.MultiDiGraph
@@ -63,6 +70,7 @@ class Plan:
     isochrones: gpd.GeoDataFrame
     summary: dict = field(default_factory=dict)
     unreachable: pd.DataFrame | None = None
+    footprints: gpd.GeoDataFrame | None = None
 
     def map(self, *, lang: str = "en", offline: bool = False, basemap: str = "osm", tianditu_key: str | None = None):
         """
@@ -73,7 +81,8 @@ class Plan:
         lang
             ``"en"`` or ``"zh"``.
         offline
-            One self-contained page: Leaflet inlined, the plan's streets as the basemap, no tiles.
+            One self-contained page: Leaflet inlined, the plan's streets and :attr:`footprints`
+            as the basemap, no tiles.
         basemap, tianditu_key
             Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key.
         """
@@ -87,6 +96,7 @@ class Plan:
             existing=existing, minutes=self.summary["minutes"], summary=self.summary, lang=lang,
             unreachable=self.unreachable, candidates=self.sites[~is_existing], network=self.network,
             covered_before=before, offline=offline, basemap=basemap, tianditu_key=tianditu_key,
+            footprints=self.footprints,
         )
 
     def write(self, out_dir: str | os.PathLike, *, lang: str = "en", offline: bool = False, basemap: str = "osm",
@@ -261,7 +271,7 @@ def plan(
     if network is None:
         network = load_network(source, speed_kmh=speed_kmh, progress=progress)
     lap("network")
-    homes = load_demand(demand, network=network, progress=progress)
+    homes, footprints = load_demand(demand, network=network, progress=progress, footprints=True)
     lap("demand")
     sites = _sites(network, candidates, existing, progress)
     lap("candidates")
@@ -355,7 +365,7 @@ def plan(
     if model == "budget":
         summary["budget"] = budget
     log.info("plan: %d stations cover %.1f%% of the population", sol.n_stations, 100 * sol.covered_share)
-    return Plan(network, homes, sites, cov, sol, stations, iso, summary, unreachable)
+    return Plan(network, homes, sites, cov, sol, stations, iso, summary, unreachable, footprints)
 
 
 def site_costs(sites: gpd.GeoDataFrame) -> np.ndarray:

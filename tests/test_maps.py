@@ -22,7 +22,8 @@ import shapely
 import planner
 from planner.cli import main
 from planner.errors import InputError
-from planner.maps import BASEMAPS, LABELS, check_basemap, leaflet_assets, plan_map, wgs84_to_gcj02
+from planner.maps import (BASEMAPS, LABELS, check_basemap, footprint_polygons, leaflet_assets, plan_map,
+                          wgs84_to_gcj02)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -215,6 +216,85 @@ def test_offline_page_is_self_contained(existing_plan):
     assert '"pane": "planner-basemap"' in page and "createPane(\n                \"planner-basemap\")" in page
 
 
+def _basemap_polygons(page: str, kind: str) -> list:
+    """The polygons of the offline basemap's ``kind`` layer (``[]`` when it is not drawn)."""
+    found = re.findall(r'L\.polygon\((\[[^)]*\]), \{"className": "planner-basemap-' + kind + '"', page)
+    assert len(found) <= 1
+    return json.loads(found[0]) if found else []
+
+
+def _parts(geoms) -> int:
+    return int(shapely.get_num_geometries(np.asarray(geoms)).sum())
+
+
+def test_demand_stage_hands_its_footprints_to_the_map(helsinki, tmp_path):
+    from planner._osm import read_features
+    from planner.network import network_source
+
+    network, demand, _ = helsinki
+    homes, shapes = planner.load_demand(network=network, footprints=True)
+    assert homes.equals(demand) and homes.attrs == {}  # the points are the same; nothing rides on them
+    assert list(shapes.columns) == ["kind", "geometry"] and shapes.crs == homes.crs
+    read = read_features(network_source(network), {"building": True})
+    polys = read[read.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    assert (shapes["kind"] == "building").sum() == len(polys) > 400  # every building, homes or not
+    # the default is buildings+landuse: the land use sampled for homes comes along
+    sampled = demand["kind"] == "landuse"
+    assert demand["method"].iloc[0] == "buildings+landuse" and sampled.any()
+    landuse = shapes[shapes["kind"] == "landuse"]
+    assert len(landuse) and shapely.STRtree(landuse.geometry.values).query(
+        demand.geometry[sampled].values, predicate="within")[0].size == sampled.sum()
+    # a demand file reads no OSM shapes: only the streets are drawn
+    csv = tmp_path / "homes.csv"
+    csv.write_text("lon,lat,population\n24.9384,60.1699,10\n", encoding="utf-8")
+    homes, shapes = planner.load_demand(csv, network=network, footprints=True)
+    assert len(homes) == 1 and len(shapes) == 0 and list(shapes.columns) == ["kind", "geometry"]
+
+
+def test_offline_basemap_draws_every_footprint_small(existing_plan):
+    fp = existing_plan.footprints
+    page = existing_plan.map(offline=True).get_root().render()
+    buildings, landuse = _basemap_polygons(page, "building"), _basemap_polygons(page, "landuse")
+    assert len(buildings) == _parts(fp.geometry[fp["kind"] == "building"]) > 400
+    assert len(landuse) == _parts(fp.geometry[fp["kind"] == "landuse"]) > 0
+    # under the overlays, in the basemap pane: land use, then buildings, then the streets
+    order = [page.index(f'"className": "planner-basemap{k}"') for k in ("-landuse", "-building", "")]
+    assert order == sorted(order) and page.count('"pane": "planner-basemap"') == 3
+    # simplified (1 m), 6 decimals, rings open (Leaflet closes them)
+    rings = [ring for polygon in buildings for ring in polygon]
+    assert all(len(ring) >= 3 and ring[0] != ring[-1] for ring in rings)
+    assert all(len(repr(v).split(".")[-1]) <= 6 for ring in rings for point in ring for v in point)
+    raw = sum(len(r.coords) - 1 for g in fp.geometry[fp["kind"] == "building"] for p in shapely.get_parts(g)
+              for r in shapely.get_rings(p))
+    assert sum(map(len, rings)) < raw
+    data = re.search(r'L\.polygon\((\[[^)]*\]), \{"className": "planner-basemap-building"', page).group(1)
+    assert len(data) < 200_000
+    # online the tiles show the buildings: none drawn
+    online = existing_plan.map().get_root().render()
+    assert "planner-basemap-building" not in online and "L.polygon(" not in online
+
+
+def test_footprints_cap_and_gcj02_shift(monkeypatch):
+    stations, iso, demand, covered, _, G = _beijing_plan()
+    square = lambda x, y, d=0.0002: shapely.box(x, y, x + d, y + d)  # noqa: E731
+    inside = [square(116.381 + 0.0005 * i, 39.902) for i in range(3)]  # in the walking area's box
+    outside = [square(116.42, 39.93), square(116.36, 39.88)]
+    fp = gpd.GeoDataFrame({"kind": ["building"] * 5}, geometry=inside + outside, crs="EPSG:4326")
+    page = plan_map(stations, iso, demand, covered, network=G, offline=True, footprints=fp).get_root().render()
+    assert len(_basemap_polygons(page, "building")) == 5
+    monkeypatch.setattr(planner.maps, "MAX_FOOTPRINTS", 4)
+    with pytest.warns(UserWarning, match="5 footprints are more than 4; drew the 3 polygons"):
+        page = plan_map(stations, iso, demand, covered, network=G, offline=True, footprints=fp).get_root().render()
+    drawn = _basemap_polygons(page, "building")
+    assert len(drawn) == 3 and all(116.38 < lon < 116.386 for p in drawn for r in p for _, lon in r)
+    # footprints take the streets' GCJ-02 shift
+    shifted = footprint_polygons(fp.iloc[:1], gcj02=True, tolerance_m=0)["building"][0][0]
+    corners = shapely.get_coordinates(fp.geometry.iloc[0])[:-1]
+    glon, glat = wgs84_to_gcj02(corners[:, 0], corners[:, 1])
+    np.testing.assert_allclose(np.array(shifted), np.column_stack([glat, glon]), rtol=0, atol=6e-7)
+    assert abs(shifted[0][1] - corners[0, 0]) > 0.004
+
+
 def test_layers_legend_summary_and_popups(existing_plan):
     t = LABELS["en"]
     page = _unescape_js(existing_plan.map().get_root().render())
@@ -354,6 +434,10 @@ def test_offline_map_renders_in_chromium_with_the_network_off(chromium, offline_
         assert page.locator(".planner-home").count() == summary["n_demand"]
         assert page.locator(".planner-heat").count() == 3 * summary["n_uncoverable"]
         assert page.locator("path.planner-basemap").count() == 1  # the street basemap is drawn
+        # the building footprints: one light multi-polygon path, a ring per building in view
+        buildings = page.locator("path.planner-basemap-building")
+        assert buildings.count() == 1 and buildings.get_attribute("d").count("M") > 100
+        assert page.locator("path.planner-basemap-landuse").count() == 1
         assert page.locator(".leaflet-tile").count() == 0
         assert page.locator("#planner-legend").is_visible() and page.locator("#planner-summary").is_visible()
         assert "OpenStreetMap" in page.locator(".leaflet-control-attribution").inner_text()
@@ -445,7 +529,7 @@ def test_online_page_runs_with_its_cdn_files_served_locally(chromium, existing_p
 
 
 def _readme_screenshot() -> Path:  # pragma: no cover - run by hand
-    """Redraw maps/screenshot.png: the default plan, offline (streets as the basemap)."""
+    """Redraw maps/screenshot.png: the default plan, offline (streets and buildings as the basemap)."""
     import tempfile
 
     from playwright.sync_api import sync_playwright
