@@ -47,8 +47,8 @@ def best_of(fn, repeat: int = 3) -> float:
     return min(times)
 
 
-def grid_network(side: int, spacing: float = 50.0, speed_kmh: float = 4.8, seed: int = 0) -> nx.MultiDiGraph:
-    """A side x side street grid (two-way), node spacing ``spacing`` metres, with seeded jitter."""
+def grid_coordinates(side: int, spacing: float = 50.0, seed: int = 0):
+    """Node coordinates ``x, y`` and street ends ``u, v`` of a side x side grid with seeded jitter."""
     rng = np.random.default_rng(seed)
     ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
     x = (jj * spacing + rng.uniform(-5, 5, ii.shape)).ravel()
@@ -56,8 +56,13 @@ def grid_network(side: int, spacing: float = 50.0, speed_kmh: float = 4.8, seed:
     ids = np.arange(side * side)
     right = ids.reshape(side, side)[:, :-1].ravel()
     up = ids.reshape(side, side)[:-1, :].ravel()
-    u = np.concatenate([right, up])
-    v = np.concatenate([right + 1, up + side])
+    return x, y, np.concatenate([right, up]), np.concatenate([right + 1, up + side])
+
+
+def grid_network(side: int, spacing: float = 50.0, speed_kmh: float = 4.8, seed: int = 0) -> nx.MultiDiGraph:
+    """A side x side street grid (two-way), node spacing ``spacing`` metres, with seeded jitter."""
+    x, y, u, v = grid_coordinates(side, spacing, seed)
+    ids = np.arange(side * side)
     lines = shapely.linestrings(np.stack([np.stack([x[u], y[u]], 1), np.stack([x[v], y[v]], 1)], 1))
     back = shapely.reverse(lines)
     length = shapely.length(lines)

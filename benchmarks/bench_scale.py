@@ -39,6 +39,7 @@ warnings.filterwarnings("ignore")
 
 from planner._graph import NetworkArrays, network_arrays, snap  # noqa: E402
 from planner.coverage import coverage_matrix  # noqa: E402
+from bench_coverage import grid_coordinates  # noqa: E402
 
 
 def reset_peak() -> float:
@@ -57,20 +58,6 @@ def rss_mb() -> dict:
                 key = "rss" if line.startswith("VmRSS") else "peak"
                 out[key] = round(int(line.split()[1]) / 1024, 1)
     return out
-
-
-def grid_coordinates(side: int, spacing: float = 50.0, seed: int = 0):
-    """Node coordinates and street ends of ``bench_coverage.grid_network(side)`` (same seed, same order)."""
-    rng = np.random.default_rng(seed)
-    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
-    x = (jj * spacing + rng.uniform(-5, 5, ii.shape)).ravel()
-    y = (ii * spacing + rng.uniform(-5, 5, ii.shape)).ravel()
-    ids = np.arange(side * side)
-    right = ids.reshape(side, side)[:, :-1].ravel()
-    up = ids.reshape(side, side)[:-1, :].ravel()
-    u = np.concatenate([right, up])
-    v = np.concatenate([right + 1, up + side])
-    return x, y, u, v
 
 
 def grid_arrays(side: int, spacing: float = 50.0, speed_kmh: float = 4.8, seed: int = 0) -> NetworkArrays:
