@@ -108,9 +108,7 @@ class NetworkArrays:
 
         seg = self.segments
         parts = np.maximum(1, np.ceil(seg.length / PIECE_M)).astype(np.int64)
-        owner = np.repeat(np.arange(len(seg.edge)), parts)
-        first = np.repeat(np.cumsum(parts) - parts, parts)
-        idx = np.arange(len(owner)) - first
+        owner, idx = expand_ranges(np.zeros_like(parts), parts)
         f0 = idx / parts[owner]
         f1 = (idx + 1) / parts[owner]
         d = seg.end[owner] - seg.start[owner]
@@ -144,8 +142,7 @@ class NetworkArrays:
         if "cells" in self.__dict__:
             return self.cells
         near = np.unique(self.tree.query(points, predicate="dwithin", distance=3 * reach_m)[1])
-        length = shapely.length(self.edge_geoms)
-        if length[near].sum() > 0.5 * length.sum():
+        if self.edge_minutes[near].sum() > 0.5 * self.edge_minutes.sum():
             return self.cells
         return self.cells_of(near)
 
@@ -189,6 +186,18 @@ class NetworkArrays:
         drawn = ~shapely.is_empty(street_cells)
         depth[drawn] = shapely.hausdorff_distance(street_cells[drawn], self.edge_geoms[drawn], densify=0.25)
         return Cells(segment_cells, street_cells, depth)
+
+
+def expand_ranges(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate ``arange(start[i], stop[i])`` for every i, vectorised.
+
+    Returns ``(which, index)``: for each element, the range ``i`` it came from
+    and its value.
+    """
+    counts = stop - start
+    which = np.repeat(np.arange(len(counts)), counts)
+    index = np.repeat(start - np.cumsum(counts) + counts, counts) + np.arange(len(which))
+    return which, index
 
 
 def _dissolve(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:

@@ -74,7 +74,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
-from ._graph import NetworkArrays, Snapped
+from ._graph import NetworkArrays, Snapped, expand_ranges
 from .config import DEFAULTS, check_positive
 from .coverage import Coverage, _labelled, _limits, _snapped_inputs, coverage_matrix
 from .errors import InputError
@@ -343,17 +343,7 @@ class _Gather:
         np.cumsum(np.bincount(keys, minlength=n_keys), out=self.ptr[1:])
 
     def __call__(self, keys: np.ndarray) -> np.ndarray:
-        return self.items[_ranges(self.ptr[keys], self.ptr[keys + 1])]
-
-
-def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(start[i], stop[i])`` for every i (vectorised)."""
-    counts = stop - start
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    offsets = np.repeat(start - np.cumsum(counts) + counts, counts)
-    return offsets + np.arange(total)
+        return self.items[expand_ranges(self.ptr[keys], self.ptr[keys + 1])[1]]
 
 
 def _subset(s: Snapped, idx: np.ndarray, local_node: np.ndarray, local_edge: np.ndarray) -> Snapped:
@@ -417,7 +407,7 @@ class _Cutter:
         ends = np.unique(np.concatenate([arrays.edge_u[edges], arrays.edge_v[edges]]))
         stubs = ends[local[ends] < 0]
         # CSR among inside nodes only (stubs get no streets: nothing within the limit lies there)
-        pos = _ranges(arrays.indptr[inside], arrays.indptr[inside + 1])
+        pos = expand_ranges(arrays.indptr[inside], arrays.indptr[inside + 1])[1]
         nbr = local[arrays.indices[pos]]
         row = np.repeat(np.arange(len(inside)), arrays.indptr[inside + 1] - arrays.indptr[inside])
         keep = nbr >= 0

@@ -20,7 +20,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from ._graph import Cells, NetworkArrays, Segments, Snapped, network_arrays, snap
+from ._graph import Cells, NetworkArrays, Segments, Snapped, expand_ranges, network_arrays, snap
 from .config import DEFAULTS, check_positive
 from .coverage import _search_sites
 
@@ -199,27 +199,26 @@ def isochrones(
     # a large network, those of the streets around them (exact within reach)
     cells = arrays.cells_near(sites.geometry.values, limit * arrays.metres_per_minute) if n_sites else None
     order = np.lexsort((node_of, site_of))
-    keys = site_of[order] * np.int64(arrays.n_nodes) + node_of[order]
-    reach = _Reach(keys, node_min[order], arrays.n_nodes)
-    bounds = np.searchsorted(site_of[order], np.arange(n_sites + 1))
+    site_of, node_of, node_min = site_of[order], node_of[order], node_min[order]
+    reach = _Reach(site_of * np.int64(arrays.n_nodes) + node_of, node_min, arrays.n_nodes)
+    bounds = np.searchsorted(site_of, np.arange(n_sites + 1))
     # sites are drawn in batches: the geometry of a batch is built in one
     # vectorised pass, then unioned site by site; shapely releases the GIL,
     # so batches run on several threads
     batch = 64
-    cuts = np.arange(0, n_sites + batch, batch).clip(max=n_sites)
-    cuts = np.unique(cuts)
+    cuts = np.unique(np.arange(0, n_sites + batch, batch).clip(max=n_sites))
     done = [0]
 
     def draw(lo: int, hi: int) -> list:
-        out = _draw_batch(lo, hi, limit, reach, node_of[order][bounds[lo]:bounds[hi]],
-                          site_of[order][bounds[lo]:bounds[hi]], arrays, cells, posts)
+        out = _draw_batch(lo, hi, limit, reach, node_of[bounds[lo]:bounds[hi]], site_of[bounds[lo]:bounds[hi]],
+                          arrays, cells, posts)
         done[0] += hi - lo
         if progress:
             progress(f"isochrones: {done[0]:,} of {n_sites:,}", done[0] / n_sites)
         return out
 
     n_threads = max(1, min(threads or os.cpu_count() or 1, 8, len(cuts) - 1))
-    if n_threads == 1 or len(cuts) <= 2:
+    if n_threads == 1:
         polygons = [poly for lo, hi in zip(cuts[:-1], cuts[1:]) for poly in draw(lo, hi)]
     else:
         with ThreadPoolExecutor(n_threads) as pool:
@@ -242,19 +241,11 @@ class _Reach:
         self.keys, self.minutes, self.n_nodes = keys, minutes, np.int64(n_nodes)
 
     def __call__(self, site: np.ndarray, node: np.ndarray) -> np.ndarray:
-        key = site.astype(np.int64) * self.n_nodes + node
-        at = np.searchsorted(self.keys, key).clip(max=max(len(self.keys) - 1, 0))
         if len(self.keys) == 0:
-            return np.full(len(key), np.inf)
+            return np.full(len(site), np.inf)
+        key = site.astype(np.int64) * self.n_nodes + node
+        at = np.searchsorted(self.keys, key).clip(max=len(self.keys) - 1)
         return np.where(self.keys[at] == key, self.minutes[at], np.inf)
-
-
-def _ranges(ptr: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Expand ``items`` into the CSR ranges ``ptr[i]:ptr[i+1]``: (position in ``items``, index in range)."""
-    counts = ptr[items + 1] - ptr[items]
-    which = np.repeat(np.arange(len(items)), counts)
-    index = np.repeat(ptr[items], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-    return which, index
 
 
 def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray, node_site: np.ndarray,
@@ -267,7 +258,7 @@ def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray
     own = posts.edge[batch]
     # the streets at each site's reached nodes, and the site's own street
     ptr, incident = arrays.node_streets
-    which, index = _ranges(ptr, nodes)
+    which, index = expand_ranges(ptr[nodes], ptr[nodes + 1])
     pair = np.unique(np.concatenate([node_site[which] * n_streets + incident[index], batch * n_streets + own]))
     site, street = pair // n_streets, pair % n_streets
     da, db = reach(site, arrays.edge_u[street]), reach(site, arrays.edge_v[street])
@@ -283,18 +274,12 @@ def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray
     whole_site, whole = site[full], street[full]
     site, street = site[~full], street[~full]
     # segments of the partial streets, walked in from either end
-    which, k = _ranges(segs.ptr, street)
+    which, k = expand_ranges(segs.ptr[street], segs.ptr[street + 1])
     tag = site[which]
     e_of = segs.edge[k]
     street_len = arrays.edge_minutes * mpm
     x_start, x_end = segs.x0[k], segs.x0[k] + segs.length[k]
-    shapes, owners, tags = [], [], []
-
-    def add(parts):
-        shapes.append(parts[0])
-        owners.append(parts[1])
-        tags.append(parts[2])
-
+    drawn = []  # (shapes, owners, tags) from each call of _side_shapes
     # budget (metres) at both ends of each segment, walked in from either end of
     # its street; the band follows the larger of the two
     left_u = (limit - reach(tag, arrays.edge_u[e_of])) * mpm
@@ -311,11 +296,11 @@ def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray
     merged = cross & (r_cross > 0)
     apart = cross & ~merged  # the middle is out of reach: two bands
     for rows, r0, r1 in ((u_wins | apart, ru0, ru1), (v_wins | apart, rv0, rv1)):
-        add(_side_shapes(segs, k[rows], r0[rows], r1[rows], tag[rows]))
-    add(_side_shapes(segs, k[merged], ru0[merged], rv1[merged], tag[merged], waist=t_cross[merged],
+        drawn.append(_side_shapes(segs, k[rows], r0[rows], r1[rows], tag[rows]))
+    drawn.append(_side_shapes(segs, k[merged], ru0[merged], rv1[merged], tag[merged], waist=t_cross[merged],
                      r_waist=r_cross[merged]))
     # each site's own street: from the site both ways, and from its ends if reached back
-    which, k = _ranges(segs.ptr, own)
+    which, k = expand_ranges(segs.ptr[own], segs.ptr[own + 1])
     tag = batch[which]
     x0, x1 = segs.x0[k], segs.x0[k] + segs.length[k]
     s0, s1 = segs.start[k], segs.end[k]
@@ -330,7 +315,7 @@ def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray
         at_vertex0 = lo_x <= x0
         at_vertex1 = hi_x >= x1
         prev = np.where(at_vertex0, segs.prev_angle[k], np.arctan2(s1[:, 1] - s0[:, 1], s1[:, 0] - s0[:, 0]))
-        add(_side_shapes(
+        drawn.append(_side_shapes(
             segs, k[good], (budget - np.abs(lo_x - x_site))[good], (budget - np.abs(hi_x - x_site))[good], tag[good],
             start=pa[good], end=pb[good], first=(segs.first[k] & at_vertex0)[good],
             last=(segs.last[k] & at_vertex1)[good], prev_angle=prev[good],
@@ -341,10 +326,9 @@ def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray
                                             street_len[e_own] - x1)):
         ok = np.isfinite(end_dist)
         left = (limit - end_dist[ok]) * mpm
-        add(_side_shapes(segs, k[ok], left - from_start[ok], left - from_end[ok], tag[ok]))
-    shapes = np.concatenate(shapes)
-    owners = np.concatenate(owners).astype(np.int64)
-    tags = np.concatenate(tags).astype(np.int64)
+        drawn.append(_side_shapes(segs, k[ok], left - from_start[ok], left - from_end[ok], tag[ok]))
+    shapes, owners, tags = (np.concatenate(column) for column in zip(*drawn))
+    owners, tags = owners.astype(np.int64), tags.astype(np.int64)
     # clip each shape to the cell of its segment (an inner fan: of its two segments)
     inner_fan = owners < 0
     seg_of = np.where(inner_fan, -1 - owners, owners)
