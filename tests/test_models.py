@@ -254,6 +254,13 @@ def nearest_instance(seed, n_sites, n_homes, radius):
 REQ_CHOICES = ["none", "one"]
 
 
+def assert_infeasible_names_minimum(cost, model, p, radius, w, req):
+    """p stations cannot reach every home: the error names the lscp minimum (by brute force)."""
+    with pytest.raises(SolverError) as err:
+        planner.solve(cost, model=model, p=p, radius=radius, weights=w, required=req)
+    assert needed_from(str(err.value)) == bf_cover_min(cost <= radius, req)
+
+
 def required_for(choice, seed, n_sites):
     return [] if choice == "none" else [seed % n_sites]
 
@@ -269,9 +276,7 @@ def test_pmedian_matches_brute_force(seed, n_sites, n_homes, radius, req_choice)
             continue
         expected = bf_pmedian(cost, w, radius, p, req)
         if expected is None:
-            with pytest.raises(SolverError) as err:
-                planner.solve(cost, model="pmedian", p=p, radius=radius, weights=w, required=req)
-            assert needed_from(str(err.value)) == bf_cover_min(allowed, req)
+            assert_infeasible_names_minimum(cost, "pmedian", p, radius, w, req)
             continue
         sol = planner.solve(cost, model="pmedian", p=p, radius=radius, weights=w, required=req)
         assert sol.model == "pmedian" and sol.p == p and len(sol.selected) == p
@@ -303,9 +308,7 @@ def test_pcenter_matches_brute_force(seed, n_sites, n_homes, radius, req_choice)
             continue
         expected = bf_pcenter(cost, radius, p, req)
         if expected is None:
-            with pytest.raises(SolverError) as err:
-                planner.solve(cost, model="pcenter", p=p, radius=radius, weights=w, required=req)
-            assert needed_from(str(err.value)) == bf_cover_min(allowed, req)
+            assert_infeasible_names_minimum(cost, "pcenter", p, radius, w, req)
             continue
         sol = planner.solve(cost, model="pcenter", p=p, radius=radius, weights=w, required=req)
         assert sol.model == "pcenter" and sol.p == p and len(sol.selected) == p
