@@ -20,6 +20,13 @@ from .errors import InputError
 
 #: spacing of the points along streets whose Voronoi cells make the street cells
 CELL_SPACING_M = 2.0
+#: finer spacing near other streets (see :attr:`NetworkArrays.fine_spacing`)
+CELL_CLOSE_M = 10.0
+CELL_ZIGZAG_M = 0.05
+CELL_MIN_SPACING_M = 0.25
+#: how far inside a segment its end points are sampled for the cells, at least
+#: (see :meth:`NetworkArrays.cells_of`)
+CELL_INSET_M = 0.01
 #: longest piece of street in the nearest-street index (metres)
 PIECE_M = 20.0
 #: candidate pieces examined per point before falling back to the STRtree
@@ -92,6 +99,29 @@ class NetworkArrays:
         return Segments(edge, start, end, x0, seg_len, prev_angle, first, last, ptr)
 
     @cached_property
+    def fine_spacing(self) -> np.ndarray:
+        """Sample spacing of each segment for the cells, finer beside another street.
+
+        Between two streets ``D`` metres apart sampled every ``s`` metres, the
+        Voronoi boundary zigzags about the true one by up to ``s**2 / (8 D)``; a
+        segment within :data:`CELL_CLOSE_M` of another street (other than where
+        they meet) is sampled every ``sqrt(8 D t)`` metres (``t`` =
+        :data:`CELL_ZIGZAG_M`), at least every :data:`CELL_MIN_SPACING_M` and
+        at most every :data:`CELL_SPACING_M`. Measured over the whole network,
+        so that the cells of a few streets match the whole network's.
+        """
+        seg = self.segments
+        lines = shapely.linestrings(np.stack([seg.start, seg.end], axis=1))
+        i, j = shapely.STRtree(lines).query(lines, predicate="dwithin", distance=CELL_CLOSE_M)
+        pair = seg.edge[i] != seg.edge[j]
+        i, j = i[pair], j[pair]
+        gap = shapely.distance(lines[i], lines[j])
+        apart = gap > 1e-9  # segments that meet at a junction part exactly there (the insets)
+        clearance = np.full(len(lines), np.inf)
+        np.minimum.at(clearance, i[apart], gap[apart])
+        return np.clip(np.sqrt(8 * clearance * CELL_ZIGZAG_M), CELL_MIN_SPACING_M, CELL_SPACING_M)
+
+    @cached_property
     def node_streets(self) -> tuple[np.ndarray, np.ndarray]:
         """CSR (pointer, street indices) from each node to the streets that end at it."""
         ends = np.concatenate([self.edge_u, self.edge_v])
@@ -158,8 +188,30 @@ class NetworkArrays:
         # zero-length segments (repeated vertices) contribute their midpoint only
         real = members[seg.length[members] > 0]
         lines = shapely.linestrings(np.stack([seg.start[real], seg.end[real]], axis=1))
-        dense = shapely.segmentize(lines, spacing)
+        fine = self.fine_spacing[real] if spacing <= CELL_SPACING_M else np.inf
+        dense = shapely.segmentize(lines, np.minimum(fine, spacing))
         xy, owner = shapely.get_coordinates(dense, return_index=True)
+        # a segment's end points are shared with its neighbours (the next
+        # segment, the other streets at a junction); each segment samples them
+        # a hair inside instead, so that the cells of two segments meeting at a
+        # point part along the bisector of their directions through it: the
+        # exact boundary of the nearest-segment areas there (a vertex sample
+        # given to one segment would hand it a strip of the other's area, half
+        # the spacing wide)
+        opens = np.ones(len(owner), bool)
+        opens[1:] = owner[1:] != owner[:-1]
+        closes = np.ones(len(owner), bool)
+        closes[:-1] = owner[1:] != owner[:-1]
+        seg_len = seg.length[real]
+        unit = (seg.end[real] - seg.start[real]) / seg_len[:, None]
+        # the insets differ a little from segment to segment (a fixed sequence),
+        # so that the samples around a junction are never cocircular: cocircular
+        # points make GEOS's Voronoi vertices there degenerate
+        jitter = 1.0 + 0.25 * ((real * 0.6180339887498949) % 1.0)
+        inset = np.minimum(CELL_INSET_M * jitter, seg_len / 4)
+        xy = xy.copy()
+        xy[opens] += unit[owner[opens]] * inset[owner[opens], None]
+        xy[closes] -= unit[owner[closes]] * inset[owner[closes], None]
         owner = real[owner]
         # every segment keeps its midpoint, so that it owns a cell
         mids = (seg.start[members] + seg.end[members]) / 2
@@ -167,7 +219,7 @@ class NetworkArrays:
         owner = np.concatenate([owner, members])
         order = np.argsort(owner, kind="stable")
         xy, owner = xy[order], owner[order]
-        # a point shared by several segments (a vertex, a junction) goes to the
+        # a point shared by several segments (overlapping streets) goes to the
         # lowest segment, hence the lowest street index, as in snap()
         _, first = np.unique(np.round(xy, 6), axis=0, return_index=True)
         first.sort()
@@ -222,10 +274,35 @@ def _dissolve(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray
             mask = pos[None, :] < counts[ids][:, None]
             table = np.full((len(ids), width), None, dtype=object)
             table[mask] = geoms[(starts[ids][:, None] + pos[None, :])[mask]]
-            out[ids] = shapely.coverage_union_all(table, axis=1)
+            out[ids] = _coverage_union_rows(table)
         if width >= counts.max(initial=0):
             return out
         width *= 2
+
+
+def coverage_union(geoms: np.ndarray):
+    """Coverage union of ``geoms``, or the overlay union where GEOS finds them not exactly noded.
+
+    Voronoi cells of nearly collinear points can meet at vertices computed with
+    different rounding on either side; the overlay union then joins them (on a
+    micrometre grid after repairing the pieces, should GEOS still fail).
+    """
+    try:
+        return shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:
+        pass
+    try:
+        return shapely.union_all(geoms)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(shapely.make_valid(geoms), grid_size=1e-6)
+
+
+def _coverage_union_rows(table: np.ndarray) -> np.ndarray:
+    """:func:`coverage_union` of each row of an object array (None = nothing)."""
+    try:
+        return shapely.coverage_union_all(table, axis=1)
+    except shapely.errors.GEOSException:
+        return np.array([coverage_union(row[row != None]) for row in table], dtype=object)  # noqa: E711
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,14 @@ def geojson_text(gdf: gpd.GeoDataFrame) -> str:
     """Deterministic GeoJSON text of ``gdf`` in EPSG:4326 (fixed precision, sorted keys)."""
     out = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
     out = out.copy()
-    out["geometry"] = shapely.transform(out.geometry.values, lambda xy: np.round(xy, COORD_DECIMALS))
+    geoms = out.geometry.values
+    # polygons are snap-rounded to the written grid first, so that rounding
+    # cannot make them invalid (GEOS keeps them valid on that grid)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+    if polygonal.any():
+        geoms = np.asarray(geoms, dtype=object).copy()
+        geoms[polygonal] = shapely.set_precision(geoms[polygonal], 10.0 ** -COORD_DECIMALS)
+    out["geometry"] = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
     data = json.loads(out.to_json(drop_id=True, na="null"))
     data.pop("bbox", None)
     data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}

@@ -34,6 +34,10 @@ def test_plan_on_extract(name, tmp_path):
     s = json.loads((out / "summary.json").read_text())
     stations = gpd.read_file(out / "stations.geojson")
     assert s["n_stations"] == len(stations) > 0
+    # the written walking areas are valid and overlay cleanly (as in QGIS)
+    areas = gpd.read_file(out / "isochrones.geojson")
+    assert len(areas) == len(stations) and areas.is_valid.all()
+    areas.union_all()
     assert s["solver_status"] == "optimal"
     assert s["population_covered"] == pytest.approx(s["population_coverable"], rel=1e-6, abs=0.2)
     assert s["covered_share"] == pytest.approx(s["population_covered"] / s["population_total"], abs=1e-5)
