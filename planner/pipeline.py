@@ -369,15 +369,36 @@ def plan(
 
 
 def site_costs(sites: gpd.GeoDataFrame) -> np.ndarray:
-    """Cost of opening each site: its ``cost`` column, else :data:`planner.config.SITE_COSTS` by kind."""
+    """
+    Cost of opening each site, row by row.
+
+    A site with a ``cost`` (from its file) costs that; an existing station without
+    one costs nothing (it is built); any other site costs
+    :data:`planner.config.SITE_COSTS` by kind (renovating a room, or a
+    prefabricated kiosk in a park or square). A candidates file with a ``cost``
+    column must give every row one (checked when it is read), so costed and
+    uncosted files can be mixed: ``--candidates`` with costs and ``--existing``
+    without them is the usual case.
+
+    Parameters
+    ----------
+    sites
+        Candidates and existing stations (``kind``, ``existing``, optional ``cost``).
+
+    Returns
+    -------
+    costs
+        One non-negative number per row.
+    """
     from .config import SITE_COSTS
 
-    if "cost" in sites and sites["cost"].notna().all():
-        return sites["cost"].to_numpy(float)
     kinds = sites["kind"].astype(str)
-    costs = kinds.map(lambda k: SITE_COSTS["prefabricated"] if k in SITE_COSTS["prefabricated_kinds"] else SITE_COSTS["renovate"])
-    costs = costs.to_numpy(float).copy()
+    by_kind = kinds.map(lambda k: SITE_COSTS["prefabricated"] if k in SITE_COSTS["prefabricated_kinds"] else SITE_COSTS["renovate"])
+    costs = by_kind.to_numpy(float).copy()
     costs[sites["existing"].to_numpy(bool)] = 0.0
+    if "cost" in sites:
+        given = pd.to_numeric(sites["cost"], errors="coerce").to_numpy(float)
+        costs = np.where(np.isfinite(given), given, costs)
     return costs
 
 
