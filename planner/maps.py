@@ -34,6 +34,7 @@ import numpy as np
 from folium.template import Template
 from branca.element import MacroElement
 
+from .datums import CHINA_BBOX, in_china, wgs84_to_gcj02  # noqa: F401  (re-exported for callers of planner.maps)
 from .errors import DataError, InputError
 
 LABELS = {
@@ -364,56 +365,6 @@ class _ZoomControl(MacroElement):
 
 
 # ----------------------------------------------------------------- GCJ-02
-
-_GCJ_A = 6378245.0  # Krasovsky 1940 semi-major axis used by the GCJ-02 formula
-_GCJ_EE = 0.00669342162296594323  # its first eccentricity squared
-#: where GCJ-02 applies (the rough bounding box of China the published formula uses)
-CHINA_BBOX = (72.004, 0.8293, 137.8347, 55.8271)
-
-
-def in_china(lon, lat) -> np.ndarray:
-    """Whether each point lies in :data:`CHINA_BBOX`, where GCJ-02 applies."""
-    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
-    west, south, east, north = CHINA_BBOX
-    return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-
-
-def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """
-    Shift WGS-84 coordinates to GCJ-02, the datum of Chinese web maps (Gaode / AutoNavi).
-
-    The published GCJ-02 obfuscation formula, vectorised; points outside
-    :data:`CHINA_BBOX` are returned unchanged.
-
-    Parameters
-    ----------
-    lon, lat
-        Longitudes and latitudes in degrees (scalars or arrays of one shape).
-
-    Returns
-    -------
-    lon, lat
-        Float arrays of the same shape.
-    """
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
-    x = lon - 105.0
-    y = lat - 35.0
-    pi = np.pi
-    wave = (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
-    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x)) + wave
-    dlat += (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
-    dlat += (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
-    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x)) + wave
-    dlon += (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
-    dlon += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
-    rad = lat / 180.0 * pi
-    magic = 1.0 - _GCJ_EE * np.sin(rad) ** 2
-    sqrt_magic = np.sqrt(magic)
-    dlat = dlat * 180.0 / ((_GCJ_A * (1.0 - _GCJ_EE)) / (magic * sqrt_magic) * pi)
-    dlon = dlon * 180.0 / (_GCJ_A / sqrt_magic * np.cos(rad) * pi)
-    inside = in_china(lon, lat)
-    return np.where(inside, lon + dlon, lon), np.where(inside, lat + dlat, lat)
 
 
 def _shift_xy(xy: np.ndarray) -> np.ndarray:
