@@ -493,13 +493,19 @@ def snap(arrays: NetworkArrays, points: np.ndarray) -> Snapped:
     )
 
 
-def drop_far_points(G: nx.MultiDiGraph, gdf, *, what: str, max_snap_m: float):
-    """Remove points farther than ``max_snap_m`` from the network, warning with a count.
+def drop_far_points(G: nx.MultiDiGraph, gdf, *, what: str, max_snap_m: float, keep: bool = False):
+    """Points farther than ``max_snap_m`` from the network: kept (homes) or left out (sites), with a warning.
+
+    Homes are kept (``keep=True``): they stay in every population total and count
+    as not covered (:func:`planner.coverage` gives them no walk). Sites are left
+    out, and the warning names them. Either way the frame gets ``street_m``, the
+    distance to the nearest street, and the left-out rows are in
+    ``out.attrs["off_network"]`` (``site_id``, ``name``, ``street_m``, ``reason``).
 
     Raises
     ------
     DataError
-        If no point is left.
+        If every point is that far.
     """
     import warnings
 
@@ -515,12 +521,33 @@ def drop_far_points(G: nx.MultiDiGraph, gdf, *, what: str, max_snap_m: float):
             f"{what}: all {len(gdf):,} points are farther than {max_snap_m:g} m from the walking network "
             f"(nearest {snapped.distance_m.min():,.0f} m); expected points inside the network's area"
         )
+    gdf = gdf.copy()
+    gdf["street_m"] = np.round(snapped.distance_m, 1)
+    reason = f"no street within {max_snap_m:g} m"
     if far.any():
-        warnings.warn(
-            f"{what}: {int(far.sum()):,} of {len(gdf):,} points are farther than {max_snap_m:g} m "
-            "from the walking network and were excluded",
-            UserWarning,
-            stacklevel=3,
-        )
-        gdf = gdf[~far].reset_index(drop=True)
+        if keep:
+            people = float(gdf["population"].to_numpy(float)[far].sum()) if "population" in gdf else float(far.sum())
+            warnings.warn(
+                f"{what}: {int(far.sum()):,} of {len(gdf):,} points (population {people:,.0f}) are farther than "
+                f"{max_snap_m:g} m from the walking network; kept and counted as not covered "
+                f"(unreachable.csv, reason '{reason}')",
+                UserWarning,
+                stacklevel=3,
+            )
+        else:
+            gone = gdf[far]
+            label = gone["name"].astype(str) if "name" in gone else gone.get("site_id", pd.Series(gone.index)).astype(str)
+            listed = ", ".join(f"{n!r} ({d:,.0f} m)" for n, d in zip(label.iloc[:5], gone["street_m"].iloc[:5]))
+            more = f" and {len(gone) - 5:,} more" if len(gone) > 5 else ""
+            warnings.warn(
+                f"{what}: {int(far.sum()):,} of {len(gdf):,} points are farther than {max_snap_m:g} m "
+                f"from the walking network and were left out: {listed}{more}",
+                UserWarning,
+                stacklevel=3,
+            )
+            cols = [c for c in ("site_id", "name", "street_m") if c in gone]
+            off = pd.DataFrame(gone[cols]).reset_index(drop=True)
+            off["reason"] = reason
+            gdf = gdf[~far].reset_index(drop=True)
+            gdf.attrs["off_network"] = off
     return gdf

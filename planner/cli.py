@@ -177,9 +177,18 @@ def plan_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, c
             f"{s['n_uncoverable']} homes ({s['population_uncoverable']:,.0f} residents) are beyond a "
             f"{s['minutes']:g}-minute walk of every candidate site; the most populous:"
         )
+        if s.get("n_off_network"):
+            reporter.echo(
+                f"  of which {s['n_off_network']:,} homes ({s['population_off_network']:,.0f} residents) are farther "
+                f"than {DEFAULTS.max_snap_m:g} m from every mapped street (counted as not covered)"
+            )
         for row in s["unreachable"][:5]:
-            near = (f"nearest candidate {row['nearest_site_name']} at {row['nearest_minutes']:.1f} min"
-                    if row["nearest_site_name"] is not None else "no candidate within an hour")
+            if str(row.get("reason", "")).startswith("no street"):
+                near = f"{row['reason']} ({row['street_m']:,.0f} m)"
+            elif row["nearest_site_name"] is not None:
+                near = f"nearest candidate {row['nearest_site_name']} at {row['nearest_minutes']:.1f} min"
+            else:
+                near = "no candidate within an hour"
             reporter.echo(f"  {row['demand_id']}: {row['population']:,.0f} residents, {near}")
     descriptions = {
         "plan.html": "map",

@@ -99,6 +99,7 @@ def coverage(
     minutes: float | Sequence[float] = DEFAULTS.minutes,
     threads: int | None = None,
     progress: Callable[[str, float], None] | None = None,
+    max_snap_m: float = DEFAULTS.max_snap_m,
 ) -> Coverage:
     """
     Walking minutes from every site to every home within a time limit.
@@ -116,6 +117,9 @@ def coverage(
         one search to the longest, each limit is then a filter.
     threads
         Worker threads for the searches (default: the number of CPUs, at most 8).
+    max_snap_m
+        A home or site farther than this from every street walks to nowhere:
+        its row or column stays empty (the home counts as not covered).
 
     Returns
     -------
@@ -129,7 +133,7 @@ def coverage(
     """
     limits = _limits(minutes)
     demand, sites, arrays, homes, posts = _snapped_inputs(network, demand, sites, progress)
-    matrix = coverage_matrix(arrays, homes, posts, limits[-1], threads=threads)
+    matrix = off_network_cut(coverage_matrix(arrays, homes, posts, limits[-1], threads=threads), homes, posts, max_snap_m)
     if progress:
         progress(f"coverage: {matrix.nnz:,} home-site pairs within {limits[-1]:g} min", 1.0)
     return _labelled(matrix, limits, demand, sites)
@@ -142,6 +146,19 @@ def _snapped_inputs(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: g
     if progress:
         progress(f"snapping {len(demand):,} homes and {len(sites):,} sites", 0.0)
     return demand, sites, arrays, snap(arrays, demand.geometry.values), snap(arrays, sites.geometry.values)
+
+
+def off_network_cut(matrix: sp.csr_matrix, homes: Snapped, posts: Snapped, max_snap_m: float) -> sp.csr_matrix:
+    """``matrix`` without the pairs of homes or sites farther than ``max_snap_m`` from every street."""
+    far_rows = homes.distance_m > max_snap_m
+    far_cols = posts.distance_m > max_snap_m
+    if not (far_rows.any() or far_cols.any()):
+        return matrix
+    coo = matrix.tocoo()
+    keep = ~far_rows[coo.row] & ~far_cols[coo.col]
+    out = sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=matrix.shape)
+    out.sort_indices()
+    return out
 
 
 def _checked_points(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame):

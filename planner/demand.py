@@ -72,7 +72,9 @@ def load_demand(
     floor_area_per_person_m2, landuse_density_per_ha, landuse_spacing_m, min_residential_buildings
         See :class:`planner.config.Defaults`.
     max_snap_m
-        Points farther than this from the network are excluded with a warning.
+        Points farther than this from every street are kept, with a warning:
+        they count in every population total and as not covered (column
+        ``street_m`` holds each point's distance to its nearest street).
     progress
         Optional callback ``progress(message, fraction)``.
     footprints
@@ -131,7 +133,7 @@ def load_demand(
         dup = demand.loc[demand["demand_id"].duplicated(), "demand_id"].iloc[0]
         error = InputError if source is not None else DataError
         raise error(f"{source if source is not None else 'demand'}: demand_id {dup!r} appears more than once; expected unique ids")
-    demand = drop_far_points(network, demand, what="demand", max_snap_m=max_snap_m)
+    demand = drop_far_points(network, demand, what="demand", max_snap_m=max_snap_m, keep=True)
     demand = demand.sort_values("demand_id", kind="stable").reset_index(drop=True)
     if progress:
         progress(f"demand: {len(demand):,} points, population {demand['population'].sum():,.0f}", 1.0)

@@ -76,7 +76,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ._graph import NetworkArrays, Snapped, expand_ranges
 from .config import DEFAULTS, check_positive
-from .coverage import Coverage, _labelled, _limits, _snapped_inputs, coverage_matrix
+from .coverage import Coverage, _labelled, _limits, _snapped_inputs, coverage_matrix, off_network_cut
 from .errors import InputError
 from .optimize import Solution, _check_p, _minutes_matrix, _pattern, _required, _weights, solve
 
@@ -547,6 +547,7 @@ def coverage_dask(
     minutes: float | Sequence[float] = DEFAULTS.minutes,
     tile_m: float | None = None,
     progress: Progress | None = None,
+    max_snap_m: float = DEFAULTS.max_snap_m,
 ) -> Coverage:
     """
     :func:`planner.coverage` on a Dask cluster: the same :class:`~planner.coverage.Coverage`, entry for entry.
@@ -577,6 +578,7 @@ def coverage_dask(
     site_xy = shapely.get_coordinates(sites.geometry.values) if len(sites) else np.zeros((0, 2))
     matrix = coverage_matrix_dask(arrays, homes, posts, limits[-1], client=client, site_xy=site_xy,
                                   tile_m=tile_m, progress=progress)
+    matrix = off_network_cut(matrix, homes, posts, max_snap_m)
     if progress:
         progress(f"coverage: {matrix.nnz:,} home-site pairs within {limits[-1]:g} min", 1.0)
     return _labelled(matrix, limits, demand, sites)

@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from ._graph import network_arrays, snap
 from .config import DEFAULTS, check_positive
 from .coverage import Coverage, coverage
 from .demand import load_demand
@@ -121,7 +122,8 @@ DIAGNOSIS_MINUTES = 60.0
 
 
 def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
-                         rows: np.ndarray, *, look_minutes: float = DIAGNOSIS_MINUTES) -> pd.DataFrame:
+                         rows: np.ndarray, *, look_minutes: float = DIAGNOSIS_MINUTES,
+                         minutes: float = DEFAULTS.minutes, max_snap_m: float = DEFAULTS.max_snap_m) -> pd.DataFrame:
     """
     Homes no candidate reaches: their population, nearest candidate and its walk.
 
@@ -135,13 +137,16 @@ def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sit
         How far to look for the nearest candidate; farther ones are reported as
         beyond this many minutes (``nearest_minutes`` NaN here, empty in
         ``unreachable.csv`` and ``null`` in ``summary.json``).
+    minutes, max_snap_m
+        The plan's walking limit and snapping distance, for the reasons.
 
     Returns
     -------
     table
         One row per home, most populous first: ``demand_id``, ``population``,
-        ``lon``, ``lat``, ``nearest_site_id``, ``nearest_site_name``,
-        ``nearest_minutes``.
+        ``lon``, ``lat``, ``reason`` (``no street within 250 m`` or ``no
+        candidate within 5 min``), ``street_m`` (walk to the nearest street, in
+        metres), ``nearest_site_id``, ``nearest_site_name``, ``nearest_minutes``.
     """
     rows = np.asarray(rows, dtype=np.int64)
     homes = demand.iloc[rows]
@@ -156,12 +161,16 @@ def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sit
             nearest[k] = back.indices[lo + j]
             walk[k] = back.data[lo + j]
     ll = homes.to_crs("EPSG:4326")
+    street_m = snap(network_arrays(network), homes.to_crs(network.graph["crs"]).geometry.values).distance_m
+    off = street_m > max_snap_m
     table = pd.DataFrame(
         {
             "demand_id": homes["demand_id"].to_numpy(),
             "population": np.round(homes["population"].to_numpy(float), 1),
             "lon": np.round(ll.geometry.x.to_numpy(), 7),
             "lat": np.round(ll.geometry.y.to_numpy(), 7),
+            "reason": np.where(off, f"no street within {max_snap_m:g} m", f"no candidate within {minutes:g} min"),
+            "street_m": np.round(street_m, 1),
             "nearest_site_id": np.where(nearest >= 0, sites["site_id"].to_numpy()[np.maximum(nearest, 0)], None),
             "nearest_site_name": np.where(nearest >= 0, sites["name"].to_numpy()[np.maximum(nearest, 0)], None),
             "nearest_minutes": np.round(walk, 2),
@@ -188,7 +197,11 @@ def _sites(network, candidates, existing, progress):
     clash = set(cands["site_id"]) & set(ex["site_id"])
     if clash:
         cands = cands[~cands["site_id"].isin(clash)]
-    return pd.concat([cands, ex], ignore_index=True)
+    off = [frame.attrs["off_network"].assign(existing=flag) for frame, flag in ((cands, False), (ex, True))
+           if "off_network" in frame.attrs]
+    both = pd.concat([cands, ex], ignore_index=True)
+    both.attrs = {"off_network": pd.concat(off, ignore_index=True)} if off else {}
+    return both
 
 
 def plan(
@@ -310,7 +323,7 @@ def plan(
     if len(sol.uncoverable):
         if progress:
             progress(f"diagnosing {len(sol.uncoverable):,} homes no candidate reaches", 0.0)
-        unreachable = diagnose_unreachable(network, homes, sites, sol.uncoverable)
+        unreachable = diagnose_unreachable(network, homes, sites, sol.uncoverable, minutes=minutes)
     lap("diagnosis")
     chosen = sites.iloc[sol.selected]
     iso = isochrones(network, chosen, minutes=minutes, progress=progress)
@@ -332,6 +345,7 @@ def plan(
     stations = stations.sort_values("site_id", kind="stable").reset_index(drop=True)
     iso = iso.sort_values("site_id", kind="stable").reset_index(drop=True)
     unreached = sol.uncoverable
+    off_network = homes["street_m"].to_numpy(float) > DEFAULTS.max_snap_m if "street_m" in homes else np.zeros(len(homes), bool)
     summary = {
         "source": network.graph.get("source"),
         "minutes": minutes,
@@ -350,6 +364,11 @@ def plan(
         "covered_share": round(sol.covered_share, 6),
         "n_uncoverable": int(len(unreached)),
         "population_uncoverable": round(float(cov.population[unreached].sum()), 1),
+        # homes farther than the snapping distance from every street: in every
+        # total, never covered (also among the uncoverable)
+        "n_off_network": int(off_network.sum()),
+        "population_off_network": round(float(cov.population[off_network].sum()), 1),
+        "sites_off_network": json_safe(sites.attrs.get("off_network", pd.DataFrame()).to_dict(orient="records")),
         "n_stations": sol.n_stations,
         "objective": round(sol.objective, 4),
         "solver_status": sol.status,

@@ -54,7 +54,8 @@ def load_candidates(
     tags
         OSM tags of candidate places; default :data:`planner.config.CANDIDATE_TAGS`.
     max_snap_m
-        Points farther than this from the network are excluded with a warning.
+        Points farther than this from the network are left out with a warning
+        naming them; they are listed in ``sites.attrs["off_network"]``.
 
     Returns
     -------

@@ -57,3 +57,26 @@ def test_site_costs_row_by_row():
     )
     costs = site_costs(sites)
     assert costs.tolist() == [7.0, SITE_COSTS["prefabricated"], SITE_COSTS["renovate"], 0.0]
+
+
+def test_far_homes_and_sites_are_accounted_for(tmp_path, capsys):
+    """Homes beyond the snapping distance stay in the totals; far sites are named and listed."""
+    d = tmp_path / "d.csv"
+    d.write_text("lon,lat,population\n24.945,60.170,10\n24.945,60.171,5\n25.5,60.5,99\n")
+    c = tmp_path / "c.csv"
+    c.write_text("name,lon,lat\nA,24.946208,60.17479\nFar away,25.5,60.5\n")
+    out = tmp_path / "o"
+    assert main(["plan", "--demand", str(d), "--candidates", str(c), "--out", str(out)]) == 0
+    messages = capsys.readouterr().err
+    assert "'Far away' (46,819 m)" in messages and "kept and counted as not covered" in messages
+    s = json.loads((out / "summary.json").read_text())
+    assert s["population_total"] == 114 and s["covered_share"] == pytest.approx(s["population_covered"] / 114)
+    assert s["n_off_network"] == 1 and s["population_off_network"] == 99
+    assert [row["name"] for row in s["sites_off_network"]] == ["Far away"]
+    assert s["sites_off_network"][0]["reason"] == "no street within 250 m"
+    table = pd.read_csv(out / "unreachable.csv")
+    far = table[table["demand_id"] == "d000002"].iloc[0]
+    assert far["reason"] == "no street within 250 m" and far["street_m"] > 40_000
+    assert set(table["reason"]) <= {"no street within 250 m", "no candidate within 5 min"}
+    # every resident accounted for: covered + not covered = total
+    assert table["population"].sum() + s["population_covered"] == pytest.approx(s["population_total"])

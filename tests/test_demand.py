@@ -55,13 +55,20 @@ def test_geojson_population_file(helsinki, tmp_path):
     assert len(demand) == 40 and demand["population"].sum() == src["population"].sum()
 
 
-def test_far_points_are_dropped_with_a_count(helsinki, tmp_path):
-    G, _, _ = helsinki
+def test_far_points_are_kept_and_never_covered(helsinki, tmp_path):
+    G, _, sites = helsinki
     path = tmp_path / "d.csv"
-    path.write_text("lon,lat,population\n24.945,60.170,10\n24.945,60.171,5\n25.5,60.5,99\n")
-    with pytest.warns(UserWarning, match=r"1 of 3 points are farther than 250 m"):
+    path.write_text("lon,lat,population\n24.945,60.170,10\n24.945,60.171,5\n25.5,60.5,99\n24.9452,60.1705,7\n")
+    with pytest.warns(UserWarning, match=r"1 of 4 points \(population 99\) are farther than 250 m.*kept"):
         demand = planner.load_demand(path, network=G)
-    assert demand["population"].sum() == 15
+    # nobody is dropped: the far home stays in the total ...
+    assert demand["population"].sum() == 121
+    far = demand["street_m"].to_numpy() > 250
+    assert far.sum() == 1 and demand.loc[far, "population"].iloc[0] == 99
+    # ... and no site reaches it, however long the walk allowed
+    cov = planner.coverage(G, demand, sites, minutes=120)
+    assert cov.minutes[np.flatnonzero(far)].nnz == 0
+    assert cov.minutes[np.flatnonzero(~far)].nnz > 0
 
 
 @pytest.mark.parametrize(
@@ -87,7 +94,7 @@ def test_landuse_fallback_on_a_county_town():
     """Guixi has no residential land use and few residential buildings."""
     G = planner.load_network(shared_file("guixi_jiangxi.osm"))
     # a few buildings of the export lie beyond its streets
-    with pytest.warns(UserWarning, match=r"points are farther than 250 m from the walking network"):
+    with pytest.warns(UserWarning, match=r"are farther than 250 m from the walking network"):
         demand = planner.load_demand(network=G)
     assert set(demand["method"]) == {"buildings_untyped"}
     assert len(demand) > 36  # more than the 36 residential-tagged buildings

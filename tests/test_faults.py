@@ -160,6 +160,7 @@ def test_unreachable_home_gives_strict_summary_json(tmp_path):
     summary = strict_json((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["n_uncoverable"] == 1
     assert summary["unreachable"] == [{"demand_id": "h-far", "population": 80.0, "lon": row["lon"], "lat": row["lat"],
+                                       "reason": "no candidate within 5 min", "street_m": 10.0,
                                        "nearest_site_id": None, "nearest_site_name": None, "nearest_minutes": None}]
     for name in ("stations.geojson", "isochrones.geojson"):
         strict_json((tmp_path / "out" / name).read_text(encoding="utf-8"))
