@@ -500,7 +500,8 @@ def drop_far_points(G: nx.MultiDiGraph, gdf, *, what: str, max_snap_m: float, ke
     as not covered (:func:`planner.coverage` gives them no walk). Sites are left
     out, and the warning names them. Either way the frame gets ``street_m``, the
     distance to the nearest street, and the left-out rows are in
-    ``out.attrs["off_network"]`` (``site_id``, ``name``, ``street_m``, ``reason``).
+    ``out.attrs["off_network"]``, a list of records (``site_id``, ``name``,
+    ``street_m``, ``reason``).
 
     Raises
     ------
@@ -549,5 +550,47 @@ def drop_far_points(G: nx.MultiDiGraph, gdf, *, what: str, max_snap_m: float, ke
             off = pd.DataFrame(gone[cols]).reset_index(drop=True)
             off["reason"] = reason
             gdf = gdf[~far].reset_index(drop=True)
-            gdf.attrs["off_network"] = off
+            # records, not a frame: pandas compares attrs when frames are joined
+            gdf.attrs["off_network"] = off.to_dict(orient="records")
     return gdf
+
+
+def check_datum(G: nx.MultiDiGraph, gdf, *, what: str, source, option: str) -> None:
+    """Warn when WGS-84 points in China sit markedly closer to the streets read as GCJ-02 or BD-09.
+
+    Coordinates copied from Amap / Gaode / Tencent (GCJ-02) or Baidu (BD-09) and
+    taken as WGS-84 sit hundreds of metres off. The median distance to the
+    nearest street is compared as given and after each inversion; when an
+    inversion at least halves it and gains more than 30 m, a warning names the
+    file, the medians and the option that reads the file right.
+    """
+    import warnings
+
+    from .datums import bd09_to_wgs84, gcj02_to_wgs84, in_china
+
+    if len(gdf) == 0:
+        return
+    ll = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
+    lon, lat = shapely.get_x(ll.geometry.values), shapely.get_y(ll.geometry.values)
+    if in_china(lon, lat).mean() < 0.5:
+        return
+    arrays = network_arrays(G)
+    import pyproj
+
+    to_net = pyproj.Transformer.from_crs("EPSG:4326", G.graph["crs"], always_xy=True)
+
+    def median_gap(x, y) -> float:
+        px, py = to_net.transform(x, y)
+        return float(np.median(snap(arrays, shapely.points(px, py)).distance_m))
+
+    given = median_gap(lon, lat)
+    options = {"gcj02": median_gap(*gcj02_to_wgs84(lon, lat)), "bd09": median_gap(*bd09_to_wgs84(lon, lat))}
+    datum, best = min(options.items(), key=lambda item: item[1])
+    if best <= 0.5 * given and given - best > 30.0:
+        label = "GCJ-02 (Amap / Gaode / Tencent)" if datum == "gcj02" else "BD-09 (Baidu)"
+        warnings.warn(
+            f"{source}: {what} sit much closer to the streets read as {label}: median {best:,.0f} m from a street, "
+            f"against {given:,.0f} m as WGS-84; if they were copied from such a map, pass --input-crs {option}={datum}",
+            UserWarning,
+            stacklevel=3,
+        )

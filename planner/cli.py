@@ -64,6 +64,24 @@ class _Reporter:
             click.echo(text)
 
 
+def _input_crs(values: tuple[str, ...]) -> dict[str, str] | None:
+    """``--input-crs`` values as the ``input_crs`` of :func:`planner.plan` (a dict by file; ``*`` for all)."""
+    from .pipeline import INPUT_FILES
+
+    out: dict[str, str] = {}
+    for value in values:
+        key, sep, crs = value.partition("=")
+        if not sep:
+            key, crs = "*", value
+        key, crs = key.strip().lower(), crs.strip()
+        if key != "*" and key not in INPUT_FILES:
+            raise click.UsageError(f"--input-crs {value}: unknown file {key!r}; expected {', '.join(INPUT_FILES)} (e.g. candidates=gcj02)")
+        if not crs:
+            raise click.UsageError(f"--input-crs {value}: no CRS given; expected wgs84, gcj02, bd09 or e.g. EPSG:4547")
+        out[key] = crs
+    return out or None
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
     click.echo(f"warning: {message}", err=True)
 
@@ -84,6 +102,10 @@ def _common(f):
                      help="Existing stations (CSV lon,lat[,name][,site_id], GeoJSON or GPKG); always kept."),
         click.option("--minutes", type=float, default=DEFAULTS.minutes, show_default=True, help="Walking time limit."),
         click.option("--speed", "speed_kmh", type=float, default=DEFAULTS.speed_kmh, show_default=True, help="Walking speed, km/h."),
+        click.option("--input-crs", "input_crs", multiple=True, metavar="[FILE=]CRS",
+                     help="Datum of your files' coordinates: wgs84 (default), gcj02 (Amap / Gaode / Tencent), bd09 "
+                          "(Baidu) or a CRS such as EPSG:4547 (x/y columns). Applies to every file, or to one: "
+                          "candidates=gcj02, existing=bd09, demand=EPSG:4547, sites=gcj02. Repeatable."),
         click.option("--quiet", "-q", is_flag=True, help="No progress and no report; errors only."),
         click.option("--verbose", "-v", is_flag=True, help="Log each stage."),
     ]
@@ -122,7 +144,7 @@ def _common(f):
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="With --engine dask: LocalCluster worker processes (default: the number of CPUs).")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
-def plan_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, candidates, model, p, capacity, no_split,
+def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, quiet, verbose, candidates, model, p, capacity, no_split,
                  budget, tiers, tier_minutes, time_limit, lang, offline, basemap, tianditu_key, engine, scheduler, workers, out):
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
     from contextlib import nullcontext
@@ -141,6 +163,7 @@ def plan_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, c
     tianditu_key = check_basemap(basemap, tianditu_key, offline=offline)
     if model == "budget" and budget is None:
         raise click.UsageError("--model budget needs --budget")
+    crs_by_file = _input_crs(input_crs)
     out_dir = check_output_dir(out)
     if engine == "dask":
         from .distributed import dask_client
@@ -154,7 +177,7 @@ def plan_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, c
             source, demand=demand, candidates=candidates, existing=existing, minutes=minutes,
             speed_kmh=speed_kmh, model=model, p=p, time_limit=time_limit, capacity=capacity,
             split=not no_split, budget=budget, tiers=tiers, tier_minutes=tier_minutes, progress=reporter,
-            engine=engine, client=client,
+            engine=engine, client=client, input_crs=crs_by_file,
         )
         reporter("writing outputs", 0.5)
         paths = result.write(out_dir, lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key)
@@ -209,7 +232,7 @@ def plan_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, c
 @click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), default=None,
               help="Write the ranking to this GeoJSON file (points in EPSG:4326, the same columns as properties).")
 @click.option("--top", type=int, default=None, help="Show only the best N in the terminal.")
-def score_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, sites, csv_path, geojson_path, top):
+def score_command(source, demand, existing, minutes, speed_kmh, input_crs, quiet, verbose, sites, csv_path, geojson_path, top):
     """Rank candidate sites by the residents within a walk, what each adds, and the worst-served home it fixes."""
     import os
 
@@ -235,7 +258,7 @@ def score_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, 
     reporter = _Reporter(quiet)
     with reporter.running():
         table = score(source, sites=sites, demand=demand, existing=existing, minutes=minutes,
-                      speed_kmh=speed_kmh, progress=reporter)
+                      speed_kmh=speed_kmh, progress=reporter, input_crs=_input_crs(input_crs))
     contents = {}
     if csv_path:
         contents["--csv"] = table.to_csv(index=False)
@@ -285,7 +308,7 @@ def score_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, 
 @click.option("--max-p", "max_p", type=int, required=True, help="Largest number of stations.")
 @click.option("--time-limit", type=float, default=None, help="Seconds per solve.")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder (curve.csv, curve.png).")
-def curve_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, candidates, max_p, time_limit, out):
+def curve_command(source, demand, existing, minutes, speed_kmh, input_crs, quiet, verbose, candidates, max_p, time_limit, out):
     """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
     from .io import check_output_dir, write_outputs
     from .pipeline import coverage_curve_plan
@@ -298,7 +321,8 @@ def curve_command(source, demand, existing, minutes, speed_kmh, quiet, verbose, 
     with reporter.running():
         curve, needed, png = coverage_curve_plan(source, demand=demand, candidates=candidates, existing=existing,
                                                  minutes=minutes, speed_kmh=speed_kmh, max_p=max_p,
-                                                 time_limit=time_limit, progress=reporter)
+                                                 time_limit=time_limit, progress=reporter,
+                                                 input_crs=_input_crs(input_crs))
         paths = write_outputs(out_dir, {"curve.csv": curve.to_csv(index=False), "curve.png": png})
     for row in curve.itertuples(index=False):
         reporter.echo(f"p={row.p:>3}  {row.population_covered:>12,.0f} residents  {row.covered_share:7.1%}  {row.status}")
@@ -385,7 +409,9 @@ def _logging(verbose: bool, quiet: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning errors into one line and an exit code."""
     try:
-        cli.main(args=argv, prog_name="planner", standalone_mode=False)
+        # each run sets its own warning filters (--quiet silences them): never for the rest of the process
+        with warnings.catch_warnings():
+            cli.main(args=argv, prog_name="planner", standalone_mode=False)
     except PlannerError as exc:
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code

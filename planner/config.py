@@ -167,3 +167,37 @@ def check_positive(name: str, value: object) -> float:
     if not math.isfinite(number) or number <= 0:
         raise InputError(f"{name}={value!r}: expected a positive, finite number")
     return number
+
+
+#: Column headers :func:`planner.io.read_points` accepts for each canonical column, in
+#: order of preference. Headers are matched case-insensitively after stripping blanks
+#: (``NAME``, ``Name `` and ``name`` are one header); a matched column is renamed to
+#: its canonical name only when the file has no column of that exact name already.
+#: Each header belongs to one canonical name only. Deliberately left out:
+#:
+#: * ``pop`` (an abbreviation also used for shares and points of presence: a
+#:   ``pop`` column is refused as "population missing" rather than guessed);
+#: * ``类型`` ("type": usually a building or land-use type, not centre / grid);
+#: * ``x坐标`` / ``y坐标``: Chinese survey tables put the northing in X, so the
+#:   header says nothing reliable about which axis it holds.
+#:
+#: ``lon`` / ``lat`` headers only locate the coordinates of a CSV or Excel table
+#: (with a projected ``crs``, ``x`` / ``y`` are looked for first; the columns are
+#: then eastings / northings, not degrees); the attributes of GeoJSON, GPKG and
+#: shapefiles are aliased for every other name, their geometry holds the points.
+#: The generic id headers of :data:`ID_ALIASES` are added to ``demand_id`` when
+#: demand is read and to ``site_id`` otherwise.
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("name", "名称", "站点名称", "名字", "站名", "单位名称", "title"),
+    "lon": ("lon", "lng", "long", "longitude", "经度", "x"),
+    "lat": ("lat", "latitude", "纬度", "y"),
+    "population": ("population", "人口", "常住人口", "户籍人口", "人数"),
+    "cost": ("cost", "成本", "造价", "费用", "投资"),
+    "tier": ("tier", "层级", "级别"),
+    "site_id": ("site_id", "站点编号", "站点id"),
+    "demand_id": ("demand_id", "需求点编号", "小区编号"),
+}
+
+#: Generic id headers (``id``, ``编号``): ``demand_id`` in a demand file, ``site_id``
+#: in a candidates or existing-stations file (after the specific headers above).
+ID_ALIASES: tuple[str, ...] = ("id", "编号")

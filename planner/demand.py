@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._graph import drop_far_points
+from ._graph import check_datum, drop_far_points
 from ._osm import read_features
 from .config import DEFAULTS, check_positive
 from .errors import DataError, InputError
@@ -58,6 +58,7 @@ def load_demand(
     max_snap_m: float = DEFAULTS.max_snap_m,
     progress: Callable[[str, float], None] | None = None,
     footprints: bool = False,
+    crs: str | None = None,
 ) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """
     Estimate where people live.
@@ -77,6 +78,12 @@ def load_demand(
         ``street_m`` holds each point's distance to its nearest street).
     progress
         Optional callback ``progress(message, fraction)``.
+    crs
+        Datum or CRS of the file's coordinates: ``None`` / ``"wgs84"``, ``"gcj02"``
+        (Amap / Gaode / Tencent), ``"bd09"`` (Baidu) or a pyproj CRS such as
+        ``"EPSG:4547"`` (see :func:`planner.io.read_points`). With ``None``, WGS-84
+        points in China that sit markedly closer to the streets read as GCJ-02 or
+        BD-09 get a warning naming the option.
     footprints
         Also return the polygons read on the way, for a map's basemap (see below).
         The demand points are the same either way.
@@ -108,9 +115,11 @@ def load_demand(
     floor_area_per_person_m2 = check_positive("floor_area_per_person_m2", floor_area_per_person_m2)
     landuse_density_per_ha = check_positive("landuse_density_per_ha", landuse_density_per_ha)
     landuse_spacing_m = check_positive("landuse_spacing_m", landuse_spacing_m)
-    crs = network.graph["crs"]
+    input_crs, crs = crs, network.graph["crs"]
     if source is not None:
-        gdf = read_points(source, what="demand", numeric=("population",))
+        gdf = read_points(source, what="demand", numeric=("population",), crs=input_crs)
+        if input_crs is None:
+            check_datum(network, gdf, what="demand points", source=source, option="demand")
         ids = gdf["demand_id"].astype(str) if "demand_id" in gdf else pd.Series([f"d{i:06d}" for i in range(len(gdf))])
         demand = gpd.GeoDataFrame(
             {"demand_id": ids.to_numpy(), "population": gdf["population"].to_numpy(float), "method": "file", "kind": "file"},

@@ -189,18 +189,46 @@ def validate_model(model: str, p: int | None) -> None:
         raise InputError(f"p={p!r}: expected a whole number of stations >= 1")
 
 
-def _sites(network, candidates, existing, progress):
-    cands = load_candidates(candidates, network=network, progress=progress)
+#: the files ``input_crs`` can name one by one
+INPUT_FILES = ("demand", "candidates", "existing", "sites")
+
+
+def input_crs_of(input_crs: str | dict[str, str] | None, which: str) -> str | None:
+    """
+    The datum / CRS of one input file.
+
+    Parameters
+    ----------
+    input_crs
+        ``None`` (WGS-84 lon/lat, with a warning when the points look like
+        GCJ-02 or BD-09), one value for every file (``"gcj02"``), or a dict by
+        file (``{"candidates": "gcj02", "demand": "EPSG:4547"}``; the key
+        ``"*"`` for the rest).
+    which
+        One of :data:`INPUT_FILES`.
+    """
+    if input_crs is None or isinstance(input_crs, str):
+        return input_crs
+    unknown = set(input_crs) - set(INPUT_FILES) - {"*"}
+    if unknown:
+        raise InputError(f"input_crs: unknown file {sorted(unknown)[0]!r}; expected one of {', '.join(INPUT_FILES)}")
+    return input_crs.get(which, input_crs.get("*"))
+
+
+def _sites(network, candidates, existing, progress, input_crs=None):
+    cands = load_candidates(candidates, network=network, progress=progress, crs=input_crs_of(input_crs, "candidates"))
     if existing is None:
         return cands
-    ex = load_candidates(existing, network=network, existing=True, progress=progress)
+    ex = load_candidates(existing, network=network, existing=True, progress=progress,
+                         crs=input_crs_of(input_crs, "existing"))
     clash = set(cands["site_id"]) & set(ex["site_id"])
     if clash:
         cands = cands[~cands["site_id"].isin(clash)]
-    off = [frame.attrs["off_network"].assign(existing=flag) for frame, flag in ((cands, False), (ex, True))
-           if "off_network" in frame.attrs]
+    off = [{**row, "existing": flag} for frame, flag in ((cands, False), (ex, True))
+           for row in frame.attrs.get("off_network", [])]
+    cands.attrs, ex.attrs = {}, {}
     both = pd.concat([cands, ex], ignore_index=True)
-    both.attrs = {"off_network": pd.concat(off, ignore_index=True)} if off else {}
+    both.attrs = {"off_network": off} if off else {}
     return both
 
 
@@ -224,6 +252,7 @@ def plan(
     progress: Progress | None = None,
     engine: str = "local",
     client=None,
+    input_crs: str | dict[str, str] | None = None,
 ) -> Plan:
     """
     Run every stage: network, demand, candidates, coverage, optimisation, isochrones.
@@ -256,6 +285,9 @@ def plan(
         and lscp's independent components on a Dask cluster, with the same results
         (see :mod:`planner.distributed`). ``client``: a ``distributed.Client``; with
         ``engine="dask"`` and no client, a LocalCluster runs for this call.
+    input_crs
+        Datum or CRS of the input files, for all or by file (see
+        :func:`input_crs_of`): ``"gcj02"`` for coordinates copied from Amap.
 
     Returns
     -------
@@ -284,9 +316,10 @@ def plan(
     if network is None:
         network = load_network(source, speed_kmh=speed_kmh, progress=progress)
     lap("network")
-    homes, footprints = load_demand(demand, network=network, progress=progress, footprints=True)
+    homes, footprints = load_demand(demand, network=network, progress=progress, footprints=True,
+                                    crs=input_crs_of(input_crs, "demand"))
     lap("demand")
-    sites = _sites(network, candidates, existing, progress)
+    sites = _sites(network, candidates, existing, progress, input_crs)
     lap("candidates")
     if model in NEEDS_P and p > len(sites):
         raise InputError(f"p={p}: larger than the number of candidate sites ({len(sites)})")
@@ -368,7 +401,7 @@ def plan(
         # total, never covered (also among the uncoverable)
         "n_off_network": int(off_network.sum()),
         "population_off_network": round(float(cov.population[off_network].sum()), 1),
-        "sites_off_network": json_safe(sites.attrs.get("off_network", pd.DataFrame()).to_dict(orient="records")),
+        "sites_off_network": json_safe(sites.attrs.get("off_network", [])),
         "n_stations": sol.n_stations,
         "objective": round(sol.objective, 4),
         "solver_status": sol.status,
@@ -601,6 +634,7 @@ def score(
     speed_kmh: float = DEFAULTS.speed_kmh,
     network: nx.MultiDiGraph | None = None,
     progress: Progress | None = None,
+    input_crs: str | dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """
     Rank candidate sites by the population they would serve.
@@ -636,6 +670,10 @@ def score(
         ``worst_home_id``, ``worst_home_minutes_to_existing`` and
         ``worst_home_minutes_to_site``.
 
+    input_crs
+        Datum or CRS of the input files (see :func:`input_crs_of`; ``sites`` names
+        the shortlist).
+
     Notes
     -----
     The worst-served home a site would fix is, among the homes with residents
@@ -651,9 +689,10 @@ def score(
     speed_kmh = check_positive("speed_kmh", speed_kmh)
     if network is None:
         network = load_network(source, speed_kmh=speed_kmh, progress=progress)
-    homes = load_demand(demand, network=network, progress=progress)
-    cands = load_candidates(sites, network=network, progress=progress)
-    ex = load_candidates(existing, network=network, existing=True, progress=progress) if existing else cands.iloc[:0]
+    homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"))
+    cands = load_candidates(sites, network=network, progress=progress, crs=input_crs_of(input_crs, "sites"))
+    ex = (load_candidates(existing, network=network, existing=True, progress=progress,
+                          crs=input_crs_of(input_crs, "existing")) if existing else cands.iloc[:0])
     limits = tuple(sorted({minutes, 10.0, 15.0}))
     cov = coverage(network, homes, cands, minutes=limits, progress=progress)
     pop = cov.population
@@ -714,7 +753,7 @@ def score(
 
 def coverage_curve_plan(
     source=None, *, demand=None, candidates=None, existing=None, minutes=DEFAULTS.minutes,
-    speed_kmh=DEFAULTS.speed_kmh, max_p: int, time_limit=None, network=None, progress=None,
+    speed_kmh=DEFAULTS.speed_kmh, max_p: int, time_limit=None, network=None, progress=None, input_crs=None,
 ):
     """
     The coverage curve of a source: exact mclp optimum for p = 1..max_p and a PNG plot.
@@ -736,8 +775,8 @@ def coverage_curve_plan(
     minutes = check_positive("minutes", minutes)
     if network is None:
         network = load_network(source, speed_kmh=speed_kmh, progress=progress)
-    homes = load_demand(demand, network=network, progress=progress)
-    sites = _sites(network, candidates, existing, progress)
+    homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"))
+    sites = _sites(network, candidates, existing, progress, input_crs)
     cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
     required = np.flatnonzero(sites["existing"].to_numpy(bool))
     curve, needed = coverage_curve(cov, max_p=max_p, required=required, time_limit=time_limit, progress=progress)

@@ -19,7 +19,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ._graph import drop_far_points
+from ._graph import check_datum, drop_far_points
 from ._osm import read_features
 from .config import CANDIDATE_TAGS, DEFAULTS
 from .errors import DataError, InputError
@@ -35,6 +35,7 @@ def load_candidates(
     tags: dict[str, list[str]] | None = None,
     max_snap_m: float = DEFAULTS.max_snap_m,
     progress: Callable[[str, float], None] | None = None,
+    crs: str | None = None,
 ) -> gpd.GeoDataFrame:
     """
     Places that could host a station (or that already do).
@@ -53,6 +54,8 @@ def load_candidates(
         generated ids then start with ``existing-``.
     tags
         OSM tags of candidate places; default :data:`planner.config.CANDIDATE_TAGS`.
+    crs
+        Datum or CRS of the file's coordinates (see :func:`planner.load_demand`).
     max_snap_m
         Points farther than this from the network are left out with a warning
         naming them; they are listed in ``sites.attrs["off_network"]``.
@@ -70,11 +73,13 @@ def load_candidates(
     DataError
         No candidate places in the area, or every point off the network.
     """
-    crs = network.graph["crs"]
+    input_crs, crs = crs, network.graph["crs"]
     what = "existing stations" if existing else "candidates"
     prefix = "existing" if existing else "site"
     if source is not None:
-        gdf = read_points(source, what=what)
+        gdf = read_points(source, what=what, crs=input_crs)
+        if input_crs is None:
+            check_datum(network, gdf, what=what, source=source, option="existing" if existing else "candidates")
         n = len(gdf)
         ids = gdf["site_id"].astype(str).to_numpy() if "site_id" in gdf else np.array([f"{prefix}-{i + 1:04d}" for i in range(n)])
         names = gdf["name"].fillna("").astype(str).to_numpy() if "name" in gdf else ids.copy()

@@ -86,6 +86,28 @@ NON_UTF8 = b"lon,lat,population\n24.94,60.17,10\n24.95,60.17,\xff\xfe\xfa\n"
 OSM_HEAD = "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6'>\n"
 
 
+def _xlsx(name: str, cut: bool = False, sheet: str = ""):
+    """A real one-sheet workbook of candidates (cut in half with ``cut``); ``sheet`` is appended as ``#sheet``."""
+
+    def build(t: Path) -> str:
+        import pandas as pd
+
+        path = t / name
+        pd.DataFrame({"name": ["A"], "lon": [24.946208], "lat": [60.17479]}).to_excel(path, index=False)
+        if cut:
+            data = path.read_bytes()
+            path.write_bytes(data[: len(data) // 2])
+        return f"{path}#{sheet}" if sheet else str(path)
+
+    return build
+
+
+# UTF-8 rows and a GBK row in one file: GB18030 rejects the first (an odd UTF-8 run), or
+# accepts it as mojibake (even runs); either way the file is refused
+MIXED_NEITHER = "lon,lat,name\n24.946208,60.17479,中心站\n".encode() + "24.945361,60.1751,中心\n".encode("gbk")
+MIXED_GB18030 = "name,lon,lat,population\n东门,24.94,60.17,10\n".encode() + "南街,24.95,60.17,5\n".encode("gbk")
+
+
 def _out_under_file(command: str):
     """--out (or --csv) below an existing regular file: ``tmp/file/sub``."""
 
@@ -178,6 +200,16 @@ CASES: dict[str, tuple] = {
     "demand duplicate demand_id": (
         _plan("--demand", _f("d.csv", "demand_id,lon,lat,population\na,24.94,60.17,10\na,24.945,60.171,5\n")),
         2, ["'a'", "more than once"]),
+    "demand neither UTF-8 nor GB18030": (_plan("--demand", _fb("d.csv", b"lon,lat,population\n24.94,60.17,\x80\x80\n")), 2,
+                                         ["d.csv", "not UTF-8 or GB18030", "line 2", "tried utf-8 and gb18030"]),
+    "demand mixed encodings GB18030 would misread": (_plan("--demand", _fb("d.csv", MIXED_GB18030)), 2,
+                                                     ["d.csv", "mixes UTF-8", "line 2 is UTF-8, line 3 is not"]),
+    "demand projected coordinates": (_plan("--demand", _f("d.csv", "x,y,population\n39512345,3131234,10\n")), 2,
+                                     ["d.csv", "x=39512345, y=3131234", "look like projected metres", "--input-crs"]),
+    "demand two population columns": (_plan("--demand", _f("d.csv", "lon,lat,常住人口,户籍人口\n24.94,60.17,10,8\n")), 2,
+                                      ["d.csv", "'常住人口' and '户籍人口'", "population"]),
+    "demand repeated 编号": (_plan("--demand", _f("d.csv", "编号,lon,lat,人口\n7,24.94,60.17,10\n7,24.95,60.17,5\n")), 2,
+                            ["d.csv", "'编号'", "repeats '7' in rows 1 and 2", "demand_id"]),
     # ---- candidate / existing files
     "candidates without lon": (_plan("--candidates", _f("c.csv", "x1,lat,name\n24.94,60.17,a\n")), 2,
                                ["c.csv", "'lon' missing", "found: x1, lat, name"]),
@@ -192,6 +224,15 @@ CASES: dict[str, tuple] = {
     "candidates not UTF-8": (_plan("--candidates", _fb("c.csv", b"lon,lat,name\n24.94,60.17,caf\xe9 \xff\n")), 2,
                              ["c.csv", "not UTF-8", "candidates"]),
     "candidates unknown suffix": (_plan("--candidates", _f("c.xlsx", "lon,lat\n")), 2, ["c.xlsx", "'.xlsx'"]),
+    "candidates truncated xlsx": (_plan("--candidates", _xlsx("half.xlsx", cut=True)), 2,
+                                  ["half.xlsx", "not a readable '.xlsx' workbook"]),
+    "candidates xlsx missing sheet": (_plan("--candidates", _xlsx("c.xlsx", sheet="Nope")), 2,
+                                      ["c.xlsx", "no sheet 'Nope'", "found: Sheet1"]),
+    "candidates mixed UTF-8 and GBK": (_plan("--candidates", _fb("c.csv", MIXED_NEITHER)), 2,
+                                       ["c.csv", "mixes UTF-8", "tried utf-8 and gb18030", "candidates"]),
+    "candidates unknown input CRS": (_plan("--candidates", _f("c.csv", "lon,lat,name\n24.946208,60.17479,A\n"),
+                                           "--input-crs", "gcj03"), 2,
+                                     ["c.csv", "'gcj03'", "wgs84, gcj02, bd09 or an EPSG code"]),
     "candidates negative cost": (_plan("--candidates", _f("c.csv", "lon,lat,name,cost\n24.946208,60.17479,a,-2\n")), 2,
                                  ["c.csv", "'cost'", "-2", "non-negative number"]),
     "p larger than the candidates file": (

@@ -33,10 +33,18 @@ def test_random_graphs_match_networkx(seed):
     homes = random_points(G, 60, seed + 100, "h")
     sites = random_points(G, 25, seed + 200, "s")
     limit = 6.0
-    cov = planner.coverage(G, homes, sites, minutes=limit)
+    cov = planner.coverage(G, homes, sites, minutes=limit, max_snap_m=np.inf)
     expected = walking_minutes(G, homes, sites, limit)
     assert len(expected) > 50  # the instance is not trivially empty
     assert_matches(cov.minutes, expected, limit)
+    # by default a point farther than 250 m from every street (by shapely, over every
+    # street) walks to nowhere: its row or column is empty, the rest is unchanged
+    streets = [d["geometry"] for _, _, d in G.edges(data=True)]
+    gap_h = np.array([min(line.distance(pt) for line in streets) for pt in homes.geometry])
+    gap_s = np.array([min(line.distance(pt) for line in streets) for pt in sites.geometry])
+    assert (gap_h > 250).any()  # every seed has such homes (1-2 of 60)
+    near = {pair: t for pair, t in expected.items() if gap_h[pair[0]] <= 250 and gap_s[pair[1]] <= 250}
+    assert_matches(planner.coverage(G, homes, sites, minutes=limit).minutes, near, limit)
 
 
 def test_default_network_matches_networkx(helsinki):

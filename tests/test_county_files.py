@@ -1,0 +1,108 @@
+"""A county planner's own files on the Guixi extract (skipped without ../shared).
+
+Station coordinates copied from Amap are GCJ-02 and from Baidu BD-09: read with
+``--input-crs`` they must give the same plan as the WGS-84 originals; read as
+WGS-84 they must trigger a warning naming the option. The forward formulas
+used to make the test files are the test's own (tests/test_datums.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod
+
+import planner
+from planner.cli import main
+from conftest import shared_file
+from test_datums import _ref_gcj02_to_bd09, _ref_wgs84_to_gcj02
+
+pytestmark = pytest.mark.slow
+GEOD = Geod(ellps="WGS84")
+
+
+@pytest.fixture(scope="module")
+def guixi(tmp_path_factory):
+    """Guixi's network, and WGS-84 candidate and existing-station files near its streets (seeded)."""
+    path = shared_file("guixi_jiangxi.osm")
+    G = planner.load_network(str(path))
+    rng = np.random.default_rng(11)
+    lines = [d["geometry"] for _, _, d in G.edges(data=True)]
+    picks = rng.choice(len(lines), 45, replace=False)
+    pts = [shapely.line_interpolate_point(lines[i], rng.random(), normalized=True) for i in picks]
+    xy = shapely.get_coordinates(pts) + rng.uniform(-30, 30, (45, 2))
+    ll = gpd.GeoSeries(shapely.points(xy), crs=G.graph["crs"]).to_crs("EPSG:4326")
+    lon, lat = ll.x.to_numpy(), ll.y.to_numpy()
+    folder = tmp_path_factory.mktemp("guixi")
+    names = [f"候选点{i:02d}" for i in range(40)] + [f"现有网格站{i}" for i in range(5)]
+    table = pd.DataFrame({"name": names, "lon": lon, "lat": lat})
+    return G, path, folder, table
+
+
+def write(folder, table, datum):
+    """Candidates (40) and existing stations (5) in ``datum``; returns the two paths."""
+    t = table.copy()
+    if datum != "wgs84":
+        pairs = [_ref_wgs84_to_gcj02(a, b) for a, b in zip(t["lon"], t["lat"])]
+        if datum == "bd09":
+            pairs = [_ref_gcj02_to_bd09(a, b) for a, b in pairs]
+        t["lon"], t["lat"] = [p[0] for p in pairs], [p[1] for p in pairs]
+    cands, ex = folder / f"candidates_{datum}.csv", folder / f"existing_{datum}.csv"
+    t.iloc[:40].to_csv(cands, index=False, float_format="%.9f")
+    t.iloc[40:].to_csv(ex, index=False, float_format="%.9f")
+    return cands, ex
+
+
+@pytest.mark.parametrize("datum", ["gcj02", "bd09"])
+def test_points_read_back_within_a_centimetre(guixi, datum):
+    G, _, folder, table = guixi
+    cands, _ = write(folder, table, datum)
+    sites = planner.load_candidates(cands, network=G, crs=datum).to_crs("EPSG:4326")
+    back = sites.set_index("name").loc[table["name"].iloc[:40]]
+    _, _, dist = GEOD.inv(back.geometry.x.to_numpy(), back.geometry.y.to_numpy(),
+                          table["lon"].iloc[:40].to_numpy(), table["lat"].iloc[:40].to_numpy())
+    assert dist.max() < 0.01
+
+
+def plan_files(G, path, cands, ex, out, *extra):
+    assert main(["plan", "--source", str(path), "--candidates", str(cands), "--existing", str(ex),
+                 "--out", str(out), *extra]) == 0
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    stations = gpd.read_file(out / "stations.geojson")
+    return s, sorted(stations["name"])
+
+
+def test_gcj02_files_give_the_wgs84_plan(guixi, tmp_path, capsys):
+    G, path, folder, table = guixi
+    s0, names0 = plan_files(G, path, *write(folder, table, "wgs84"), tmp_path / "wgs84", "-q")
+    s1, names1 = plan_files(G, path, *write(folder, table, "gcj02"), tmp_path / "gcj02", "--input-crs", "gcj02", "-q")
+    assert names1 == names0 and len(names0) > 3
+    assert s1["population_covered"] == pytest.approx(s0["population_covered"])
+    assert s1["n_existing"] == s0["n_existing"] == 5
+    # the same files per file, mixed datums
+    s2, names2 = plan_files(G, path, *write(folder, table, "bd09")[:1], write(folder, table, "gcj02")[1],
+                            tmp_path / "mixed", "--input-crs", "candidates=bd09", "--input-crs", "existing=gcj02", "-q")
+    assert names2 == names0
+    # GCJ-02 files taken as WGS-84: a warning naming the file and the option
+    capsys.readouterr()
+    plan_files(G, path, *write(folder, table, "gcj02"), tmp_path / "as-wgs84")
+    err = capsys.readouterr().err
+    assert "candidates_gcj02.csv" in err and "--input-crs candidates=gcj02" in err
+    assert "--input-crs existing=gcj02" in err
+
+
+def test_unknown_input_crs_is_one_line(guixi, tmp_path, capsys):
+    G, path, folder, table = guixi
+    cands, ex = write(folder, table, "wgs84")
+    code = main(["plan", "--source", str(path), "--candidates", str(cands), "--input-crs", "candidates=wgs85",
+                 "--out", str(tmp_path / "x"), "-q"])
+    assert code != 0 and not (tmp_path / "x").exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "wgs85" in err[0]
+    code = main(["plan", "--source", str(path), "--input-crs", "stations=gcj02", "--out", str(tmp_path / "y"), "-q"])
+    assert code == 2 and not (tmp_path / "y").exists()
