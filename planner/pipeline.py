@@ -215,6 +215,56 @@ def input_crs_of(input_crs: str | dict[str, str] | None, which: str) -> str | No
     return input_crs.get(which, input_crs.get("*"))
 
 
+#: fewer OSM candidate places than this per km of walkable street: thin OSM (a
+#: 5-minute walk spans a few km of streets; Guixi's extract has 0.03, central
+#: Helsinki 0.75, Porto 1.0, Monaco 0.13)
+THIN_CANDIDATES_PER_KM = 0.1
+#: fewer OSM residents than this per km of walkable street: thin OSM (the shared
+#: extracts have 77-266)
+THIN_RESIDENTS_PER_KM = 50.0
+
+
+def warn_thin_osm(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame | None, sites: gpd.GeoDataFrame | None) -> None:
+    """
+    Warn when OpenStreetMap gives few homes or few candidate places for the streets it maps.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    homes, sites
+        Demand and candidates read from OSM (``None`` where the planner gave a file).
+    """
+    import warnings
+
+    arrays = network_arrays(network)
+    km = float(arrays.edge_minutes.sum() * arrays.metres_per_minute / 1000.0)
+    if km <= 0:
+        return
+    label = network.graph.get("source") or "the network's source"
+    if homes is not None and len(homes):
+        people = float(homes["population"].sum())
+        method = str(homes["method"].iloc[0])
+        if method == "buildings_untyped" or people / km < THIN_RESIDENTS_PER_KM:
+            how = "from untyped buildings (no residential tags)" if method == "buildings_untyped" else f"({method})"
+            warnings.warn(
+                f"{label}: OpenStreetMap maps few homes here: {people:,.0f} residents {how} along {km:,.0f} km of "
+                "streets; pass your population with --demand (points with population, or a census table)",
+                UserWarning,
+                stacklevel=2,
+            )
+    if sites is not None:
+        osm = int((~sites["existing"].to_numpy(bool)).sum())
+        if osm / km < THIN_CANDIDATES_PER_KM:
+            warnings.warn(
+                f"{label}: OpenStreetMap gives only {osm:,} candidate places along {km:,.0f} km of streets "
+                f"(fewer than one per {1 / THIN_CANDIDATES_PER_KM:g} km); pass your own list with --candidates "
+                "(CSV or Excel: name, lon, lat)",
+                UserWarning,
+                stacklevel=2,
+            )
+
+
 def _sites(network, candidates, existing, progress, input_crs=None):
     cands = load_candidates(candidates, network=network, progress=progress, crs=input_crs_of(input_crs, "candidates"))
     if existing is None:
@@ -320,6 +370,7 @@ def plan(
                                     crs=input_crs_of(input_crs, "demand"))
     lap("demand")
     sites = _sites(network, candidates, existing, progress, input_crs)
+    warn_thin_osm(network, homes if demand is None else None, sites if candidates is None else None)
     lap("candidates")
     if model in NEEDS_P and p > len(sites):
         raise InputError(f"p={p}: larger than the number of candidate sites ({len(sites)})")

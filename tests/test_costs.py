@@ -80,3 +80,9 @@ def test_far_homes_and_sites_are_accounted_for(tmp_path, capsys):
     assert set(table["reason"]) <= {"no street within 250 m", "no candidate within 5 min"}
     # every resident accounted for: covered + not covered = total
     assert table["population"].sum() + s["population_covered"] == pytest.approx(s["population_total"])
+
+
+def test_default_osm_is_not_thin(tmp_path, capsys):
+    assert main(["plan", "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "OpenStreetMap maps few homes" not in err and "OpenStreetMap gives only" not in err

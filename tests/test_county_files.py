@@ -106,3 +106,16 @@ def test_unknown_input_crs_is_one_line(guixi, tmp_path, capsys):
     assert len(err) == 1 and "wgs85" in err[0]
     code = main(["plan", "--source", str(path), "--input-crs", "stations=gcj02", "--out", str(tmp_path / "y"), "-q"])
     assert code == 2 and not (tmp_path / "y").exists()
+
+
+def test_thin_osm_is_said(guixi, tmp_path, capsys):
+    G, path, folder, table = guixi
+    assert main(["plan", "--source", str(path), "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "maps few homes here" in err and "--demand" in err
+    assert "only 3 candidate places along 115 km of streets" in err and "--candidates" in err
+    # with the planner's own candidates, nothing is said about candidates
+    cands, ex = write(folder, table, "wgs84")
+    assert main(["plan", "--source", str(path), "--candidates", str(cands), "--out", str(tmp_path / "p")]) == 0
+    err = capsys.readouterr().err
+    assert "candidate places" not in err and "maps few homes here" in err
