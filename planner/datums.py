@@ -21,6 +21,8 @@ a millimetre.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .errors import InputError
@@ -48,17 +50,12 @@ _BD_DLON, _BD_DLAT = 0.0065, 0.006  # the BD-09 formula's constant offset (degre
 
 #: the canonical datum names :func:`to_wgs84` accepts
 DATUMS = ("wgs84", "gcj02", "bd09")
-_ALIASES = {
-    "wgs84": "wgs84",
-    "wgs-84": "wgs84",
-    "gcj02": "gcj02",
-    "gcj-02": "gcj02",
-    "amap": "gcj02",
-    "gaode": "gcj02",
-    "tencent": "gcj02",
-    "bd09": "bd09",
-    "bd-09": "bd09",
-    "baidu": "bd09",
+#: names of the datums in the wild, matched after lower-casing and dropping blanks,
+#: "-" and "_": GCJ-02 is also "Mars coordinates" (火星坐标)
+DATUM_ALIASES: dict[str, str] = {
+    **dict.fromkeys(("wgs84", "wgs1984", "gps"), "wgs84"),
+    **dict.fromkeys(("gcj02", "gcj", "mars", "火星坐标", "gaode", "amap", "高德", "tencent", "腾讯"), "gcj02"),
+    **dict.fromkeys(("bd09", "bd09ll", "baidu", "百度"), "bd09"),
 }
 
 _TOL_DEG = 1e-10  # fixed-point iterations stop once no point moves more than this
@@ -310,12 +307,19 @@ def bd09_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
+def datum_name(datum: object) -> str | None:
+    """The canonical name (see :data:`DATUMS`) of a datum's name in the wild, or ``None``."""
+    if not isinstance(datum, str):
+        return None
+    return DATUM_ALIASES.get(re.sub(r"[\s_\-]", "", datum).lower())
+
+
 def _canonical(datum: str) -> str:
     """The canonical name of ``datum`` (see :data:`DATUMS`), or :class:`InputError`."""
-    key = datum.strip().lower() if isinstance(datum, str) else None
-    if key not in _ALIASES:
+    name = datum_name(datum)
+    if name is None:
         raise InputError(f"datum {datum!r}: expected wgs84, gcj02 (Amap / Gaode / Tencent) or bd09 (Baidu)")
-    return _ALIASES[key]
+    return name
 
 
 def to_wgs84(lon, lat, datum: str) -> tuple[np.ndarray, np.ndarray]:

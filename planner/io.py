@@ -20,6 +20,7 @@ import pyproj
 import shapely
 
 from .config import COLUMN_ALIASES, ID_ALIASES
+from .datums import datum_name
 from .errors import DataError, InputError, PlannerError
 
 log = logging.getLogger("planner.io")
@@ -33,11 +34,6 @@ _VECTORS = (".geojson", ".json", ".gpkg", ".shp")
 
 #: ``crs`` values (lower case, without blanks, ``-`` and ``_``) meaning lon/lat in a
 #: Chinese datum, or plain WGS-84 lon/lat
-_DATUM_NAMES: dict[str, str] = {
-    **dict.fromkeys(("wgs84", "wgs1984", "gps"), "wgs84"),
-    **dict.fromkeys(("gcj02", "gcj", "mars", "火星坐标", "gaode", "amap", "高德", "tencent", "腾讯"), "gcj02"),
-    **dict.fromkeys(("bd09", "bd09ll", "baidu", "百度"), "bd09"),
-}
 _CRS_EXPECTED = "expected wgs84, gcj02, bd09 or an EPSG code such as EPSG:4547"
 #: a point this far (degrees) outside the area of use of the CRS its file was given
 #: in is refused (a wrong code or swapped axes)
@@ -70,9 +66,9 @@ class _SourceCRS:
 def _parse_crs(p: Path, crs: str | None) -> _SourceCRS | None:
     if crs is None:
         return None
-    key = re.sub(r"[\s_\-]", "", str(crs)).lower()
-    if key in _DATUM_NAMES:
-        return _SourceCRS(str(crs), datum=_DATUM_NAMES[key])
+    datum = datum_name(str(crs))
+    if datum is not None:
+        return _SourceCRS(str(crs), datum=datum)
     try:
         parsed = pyproj.CRS.from_user_input(crs)
     except (pyproj.exceptions.CRSError, TypeError, ValueError):

@@ -17,6 +17,18 @@ import planner
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 
 
+#: the shared OSM extracts with buildings and places (porto_region_roads.osm.pbf holds roads only)
+EXTRACTS = [
+    "guixi_jiangxi.osm",
+    "beijing_haidian_cau.osm",
+    "beijing_haidian_zhongguancun.osm",
+    "shenzhen_longgang.osm",
+    "porto_centre.osm.pbf",
+    "monaco.osm.pbf",
+    "liechtenstein.osm.pbf",
+]
+
+
 def shared_file(name: str) -> Path:
     """Path of a shared OSM extract, or skip the test with the reason."""
     path = SHARED / name

@@ -250,7 +250,7 @@ def test_shift_sizes():
 
 
 @pytest.mark.parametrize("name", ["gcj02", "GCJ02", "gcj-02", "GCJ-02", "amap", "AMap", "gaode", "Gaode",
-                                  "tencent", "TENCENT", " gcj02 "])
+                                  "tencent", "TENCENT", " gcj02 ", "mars", "火星坐标", "高德", "gcj_02"])
 def test_to_wgs84_gcj02_names(name):
     wlon, wlat = _guixi_points(100, seed=1)
     lon, lat = to_wgs84(*wgs84_to_gcj02(wlon, wlat), name)
@@ -277,7 +277,7 @@ def test_datums_tuple():
         to_wgs84(117.0, 28.0, name)
 
 
-@pytest.mark.parametrize("bad", ["xyz", "", "gcj", "epsg:4326", None])
+@pytest.mark.parametrize("bad", ["xyz", "", "gcj03", "epsg:4326", None])
 def test_to_wgs84_unknown_datum(bad):
     with pytest.raises(InputError) as info:
         to_wgs84(117.0, 28.0, bad)

@@ -20,22 +20,13 @@ import shapely
 
 import planner
 from planner._graph import network_arrays, snap
-from conftest import shared_file
+from conftest import EXTRACTS, shared_file
 
 pytestmark = pytest.mark.slow
 iso_module = sys.modules["planner.isochrones"]
 
 LIMIT = 5.0
-EXTRACTS = [
-    "guixi_jiangxi.osm",
-    "beijing_haidian_cau.osm",
-    "beijing_haidian_zhongguancun.osm",
-    "shenzhen_longgang.osm",
-    "porto_centre.osm.pbf",
-    "monaco.osm.pbf",
-    "liechtenstein.osm.pbf",
-    "porto_region_roads.osm.pbf",
-]
+EXTRACTS = [*EXTRACTS, "porto_region_roads.osm.pbf"]
 
 
 def inputs(name: str):

@@ -10,19 +10,10 @@ import pytest
 
 import planner
 from planner.cli import main
-from conftest import shared_file
+from conftest import EXTRACTS, shared_file
 
 pytestmark = pytest.mark.slow
 
-EXTRACTS = [
-    "guixi_jiangxi.osm",
-    "beijing_haidian_cau.osm",
-    "beijing_haidian_zhongguancun.osm",
-    "shenzhen_longgang.osm",
-    "porto_centre.osm.pbf",
-    "monaco.osm.pbf",
-    "liechtenstein.osm.pbf",
-]
 
 
 @pytest.mark.parametrize("name", EXTRACTS)
