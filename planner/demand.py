@@ -59,6 +59,7 @@ def load_demand(
     progress: Callable[[str, float], None] | None = None,
     footprints: bool = False,
     crs: str | None = None,
+    population_column: str | None = None,
 ) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """
     Estimate where people live.
@@ -84,6 +85,9 @@ def load_demand(
         ``"EPSG:4547"`` (see :func:`planner.io.read_points`). With ``None``, WGS-84
         points in China that sit markedly closer to the streets read as GCJ-02 or
         BD-09 get a warning naming the option.
+    population_column
+        The file's column holding the population, when its header is none of
+        :data:`planner.config.COLUMN_ALIASES` (``--population-column``).
     footprints
         Also return the polygons read on the way, for a map's basemap (see below).
         The demand points are the same either way.
@@ -117,7 +121,8 @@ def load_demand(
     landuse_spacing_m = check_positive("landuse_spacing_m", landuse_spacing_m)
     input_crs, crs = crs, network.graph["crs"]
     if source is not None:
-        gdf = read_points(source, what="demand", numeric=("population",), crs=input_crs)
+        gdf = read_points(source, what="demand", numeric=("population",), crs=input_crs,
+                          population_column=population_column)
         if input_crs is None:
             check_datum(network, gdf, what="demand points", source=source, option="demand")
         ids = gdf["demand_id"].astype(str) if "demand_id" in gdf else pd.Series([f"d{i:06d}" for i in range(len(gdf))])

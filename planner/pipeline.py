@@ -265,12 +265,13 @@ def warn_thin_osm(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame | None, site
             )
 
 
-def _sites(network, candidates, existing, progress, input_crs=None):
-    cands = load_candidates(candidates, network=network, progress=progress, crs=input_crs_of(input_crs, "candidates"))
+def _sites(network, candidates, existing, progress, input_crs=None, name_column=None):
+    cands = load_candidates(candidates, network=network, progress=progress, crs=input_crs_of(input_crs, "candidates"),
+                            name_column=name_column)
     if existing is None:
         return cands
     ex = load_candidates(existing, network=network, existing=True, progress=progress,
-                         crs=input_crs_of(input_crs, "existing"))
+                         crs=input_crs_of(input_crs, "existing"), name_column=name_column)
     clash = set(cands["site_id"]) & set(ex["site_id"])
     if clash:
         cands = cands[~cands["site_id"].isin(clash)]
@@ -303,6 +304,8 @@ def plan(
     engine: str = "local",
     client=None,
     input_crs: str | dict[str, str] | None = None,
+    name_column: str | None = None,
+    population_column: str | None = None,
 ) -> Plan:
     """
     Run every stage: network, demand, candidates, coverage, optimisation, isochrones.
@@ -338,6 +341,10 @@ def plan(
     input_crs
         Datum or CRS of the input files, for all or by file (see
         :func:`input_crs_of`): ``"gcj02"`` for coordinates copied from Amap.
+    name_column, population_column
+        Columns of the site files holding names and of the demand file holding
+        the population, when their headers are none of
+        :data:`planner.config.COLUMN_ALIASES`.
 
     Returns
     -------
@@ -367,9 +374,9 @@ def plan(
         network = load_network(source, speed_kmh=speed_kmh, progress=progress)
     lap("network")
     homes, footprints = load_demand(demand, network=network, progress=progress, footprints=True,
-                                    crs=input_crs_of(input_crs, "demand"))
+                                    crs=input_crs_of(input_crs, "demand"), population_column=population_column)
     lap("demand")
-    sites = _sites(network, candidates, existing, progress, input_crs)
+    sites = _sites(network, candidates, existing, progress, input_crs, name_column)
     warn_thin_osm(network, homes if demand is None else None, sites if candidates is None else None)
     lap("candidates")
     if model in NEEDS_P and p > len(sites):
@@ -686,6 +693,8 @@ def score(
     network: nx.MultiDiGraph | None = None,
     progress: Progress | None = None,
     input_crs: str | dict[str, str] | None = None,
+    name_column: str | None = None,
+    population_column: str | None = None,
 ) -> pd.DataFrame:
     """
     Rank candidate sites by the population they would serve.
@@ -724,6 +733,8 @@ def score(
     input_crs
         Datum or CRS of the input files (see :func:`input_crs_of`; ``sites`` names
         the shortlist).
+    name_column, population_column
+        See :func:`plan`.
 
     Notes
     -----
@@ -740,10 +751,12 @@ def score(
     speed_kmh = check_positive("speed_kmh", speed_kmh)
     if network is None:
         network = load_network(source, speed_kmh=speed_kmh, progress=progress)
-    homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"))
-    cands = load_candidates(sites, network=network, progress=progress, crs=input_crs_of(input_crs, "sites"))
+    homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"),
+                        population_column=population_column)
+    cands = load_candidates(sites, network=network, progress=progress, crs=input_crs_of(input_crs, "sites"),
+                            name_column=name_column)
     ex = (load_candidates(existing, network=network, existing=True, progress=progress,
-                          crs=input_crs_of(input_crs, "existing")) if existing else cands.iloc[:0])
+                          crs=input_crs_of(input_crs, "existing"), name_column=name_column) if existing else cands.iloc[:0])
     limits = tuple(sorted({minutes, 10.0, 15.0}))
     cov = coverage(network, homes, cands, minutes=limits, progress=progress)
     pop = cov.population
@@ -805,6 +818,7 @@ def score(
 def coverage_curve_plan(
     source=None, *, demand=None, candidates=None, existing=None, minutes=DEFAULTS.minutes,
     speed_kmh=DEFAULTS.speed_kmh, max_p: int, time_limit=None, network=None, progress=None, input_crs=None,
+    name_column=None, population_column=None,
 ):
     """
     The coverage curve of a source: exact mclp optimum for p = 1..max_p and a PNG plot.
@@ -826,8 +840,9 @@ def coverage_curve_plan(
     minutes = check_positive("minutes", minutes)
     if network is None:
         network = load_network(source, speed_kmh=speed_kmh, progress=progress)
-    homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"))
-    sites = _sites(network, candidates, existing, progress, input_crs)
+    homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"),
+                        population_column=population_column)
+    sites = _sites(network, candidates, existing, progress, input_crs, name_column)
     cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
     required = np.flatnonzero(sites["existing"].to_numpy(bool))
     curve, needed = coverage_curve(cov, max_p=max_p, required=required, time_limit=time_limit, progress=progress)

@@ -36,6 +36,7 @@ def load_candidates(
     max_snap_m: float = DEFAULTS.max_snap_m,
     progress: Callable[[str, float], None] | None = None,
     crs: str | None = None,
+    name_column: str | None = None,
 ) -> gpd.GeoDataFrame:
     """
     Places that could host a station (or that already do).
@@ -56,6 +57,9 @@ def load_candidates(
         OSM tags of candidate places; default :data:`planner.config.CANDIDATE_TAGS`.
     crs
         Datum or CRS of the file's coordinates (see :func:`planner.load_demand`).
+    name_column
+        The file's column holding the site names, when its header is none of
+        :data:`planner.config.COLUMN_ALIASES` (``--name-column``).
     max_snap_m
         Points farther than this from the network are left out with a warning
         naming them; they are listed in ``sites.attrs["off_network"]``.
@@ -77,7 +81,7 @@ def load_candidates(
     what = "existing stations" if existing else "candidates"
     prefix = "existing" if existing else "site"
     if source is not None:
-        gdf = read_points(source, what=what, crs=input_crs)
+        gdf = read_points(source, what=what, crs=input_crs, name_column=name_column)
         if input_crs is None:
             check_datum(network, gdf, what=what, source=source, option="existing" if existing else "candidates")
         n = len(gdf)

@@ -86,3 +86,25 @@ def test_default_osm_is_not_thin(tmp_path, capsys):
     assert main(["plan", "--out", str(tmp_path / "o")]) == 0
     err = capsys.readouterr().err
     assert "OpenStreetMap maps few homes" not in err and "OpenStreetMap gives only" not in err
+
+
+def test_name_and_population_columns_by_option(tmp_path):
+    """Headers no alias knows, named on the command line (plan, score, curve)."""
+    d = tmp_path / "d.csv"
+    d.write_text("lon,lat,居民数\n24.945,60.170,10\n24.9452,60.1705,7\n", encoding="utf-8")
+    c = tmp_path / "c.csv"
+    c.write_text("站点,lon,lat\n社区服务站甲,24.9451,60.1703\n", encoding="utf-8")
+    out = tmp_path / "o"
+    args = ["--demand", str(d), "--candidates", str(c), "--population-column", "居民数", "--name-column", "站点"]
+    assert main(["plan", *args, "--out", str(out), "-q"]) == 0
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["population_total"] == 17
+    names = [f["properties"]["name"] for f in json.loads((out / "stations.geojson").read_text(encoding="utf-8"))["features"]]
+    assert names == ["社区服务站甲"]
+    csv = tmp_path / "rank.csv"
+    assert main(["score", "--demand", str(d), "--sites", str(c), "--population-column", "居民数", "--name-column", "站点",
+                 "--csv", str(csv), "-q"]) == 0
+    assert pd.read_csv(csv)["name"].tolist() == ["社区服务站甲"]
+    # without the option the file is refused, naming what it found
+    assert main(["plan", "--demand", str(d), "--out", str(tmp_path / "x"), "-q"]) == 2
+    assert not (tmp_path / "x").exists()
