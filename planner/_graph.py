@@ -566,6 +566,8 @@ def check_datum(G: nx.MultiDiGraph, gdf, *, what: str, source, option: str) -> N
     """
     import warnings
 
+    import pyproj
+
     from .datums import bd09_to_wgs84, gcj02_to_wgs84, in_china
 
     if len(gdf) == 0:
@@ -575,8 +577,6 @@ def check_datum(G: nx.MultiDiGraph, gdf, *, what: str, source, option: str) -> N
     if in_china(lon, lat).mean() < 0.5:
         return
     arrays = network_arrays(G)
-    import pyproj
-
     to_net = pyproj.Transformer.from_crs("EPSG:4326", G.graph["crs"], always_xy=True)
 
     def median_gap(x, y) -> float:
