@@ -523,7 +523,8 @@ def drop_far_points(G: nx.MultiDiGraph, gdf, *, what: str, max_snap_m: float, ke
             f"(nearest {snapped.distance_m.min():,.0f} m); expected points inside the network's area"
         )
     gdf = gdf.copy()
-    gdf["street_m"] = np.round(snapped.distance_m, 1)
+    # unrounded: the same distance coverage() cuts at, so every stage agrees on who is off the network
+    gdf["street_m"] = snapped.distance_m
     reason = f"no street within {max_snap_m:g} m"
     if far.any():
         if keep:
@@ -548,6 +549,7 @@ def drop_far_points(G: nx.MultiDiGraph, gdf, *, what: str, max_snap_m: float, ke
             )
             cols = [c for c in ("site_id", "name", "street_m") if c in gone]
             off = pd.DataFrame(gone[cols]).reset_index(drop=True)
+            off["street_m"] = off["street_m"].round(1)
             off["reason"] = reason
             gdf = gdf[~far].reset_index(drop=True)
             # records, not a frame: pandas compares attrs when frames are joined

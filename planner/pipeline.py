@@ -161,7 +161,10 @@ def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sit
             nearest[k] = back.indices[lo + j]
             walk[k] = back.data[lo + j]
     ll = homes.to_crs("EPSG:4326")
-    street_m = snap(network_arrays(network), homes.to_crs(network.graph["crs"]).geometry.values).distance_m
+    if "street_m" in homes:  # measured by load_demand
+        street_m = homes["street_m"].to_numpy(float)
+    else:
+        street_m = snap(network_arrays(network), homes.to_crs(network.graph["crs"]).geometry.values).distance_m
     off = street_m > max_snap_m
     table = pd.DataFrame(
         {
