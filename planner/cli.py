@@ -133,6 +133,9 @@ def _common(f):
 @click.option("--budget", type=float, default=None, help="Total cost allowed (model budget).")
 @click.option("--tiers", is_flag=True, help="1+5+N: community centres within --tier-minutes of every home, grid stations within --minutes.")
 @click.option("--tier-minutes", type=float, default=15.0, show_default=True, help="Walk to a community centre (with --tiers).")
+@click.option("--max-centres", type=int, default=None,
+              help="With --tiers: at most this many community centres, existing ones included (the 5 of 1+5+N). "
+                   "A 'tier' column on candidates (centre / grid / any) limits what each site may become.")
 @click.option("--time-limit", type=float, default=None, help="Seconds for the solver; the best plan found so far is kept with its gap.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the map.")
 @click.option("--offline", is_flag=True,
@@ -149,7 +152,7 @@ def _common(f):
               help="With --engine dask: LocalCluster worker processes (default: the number of CPUs).")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
 def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, quiet, verbose, candidates, model, p, capacity, no_split,
-                 budget, tiers, tier_minutes, time_limit, lang, offline, basemap, tianditu_key, engine, scheduler, workers, out):
+                 budget, tiers, tier_minutes, max_centres, time_limit, lang, offline, basemap, tianditu_key, engine, scheduler, workers, out):
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
     from contextlib import nullcontext
 
@@ -160,6 +163,10 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
     _logging(verbose, quiet)
     if not tiers:
         validate_model(model, p)
+    if max_centres is not None and not tiers:
+        raise click.UsageError("--max-centres caps community centres, which only --tiers plans have; add --tiers")
+    if max_centres is not None and max_centres < 1:
+        raise click.UsageError(f"--max-centres {max_centres}: expected a whole number of community centres >= 1")
     if engine != "dask" and (scheduler is not None or workers is not None):
         raise click.UsageError("--scheduler and --workers need --engine dask")
     if scheduler is not None and workers is not None:
@@ -180,7 +187,7 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
         result = plan(
             source, demand=demand, candidates=candidates, existing=existing, minutes=minutes,
             speed_kmh=speed_kmh, model=model, p=p, time_limit=time_limit, capacity=capacity,
-            split=not no_split, budget=budget, tiers=tiers, tier_minutes=tier_minutes, progress=reporter,
+            split=not no_split, budget=budget, tiers=tiers, tier_minutes=tier_minutes, max_centres=max_centres, progress=reporter,
             engine=engine, client=client, input_crs=crs_by_file, name_column=name_column,
             population_column=population_column,
         )
@@ -194,7 +201,12 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
     if s["solver_status"] != "optimal":
         reporter.echo(f"not proven optimal: {s['solver_status']}, gap {s['gap']:.2%} (raise --time-limit)")
     if "n_centres" in s:
-        reporter.echo(f"tiers: {s['n_centres']:.0f} community centres (within {s['tier_minutes']:g} min), {s['n_grid']:.0f} grid stations")
+        cap = f", at most {s['max_centres']}" if "max_centres" in s else ""
+        reporter.echo(f"tiers: {s['n_centres']:.0f} community centres (within {s['tier_minutes']:g} min{cap}), "
+                      f"{s['n_grid']:.0f} grid stations")
+        if s.get("n_beyond_centre"):
+            reporter.echo(f"  {s['n_beyond_centre']:,} homes ({s['population_beyond_centre']:,.0f} residents) have no "
+                          f"possible community centre within {s['tier_minutes']:g} min")
     for key, label in (("longest_walk", "longest walk to a station: {:.1f} min"), ("mean_minutes", "mean walk: {:.1f} min"),
                        ("population_covered_twice", "covered twice: {:,.0f} residents"),
                        ("smallest_gap_minutes", "closest two stations: {:.1f} min apart"), ("cost", "cost: {:g}")):

@@ -104,10 +104,28 @@ CANDIDATE_TAGS: dict[str, list[str]] = {
 #: management room) versus a prefabricated kiosk in a park or square. Used by the
 #: ``budget`` model when the candidates file has no ``cost`` column; existing
 #: stations cost nothing.
+#: Candidate kinds in the open air (parks, squares, playgrounds): a station there
+#: is a prefabricated kiosk. They cost :data:`SITE_COSTS` ``"prefabricated"`` and may
+#: host a grid station only, never a community centre (tier ``grid``).
+OPEN_AIR_KINDS: tuple[str, ...] = ("park", "playground", "fitness_station", "common", "square")
+
 SITE_COSTS: dict = {
     "renovate": 1.0,
     "prefabricated": 1.5,
-    "prefabricated_kinds": ("park", "playground", "fitness_station", "common", "square"),
+    "prefabricated_kinds": OPEN_AIR_KINDS,
+}
+
+#: What a site may become in a tiered ("1+5+N") plan, and the values a ``tier``
+#: column may hold for each (matched case-insensitively, blanks stripped):
+#: ``centre`` a community centre (社区党群服务中心) only, ``grid`` a grid station
+#: (网格站) only, ``any`` either (the default for a candidates file; OSM candidates
+#: are ``grid`` when their kind is in :data:`OPEN_AIR_KINDS`, else ``any``).
+#: An empty cell means ``any`` for candidates and ``grid`` for existing stations.
+TIER_ALIASES: dict[str, tuple[str, ...]] = {
+    "centre": ("centre", "center", "community centre", "community center", "中心", "社区中心",
+               "党群服务中心", "社区党群服务中心", "服务中心"),
+    "grid": ("grid", "grid station", "station", "网格站", "网格", "站点"),
+    "any": ("any", "either", "both", "任意", "均可", "不限"),
 }
 
 #: highway=* values walkable without further tags. Both readers of OSM files (.osm.pbf

@@ -3,8 +3,9 @@
 :func:`plan_map` draws a plan on a Folium (Leaflet) map: proposed stations by tier,
 existing stations, walking areas, homes covered and not covered, a heat map of the
 population left uncovered, candidate sites and the walking network (the last two
-off by default), with a layer control, a categorical legend, a summary panel and a
-popup of figures for each station, in English or Chinese.
+off by default), optionally areas (communities) coloured by the share of their
+population covered, with a layer control, a categorical legend, a summary panel and
+a popup of figures for each station, in English or Chinese.
 
 Every string that comes from OSM or a user file goes through :func:`_text`
 (HTML-escaped, and safe inside the JavaScript template literals folium writes).
@@ -45,6 +46,11 @@ LABELS = {
         "proposed_grid_layer": "Proposed grid stations",
         "existing": "Existing station",
         "existing_layer": "Existing stations",
+        "existing_tiered_layer": "Existing stations",
+        "proposed_centre": "Proposed community centre",
+        "proposed_grid": "Proposed grid station",
+        "existing_centre": "Existing community centre",
+        "existing_grid": "Existing grid station",
         "areas": "{minutes:g}-minute walk",
         "areas_legend": "{minutes:g}-minute walking area",
         "covered": "Home within the walk",
@@ -82,6 +88,11 @@ LABELS = {
         "zoom_in": "Zoom in",
         "zoom_out": "Zoom out",
         "osm_data": "Streets, homes and sites: &copy; OpenStreetMap contributors (ODbL)",
+        "area_layer": "Areas by share covered",
+        "area_name": "Area",
+        "area_covered": "Population covered",
+        "area_share": "Share covered",
+        "area_legend": "Area, {share} covered",
     },
     "zh": {
         "proposed": "拟建网格站",
@@ -90,6 +101,11 @@ LABELS = {
         "proposed_grid_layer": "拟建网格站",
         "existing": "现有网格站",
         "existing_layer": "现有网格站",
+        "existing_tiered_layer": "现有站点",
+        "proposed_centre": "拟建社区党群服务中心",
+        "proposed_grid": "拟建网格站",
+        "existing_centre": "现有社区党群服务中心",
+        "existing_grid": "现有网格站",
         "areas": "{minutes:g}分钟步行服务圈",
         "areas_legend": "{minutes:g}分钟步行服务圈",
         "covered": "已覆盖小区住户",
@@ -114,7 +130,7 @@ LABELS = {
         "tier": "层级",
         "centre": "社区党群服务中心",
         "grid": "网格站",
-        "summary": "{stations}个网格站覆盖{covered:,.0f}/{total:,.0f}名居民（{share:.1%}）",
+        "summary": "{stations}个站点覆盖{covered:,.0f}/{total:,.0f}名居民（{share:.1%}）",
         "summary_title": "规划概要",
         "summary_stations": "站点",
         "summary_stations_value": "{stations}个（拟建{proposed}个，现有{existing}个）",
@@ -127,6 +143,11 @@ LABELS = {
         "zoom_in": "放大",
         "zoom_out": "缩小",
         "osm_data": "街道、住户与站点数据：&copy; OpenStreetMap 贡献者（ODbL）",
+        "area_layer": "社区覆盖率",
+        "area_name": "社区",
+        "area_covered": "已覆盖人口",
+        "area_share": "覆盖率",
+        "area_legend": "覆盖率{share}的社区",
     },
 }
 
@@ -134,6 +155,7 @@ COLOURS = {
     "proposed": "#d7301f",
     "centre": "#7f0000",
     "existing": "#2c7fb8",
+    "existing_centre": "#08306b",
     "covered": "#1a9850",
     "uncovered": "#7b3294",
     "candidate": "#636363",
@@ -143,7 +165,22 @@ COLOURS = {
     "building_edge": "#c9c4bd",
     "landuse": "#ebe8e3",
     "background": "#f5f3ef",
+    "area_missing": "#bdbdbd",
 }
+
+#: colour steps of the areas layer (``areas=`` of :func:`plan_map`), red to yellow to green:
+#: ``(lower bound of covered_share, fill colour)``, bounds ascending from 0. An area takes the
+#: last step whose bound its share reaches: below 50 % red, 50-80 % yellow, 80-95 % light green,
+#: 95 % and more green. An area without a share is grey (``COLOURS["area_missing"]``).
+AREA_STEPS = (
+    (0.0, "#d73027"),
+    (0.5, "#fee08b"),
+    (0.8, "#a6d96a"),
+    (0.95, "#1a9641"),
+)
+
+#: Leaflet path options of the areas layer (the fill colour comes from :data:`AREA_STEPS`)
+AREA_STYLE = {"color": "#555555", "weight": 0.8, "opacity": 0.8, "fillOpacity": 0.35}
 
 #: the tile services ``basemap=`` accepts; ``{tk}`` is replaced by the Tianditu key
 BASEMAPS = {
@@ -204,6 +241,7 @@ _STYLE = """
 .planner-proposed {{ background: {proposed}; }}
 .planner-proposed.planner-tier-centre {{ background: {centre}; border-radius: 4px; }}
 .planner-existing {{ background: {existing}; border-radius: 3px; }}
+.planner-existing.planner-tier-centre {{ background: {existing_centre}; border-radius: 4px; }}
 .planner-panel {{ background: rgba(255,255,255,.94); padding: 8px 10px; border: 1px solid #999; border-radius: 4px;
   font: 12px/1.45 "Helvetica Neue", Arial, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #222; }}
 .planner-panel table {{ border-collapse: collapse; }}
@@ -344,6 +382,42 @@ class _Polygons(MacroElement):
 
         self._name = "PlannerPolygons"
         self.data = json.dumps(polygons, separators=(",", ":"))
+        self.options = options
+
+
+class _Areas(MacroElement):
+    """A GeoJSON document of filled areas, each with its own fill colour, tooltip and popup.
+
+    Every feature's ``properties`` hold ``fill`` (a colour), ``tooltip`` and ``popup``
+    (escaped HTML); ``options`` are the Leaflet path options shared by all (incl. ``pane``).
+    The document goes in as compact JSON with ``<``, ``>``, ``&`` and ``'`` escaped, as
+    folium escapes its own JSON.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var opts = {{ this.options|tojson }};
+            L.geoJSON({{ this.data }}, Object.assign({}, opts, {
+                style: function (f) { return Object.assign({}, opts, {fillColor: f.properties.fill}); },
+                onEachFeature: function (f, layer) {
+                    layer.bindTooltip(f.properties.tooltip, {sticky: true});
+                    layer.bindPopup(f.properties.popup, {maxWidth: 320});
+                }
+            })).addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict, options: dict):
+        super().__init__()
+        import json
+
+        self._name = "PlannerAreas"
+        self.data = (json.dumps(data, separators=(",", ":"), sort_keys=True, allow_nan=False)
+                     .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"))
         self.options = options
 
 
@@ -611,10 +685,78 @@ def footprint_polygons(shapes: gpd.GeoDataFrame, *, gcj02: bool = False, toleran
     return out
 
 
+#: columns :func:`plan_map` reads from ``areas``
+AREA_COLUMNS = ("area", "population", "population_covered", "covered_share")
+
+
+def _number(value) -> float:
+    """``value`` as a float; NaN for missing or non-numeric values."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _area_step(share: float) -> int:
+    """Index in :data:`AREA_STEPS` of the step ``share`` falls in; -1 when it is missing."""
+    if not np.isfinite(share):
+        return -1
+    bounds = [lo for lo, _ in AREA_STEPS]
+    return max(int(np.searchsorted(bounds, share, side="right")) - 1, 0)
+
+
+def _area_step_range(i: int) -> str:
+    """The shares of step ``i`` of :data:`AREA_STEPS` as text: ``<50%``, ``50–80%``, ``≥95%``."""
+    lo = AREA_STEPS[i][0]
+    if i == len(AREA_STEPS) - 1:
+        return f"≥{lo:.0%}"
+    hi = AREA_STEPS[i + 1][0]
+    return f"<{hi:.0%}" if i == 0 else f"{lo:.0%}–{hi:.0%}"
+
+
+def _area_features(areas: gpd.GeoDataFrame, gcj02: bool, t: dict[str, str],
+                   digits: int = 7) -> tuple[dict, np.ndarray | None]:
+    """The areas as a GeoJSON FeatureCollection for :class:`_Areas` (fill colour, tooltip and popup per
+    area) and their ``(west, south, east, north)`` in the map's coordinates (``None`` when none is drawn).
+
+    Areas with no geometry (or an empty one) are left out; coordinates are rounded to ``digits`` decimals.
+    """
+    import json
+
+    import shapely
+
+    missing = [c for c in AREA_COLUMNS if c not in areas]
+    if missing:
+        raise InputError(f"areas: missing column(s) {', '.join(missing)} (expected {', '.join(AREA_COLUMNS)})")
+    gdf = _wgs(areas, gcj02)
+    geoms = np.asarray(gdf.geometry.values)
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    gdf = gdf[keep]
+    geoms = shapely.transform(geoms[keep], lambda xy: np.round(xy, digits))
+    features = []
+    for geom, name, pop, cov, share in zip(geoms, gdf["area"].astype(str), gdf["population"],
+                                           gdf["population_covered"], gdf["covered_share"]):
+        pop, cov, share = _number(pop), _number(cov), _number(share)
+        step = _area_step(share)
+        shown = f"{share:.1%}" if np.isfinite(share) else "–"
+        rows = [(t["area_name"], name),
+                (t["population"], f"{pop:,.0f}" if np.isfinite(pop) else "–"),
+                (t["area_covered"], f"{cov:,.0f}" if np.isfinite(cov) else "–"),
+                (t["area_share"], shown)]
+        features.append({
+            "type": "Feature",
+            "properties": {"fill": AREA_STEPS[step][1] if step >= 0 else COLOURS["area_missing"],
+                           "tooltip": _text(f"{name}: {shown}"), "popup": _rows_html(rows)},
+            "geometry": json.loads(shapely.to_geojson(geom)),
+        })
+    bounds = shapely.total_bounds(geoms) if len(geoms) else None
+    return {"type": "FeatureCollection", "features": features}, bounds
+
+
 def _legend_item(colour: str, label: str, shape: str = "circle") -> str:
-    radius = {"circle": "50%", "square": "3px", "area": "0"}[shape]
-    fill = f"{colour}33" if shape == "area" else colour
-    border = f"1px solid {colour}" if shape == "area" else "1px solid rgba(0,0,0,.45)"
+    radius = {"circle": "50%", "square": "3px", "area": "0", "fill": "0"}[shape]
+    fill = {"area": f"{colour}33", "fill": f"{colour}{round(AREA_STYLE['fillOpacity'] * 255):02x}"}.get(shape, colour)
+    border = {"area": f"1px solid {colour}", "fill": f"1px solid {AREA_STYLE['color']}"}.get(shape, "1px solid rgba(0,0,0,.45)")
     return (f'<div><span class="planner-swatch" style="background:{fill};border:{border};border-radius:{radius}">'
             f"</span>{html.escape(label)}</div>")
 
@@ -640,6 +782,7 @@ def plan_map(
     basemap: str = "osm",
     tianditu_key: str | None = None,
     footprints: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """
     Draw a plan.
@@ -649,7 +792,13 @@ def plan_map(
     stations
         Chosen stations with ``site_id``, ``name``, ``population_covered`` and
         optionally ``existing`` (bool), ``tier`` (centre / grid) and ``kind``.
-        Existing ones are drawn in the existing layer, the rest by tier.
+        Existing ones are drawn in the existing layer, the rest by tier. When
+        any station, proposed or existing, is a ``"centre"``, the tooltips and
+        popups name every station by status and tier ("Proposed community
+        centre", "Existing grid station"; 拟建社区党群服务中心, 现有网格站, ...)
+        and the legend has an item for existing community centres when there
+        are any; with grid stations only, "Proposed station" / "Existing
+        station" (拟建网格站 / 现有网格站).
     isochrones
         Their walking areas (one polygon per station).
     demand
@@ -697,6 +846,16 @@ def plan_map(
         streets are drawn. Above :data:`MAX_FOOTPRINTS` shapes, only those in the
         bounding box of ``isochrones`` are drawn (all of them when there are no
         walking areas), with a warning.
+    areas
+        Optional polygons (any CRS; none means EPSG:4326) with the columns of
+        :data:`AREA_COLUMNS`: ``area`` (name), ``population``,
+        ``population_covered`` and ``covered_share`` (0 to 1). Drawn as a layer
+        shown by default ("Areas by share covered" / 社区覆盖率), under the walking
+        areas and the stations, each filled by its share in the colour steps of
+        :data:`AREA_STEPS` (grey without a share), with a tooltip "name: share"
+        and a popup of its name, population, population covered and share; the
+        legend gets one item per step. Shifted to GCJ-02 like every overlay with
+        ``basemap="gaode"``; the map's view includes them.
 
     Returns
     -------
@@ -706,7 +865,8 @@ def plan_map(
     Raises
     ------
     InputError
-        Unknown ``lang`` or ``basemap``, Tianditu without a key, tiles asked for offline.
+        Unknown ``lang`` or ``basemap``, Tianditu without a key, tiles asked for offline,
+        ``covered`` of the wrong length, ``areas`` without one of its columns.
     """
     t = _labels(lang)
     key = check_basemap(basemap, tianditu_key, offline=offline)
@@ -723,8 +883,22 @@ def plan_map(
         ex = _wgs(existing, gcj)
     else:
         ex = st[st_existing]
-    pts = [g for g in (st, dem, ex) if len(g)]
-    bounds = np.array([g.total_bounds for g in pts] or [[-180, -85, 180, 85]])
+    if len(ex):
+        # existing stations take their figures and tier from the matching row of ``stations``
+        figures = st.set_index(st["site_id"].astype(str))
+        ex = ex.copy()
+        sid = ex["site_id"].astype(str)
+        if "population_covered" not in ex:
+            ex["population_covered"] = sid.map(figures["population_covered"]).to_numpy() if len(figures) else np.nan
+        if "tier" not in ex and "tier" in figures:
+            ex["tier"] = sid.map(figures["tier"]).to_numpy()
+    # a plan "has tiers" when any station, proposed or existing, is a community centre: then every
+    # station is named by its status and tier ("Proposed grid station", "Existing community centre")
+    ex_centre = ex["tier"].astype(str).to_numpy() == "centre" if "tier" in ex else np.zeros(len(ex), bool)
+    tiered = bool(ex_centre.any()) or ("tier" in st and bool((st["tier"].astype(str) == "centre").any()))
+    area_data, area_bounds = _area_features(areas, gcj, t) if areas is not None else (None, None)
+    pts = [g.total_bounds for g in (st, dem, ex) if len(g)] + ([area_bounds] if area_bounds is not None else [])
+    bounds = np.array(pts or [[-180, -85, 180, 85]])
     west, south = bounds[:, 0].min(), bounds[:, 1].min()
     east, north = bounds[:, 2].max(), bounds[:, 3].max()
 
@@ -750,6 +924,9 @@ def plan_map(
     # panes: basemap under everything, areas / heat / network under the homes
     for name, z in (("planner-basemap", 250), ("planner-areas", 350), ("planner-heat", 360), ("planner-network", 370)):
         folium.map.CustomPane(name, z_index=z, pointer_events=False).add_to(fmap)
+    if area_data is not None:
+        # the areas by share covered: over the basemap, under the walking areas, and clickable
+        folium.map.CustomPane("planner-area-share", z_index=340, pointer_events=True).add_to(fmap)
 
     total = float(dem["population"].sum()) if len(dem) else 0.0
     pop = dem["population"].to_numpy(float) if len(dem) else np.zeros(0)
@@ -779,22 +956,16 @@ def plan_map(
         name = t.get(f"proposed_{tier}_layer", t["proposed_layer"]) if by_tier else t["proposed_layer"]
         group = folium.FeatureGroup(name=html.escape(name), show=True)
         sel = proposed[tiers == tier] if len(proposed) else proposed
-        _station_markers(sel, group, t, minutes, total, "proposed", tier)
+        _station_markers(sel, group, t, minutes, total, "proposed", tiered=tiered)
         group.add_to(fmap)
 
     if len(ex):
-        group = folium.FeatureGroup(name=html.escape(t["existing_layer"]), show=True)
-        figures = st.set_index(st["site_id"].astype(str))
-        ex = ex.copy()
-        sid = ex["site_id"].astype(str)
-        if "population_covered" not in ex:
-            ex["population_covered"] = sid.map(figures["population_covered"]).to_numpy() if len(figures) else np.nan
-        if "tier" not in ex and "tier" in figures:
-            ex["tier"] = sid.map(figures["tier"]).to_numpy()
-        _station_markers(ex, group, t, minutes, total, "existing", None)
+        group = folium.FeatureGroup(name=html.escape(t["existing_tiered_layer" if ex_centre.any() else "existing_layer"]),
+                                    show=True)
+        _station_markers(ex, group, t, minutes, total, "existing", tiered=tiered)
         group.add_to(fmap)
 
-    areas = folium.FeatureGroup(name=html.escape(t["areas"].format(minutes=minutes)), show=True)
+    walk = folium.FeatureGroup(name=html.escape(t["areas"].format(minutes=minutes)), show=True)
     if len(isochrones):
         iso = _wgs(isochrones, gcj)[["site_id", "geometry"]].copy()
         iso["site_id"] = iso["site_id"].astype(str).map(_text)
@@ -803,8 +974,14 @@ def plan_map(
         _Shapes(json.loads(iso.to_json(drop_id=True)), {
             "color": COLOURS["proposed"], "weight": 1, "opacity": 0.6, "fillColor": COLOURS["proposed"], "fillOpacity": 0.12,
             "interactive": False, "pane": "planner-areas",
-        }).add_to(areas)
-    areas.add_to(fmap)
+        }).add_to(walk)
+    walk.add_to(fmap)
+
+    if area_data is not None:
+        group = folium.FeatureGroup(name=html.escape(t["area_layer"]), show=True)
+        _Areas(area_data, {**AREA_STYLE, "fill": True, "pane": "planner-area-share", "className": "planner-area"}
+               ).add_to(group)
+        group.add_to(fmap)
 
     nearest = {}
     if unreachable is not None:
@@ -876,13 +1053,19 @@ def plan_map(
                   _legend_item(COLOURS["proposed"], t["proposed_grid_layer"])]
     else:
         items.append(_legend_item(COLOURS["proposed"], t["proposed"]))
+    if ex_centre.any():
+        items.append(_legend_item(COLOURS["existing_centre"], t["existing_centre"], "square"))
+    if not len(ex) or not ex_centre.all():
+        items.append(_legend_item(COLOURS["existing"], t["existing_grid" if tiered else "existing"], "square"))
     items += [
-        _legend_item(COLOURS["existing"], t["existing"], "square"),
         _legend_item(COLOURS["proposed"], t["areas_legend"].format(minutes=minutes), "area"),
         _legend_item(COLOURS["covered"], t["covered"]),
         _legend_item(COLOURS["uncovered"], t["uncovered"]),
         _legend_item("#fd8d3c", t["heat"]),
     ]
+    if area_data is not None:
+        items += [_legend_item(colour, t["area_legend"].format(share=_area_step_range(i)), "fill")
+                  for i, (_, colour) in enumerate(AREA_STEPS)]
     legend = (
         '<div id="planner-legend" class="planner-panel" style="position:fixed;bottom:56px;left:12px;z-index:1000">'
         f"<b>{html.escape(t['legend'])}</b>{''.join(items)}</div>"
@@ -909,8 +1092,13 @@ def _basemap_polygons(footprints, isochrones, gcj02: bool) -> dict[str, list]:
     return {kind: shapes.get(kind, []) for kind in ("landuse", "building")}
 
 
-def _station_markers(gdf, group, t, minutes, total, status, tier) -> None:
-    """One DivIcon marker per station (class ``planner-station``) with a tooltip and a popup of its figures."""
+def _station_markers(gdf, group, t, minutes, total, status, *, tiered: bool = False) -> None:
+    """One DivIcon marker per station (class ``planner-station``) with a tooltip and a popup of its figures.
+
+    With ``tiered`` (the plan has community centres), the tooltip and the popup's first row name each
+    station by its status and tier (``t["proposed_centre"]``, ``t["existing_grid"]``, ...); else by its
+    status alone (``t["proposed"]``, ``t["existing"]``).
+    """
     if not len(gdf):
         return
     kinds = gdf["kind"].astype(str) if "kind" in gdf else [""] * len(gdf)
@@ -922,14 +1110,16 @@ def _station_markers(gdf, group, t, minutes, total, status, tier) -> None:
         size = 20 if tier_class == "centre" else 16
         icon = folium.DivIcon(html="", icon_size=(size, size), icon_anchor=(size // 2, size // 2),
                               class_name=f"planner-station planner-{status} planner-tier-{tier_class}")
-        rows = [(t[status], name), (t["site_id"], sid), (t["tier"], t.get(row_tier, row_tier) if row_tier in ("centre", "grid") else row_tier)]
+        label = t[f"{status}_{tier_class}"] if tiered and tier_class != "other" else t[status]
+        rows = [(label, name), (t["site_id"], sid),
+                (t["tier"], t.get(row_tier, row_tier) if row_tier in ("centre", "grid") else row_tier)]
         if kind and kind != "nan":
             rows.append((t["kind"], kind))
         if pop is not None and np.isfinite(float(pop)):
             rows.append((t["population_covered"].format(minutes=minutes), f"{float(pop):,.0f}"))
             if total > 0:
                 rows.append((t["share_of_all"], f"{float(pop) / total:.1%}"))
-        marker = folium.Marker([float(y), float(x)], icon=icon, tooltip=folium.Tooltip(_text(f"{t[status]}: {name}")))
+        marker = folium.Marker([float(y), float(x)], icon=icon, tooltip=folium.Tooltip(_text(f"{label}: {name}")))
         marker.add_child(_popup(rows))
         marker.add_to(group)
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ._graph import check_datum, drop_far_points
 from ._osm import read_features
-from .config import CANDIDATE_TAGS, DEFAULTS
+from .config import CANDIDATE_TAGS, DEFAULTS, OPEN_AIR_KINDS, TIER_ALIASES
 from .errors import DataError, InputError
 from .io import read_points
 from .network import network_source
@@ -46,8 +46,8 @@ def load_candidates(
     source
         ``None`` to read tagged OSM places from the network's source, or a CSV
         (``lon``, ``lat`` and optional ``name``, ``site_id``, ``cost`` for the
-        budget model, ``tier`` = centre / grid for existing stations), GeoJSON or
-        GPKG file.
+        budget model, ``tier``: what the site may become in a tiered plan, see
+        :func:`read_tiers`), GeoJSON or GPKG file.
     network
         The walking network (its CRS is used; points too far from it are dropped).
     existing
@@ -68,7 +68,10 @@ def load_candidates(
     -------
     sites
         Points in the network's CRS with ``site_id`` (str), ``name``, ``kind`` (the
-        matching tag or ``file``) and ``existing`` (bool), ordered by ``site_id``.
+        matching tag or ``file``), ``existing`` (bool) and ``tier`` (``centre``,
+        ``grid`` or ``any``: what the site may become in a tiered plan; OSM parks,
+        squares and playgrounds are ``grid``, see :data:`planner.config.TIER_ALIASES`),
+        ordered by ``site_id``.
 
     Raises
     ------
@@ -96,13 +99,7 @@ def load_candidates(
                 i = int(np.flatnonzero((cost.isna() | (cost < 0)).to_numpy())[0])
                 raise InputError(f"{source}: row {i + 1}, column 'cost' = {gdf['cost'].iloc[i:i + 1].tolist()[0]!r}; expected a non-negative number")
             extra["cost"] = cost.to_numpy(float)
-        if "tier" in gdf:
-            tier = gdf["tier"].astype(str).str.lower().str.strip()
-            bad = ~tier.isin(["centre", "grid"])
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise InputError(f"{source}: row {i + 1}, column 'tier' = {gdf['tier'].iloc[i:i + 1].tolist()[0]!r}; expected centre or grid")
-            extra["tier"] = tier.to_numpy()
+        tier = read_tiers(gdf["tier"], source=source, existing=existing) if "tier" in gdf else None
     else:
         src = network_source(network)
         if progress:
@@ -125,8 +122,11 @@ def load_candidates(
         )
         geometry = feats.geometry.representative_point().values
         extra = {}
+        tier = np.where(np.isin(kind, OPEN_AIR_KINDS), "grid", "any").astype(object)
+    if tier is None:
+        tier = np.full(len(ids), "grid" if existing else "any", dtype=object)
     sites = gpd.GeoDataFrame(
-        {"site_id": ids, "name": names, "kind": kind, "existing": np.full(len(ids), existing), **extra},
+        {"site_id": ids, "name": names, "kind": kind, "existing": np.full(len(ids), existing), "tier": tier, **extra},
         geometry=geometry,
         crs=crs,
     )
@@ -136,6 +136,44 @@ def load_candidates(
     if progress:
         progress(f"{what}: {len(sites):,} sites", 1.0)
     return sites
+
+
+def read_tiers(values: pd.Series, *, source: object, existing: bool) -> np.ndarray:
+    """
+    Normalise a ``tier`` column: ``centre``, ``grid`` or ``any``.
+
+    Parameters
+    ----------
+    values
+        The column as read (any case; English or Chinese words of
+        :data:`planner.config.TIER_ALIASES`).
+    source
+        The file, for messages.
+    existing
+        Whether the file lists existing stations: an empty cell then means ``grid``
+        (an existing station is a grid station unless told otherwise), else ``any``.
+
+    Returns
+    -------
+    tiers
+        One of ``centre``, ``grid``, ``any`` per row.
+
+    Raises
+    ------
+    InputError
+        A value that names no tier, with its row.
+    """
+    lookup = {alias.lower(): tier for tier, aliases in TIER_ALIASES.items() for alias in aliases}
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
+    text = text.replace({"nan": "", "none": ""})
+    tiers = text.map(lookup)
+    tiers[text == ""] = "grid" if existing else "any"
+    bad = tiers.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{source}: row {i + 1}, column 'tier' = {values.iloc[i]!r}; expected centre (社区党群服务中心), "
+                         "grid (网格站) or any")
+    return tiers.to_numpy(object)
 
 
 def _matching_tag(feats: pd.DataFrame, tags: dict[str, list[str]]) -> np.ndarray:

@@ -119,3 +119,43 @@ def test_thin_osm_is_said(guixi, tmp_path, capsys):
     assert main(["plan", "--source", str(path), "--candidates", str(cands), "--out", str(tmp_path / "p")]) == 0
     err = capsys.readouterr().err
     assert "candidate places" not in err and "maps few homes here" in err
+
+
+def test_tiers_from_a_chinese_candidate_list(guixi, tmp_path, capsys):
+    """层级 column in Chinese: centre-only, grid-only and either; --max-centres 5; labels in zh and en."""
+    G, path, folder, table = guixi
+    t = table.iloc[:40].copy()
+    i = np.arange(40)
+    t["层级"] = np.where(i % 4 == 0, "网格站", np.where(i % 4 == 1, "社区党群服务中心", "均可"))
+    t = t.rename(columns={"name": "名称", "lon": "经度", "lat": "纬度"})
+    cands = folder / "tiers.csv"
+    t.to_csv(cands, index=False, encoding="gbk")
+    want = dict(zip(t["名称"], np.where(i % 4 == 0, "grid", np.where(i % 4 == 1, "centre", "any"))))
+    runs = {}
+    for lang in ("zh", "en"):
+        out = tmp_path / lang
+        assert main(["plan", "--source", str(path), "--candidates", str(cands), "--tiers", "--tier-minutes", "30",
+                     "--max-centres", "5", "--lang", lang, "--out", str(out), "-q"]) == 0
+        s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        st = gpd.read_file(out / "stations.geojson")
+        assert s["n_centres"] <= 5 and s["max_centres"] == 5 and s["n_centres"] == (st["tier"] == "centre").sum()
+        assert set(st["tier"]) <= {"centre", "grid"} and len(st) == s["n_stations"]
+        for name, tier in zip(st["name"], st["tier"]):
+            assert want[name] in (tier, "any"), (name, tier)
+        runs[lang] = (s, st, (out / "plan.html").read_text(encoding="utf-8"))
+    assert list(runs["zh"][1]["name"]) == list(runs["en"][1]["name"])
+    labels = {"zh": ("拟建社区党群服务中心", "拟建网格站"), "en": ("Proposed community centre", "Proposed grid station")}
+    for lang, (s, st, page) in runs.items():
+        centre, grid = labels[lang]
+        for name, tier in zip(st["name"], st["tier"]):
+            assert f"{centre if tier == 'centre' else grid}: {name}" in page, (lang, name, tier)
+        if lang == "zh":
+            for name in st.loc[st["tier"] == "centre", "name"]:
+                assert f"网格站: {name}" not in page
+    # a cap below the fewest centres: one line naming homes, nothing written
+    capsys.readouterr()
+    out = tmp_path / "low"
+    assert main(["plan", "--source", str(path), "--candidates", str(cands), "--tiers", "--tier-minutes", "30",
+                 "--max-centres", "2", "--out", str(out), "-q"]) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip() and not line.startswith("warning")]
+    assert len(err) == 1 and "max_centres=2" in err[0] and "'b-way-" in err[0] and not out.exists()

@@ -94,22 +94,6 @@ def test_tiers_existing_station_without_centre_is_one_error_line(default_network
     assert not out.exists()
 
 
-def test_tiers_home_near_existing_grid_stations_only():
-    """A home whose only sites within reach are existing grid stations has no possible centre."""
-    from planner.pipeline import _check_tiers_feasible
-
-    homes = pd.DataFrame({"demand_id": ["h1", "h2"]})
-    sites = pd.DataFrame({"site_id": ["s1", "ex1", "ex2"], "name": ["Site 1", "Old 1", "Old 2"]})
-    far = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1]], float))  # h2 reaches ex1 and ex2 only
-    between = sp.csr_matrix(np.ones((3, 3)))
-    fixed_grid = np.array([False, True, True])
-    with pytest.raises(DataError, match=r"home 'h2' \(and 0 more\) is within 15 min walk of existing grid stations "
-                                        r"only \(ex1, ex2\).*tier=centre"):
-        _check_tiers_feasible(homes, sites, far, between, fixed_grid, 15.0)
-    # a centre among the existing stations, or any other site in reach, makes it feasible
-    _check_tiers_feasible(homes, sites, far, between, np.array([False, True, False]), 15.0)
-
-
 # 3. summary.json is strict JSON --------------------------------------------------------
 
 

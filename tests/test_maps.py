@@ -102,10 +102,11 @@ def test_gaode_shifts_every_overlay_to_gcj02():
     pages = {}
     for basemap in ("osm", "gaode"):
         fmap = plan_map(stations, iso, demand, covered, candidates=candidates, network=G, basemap=basemap,
-                        covered_before=np.zeros(3, bool))
+                        covered_before=np.zeros(3, bool), areas=_areas("EPSG:3857"))
         pages[basemap] = _numbers(fmap.get_root().render())
     points = np.concatenate([
         shapely.get_coordinates(stations.geometry.values), shapely.get_coordinates(iso.geometry.values),
+        shapely.get_coordinates(_areas().geometry.values),
         shapely.get_coordinates(demand.geometry.values), shapely.get_coordinates(candidates.geometry.values),
         np.array([[G.nodes[n]["x"], G.nodes[n]["y"]] for n in G.nodes]),
     ])
@@ -334,6 +335,147 @@ def test_proposed_stations_by_tier(lang):
     assert sum(t["centre"] in p for p in popups) == 1
 
 
+def _tooltips(page: str) -> list[str]:
+    """The stations' tooltips, in drawing order."""
+    return re.findall(r"\.bindTooltip\(\s*`<div>\s*(.*?)\s*</div>`", page, flags=re.DOTALL)
+
+
+def _station_popups(page: str) -> list[str]:
+    """The stations' popups (HTML), in drawing order."""
+    return [json.loads(p) for p in re.findall(r"\.bindPopup\((\".*?\"), \{", page)]
+
+
+def _legend(page: str) -> str:
+    return re.search(r'<div id="planner-legend".*?</div></div>', page, flags=re.DOTALL).group(0)
+
+
+@pytest.mark.parametrize("lang, want", [
+    ("en", ["Proposed community centre: 甲站", "Proposed grid station: Station B", "Existing community centre: 现有站"]),
+    ("zh", ["拟建社区党群服务中心: 甲站", "拟建网格站: Station B", "现有社区党群服务中心: 现有站"]),
+])
+def test_stations_named_by_status_and_tier(lang, want):
+    t = LABELS[lang]
+    stations, iso, demand, covered, _, _ = _beijing_plan()
+    stations["tier"] = ["centre", "grid", "centre"]  # s1 proposed centre, s2 proposed grid, e1 existing centre
+    page = _unescape_js(plan_map(stations, iso, demand, covered, lang=lang).get_root().render())
+    assert _tooltips(page) == want
+    popups = _station_popups(page)
+    assert [p.split("<br>")[0] for p in popups] == [f"<b>{w.split(': ')[0]}</b>: {w.split(': ')[1]}" for w in want]
+    # a community centre is never called a grid station, in its tooltip or anywhere in its popup
+    for text in [want[0], want[2], popups[0], popups[2]]:
+        assert "网格站" not in text and "grid station" not in text.lower(), text
+    assert "网格站" in want[1] if lang == "zh" else "grid station" in want[1]
+    assert page.count("planner-station planner-proposed planner-tier-centre") == 1
+    assert page.count("planner-station planner-proposed planner-tier-grid") == 1
+    assert page.count("planner-station planner-existing planner-tier-centre") == 1
+    # the existing layer is not called 现有网格站 when it holds a centre; the legend names the existing centre
+    control = re.search(r"overlays :  \{(.*?)\},\s*\};", page, flags=re.DOTALL).group(1)
+    assert re.findall(r'"([^"]+)" :', control)[:3] == [t["proposed_centre_layer"], t["proposed_grid_layer"],
+                                                       t["existing_tiered_layer"]]
+    legend = _legend(page)
+    assert t["existing_centre"] in legend and t["existing_grid"] not in legend
+    assert t["existing_grid"] not in page
+    assert {"en": "Existing community centre", "zh": "现有社区党群服务中心"}[lang] in legend
+    if lang == "zh":
+        assert "现有网格站" not in page
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_station_labels_without_centres_and_with_an_existing_centre_only(lang):
+    t = LABELS[lang]
+    stations, iso, demand, covered, _, _ = _beijing_plan()
+    # all grid: the labels of a plan without tiers
+    page = _unescape_js(plan_map(stations, iso, demand, covered, lang=lang).get_root().render())
+    assert _tooltips(page) == [f"{t['proposed']}: 甲站", f"{t['proposed']}: Station B", f"{t['existing']}: 现有站"]
+    assert t["existing_centre"] not in page and t["proposed_centre"] not in page
+    assert t["existing"] in _legend(page)
+    # only the existing station is a centre, given in its own frame without a tier column: the tier comes
+    # from the matching row of ``stations``, and the plan has tiers
+    stations["tier"] = ["grid", "grid", "centre"]
+    existing = stations[stations["existing"]][["site_id", "name", "geometry"]]
+    page = _unescape_js(plan_map(stations, iso, demand, covered, existing=existing, lang=lang).get_root().render())
+    assert _tooltips(page) == [f"{t['proposed_grid']}: 甲站", f"{t['proposed_grid']}: Station B",
+                               f"{t['existing_centre']}: 现有站"]
+    assert page.count("planner-station planner-existing planner-tier-centre") == 1
+    assert t["existing_centre"] in _legend(page)
+
+
+def _areas(crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
+    """Three communities near the Beijing plan: 30 %, 90 % and 100 % covered; one name is a script tag."""
+    boxes = [shapely.box(116.3843, 39.9031, 116.3947, 39.9104), shapely.box(116.3962, 39.9053, 116.4049, 39.9147),
+             shapely.box(116.4007, 39.8951, 116.4102, 39.9018)]
+    areas = gpd.GeoDataFrame({"area": ["<script>alert(1)</script>", "东华门社区", "Smith & Sons"],
+                              "population": [1000, 2500.0, 480], "population_covered": [300, 2250.0, 480],
+                              "covered_share": [0.3, 0.9, 1.0]}, geometry=boxes, crs="EPSG:4326")
+    return areas.to_crs(crs)
+
+
+def _area_layer(page: str) -> tuple[dict, dict]:
+    """The areas layer's options and its GeoJSON document."""
+    found = re.findall(r"var opts = (\{[^}]*\});\s*L\.geoJSON\((\{.*?\}), Object\.assign", page, flags=re.DOTALL)
+    assert len(found) == 1
+    return json.loads(found[0][0]), json.loads(found[0][1])
+
+
+@pytest.mark.parametrize("lang, legend_items", [
+    ("en", ["Area, &lt;50% covered", "Area, 50%–80% covered", "Area, 80%–95% covered", "Area, ≥95% covered"]),
+    ("zh", ["覆盖率&lt;50%的社区", "覆盖率50%–80%的社区", "覆盖率80%–95%的社区", "覆盖率≥95%的社区"]),
+])
+def test_areas_layer_coloured_by_share_covered(lang, legend_items):
+    t = LABELS[lang]
+    stations, iso, demand, covered, _, _ = _beijing_plan()
+    page = plan_map(stations, iso, demand, covered, lang=lang, areas=_areas()).get_root().render()
+    text = _unescape_js(page)
+    # a layer of its own, shown, listed after the walking areas
+    control = re.search(r"overlays :  \{(.*?)\},\s*\};", text, flags=re.DOTALL).group(1)
+    assert re.findall(r'"([^"]+)" :', control)[:4] == [t["proposed_layer"], t["existing_layer"],
+                                                       t["areas"].format(minutes=5), t["area_layer"]]
+    assert {"en": "Areas by share covered", "zh": "社区覆盖率"}[lang] == t["area_layer"]
+    # one polygon per area, filled by its step, in a pane under the walking areas and the stations
+    options, data = _area_layer(page)
+    assert options == {"className": "planner-area", "color": "#555555", "fill": True, "fillOpacity": 0.35,
+                       "opacity": 0.8, "pane": "planner-area-share", "weight": 0.8}
+    panes = dict(re.findall(r'createPane\(\s*"([\w-]+)"\);\s*\w+\.style\.zIndex = (\d+);', page))
+    assert int(panes["planner-basemap"]) < int(panes["planner-area-share"]) == 340 < int(panes["planner-areas"]) < 400
+    features = data["features"]
+    assert [f["properties"]["fill"] for f in features] == ["#d73027", "#a6d96a", "#1a9641"]
+    assert [f["geometry"]["coordinates"][0][2] for f in features] == [[116.3843, 39.9104], [116.3962, 39.9147],
+                                                                     [116.4007, 39.9018]]
+    assert [f["properties"]["tooltip"] for f in features] == [
+        "&lt;script&gt;alert(1)&lt;/script&gt;: 30.0%", "东华门社区: 90.0%", "Smith &amp; Sons: 100.0%"]
+    rows = [(t["area_name"], "东华门社区"), (t["population"], "2,500"), (t["area_covered"], "2,250"),
+            (t["area_share"], "90.0%")]
+    assert features[1]["properties"]["popup"] == "<br>".join(f"<b>{k}</b>: {v}" for k, v in rows)
+    assert features[0]["properties"]["popup"].startswith(f"<b>{t['area_name']}</b>: &lt;script&gt;alert(1)")
+    assert features[2]["properties"]["popup"].endswith(f"<b>{t['area_share']}</b>: 100.0%")
+    # names from the file are escaped: no script tag, raw or once the JSON is decoded
+    assert "<script>alert" not in page and "<script>alert" not in text
+    assert "\\u0026lt;script\\u0026gt;alert(1)" in page
+    # the legend lists the steps with their colours
+    legend = _legend(text)
+    for (_, colour), label in zip(planner.maps.AREA_STEPS, legend_items):
+        assert f'style="background:{colour}59;border:1px solid #555555;border-radius:0"></span>{label}</div>' in legend
+    # without areas nothing of the layer is drawn
+    page = _unescape_js(plan_map(stations, iso, demand, covered, lang=lang).get_root().render())
+    assert t["area_layer"] not in page and "planner-area-share" not in page and '"planner-area"' not in page
+    assert not [label for label in legend_items if label in page]
+    assert not [colour for _, colour in planner.maps.AREA_STEPS if colour in page]
+
+
+def test_areas_need_their_columns_and_take_any_crs():
+    stations, iso, demand, covered, _, _ = _beijing_plan()
+    with pytest.raises(InputError, match="areas: missing column.s. population_covered, covered_share"):
+        plan_map(stations, iso, demand, covered, areas=_areas().drop(columns=["population_covered", "covered_share"]))
+    # in a projected CRS: drawn in WGS-84; a missing share is grey, its figures shown as a dash
+    areas = _areas("EPSG:32650")
+    areas.loc[1, "covered_share"] = np.nan
+    _, data = _area_layer(plan_map(stations, iso, demand, covered, areas=areas).get_root().render())
+    corner = data["features"][0]["geometry"]["coordinates"][0][2]
+    assert corner == pytest.approx([116.3843, 39.9104], abs=2e-7)
+    assert data["features"][1]["properties"]["fill"] == "#bdbdbd"
+    assert data["features"][1]["properties"]["tooltip"] == "东华门社区: –"
+
+
 def test_summary_counts_the_population_existing_stations_covered_before():
     stations, iso, demand, covered, _, _ = _beijing_plan()
     before = np.array([True, False, True])
@@ -476,6 +618,32 @@ def test_offline_layers_toggle_and_popups_in_chromium(chromium, existing_plan, t
         for row in existing_plan.stations.itertuples():
             assert any(row.site_id in t and f"{row.population_covered:,.0f}" in t and LABELS["zh"]["site_id"] in t
                        for t in texts), row.site_id
+        assert log == {"requests": [], "console_errors": [], "page_errors": []}
+    finally:
+        context.close()
+
+
+def test_areas_answer_the_mouse_under_the_overlays_in_chromium(chromium, tmp_path):
+    """The areas' pane sits under the walking areas and the homes, yet hovering and clicking an area opens
+    its tooltip and popup, escaped."""
+    stations, iso, demand, covered, _, G = _beijing_plan()
+    path = tmp_path / "plan.html"
+    path.write_text(plan_map(stations, iso, demand, covered, network=G, offline=True, lang="zh", areas=_areas())
+                    .get_root().render(), encoding="utf-8")
+    context, page, log = open_offline(chromium, path)
+    try:
+        assert page.locator("path.planner-area").count() == 3
+        fills = page.eval_on_selector_all("path.planner-area", "els => els.map(e => e.getAttribute('fill'))")
+        assert fills == ["#d73027", "#a6d96a", "#1a9641"]
+        x, y = page.evaluate("""() => { const map = Object.values(window).find(v => v instanceof L.Map);
+            const p = map.latLngToContainerPoint([39.9040, 116.3850]); return [p.x, p.y]; }""")
+        page.mouse.move(x, y)
+        page.wait_for_timeout(200)
+        assert page.locator(".leaflet-tooltip").all_inner_texts() == ["<script>alert(1)</script>: 30.0%"]
+        page.mouse.click(x, y)
+        page.wait_for_timeout(200)
+        assert page.locator(".leaflet-popup-content").inner_text().split("\n") == [
+            "社区: <script>alert(1)</script>", "人口: 1,000", "已覆盖人口: 300", "覆盖率: 30.0%"]
         assert log == {"requests": [], "console_errors": [], "page_errors": []}
     finally:
         context.close()

@@ -1,0 +1,184 @@
+"""1+5+N tiers: what each site may become, the cap on community centres, and the
+tiered optimum checked against brute force on small networks."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+import planner
+from planner.cli import main
+from planner.errors import DataError, InputError
+from planner.pipeline import _solve_tiers
+from planner.sites import read_tiers
+from conftest import random_points, synthetic_network
+
+
+def test_tier_words_in_english_and_chinese():
+    raw = pd.Series(["Centre", " 网格站", "any", None, "社区党群服务中心", "GRID", "均可", ""])
+    assert list(read_tiers(raw, source="c.csv", existing=False)) == [
+        "centre", "grid", "any", "any", "centre", "grid", "any", "any"]
+    # an existing station without a tier is a grid station
+    assert list(read_tiers(pd.Series([None, "中心"]), source="e.csv", existing=True)) == ["grid", "centre"]
+    with pytest.raises(InputError, match=r"c.csv: row 2, column 'tier' = '大站'; expected centre"):
+        read_tiers(pd.Series(["grid", "大站"]), source="c.csv", existing=False)
+
+
+def test_osm_open_air_places_are_grid_only(helsinki):
+    _, _, sites = helsinki
+    open_air = sites["kind"].isin(["park", "playground", "square", "fitness_station", "common"]).to_numpy()
+    assert open_air.sum() > 5 and (~open_air).sum() > 5
+    assert set(sites.loc[open_air, "tier"]) == {"grid"}
+    assert set(sites.loc[~open_air, "tier"]) == {"any"}
+
+
+def _model_sets(cov_near, cov_far, between, tier, existing):
+    """The model's own definitions of who needs what (see _solve_tiers), recomputed densely."""
+    may_centre = np.isin(tier, ("centre", "any"))
+    may_grid = np.isin(tier, ("grid", "any")) & ((between[:, may_centre].sum(axis=1) > 0) | (existing & (tier == "grid")))
+    reach_centre = cov_far[:, may_centre].any(axis=1)
+    reach_near = cov_near[:, may_centre | may_grid].any(axis=1)
+    return may_centre, may_grid, reach_centre, reach_near
+
+
+def _brute_force(near, far, between, tier, existing, max_centres):
+    """Every assignment (none / centre / grid per site): the best (centres, grid) counts."""
+    n = len(tier)
+    may_centre, may_grid, reach_centre, reach_near = _model_sets(near, far, between, tier, existing)
+    best = None
+    for choice in itertools.product((0, 1, 2), repeat=n):  # 0 none, 1 centre, 2 grid
+        a = np.array(choice)
+        y, z = a == 1, a == 2
+        if (y & ~may_centre).any() or (z & ~may_grid).any():
+            continue
+        if (existing & (tier == "centre") & ~y).any() or (existing & (tier == "grid") & ~z).any():
+            continue
+        if (existing & (tier == "any") & (a == 0)).any():
+            continue
+        if max_centres is not None and y.sum() > max_centres:
+            continue
+        if not far[reach_centre][:, y].any(axis=1).all():
+            continue
+        if not near[reach_near][:, y | z].any(axis=1).all():
+            continue
+        if not all(between[g, y].any() for g in np.flatnonzero(z)):
+            continue
+        key = (int(y.sum()), int(z.sum())) if max_centres is None else (int(z.sum()), int(y.sum()))
+        if best is None or key < best:
+            best = key
+    return best
+
+
+def test_tiered_optimum_equals_brute_force():
+    checked = sum(_check_seed(seed) for seed in range(8))
+    assert checked >= 20  # feasible cases compared (the rest: both say there is no plan)
+
+
+def _check_seed(seed):
+    rng = np.random.default_rng(seed)
+    G = synthetic_network(seed, 30)
+    homes = random_points(G, 60, seed, "h")
+    sites = random_points(G, 8, seed + 100, "s").drop(columns="population")
+    sites["name"] = sites["site_id"]
+    sites["kind"] = "file"
+    sites["existing"] = rng.random(8) < 0.15
+    sites["tier"] = rng.choice(["centre", "grid", "any"], 8, p=[0.3, 0.3, 0.4])
+    minutes, tier_minutes = 3.0, 9.0
+    cov = planner.coverage(G, homes, sites, minutes=minutes)
+    near = cov.within(minutes).toarray()
+    far = planner.coverage(G, homes, sites, minutes=tier_minutes).within(tier_minutes).toarray()
+    between = planner.coverage(G, sites, sites, minutes=tier_minutes).within(tier_minutes).toarray()
+    np.fill_diagonal(between, False)
+    tier, existing = sites["tier"].to_numpy(), sites["existing"].to_numpy(bool)
+    checked = 0
+    free = _brute_force(near, far, between, tier, existing, None)
+    caps = [None] + ([free[0] - 1, free[0], free[0] + 1, free[0] + 2] if free else [2])
+    for cap in caps:
+        expected = _brute_force(near, far, between, tier, existing, cap)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sol, tier_of = _solve_tiers(G, homes, sites, cov, minutes, tier_minutes, None, cap)
+        except DataError as exc:
+            # no plan at all: brute force agrees, and the message names the cap or the station
+            assert expected is None, (cap, str(exc))
+            continue
+        assert expected is not None, cap
+        centres = int((tier_of[sol.selected] == "centre").sum())
+        grid = len(sol.selected) - centres
+        got = (centres, grid) if cap is None else (grid, centres)
+        assert got == expected, (seed, cap)
+        # what each site became is allowed by its tier
+        chosen_tier = tier[sol.selected]
+        became = tier_of[sol.selected]
+        assert not ((chosen_tier == "grid") & (became == "centre")).any()
+        assert not ((chosen_tier == "centre") & (became == "grid")).any()
+        assert set(np.flatnonzero(existing)) <= set(sol.selected)
+        checked += 1
+    return checked
+
+
+def _tier_file(path, names, lons, lats, tiers):
+    pd.DataFrame({"名称": names, "经度": lons, "纬度": lats, "层级": tiers}).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def test_max_centres_on_the_default(helsinki, tmp_path, monkeypatch, capsys):
+    network, _, sites = helsinki
+    monkeypatch.setattr(planner.pipeline, "load_network", lambda *args, **kwargs: network)
+    free = tmp_path / "free"
+    assert main(["plan", "--tiers", "--out", str(free), "-q"]) == 0
+    s = json.loads((free / "summary.json").read_text(encoding="utf-8"))
+    stations = gpd.read_file(free / "stations.geojson")
+    kinds = dict(zip(sites["site_id"], sites["kind"]))
+    centres = stations[stations["tier"] == "centre"]
+    # parks, squares and playgrounds never become community centres
+    assert not centres["site_id"].map(kinds).isin(["park", "playground", "square", "fitness_station", "common"]).any()
+    assert s["n_centres"] == len(centres) >= 1
+    # a cap above the fewest centres lets centres replace grid stations; never more than the cap
+    cap = s["n_centres"] + 1
+    capped = tmp_path / "capped"
+    assert main(["plan", "--tiers", "--max-centres", str(cap), "--out", str(capped), "-q"]) == 0
+    c = json.loads((capped / "summary.json").read_text(encoding="utf-8"))
+    assert c["max_centres"] == cap and c["n_centres"] <= cap and c["n_grid"] <= s["n_grid"]
+    assert c["population_covered"] == pytest.approx(s["population_covered"])
+    # below the fewest centres: one error naming homes, nothing written
+    capsys.readouterr()
+    low = tmp_path / "low"
+    assert s["n_centres"] >= 2
+    code = main(["plan", "--tiers", "--max-centres", str(s["n_centres"] - 1), "--out", str(low), "-q"])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 1 and not low.exists()
+    assert len(err) == 1 and f"at least {s['n_centres']} are needed" in err[0] and "'b-" in err[0], err
+
+
+def test_max_centres_needs_tiers_and_a_count(tmp_path, capsys):
+    for args, words in ((["--max-centres", "5"], "--max-centres"), (["--tiers", "--max-centres", "0"], ">= 1")):
+        out = tmp_path / "x"
+        assert main(["plan", *args, "--out", str(out), "-q"]) == 2
+        assert words in capsys.readouterr().err and not out.exists()
+    with pytest.raises(InputError, match="max_centres=5: caps community centres"):
+        planner.plan(max_centres=5)
+
+
+def test_homes_without_a_possible_centre_are_said(helsinki, tmp_path, monkeypatch, capsys):
+    """Candidates that may all be grid stations but one: homes far from it are told, not dropped."""
+    network, _, sites = helsinki
+    monkeypatch.setattr(planner.pipeline, "load_network", lambda *args, **kwargs: network)
+    ll = sites.to_crs("EPSG:4326")
+    tiers = np.where(np.arange(len(sites)) == 0, "centre", "grid")
+    cands = tmp_path / "c.csv"
+    _tier_file(cands, sites["name"], ll.geometry.x, ll.geometry.y, tiers)
+    out = tmp_path / "o"
+    assert main(["plan", "--tiers", "--tier-minutes", "6", "--candidates", str(cands), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["n_beyond_centre"] > 0 and "have no site that may be a community centre within 6 min" in err
+    assert s["n_centres"] == 1
+    stations = gpd.read_file(out / "stations.geojson")
+    assert list(stations.loc[stations["tier"] == "centre", "name"]) == [str(sites["name"].iloc[0])]
