@@ -8,6 +8,7 @@ The pipeline is the package: :func:`load_network` -> :func:`load_demand` /
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .areas import load_areas
 from .config import CANDIDATE_TAGS, DEFAULTS, Defaults
 from .coverage import Coverage, coverage
 from .demand import load_demand
@@ -38,6 +39,7 @@ __all__ = [
     "__version__",
     "coverage",
     "isochrones",
+    "load_areas",
     "load_candidates",
     "load_demand",
     "load_network",

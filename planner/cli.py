@@ -137,6 +137,9 @@ def _common(f):
               help="With --tiers: at most this many community centres, existing ones included (the 5 of 1+5+N). "
                    "A 'tier' column on candidates (centre / grid / any) limits what each site may become.")
 @click.option("--time-limit", type=float, default=None, help="Seconds for the solver; the best plan found so far is kept with its gap.")
+@click.option("--areas", type=click.Path(dir_okay=False), default=None,
+              help="Areas (community boundaries: GeoJSON / GPKG / SHP polygons with names) to group the homes by: "
+                   "areas.csv and a map layer of the share covered per area. A --demand file of areas needs none.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the map.")
 @click.option("--offline", is_flag=True,
               help="One self-contained plan.html that needs no network: Leaflet inlined, the streets drawn as the basemap, no tiles.")
@@ -152,7 +155,7 @@ def _common(f):
               help="With --engine dask: LocalCluster worker processes (default: the number of CPUs).")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
 def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, quiet, verbose, candidates, model, p, capacity, no_split,
-                 budget, tiers, tier_minutes, max_centres, time_limit, lang, offline, basemap, tianditu_key, engine, scheduler, workers, out):
+                 budget, tiers, tier_minutes, max_centres, time_limit, areas, lang, offline, basemap, tianditu_key, engine, scheduler, workers, out):
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
     from contextlib import nullcontext
 
@@ -187,7 +190,7 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
         result = plan(
             source, demand=demand, candidates=candidates, existing=existing, minutes=minutes,
             speed_kmh=speed_kmh, model=model, p=p, time_limit=time_limit, capacity=capacity,
-            split=not no_split, budget=budget, tiers=tiers, tier_minutes=tier_minutes, max_centres=max_centres, progress=reporter,
+            split=not no_split, budget=budget, tiers=tiers, tier_minutes=tier_minutes, max_centres=max_centres, areas=areas, progress=reporter,
             engine=engine, client=client, input_crs=crs_by_file, name_column=name_column,
             population_column=population_column,
         )
@@ -212,6 +215,14 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
                        ("smallest_gap_minutes", "closest two stations: {:.1f} min apart"), ("cost", "cost: {:g}")):
         if key in s:
             reporter.echo(label.format(s[key]))
+    if result.area_table is not None:
+        t = result.area_table
+        low = t[t["covered_share"] < 0.5]
+        reporter.echo(f"areas: {s['n_areas']:,}; {len(low):,} with less than half their residents covered"
+                      + (f" (lowest: {s['lowest_area']['area']}, {s['lowest_area']['covered_share']:.1%})" if "lowest_area" in s else "")
+                      + " (areas.csv)")
+        if s.get("population_outside_areas"):
+            reporter.echo(f"  {s['population_outside_areas']:,.0f} residents live outside every area")
     if s["n_uncoverable"]:
         reporter.echo(
             f"{s['n_uncoverable']} homes ({s['population_uncoverable']:,.0f} residents) are beyond a "
@@ -236,6 +247,7 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
         "isochrones.geojson": "walking areas",
         "summary.json": "summary",
         "unreachable.csv": "homes no candidate reaches",
+        "areas.csv": "population, share covered and nearest station per area",
     }
     for path in paths:
         reporter.echo(f"wrote {path}  ({descriptions.get(path.name, '')})")

@@ -206,7 +206,7 @@ def check_positive(name: str, value: object) -> float:
 #: The generic id headers of :data:`ID_ALIASES` are added to ``demand_id`` when
 #: demand is read and to ``site_id`` otherwise.
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ("name", "名称", "站点名称", "名字", "站名", "单位名称", "title"),
+    "name": ("name", "名称", "站点名称", "名字", "站名", "单位名称", "社区名称", "社区", "小区名称", "title"),
     "lon": ("lon", "lng", "long", "longitude", "经度", "x"),
     "lat": ("lat", "latitude", "纬度", "y"),
     "population": ("population", "人口", "常住人口", "户籍人口", "人数"),

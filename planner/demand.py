@@ -68,7 +68,12 @@ def load_demand(
     ----------
     source
         ``None`` to read residential buildings / land use from the network's own OSM
-        source, or a CSV / GeoJSON / GPKG file of points with ``population``.
+        source, or a CSV / Excel / GeoJSON / GPKG / shapefile of points with
+        ``population``, or a GIS file of areas (community boundaries, 社区) with a
+        census ``population`` each: every area's count is spread over homes inside
+        it (residential buildings, residential land use or an even grid, see
+        :mod:`planner.areas`), kept exactly, its name in the homes' ``area``
+        column and ``method`` ``"areas"``.
     network
         The walking network (its CRS is used; points too far from it are dropped).
     floor_area_per_person_m2, landuse_density_per_ha, landuse_spacing_m, min_residential_buildings
@@ -122,7 +127,19 @@ def load_demand(
     input_crs, crs = crs, network.graph["crs"]
     if source is not None:
         gdf = read_points(source, what="demand", numeric=("population",), crs=input_crs,
-                          population_column=population_column)
+                          population_column=population_column, polygons=True)
+        polygonal = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        if polygonal.any() and not polygonal.all():
+            i = int(np.flatnonzero(polygonal != polygonal[0])[0])
+            raise InputError(f"{source}: row {i + 1} is a {gdf.geometry.geom_type.iloc[i]} but row 1 a "
+                             f"{gdf.geometry.geom_type.iloc[0]}; expected demand as points or as areas, not both")
+        if polygonal.any():
+            demand, shapes = _from_areas(source, network, crs=input_crs, population_column=population_column,
+                                         floor_area_per_person_m2=floor_area_per_person_m2,
+                                         landuse_density_per_ha=landuse_density_per_ha,
+                                         landuse_spacing_m=landuse_spacing_m,
+                                         min_residential_buildings=min_residential_buildings, progress=progress)
+            return _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
         if input_crs is None:
             check_datum(network, gdf, what="demand points", source=source, option="demand")
         ids = gdf["demand_id"].astype(str) if "demand_id" in gdf else pd.Series([f"d{i:06d}" for i in range(len(gdf))])
@@ -143,6 +160,11 @@ def load_demand(
             landuse_spacing_m=landuse_spacing_m,
             min_residential_buildings=min_residential_buildings,
         )
+    return _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
+
+
+def _finish(demand, shapes, source, network, max_snap_m, progress, footprints):
+    """Unique ids, distance to the streets, id order; the return value of :func:`load_demand`."""
     if demand["demand_id"].duplicated().any():
         dup = demand.loc[demand["demand_id"].duplicated(), "demand_id"].iloc[0]
         error = InputError if source is not None else DataError
@@ -152,6 +174,31 @@ def load_demand(
     if progress:
         progress(f"demand: {len(demand):,} points, population {demand['population'].sum():,.0f}", 1.0)
     return (demand, shapes) if footprints else demand
+
+
+def _from_areas(source, network, *, crs, population_column, floor_area_per_person_m2, landuse_density_per_ha,
+                landuse_spacing_m, min_residential_buildings, progress):
+    """Homes spread over a polygon layer's census counts (see :mod:`planner.areas`)."""
+    from .areas import load_areas, spread_population
+
+    areas = load_areas(source, crs=crs, population=True, population_column=population_column, what="demand areas")
+    net_crs = network.graph["crs"]
+    areas = areas.to_crs(net_crs)
+    if "source_kind" in network.graph:
+        src = network_source(network)
+        if progress:
+            progress(f"reading residential buildings from {src.label} to spread {len(areas):,} areas over", 0.0)
+        osm, shapes, landuse = _from_osm(
+            src, net_crs, floor_area_per_person_m2=floor_area_per_person_m2,
+            landuse_density_per_ha=landuse_density_per_ha, landuse_spacing_m=landuse_spacing_m,
+            min_residential_buildings=min_residential_buildings, quiet_empty=True,
+        )
+        buildings = osm[(osm["kind"] == "building").to_numpy()]
+    else:
+        log.warning("the network carries no OSM source: areas are spread over an even grid")
+        buildings, landuse, shapes = gpd.GeoDataFrame(geometry=[], crs=net_crs), [], footprint_frame([], [], net_crs)
+    homes = spread_population(areas, buildings, landuse, landuse_spacing_m=landuse_spacing_m)
+    return homes, shapes
 
 
 def footprint_frame(buildings, landuse, crs) -> gpd.GeoDataFrame:
@@ -233,7 +280,13 @@ def _landuse_points(polys: gpd.GeoDataFrame, density_per_ha: float, spacing: flo
     return gpd.GeoDataFrame({"demand_id": ids, "population": population, "kind": "landuse"}, geometry=pts, crs=polys.crs)
 
 
-def _from_osm(src, crs, *, floor_area_per_person_m2, landuse_density_per_ha, landuse_spacing_m, min_residential_buildings):
+def _from_osm(src, crs, *, floor_area_per_person_m2, landuse_density_per_ha, landuse_spacing_m, min_residential_buildings,
+              quiet_empty=False):
+    """OSM homes (points with estimated residents) and the basemap shapes read on the way.
+
+    With ``quiet_empty`` (for spreading areas over them) no homes is not an error, and
+    every residential land-use polygon is returned as a third item.
+    """
     buildings = read_features(src, {"building": True}).to_crs(crs)
     if "building" not in buildings:
         buildings["building"] = pd.Series(dtype=str)
@@ -245,6 +298,7 @@ def _from_osm(src, crs, *, floor_area_per_person_m2, landuse_density_per_ha, lan
     if "landuse" in landuse:
         landuse = landuse[(landuse["landuse"] == "residential").to_numpy()]
     landuse = landuse[landuse.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
+    all_landuse = landuse.geometry.values
     method = "buildings"
     if len(landuse):
         if sparse and len(untyped):
@@ -273,11 +327,12 @@ def _from_osm(src, crs, *, floor_area_per_person_m2, landuse_density_per_ha, lan
     shapes = footprint_frame(buildings.geometry.values, sampled_landuse, crs)
     demand = gpd.GeoDataFrame(demand, geometry="geometry", crs=crs)
     demand = demand[demand["population"] > 0]
-    if len(demand) == 0:
+    if len(demand) == 0 and not quiet_empty:
         raise DataError(
             f"{src.label}: no residential buildings or residential land use found; "
             "pass a population file with --demand (CSV: lon, lat, population)"
         )
     demand["method"] = method
     log.info("demand: %d points by %s", len(demand), method)
-    return demand[["demand_id", "population", "method", "kind", "geometry"]], shapes
+    demand = demand[["demand_id", "population", "method", "kind", "geometry"]]
+    return (demand, shapes, all_landuse) if quiet_empty else (demand, shapes)

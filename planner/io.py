@@ -88,9 +88,10 @@ def read_points(
     name_column: str | None = None,
     population_column: str | None = None,
     crs: str | None = None,
+    polygons: bool = False,
 ) -> gpd.GeoDataFrame:
     """
-    Read points from a planner's table or GIS file.
+    Read points (or areas) from a planner's table or GIS file.
 
     Formats, by suffix:
 
@@ -106,7 +107,7 @@ def read_points(
       longitude and a latitude column); blank rows are dropped.
       ``gdf.attrs["sheet"]`` holds the sheet read.
     * ``.geojson`` / ``.json``, ``.gpkg``, ``.shp``: features; polygons and lines are
-      replaced by a point on their surface. A shapefile with a ``.cpg`` sidecar is
+      replaced by a point on their surface (polygons are kept with ``polygons=True``). A shapefile with a ``.cpg`` sidecar is
       decoded as the ``.cpg`` says; without one its attributes are decoded as
       UTF-8, else GB18030 (GDAL's own fallback, Latin-1, turns Chinese into
       mojibake), recorded in ``gdf.attrs["encoding"]``.
@@ -154,6 +155,9 @@ def read_points(
         that declares a projected CRS keeps it (a different ``crs`` is ignored with
         a warning); one that declares a geographic CRS (WGS-84, CGCS2000) or none
         takes ``crs`` instead (GCJ-02 data is routinely saved with a WGS-84 ``.prj``).
+    polygons
+        Keep polygons and multipolygons of a GIS file as they are (areas such as
+        community boundaries); lines still become points.
 
     Returns
     -------
@@ -199,7 +203,7 @@ def read_points(
         gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
         _check_numeric(p, gdf, numeric, what)
         gdf = _vector_to_wgs84(p, gdf, src)
-        not_points = ~gdf.geometry.geom_type.isin(["Point"])
+        not_points = ~gdf.geometry.geom_type.isin(["Point", "Polygon", "MultiPolygon"] if polygons else ["Point"])
         if not_points.any():
             gdf.loc[not_points, "geometry"] = gdf.loc[not_points].geometry.representative_point()
     elif suffix == ".xls":
@@ -209,8 +213,12 @@ def read_points(
         raise InputError(f"{p}: unknown {what} file type {suffix!r}; expected .csv, .geojson or .gpkg (also .xlsx, .shp)")
     if len(gdf) == 0:
         raise InputError(f"{p}: no {what} rows (header only?); expected at least one point")
-    x = gdf.geometry.x.to_numpy()
-    y = gdf.geometry.y.to_numpy()
+    spots = gdf.geometry
+    areas = ~spots.geom_type.isin(["Point"]).to_numpy()
+    if areas.any():
+        spots = spots.representative_point()
+    x = spots.x.to_numpy()
+    y = spots.y.to_numpy()
     bad = ~((np.abs(x) <= 180) & (np.abs(y) <= 90))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -218,7 +226,8 @@ def read_points(
         raise InputError(
             f"{p}: row {_row(gdf.index[i])} has lon={x[i]:g}, lat={y[i]:g}, outside lon [-180, 180] / lat [-90, 90]{hint}"
         )
-    _warn_duplicates(p, gdf, x, y)
+    if not areas.any():
+        _warn_duplicates(p, gdf, x, y)
     gdf = gdf.reset_index(drop=True)
     if src is not None:
         attrs["crs"] = src.label

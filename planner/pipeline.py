@@ -18,6 +18,7 @@ import pandas as pd
 from ._graph import network_arrays, snap
 from .config import DEFAULTS, check_positive
 from .coverage import Coverage, coverage
+from .areas import OUTSIDE
 from .demand import load_demand
 from .errors import DataError, InputError
 from .io import geojson_text, json_safe, json_text, write_outputs
@@ -60,6 +61,13 @@ class Plan:
         building polygons and sampled residential land use with ``kind``, in the
         network's CRS (see :func:`planner.load_demand`, ``footprints=True``);
         empty for a demand file, ``None`` when not known. Not written to any file.
+    areas
+        With areas (a demand file of areas, or ``areas=``): the area polygons
+        (EPSG:4326) with the figures of :attr:`area_table`, drawn on the map;
+        else ``None``.
+    area_table
+        Per area: population, covered share and nearest chosen station (see
+        :func:`planner.areas.area_table`), written to ``areas.csv``; else ``None``.
     """
 
     network: nx.MultiDiGraph
@@ -72,6 +80,8 @@ class Plan:
     summary: dict = field(default_factory=dict)
     unreachable: pd.DataFrame | None = None
     footprints: gpd.GeoDataFrame | None = None
+    areas: gpd.GeoDataFrame | None = None
+    area_table: pd.DataFrame | None = None
 
     def map(self, *, lang: str = "en", offline: bool = False, basemap: str = "osm", tianditu_key: str | None = None):
         """
@@ -97,7 +107,7 @@ class Plan:
             existing=existing, minutes=self.summary["minutes"], summary=self.summary, lang=lang,
             unreachable=self.unreachable, candidates=self.sites[~is_existing], network=self.network,
             covered_before=before, offline=offline, basemap=basemap, tianditu_key=tianditu_key,
-            footprints=self.footprints,
+            footprints=self.footprints, areas=self.areas,
         )
 
     def write(self, out_dir: str | os.PathLike, *, lang: str = "en", offline: bool = False, basemap: str = "osm",
@@ -114,6 +124,8 @@ class Plan:
         }
         if self.unreachable is not None and len(self.unreachable):
             files["unreachable.csv"] = self.unreachable.to_csv(index=False)
+        if self.area_table is not None:
+            files["areas.csv"] = self.area_table.to_csv(index=False)
         return write_outputs(out_dir, files)
 
 
@@ -193,7 +205,7 @@ def validate_model(model: str, p: int | None) -> None:
 
 
 #: the files ``input_crs`` can name one by one
-INPUT_FILES = ("demand", "candidates", "existing", "sites")
+INPUT_FILES = ("demand", "candidates", "existing", "sites", "areas")
 
 
 def input_crs_of(input_crs: str | dict[str, str] | None, which: str) -> str | None:
@@ -303,6 +315,7 @@ def plan(
     tiers: bool = False,
     tier_minutes: float = 15.0,
     max_centres: int | None = None,
+    areas: str | os.PathLike | None = None,
     network: nx.MultiDiGraph | None = None,
     progress: Progress | None = None,
     engine: str = "local",
@@ -339,6 +352,10 @@ def plan(
         With ``tiers``: at most this many community centres (existing ones
         included), the "5" of 1+5+N. A cap no plan can keep is an error naming the
         homes it leaves beyond ``tier_minutes`` of a centre.
+    areas
+        Areas (community boundaries: GeoJSON / GPKG / shapefile polygons with names)
+        to group the homes by, for ``areas.csv`` and the map; a demand file of areas
+        is grouped by its own areas without it.
     network
         A network already built with :func:`planner.load_network` (skips that stage).
     progress
@@ -393,6 +410,15 @@ def plan(
     lap("network")
     homes, footprints = load_demand(demand, network=network, progress=progress, footprints=True,
                                     crs=input_crs_of(input_crs, "demand"), population_column=population_column)
+    area_polys = None
+    if areas is not None or (len(homes) and str(homes["method"].iloc[0]) == "areas"):
+        from .areas import assign_areas, load_areas
+
+        area_polys = load_areas(areas if areas is not None else demand, crs=input_crs_of(input_crs, "areas" if areas is not None else "demand"),
+                                population=areas is None, population_column=population_column)
+        if areas is not None:
+            homes = homes.copy()
+            homes["area"] = assign_areas(homes, area_polys)
     lap("demand")
     sites = _sites(network, candidates, existing, progress, input_crs, name_column)
     warn_thin_osm(network, homes if demand is None else None, sites if candidates is None else None)
@@ -495,7 +521,25 @@ def plan(
     if model == "budget":
         summary["budget"] = budget
     log.info("plan: %d stations cover %.1f%% of the population", sol.n_stations, 100 * sol.covered_share)
-    return Plan(network, homes, sites, cov, sol, stations, iso, summary, unreachable, footprints)
+    table = None
+    if area_polys is not None:
+        from .areas import area_table, nearest_station
+
+        walk, station = nearest_station(network, homes, sites, cov.minutes, sol.selected,
+                                        look_minutes=max(DIAGNOSIS_MINUTES, minutes), progress=progress)
+        chosen_order = sites.iloc[sol.selected][["site_id", "name"]].reset_index(drop=True)
+        table = area_table(homes, sol.covered, area_polys, walk, station, chosen_order)
+        figures = table.set_index("area")
+        area_polys = area_polys.assign(**{col: area_polys["area"].map(figures[col]).to_numpy()
+                                          for col in ("population", "population_covered", "covered_share")})
+        summary["n_areas"] = int(len(area_polys))
+        inside = table[table["area"] != OUTSIDE]
+        if len(inside):
+            worst = inside.sort_values(["covered_share", "population"], ascending=[True, False]).iloc[0]
+            summary["lowest_area"] = {"area": str(worst["area"]), "covered_share": float(worst["covered_share"]),
+                                      "population": float(worst["population"])}
+        summary["population_outside_areas"] = round(float(table.loc[table["area"] == OUTSIDE, "population"].sum()), 1)
+    return Plan(network, homes, sites, cov, sol, stations, iso, summary, unreachable, footprints, area_polys, table)
 
 
 def site_costs(sites: gpd.GeoDataFrame) -> np.ndarray:

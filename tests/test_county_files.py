@@ -159,3 +159,49 @@ def test_tiers_from_a_chinese_candidate_list(guixi, tmp_path, capsys):
                  "--max-centres", "2", "--out", str(out), "-q"]) == 1
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip() and not line.startswith("warning")]
     assert len(err) == 1 and "max_centres=2" in err[0] and "'b-way-" in err[0] and not out.exists()
+
+
+def test_census_areas_spread_and_tabled(guixi, tmp_path):
+    """社区 boundaries with census counts in CGCS2000 (a GBK shapefile without .cpg): totals kept,
+    every area in areas.csv by name, each share re-derived from the plan's own matrix."""
+    G, path, folder, table = guixi
+    crs = G.graph["crs"]
+    nodes = np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)])
+    minx, miny = nodes.min(axis=0)
+    maxx, maxy = nodes.max(axis=0)
+    xs, ys = np.linspace(minx, maxx, 5), np.linspace(miny, maxy, 3)
+    polys = [shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(4) for j in range(2)]
+    names = ["东门社区", "西门社区", "南门社区", "北门社区", "城中社区", "江滨社区", "花园社区", "新区社区"]
+    census = [12500.0, 11300.0, 8200.0, 9100.0, 4300.0, 7600.0, 3900.0, 5100.0]
+    areas = gpd.GeoDataFrame({"社区名称": names, "常住人口": census}, geometry=polys, crs=crs).to_crs("EPSG:4547")
+    shp = folder / "census.shp"
+    areas.to_file(shp, encoding="gbk")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    cands, ex = write(folder, table, "wgs84")
+    out = tmp_path / "out"
+    assert main(["plan", "--source", str(path), "--demand", str(shp), "--candidates", str(cands), "--existing", str(ex),
+                 "--out", str(out), "-q"]) == 0
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["population_total"] == pytest.approx(sum(census), abs=0.05)
+    assert s["demand_method"] == "areas" and s["n_areas"] == 8
+    t = pd.read_csv(out / "areas.csv", encoding="utf-8-sig")
+    assert list(t["area"]) == names
+    assert t["population"].to_numpy() == pytest.approx(census, abs=0.05)
+    # re-derived: the plan's homes assigned to the file's polygons here, covered when a station of
+    # stations.geojson is within 5 minutes in the plan's coverage matrix
+    result = planner.plan(str(path), demand=shp, candidates=cands, existing=ex, network=G)
+    chosen = gpd.read_file(out / "stations.geojson")
+    cols = np.flatnonzero(result.sites["site_id"].isin(chosen["site_id"]).to_numpy())
+    m = result.coverage.minutes.tocsc()[:, cols].tocsr()
+    covered = np.array([(m.data[m.indptr[i]:m.indptr[i + 1]] <= 5.0).any() for i in range(m.shape[0])])
+    local = areas.to_crs(crs)
+    shares = []
+    for name, poly in zip(local["社区名称"], local.geometry):
+        mine = result.demand.geometry.within(poly.buffer(1e-6)).to_numpy()
+        pop = result.demand["population"].to_numpy()[mine]
+        row = t.set_index("area").loc[name]
+        assert pop.sum() == pytest.approx(row["population"], abs=0.1)
+        shares.append(pop[covered[mine]].sum() / pop.sum())
+        assert shares[-1] == pytest.approx(row["covered_share"], abs=1e-4), name
+    # no community is all-or-nothing: at least one is partly covered
+    assert any(0.0 < x < 1.0 for x in shares)

@@ -132,7 +132,7 @@ def test_xlsx_named_sheet_below_a_title(tmp_path):
     gdf = read_points(f"{p}#Sheet2", what="demand", numeric=("population",))
     assert gdf.attrs["sheet"] == "Sheet2"
     assert gdf["population"].tolist() == [820.0, 1460.0]
-    assert gdf["小区名称"].tolist() == ["甲小区", "乙小区"]
+    assert gdf["name"].tolist() == ["甲小区", "乙小区"]  # 小区名称 is a name header
     np.testing.assert_allclose(gdf.geometry.x, LON[:2], atol=1e-12)
 
 
