@@ -205,3 +205,29 @@ def test_census_areas_spread_and_tabled(guixi, tmp_path):
         assert shares[-1] == pytest.approx(row["covered_share"], abs=1e-4), name
     # no community is all-or-nothing: at least one is partly covered
     assert any(0.0 < x < 1.0 for x in shares)
+
+
+@pytest.mark.parametrize("fmt", ["gbk.csv", "xlsx", "gbk.shp"])
+def test_names_travel_byte_for_byte(guixi, tmp_path, fmt):
+    """Existing stations from Chinese Excel / GBK files: every name exactly as written, in stations.geojson."""
+    G, path, folder, table = guixi
+    names = ["东门社区党群服务中心", "西门·网格站（二）", "物业用房 3#", "花园 & <广场>", "江滨社区"]
+    t = pd.DataFrame({"名称": names, "经度": table["lon"].iloc[40:].to_numpy(), "纬度": table["lat"].iloc[40:].to_numpy()})
+    if fmt == "gbk.csv":
+        f = tmp_path / "existing.csv"
+        f.write_bytes(t.to_csv(index=False).encode("gbk"))
+    elif fmt == "xlsx":
+        f = tmp_path / "existing.xlsx"
+        t.to_excel(f, index=False)
+    else:
+        f = tmp_path / "existing.shp"
+        gdf = gpd.GeoDataFrame({"名称": names}, geometry=gpd.points_from_xy(t["经度"], t["纬度"]), crs="EPSG:4326")
+        gdf.to_file(f, encoding="gbk")
+        f.with_suffix(".cpg").unlink(missing_ok=True)
+    cands, _ = write(folder, table, "wgs84")
+    out = tmp_path / "out"
+    assert main(["plan", "--source", str(path), "--candidates", str(cands), "--existing", str(f),
+                 "--out", str(out), "-q"]) == 0
+    st = json.loads((out / "stations.geojson").read_text(encoding="utf-8"))
+    got = sorted(feat["properties"]["name"] for feat in st["features"] if feat["properties"]["existing"])
+    assert got == sorted(names)
