@@ -110,6 +110,12 @@ def _common(f):
                      help="Column of the site files holding names, when it is not a usual one (name, 名称, 站名...)."),
         click.option("--population-column", "population_column", default=None, metavar="HEADER",
                      help="Column of the --demand file holding the population, when it is not a usual one (population, 人口, 常住人口...)."),
+        click.option("--boundary", default=None, metavar="FILE|BBOX|NAME",
+                     help="Planning boundary: a polygon file (GeoJSON / GPKG / SHP, any CRS), a bbox "
+                          "minlon,minlat,maxlon,maxlat, or the name of an administrative boundary in the source "
+                          "(蒲县). Only streets within a walk of it are read; homes and candidates outside are left out."),
+        click.option("--boundary-name", "boundary_name", default=None,
+                     help="With a --boundary file of several polygons: the one with this name."),
         click.option("--quiet", "-q", is_flag=True, help="No progress and no report; errors only."),
         click.option("--verbose", "-v", is_flag=True, help="Log each stage."),
     ]
@@ -154,7 +160,7 @@ def _common(f):
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="With --engine dask: LocalCluster worker processes (default: the number of CPUs).")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
-def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, quiet, verbose, candidates, model, p, capacity, no_split,
+def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, boundary, boundary_name, quiet, verbose, candidates, model, p, capacity, no_split,
                  budget, tiers, tier_minutes, max_centres, time_limit, areas, lang, offline, basemap, tianditu_key, engine, scheduler, workers, out):
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
     from contextlib import nullcontext
@@ -192,7 +198,7 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
             speed_kmh=speed_kmh, model=model, p=p, time_limit=time_limit, capacity=capacity,
             split=not no_split, budget=budget, tiers=tiers, tier_minutes=tier_minutes, max_centres=max_centres, areas=areas, progress=reporter,
             engine=engine, client=client, input_crs=crs_by_file, name_column=name_column,
-            population_column=population_column,
+            population_column=population_column, boundary=boundary, boundary_name=boundary_name,
         )
         reporter("writing outputs", 0.5)
         paths = result.write(out_dir, lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key)
@@ -261,7 +267,7 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
 @click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), default=None,
               help="Write the ranking to this GeoJSON file (points in EPSG:4326, the same columns as properties).")
 @click.option("--top", type=int, default=None, help="Show only the best N in the terminal.")
-def score_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, quiet, verbose, sites, csv_path, geojson_path, top):
+def score_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, boundary, boundary_name, quiet, verbose, sites, csv_path, geojson_path, top):
     """Rank candidate sites by the residents within a walk, what each adds, and the worst-served home it fixes."""
     import os
 
@@ -288,7 +294,8 @@ def score_command(source, demand, existing, minutes, speed_kmh, input_crs, name_
     with reporter.running():
         table = score(source, sites=sites, demand=demand, existing=existing, minutes=minutes,
                       speed_kmh=speed_kmh, progress=reporter, input_crs=_input_crs(input_crs),
-                      name_column=name_column, population_column=population_column)
+                      name_column=name_column, population_column=population_column,
+                      boundary=boundary, boundary_name=boundary_name)
     contents = {}
     if csv_path:
         contents["--csv"] = table.to_csv(index=False)
@@ -338,7 +345,7 @@ def score_command(source, demand, existing, minutes, speed_kmh, input_crs, name_
 @click.option("--max-p", "max_p", type=int, required=True, help="Largest number of stations.")
 @click.option("--time-limit", type=float, default=None, help="Seconds per solve.")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder (curve.csv, curve.png).")
-def curve_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, quiet, verbose, candidates, max_p, time_limit, out):
+def curve_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, boundary, boundary_name, quiet, verbose, candidates, max_p, time_limit, out):
     """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
     from .io import check_output_dir, write_outputs
     from .pipeline import coverage_curve_plan
@@ -353,7 +360,8 @@ def curve_command(source, demand, existing, minutes, speed_kmh, input_crs, name_
                                                  minutes=minutes, speed_kmh=speed_kmh, max_p=max_p,
                                                  time_limit=time_limit, progress=reporter,
                                                  input_crs=_input_crs(input_crs), name_column=name_column,
-                                                 population_column=population_column)
+                                                 population_column=population_column, boundary=boundary,
+                                                 boundary_name=boundary_name)
         paths = write_outputs(out_dir, {"curve.csv": curve.to_csv(index=False), "curve.png": png})
     for row in curve.itertuples(index=False):
         reporter.echo(f"p={row.p:>3}  {row.population_covered:>12,.0f} residents  {row.covered_share:7.1%}  {row.status}")

@@ -39,6 +39,7 @@ import shapely
 
 from ._graph import check_datum, drop_far_points
 from ._osm import read_features
+from .boundary import split_by_boundary
 from .config import DEFAULTS, check_positive
 from .errors import DataError, InputError
 from .io import read_points
@@ -169,8 +170,11 @@ def _finish(demand, shapes, source, network, max_snap_m, progress, footprints):
         dup = demand.loc[demand["demand_id"].duplicated(), "demand_id"].iloc[0]
         error = InputError if source is not None else DataError
         raise error(f"{source if source is not None else 'demand'}: demand_id {dup!r} appears more than once; expected unique ids")
+    demand, outside = split_by_boundary(network, demand, "homes")
     demand = drop_far_points(network, demand, what="demand", max_snap_m=max_snap_m, keep=True)
     demand = demand.sort_values("demand_id", kind="stable").reset_index(drop=True)
+    if "boundary" in network.graph:
+        demand.attrs["outside_boundary"] = outside
     if progress:
         progress(f"demand: {len(demand):,} points, population {demand['population'].sum():,.0f}", 1.0)
     return (demand, shapes) if footprints else demand

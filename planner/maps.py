@@ -89,6 +89,7 @@ LABELS = {
         "zoom_out": "Zoom out",
         "osm_data": "Streets, homes and sites: &copy; OpenStreetMap contributors (ODbL)",
         "area_layer": "Areas by share covered",
+        "boundary_layer": "Planning boundary",
         "area_name": "Area",
         "area_covered": "Population covered",
         "area_share": "Share covered",
@@ -144,6 +145,7 @@ LABELS = {
         "zoom_out": "缩小",
         "osm_data": "街道、住户与站点数据：&copy; OpenStreetMap 贡献者（ODbL）",
         "area_layer": "社区覆盖率",
+        "boundary_layer": "规划范围",
         "area_name": "社区",
         "area_covered": "已覆盖人口",
         "area_share": "覆盖率",
@@ -783,6 +785,7 @@ def plan_map(
     tianditu_key: str | None = None,
     footprints: gpd.GeoDataFrame | None = None,
     areas: gpd.GeoDataFrame | None = None,
+    boundary=None,
 ) -> folium.Map:
     """
     Draw a plan.
@@ -856,6 +859,9 @@ def plan_map(
         and a popup of its name, population, population covered and share; the
         legend gets one item per step. Shifted to GCJ-02 like every overlay with
         ``basemap="gaode"``; the map's view includes them.
+    boundary
+        Optional planning boundary (a shapely polygon, WGS-84): a dashed outline
+        layer ("Planning boundary" / 规划范围).
 
     Returns
     -------
@@ -976,6 +982,14 @@ def plan_map(
             "interactive": False, "pane": "planner-areas",
         }).add_to(walk)
     walk.add_to(fmap)
+
+    if boundary is not None:
+        outline = gpd.GeoDataFrame({"kind": ["boundary"]}, geometry=[boundary], crs="EPSG:4326")
+        rings = footprint_polygons(outline, gcj02=gcj, tolerance_m=2.0).get("boundary", [])
+        group = folium.FeatureGroup(name=html.escape(t["boundary_layer"]), show=True)
+        _Polygons(rings, {"color": "#252525", "weight": 2.5, "opacity": 0.9, "dashArray": "8 6", "fill": False,
+                          "interactive": False, "className": "planner-boundary"}).add_to(group)
+        group.add_to(fmap)
 
     if area_data is not None:
         group = folium.FeatureGroup(name=html.escape(t["area_layer"]), show=True)

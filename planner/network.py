@@ -42,6 +42,9 @@ def load_network(
     speed_kmh: float = DEFAULTS.speed_kmh,
     min_component_nodes: int = DEFAULTS.min_component_nodes,
     progress: Progress | None = None,
+    boundary=None,
+    boundary_name: str | None = None,
+    margin_m: float | None = None,
 ) -> nx.MultiDiGraph:
     """
     Build the walking network of a source.
@@ -74,13 +77,25 @@ def load_network(
         Connected pieces of the network with fewer nodes are dropped.
     progress
         Optional callback ``progress(message, fraction)``.
+    boundary, boundary_name
+        The planning boundary: a polygon file (``boundary_name`` picks one of
+        several features), a bbox ``"minlon,minlat,maxlon,maxlat"``, the name of an
+        administrative boundary in the source, or a shapely polygon (WGS-84); see
+        :func:`planner.boundary.resolve_boundary`. Only the ways with a node within
+        ``margin_m`` of it are read (whole); an ``.osm.pbf`` is clipped as it is
+        read. ``None``: the whole source.
+    margin_m
+        How far beyond the boundary streets are kept: one walk, so that walks
+        crossing the edge keep their true minutes. Default: 5 minutes at
+        ``speed_kmh``.
 
     Returns
     -------
     network
         Projected two-way walking ``MultiDiGraph``; ``network.graph`` holds
-        ``crs``, ``source`` (a label), ``source_kind``, ``source_location`` and
-        ``speed_kmh``.
+        ``crs``, ``source`` (a label), ``source_kind``, ``source_location``,
+        ``speed_kmh`` and, with a boundary, ``boundary`` (a
+        :class:`planner.boundary.Boundary`).
 
     Raises
     ------
@@ -91,15 +106,40 @@ def load_network(
     """
     speed_kmh = check_positive("speed_kmh", speed_kmh)
     src = resolve_source(source)
+    area = clip = None
+    if boundary is not None:
+        from .boundary import resolve_boundary, with_margin
+
+        if src.kind not in ("pbf", "xml"):
+            raise InputError(f"boundary: clips an OSM file (.osm.pbf or .osm); {src.label} is not one "
+                             "(download the area itself with a bbox or place name instead)")
+        area = resolve_boundary(boundary, name=boundary_name, source=src)
+        margin_m = DEFAULTS.minutes * speed_kmh * 1000.0 / 60.0 if margin_m is None else check_positive("margin_m", margin_m)
+        clip = with_margin(area, margin_m)
     if progress:
-        progress(f"reading network from {src.label}", 0.0)
+        progress(f"reading network from {src.label}" + (f" inside {area.label}" if area else ""), 0.0)
     cache_notes: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if src.kind == "pbf":
-            G = _graph_from_pbf(src.location)
+            from ._build import build_network
+            from ._pbf import read_walking_ways
+
+            ways = read_walking_ways(src.location, walkable_way, clip=clip, progress=progress)
+            if not len(ways.u):
+                raise _no_streets(src, area)
+            if progress:
+                progress(f"building the network from {len(ways.u):,} segments of {ways.n_ways_kept:,} ways", 0.5)
+            G = build_network(ways, speed_kmh=speed_kmh, min_component_nodes=min_component_nodes)
+            if G.number_of_edges() == 0:
+                raise _no_streets(src, area)
+            return _finish(G, src, area, progress)
         elif src.kind == "xml":
             G = _graph_from_xml(src.location)
+            if clip is not None:
+                _clip_raw(G, clip)
+                if G.number_of_edges() == 0:
+                    raise _no_streets(src, area)
         elif src.kind == "graphml":
             G = _graph_from_graphml(src.location)
         else:
@@ -112,11 +152,36 @@ def load_network(
     if progress:
         progress("simplifying and projecting network", 0.5)
     G = _prepare(G, speed_kmh=speed_kmh, min_component_nodes=min_component_nodes, label=src.label)
+    return _finish(G, src, area, progress)
+
+
+def _finish(G: nx.MultiDiGraph, src: OSMSource, area, progress: Progress | None) -> nx.MultiDiGraph:
     G.graph.update(source=src.label, source_kind=src.kind, source_location=src.location)
+    if area is not None:
+        G.graph["boundary"] = area
     log.info("network: %d nodes, %d edges", G.number_of_nodes(), G.number_of_edges())
     if progress:
         progress(f"network: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges", 1.0)
     return G
+
+
+def _no_streets(src: OSMSource, area) -> DataError:
+    if area is not None:
+        hint = " (a bbox is minlon,minlat,maxlon,maxlat: lon and lat swapped?)" if area.label.startswith("bbox") else ""
+        return DataError(f"{area.label}: no walkable street of {src.label} lies inside the boundary (or within a walk "
+                         f"of it); expected a boundary within the source's area{hint}")
+    return DataError(f"{src.label}: no walkable streets found; expected an area with footways or roads")
+
+
+def _clip_raw(G: nx.MultiDiGraph, clip) -> None:
+    """Keep, in place, the ways of a raw (lon/lat) graph with a node in ``clip``, whole."""
+    nodes = list(G.nodes)
+    lon = np.array([G.nodes[n]["x"] for n in nodes], float)
+    lat = np.array([G.nodes[n]["y"] for n in nodes], float)
+    inside = {n for n, hit in zip(nodes, shapely.intersects_xy(clip, lon, lat)) if hit}
+    ways = {d.get("osmid") for u, v, d in G.edges(data=True) if u in inside or v in inside}
+    G.remove_edges_from([(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if d.get("osmid") not in ways])
+    G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
 
 
 def network_source(network: nx.MultiDiGraph) -> OSMSource:

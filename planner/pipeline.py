@@ -108,6 +108,7 @@ class Plan:
             unreachable=self.unreachable, candidates=self.sites[~is_existing], network=self.network,
             covered_before=before, offline=offline, basemap=basemap, tianditu_key=tianditu_key,
             footprints=self.footprints, areas=self.areas,
+            boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
         )
 
     def write(self, out_dir: str | os.PathLike, *, lang: str = "en", offline: bool = False, basemap: str = "osm",
@@ -292,9 +293,12 @@ def _sites(network, candidates, existing, progress, input_crs=None, name_column=
         cands = cands[~cands["site_id"].isin(clash)]
     off = [{**row, "existing": flag} for frame, flag in ((cands, False), (ex, True))
            for row in frame.attrs.get("off_network", [])]
+    outside = cands.attrs.get("outside_boundary")
     cands.attrs, ex.attrs = {}, {}
     both = pd.concat([cands, ex], ignore_index=True)
     both.attrs = {"off_network": off} if off else {}
+    if outside:
+        both.attrs["outside_boundary"] = outside
     return both
 
 
@@ -316,6 +320,8 @@ def plan(
     tier_minutes: float = 15.0,
     max_centres: int | None = None,
     areas: str | os.PathLike | None = None,
+    boundary=None,
+    boundary_name: str | None = None,
     network: nx.MultiDiGraph | None = None,
     progress: Progress | None = None,
     engine: str = "local",
@@ -352,6 +358,11 @@ def plan(
         With ``tiers``: at most this many community centres (existing ones
         included), the "5" of 1+5+N. A cap no plan can keep is an error naming the
         homes it leaves beyond ``tier_minutes`` of a centre.
+    boundary, boundary_name
+        The planning boundary (see :func:`planner.load_network`): only the streets
+        within a walk of it are read; homes and sites outside it are left out and
+        counted in the summary (``n_demand_outside_boundary``,
+        ``population_outside_boundary``, ``n_sites_outside_boundary``).
     areas
         Areas (community boundaries: GeoJSON / GPKG / shapefile polygons with names)
         to group the homes by, for ``areas.csv`` and the map; a demand file of areas
@@ -406,7 +417,9 @@ def plan(
         clock = now
 
     if network is None:
-        network = load_network(source, speed_kmh=speed_kmh, progress=progress)
+        walk = max(minutes, tier_minutes) if tiers else minutes
+        network = load_network(source, speed_kmh=speed_kmh, progress=progress, boundary=boundary,
+                               boundary_name=boundary_name, margin_m=walk * speed_kmh * 1000.0 / 60.0)
     lap("network")
     homes, footprints = load_demand(demand, network=network, progress=progress, footprints=True,
                                     crs=input_crs_of(input_crs, "demand"), population_column=population_column)
@@ -520,6 +533,12 @@ def plan(
             summary[key] = int(value) if isinstance(value, (int, np.integer)) else round(float(value), 4)
     if model == "budget":
         summary["budget"] = budget
+    if "boundary" in network.graph:
+        summary["boundary"] = network.graph["boundary"].label
+        out_homes = homes.attrs.get("outside_boundary", {"n": 0, "population": 0.0})
+        summary["n_demand_outside_boundary"] = int(out_homes["n"])
+        summary["population_outside_boundary"] = round(float(out_homes["population"]), 1)
+        summary["n_sites_outside_boundary"] = int(sites.attrs.get("outside_boundary", {"n": 0})["n"])
     log.info("plan: %d stations cover %.1f%% of the population", sol.n_stations, 100 * sol.covered_share)
     table = None
     if area_polys is not None:
@@ -920,6 +939,8 @@ def score(
     input_crs: str | dict[str, str] | None = None,
     name_column: str | None = None,
     population_column: str | None = None,
+    boundary=None,
+    boundary_name: str | None = None,
 ) -> pd.DataFrame:
     """
     Rank candidate sites by the population they would serve.
@@ -958,8 +979,8 @@ def score(
     input_crs
         Datum or CRS of the input files (see :func:`input_crs_of`; ``sites`` names
         the shortlist).
-    name_column, population_column
-        See :func:`plan`.
+    name_column, population_column, boundary, boundary_name
+        See :func:`plan` (sites outside the boundary are left out of the ranking).
 
     Notes
     -----
@@ -975,7 +996,8 @@ def score(
     minutes = check_positive("minutes", minutes)
     speed_kmh = check_positive("speed_kmh", speed_kmh)
     if network is None:
-        network = load_network(source, speed_kmh=speed_kmh, progress=progress)
+        network = load_network(source, speed_kmh=speed_kmh, progress=progress, boundary=boundary,
+                               boundary_name=boundary_name, margin_m=max(minutes, 15.0) * speed_kmh * 1000.0 / 60.0)
     homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"),
                         population_column=population_column)
     cands = load_candidates(sites, network=network, progress=progress, crs=input_crs_of(input_crs, "sites"),
@@ -1043,7 +1065,7 @@ def score(
 def coverage_curve_plan(
     source=None, *, demand=None, candidates=None, existing=None, minutes=DEFAULTS.minutes,
     speed_kmh=DEFAULTS.speed_kmh, max_p: int, time_limit=None, network=None, progress=None, input_crs=None,
-    name_column=None, population_column=None,
+    name_column=None, population_column=None, boundary=None, boundary_name=None,
 ):
     """
     The coverage curve of a source: exact mclp optimum for p = 1..max_p and a PNG plot.
@@ -1064,7 +1086,8 @@ def coverage_curve_plan(
 
     minutes = check_positive("minutes", minutes)
     if network is None:
-        network = load_network(source, speed_kmh=speed_kmh, progress=progress)
+        network = load_network(source, speed_kmh=speed_kmh, progress=progress, boundary=boundary,
+                               boundary_name=boundary_name, margin_m=minutes * speed_kmh * 1000.0 / 60.0)
     homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"),
                         population_column=population_column)
     sites = _sites(network, candidates, existing, progress, input_crs, name_column)

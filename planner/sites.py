@@ -21,6 +21,7 @@ import pandas as pd
 
 from ._graph import check_datum, drop_far_points
 from ._osm import read_features
+from .boundary import split_by_boundary
 from .config import CANDIDATE_TAGS, DEFAULTS, OPEN_AIR_KINDS, TIER_ALIASES
 from .errors import DataError, InputError
 from .io import read_points
@@ -131,8 +132,11 @@ def load_candidates(
         crs=crs,
     )
     sites = sites.drop_duplicates("site_id", keep="first")
+    sites, outside = split_by_boundary(network, sites, what)
     sites = drop_far_points(network, sites, what=what, max_snap_m=max_snap_m)
     sites = sites.sort_values("site_id", kind="stable").reset_index(drop=True)
+    if "boundary" in network.graph:
+        sites.attrs["outside_boundary"] = outside
     if progress:
         progress(f"{what}: {len(sites):,} sites", 1.0)
     return sites

