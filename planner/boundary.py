@@ -159,10 +159,34 @@ def _from_file(path: Path, name: str | None) -> Boundary:
     return Boundary(_check_polygon(shapely.union_all(gdf.geometry.values), str(path)), label)
 
 
+def _admin_boundaries_pbf(path: str) -> gpd.GeoDataFrame:
+    """Administrative boundaries of an ``.osm.pbf`` (GDAL's OSM driver: compiled, bounded memory)."""
+    import re
+
+    import pyogrio
+
+    try:
+        frame = pyogrio.read_dataframe(path, layer="multipolygons", where="boundary = 'administrative'",
+                                       columns=["osm_id", "osm_way_id", "name", "admin_level", "other_tags"])
+    except Exception as exc:  # noqa: BLE001 - GDAL's errors for a corrupt file
+        raise InputError(f"{path}: administrative boundaries could not be read ({type(exc).__name__})") from None
+    tags = frame["other_tags"].fillna("").astype(str)
+    for key in ("name:zh", "name:en"):
+        pattern = re.compile('"' + re.escape(key) + r'"=>"((?:[^"\\]|\\.)*)"')
+        frame[key] = [m.group(1) if (m := pattern.search(t)) else None for t in tags]
+    relation = frame["osm_id"].notna()
+    frame["osm_type"] = np.where(relation, "relation", "way")
+    frame["osm_id"] = np.where(relation, frame["osm_id"], frame["osm_way_id"])
+    return frame.drop(columns=["osm_way_id", "other_tags"])
+
+
 def _from_osm_name(text: str, source) -> Boundary:
     from ._osm import read_features
 
-    feats = read_features(source, {"boundary": ["administrative"]})
+    if source.kind == "pbf":
+        feats = _admin_boundaries_pbf(source.location)
+    else:
+        feats = read_features(source, {"boundary": ["administrative"]})
     if len(feats):
         feats = feats[feats.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
     keys = [k for k in NAME_KEYS if k in feats.columns]

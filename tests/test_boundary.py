@@ -184,3 +184,16 @@ def test_boundary_errors_in_the_api():
         resolve_boundary("  ")
     with pytest.raises(DataError, match="no walkable street"):
         planner.load_network(HELSINKI, boundary="100,10,101,11")
+
+
+@pytest.mark.slow
+def test_admin_boundaries_of_a_pbf_with_their_names():
+    from planner.boundary import _admin_boundaries_pbf
+
+    frame = _admin_boundaries_pbf(str(shared_file("liechtenstein.osm.pbf")))
+    assert len(frame) == 14 and set(frame["osm_type"]) == {"relation"}
+    country = frame[frame["admin_level"] == "2"]
+    assert list(country["name"]) == ["Liechtenstein"] and list(country["name:en"]) == ["Liechtenstein"]
+    # looked up by name in the .osm.pbf itself
+    area = resolve_boundary("Vaduz", source=planner._osm.resolve_source(str(shared_file("liechtenstein.osm.pbf"))))
+    assert area.label == "Vaduz (OSM relation 1155956)" and area.polygon.area > 0
