@@ -39,11 +39,16 @@ class OSMSource:
         File path, place name, or bbox string.
     label
         What summaries and maps print as the source.
+    bounds
+        ``(minlon, minlat, maxlon, maxlat)`` to read features from (a planning
+        boundary with its margin), or ``None`` for the whole source; ``.osm.pbf``
+        files are then parsed by pyrosm within that box only.
     """
 
     kind: str
     location: str
     label: str
+    bounds: tuple | None = None
 
     @property
     def has_features(self) -> bool:
@@ -231,11 +236,11 @@ def osmnx_cache(notes: list[str]) -> Iterator[Path]:
             http._retrieve_from_cache = retrieve
 
 
-def _pyrosm(path: str):
+def _pyrosm(path: str, bounds: tuple | None = None):
     import pyrosm
 
     try:
-        return pyrosm.OSM(path)
+        return pyrosm.OSM(path, bounding_box=list(bounds) if bounds is not None else None)
     except Exception as exc:  # pyrosm raises bare errors on corrupt input
         raise DataError(f"{path}: not a readable .osm.pbf file ({type(exc).__name__})") from None
 
@@ -265,7 +270,7 @@ def read_features(source: OSMSource, tags: dict[str, list[str] | bool]) -> gpd.G
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if source.kind == "pbf":
-            gdf = _read_pbf_features(source.location, tags)
+            gdf = _read_pbf_features(source.location, tags, source.bounds)
         elif source.kind == "xml":
             gdf = _read_osmnx_features(source, tags)
         else:
@@ -282,8 +287,8 @@ def read_features(source: OSMSource, tags: dict[str, list[str] | bool]) -> gpd.G
     return gdf.set_crs("EPSG:4326", allow_override=True).reset_index(drop=True)
 
 
-def _read_pbf_features(path: str, tags: dict) -> gpd.GeoDataFrame | None:
-    osm = _pyrosm(path)
+def _read_pbf_features(path: str, tags: dict, bounds: tuple | None = None) -> gpd.GeoDataFrame | None:
+    osm = _pyrosm(path, bounds)
     custom = {k: (True if v is True else list(v)) for k, v in tags.items()}
     if set(custom) == {"building"}:
         gdf = osm.get_buildings(custom_filter=None if custom["building"] is True else custom)

@@ -258,23 +258,33 @@ def _building_points(buildings: gpd.GeoDataFrame, floor_area_per_person_m2: floa
 def _landuse_points(polys: gpd.GeoDataFrame, density_per_ha: float, spacing: float) -> gpd.GeoDataFrame:
     """Grid points (anchored at multiples of ``spacing``) inside each polygon."""
     geoms = polys.geometry.values
-    minx, miny, maxx, maxy = polys.total_bounds
-    xs = np.arange(np.floor(minx / spacing) * spacing + spacing / 2, maxx, spacing)
-    ys = np.arange(np.floor(miny / spacing) * spacing + spacing / 2, maxy, spacing)
-    gx, gy = np.meshgrid(xs, ys)
-    grid = shapely.points(gx.ravel(), gy.ravel())
-    tree = shapely.STRtree(geoms)
-    point_idx, poly_idx = tree.query(grid, predicate="within")
-    # a point inside two overlapping polygons belongs to the first one
-    order = np.lexsort((poly_idx, point_idx))
-    point_idx, poly_idx = point_idx[order], poly_idx[order]
-    keep = np.ones(len(point_idx), bool)
-    keep[1:] = point_idx[1:] != point_idx[:-1]
-    point_idx, poly_idx = point_idx[keep], poly_idx[keep]
+    minx, miny = polys.total_bounds[:2]
+    x0 = np.floor(minx / spacing) * spacing + spacing / 2
+    y0 = np.floor(miny / spacing) * spacing + spacing / 2
+    # one grid per polygon (its own box, never the box of them all: land use spread over a
+    # province would make billions of points), all on the same lattice
+    ix_parts, iy_parts, owner_parts = [], [], []
+    for i, (bx0, by0, bx1, by1) in enumerate(shapely.bounds(geoms)):
+        ix = np.arange(max(0, int(np.floor((bx0 - x0) / spacing))), int(np.ceil((bx1 - x0) / spacing)) + 1)
+        iy = np.arange(max(0, int(np.floor((by0 - y0) / spacing))), int(np.ceil((by1 - y0) / spacing)) + 1)
+        gx, gy = (a.ravel() for a in np.meshgrid(ix, iy))
+        inside = shapely.contains_xy(geoms[i], x0 + gx * spacing, y0 + gy * spacing) if len(gx) else np.zeros(0, bool)
+        ix_parts.append(gx[inside])
+        iy_parts.append(gy[inside])
+        owner_parts.append(np.full(int(inside.sum()), i))
+    gx = np.concatenate(ix_parts) if ix_parts else np.zeros(0, np.int64)
+    gy = np.concatenate(iy_parts) if iy_parts else np.zeros(0, np.int64)
+    poly_idx = np.concatenate(owner_parts) if owner_parts else np.zeros(0, np.int64)
+    # lattice order (rows of y, then x), and a point inside two overlapping polygons belongs to the first one
+    order = np.lexsort((poly_idx, gx, gy))
+    gx, gy, poly_idx = gx[order], gy[order], poly_idx[order]
+    keep = np.ones(len(gx), bool)
+    keep[1:] = (gx[1:] != gx[:-1]) | (gy[1:] != gy[:-1])
+    gx, gy, poly_idx = gx[keep], gy[keep], poly_idx[keep]
     counts = np.bincount(poly_idx, minlength=len(geoms))
     # polygons smaller than one grid cell still get one point
     empty = np.flatnonzero(counts == 0)
-    pts = np.concatenate([grid[point_idx], shapely.point_on_surface(geoms[empty])])
+    pts = np.concatenate([shapely.points(x0 + gx * spacing, y0 + gy * spacing), shapely.point_on_surface(geoms[empty])])
     owner = np.concatenate([poly_idx, empty])
     counts[empty] = 1
     population = shapely.area(geoms)[owner] / 10_000.0 * density_per_ha / counts[owner]

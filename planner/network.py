@@ -133,7 +133,7 @@ def load_network(
             G = build_network(ways, speed_kmh=speed_kmh, min_component_nodes=min_component_nodes)
             if G.number_of_edges() == 0:
                 raise _no_streets(src, area)
-            return _finish(G, src, area, progress)
+            return _finish(G, src, area, progress, clip)
         elif src.kind == "xml":
             G = _graph_from_xml(src.location)
             if clip is not None:
@@ -152,13 +152,14 @@ def load_network(
     if progress:
         progress("simplifying and projecting network", 0.5)
     G = _prepare(G, speed_kmh=speed_kmh, min_component_nodes=min_component_nodes, label=src.label)
-    return _finish(G, src, area, progress)
+    return _finish(G, src, area, progress, clip)
 
 
-def _finish(G: nx.MultiDiGraph, src: OSMSource, area, progress: Progress | None) -> nx.MultiDiGraph:
+def _finish(G: nx.MultiDiGraph, src: OSMSource, area, progress: Progress | None, clip=None) -> nx.MultiDiGraph:
     G.graph.update(source=src.label, source_kind=src.kind, source_location=src.location)
     if area is not None:
         G.graph["boundary"] = area
+        G.graph["clip_bounds"] = tuple(float(v) for v in clip.bounds)
     log.info("network: %d nodes, %d edges", G.number_of_nodes(), G.number_of_edges())
     if progress:
         progress(f"network: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges", 1.0)
@@ -187,7 +188,8 @@ def _clip_raw(G: nx.MultiDiGraph, clip) -> None:
 def network_source(network: nx.MultiDiGraph) -> OSMSource:
     """The OSM source a network was built from (for reading its buildings and amenities)."""
     try:
-        return OSMSource(network.graph["source_kind"], network.graph["source_location"], network.graph["source"])
+        return OSMSource(network.graph["source_kind"], network.graph["source_location"], network.graph["source"],
+                         network.graph.get("clip_bounds"))
     except KeyError:
         raise InputError(
             "the network carries no source (was it built by planner.load_network?); "

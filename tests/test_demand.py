@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import pyrosm
+import shapely
 
 import planner
 from planner import DataError, InputError
@@ -109,3 +110,24 @@ def test_landuse_sampling_on_beijing():
     # every sampled polygon's points add up to its area x 150 per hectare
     polygon = landuse["demand_id"].str.rsplit("-", n=1).str[0]
     assert (landuse.groupby(polygon)["population"].sum() > 0).all()
+
+
+def test_landuse_far_apart_is_sampled_per_polygon():
+    """Two compounds 400 km apart (a province extract): one 50 m lattice, but no grid over the box of both."""
+    import tracemalloc
+
+    from planner.demand import _landuse_points
+
+    a = shapely.box(0, 0, 200, 100)
+    b = shapely.box(400_000, 300_000, 400_100, 300_100)
+    polys = gpd.GeoDataFrame({"osm_type": ["way", "way"], "osm_id": [1, 2]}, geometry=[a, b], crs="EPSG:32650")
+    tracemalloc.start()
+    pts = _landuse_points(polys, 150.0, 50.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20e6  # a grid over the box of both would be 8,000 x 6,000 points
+    assert (pts["demand_id"].str.startswith("l-way-1-")).sum() == 8  # 4 x 2 points in 200 m x 100 m
+    assert (pts["demand_id"].str.startswith("l-way-2-")).sum() == 4  # 2 x 2 points in 100 m x 100 m
+    xy = shapely.get_coordinates(pts.geometry.values)
+    assert np.allclose((xy - 25.0) % 50.0, 0.0)  # one lattice, anchored at multiples of 50 m
+    assert pts["population"].sum() == pytest.approx((a.area + b.area) / 10_000 * 150.0)
