@@ -6,10 +6,10 @@ own): load time, peak resident memory (and its growth over the imports), and a
 hash of the whole graph (every node's coordinates, every edge's geometry, minutes
 and tags), which must be identical.
 
-* ``old``: pyrosm's parse, a networkx graph, osmnx's ``simplify_graph`` and
-  ``project_graph`` (the reader before the compiled one); for ``.osm`` XML files
-  both columns run osmnx's XML reader (unchanged).
-* ``new``: ``planner.load_network`` (pyosmium for ``.osm.pbf``, vectorised building).
+* ``old``: pyrosm's parse (osmnx's XML reader for ``.osm``), a networkx graph,
+  osmnx's ``simplify_graph`` and ``project_graph`` (the reader before this one).
+* ``new``: ``planner.load_network``: GDAL + libosmium for ``.osm.pbf`` (osmnx's
+  XML reader, unsimplified, for ``.osm``), then the vectorised build.
 
 Then a file several times larger than the area kept: every shared ``.osm.pbf``
 and the default merged into one (pyosmium's MergeInputReader: sorted, each object

@@ -135,11 +135,20 @@ def load_network(
                 raise _no_streets(src, area)
             return _finish(G, src, area, progress, clip)
         elif src.kind == "xml":
+            from ._build import build_network
+
             G = _graph_from_xml(src.location)
             if clip is not None:
                 _clip_raw(G, clip)
-                if G.number_of_edges() == 0:
-                    raise _no_streets(src, area)
+            ways = _ways_from_raw(G)
+            if not len(ways.u):
+                raise _no_streets(src, area)
+            if progress:
+                progress(f"building the network from {len(ways.u):,} segments of {ways.n_ways_kept:,} ways", 0.5)
+            G = build_network(ways, speed_kmh=speed_kmh, min_component_nodes=min_component_nodes)
+            if G.number_of_edges() == 0:
+                raise _no_streets(src, area)
+            return _finish(G, src, area, progress, clip)
         elif src.kind == "graphml":
             G = _graph_from_graphml(src.location)
         else:
@@ -172,6 +181,27 @@ def _no_streets(src: OSMSource, area) -> DataError:
         return DataError(f"{area.label}: no walkable street of {src.label} lies inside the boundary (or within a walk "
                          f"of it); expected a boundary within the source's area{hint}")
     return DataError(f"{src.label}: no walkable streets found; expected an area with footways or roads")
+
+
+def _ways_from_raw(G: nx.MultiDiGraph):
+    """The segments of a raw two-way lon/lat graph (osmnx's, unsimplified) as :class:`planner._pbf.WalkingWays`."""
+    from ._pbf import WalkingWays
+
+    rows = [(u, v, d.get("osmid"), d.get("highway"), d.get("name")) for u, v, d in G.edges(data=True)
+            if not d.get("reversed", False)]
+    nodes = np.array(sorted(G.nodes), dtype=np.int64)
+    u = np.array([r[0] for r in rows], np.int64)
+    v = np.array([r[1] for r in rows], np.int64)
+    return WalkingWays(
+        node_id=nodes,
+        lon=np.array([G.nodes[int(n)]["x"] for n in nodes], float),
+        lat=np.array([G.nodes[int(n)]["y"] for n in nodes], float),
+        u=u, v=v,
+        way_id=np.array([int(r[2]) for r in rows], np.int64),
+        highway=np.array([r[3] for r in rows], dtype=object),
+        name=np.array([r[4] if isinstance(r[4], str) else None for r in rows], dtype=object),
+        n_ways_read=len({r[2] for r in rows}), n_ways_kept=len({r[2] for r in rows}),
+    )
 
 
 def _clip_raw(G: nx.MultiDiGraph, clip) -> None:

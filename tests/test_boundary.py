@@ -69,10 +69,11 @@ def preclip(path, polygon, out):
 
 
 def old_reader(path):
-    """Today's reader before the compiled one: pyrosm's parse, networkx, osmnx simplification and projection."""
+    """The reader before the compiled one: pyrosm's parse (osmnx's for XML), networkx, osmnx simplification and projection."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return N._prepare(N._graph_from_pbf(str(path)), speed_kmh=4.8, min_component_nodes=10, label="x")
+        raw = N._graph_from_pbf(str(path)) if str(path).endswith(".pbf") else N._graph_from_xml(str(path))
+        return N._prepare(raw, speed_kmh=4.8, min_component_nodes=10, label="x")
 
 
 def test_new_reader_gives_todays_graph_on_the_default():
@@ -81,7 +82,8 @@ def test_new_reader_gives_todays_graph_on_the_default():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["monaco.osm.pbf", "liechtenstein.osm.pbf", "porto_centre.osm.pbf",
-                                  "porto_region_roads.osm.pbf"])
+                                  "porto_region_roads.osm.pbf", "guixi_jiangxi.osm", "beijing_haidian_cau.osm",
+                                  "beijing_haidian_zhongguancun.osm", "shenzhen_longgang.osm"])
 def test_new_reader_gives_todays_graph_on_shared_extracts(name):
     path = shared_file(name)
     same_graph(old_reader(path), planner.load_network(str(path)))
@@ -100,9 +102,23 @@ def test_bbox_boundary_equals_a_preclipped_file(tmp_path):
 
 
 def test_walks_across_the_edge_keep_their_minutes():
-    G_all = planner.load_network(HELSINKI)
-    G_box = planner.load_network(HELSINKI, boundary=BOX)
-    area = resolve_boundary(BOX).polygon
+    _walks_across_the_edge(HELSINKI, BOX)
+
+
+@pytest.mark.slow
+def test_walks_across_the_edge_of_an_xml_source():
+    """An .osm XML source (read by osmnx, clipped after reading, built by the same vectorised code)."""
+    path = str(shared_file("guixi_jiangxi.osm"))
+    G = planner.load_network(path)
+    ll = gpd.GeoSeries(shapely.points([(d["x"], d["y"]) for _, d in G.nodes(data=True)]), crs=G.graph["crs"]).to_crs(4326)
+    x, y = np.median(ll.x), np.median(ll.y)
+    _walks_across_the_edge(path, f"{x - 0.006:.5f},{y - 0.006:.5f},{x + 0.006:.5f},{y + 0.006:.5f}", least=5)
+
+
+def _walks_across_the_edge(source, box, least=20):
+    G_all = planner.load_network(source)
+    G_box = planner.load_network(source, boundary=box)
+    area = resolve_boundary(box).polygon
     nodes = gpd.GeoSeries(shapely.points([(G_box.nodes[n]["x"], G_box.nodes[n]["y"]) for n in G_box.nodes]),
                           crs=G_box.graph["crs"]).to_crs("EPSG:4326")
     inside = [n for n, p in zip(G_box.nodes, nodes) if area.contains(p)]
@@ -114,7 +130,7 @@ def test_walks_across_the_edge_keep_their_minutes():
         common = set(full) & set(G_box.nodes)
         assert {n: round(full[n], 9) for n in common} == {n: round(clipped[n], 9) for n in common}
         checked += sum(1 for n in common if not area.contains(nodes.iloc[list(G_box.nodes).index(n)]))
-    assert checked > 20  # walks that end outside the boundary were compared too
+    assert checked > least  # walks that end outside the boundary were compared too
 
 
 def test_boundary_file_in_any_crs_and_plan_accounting(tmp_path, capsys):
