@@ -219,3 +219,14 @@ def test_admin_boundaries_of_a_pbf_with_their_names():
     # looked up by name in the .osm.pbf itself
     area = resolve_boundary("Vaduz", source=planner._osm.resolve_source(str(shared_file("liechtenstein.osm.pbf"))))
     assert area.label == "Vaduz (OSM relation 1155956)" and area.polygon.area > 0
+
+
+def test_score_and_curve_keep_to_the_boundary(tmp_path):
+    area = resolve_boundary(BOX).polygon
+    ranking = planner.score(boundary=BOX)
+    assert len(ranking) > 0
+    assert shapely.intersects_xy(area, ranking["lon"].to_numpy(), ranking["lat"].to_numpy()).all()
+    out = tmp_path / "curve"
+    assert main(["curve", "--boundary", BOX, "--max-p", "2", "--out", str(out), "-q"]) == 0
+    curve = (out / "curve.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert curve[0].startswith("p,") and len(curve) == 3
