@@ -34,6 +34,9 @@ import tempfile
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from reference import preclip
+
 CHILD = r"""
 import hashlib, json, resource, sys, time, warnings
 warnings.simplefilter("ignore")
@@ -83,23 +86,6 @@ def merge(files: list[Path], out: Path) -> Path:
     writer = osmium.WriteHandler(str(out))
     reader.apply(writer, simplify=True)
     writer.close()
-    return out
-
-
-def preclip(path: Path, polygon, out: Path) -> Path:
-    """The highway ways with a node in ``polygon``, whole, and their nodes (tests/test_boundary.py's recipe)."""
-    import osmium
-    import shapely
-
-    inside = set()
-    for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
-        loc = node.location
-        if loc.valid() and shapely.intersects_xy(polygon, loc.lon, loc.lat):
-            inside.add(node.id)
-    with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
-        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
-            if "highway" in way.tags and any(n.ref in inside for n in way.nodes):
-                writer.add_way(way)
     return out
 
 

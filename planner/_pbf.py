@@ -161,7 +161,7 @@ def read_walking_ways(
     used = np.unique(np.concatenate([seg_u, seg_v])) if len(seg_u) else np.zeros(0, np.int64)
     sel = _positions(ids, used)
     ids, lon, lat = ids[sel], lon[sel], lat[sel]
-    n_kept = int(len(np.unique(seg_way)))
+    n_kept = len(np.unique(seg_way))
     log.info("%s: %d highway ways, %d kept, %d segments, %d nodes", path, n_read, n_kept, len(seg_u), len(ids))
     return WalkingWays(
         node_id=ids, lon=lon, lat=lat, u=seg_u, v=seg_v,
@@ -209,7 +209,7 @@ def _locate(path, flat, lengths, way_ids, g_ids, g_coords, g_index):
             dst = np.repeat(starts[ways], lengths[ways]) + offset
             src = np.repeat(g_start[line[ways]], lengths[ways]) + offset
             lon[dst], lat[dst] = g_coords[src, 0], g_coords[src, 1]
-    ids, first = np.unique(flat, return_index=True)
+    ids = np.unique(flat)
     # a node placed in any of its ways is placed
     placed = np.isfinite(lon)
     best = np.full(len(ids), -1, np.int64)

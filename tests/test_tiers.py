@@ -11,13 +11,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import random_points, synthetic_network
 
 import planner
 from planner.cli import main
 from planner.errors import DataError, InputError
 from planner.pipeline import _solve_tiers
 from planner.sites import read_tiers
-from conftest import random_points, synthetic_network
 
 
 def test_tier_words_in_english_and_chinese():
