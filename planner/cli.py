@@ -143,6 +143,12 @@ def _common(f):
               help="With --tiers: at most this many community centres, existing ones included (the 5 of 1+5+N). "
                    "A 'tier' column on candidates (centre / grid / any) limits what each site may become.")
 @click.option("--time-limit", type=float, default=None, help="Seconds for the solver; the best plan found so far is kept with its gap.")
+@click.option("--raster-mode", type=click.Choice(["buildings", "cells"]), default="buildings", show_default=True,
+              help="With a --demand raster (GeoTIFF: WorldPop, GHS-POP): each cell's people on the OSM residential "
+                   "buildings in it by floor area (cells without one at their centre), or at the cell centres.")
+@click.option("--raster-units", type=click.Choice(["count", "density"]), default=None,
+              help="With a --demand raster: people per cell (count) or per km2 (density). Default: from its metadata, else count.")
+@click.option("--raster-band", type=click.IntRange(min=1), default=None, help="With a multi-band --demand raster: the band holding people.")
 @click.option("--areas", type=click.Path(dir_okay=False), default=None,
               help="Areas (community boundaries: GeoJSON / GPKG / SHP polygons with names) to group the homes by: "
                    "areas.csv and a map layer of the share covered per area. A --demand file of areas needs none.")
@@ -161,7 +167,7 @@ def _common(f):
               help="With --engine dask: LocalCluster worker processes (default: the number of CPUs).")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
 def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, boundary, boundary_name, quiet, verbose, candidates, model, p, capacity, no_split,
-                 budget, tiers, tier_minutes, max_centres, time_limit, areas, lang, offline, basemap, tianditu_key, engine, scheduler, workers, out):
+                 budget, tiers, tier_minutes, max_centres, time_limit, raster_mode, raster_units, raster_band, areas, lang, offline, basemap, tianditu_key, engine, scheduler, workers, out):
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
     from contextlib import nullcontext
 
@@ -196,7 +202,8 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
         result = plan(
             source, demand=demand, candidates=candidates, existing=existing, minutes=minutes,
             speed_kmh=speed_kmh, model=model, p=p, time_limit=time_limit, capacity=capacity,
-            split=not no_split, budget=budget, tiers=tiers, tier_minutes=tier_minutes, max_centres=max_centres, areas=areas, progress=reporter,
+            split=not no_split, budget=budget, tiers=tiers, tier_minutes=tier_minutes, max_centres=max_centres, areas=areas, progress=reporter, raster_mode=raster_mode, raster_units=raster_units,
+            raster_band=raster_band,
             engine=engine, client=client, input_crs=crs_by_file, name_column=name_column,
             population_column=population_column, boundary=boundary, boundary_name=boundary_name,
         )
@@ -221,6 +228,10 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
                        ("smallest_gap_minutes", "closest two stations: {:.1f} min apart"), ("cost", "cost: {:g}")):
         if key in s:
             reporter.echo(label.format(s[key]))
+    if "raster" in s:
+        r = s["raster"]
+        reporter.echo(f"population raster {r['name']} ({r['units']}, {r['placement']}): {r['population']:,.0f} people in "
+                      f"{r['cells']:,} cells inside the study area, {r['population_outside']:,.0f} outside it")
     if result.area_table is not None:
         t = result.area_table
         low = t[t["covered_share"] < 0.5]

@@ -44,6 +44,7 @@ from .config import DEFAULTS, check_positive
 from .errors import DataError, InputError
 from .io import read_points
 from .network import network_source
+from .raster import is_raster, read_raster_demand
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,9 @@ def load_demand(
     footprints: bool = False,
     crs: str | None = None,
     population_column: str | None = None,
+    raster_mode: str = "buildings",
+    raster_units: str | None = None,
+    raster_band: int | None = None,
 ) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """
     Estimate where people live.
@@ -94,6 +98,14 @@ def load_demand(
     population_column
         The file's column holding the population, when its header is none of
         :data:`planner.config.COLUMN_ALIASES` (``--population-column``).
+    raster_mode, raster_units, raster_band
+        For a population raster (``.tif`` / ``.tiff`` / ``.vrt``: WorldPop, GHS-POP):
+        ``"buildings"`` (each cell's people on the OSM residential buildings in it,
+        by floor area; cells without one at their centre) or ``"cells"``; ``"count"``
+        or ``"density"`` (people per km2; default from the metadata); the band of a
+        multi-band file. See :mod:`planner.raster`; ``demand.attrs["raster"]``
+        describes the raster read (name, resolution, population inside and outside
+        the study area).
     footprints
         Also return the polygons read on the way, for a map's basemap (see below).
         The demand points are the same either way.
@@ -126,6 +138,23 @@ def load_demand(
     landuse_density_per_ha = check_positive("landuse_density_per_ha", landuse_density_per_ha)
     landuse_spacing_m = check_positive("landuse_spacing_m", landuse_spacing_m)
     input_crs, crs = crs, network.graph["crs"]
+    if source is not None and is_raster(source):
+        buildings = None
+        shapes = footprint_frame([], [], crs)
+        if raster_mode == "buildings" and "source_kind" in network.graph:
+            osm, shapes, _ = _from_osm(
+                network_source(network), crs, floor_area_per_person_m2=floor_area_per_person_m2,
+                landuse_density_per_ha=landuse_density_per_ha, landuse_spacing_m=landuse_spacing_m,
+                min_residential_buildings=min_residential_buildings, quiet_empty=True,
+            )
+            buildings = osm[(osm["kind"] == "building").to_numpy()]
+        if progress:
+            progress(f"reading population raster {source}", 0.3)
+        demand, info = read_raster_demand(source, network, mode=raster_mode, units=raster_units, band=raster_band,
+                                          buildings=buildings)
+        out = _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
+        (out[0] if footprints else out).attrs["raster"] = info
+        return out
     if source is not None:
         gdf = read_points(source, what="demand", numeric=("population",), crs=input_crs,
                           population_column=population_column, polygons=True)

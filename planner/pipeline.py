@@ -329,6 +329,9 @@ def plan(
     input_crs: str | dict[str, str] | None = None,
     name_column: str | None = None,
     population_column: str | None = None,
+    raster_mode: str = "buildings",
+    raster_units: str | None = None,
+    raster_band: int | None = None,
 ) -> Plan:
     """
     Run every stage: network, demand, candidates, coverage, optimisation, isochrones.
@@ -383,6 +386,8 @@ def plan(
         Columns of the site files holding names and of the demand file holding
         the population, when their headers are none of
         :data:`planner.config.COLUMN_ALIASES`.
+    raster_mode, raster_units, raster_band
+        For a ``demand`` raster (see :func:`planner.load_demand`).
 
     Returns
     -------
@@ -422,7 +427,8 @@ def plan(
                                boundary_name=boundary_name, margin_m=walk * speed_kmh * 1000.0 / 60.0)
     lap("network")
     homes, footprints = load_demand(demand, network=network, progress=progress, footprints=True,
-                                    crs=input_crs_of(input_crs, "demand"), population_column=population_column)
+                                    crs=input_crs_of(input_crs, "demand"), population_column=population_column,
+                                    raster_mode=raster_mode, raster_units=raster_units, raster_band=raster_band)
     area_polys = None
     if areas is not None or (len(homes) and str(homes["method"].iloc[0]) == "areas"):
         from .areas import assign_areas, load_areas
@@ -533,6 +539,9 @@ def plan(
             summary[key] = int(value) if isinstance(value, (int, np.integer)) else round(float(value), 4)
     if model == "budget":
         summary["budget"] = budget
+    if "raster" in homes.attrs:
+        summary["raster"] = json_safe(homes.attrs["raster"])
+        summary["demand_method"] = f"raster ({homes.attrs['raster']['placement']})"
     if "boundary" in network.graph:
         summary["boundary"] = network.graph["boundary"].label
         out_homes = homes.attrs.get("outside_boundary", {"n": 0, "population": 0.0})
