@@ -110,6 +110,13 @@ def _common(f):
                      help="Column of the site files holding names, when it is not a usual one (name, 名称, 站名...)."),
         click.option("--population-column", "population_column", default=None, metavar="HEADER",
                      help="Column of the --demand file holding the population, when it is not a usual one (population, 人口, 常住人口...)."),
+        click.option("--raster-mode", type=click.Choice(["buildings", "cells"]), default="buildings", show_default=True,
+                     help="With a --demand raster (GeoTIFF: WorldPop, GHS-POP): each cell's people on the OSM residential "
+                          "buildings in it by floor area (cells without one at their centre), or at the cell centres."),
+        click.option("--raster-units", type=click.Choice(["count", "density"]), default=None,
+                     help="With a --demand raster: people per cell (count) or per km2 (density). Default: from its metadata, else count."),
+        click.option("--raster-band", type=click.IntRange(min=1), default=None,
+                     help="With a multi-band --demand raster: the band holding people."),
         click.option("--boundary", default=None, metavar="FILE|BBOX|NAME",
                      help="Planning boundary: a polygon file (GeoJSON / GPKG / SHP, any CRS), a bbox "
                           "minlon,minlat,maxlon,maxlat, or the name of an administrative boundary in the source "
@@ -143,12 +150,6 @@ def _common(f):
               help="With --tiers: at most this many community centres, existing ones included (the 5 of 1+5+N). "
                    "A 'tier' column on candidates (centre / grid / any) limits what each site may become.")
 @click.option("--time-limit", type=float, default=None, help="Seconds for the solver; the best plan found so far is kept with its gap.")
-@click.option("--raster-mode", type=click.Choice(["buildings", "cells"]), default="buildings", show_default=True,
-              help="With a --demand raster (GeoTIFF: WorldPop, GHS-POP): each cell's people on the OSM residential "
-                   "buildings in it by floor area (cells without one at their centre), or at the cell centres.")
-@click.option("--raster-units", type=click.Choice(["count", "density"]), default=None,
-              help="With a --demand raster: people per cell (count) or per km2 (density). Default: from its metadata, else count.")
-@click.option("--raster-band", type=click.IntRange(min=1), default=None, help="With a multi-band --demand raster: the band holding people.")
 @click.option("--areas", type=click.Path(dir_okay=False), default=None,
               help="Areas (community boundaries: GeoJSON / GPKG / SHP polygons with names) to group the homes by: "
                    "areas.csv and a map layer of the share covered per area. A --demand file of areas needs none.")
@@ -166,8 +167,8 @@ def _common(f):
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="With --engine dask: LocalCluster worker processes (default: the number of CPUs).")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
-def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, boundary, boundary_name, quiet, verbose, candidates, model, p, capacity, no_split,
-                 budget, tiers, tier_minutes, max_centres, time_limit, raster_mode, raster_units, raster_band, areas, lang, offline, basemap, tianditu_key, engine, scheduler, workers, out):
+def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, raster_mode, raster_units, raster_band, boundary, boundary_name, quiet, verbose, candidates, model, p, capacity, no_split,
+                 budget, tiers, tier_minutes, max_centres, time_limit, areas, lang, offline, basemap, tianditu_key, engine, scheduler, workers, out):
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
     from contextlib import nullcontext
 
@@ -278,7 +279,7 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
 @click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), default=None,
               help="Write the ranking to this GeoJSON file (points in EPSG:4326, the same columns as properties).")
 @click.option("--top", type=int, default=None, help="Show only the best N in the terminal.")
-def score_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, boundary, boundary_name, quiet, verbose, sites, csv_path, geojson_path, top):
+def score_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, raster_mode, raster_units, raster_band, boundary, boundary_name, quiet, verbose, sites, csv_path, geojson_path, top):
     """Rank candidate sites by the residents within a walk, what each adds, and the worst-served home it fixes."""
     import os
 
@@ -306,7 +307,8 @@ def score_command(source, demand, existing, minutes, speed_kmh, input_crs, name_
         table = score(source, sites=sites, demand=demand, existing=existing, minutes=minutes,
                       speed_kmh=speed_kmh, progress=reporter, input_crs=_input_crs(input_crs),
                       name_column=name_column, population_column=population_column,
-                      boundary=boundary, boundary_name=boundary_name)
+                      boundary=boundary, boundary_name=boundary_name, raster_mode=raster_mode,
+                      raster_units=raster_units, raster_band=raster_band)
     contents = {}
     if csv_path:
         contents["--csv"] = table.to_csv(index=False)
@@ -356,7 +358,7 @@ def score_command(source, demand, existing, minutes, speed_kmh, input_crs, name_
 @click.option("--max-p", "max_p", type=int, required=True, help="Largest number of stations.")
 @click.option("--time-limit", type=float, default=None, help="Seconds per solve.")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder (curve.csv, curve.png).")
-def curve_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, boundary, boundary_name, quiet, verbose, candidates, max_p, time_limit, out):
+def curve_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, raster_mode, raster_units, raster_band, boundary, boundary_name, quiet, verbose, candidates, max_p, time_limit, out):
     """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
     from .io import check_output_dir, write_outputs
     from .pipeline import coverage_curve_plan
@@ -372,7 +374,8 @@ def curve_command(source, demand, existing, minutes, speed_kmh, input_crs, name_
                                                  time_limit=time_limit, progress=reporter,
                                                  input_crs=_input_crs(input_crs), name_column=name_column,
                                                  population_column=population_column, boundary=boundary,
-                                                 boundary_name=boundary_name)
+                                                 boundary_name=boundary_name, raster_mode=raster_mode,
+                                                 raster_units=raster_units, raster_band=raster_band)
         paths = write_outputs(out_dir, {"curve.csv": curve.to_csv(index=False), "curve.png": png})
     for row in curve.itertuples(index=False):
         reporter.echo(f"p={row.p:>3}  {row.population_covered:>12,.0f} residents  {row.covered_share:7.1%}  {row.status}")

@@ -950,6 +950,9 @@ def score(
     population_column: str | None = None,
     boundary=None,
     boundary_name: str | None = None,
+    raster_mode: str = "buildings",
+    raster_units: str | None = None,
+    raster_band: int | None = None,
 ) -> pd.DataFrame:
     """
     Rank candidate sites by the population they would serve.
@@ -988,7 +991,7 @@ def score(
     input_crs
         Datum or CRS of the input files (see :func:`input_crs_of`; ``sites`` names
         the shortlist).
-    name_column, population_column, boundary, boundary_name
+    name_column, population_column, boundary, boundary_name, raster_mode, raster_units, raster_band
         See :func:`plan` (sites outside the boundary are left out of the ranking).
 
     Notes
@@ -1008,7 +1011,8 @@ def score(
         network = load_network(source, speed_kmh=speed_kmh, progress=progress, boundary=boundary,
                                boundary_name=boundary_name, margin_m=max(minutes, 15.0) * speed_kmh * 1000.0 / 60.0)
     homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"),
-                        population_column=population_column)
+                        population_column=population_column, raster_mode=raster_mode, raster_units=raster_units,
+                        raster_band=raster_band)
     cands = load_candidates(sites, network=network, progress=progress, crs=input_crs_of(input_crs, "sites"),
                             name_column=name_column)
     ex = (load_candidates(existing, network=network, existing=True, progress=progress,
@@ -1074,7 +1078,8 @@ def score(
 def coverage_curve_plan(
     source=None, *, demand=None, candidates=None, existing=None, minutes=DEFAULTS.minutes,
     speed_kmh=DEFAULTS.speed_kmh, max_p: int, time_limit=None, network=None, progress=None, input_crs=None,
-    name_column=None, population_column=None, boundary=None, boundary_name=None,
+    name_column=None, population_column=None, boundary=None, boundary_name=None, raster_mode="buildings",
+    raster_units=None, raster_band=None,
 ):
     """
     The coverage curve of a source: exact mclp optimum for p = 1..max_p and a PNG plot.
@@ -1098,7 +1103,8 @@ def coverage_curve_plan(
         network = load_network(source, speed_kmh=speed_kmh, progress=progress, boundary=boundary,
                                boundary_name=boundary_name, margin_m=minutes * speed_kmh * 1000.0 / 60.0)
     homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"),
-                        population_column=population_column)
+                        population_column=population_column, raster_mode=raster_mode, raster_units=raster_units,
+                        raster_band=raster_band)
     sites = _sites(network, candidates, existing, progress, input_crs, name_column)
     cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
     required = np.flatnonzero(sites["existing"].to_numpy(bool))

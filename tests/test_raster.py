@@ -217,3 +217,17 @@ def test_guixi_rasters_in_wgs84_and_cgcs2000(tmp_path):
                 homes = planner.load_demand(path, network=G, raster_mode=mode)
             _, _, people = cells_inside(path, area)
             assert homes["population"].sum() == pytest.approx(people.sum(), rel=1e-6), (path.name, mode)
+
+
+def test_score_and_curve_take_raster_options(rasters, tmp_path, monkeypatch):
+    network, _, p1, _ = rasters
+    monkeypatch.setattr(planner.pipeline, "load_network", lambda *args, **kwargs: network)
+    _, _, people = cells_inside(p1, area_box(network))
+    ranking = planner.score(demand=p1, network=network, raster_mode="cells")
+    assert ranking["population_15min"].max() <= people.sum() + 1e-6
+    out = tmp_path / "curve"
+    assert main(["curve", "--demand", str(p1), "--raster-mode", "cells", "--max-p", "2", "--out", str(out), "-q"]) == 0
+    assert (out / "curve.csv").exists()
+    csv = tmp_path / "rank.csv"
+    assert main(["score", "--demand", str(p1), "--raster-units", "count", "--csv", str(csv), "-q"]) == 0
+    assert csv.exists()
