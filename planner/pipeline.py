@@ -14,6 +14,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 
 from ._graph import network_arrays, snap
 from .config import DEFAULTS, check_positive
@@ -257,6 +258,14 @@ def warn_thin_osm(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame | None, site
     km = float(arrays.edge_minutes.sum() * arrays.metres_per_minute / 1000.0)
     if km <= 0:
         return
+    if "boundary" in network.graph:  # the streets inside the boundary only (not the margin read around it)
+        lines = [d["geometry"] for _, _, d in network.edges(data=True)]
+        mids = gpd.GeoSeries(shapely.line_interpolate_point(lines, 0.5, normalized=True), crs=network.graph["crs"])
+        inside = shapely.intersects(network.graph["boundary"].polygon, mids.to_crs("EPSG:4326").values)
+        lengths = shapely.length(lines)
+        km *= float(lengths[inside].sum() / lengths.sum()) if lengths.sum() > 0 else 1.0
+        if km <= 0:
+            return
     label = network.graph.get("source") or "the network's source"
     if homes is not None and len(homes):
         people = float(homes["population"].sum())

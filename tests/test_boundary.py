@@ -215,3 +215,25 @@ def test_score_and_curve_keep_to_the_boundary(tmp_path):
     assert main(["curve", "--boundary", BOX, "--max-p", "2", "--out", str(out), "-q"]) == 0
     curve = (out / "curve.csv").read_text(encoding="utf-8-sig").splitlines()
     assert curve[0].startswith("p,") and len(curve) == 3
+
+
+@pytest.mark.slow
+def test_thin_osm_counts_the_streets_inside_the_boundary():
+    import re
+
+    from planner.pipeline import warn_thin_osm
+
+    G = planner.load_network(str(shared_file("liechtenstein.osm.pbf")), boundary="Vaduz")
+    homes = planner.load_demand(network=G)
+
+    def km(graph):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warn_thin_osm(graph, homes, None)
+        text = " ".join(str(w.message) for w in caught)
+        return float(re.search(r"along ([\d,]+) km", text).group(1).replace(",", ""))
+
+    inside = km(G)
+    H = G.copy()
+    del H.graph["boundary"]
+    assert 0 < inside < 0.8 * km(H)  # the margin and the whole ways crossing the edge are not counted
