@@ -105,7 +105,8 @@ def load_demand(
         or ``"density"`` (people per km2; default from the metadata); the band of a
         multi-band file. See :mod:`planner.raster`; ``demand.attrs["raster"]``
         describes the raster read (name, resolution, population inside and outside
-        the study area).
+        the study area). For a file of areas, ``demand.attrs["areas"]`` holds them
+        (EPSG:4326, with ``area`` and ``population``; see :func:`planner.load_areas`).
     footprints
         Also return the polygons read on the way, for a map's basemap (see below).
         The demand points are the same either way.
@@ -138,16 +139,13 @@ def load_demand(
     landuse_density_per_ha = check_positive("landuse_density_per_ha", landuse_density_per_ha)
     landuse_spacing_m = check_positive("landuse_spacing_m", landuse_spacing_m)
     input_crs, crs = crs, network.graph["crs"]
+    osm_options = dict(floor_area_per_person_m2=floor_area_per_person_m2, landuse_density_per_ha=landuse_density_per_ha,
+                       landuse_spacing_m=landuse_spacing_m, min_residential_buildings=min_residential_buildings)
     if source is not None and is_raster(source):
         buildings = None
         shapes = footprint_frame([], [], crs)
         if raster_mode == "buildings" and "source_kind" in network.graph:
-            osm, shapes, _ = _from_osm(
-                network_source(network), crs, floor_area_per_person_m2=floor_area_per_person_m2,
-                landuse_density_per_ha=landuse_density_per_ha, landuse_spacing_m=landuse_spacing_m,
-                min_residential_buildings=min_residential_buildings, quiet_empty=True,
-            )
-            buildings = osm[(osm["kind"] == "building").to_numpy()]
+            buildings, shapes, _ = _osm_buildings(network, crs, osm_options, progress)
         if progress:
             progress(f"reading population raster {source}", 0.3)
         demand, info = read_raster_demand(source, network, mode=raster_mode, units=raster_units, band=raster_band,
@@ -164,12 +162,10 @@ def load_demand(
             raise InputError(f"{source}: row {i + 1} is a {gdf.geometry.geom_type.iloc[i]} but row 1 a "
                              f"{gdf.geometry.geom_type.iloc[0]}; expected demand as points or as areas, not both")
         if polygonal.any():
-            demand, shapes = _from_areas(source, network, crs=input_crs, population_column=population_column,
-                                         floor_area_per_person_m2=floor_area_per_person_m2,
-                                         landuse_density_per_ha=landuse_density_per_ha,
-                                         landuse_spacing_m=landuse_spacing_m,
-                                         min_residential_buildings=min_residential_buildings, progress=progress)
-            return _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
+            demand, shapes, areas = _from_areas(source, network, input_crs, population_column, osm_options, progress)
+            out = _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
+            (out[0] if footprints else out).attrs["areas"] = areas
+            return out
         if input_crs is None:
             check_datum(network, gdf, what="demand points", source=source, option="demand")
         ids = gdf["demand_id"].astype(str) if "demand_id" in gdf else pd.Series([f"d{i:06d}" for i in range(len(gdf))])
@@ -209,29 +205,30 @@ def _finish(demand, shapes, source, network, max_snap_m, progress, footprints):
     return (demand, shapes) if footprints else demand
 
 
-def _from_areas(source, network, *, crs, population_column, floor_area_per_person_m2, landuse_density_per_ha,
-                landuse_spacing_m, min_residential_buildings, progress):
-    """Homes spread over a polygon layer's census counts (see :mod:`planner.areas`)."""
+def _osm_buildings(network, crs, osm_options: dict, progress):
+    """The OSM residential buildings :func:`load_demand` would make homes of (their estimated residents:
+    floor-area weights), the basemap shapes, and every residential land-use polygon."""
+    src = network_source(network)
+    if progress:
+        progress(f"reading residential buildings from {src.label}", 0.0)
+    osm, shapes, landuse = _from_osm(src, crs, quiet_empty=True, **osm_options)
+    return osm[(osm["kind"] == "building").to_numpy()], shapes, landuse
+
+
+def _from_areas(source, network, crs, population_column, osm_options: dict, progress):
+    """Homes spread over a polygon layer's census counts (see :mod:`planner.areas`); also the areas (EPSG:4326)."""
     from .areas import load_areas, spread_population
 
     areas = load_areas(source, crs=crs, population=True, population_column=population_column, what="demand areas")
     net_crs = network.graph["crs"]
-    areas = areas.to_crs(net_crs)
     if "source_kind" in network.graph:
-        src = network_source(network)
-        if progress:
-            progress(f"reading residential buildings from {src.label} to spread {len(areas):,} areas over", 0.0)
-        osm, shapes, landuse = _from_osm(
-            src, net_crs, floor_area_per_person_m2=floor_area_per_person_m2,
-            landuse_density_per_ha=landuse_density_per_ha, landuse_spacing_m=landuse_spacing_m,
-            min_residential_buildings=min_residential_buildings, quiet_empty=True,
-        )
-        buildings = osm[(osm["kind"] == "building").to_numpy()]
+        buildings, shapes, landuse = _osm_buildings(network, net_crs, osm_options, progress)
     else:
         log.warning("the network carries no OSM source: areas are spread over an even grid")
         buildings, landuse, shapes = gpd.GeoDataFrame(geometry=[], crs=net_crs), [], footprint_frame([], [], net_crs)
-    homes = spread_population(areas, buildings, landuse, landuse_spacing_m=landuse_spacing_m)
-    return homes, shapes
+    homes = spread_population(areas.to_crs(net_crs), buildings, landuse,
+                              landuse_spacing_m=osm_options["landuse_spacing_m"])
+    return homes, shapes, areas
 
 
 def footprint_frame(buildings, landuse, crs) -> gpd.GeoDataFrame:

@@ -417,7 +417,7 @@ def plan(
     if max_centres is not None:
         if not tiers:
             raise InputError(f"max_centres={max_centres!r}: caps community centres, which only a tiered plan has; "
-                             "expected tiers=True (--tiers)")
+                             "expected tiers=True (--tiers beside --max-centres)")
         if isinstance(max_centres, bool) or int(max_centres) != max_centres or max_centres < 1:
             raise InputError(f"max_centres={max_centres!r}: expected a whole number of community centres >= 1")
         max_centres = int(max_centres)
@@ -438,15 +438,13 @@ def plan(
     homes, footprints = load_demand(demand, network=network, progress=progress, footprints=True,
                                     crs=input_crs_of(input_crs, "demand"), population_column=population_column,
                                     raster_mode=raster_mode, raster_units=raster_units, raster_band=raster_band)
-    area_polys = None
-    if areas is not None or (len(homes) and str(homes["method"].iloc[0]) == "areas"):
+    area_polys = homes.attrs.get("areas")  # a demand file of areas: its own, as read
+    if areas is not None:
         from .areas import assign_areas, load_areas
 
-        area_polys = load_areas(areas if areas is not None else demand, crs=input_crs_of(input_crs, "areas" if areas is not None else "demand"),
-                                population=areas is None, population_column=population_column)
-        if areas is not None:
-            homes = homes.copy()
-            homes["area"] = assign_areas(homes, area_polys)
+        area_polys = load_areas(areas, crs=input_crs_of(input_crs, "areas"))
+        homes = homes.copy()
+        homes["area"] = assign_areas(homes, area_polys)
     lap("demand")
     sites = _sites(network, candidates, existing, progress, input_crs, name_column)
     warn_thin_osm(network, homes if demand is None else None, sites if candidates is None else None)
