@@ -179,10 +179,6 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
     _logging(verbose, quiet)
     if not tiers:
         validate_model(model, p)
-    if max_centres is not None and not tiers:
-        raise click.UsageError("--max-centres caps community centres, which only --tiers plans have; add --tiers")
-    if max_centres is not None and max_centres < 1:
-        raise click.UsageError(f"--max-centres {max_centres}: expected a whole number of community centres >= 1")
     if engine != "dask" and (scheduler is not None or workers is not None):
         raise click.UsageError("--scheduler and --workers need --engine dask")
     if scheduler is not None and workers is not None:
