@@ -122,23 +122,24 @@ def load_network(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if src.kind in ("pbf", "xml"):
-            from ._build import build_network
+            from ._build import build_network, gc_paused
 
-            if src.kind == "pbf":
-                from ._pbf import read_walking_ways
+            with gc_paused():
+                if src.kind == "pbf":
+                    from ._pbf import read_walking_ways
 
-                ways = read_walking_ways(src.location, walkable_way, clip=clip, progress=progress)
-            else:
-                raw = _graph_from_xml(src.location)
-                if clip is not None:
-                    _clip_raw(raw, clip)
-                ways = _ways_from_raw(raw)
-            if not len(ways.u):
-                raise _no_streets(src, area)
-            if progress:
-                progress(f"building the network from {len(ways.u):,} segments of {ways.n_ways_kept:,} ways", 0.5)
-            G = build_network(ways, speed_kmh=speed_kmh, min_component_nodes=min_component_nodes)
-            if G.number_of_edges() == 0:
+                    ways = read_walking_ways(src.location, walkable_way, clip=clip, progress=progress)
+                else:
+                    raw = _graph_from_xml(src.location)
+                    if clip is not None:
+                        _clip_raw(raw, clip)
+                    ways = _ways_from_raw(raw)
+                if not len(ways.u):
+                    raise _no_streets(src, area)
+                if progress:
+                    progress(f"building the network from {len(ways.u):,} segments of {ways.n_ways_kept:,} ways", 0.5)
+                G = build_network(ways, speed_kmh=speed_kmh, min_component_nodes=min_component_nodes)
+            if G.number_of_nodes() == 0:  # every node built is an end of a kept edge
                 raise _no_streets(src, area)
             return _finish(G, src, area, progress, clip)
         elif src.kind == "graphml":
@@ -161,9 +162,10 @@ def _finish(G: nx.MultiDiGraph, src: OSMSource, area, progress: Progress | None,
     if area is not None:
         G.graph["boundary"] = area
         G.graph["clip_bounds"] = tuple(float(v) for v in clip.bounds)
-    log.info("network: %d nodes, %d edges", G.number_of_nodes(), G.number_of_edges())
+    n_edges = G.number_of_edges()
+    log.info("network: %d nodes, %d edges", G.number_of_nodes(), n_edges)
     if progress:
-        progress(f"network: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges", 1.0)
+        progress(f"network: {G.number_of_nodes():,} nodes, {n_edges:,} edges", 1.0)
     return G
 
 
