@@ -262,8 +262,8 @@ def run_planner(inst: Instance, model: str, time_limit: float | None) -> dict:
     out = {"seconds": seconds, "status": sol.status, "objective": float(sol.objective),
            "n_selected": int(len(sol.selected)), "gap": float(sol.gap) if np.isfinite(sol.gap) else None}
     for key in ("distinct_rows", "sites_kept", "components"):
-        if key in sol.details:
-            out[key] = sol.details[key]
+        if hasattr(sol.result, key):
+            out[key] = getattr(sol.result, key)
     out.update(check_selection(_pattern(m), w, sol.selected, model, inst.p))
     return out
 

@@ -174,11 +174,11 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
 
     from .io import check_output_dir
     from .maps import check_basemap
-    from .pipeline import plan, validate_model
+    from .optimize import check_model
+    from .pipeline import plan
 
     _logging(verbose, quiet)
-    if not tiers:
-        validate_model(model, p)
+    check_model(model, p, tiers=tiers)
     if engine != "dask" and (scheduler is not None or workers is not None):
         raise click.UsageError("--scheduler and --workers need --engine dask")
     if scheduler is not None and workers is not None:
@@ -397,11 +397,10 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, time_limit, ou
     import scipy.sparse as sp
 
     from .io import check_output_dir, json_text, read_cost_matrix, read_weights, write_outputs
-    from .optimize import solve
-    from .pipeline import validate_model
+    from .optimize import check_model, solve
 
     _logging(False, quiet)
-    validate_model(model, p)
+    check_model(model, p)
     out_dir = check_output_dir(out)
     matrix, demand_ids, site_ids = read_cost_matrix(cost_matrix)
     if weights_path:

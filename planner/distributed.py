@@ -64,6 +64,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -78,7 +79,7 @@ from ._graph import NetworkArrays, Snapped, expand_ranges
 from .config import DEFAULTS, check_positive
 from .coverage import Coverage, _labelled, _limits, _snapped_inputs, coverage_matrix, off_network_cut
 from .errors import InputError
-from .optimize import Solution, _check_p, _minutes_matrix, _pattern, _required, _weights, solve
+from .optimize import Solution, solve
 
 log = logging.getLogger(__name__)
 
@@ -587,119 +588,53 @@ def coverage_dask(
 # --------------------------------------------------------------------------- optimisation
 
 
-def lscp_task(payload) -> tuple[int, np.ndarray, str, float, dict]:
-    """Worker side: :func:`planner.solve` (lscp) on a block of whole components.
-
-    ``payload`` is ``(batch, block, radius, weights, required, time_limit)``;
-    returns the batch number, the selected local columns, status, gap and details.
+class DaskExecutor:
     """
-    batch, block, radius, weights, required, time_limit = payload
-    sol = solve(block, model="lscp", radius=radius, weights=weights, required=required, time_limit=time_limit)
-    return batch, sol.selected, sol.status, sol.gap, sol.details
+    An :class:`planner.optimize.Executor` on a Dask cluster: ``solve(..., executor=DaskExecutor(client))``.
 
-
-def _batches(sizes: np.ndarray, n_bins: int) -> np.ndarray:
-    """Bin of each item: largest first into the lightest bin (balanced by ``sizes``)."""
-    heap = [(0, b) for b in range(n_bins)]
-    out = np.zeros(len(sizes), np.int64)
-    for i in np.argsort(-sizes, kind="stable"):
-        load, b = heapq.heappop(heap)
-        out[i] = b
-        heapq.heappush(heap, (load + int(sizes[i]), b))
-    return out
-
-
-def solve_dask(coverage_or_cost, *, client, model: str = "lscp", **kwargs) -> Solution:
-    """
-    :func:`planner.solve` with lscp's independent components solved as Dask tasks.
+    lscp's independent pieces are packed into about :data:`TASKS_PER_WORKER` tasks per
+    worker (balanced by size) and solved on the workers, at most two per worker plus
+    one in flight.
 
     Parameters
     ----------
-    coverage_or_cost
-        As for :func:`planner.solve`.
     client
         A ``distributed.Client``.
-    model, **kwargs
-        As for :func:`planner.solve`. Only uncapacitated ``lscp`` is split over the
-        cluster (packed into about four batches of whole components per worker);
-        ``time_limit`` then applies to each batch. Every other model couples the
-        components through ``p``, a budget, a capacity or a second objective and
-        is solved here with :func:`planner.solve`.
-
-    Returns
-    -------
-    Solution
-        The same selected sites, objective and figures as :func:`planner.solve`;
-        ``details`` adds ``dask_tasks`` and ``independent_components``.
     """
-    if model != "lscp" or kwargs.get("capacity") is not None or kwargs.get("costs") is not None:
-        return solve(coverage_or_cost, model=model, **kwargs)
-    unknown = set(kwargs) - {"p", "radius", "weights", "required", "time_limit", "capacity", "split", "costs", "budget"}
-    if unknown:
-        raise InputError(f"solve_dask: unexpected argument(s) {', '.join(sorted(unknown))}")
-    started = time.perf_counter()
-    minutes, r, population = _minutes_matrix(coverage_or_cost, kwargs.get("radius"))
-    n_rows, n_sites = minutes.shape
-    if n_sites == 0:
-        return solve(coverage_or_cost, model=model, **kwargs)  # raises the usual error
-    weights = kwargs.get("weights")
-    w = _weights(population if weights is None else weights, n_rows)
-    req = _required(kwargs.get("required"), n_sites)
-    _check_p(model, kwargs.get("p"), n_sites, len(req))
-    time_limit = kwargs.get("time_limit")
-    if time_limit is not None:
-        time_limit = check_positive("time_limit", time_limit)
-    a = _pattern(minutes)
-    reach = np.diff(a.indptr) > 0
-    live = np.flatnonzero(reach)
-    sub = a[live]
-    graph = sp.bmat([[None, sub], [sub.T, None]], format="csr")
-    n_comp, label = connected_components(graph, directed=False)
-    row_label, col_label = label[: len(live)], label[len(live):]
-    nnz = np.bincount(np.repeat(row_label, np.diff(sub.indptr)), minlength=n_comp)
-    with_rows = np.flatnonzero(np.bincount(row_label, minlength=n_comp) > 0)
-    n_tasks = int(min(len(with_rows), TASKS_PER_WORKER * _n_workers(client)))
-    chosen = np.zeros(n_sites, bool)
-    chosen[req] = True
-    status, gap = "optimal", 0.0
-    details = {"rows": int(n_rows), "distinct_rows": 0, "sites_kept": 0, "components": 0, "forced": 0,
-               "independent_components": int(len(with_rows)), "dask_tasks": n_tasks}
-    if n_tasks:
-        batch_of = np.full(n_comp, -1, np.int64)
-        batch_of[with_rows] = _batches(nnz[with_rows], n_tasks)
-        row_batch, col_batch = batch_of[row_label], batch_of[col_label]
-        r_order = np.argsort(row_batch, kind="stable")
-        c_order = np.argsort(col_batch, kind="stable")
-        r_bounds = np.searchsorted(row_batch[r_order], np.arange(n_tasks + 1))
-        c_bounds = np.searchsorted(col_batch[c_order], np.arange(n_tasks + 1))
-        cols_of = [c_order[c_bounds[b]:c_bounds[b + 1]] for b in range(n_tasks)]
 
-        def payloads():
-            for b in range(n_tasks):
-                rows = live[r_order[r_bounds[b]:r_bounds[b + 1]]]
-                cols = cols_of[b]
-                block = minutes[rows][:, cols]
-                yield b, block, r, w[rows], np.flatnonzero(np.isin(cols, req)), time_limit
+    def __init__(self, client: object):
+        self.client = client
+        self.slots = TASKS_PER_WORKER * _n_workers(client)
 
-        def done(result) -> None:
-            nonlocal status, gap
-            b, selected_local, s, g, d = result
-            chosen[cols_of[b][selected_local]] = True
-            for key in ("distinct_rows", "sites_kept", "components", "forced"):
-                details[key] += int(d.get(key, 0))
-            if s != "optimal":
-                status = s
-                gap = max(gap, g) if np.isfinite(g) else g
+    def run(self, fn: Callable[[Any], Any], payloads: list[Any]) -> list[Any]:
+        """``[fn(p) for p in payloads]`` computed on the cluster, in order."""
+        out: list[Any] = [None] * len(payloads)
+        indexed = iter(list(enumerate(payloads)))
 
-        _run_tasks(client, lscp_task, payloads(), n_tasks, 2 * _n_workers(client) + 1, done)
-    selected = np.flatnonzero(chosen)
-    total = float(w.sum())
-    covered = np.asarray(a[:, selected].sum(axis=1)).ravel() > 0 if len(selected) else np.zeros(n_rows, bool)
-    pop_covered = float(w[covered].sum())
-    return Solution(
-        model="lscp", selected=selected.astype(np.int64), objective=float(len(selected)),
-        covered_share=pop_covered / total if total > 0 else 0.0, status=status, gap=gap,
-        population_total=total, population_coverable=float(w[reach].sum()), population_covered=pop_covered,
-        covered=covered, uncoverable=np.flatnonzero(~reach), p=None, seconds=time.perf_counter() - started,
-        details=details,
-    )
+        def done(result: tuple[int, Any]) -> None:
+            out[result[0]] = result[1]
+
+        _run_tasks(self.client, _Indexed(fn), indexed, len(payloads), 2 * _n_workers(self.client) + 1, done)
+        return out
+
+
+class _Indexed:
+    """``fn`` applied to the payload of an ``(index, payload)`` pair, the index kept (results arrive out of order)."""
+
+    def __init__(self, fn: Callable[[Any], Any]):
+        self.fn = fn
+        self.__name__ = getattr(fn, "__name__", "task")  # Dask names the task after it
+
+    def __call__(self, item: tuple[int, Any]) -> tuple[int, Any]:
+        return item[0], self.fn(item[1])
+
+
+def solve_dask(coverage_or_cost: Any, *, client: object, model: str = "lscp", **kwargs: Any) -> Solution:
+    """
+    :func:`planner.solve` with lscp's independent components solved as Dask tasks.
+
+    The same as ``planner.solve(coverage_or_cost, model=model, executor=DaskExecutor(client), **kwargs)``:
+    the same selected sites, objective and figures as :func:`planner.solve`; the
+    result's ``independent_components`` and ``tasks`` say how the work was spread.
+    """
+    return solve(coverage_or_cost, model=model, executor=DaskExecutor(client), **kwargs)

@@ -26,7 +26,7 @@ from .io import geojson_text, json_safe, json_text, write_outputs
 from .isochrones import isochrones
 from .maps import plan_map
 from .network import load_network
-from .optimize import MODELS, NEEDS_P, Solution, solve
+from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
 from .sites import load_candidates
 
 log = logging.getLogger(__name__)
@@ -194,16 +194,6 @@ def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sit
         }
     )
     return table.sort_values(["population", "demand_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-
-def validate_model(model: str, p: int | None) -> None:
-    """Fail fast on a model / p combination that cannot work (before any loading)."""
-    if model not in MODELS:
-        raise InputError(f"model={model!r}: unknown model; expected one of {', '.join(MODELS)}")
-    if model in NEEDS_P and p is None:
-        raise InputError(f"model={model!r} needs p, the number of stations (for example --p 5)")
-    if p is not None and (isinstance(p, bool) or int(p) != p or p < 1):
-        raise InputError(f"p={p!r}: expected a whole number of stations >= 1")
 
 
 #: the files ``input_crs`` can name one by one
@@ -412,8 +402,7 @@ def plan(
             return plan(**{**arguments, "client": started})
     minutes = check_positive("minutes", minutes)
     speed_kmh = check_positive("speed_kmh", speed_kmh)
-    if not tiers:
-        validate_model(model, p)
+    check_model(model, p, tiers=tiers)
     if max_centres is not None:
         if not tiers:
             raise InputError(f"max_centres={max_centres!r}: caps community centres, which only a tiered plan has; "
@@ -466,19 +455,19 @@ def plan(
         tier_minutes = check_positive("tier_minutes", tier_minutes)
         if tier_minutes < minutes:
             raise InputError(f"tier_minutes={tier_minutes:g}: expected at least minutes={minutes:g}")
-        sol, tier_of = _solve_tiers(network, homes, sites, cov, minutes, tier_minutes, time_limit, max_centres)
+        sol = solve_tiers(tier_inputs(network, homes, sites, cov, minutes, tier_minutes),
+                          time_limit=time_limit, max_centres=max_centres)
+        tier_of = sol.result.tier_of
         model = "tiers"
     else:
         costs = site_costs(sites) if model == "budget" else None
-        solver = solve
+        executor = None
         if engine == "dask":
-            from functools import partial
+            from .distributed import DaskExecutor
 
-            from .distributed import solve_dask
-
-            solver = partial(solve_dask, client=client)
-        sol = solver(cov, model=model, p=p, required=required, time_limit=time_limit,
-                     capacity=capacity, split=split, costs=costs, budget=budget)
+            executor = DaskExecutor(client)
+        sol = solve(cov, model=model, p=p, required=required, time_limit=time_limit,
+                    capacity=capacity, split=split, costs=costs, budget=budget, executor=executor)
     lap("optimise")
     unreachable = None
     if len(sol.uncoverable):
@@ -538,12 +527,7 @@ def plan(
         # JSON has no NaN: a home with no candidate within the look-up range gets null minutes
         "unreachable": [] if unreachable is None else json_safe(unreachable.head(50).to_dict(orient="records")),
     }
-    for key in ("longest_walk", "mean_minutes", "weighted_minutes", "population_covered_twice",
-                "smallest_gap_minutes", "cost", "n_centres", "n_grid", "tier_minutes", "max_centres",
-                "n_beyond_centre", "population_beyond_centre"):
-        if key in sol.details:
-            value = sol.details[key]
-            summary[key] = int(value) if isinstance(value, (int, np.integer)) else round(float(value), 4)
+    summary.update(sol.result.figures())
     if model == "budget":
         summary["budget"] = budget
     if "raster" in homes.attrs:
@@ -611,271 +595,19 @@ def site_costs(sites: gpd.GeoDataFrame) -> np.ndarray:
     return costs
 
 
-def _check_tiers_feasible(sites, far, between, fixed_grid, may_centre, tier_minutes):
-    """
-    Explain, before solving, why no tiered plan can exist (HiGHS only says "infeasible").
+def tier_inputs(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, cov: Coverage,
+                 minutes: float, tier_minutes: float) -> TierInputs:
+    """The walks a tiered plan is solved from: homes to sites within both limits, sites to sites."""
+    from .optimize._reduce import keep_within
 
-    A site hosts one tier at most, so an existing grid station is never a community
-    centre and needs another site that may be one (tier ``centre`` or ``any``)
-    within ``tier_minutes``.
-
-    Parameters
-    ----------
-    sites
-        The plan's sites.
-    far
-        CSR homes x sites, 1 where the site is within ``tier_minutes`` of the home.
-    between
-        CSR sites x sites, 1 where the column site is within ``tier_minutes`` of the
-        row site, the diagonal left out.
-    fixed_grid
-        Per site, whether it is an existing station kept as a grid station.
-    may_centre
-        Per site, whether it may become (or is) a community centre.
-    tier_minutes
-        The walk to a community centre.
-
-    Raises
-    ------
-    DataError
-        Naming the first existing station that no centre can serve.
-    """
-    centres_near = np.asarray(between[:, may_centre].sum(axis=1)).ravel()
-    for g in np.flatnonzero(fixed_grid & (centres_near == 0)):
-        name, site_id = str(sites["name"].iloc[g]), str(sites["site_id"].iloc[g])
-        homes_near = int(far[:, g].nnz)
-        why = "" if homes_near else f" (it reaches no home within {tier_minutes:g} min either: is it on the walking network?)"
-        raise DataError(
-            f"existing station {name!r} (site_id {site_id}) has no community-centre candidate within "
-            f"{tier_minutes:g} min walk{why}; move it, give it tier=centre, or drop it from --existing"
-        )
-
-
-def _tier_milp(c, constraints, lower, upper, time_limit):
-    """One binary MILP with HiGHS (through scipy), solved to a zero gap."""
-    from scipy.optimize import Bounds, milp
-
-    options = {"disp": False, "mip_rel_gap": 0.0}
-    if time_limit:
-        options["time_limit"] = time_limit
-    return milp(c, integrality=np.ones(len(c)), bounds=Bounds(lower, upper), constraints=constraints, options=options)
-
-
-@dataclass(frozen=True)
-class _TierModel:
-    """The tiered plan's data: which homes need what, and what each site may become.
-
-    Attributes
-    ----------
-    far_c
-        CSR homes x sites, rows: the homes that must reach a centre within
-        ``tier_minutes``; 1 where the site is within that walk.
-    near_n
-        CSR homes x sites, rows: the homes a station can serve within ``minutes``.
-    between
-        CSR sites x sites within ``tier_minutes`` (diagonal left out).
-    lower, upper
-        Bounds of the variables: centre ``y`` (n), then grid ``z`` (n).
-    one_tier_lower
-        Per site, the lower bound of ``y + z`` (1 for an existing station of tier any).
-    """
-
-    far_c: object
-    near_n: object
-    between: object
-    lower: np.ndarray
-    upper: np.ndarray
-    one_tier_lower: np.ndarray
-
-    def solve(self, time_limit, max_centres=None, slack_weights=None):
-        """
-        Fewest centres, then fewest grid stations; or, with ``slack_weights``, the
-        fewest residents left without their centre / station (slacks ``v`` on the
-        centre rows, ``u`` on the station rows, weighted by these pairs of arrays).
-        """
-        import scipy.sparse as sp
-        from scipy.optimize import LinearConstraint
-
-        n = self.between.shape[0]
-        hc, hn = self.far_c.shape[0], self.near_n.shape[0]
-        soft = slack_weights is not None
-        extra = hc + hn if soft else 0
-
-        def pad(block, k):  # a block of constraints on (y, z) followed by k zero columns
-            return sp.hstack([block, sp.csr_matrix((block.shape[0], k))], format="csr") if k else block
-
-        centre_rows = sp.hstack([self.far_c, sp.csr_matrix((hc, n))], format="csr")
-        station_rows = sp.hstack([self.near_n, self.near_n], format="csr")
-        if soft:
-            centre_rows = sp.hstack([centre_rows, sp.identity(hc, format="csr"), sp.csr_matrix((hc, hn))], format="csr")
-            station_rows = sp.hstack([station_rows, sp.csr_matrix((hn, hc)), sp.identity(hn, format="csr")], format="csr")
-        cons = [
-            LinearConstraint(centre_rows, 1.0, np.inf),
-            LinearConstraint(station_rows, 1.0, np.inf),
-            # a grid station needs a centre within tier_minutes: z_g - sum_c y_c <= 0
-            LinearConstraint(pad(sp.hstack([-self.between, sp.identity(n, format="csr")], format="csr"), extra), -np.inf, 0.0),
-            # a site hosts one tier at most (an existing station of tier "any" exactly one)
-            LinearConstraint(pad(sp.hstack([sp.identity(n), sp.identity(n)], format="csr"), extra), self.one_tier_lower, 1.0),
-        ]
-        if max_centres is not None:
-            row = np.zeros(2 * n + extra)
-            row[:n] = 1.0
-            cons.append(LinearConstraint(sp.csr_matrix(row[None, :]), -np.inf, float(max_centres)))
-        if soft:
-            c = np.concatenate([np.zeros(2 * n), *slack_weights])
-        elif max_centres is None:  # fewest centres, then fewest grid stations
-            c = np.concatenate([np.full(n, float(n + 1)), np.ones(n)])
-        else:  # up to max_centres centres to need the fewest grid stations, then the fewest centres
-            c = np.concatenate([np.ones(n), np.full(n, float(n + 1))])
-        lower = np.concatenate([self.lower, np.zeros(extra)])
-        upper = np.concatenate([self.upper, np.ones(extra)])
-        return _tier_milp(c, cons, lower, upper, time_limit)
-
-
-def _centre_cap_error(model, centre_homes, station_homes, w_c, w_n, max_centres, minutes, tier_minutes, time_limit):
-    """
-    The error for a ``max_centres`` no plan can keep, naming the homes it leaves out.
-
-    Solves the tiered model twice more: without the cap (how many centres a plan
-    needs) and with the cap but every home's requirement soft (the fewest residents
-    left without a centre within ``tier_minutes`` or a station within ``minutes``);
-    the homes the second leaves out are named.
-
-    Parameters
-    ----------
-    model
-        The :class:`_TierModel`.
-    centre_homes, station_homes
-        The homes of its centre rows and of its station rows.
-    w_c, w_n
-        Their residents.
-    max_centres, minutes, tier_minutes, time_limit
-        As for :func:`plan`.
-
-    Returns
-    -------
-    DataError
-    """
-    free = model.solve(time_limit)
-    n = model.between.shape[0]
-    needed = int(round(free.x[:n].sum())) if free.x is not None else None
-    tiny = 1e-6  # a home without residents still counts
-    soft = model.solve(time_limit, max_centres, (np.maximum(w_c, 0) + tiny, np.maximum(w_n, 0) + tiny))
-    ids_c = centre_homes["demand_id"].astype(str).to_numpy()
-    ids_n = station_homes["demand_id"].astype(str).to_numpy()
-    if soft.x is None:
-        no_centre, no_station = np.arange(len(ids_c)), np.zeros(0, np.int64)
-    else:
-        v = soft.x[2 * n: 2 * n + len(ids_c)]
-        u = soft.x[2 * n + len(ids_c):]
-        no_centre, no_station = np.flatnonzero(v > 0.5), np.flatnonzero(u > 0.5)
-    left = pd.unique(np.concatenate([ids_c[no_centre], ids_n[no_station]]))
-    people = dict(zip(ids_c[no_centre], np.asarray(w_c)[no_centre]))
-    people.update(zip(ids_n[no_station], np.asarray(w_n)[no_station]))
-    named = ", ".join(repr(x) for x in left[:5]) + (f" and {len(left) - 5:,} more" if len(left) > 5 else "")
-    at_least = f"at least {needed} are needed" if needed is not None else "more are needed"
-    parts = []
-    if len(no_centre):
-        parts.append(f"{len(no_centre):,} without a centre within {tier_minutes:g} min")
-    if len(no_station):
-        parts.append(f"{len(no_station):,} without a station within {minutes:g} min")
-    return DataError(
-        f"max_centres={max_centres}: too few community centres for every home ({at_least}); at best a plan with "
-        f"{max_centres} leaves {len(left):,} home{'' if len(left) == 1 else 's'} ({sum(people.values()):,.0f} residents) out "
-        f"({', '.join(parts)}): {named}; raise --max-centres, add centre candidates (tier=centre or any) near "
-        "them, or lengthen --tier-minutes"
-    )
-
-
-def _solve_tiers(network, homes, sites, cov, minutes, tier_minutes, time_limit, max_centres=None):
-    """
-    The "1+5+N" plan as one exact MILP.
-
-    Community centres within ``tier_minutes`` of every home that has a site which may
-    be one within that walk, a station (centre or grid) within ``minutes`` of every
-    home that one can serve, each grid station within ``tier_minutes`` of a chosen
-    centre, at most ``max_centres`` centres; fewest centres first, then fewest grid
-    stations. ``sites["tier"]`` limits what each site may become (``centre``,
-    ``grid`` or ``any``; existing stations keep theirs, ``any`` letting the model
-    choose).
-
-    Returns
-    -------
-    solution, tier_of
-        The :class:`planner.optimize.Solution` (``details`` adds ``n_centres``,
-        ``n_grid``, ``tier_minutes``, ``max_centres`` and ``n_beyond_centre`` /
-        ``population_beyond_centre``: the homes with no possible centre within
-        ``tier_minutes``, left out of that constraint with a warning) and each
-        site's tier in the plan (``centre`` / ``grid``, meaningful for the selected).
-    """
-    import warnings
-
-    from .optimize import Solution, _status
-
-    started = time.perf_counter()
-    n = len(sites)
     wide = coverage(network, homes, sites, minutes=tier_minutes)
-    near = cov.within(minutes).astype(float).tocsr()
-    far = wide.within(tier_minutes).astype(float).tocsr()
     between = coverage(network, sites, sites, minutes=tier_minutes).within(tier_minutes).astype(float).tolil()
     between.setdiag(0.0)
     between = between.tocsr()
     between.eliminate_zeros()
-    existing = sites["existing"].to_numpy(bool)
-    tier = sites["tier"].astype(str).to_numpy() if "tier" in sites else np.where(existing, "grid", "any")
-    may_centre = np.isin(tier, ("centre", "any"))
-    may_grid = np.isin(tier, ("grid", "any"))
-    fixed_centre = existing & (tier == "centre")
-    fixed_grid = existing & (tier == "grid")
-    _check_tiers_feasible(sites, far, between, fixed_grid, may_centre, tier_minutes)
-    if max_centres is not None and fixed_centre.sum() > max_centres:
-        names = ", ".join(repr(str(x)) for x in sites["name"].to_numpy()[fixed_centre][:5])
-        raise InputError(f"max_centres={max_centres}: the existing stations already hold {int(fixed_centre.sum())} "
-                         f"community centres ({names}); expected at least that many")
-    # a grid station needs another site that may be a centre within tier_minutes
-    may_grid &= (np.asarray(between[:, may_centre].sum(axis=1)).ravel() > 0) | fixed_grid
-    usable = may_centre | may_grid
-    reach_near = np.diff(near[:, usable].tocsr().indptr) > 0
-    reach_centre = np.diff(far[:, may_centre].tocsr().indptr) > 0
-    w = cov.population
-    beyond = ~reach_centre
-    if beyond.any():
-        first = ", ".join(repr(x) for x in homes["demand_id"].astype(str).to_numpy()[beyond][:3])
-        warnings.warn(
-            f"tiers: {int(beyond.sum()):,} homes ({float(w[beyond].sum()):,.0f} residents) have no site that may be a "
-            f"community centre within {tier_minutes:g} min walk ({first}...); they get grid stations only "
-            "(add centre candidates, tier=centre or any, near them)",
-            UserWarning, stacklevel=3,
-        )
-    model = _TierModel(
-        far_c=far[reach_centre], near_n=near[reach_near], between=between,
-        lower=np.concatenate([fixed_centre, fixed_grid]).astype(float),
-        upper=np.concatenate([may_centre, may_grid]).astype(float),
-        one_tier_lower=np.where(existing & (tier == "any"), 1.0, -np.inf),
-    )
-    res = model.solve(time_limit, max_centres)
-    if res.x is None:
-        if max_centres is not None and res.status == 2:
-            raise _centre_cap_error(model, homes[reach_centre], homes[reach_near], w[reach_centre], w[reach_near],
-                                    max_centres, minutes, tier_minutes, time_limit)
-        raise InputError(f"no tiered plan: {res.message}")
-    centre = res.x[:n] > 0.5
-    grid = res.x[n:] > 0.5
-    selected = np.flatnonzero(centre | grid)
-    tier_of = np.where(centre, "centre", "grid").astype(object)
-    status, gap = _status(res)
-    covered = np.asarray(cov.within(minutes)[:, selected].sum(axis=1)).ravel() > 0
-    total = float(w.sum())
-    details = {"n_centres": int(centre.sum()), "n_grid": int(grid.sum()), "tier_minutes": tier_minutes,
-               "n_beyond_centre": int(beyond.sum()), "population_beyond_centre": float(w[beyond].sum())}
-    if max_centres is not None:
-        details["max_centres"] = int(max_centres)
-    return Solution(
-        model="tiers", selected=selected, objective=float(len(selected)), covered_share=float(w[covered].sum()) / total if total else 0.0,
-        status=status, gap=gap, population_total=total, population_coverable=float(w[reach_near].sum()),
-        population_covered=float(w[covered].sum()), covered=covered, uncoverable=np.flatnonzero(~reach_near), p=None,
-        seconds=round(time.perf_counter() - started, 3), details=details,
-    ), tier_of
+    return TierInputs(near=keep_within(cov.minutes, minutes), far=wide.within(tier_minutes), between=between,
+                      sites=sites, demand_ids=homes["demand_id"].astype(str).to_numpy(), population=cov.population,
+                      minutes=minutes, tier_minutes=tier_minutes)
 
 
 #: how far :func:`score` looks for an existing station, from a home or a site;

@@ -125,7 +125,7 @@ def test_lscp_components_as_tasks_same_answer(towns, helsinki, client):
         assert np.array_equal(one.selected, many.selected)
         assert np.array_equal(one.covered, many.covered) and np.array_equal(one.uncoverable, many.uncoverable)
         assert (one.objective, one.status, one.population_covered) == (many.objective, many.status, many.population_covered)
-        assert many.details["independent_components"] >= 6 and many.details["dask_tasks"] >= 2
+        assert many.result.independent_components >= 6 and many.result.tasks >= 2
     network, demand, dsites = helsinki
     cov = planner.coverage(network, demand, dsites, minutes=5)
     assert np.array_equal(planner.solve(cov).selected, solve_dask(cov, client=client).selected)

@@ -282,16 +282,16 @@ def test_pmedian_matches_brute_force(seed, n_sites, n_homes, radius, req_choice)
         assert sol.model == "pmedian" and sol.p == p and len(sol.selected) == p
         assert_required_in(sol, req)
         assert sol.objective == pytest.approx(expected, rel=1e-9, abs=1e-9)
-        assert sol.details["weighted_minutes"] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+        assert sol.result.weighted_minutes == pytest.approx(expected, rel=1e-9, abs=1e-9)
         # the reported assignment is the nearest chosen station, within the radius
         reach = allowed.any(axis=1)
         near = np.where(allowed, cost, INF)[:, sol.selected].min(axis=1)
-        walk, site = sol.details["walk_minutes"], sol.details["assignment"]
+        walk, site = sol.result.walk_minutes, sol.result.assignment
         assert np.array_equal(site >= 0, reach)
         assert np.allclose(walk[reach], near[reach])
         assert np.all(np.isin(site[reach], sol.selected))
         assert np.allclose(cost[np.flatnonzero(reach), site[reach]], walk[reach])
-        assert sol.details["longest_walk"] == pytest.approx(near[reach].max())
+        assert sol.result.longest_walk == pytest.approx(near[reach].max())
         # the sparse form gives the same optimum
         again = planner.solve(to_csr(cost), model="pmedian", p=p, radius=radius, weights=w, required=req)
         assert again.objective == pytest.approx(expected, rel=1e-9, abs=1e-9)
@@ -314,7 +314,7 @@ def test_pcenter_matches_brute_force(seed, n_sites, n_homes, radius, req_choice)
         assert sol.model == "pcenter" and sol.p == p and len(sol.selected) == p
         assert_required_in(sol, req)
         assert sol.objective == pytest.approx(expected, abs=1e-12)
-        assert sol.details["longest_walk"] == pytest.approx(expected, abs=1e-12)
+        assert sol.result.longest_walk == pytest.approx(expected, abs=1e-12)
         reach = allowed.any(axis=1)
         near = np.where(allowed, cost, INF)[:, sol.selected].min(axis=1)
         assert near[reach].max() == pytest.approx(expected)
@@ -373,7 +373,7 @@ def test_backup_matches_brute_force(seed, n_sites, n_homes, req_choice):
     times = allowed[:, sol.selected].sum(axis=1)
     assert (times[coverable] >= 1).all()
     assert sol.objective == pytest.approx(expected, abs=1e-9)
-    assert sol.details["population_covered_twice"] == pytest.approx(float(w[times >= 2].sum()), abs=1e-9)
+    assert sol.result.population_covered_twice == pytest.approx(float(w[times >= 2].sum()), abs=1e-9)
 
 
 def test_backup_cases_are_not_trivial():
@@ -418,7 +418,7 @@ def test_pdispersion_matches_brute_force(seed, n, radius, req_choice, form):
         assert sol.model == "pdispersion" and sol.p == p and len(sol.selected) == p
         assert_required_in(sol, req)
         assert sol.objective == pytest.approx(expected, abs=1e-12)
-        assert sol.details["smallest_gap_minutes"] == pytest.approx(expected, abs=1e-12)
+        assert sol.result.smallest_gap_minutes == pytest.approx(expected, abs=1e-12)
         assert spread_of(dist, radius, sol.selected.tolist()) == pytest.approx(expected, abs=1e-12)
 
 
@@ -476,7 +476,7 @@ def test_budget_matches_brute_force(seed, n_sites, n_homes, req_choice):
         assert sol.model == "budget"
         assert_required_in(sol, req)
         assert costs[sol.selected].sum() <= budget + 1e-9
-        assert sol.details["cost"] == pytest.approx(costs[sol.selected].sum())
+        assert sol.result.cost == pytest.approx(costs[sol.selected].sum())
         assert sol.objective == pytest.approx(expected, abs=1e-9)
         assert sol.population_covered == pytest.approx(float(w[allowed[:, sol.selected].any(axis=1)].sum()), abs=1e-9)
 
@@ -503,10 +503,10 @@ def capacitated_instance(seed):
 
 
 def check_capacitated(sol, allowed, w, capacity, split):
-    load = np.asarray(sol.details["load"], float)
+    load = np.asarray(sol.result.load, float)
     assert len(load) == len(sol.selected)
     assert (load <= capacity + 1e-6).all()
-    assert sol.details["capacity"] == capacity and sol.details["split"] == split
+    assert sol.result.capacity == capacity and sol.result.split == split
     assert load.sum() == pytest.approx(sol.population_covered, abs=1e-3)
     # homes are counted as covered only when served by a chosen station that reaches them
     assert not sol.covered[~allowed[:, sol.selected].any(axis=1)].any()
@@ -573,8 +573,8 @@ def test_capacitated_split_lets_a_home_share_stations():
     cost = np.array([[1.0, 1.0]])
     sol = planner.solve(cost, model="lscp", radius=5, weights=[10.0], capacity=6, split=True)
     assert sol.objective == 2 and sol.covered.all()
-    assert sum(sol.details["load"]) == pytest.approx(10.0)
-    assert max(sol.details["load"]) <= 6 + 1e-9
+    assert sum(sol.result.load) == pytest.approx(10.0)
+    assert max(sol.result.load) <= 6 + 1e-9
     sol = planner.solve(cost, model="mclp", p=1, radius=5, weights=[10.0], capacity=6, split=True)
     assert sol.objective == pytest.approx(6.0)
 

@@ -16,7 +16,8 @@ from conftest import random_points, synthetic_network
 import planner
 from planner.cli import main
 from planner.errors import DataError, InputError
-from planner.pipeline import _solve_tiers
+from planner.optimize import solve_tiers
+from planner.pipeline import tier_inputs
 from planner.sites import read_tiers
 
 
@@ -39,7 +40,7 @@ def test_osm_open_air_places_are_grid_only(helsinki):
 
 
 def _model_sets(cov_near, cov_far, between, tier, existing):
-    """The model's own definitions of who needs what (see _solve_tiers), recomputed densely."""
+    """The model's own definitions of who needs what (see planner.optimize.tiers), recomputed densely."""
     may_centre = np.isin(tier, ("centre", "any"))
     may_grid = np.isin(tier, ("grid", "any")) & ((between[:, may_centre].sum(axis=1) > 0) | (existing & (tier == "grid")))
     reach_centre = cov_far[:, may_centre].any(axis=1)
@@ -104,7 +105,9 @@ def _check_seed(seed):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                sol, tier_of = _solve_tiers(G, homes, sites, cov, minutes, tier_minutes, None, cap)
+                sol = solve_tiers(tier_inputs(G, homes, sites, cov, minutes, tier_minutes), time_limit=None,
+                                  max_centres=cap)
+                tier_of = sol.result.tier_of
         except DataError as exc:
             # no plan at all: brute force agrees, and the message names the cap or the station
             assert expected is None, (cap, str(exc))

@@ -1,0 +1,239 @@
+"""Maximal covering (mclp), its budget form, the capacitated forms, and the coverage curve."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..errors import DataError, InputError, SolverError
+from ._highs import Constraint, milp, status_of
+from ._reduce import dominated_sites, merge_rows
+from .cover import lscp
+from .problem import Problem
+from .results import BudgetResult, CapacityResult, MaxCoverStats
+
+__all__ = ["capacitated", "coverage_curve", "greedy", "mclp"]
+
+
+def greedy(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int) -> np.ndarray:
+    """Greedy maximal covering: k columns, each adding the most uncovered weight (ties: lowest index)."""
+    n = block.shape[1]
+    csc = sp.csc_matrix(block)
+    left = rw.astype(float).copy()
+    gain = bonus + np.asarray(csc.T @ left).ravel()
+    chosen = np.zeros(n, bool)
+    for _ in range(min(k, n)):
+        j = int(np.argmax(np.where(chosen, -np.inf, gain)))
+        chosen[j] = True
+        rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
+        hit = rows[left[rows] > 0]
+        if len(hit):
+            sub = sp.csr_matrix(block[hit])
+            np.subtract.at(gain, sub.indices, np.repeat(left[hit], np.diff(sub.indptr)))
+            left[hit] = 0.0
+    return chosen
+
+
+def _reduced(a: sp.csr_matrix, w: np.ndarray, req: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Reachable rows no required site covers, identical ones merged, weightless ones dropped."""
+    rows_idx = np.flatnonzero(np.diff(a.indptr) > 0)
+    rows, rw = a[rows_idx], w[rows_idx]
+    if len(req):
+        pre = np.asarray(rows[:, req].sum(axis=1)).ravel() > 0
+        rows, rw = rows[~pre], rw[~pre]
+    rows, rw = merge_rows(rows, rw)
+    positive = rw > 0
+    return rows[positive], rw[positive]
+
+
+def mclp(a: sp.csr_matrix, w: np.ndarray, p: int | None, req: np.ndarray, time_limit: float | None,
+         costs: np.ndarray | None = None, budget: float | None = None) -> tuple[np.ndarray, str, float, MaxCoverStats]:
+    """
+    p columns (or columns within ``budget``) maximising the weight of covered rows; required fixed in.
+
+    Returns
+    -------
+    selected, status, gap, stats
+    """
+    n_rows, n_sites = a.shape
+    chosen = np.zeros(n_sites, bool)
+    chosen[req] = True
+    rows, rw = _reduced(a, w, req)
+    free = np.flatnonzero(~chosen)
+    useful = np.diff(sp.csc_matrix(rows[:, free]).indptr) > 0
+    if costs is None:
+        useful &= ~dominated_sites(sp.csr_matrix(rows[:, free]), np.zeros(0, np.int64))
+    k_free = (p - len(req)) if p is not None else None
+    cand = free[useful]
+    stats = {"rows": int(n_rows), "distinct_rows": int(rows.shape[0]), "sites_kept": int(len(cand))}
+    if k_free is not None and len(cand) < k_free:
+        # fewer useful sites than stations: keep them all, fill with the rest
+        chosen[cand] = True
+        chosen[np.setdiff1d(free, cand)[: k_free - len(cand)]] = True
+        return np.flatnonzero(chosen), "optimal", 0.0, MaxCoverStats(**stats)
+    block = sp.csr_matrix(rows[:, cand])
+    # a home only one candidate reaches adds its weight to that site: no row needed
+    single = np.diff(block.indptr) == 1
+    bonus = np.bincount(block.indices[block.indptr[:-1][single]], weights=rw[single], minlength=len(cand))
+    block, rw = block[~single], rw[~single]
+    stats["rows_in_model"] = int(block.shape[0])
+    n, m = len(cand), block.shape[0]
+    if n == 0 or (k_free is not None and k_free == 0):
+        return np.flatnonzero(chosen), "optimal", 0.0, MaxCoverStats(**stats)
+    if m == 0 and k_free is not None:
+        # every home has one candidate: the p largest bonuses (ties: lowest index)
+        chosen[cand[np.argsort(-bonus, kind="stable")[:k_free]]] = True
+        return np.flatnonzero(chosen), "optimal", 0.0, MaxCoverStats(**stats)
+    c = np.concatenate([-bonus, -rw])
+    link = sp.hstack([-block.astype(float), sp.identity(m, format="csr")], format="csr")
+    constraints = [Constraint(link, -np.inf, 0.0)]
+    if costs is None:
+        constraints.append(Constraint(np.concatenate([np.ones(n), np.zeros(m)])[None, :], k_free, k_free))
+    else:
+        spent = float(costs[req].sum())
+        constraints.append(Constraint(np.concatenate([costs[cand], np.zeros(m)])[None, :], -np.inf, budget - spent))
+    start = None
+    if k_free is not None:
+        # a greedy plan gives HiGHS an incumbent to prune against from the start
+        pick = greedy(block, rw, bonus, k_free)
+        hit = np.asarray(block[:, pick].sum(axis=1)).ravel() > 0
+        start = np.concatenate([pick.astype(float), hit.astype(float)])
+        stats["greedy_objective"] = float(bonus[pick].sum() + rw[hit].sum())
+    x, result = milp(c, np.concatenate([np.ones(n), np.zeros(m)]), np.zeros(n + m), np.ones(n + m), constraints,
+                     time_limit, start=start, integral_values=bool(np.all(c == np.round(c))))
+    if x is None:
+        raise SolverError(f"HiGHS found no solution ({result.message})")
+    chosen[cand[x[:n] > 0.5]] = True
+    return (np.flatnonzero(chosen), *status_of(result), MaxCoverStats(**stats))
+
+
+def budget_cover(a: sp.csr_matrix, w: np.ndarray, req: np.ndarray, time_limit: float | None,
+                 costs: np.ndarray, budget: float) -> tuple[np.ndarray, str, float, BudgetResult]:
+    """Sites whose costs add up to at most ``budget`` covering the most weight."""
+    selected, status, gap, stats = mclp(a, w, None, req, time_limit, costs=costs, budget=budget)
+    return selected, status, gap, BudgetResult(**stats.as_dict(), cost=float(costs[selected].sum()))
+
+
+def capacitated(minutes: sp.csr_matrix, w: np.ndarray, req: np.ndarray, *, p: int | None, capacity: float,
+                split: bool, time_limit: float | None) -> tuple[np.ndarray, str, float, np.ndarray, CapacityResult]:
+    """Capacitated lscp (``p`` None) or mclp: ``x_ij`` the share of home i served by j."""
+    n_rows, ny = minutes.shape
+    reach = np.diff(minutes.indptr) > 0
+    coo = minutes[reach].tocoo()
+    rows_idx = np.flatnonzero(reach)
+    n_pairs = coo.nnz
+    if not split and (w[rows_idx] > capacity).any():
+        i = rows_idx[np.argmax(w[rows_idx])]
+        raise DataError(f"home {i} has {w[i]:g} residents, more than capacity={capacity:g}; allow splitting or raise capacity")
+    n_var = ny + n_pairs  # variables: y (sites), x (pairs)
+    pair = np.arange(n_pairs)
+    wp = w[rows_idx][coo.row]
+    one_station = sp.csr_matrix((np.ones(n_pairs), (coo.row, ny + pair)), shape=(len(rows_idx), n_var))
+    link = sp.csr_matrix((np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
+                          (np.concatenate([pair, pair]), np.concatenate([ny + pair, coo.col]))), shape=(n_pairs, n_var))
+    load = sp.csr_matrix((np.concatenate([wp, -capacity * np.ones(ny)]),
+                          (np.concatenate([coo.col, np.arange(ny)]), np.concatenate([ny + pair, np.arange(ny)]))),
+                         shape=(ny, n_var))
+    constraints = [Constraint(link, -np.inf, 0.0), Constraint(load, -np.inf, 0.0)]
+    lower = np.zeros(n_var)
+    lower[req] = 1.0
+    integrality = np.concatenate([np.ones(ny), np.zeros(n_pairs) if split else np.ones(n_pairs)])
+    count = np.concatenate([np.ones(ny), np.zeros(n_pairs)])[None, :]
+    if p is None:
+        constraints.append(Constraint(one_station, 1.0, 1.0))
+        c = count.ravel()
+    else:
+        constraints += [Constraint(one_station, -np.inf, 1.0), Constraint(count, p, p)]
+        c = np.concatenate([np.zeros(ny), -wp])
+    x, result = milp(c, integrality, lower, np.ones(n_var), constraints, time_limit)
+    if x is None:
+        raise SolverError(
+            f"no capacitated plan: capacity={capacity:g} cannot serve every reachable home "
+            f"({result.message.split(':')[0]}); raise the capacity or the time limit"
+        )
+    selected = np.flatnonzero(x[:ny] > 0.5)
+    share = np.zeros(n_rows)
+    np.add.at(share, rows_idx[coo.row], x[ny:])
+    load_per_site = np.zeros(ny)
+    np.add.at(load_per_site, coo.col, wp * x[ny:])
+    figures = CapacityResult(load=tuple(load_per_site[selected].round(3).tolist()), capacity=capacity, split=split)
+    return (selected, *status_of(result), share, figures)
+
+
+def _needed(curve: pd.DataFrame, lscp_count: int) -> dict[str, int | None]:
+    needed: dict[str, int | None] = {}
+    for target in (80, 90, 95):
+        hit = curve[curve["coverable_share"] >= target / 100 - 1e-9]
+        needed[f"{target}%"] = int(hit["p"].iloc[0]) if len(hit) else None
+    needed["100%"] = lscp_count
+    return needed
+
+
+def coverage_curve(
+    coverage_or_cost: Any,
+    *,
+    max_p: int,
+    radius: float | None = None,
+    weights: Any = None,
+    required: Any = None,
+    time_limit: float | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> tuple[pd.DataFrame, dict[str, int | None]]:
+    """
+    The exact maximal-covering optimum for p = 1 .. ``max_p`` stations.
+
+    The reductions (identical homes merged, dominated and useless sites dropped)
+    are made once and shared by every p; once every reachable home is covered the
+    remaining p are not solved again (the optimum cannot rise).
+
+    Parameters
+    ----------
+    coverage_or_cost, radius, weights, required, time_limit
+        As for :func:`planner.solve`.
+    max_p
+        Largest number of stations.
+    progress
+        Optional callback ``progress(message, fraction)``.
+
+    Returns
+    -------
+    curve, needed
+        ``curve``: a DataFrame with ``p``, ``population_covered``,
+        ``covered_share`` (of all residents), ``coverable_share`` (of residents
+        some candidate reaches), ``status``, ``gap``, ``seconds``, ``selected``
+        (site indices, space-separated). ``needed``: stations needed to cover
+        80 / 90 / 95 / 100 % of the reachable population (``None`` when more
+        than ``max_p``; 100 % is the exact lscp minimum).
+    """
+    prob = Problem.build(coverage_or_cost, radius=radius, weights=weights, required=required)
+    n_rows, n_sites = prob.shape
+    w, req = prob.weights, prob.required
+    if isinstance(max_p, bool) or int(max_p) != max_p or max_p < 1:
+        raise InputError(f"max_p={max_p!r}: expected a whole number >= 1")
+    max_p = min(int(max_p), n_sites)
+    a, reach = prob.cover, prob.reach
+    total, coverable = float(w.sum()), float(w[reach].sum())
+    merged, mw = merge_rows(a[reach], w[reach])  # shared by every p
+    records = []
+    last: dict[str, Any] | None = None
+    for p in range(max(1, len(req)), max_p + 1):
+        t = time.perf_counter()
+        if last is not None and last["population_covered"] >= coverable - 1e-9:
+            sel, status, gap = last["_selected"], "optimal", 0.0
+            sel = np.sort(np.concatenate([sel, np.setdiff1d(np.arange(n_sites), sel)[: p - len(sel)]]))
+        else:
+            sel, status, gap, _ = mclp(merged, mw, p, req, time_limit)
+        pop = float(w[np.asarray(a[:, sel].sum(axis=1)).ravel() > 0].sum())
+        last = {"p": p, "population_covered": round(pop, 3), "covered_share": round(pop / total, 6) if total else 0.0,
+                "coverable_share": round(pop / coverable, 6) if coverable else 0.0, "status": status, "gap": gap,
+                "seconds": round(time.perf_counter() - t, 4), "selected": " ".join(map(str, sel)), "_selected": sel}
+        records.append(last)
+        if progress:
+            progress(f"coverage curve: p = {p} of {max_p}", p / max_p)
+    curve = pd.DataFrame(records).drop(columns="_selected")
+    return curve, _needed(curve, len(lscp(a, req, time_limit)[0]))

@@ -1,0 +1,175 @@
+"""One validated problem for every model: the minutes within the radius, weights, required sites."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..config import check_positive
+from ..coverage import Coverage
+from ..errors import InputError
+from ._reduce import keep_within, pattern, shortest_entries
+
+__all__ = ["MODELS", "NEEDS_P", "Problem", "check_model", "check_p"]
+
+MODELS = ("lscp", "mclp", "pmedian", "backup", "pcenter", "pdispersion", "budget")
+NEEDS_P = ("mclp", "pmedian", "pcenter", "pdispersion")
+
+
+def check_model(model: str, p: Any = None, *, tiers: bool = False) -> None:
+    """
+    The model name, and that ``p`` is given when the model needs it (the one place these are checked).
+
+    Parameters
+    ----------
+    model
+        One of :data:`MODELS`.
+    p
+        The number of stations asked for.
+    tiers
+        A tiered plan replaces the model: nothing is asked of ``model`` / ``p`` then.
+
+    Raises
+    ------
+    InputError
+        An unknown model, or a model that needs ``p`` without it.
+    """
+    if tiers:
+        return
+    if model not in MODELS:
+        raise InputError(f"model={model!r}: unknown model; expected one of {', '.join(MODELS)}")
+    if model in NEEDS_P and p is None:
+        raise InputError(f"model={model!r} needs p, the number of stations (for example --p 5)")
+    if p is not None and (isinstance(p, bool) or not isinstance(p, (int, np.integer, float, np.floating))
+                          or not np.isfinite(p) or int(p) != p or p < 1):
+        raise InputError(f"p={p!r}: expected a whole number of stations >= 1")
+
+
+def check_p(model: str, p: Any, n_sites: int, n_required: int) -> int | None:
+    """``p`` as a whole number the model can use (``None`` for models that find it themselves)."""
+    check_model(model, p)
+    if model not in NEEDS_P:
+        if p is not None:
+            warnings.warn(f"p={p!r} is ignored by model {model!r} (it finds the number of stations itself)",
+                          UserWarning, stacklevel=4)
+        return None
+    p = int(p)
+    if p > n_sites:
+        raise InputError(f"p={p}: larger than the number of candidate sites ({n_sites})")
+    if p < n_required:
+        raise InputError(f"p={p}: smaller than the number of existing stations that must be kept ({n_required})")
+    if model == "pdispersion" and p < 2:
+        raise InputError("p=1: pdispersion needs p >= 2 (it spreads stations apart)")
+    return p
+
+
+def _weights(w: Any, n_rows: int) -> np.ndarray:
+    w = np.ones(n_rows) if w is None else np.asarray(w, dtype=float)
+    if w.shape != (n_rows,):
+        raise InputError(f"weights has shape {w.shape}; expected one weight per demand row ({n_rows})")
+    if not np.all(np.isfinite(w)) or (w < 0).any():
+        raise InputError("weights must be finite and non-negative")
+    return w
+
+
+def _required(required: Any, n_sites: int) -> np.ndarray:
+    raw = np.asarray([] if required is None else required)
+    if raw.size and (raw.dtype.kind not in "iuf" or not np.all(np.isfinite(raw)) or not np.all(raw == np.round(raw))):
+        raise InputError("required: expected whole site column indices")
+    req = np.unique(raw.astype(np.int64))
+    if len(req) and (req.min() < 0 or req.max() >= n_sites):
+        raise InputError(f"required site index out of range 0..{n_sites - 1}")
+    return req
+
+
+def _dense_minutes(cost: Any, r: float) -> sp.csr_matrix:
+    try:
+        arr = np.asarray(cost, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"expected a Coverage, a scipy sparse matrix or a 2-D array of minutes, got {type(cost).__name__}"
+        ) from None
+    if arr.ndim != 2:
+        raise InputError(f"cost matrix has {arr.ndim} dimension(s); expected 2 (demand x sites)")
+    arr = np.nan_to_num(arr, nan=np.inf)
+    rows, cols = np.nonzero(arr <= r)
+    return sp.csr_matrix((arr[rows, cols], (rows, cols)), shape=arr.shape)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """
+    A location problem, validated once: which home each site reaches and how far, and who counts how much.
+
+    Attributes
+    ----------
+    minutes
+        CSR (demand x sites) of the walking minutes within ``radius`` (absent: farther).
+    radius
+        The limit in minutes (inclusive).
+    weights
+        Population (or weight) per demand row, finite and non-negative.
+    required
+        Sorted column indices of sites that must be chosen (existing stations).
+    """
+
+    minutes: sp.csr_matrix
+    radius: float
+    weights: np.ndarray
+    required: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(demand rows, sites)."""
+        return self.minutes.shape
+
+    @property
+    def cover(self) -> sp.csr_matrix:
+        """Boolean CSR of the covered pairs."""
+        return pattern(self.minutes)
+
+    @property
+    def reach(self) -> np.ndarray:
+        """Boolean per demand row: some site reaches it."""
+        return np.diff(self.minutes.indptr) > 0
+
+    @classmethod
+    def from_coverage(cls, cov: Coverage, *, radius: float | None = None, weights: Any = None,
+                      required: Any = None) -> Problem:
+        """From a :class:`planner.Coverage` (radius: its longest limit unless smaller; weights: its population)."""
+        r = cov.limit if radius is None else check_positive("radius", radius)
+        if r > cov.limit + 1e-12:
+            raise InputError(f"radius={r:g}: the coverage was computed up to {cov.limit:g} minutes only")
+        return cls._make(keep_within(cov.minutes, r), r, cov.population if weights is None else weights, required)
+
+    @classmethod
+    def from_cost_matrix(cls, matrix: Any, *, radius: float | None, weights: Any = None,
+                         required: Any = None) -> Problem:
+        """From a sparse matrix of minutes (absent: unreachable) or a dense one (``inf`` / ``nan``: unreachable)."""
+        kind = "a sparse cost matrix" if sp.issparse(matrix) else "a cost matrix"
+        if radius is None:
+            raise InputError(f"radius=None: {kind} needs radius (minutes within which a site covers a home)")
+        r = check_positive("radius", radius)
+        minutes = keep_within(shortest_entries(matrix), r) if sp.issparse(matrix) else _dense_minutes(matrix, r)
+        return cls._make(minutes, r, weights, required)
+
+    @classmethod
+    def build(cls, coverage_or_cost: Any, *, radius: float | None = None, weights: Any = None,
+              required: Any = None) -> Problem:
+        """:meth:`from_coverage` or :meth:`from_cost_matrix`, by what is given."""
+        if isinstance(coverage_or_cost, Problem):
+            return coverage_or_cost
+        if isinstance(coverage_or_cost, Coverage):
+            return cls.from_coverage(coverage_or_cost, radius=radius, weights=weights, required=required)
+        return cls.from_cost_matrix(coverage_or_cost, radius=radius, weights=weights, required=required)
+
+    @classmethod
+    def _make(cls, minutes: sp.csr_matrix, r: float, weights: Any, required: Any) -> Problem:
+        n_rows, n_sites = minutes.shape
+        if n_sites == 0:
+            raise InputError("no candidate sites: expected at least one column")
+        return cls(minutes, r, _weights(weights, n_rows), _required(required, n_sites))
