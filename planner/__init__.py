@@ -17,7 +17,8 @@ from .isochrones import isochrones
 from .maps import plan_map
 from .network import load_network
 from .optimize import Solution, solve
-from .pipeline import Plan, plan, score
+from .pipeline import Plan, plan
+from .score import score
 from .sites import load_candidates
 
 try:

@@ -35,6 +35,7 @@ from collections.abc import Callable
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
 import pandas as pd
 import shapely
 
@@ -405,19 +406,11 @@ def nearest_station(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, sites: gp
     return walk, station
 
 
-def _fill_nearest(matrix, walk, station, rows) -> None:
-    """Row minima of a CSR matrix (stored entries are walks) into ``walk`` / ``station`` at ``rows``."""
-    m = matrix.tocsr()
-    has = np.flatnonzero(np.diff(m.indptr) > 0)
-    if not len(has):
-        return
-    starts = m.indptr[has]
-    best = np.minimum.reduceat(m.data, starts) if m.nnz else np.zeros(0)
-    # the column of each row's first minimum
-    owner = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    row_best = np.full(m.shape[0], np.inf)
-    row_best[has] = best
-    hit = np.flatnonzero(m.data == row_best[owner])
-    first = hit[np.unique(owner[hit], return_index=True)[1]]
-    walk[rows[owner[first]]] = m.data[first]
-    station[rows[owner[first]]] = m.indices[first]
+def _fill_nearest(matrix: sp.spmatrix, walk: np.ndarray, station: np.ndarray, rows: np.ndarray) -> None:
+    """Row minima of a sparse matrix of walks into ``walk`` / ``station`` at ``rows`` (rows without any untouched)."""
+    from .coverage import nearest_entries
+
+    column, best = nearest_entries(matrix)
+    found = column >= 0
+    walk[rows[found]] = best[found]
+    station[rows[found]] = column[found]

@@ -66,7 +66,7 @@ class _Reporter:
 
 def _input_crs(values: tuple[str, ...]) -> dict[str, str] | None:
     """``--input-crs`` values as the ``input_crs`` of :func:`planner.plan` (a dict by file; ``*`` for all)."""
-    from .pipeline import INPUT_FILES
+    from .sites import INPUT_FILES
 
     out: dict[str, str] = {}
     for value in values:
@@ -283,7 +283,7 @@ def score_command(source, demand, existing, minutes, speed_kmh, input_crs, name_
 
     from .errors import InputError
     from .io import geojson_text, write_outputs
-    from .pipeline import SCORE_HORIZON_MINUTES, score
+    from .score import SCORE_HORIZON_MINUTES, score
 
     _logging(verbose, quiet)
     targets = {option: Path(value) for option, value in (("--csv", csv_path), ("--geojson", geojson_path)) if value}

@@ -20,6 +20,7 @@ import geopandas as gpd
 import networkx as nx
 import numba
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from ._graph import NetworkArrays, Snapped, network_arrays, snap
@@ -72,6 +73,53 @@ class Coverage:
     def coverable(self, minutes: float | None = None) -> np.ndarray:
         """Boolean per demand row: can any site reach it within ``minutes``?"""
         return np.diff(self.within(minutes).indptr) > 0
+
+    def nearest(self, columns: Sequence[int] | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """
+        Per demand row, the nearest site (of ``columns``, default all) and its walk.
+
+        Parameters
+        ----------
+        columns
+            Site columns to choose from (the chosen stations, say).
+
+        Returns
+        -------
+        site, minutes
+            The site's column in this coverage (ties: the lowest column) and the walk
+            in minutes; -1 and ``inf`` where none is within :attr:`limit`.
+        """
+        if columns is None:
+            return nearest_entries(self.minutes)
+        cols = np.asarray(columns, dtype=np.int64)
+        site, walk = nearest_entries(self.minutes.tocsc()[:, cols].tocsr())
+        return np.where(site >= 0, cols[np.maximum(site, 0)], -1), walk
+
+
+def nearest_entries(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Per row of a sparse matrix of minutes, the column of its smallest stored entry and that entry.
+
+    Stored zeros count (a walk of 0 minutes); ties go to the lowest column.
+
+    Returns
+    -------
+    column, minutes
+        -1 and ``inf`` for a row with no stored entry.
+    """
+    m = sp.csr_matrix(matrix)
+    m.sort_indices()
+    column = np.full(m.shape[0], -1, np.int64)
+    best = np.full(m.shape[0], np.inf)
+    has = np.flatnonzero(np.diff(m.indptr) > 0)
+    if not len(has):
+        return column, best
+    best[has] = np.minimum.reduceat(m.data, m.indptr[has])
+    owner = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    hit = np.flatnonzero(m.data == best[owner])
+    first = hit[np.unique(owner[hit], return_index=True)[1]]
+    column[owner[first]] = m.indices[first]
+    return column, best
 
 
 def within(matrix: sp.csr_matrix, limit: float) -> sp.csr_matrix:
@@ -354,3 +402,62 @@ def _search_sites(
         for k in range(n_touched):
             dist[touched[k]] = inf
     return out_r[:n_out], out_c[:n_out], out_v[:n_out]
+
+
+#: how far the diagnosis of unreachable homes looks for the nearest candidate
+DIAGNOSIS_MINUTES = 60.0
+
+
+def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
+                         rows: np.ndarray, *, look_minutes: float = DIAGNOSIS_MINUTES,
+                         minutes: float = DEFAULTS.minutes, max_snap_m: float = DEFAULTS.max_snap_m) -> pd.DataFrame:
+    """
+    Homes no candidate reaches: their population, nearest candidate and its walk.
+
+    Parameters
+    ----------
+    network, demand, sites
+        As for :func:`planner.coverage`.
+    rows
+        Row indices of ``demand`` that no site reaches within the plan's limit.
+    look_minutes
+        How far to look for the nearest candidate; farther ones are reported as
+        beyond this many minutes (``nearest_minutes`` NaN here, empty in
+        ``unreachable.csv`` and ``null`` in ``summary.json``).
+    minutes, max_snap_m
+        The plan's walking limit and snapping distance, for the reasons.
+
+    Returns
+    -------
+    table
+        One row per home, most populous first: ``demand_id``, ``population``,
+        ``lon``, ``lat``, ``reason`` (``no street within 250 m`` or ``no
+        candidate within 5 min``), ``street_m`` (walk to the nearest street, in
+        metres), ``nearest_site_id``, ``nearest_site_name``, ``nearest_minutes``.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    homes = demand.iloc[rows]
+    # walking is two-way: search from the few unreachable homes to the sites
+    back = coverage(network, sites, homes.rename(columns={"demand_id": "site_id"}), minutes=look_minutes).minutes
+    nearest, walk = nearest_entries(back.T)
+    walk[~np.isfinite(walk)] = np.nan
+    ll = homes.to_crs("EPSG:4326")
+    if "street_m" in homes:  # measured by load_demand
+        street_m = homes["street_m"].to_numpy(float)
+    else:
+        street_m = snap(network_arrays(network), homes.to_crs(network.graph["crs"]).geometry.values).distance_m
+    off = street_m > max_snap_m
+    table = pd.DataFrame(
+        {
+            "demand_id": homes["demand_id"].to_numpy(),
+            "population": np.round(homes["population"].to_numpy(float), 1),
+            "lon": np.round(ll.geometry.x.to_numpy(), 7),
+            "lat": np.round(ll.geometry.y.to_numpy(), 7),
+            "reason": np.where(off, f"no street within {max_snap_m:g} m", f"no candidate within {minutes:g} min"),
+            "street_m": np.round(street_m, 1),
+            "nearest_site_id": np.where(nearest >= 0, sites["site_id"].to_numpy()[np.maximum(nearest, 0)], None),
+            "nearest_site_name": np.where(nearest >= 0, sites["name"].to_numpy()[np.maximum(nearest, 0)], None),
+            "nearest_minutes": np.round(walk, 2),
+        }
+    )
+    return table.sort_values(["population", "demand_id"], ascending=[False, True], kind="stable").reset_index(drop=True)

@@ -58,11 +58,9 @@ What is sent to workers
 
 from __future__ import annotations
 
-import heapq
 import logging
 import math
 import os
-import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from contextlib import contextmanager
@@ -73,7 +71,6 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import connected_components
 
 from ._graph import NetworkArrays, Snapped, expand_ranges
 from .config import DEFAULTS, check_positive

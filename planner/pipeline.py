@@ -16,18 +16,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._graph import network_arrays, snap
+from ._graph import network_arrays
 from .config import DEFAULTS, check_positive
-from .coverage import Coverage, coverage
+from .coverage import DIAGNOSIS_MINUTES, Coverage, coverage, diagnose_unreachable
 from .areas import OUTSIDE
 from .demand import load_demand
-from .errors import DataError, InputError
+from .errors import InputError
 from .io import geojson_text, json_safe, json_text, write_outputs
 from .isochrones import isochrones
 from .maps import plan_map
 from .network import load_network
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
-from .sites import load_candidates
+from .plots import curve_png
+from .sites import input_crs_of, load_candidates, site_costs
 
 log = logging.getLogger(__name__)
 
@@ -129,97 +130,6 @@ class Plan:
         if self.area_table is not None:
             files["areas.csv"] = self.area_table.to_csv(index=False)
         return write_outputs(out_dir, files)
-
-
-#: how far the diagnosis of unreachable homes looks for the nearest candidate
-DIAGNOSIS_MINUTES = 60.0
-
-
-def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
-                         rows: np.ndarray, *, look_minutes: float = DIAGNOSIS_MINUTES,
-                         minutes: float = DEFAULTS.minutes, max_snap_m: float = DEFAULTS.max_snap_m) -> pd.DataFrame:
-    """
-    Homes no candidate reaches: their population, nearest candidate and its walk.
-
-    Parameters
-    ----------
-    network, demand, sites
-        As for :func:`planner.coverage`.
-    rows
-        Row indices of ``demand`` that no site reaches within the plan's limit.
-    look_minutes
-        How far to look for the nearest candidate; farther ones are reported as
-        beyond this many minutes (``nearest_minutes`` NaN here, empty in
-        ``unreachable.csv`` and ``null`` in ``summary.json``).
-    minutes, max_snap_m
-        The plan's walking limit and snapping distance, for the reasons.
-
-    Returns
-    -------
-    table
-        One row per home, most populous first: ``demand_id``, ``population``,
-        ``lon``, ``lat``, ``reason`` (``no street within 250 m`` or ``no
-        candidate within 5 min``), ``street_m`` (walk to the nearest street, in
-        metres), ``nearest_site_id``, ``nearest_site_name``, ``nearest_minutes``.
-    """
-    rows = np.asarray(rows, dtype=np.int64)
-    homes = demand.iloc[rows]
-    # walking is two-way: search from the few unreachable homes to the sites
-    back = coverage(network, sites, homes.rename(columns={"demand_id": "site_id"}), minutes=look_minutes).minutes.tocsc()
-    nearest = np.full(len(rows), -1, np.int64)
-    walk = np.full(len(rows), np.nan)
-    for k in range(len(rows)):
-        lo, hi = back.indptr[k], back.indptr[k + 1]
-        if hi > lo:
-            j = int(np.argmin(back.data[lo:hi]))
-            nearest[k] = back.indices[lo + j]
-            walk[k] = back.data[lo + j]
-    ll = homes.to_crs("EPSG:4326")
-    if "street_m" in homes:  # measured by load_demand
-        street_m = homes["street_m"].to_numpy(float)
-    else:
-        street_m = snap(network_arrays(network), homes.to_crs(network.graph["crs"]).geometry.values).distance_m
-    off = street_m > max_snap_m
-    table = pd.DataFrame(
-        {
-            "demand_id": homes["demand_id"].to_numpy(),
-            "population": np.round(homes["population"].to_numpy(float), 1),
-            "lon": np.round(ll.geometry.x.to_numpy(), 7),
-            "lat": np.round(ll.geometry.y.to_numpy(), 7),
-            "reason": np.where(off, f"no street within {max_snap_m:g} m", f"no candidate within {minutes:g} min"),
-            "street_m": np.round(street_m, 1),
-            "nearest_site_id": np.where(nearest >= 0, sites["site_id"].to_numpy()[np.maximum(nearest, 0)], None),
-            "nearest_site_name": np.where(nearest >= 0, sites["name"].to_numpy()[np.maximum(nearest, 0)], None),
-            "nearest_minutes": np.round(walk, 2),
-        }
-    )
-    return table.sort_values(["population", "demand_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-
-#: the files ``input_crs`` can name one by one
-INPUT_FILES = ("demand", "candidates", "existing", "sites", "areas")
-
-
-def input_crs_of(input_crs: str | dict[str, str] | None, which: str) -> str | None:
-    """
-    The datum / CRS of one input file.
-
-    Parameters
-    ----------
-    input_crs
-        ``None`` (WGS-84 lon/lat, with a warning when the points look like
-        GCJ-02 or BD-09), one value for every file (``"gcj02"``), or a dict by
-        file (``{"candidates": "gcj02", "demand": "EPSG:4547"}``; the key
-        ``"*"`` for the rest).
-    which
-        One of :data:`INPUT_FILES`.
-    """
-    if input_crs is None or isinstance(input_crs, str):
-        return input_crs
-    unknown = set(input_crs) - set(INPUT_FILES) - {"*"}
-    if unknown:
-        raise InputError(f"input_crs: unknown file {sorted(unknown)[0]!r}; expected one of {', '.join(INPUT_FILES)}")
-    return input_crs.get(which, input_crs.get("*"))
 
 
 #: fewer OSM candidate places than this per km of walkable street: thin OSM (a
@@ -561,40 +471,6 @@ def plan(
     return Plan(network, homes, sites, cov, sol, stations, iso, summary, unreachable, footprints, area_polys, table)
 
 
-def site_costs(sites: gpd.GeoDataFrame) -> np.ndarray:
-    """
-    Cost of opening each site, row by row.
-
-    A site with a ``cost`` (from its file) costs that; an existing station without
-    one costs nothing (it is built); any other site costs
-    :data:`planner.config.SITE_COSTS` by kind (renovating a room, or a
-    prefabricated kiosk in a park or square). A candidates file with a ``cost``
-    column must give every row one (checked when it is read), so costed and
-    uncosted files can be mixed: ``--candidates`` with costs and ``--existing``
-    without them is the usual case.
-
-    Parameters
-    ----------
-    sites
-        Candidates and existing stations (``kind``, ``existing``, optional ``cost``).
-
-    Returns
-    -------
-    costs
-        One non-negative number per row.
-    """
-    from .config import SITE_COSTS
-
-    kinds = sites["kind"].astype(str)
-    by_kind = kinds.map(lambda k: SITE_COSTS["prefabricated"] if k in SITE_COSTS["prefabricated_kinds"] else SITE_COSTS["renovate"])
-    costs = by_kind.to_numpy(float).copy()
-    costs[sites["existing"].to_numpy(bool)] = 0.0
-    if "cost" in sites:
-        given = pd.to_numeric(sites["cost"], errors="coerce").to_numpy(float)
-        costs = np.where(np.isfinite(given), given, costs)
-    return costs
-
-
 def tier_inputs(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, cov: Coverage,
                  minutes: float, tier_minutes: float) -> TierInputs:
     """The walks a tiered plan is solved from: homes to sites within both limits, sites to sites."""
@@ -608,210 +484,6 @@ def tier_inputs(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, sites: gpd.Ge
     return TierInputs(near=keep_within(cov.minutes, minutes), far=wide.within(tier_minutes), between=between,
                       sites=sites, demand_ids=homes["demand_id"].astype(str).to_numpy(), population=cov.population,
                       minutes=minutes, tier_minutes=tier_minutes)
-
-
-#: how far :func:`score` looks for an existing station, from a home or a site;
-#: farther ones count as none (an unserved home, an empty ``minutes_to_existing``)
-SCORE_HORIZON_MINUTES = DIAGNOSIS_MINUTES
-
-
-def _row_min(matrix) -> np.ndarray:
-    """Smallest stored entry of each row of a CSR matrix (explicit zeros count); ``inf`` for an empty row."""
-    m = matrix.tocsr()
-    out = np.full(m.shape[0], np.inf)
-    has = np.diff(m.indptr) > 0
-    if m.nnz:
-        out[has] = np.minimum.reduceat(m.data, m.indptr[:-1][has])
-    return out
-
-
-def worst_home_fixed(minutes, limit: float, current: np.ndarray, population: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """
-    For each site, the worst-served home it would bring within the walking limit.
-
-    Among the homes (population > 0) that a site reaches within ``limit`` and that
-    no existing station reaches within ``limit`` today, the one whose current walk
-    to its nearest existing station is longest; a home with no existing station
-    within the search horizon (``current`` = ``inf``) counts as the longest. Ties
-    go to the most residents, then the shortest walk from the site, then the
-    first row. Computed at once for all sites by sorting the sparse entries.
-
-    Parameters
-    ----------
-    minutes
-        ``scipy.sparse`` matrix (homes x sites) of walking minutes; a stored entry
-        (explicit zeros included) is a walk, an absent one is out of reach.
-    limit
-        Walking limit in minutes (inclusive).
-    current
-        Per home, the walk in minutes to the nearest existing station, ``inf``
-        where there is none within the horizon.
-    population
-        Residents per home.
-
-    Returns
-    -------
-    home, walk
-        Per site, the home's row (-1 where the site brings no home within the
-        limit) and its walk from the site in minutes (``nan`` where none).
-    """
-    m = minutes.tocsr()
-    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    cols, walk = m.indices, m.data
-    current = np.asarray(current, float)
-    population = np.asarray(population, float)
-    keep = (walk <= limit) & (current[rows] > limit) & (population[rows] > 0)
-    rows, cols, walk = rows[keep], cols[keep], walk[keep]
-    # per site (primary key), the longest current walk, most residents, shortest walk from the site, first row
-    order = np.lexsort((rows, walk, -population[rows], -current[rows], cols))
-    rows, cols, walk = rows[order], cols[order], walk[order]
-    first = np.ones(len(cols), bool)
-    first[1:] = cols[1:] != cols[:-1]
-    home = np.full(m.shape[1], -1, np.int64)
-    home[cols[first]] = rows[first]
-    best = np.full(m.shape[1], np.nan)
-    best[cols[first]] = walk[first]
-    return home, best
-
-
-def score(
-    source: str | os.PathLike | None = None,
-    *,
-    sites: str | os.PathLike | None = None,
-    demand: str | os.PathLike | None = None,
-    existing: str | os.PathLike | None = None,
-    minutes: float = DEFAULTS.minutes,
-    speed_kmh: float = DEFAULTS.speed_kmh,
-    network: nx.MultiDiGraph | None = None,
-    progress: Progress | None = None,
-    input_crs: str | dict[str, str] | None = None,
-    name_column: str | None = None,
-    population_column: str | None = None,
-    boundary=None,
-    boundary_name: str | None = None,
-    raster_mode: str = "buildings",
-    raster_units: str | None = None,
-    raster_band: int | None = None,
-) -> pd.DataFrame:
-    """
-    Rank candidate sites by the population they would serve.
-
-    Parameters
-    ----------
-    source
-        OSM source (see :func:`planner.load_network`).
-    sites
-        The planner's shortlist (CSV ``lon, lat[, name][, site_id]``, GeoJSON or
-        GPKG); default: all candidate places of the source.
-    demand, existing
-        Optional files, as in :func:`plan`.
-    minutes, speed_kmh
-        Walking limit and speed.
-    network
-        An already loaded network (``source`` is then ignored).
-    progress
-        Called with a message and a fraction per stage.
-
-    Returns
-    -------
-    ranking
-        One row per site, best first (greedy order), with ``rank``, ``site_id``,
-        ``name``, ``lon``, ``lat`` (EPSG:4326), ``population_within`` (within
-        ``minutes``), ``population_10min`` / ``population_15min``,
-        ``marginal_population`` (within ``minutes`` and not yet covered by existing
-        stations), ``overlap_share`` (share of its catchment that existing stations
-        already cover), ``greedy_gain`` (population added in greedy order, over
-        existing stations and the sites ranked above it), ``minutes_to_existing``
-        (walk to the nearest existing station, ``nan`` if none within
-        :data:`SCORE_HORIZON_MINUTES`), and the worst-served home it would fix:
-        ``worst_home_id``, ``worst_home_minutes_to_existing`` and
-        ``worst_home_minutes_to_site``.
-
-    input_crs
-        Datum or CRS of the input files (see :func:`input_crs_of`; ``sites`` names
-        the shortlist).
-    name_column, population_column, boundary, boundary_name, raster_mode, raster_units, raster_band
-        See :func:`plan` (sites outside the boundary are left out of the ranking).
-
-    Notes
-    -----
-    The worst-served home a site would fix is, among the homes with residents
-    that the site reaches within ``minutes`` and that no existing station reaches
-    within ``minutes``, the one whose walk to its nearest existing station is
-    longest today (see :func:`worst_home_fixed`). A home with no existing station
-    within :data:`SCORE_HORIZON_MINUTES` (or no existing stations at all) is not
-    served: its ``worst_home_minutes_to_existing`` is ``nan`` and it comes first.
-    A site that brings no new home within the limit has ``worst_home_id`` ``None``
-    and both minutes ``nan``.
-    """
-    minutes = check_positive("minutes", minutes)
-    speed_kmh = check_positive("speed_kmh", speed_kmh)
-    if network is None:
-        network = load_network(source, speed_kmh=speed_kmh, progress=progress, boundary=boundary,
-                               boundary_name=boundary_name, margin_m=max(minutes, 15.0) * speed_kmh * 1000.0 / 60.0)
-    homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"),
-                        population_column=population_column, raster_mode=raster_mode, raster_units=raster_units,
-                        raster_band=raster_band)
-    cands = load_candidates(sites, network=network, progress=progress, crs=input_crs_of(input_crs, "sites"),
-                            name_column=name_column)
-    ex = (load_candidates(existing, network=network, existing=True, progress=progress,
-                          crs=input_crs_of(input_crs, "existing"), name_column=name_column) if existing else cands.iloc[:0])
-    limits = tuple(sorted({minutes, 10.0, 15.0}))
-    cov = coverage(network, homes, cands, minutes=limits, progress=progress)
-    pop = cov.population
-    within = cov.within(minutes)
-    pop_within = np.asarray(within.T @ pop).ravel()
-    # each home's walk to its nearest existing station today (inf: none within the horizon)
-    current = np.full(len(homes), np.inf)
-    to_existing = np.full(len(cands), np.nan)
-    if len(ex):
-        horizon = max(SCORE_HORIZON_MINUTES, minutes)
-        current = _row_min(coverage(network, homes, ex, minutes=horizon).minutes)
-        near = _row_min(coverage(network, cands, ex, minutes=horizon).minutes)
-        to_existing[np.isfinite(near)] = near[np.isfinite(near)]
-    covered_before = current <= minutes
-    marginal = np.asarray(within.T @ (pop * ~covered_before)).ravel()
-    overlap = np.divide(pop_within - marginal, pop_within, out=np.zeros_like(pop_within), where=pop_within > 0)
-    worst, worst_walk = worst_home_fixed(cov.minutes, minutes, current, pop)
-    fixed = worst >= 0
-    worst_now = np.where(fixed, current[np.maximum(worst, 0)], np.nan)
-    worst_now[~np.isfinite(worst_now)] = np.nan
-    # greedy order: each step takes the site adding the most uncovered population
-    greedy = np.zeros(len(cands))
-    order = []
-    left = pop * ~covered_before
-    csc = within.tocsc()
-    remaining = np.ones(len(cands), bool)
-    for _ in range(len(cands)):
-        gains = np.where(remaining, np.asarray(within.T @ left).ravel(), -1.0)
-        j = int(np.argmax(gains))
-        greedy[j] = gains[j]
-        order.append(j)
-        remaining[j] = False
-        left[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]] = 0.0
-    rank = np.empty(len(cands), np.int64)
-    rank[order] = np.arange(1, len(cands) + 1)
-    ll = cands.to_crs("EPSG:4326")
-    table = pd.DataFrame(
-        {
-            "rank": rank,
-            "site_id": cands["site_id"].to_numpy(),
-            "name": cands["name"].to_numpy(),
-            "lon": np.round(ll.geometry.x.to_numpy(), 7),
-            "lat": np.round(ll.geometry.y.to_numpy(), 7),
-            "population_within": np.round(pop_within, 1),
-            "population_10min": np.round(np.asarray(cov.within(10.0).T @ pop).ravel(), 1),
-            "population_15min": np.round(np.asarray(cov.within(15.0).T @ pop).ravel(), 1),
-            "marginal_population": np.round(marginal, 1),
-            "overlap_share": np.round(overlap, 4),
-            "greedy_gain": np.round(greedy, 1),
-            "minutes_to_existing": np.round(to_existing, 2),
-            "worst_home_id": np.where(fixed, cov.demand_ids[np.maximum(worst, 0)], None),
-            "worst_home_minutes_to_existing": np.round(worst_now, 2),
-            "worst_home_minutes_to_site": np.round(worst_walk, 2),
-        }
-    )
-    return table.sort_values("rank").reset_index(drop=True)
 
 
 def coverage_curve_plan(
@@ -828,13 +500,6 @@ def coverage_curve_plan(
     curve, needed, png
         See :func:`planner.optimize.coverage_curve`; ``png`` holds the plot's bytes.
     """
-    import io as _io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from .optimize import coverage_curve
 
     minutes = check_positive("minutes", minutes)
@@ -848,17 +513,4 @@ def coverage_curve_plan(
     cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
     required = np.flatnonzero(sites["existing"].to_numpy(bool))
     curve, needed = coverage_curve(cov, max_p=max_p, required=required, time_limit=time_limit, progress=progress)
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
-    ax.plot(curve["p"], 100 * curve["covered_share"], marker="o", color="#d7301f")
-    for target in (80, 90, 95):
-        ax.axhline(target, color="#999", lw=0.6, ls=":")
-    ax.set_xlabel("stations (p)")
-    ax.set_ylabel(f"residents within {minutes:g} min (%)")
-    ax.set_ylim(0, 101)
-    ax.set_title("Coverage curve (exact optimum per p)")
-    ax.grid(alpha=0.3)
-    buf = _io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return curve, needed, buf.getvalue()
+    return curve, needed, curve_png(curve, minutes)

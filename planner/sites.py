@@ -190,3 +190,63 @@ def _matching_tag(feats: pd.DataFrame, tags: dict[str, list[str]]) -> np.ndarray
         kind[hit] = col[hit]
     kind[kind == ""] = "place"
     return kind
+
+
+def site_costs(sites: gpd.GeoDataFrame) -> np.ndarray:
+    """
+    Cost of opening each site, row by row.
+
+    A site with a ``cost`` (from its file) costs that; an existing station without
+    one costs nothing (it is built); any other site costs
+    :data:`planner.config.SITE_COSTS` by kind (renovating a room, or a
+    prefabricated kiosk in a park or square). A candidates file with a ``cost``
+    column must give every row one (checked when it is read), so costed and
+    uncosted files can be mixed: ``--candidates`` with costs and ``--existing``
+    without them is the usual case.
+
+    Parameters
+    ----------
+    sites
+        Candidates and existing stations (``kind``, ``existing``, optional ``cost``).
+
+    Returns
+    -------
+    costs
+        One non-negative number per row.
+    """
+    from .config import SITE_COSTS
+
+    kinds = sites["kind"].astype(str)
+    by_kind = kinds.map(lambda k: SITE_COSTS["prefabricated"] if k in SITE_COSTS["prefabricated_kinds"] else SITE_COSTS["renovate"])
+    costs = by_kind.to_numpy(float).copy()
+    costs[sites["existing"].to_numpy(bool)] = 0.0
+    if "cost" in sites:
+        given = pd.to_numeric(sites["cost"], errors="coerce").to_numpy(float)
+        costs = np.where(np.isfinite(given), given, costs)
+    return costs
+
+
+#: the files ``input_crs`` can name one by one
+INPUT_FILES = ("demand", "candidates", "existing", "sites", "areas")
+
+
+def input_crs_of(input_crs: str | dict[str, str] | None, which: str) -> str | None:
+    """
+    The datum / CRS of one input file.
+
+    Parameters
+    ----------
+    input_crs
+        ``None`` (WGS-84 lon/lat, with a warning when the points look like
+        GCJ-02 or BD-09), one value for every file (``"gcj02"``), or a dict by
+        file (``{"candidates": "gcj02", "demand": "EPSG:4547"}``; the key
+        ``"*"`` for the rest).
+    which
+        One of :data:`INPUT_FILES`.
+    """
+    if input_crs is None or isinstance(input_crs, str):
+        return input_crs
+    unknown = set(input_crs) - set(INPUT_FILES) - {"*"}
+    if unknown:
+        raise InputError(f"input_crs: unknown file {sorted(unknown)[0]!r}; expected one of {', '.join(INPUT_FILES)}")
+    return input_crs.get(which, input_crs.get("*"))

@@ -48,7 +48,7 @@ def test_site_costs_row_by_row():
     import shapely
 
     from planner.config import SITE_COSTS
-    from planner.pipeline import site_costs
+    from planner.sites import site_costs
 
     sites = gpd.GeoDataFrame(
         {"kind": ["file", "park", "community_centre", "file"], "existing": [False, False, False, True],

@@ -18,7 +18,7 @@ from pyproj import Transformer
 
 import planner
 from planner.cli import main
-from planner.pipeline import worst_home_fixed
+from planner.score import worst_home_fixed
 from reference import split_graph
 
 DATA = Path(__file__).resolve().parents[1] / "data"

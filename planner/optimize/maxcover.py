@@ -17,25 +17,58 @@ from .cover import lscp
 from .problem import Problem
 from .results import BudgetResult, CapacityResult, MaxCoverStats
 
-__all__ = ["capacitated", "coverage_curve", "greedy", "mclp"]
+__all__ = ["budget_cover", "capacitated", "coverage_curve", "greedy", "greedy_order", "mclp"]
 
 
-def greedy(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int) -> np.ndarray:
-    """Greedy maximal covering: k columns, each adding the most uncovered weight (ties: lowest index)."""
+def greedy_order(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Greedy maximal covering: k columns, each adding the most uncovered weight (ties: lowest index).
+
+    After each pick only the columns sharing a newly covered row are re-summed, each
+    exactly as a full product would sum it (so gains are the same floats, and ties
+    break the same way, as recomputing every column at every step).
+
+    Parameters
+    ----------
+    block
+        0/1 rows x columns.
+    rw
+        Weight of each row.
+    bonus
+        Weight each column adds whatever else is chosen (rows only it reaches).
+    k
+        Columns to pick (at most the number of columns).
+
+    Returns
+    -------
+    order, gains
+        The columns in the order picked and the weight each added.
+    """
     n = block.shape[1]
-    csc = sp.csc_matrix(block)
+    csc = sp.csc_matrix(block, dtype=float)
+    csr = sp.csr_matrix(block)
     left = rw.astype(float).copy()
     gain = bonus + np.asarray(csc.T @ left).ravel()
     chosen = np.zeros(n, bool)
-    for _ in range(min(k, n)):
+    order = np.zeros(min(k, n), np.int64)
+    gains = np.zeros(min(k, n))
+    for step in range(min(k, n)):
         j = int(np.argmax(np.where(chosen, -np.inf, gain)))
+        order[step], gains[step] = j, gain[j]
         chosen[j] = True
         rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
         hit = rows[left[rows] > 0]
         if len(hit):
-            sub = sp.csr_matrix(block[hit])
-            np.subtract.at(gain, sub.indices, np.repeat(left[hit], np.diff(sub.indptr)))
             left[hit] = 0.0
+            touched = np.unique(csr[hit].indices)
+            gain[touched] = bonus[touched] + np.asarray(csc[:, touched].T @ left).ravel()
+    return order, gains
+
+
+def greedy(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int) -> np.ndarray:
+    """The columns :func:`greedy_order` picks, as a boolean mask."""
+    chosen = np.zeros(block.shape[1], bool)
+    chosen[greedy_order(block, rw, bonus, k)[0]] = True
     return chosen
 
 
