@@ -357,7 +357,7 @@ def score_command(source, demand, existing, minutes, speed_kmh, input_crs, name_
 def curve_command(source, demand, existing, minutes, speed_kmh, input_crs, name_column, population_column, raster_mode, raster_units, raster_band, boundary, boundary_name, quiet, verbose, candidates, max_p, time_limit, out):
     """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
     from .io import check_output_dir, write_outputs
-    from .pipeline import coverage_curve_plan
+    from .curve import coverage_curve_plan
 
     _logging(verbose, quiet)
     if max_p < 1:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -26,6 +27,9 @@ import scipy.sparse as sp
 from ._graph import NetworkArrays, Snapped, network_arrays, snap
 from .config import DEFAULTS, check_positive
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .optimize import TierInputs
 
 log = logging.getLogger(__name__)
 
@@ -461,3 +465,19 @@ def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sit
         }
     )
     return table.sort_values(["population", "demand_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def tier_inputs(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, cov: Coverage,
+                minutes: float, tier_minutes: float) -> TierInputs:
+    """The walks a tiered plan is solved from: homes to sites within both limits, sites to sites."""
+    from .optimize import TierInputs
+    from .optimize._reduce import keep_within
+
+    wide = coverage(network, homes, sites, minutes=tier_minutes)
+    between = coverage(network, sites, sites, minutes=tier_minutes).within(tier_minutes).astype(float).tolil()
+    between.setdiag(0.0)
+    between = between.tocsr()
+    between.eliminate_zeros()
+    return TierInputs(near=keep_within(cov.minutes, minutes), far=wide.within(tier_minutes), between=between,
+                      sites=sites, demand_ids=homes["demand_id"].astype(str).to_numpy(), population=cov.population,
+                      minutes=minutes, tier_minutes=tier_minutes)

@@ -18,8 +18,9 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 
-from ._graph import check_datum, drop_far_points
+from ._graph import check_datum, drop_far_points, network_arrays
 from ._osm import read_features
 from .boundary import split_by_boundary
 from .config import CANDIDATE_TAGS, DEFAULTS, OPEN_AIR_KINDS, TIER_ALIASES
@@ -250,3 +251,90 @@ def input_crs_of(input_crs: str | dict[str, str] | None, which: str) -> str | No
     if unknown:
         raise InputError(f"input_crs: unknown file {sorted(unknown)[0]!r}; expected one of {', '.join(INPUT_FILES)}")
     return input_crs.get(which, input_crs.get("*"))
+
+
+#: fewer OSM candidate places than this per km of walkable street: thin OSM (a
+#: 5-minute walk spans a few km of streets; Guixi's extract has 0.03, central
+#: Helsinki 0.75, Porto 1.0, Monaco 0.13)
+THIN_CANDIDATES_PER_KM = 0.1
+#: fewer OSM residents than this per km of walkable street: thin OSM (the shared
+#: extracts have 77-266)
+THIN_RESIDENTS_PER_KM = 50.0
+
+
+def warn_thin_osm(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame | None, sites: gpd.GeoDataFrame | None) -> None:
+    """
+    Warn when OpenStreetMap gives few homes or few candidate places for the streets it maps.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    homes, sites
+        Demand and candidates read from OSM (``None`` where the planner gave a file).
+    """
+    import warnings
+
+    arrays = network_arrays(network)
+    km = float(arrays.edge_minutes.sum() * arrays.metres_per_minute / 1000.0)
+    if km <= 0:
+        return
+    if "boundary" in network.graph:  # the streets inside the boundary only (not the margin read around it)
+        lines = [d["geometry"] for _, _, d in network.edges(data=True)]
+        mids = gpd.GeoSeries(shapely.line_interpolate_point(lines, 0.5, normalized=True), crs=network.graph["crs"])
+        inside = shapely.intersects(network.graph["boundary"].polygon, mids.to_crs("EPSG:4326").values)
+        lengths = shapely.length(lines)
+        km *= float(lengths[inside].sum() / lengths.sum()) if lengths.sum() > 0 else 1.0
+        if km <= 0:
+            return
+    label = network.graph.get("source") or "the network's source"
+    if homes is not None and len(homes):
+        people = float(homes["population"].sum())
+        method = str(homes["method"].iloc[0])
+        if method == "buildings_untyped" or people / km < THIN_RESIDENTS_PER_KM:
+            how = "from untyped buildings (no residential tags)" if method == "buildings_untyped" else f"({method})"
+            warnings.warn(
+                f"{label}: OpenStreetMap maps few homes here: {people:,.0f} residents {how} along {km:,.0f} km of "
+                "streets; pass your population with --demand (points with population, or a census table)",
+                UserWarning,
+                stacklevel=2,
+            )
+    if sites is not None:
+        osm = int((~sites["existing"].to_numpy(bool)).sum())
+        if osm / km < THIN_CANDIDATES_PER_KM:
+            warnings.warn(
+                f"{label}: OpenStreetMap gives only {osm:,} candidate places along {km:,.0f} km of streets "
+                f"(fewer than one per {1 / THIN_CANDIDATES_PER_KM:g} km); pass your own list with --candidates "
+                "(CSV or Excel: name, lon, lat)",
+                UserWarning,
+                stacklevel=2,
+            )
+
+
+def load_sites(network: nx.MultiDiGraph, candidates: str | os.PathLike | None, existing: str | os.PathLike | None,
+               progress: Callable[[str, float], None] | None = None, input_crs: str | dict[str, str] | None = None,
+               name_column: str | None = None) -> gpd.GeoDataFrame:
+    """
+    Candidates followed by existing stations, one frame (a candidate with an existing station's ``site_id`` goes).
+
+    ``attrs`` carries the sites left off the network (``off_network``, each marked
+    ``existing``) and the candidates outside the boundary (``outside_boundary``).
+    """
+    cands = load_candidates(candidates, network=network, progress=progress, crs=input_crs_of(input_crs, "candidates"),
+                            name_column=name_column)
+    if existing is None:
+        return cands
+    ex = load_candidates(existing, network=network, existing=True, progress=progress,
+                         crs=input_crs_of(input_crs, "existing"), name_column=name_column)
+    clash = set(cands["site_id"]) & set(ex["site_id"])
+    if clash:
+        cands = cands[~cands["site_id"].isin(clash)]
+    off = [{**row, "existing": flag} for frame, flag in ((cands, False), (ex, True))
+           for row in frame.attrs.get("off_network", [])]
+    outside = cands.attrs.get("outside_boundary")
+    cands.attrs, ex.attrs = {}, {}
+    both = pd.concat([cands, ex], ignore_index=True)
+    both.attrs = {"off_network": off} if off else {}
+    if outside:
+        both.attrs["outside_boundary"] = outside
+    return both

@@ -17,7 +17,7 @@ import planner
 from planner.cli import main
 from planner.errors import DataError, InputError
 from planner.optimize import solve_tiers
-from planner.pipeline import tier_inputs
+from planner.coverage import tier_inputs
 from planner.sites import read_tiers
 
 

@@ -7,7 +7,8 @@ import scipy.sparse as sp
 
 from ..errors import SolverError
 from ._highs import Constraint, milp, status_of
-from ._reduce import first_of_runs, pattern
+from ..coverage import nearest_entries
+from ._reduce import pattern
 from .cover import lscp
 from .results import Assignment
 
@@ -16,19 +17,11 @@ __all__ = ["assign_nearest", "nearest_assignment", "pmedian"]
 
 def nearest_assignment(minutes: sp.csr_matrix, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the column (of ``selected``) with the fewest minutes, and those minutes (-1 / inf: none)."""
-    n = minutes.shape[0]
-    site = np.full(n, -1, np.int64)
-    best = np.full(n, np.inf)
+    selected = np.asarray(selected, dtype=np.int64)
     if len(selected) == 0:
-        return site, best
-    sub = sp.csr_matrix(minutes[:, selected])
-    rows = np.repeat(np.arange(n), np.diff(sub.indptr))
-    order = np.lexsort((selected[sub.indices], sub.data, rows))
-    r, c, d = rows[order], selected[sub.indices[order]], sub.data[order]
-    first = first_of_runs(r)
-    site[r[first]] = c[first]
-    best[r[first]] = d[first]
-    return site, best
+        return np.full(minutes.shape[0], -1, np.int64), np.full(minutes.shape[0], np.inf)
+    column, best = nearest_entries(sp.csc_matrix(minutes)[:, selected])
+    return np.where(column >= 0, selected[np.maximum(column, 0)], -1), best
 
 
 def assign_nearest(minutes: sp.csr_matrix, w: np.ndarray, selected: np.ndarray) -> Assignment:

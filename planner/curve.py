@@ -1,0 +1,53 @@
+"""The ``planner curve`` stage: the exact coverage optimum for every number of stations, and its chart."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .config import DEFAULTS, check_positive
+from .coverage import coverage
+from .demand import load_demand
+from .network import load_network
+from .optimize import coverage_curve
+from .plots import curve_png
+from .sites import input_crs_of, load_sites
+
+__all__ = ["coverage_curve_plan"]
+
+
+def coverage_curve_plan(
+    source: str | os.PathLike | None = None, *, demand: str | os.PathLike | None = None,
+    candidates: str | os.PathLike | None = None, existing: str | os.PathLike | None = None,
+    minutes: float = DEFAULTS.minutes, speed_kmh: float = DEFAULTS.speed_kmh, max_p: int,
+    time_limit: float | None = None, network: nx.MultiDiGraph | None = None,
+    progress: Callable[[str, float], None] | None = None, input_crs: str | dict[str, str] | None = None,
+    name_column: str | None = None, population_column: str | None = None, boundary: Any = None,
+    boundary_name: str | None = None, raster_mode: str = "buildings", raster_units: str | None = None,
+    raster_band: int | None = None,
+) -> tuple[pd.DataFrame, dict[str, int | None], bytes]:
+    """
+    The coverage curve of a source: exact mclp optimum for p = 1..max_p and a PNG plot.
+
+    Returns
+    -------
+    curve, needed, png
+        See :func:`planner.optimize.coverage_curve`; ``png`` holds the plot's bytes.
+    """
+    minutes = check_positive("minutes", minutes)
+    if network is None:
+        network = load_network(source, speed_kmh=speed_kmh, progress=progress, boundary=boundary,
+                               boundary_name=boundary_name, margin_m=minutes * speed_kmh * 1000.0 / 60.0)
+    homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"),
+                        population_column=population_column, raster_mode=raster_mode, raster_units=raster_units,
+                        raster_band=raster_band)
+    sites = load_sites(network, candidates, existing, progress, input_crs, name_column)
+    cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
+    required = np.flatnonzero(sites["existing"].to_numpy(bool))
+    curve, needed = coverage_curve(cov, max_p=max_p, required=required, time_limit=time_limit, progress=progress)
+    return curve, needed, curve_png(curve, minutes)
