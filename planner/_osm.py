@@ -21,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .errors import DataError, InputError
+from .io import check_input_file
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +101,13 @@ def resolve_source(source: str | os.PathLike | None) -> OSMSource:
     looks_like_file = lower.endswith((".pbf", ".graphml") + _XML_SUFFIXES) or Path(text).exists()
     if looks_like_file:
         path = Path(text)
-        if not path.exists():
-            raise InputError(f"{text}: file not found; expected an .osm.pbf, .osm, .osm.bz2, .xml or .graphml file")
-        if path.is_dir():
-            raise InputError(f"{text}: is a folder; expected an .osm.pbf, .osm, .osm.bz2, .xml or .graphml file")
-        if path.stat().st_size == 0:
-            raise DataError(f"{text}: file is empty; expected OpenStreetMap data")
+        check_input_file(
+            path,
+            not_found=f"{text}: file not found; expected an .osm.pbf, .osm, .osm.bz2, .xml or .graphml file",
+            folder=f"{text}: is a folder; expected an .osm.pbf, .osm, .osm.bz2, .xml or .graphml file",
+            empty=f"{text}: file is empty; expected OpenStreetMap data",
+            empty_error=DataError,
+        )
         if lower.endswith(".pbf"):
             return OSMSource("pbf", str(path), path.name)
         if lower.endswith(_XML_SUFFIXES):

@@ -25,7 +25,7 @@ from ._osm import read_features
 from .boundary import split_by_boundary
 from .config import CANDIDATE_TAGS, DEFAULTS, OPEN_AIR_KINDS, TIER_ALIASES
 from .errors import DataError, InputError
-from .io import read_points
+from .io import cell_phrase, read_points
 from .network import network_source
 
 
@@ -99,7 +99,7 @@ def load_candidates(
             cost = pd.to_numeric(gdf["cost"], errors="coerce")
             if cost.isna().any() or (cost < 0).any():
                 i = int(np.flatnonzero((cost.isna() | (cost < 0)).to_numpy())[0])
-                raise InputError(f"{source}: row {i + 1}, column 'cost' = {gdf['cost'].iloc[i:i + 1].tolist()[0]!r}; expected a non-negative number")
+                raise InputError(f"{source}: {cell_phrase(i + 1, 'cost', gdf['cost'].iloc[i:i + 1].tolist()[0])}; expected a non-negative number")
             extra["cost"] = cost.to_numpy(float)
         tier = read_tiers(gdf["tier"], source=source, existing=existing) if "tier" in gdf else None
     else:
@@ -176,7 +176,7 @@ def read_tiers(values: pd.Series, *, source: object, existing: bool) -> np.ndarr
     bad = tiers.isna().to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{source}: row {i + 1}, column 'tier' = {values.iloc[i]!r}; expected centre (社区党群服务中心), "
+        raise InputError(f"{source}: {cell_phrase(i + 1, 'tier', values.iloc[i])}; expected centre (社区党群服务中心), "
                          "grid (网格站) or any")
     return tiers.to_numpy(object)
 

@@ -1,0 +1,217 @@
+"""Writing outputs: deterministic GeoJSON and JSON text, and files written atomically into a folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..errors import InputError, PlannerError
+from ._common import COORD_DECIMALS
+
+__all__ = ["check_output_dir", "geojson_text", "json_safe", "json_text", "write_outputs"]
+
+
+def geojson_text(gdf: gpd.GeoDataFrame) -> str:
+    """
+    Deterministic GeoJSON text of ``gdf`` in EPSG:4326 (fixed precision, sorted keys).
+
+    Parameters
+    ----------
+    gdf
+        Features in any CRS (none: taken as lon/lat). Coordinates are rounded to
+        :data:`COORD_DECIMALS` decimals, polygons snapped to that grid first so that
+        they stay valid; properties go through :func:`json_safe`.
+
+    Returns
+    -------
+    text
+        A compact GeoJSON FeatureCollection (no ``bbox``, a CRS84 ``crs`` member),
+        ending with a newline.
+    """
+    out = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
+    out = out.copy()
+    geoms = out.geometry.values
+    # polygons are snap-rounded to the written grid first, so that rounding
+    # cannot make them invalid (GEOS keeps them valid on that grid)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+    if polygonal.any():
+        geoms = np.asarray(geoms, dtype=object).copy()
+        geoms[polygonal] = shapely.set_precision(geoms[polygonal], 10.0 ** -COORD_DECIMALS)
+    out["geometry"] = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
+    data = json.loads(out.to_json(drop_id=True, na="null"))
+    data.pop("bbox", None)
+    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    return json.dumps(json_safe(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False) + "\n"
+
+
+def json_text(obj: object) -> str:
+    """
+    Deterministic, human-readable, strictly valid JSON text (sorted keys, UTF-8).
+
+    JSON has no NaN or infinity: every non-finite number (Python or numpy, at any
+    depth) is written as ``null``, which in the planner's outputs means "no value"
+    (for example no candidate within the look-up range). ``allow_nan=False`` guards
+    against any that slip through.
+
+    Parameters
+    ----------
+    obj
+        Dicts, lists, tuples, strings, numbers, ``None``, numpy scalars and arrays.
+
+    Returns
+    -------
+    text
+        The JSON text, ending with a newline.
+    """
+    return json.dumps(json_safe(obj), sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False,
+                      default=_json_default) + "\n"
+
+
+def json_safe(obj: object) -> object:
+    """
+    A copy of ``obj`` that strict JSON can hold: non-finite numbers become ``None``.
+
+    Parameters
+    ----------
+    obj
+        Dicts, lists, tuples, numpy arrays and scalars are walked recursively;
+        ``pandas.NA`` / ``NaT`` become ``None``; anything else is returned as is.
+
+    Returns
+    -------
+    clean
+        Containers rebuilt as dicts and lists, numpy numbers as Python numbers.
+    """
+    if isinstance(obj, dict):
+        return {key: json_safe(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(value) for value in obj]
+    if isinstance(obj, np.ndarray):
+        return [json_safe(value) for value in obj.tolist()]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return obj
+
+
+def _json_default(obj: object) -> object:
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"cannot write {type(obj).__name__} to JSON")
+
+
+def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]) -> list[Path]:
+    """
+    Write several files into ``out_dir`` so that none is ever half-written.
+
+    Every file is first written to a temporary file in ``out_dir`` and then moved
+    over its target with :func:`os.replace`; previous outputs stay intact until the
+    new ones are complete. Text is written as UTF-8; a file whose name ends in
+    ``.csv`` starts with a UTF-8 byte-order mark (added once, to text or bytes) so
+    that Excel on Chinese Windows opens it as UTF-8 rather than GBK (pandas,
+    Python's ``utf-8-sig`` and :func:`read_points` read it either way).
+
+    Parameters
+    ----------
+    out_dir
+        The folder (created if needed).
+    files
+        File name -> content (``str`` is encoded as UTF-8, ``bytes`` written as is but
+        for the BOM of a ``.csv``).
+
+    Returns
+    -------
+    paths
+        The written paths, in the order given.
+
+    Raises
+    ------
+    InputError
+        If ``out_dir`` cannot be created or written.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".planner-", delete=True):
+            pass
+    except OSError as exc:
+        raise InputError(f"{out}: output folder cannot be written ({exc.strerror or exc}); "
+                         "choose another with --out") from None
+    staged: list[tuple[str, Path]] = []
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        for name, content in files.items():
+            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
+            staged.append((tmp, out / name))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_output_bytes(name, content))
+            os.chmod(tmp, 0o666 & ~umask)
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except OSError as exc:
+        raise PlannerError(f"{out}: could not write the outputs ({exc.strerror or exc}); "
+                           "choose another --out or free some space") from None
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return [target for _, target in staged]
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _output_bytes(name: str, content: str | bytes) -> bytes:
+    """The bytes written for output ``name``: UTF-8, with a BOM in front of a ``.csv`` (never two)."""
+    data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+    if name.lower().endswith(".csv") and not data.startswith(_BOM):
+        data = _BOM + data
+    return data
+
+
+def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """
+    Fail early (before any work) if ``out_dir`` cannot be created or written.
+
+    Parameters
+    ----------
+    out_dir
+        The output folder; it need not exist yet (its nearest existing parent is
+        checked instead). Nothing is created.
+
+    Returns
+    -------
+    out
+        ``out_dir`` as a :class:`~pathlib.Path`.
+
+    Raises
+    ------
+    InputError
+        If ``out_dir`` is an existing file, or the folder it would be made in is
+        not writable.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder; expected an output folder for --out")
+    parent = out if out.exists() else next((q for q in out.parents if q.exists()), Path("."))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{out}: output folder cannot be written (no permission); choose another with --out")
+    return out

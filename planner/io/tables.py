@@ -1,0 +1,129 @@
+"""Reading tables of points: CSV (UTF-8 or GB18030) and Excel workbooks, lon/lat or x/y columns."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from io import StringIO
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..config import COLUMN_ALIASES
+from ..errors import InputError, PlannerError
+from ._common import _TEXT_COLUMNS, _pick, _row, _value, cell_phrase
+from .columns import _aliases, _apply_aliases, _cell_text, _check_numeric
+from .crs import _SourceCRS, _xy_to_wgs84
+from .encodings import _decode
+
+__all__ = ["_read_csv", "_read_excel", "_table_points"]
+
+log = logging.getLogger("planner.io")
+
+
+def _read_csv(
+    p: Path, what: str, numeric: tuple[str, ...], explicit: dict[str, str | None]
+) -> tuple[pd.DataFrame, str]:
+    text, encoding = _decode(p, p.read_bytes(), what, "save it as 'CSV UTF-8' (Excel: Save As, CSV UTF-8)")
+    log.info("%s: read as %s", p, encoding)
+    try:
+        header = pd.read_csv(StringIO(text), nrows=0).columns
+        with warnings.catch_warnings():  # ambiguous headers are reported once, by _table_points
+            warnings.simplefilter("ignore")
+            renames = _aliases(p, header, what, numeric, explicit)
+        as_text = [c for c in header if c in _TEXT_COLUMNS and c not in renames or renames.get(c) in _TEXT_COLUMNS]
+        df = pd.read_csv(StringIO(text), dtype=dict.fromkeys(as_text, str))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{p}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    return df, encoding
+
+
+def _read_excel(p: Path, sheet: str | None, what: str) -> tuple[pd.DataFrame, str]:
+    try:
+        book = pd.ExcelFile(p, engine="openpyxl")
+    except ImportError:
+        raise PlannerError(f"{p}: reading Excel files needs openpyxl; install it with: pip install openpyxl") from None
+    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike: the file is not a workbook
+        ole = p.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
+        hint = "; an Excel 97-2003 or password-protected workbook?" if ole else ""
+        raise InputError(f"{p}: not a readable '.xlsx' workbook ({_reason(exc)}{hint}); expected an Excel file of "
+                         f"{what} with a header row (lon, lat...)") from None
+    with book:
+        names = [str(n) for n in book.sheet_names]
+        if sheet is None:
+            if not names:
+                raise InputError(f"{p}: workbook has no sheets; expected {what} in its first sheet")
+            sheet = names[0]
+        elif sheet not in names:
+            raise InputError(f"{p}: no sheet {sheet!r} (found: {', '.join(names)}); expected {p.name}#<one of those>")
+        try:
+            raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+        except Exception as exc:  # noqa: BLE001 - a damaged sheet inside a readable zip
+            raise InputError(f"{p}: sheet {sheet!r} is not readable ({_reason(exc)}); "
+                             f"expected a sheet of {what}") from None
+    log.info("%s: read sheet %r", p, sheet)
+    raw = raw.reset_index(drop=True).dropna(how="all").dropna(axis=1, how="all")
+    if len(raw) == 0:
+        raise InputError(f"{p}: sheet {sheet!r} is empty; expected a header and rows of {what}")
+    head = raw.index[0]
+    for k in raw.index[:10]:
+        cells = [v for v in raw.loc[k] if isinstance(v, str)]
+        if _pick(cells, COLUMN_ALIASES["lon"]) and _pick(cells, COLUMN_ALIASES["lat"]):
+            head = k
+            break
+    header = [str(v).strip() if not _missing(v) else f"Unnamed: {j}" for j, v in enumerate(raw.loc[head])]
+    df = raw.loc[raw.index > head].copy()
+    df.columns = header
+    # labels: data rows from 0, blank rows counted (row N of a message is sheet row N + the header's row)
+    df.index = df.index - head - 1
+    return df.infer_objects(), sheet
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _reason(exc: BaseException) -> str:
+    text = (str(exc).splitlines() or [""])[0][:80]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _table_points(
+    p: Path, df: pd.DataFrame, what: str, numeric: tuple[str, ...], explicit: dict[str, str | None],
+    src: _SourceCRS | None,
+) -> gpd.GeoDataFrame:
+    df = _apply_aliases(p, df, what, numeric, explicit)
+    for text_col in _TEXT_COLUMNS:
+        if text_col in df:
+            df[text_col] = df[text_col].astype(object).map(_cell_text)
+    projected = src is not None and src.projected
+    order: tuple[tuple[str, ...], tuple[str, ...]] = (("x",), ("y",)) if projected else ((), ())
+    lon = _pick(df.columns, order[0] + COLUMN_ALIASES["lon"])
+    lat = _pick(df.columns, order[1] + COLUMN_ALIASES["lat"])
+    names = ("x", "y") if projected else ("lon", "lat")
+    missing = [n for n, c in zip(names, (lon, lat)) if c is None]
+    missing += [c for c in numeric if _pick(df.columns, (c,)) is None]
+    if missing:
+        found = ", ".join(map(str, df.columns)) or "nothing"
+        expected = ", ".join(names + numeric)
+        hint = " (or 经度, 纬度" + (", 人口" if "population" in numeric else "") + ")" if not projected else ""
+        raise InputError(f"{p}: column {', '.join(repr(m) for m in missing)} missing (found: {found}); "
+                         f"expected {expected}{hint}")
+    coords = {}
+    for name, col in (("lon", lon), ("lat", lat)):
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = values.isna() & df[col].notna() | df[col].isna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"{p}: {cell_phrase(_row(df.index[i]), col, _value(df[col], i))}; expected a number")
+        coords[name] = values.to_numpy(dtype=float)
+    rest = df.drop(columns=[lon, lat])
+    gdf = gpd.GeoDataFrame(rest, geometry=gpd.points_from_xy(coords["lon"], coords["lat"]), crs="EPSG:4326")
+    _check_numeric(p, gdf, numeric, what)
+    if len(gdf) == 0:
+        return gdf
+    lon_deg, lat_deg = _xy_to_wgs84(p, coords["lon"], coords["lat"], gdf.index.to_numpy(), src)
+    gdf["geometry"] = gpd.points_from_xy(lon_deg, lat_deg)
+    return gdf.set_crs("EPSG:4326", allow_override=True)
