@@ -10,10 +10,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .areas import load_areas
 from .config import CANDIDATE_TAGS, DEFAULTS, Defaults
-from .coverage import Coverage, coverage
+from . import coverage, isochrones  # modules, callable as their stage function
+from .coverage import Coverage
 from .demand import load_demand
 from .errors import DataError, InputError, PlannerError, SolverError
-from .isochrones import isochrones
 from .maps import plan_map
 from .network import load_network
 from .optimize import Solution, solve

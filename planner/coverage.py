@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._callable import make_callable
 from ._graph import NetworkArrays, Snapped, network_arrays, snap
 from .config import DEFAULTS, check_positive
 from .errors import InputError
@@ -481,3 +482,6 @@ def tier_inputs(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, sites: gpd.Ge
     return TierInputs(near=keep_within(cov.minutes, minutes), far=wide.within(tier_minutes), between=between,
                       sites=sites, demand_ids=homes["demand_id"].astype(str).to_numpy(), population=cov.population,
                       minutes=minutes, tier_minutes=tier_minutes)
+
+
+make_callable(__name__, "coverage")

