@@ -23,6 +23,11 @@ import pandas as pd
 from .errors import DataError, InputError
 from .io import check_input_file
 
+__all__ = [
+    "CACHE_ENV", "OSMSource", "cache_folder", "cache_problem", "default_pbf", "osmnx_cache", "parse_bbox",
+    "read_features", "resolve_source",
+]
+
 log = logging.getLogger(__name__)
 
 _XML_SUFFIXES = (".osm", ".osm.bz2", ".xml", ".osm.xml")

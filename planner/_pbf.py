@@ -30,6 +30,8 @@ import shapely
 from .config import WALKING_TAGS
 from .errors import DataError
 
+__all__ = ["MAX_ID_BLOCKS", "WalkingWays", "read_walking_ways"]
+
 log = logging.getLogger(__name__)
 
 

@@ -42,6 +42,11 @@ import shapely
 from .config import DEFAULTS
 from .errors import DataError, InputError
 
+__all__ = [
+    "GRID_M", "MIN_BUILDING_SHARE", "MIN_LANDUSE_SHARE", "OUTSIDE", "area_table", "assign_areas", "load_areas",
+    "nearest_station", "spread_population",
+]
+
 log = logging.getLogger(__name__)
 
 #: the share of an area's census count its mapped residential buildings must be

@@ -19,6 +19,10 @@ import shapely
 
 from .errors import InputError
 
+__all__ = [
+    "BOUNDARY_FILES", "NAME_KEYS", "Boundary", "inside", "resolve_boundary", "split_by_boundary", "with_margin",
+]
+
 #: file suffixes read as polygon files
 BOUNDARY_FILES = (".geojson", ".json", ".gpkg", ".shp")
 #: the columns an administrative boundary's name is matched on, in order

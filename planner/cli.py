@@ -19,6 +19,8 @@ from . import __version__
 from .config import DEFAULTS
 from .errors import PlannerError
 
+__all__ = ["SOURCE_HELP", "cli", "curve_command", "main", "optimize_command", "plan_command", "run", "score_command"]
+
 SOURCE_HELP = (
     "OSM source: an .osm.pbf, .osm, .osm.bz2, .xml or .graphml file, a bbox 'minlon,minlat,maxlon,maxlat' "
     "or a place name (downloads need internet). Default: the embedded central-Helsinki extract."

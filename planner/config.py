@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 
 from .errors import InputError
 
+__all__ = [
+    "ACCESS_CLOSED", "CANDIDATE_TAGS", "COLUMN_ALIASES", "DEFAULTS", "FOOT_ALLOWED", "FOOT_CLOSED", "ID_ALIASES",
+    "NOT_WALKED_HIGHWAYS", "OPEN_AIR_KINDS", "SITE_COSTS", "TIER_ALIASES", "WALKABLE_HIGHWAYS", "WALKING_TAGS",
+    "Defaults", "check_positive",
+]
+
 
 @dataclass(frozen=True)
 class Defaults:

@@ -32,6 +32,11 @@ from .errors import InputError
 if TYPE_CHECKING:
     from .optimize import TierInputs
 
+__all__ = [
+    "DIAGNOSIS_MINUTES", "Coverage", "coverage", "coverage_matrix", "diagnose_unreachable", "nearest_entries",
+    "off_network_cut", "tier_inputs", "within",
+]
+
 log = logging.getLogger(__name__)
 
 

@@ -46,6 +46,8 @@ from .io import read_points
 from .network import network_source
 from .raster import is_raster, read_raster_demand
 
+__all__ = ["footprint_frame", "load_demand"]
+
 log = logging.getLogger(__name__)
 
 

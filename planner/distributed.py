@@ -78,6 +78,12 @@ from .coverage import Coverage, _labelled, _limits, _snapped_inputs, coverage_ma
 from .errors import InputError
 from .optimize import Solution, solve
 
+__all__ = [
+    "CONNECT_TIMEOUT_S", "ENGINES", "INLINE_BYTES", "MAX_TILE_MARGINS", "MIN_TILE_MARGINS", "TASKS_PER_WORKER",
+    "DaskExecutor", "Tile", "TileArrays", "coverage_dask", "coverage_matrix_dask", "dask_client", "default_tile_m",
+    "node_xy", "solve_dask", "stretch", "tile_sites", "tile_task",
+]
+
 log = logging.getLogger(__name__)
 
 #: engines understood by :func:`planner.plan` and ``planner plan --engine``

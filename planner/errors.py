@@ -6,6 +6,8 @@ Each type is also a builtin (``ValueError`` / ``RuntimeError``) so that plain
 
 from __future__ import annotations
 
+__all__ = ["DataError", "InputError", "PlannerError", "SolverError"]
+
 
 class PlannerError(Exception):
     """Base of every error Station Planner raises on purpose."""

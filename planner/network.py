@@ -31,6 +31,8 @@ from .config import (
 )
 from .errors import DataError, InputError
 
+__all__ = ["load_network", "network_source", "walkable_way"]
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]

@@ -29,6 +29,8 @@ from .network import load_network
 from .optimize import NEEDS_P, Solution, check_model, solve, solve_tiers
 from .sites import input_crs_of, load_sites, site_costs, warn_thin_osm
 
+__all__ = ["OUTPUT_FILES", "Plan", "plan", "plan_summary"]
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]

@@ -28,6 +28,11 @@ from .errors import DataError, InputError
 from .io import cell_phrase, read_points
 from .network import network_source
 
+__all__ = [
+    "INPUT_FILES", "THIN_CANDIDATES_PER_KM", "THIN_RESIDENTS_PER_KM", "input_crs_of", "load_candidates", "load_sites",
+    "read_tiers", "site_costs", "warn_thin_osm",
+]
+
 
 def load_candidates(
     source: str | os.PathLike | None = None,
