@@ -12,7 +12,8 @@ import json
 import logging
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,20 +106,20 @@ def resolve_source(source: str | os.PathLike | None) -> OSMSource:
     # existing paths are files
     looks_like_file = lower.endswith((".pbf", ".graphml") + _XML_SUFFIXES) or Path(text).exists()
     if looks_like_file:
-        path = Path(text)
+        file = Path(text)
         check_input_file(
-            path,
+            file,
             not_found=f"{text}: file not found; expected an .osm.pbf, .osm, .osm.bz2, .xml or .graphml file",
             folder=f"{text}: is a folder; expected an .osm.pbf, .osm, .osm.bz2, .xml or .graphml file",
             empty=f"{text}: file is empty; expected OpenStreetMap data",
             empty_error=DataError,
         )
         if lower.endswith(".pbf"):
-            return OSMSource("pbf", str(path), path.name)
+            return OSMSource("pbf", str(file), file.name)
         if lower.endswith(_XML_SUFFIXES):
-            return OSMSource("xml", str(path), path.name)
+            return OSMSource("xml", str(file), file.name)
         if lower.endswith(".graphml"):
-            return OSMSource("graphml", str(path), path.name)
+            return OSMSource("graphml", str(file), file.name)
         raise InputError(
             f"{text}: unknown file type; expected .osm.pbf, .osm, .osm.bz2, .xml or .graphml"
         )
@@ -221,7 +222,8 @@ def osmnx_cache(notes: list[str]) -> Iterator[Path]:
     folder = cache_folder()
     previous = ox.settings.cache_folder
 
-    def retrieve_checked(url: str):
+    def retrieve_checked(url: str) -> Any:
+        assert retrieve is not None and locate is not None  # installed only when osmnx has both
         if ox.settings.use_cache:
             path = locate(url)
             problem = cache_problem(Path(path), url) if path is not None else None
@@ -233,14 +235,15 @@ def osmnx_cache(notes: list[str]) -> Iterator[Path]:
         return retrieve(url)
 
     ox.settings.cache_folder = str(folder)
-    if retrieve is not None and locate is not None:
-        http._retrieve_from_cache = retrieve_checked
+    patch = http is not None and retrieve is not None and locate is not None
+    if patch:
+        http._retrieve_from_cache = retrieve_checked  # type: ignore[union-attr]
     try:
         yield folder
     finally:
         ox.settings.cache_folder = previous
-        if retrieve is not None and locate is not None:
-            http._retrieve_from_cache = retrieve
+        if patch:
+            http._retrieve_from_cache = retrieve  # type: ignore[union-attr]
 
 
 def _pyrosm(path: str, bounds: tuple | None = None):
@@ -252,7 +255,7 @@ def _pyrosm(path: str, bounds: tuple | None = None):
         raise DataError(f"{path}: not a readable .osm.pbf file ({type(exc).__name__})") from None
 
 
-def read_features(source: OSMSource, tags: dict[str, list[str] | bool]) -> gpd.GeoDataFrame:
+def read_features(source: OSMSource, tags: Mapping[str, list[str] | bool]) -> gpd.GeoDataFrame:
     """Read OSM features matching ``tags`` from ``source`` (EPSG:4326).
 
     Parameters
@@ -274,6 +277,7 @@ def read_features(source: OSMSource, tags: dict[str, list[str] | bool]) -> gpd.G
             "pass a demand / candidates file, or an .osm.pbf / .osm source"
         )
     notes: list[str] = []
+    tags = dict(tags)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if source.kind == "pbf":
@@ -321,7 +325,7 @@ def _read_osmnx_features(source: OSMSource, tags: dict) -> gpd.GeoDataFrame | No
         if source.kind == "xml":
             gdf = ox.features_from_xml(source.location, tags=tags)
         elif source.kind == "bbox":
-            gdf = ox.features_from_bbox(parse_bbox(source.location), tags=tags)
+            gdf = ox.features_from_bbox(parse_bbox(source.location), tags=tags)  # type: ignore[arg-type]
         else:
             gdf = ox.features_from_place(source.location, tags=tags)
     except ox._errors.InsufficientResponseError:

@@ -130,12 +130,12 @@ def read_walking_ways(
                 ok = verdicts[values] = walkable(dict(zip(WALKING_TAGS, values)))
             if not ok:
                 continue
-            nodes = w.nodes
+            nodes = w.nodes  # type: ignore[union-attr]  # a WAY filter yields ways only
             if len(nodes) < 2:
                 continue
             refs.append(np.fromiter((n.ref for n in nodes), np.int64, len(nodes)))
             way_ids.append(w.id)
-            highways.append(tags.get("highway"))
+            highways.append(str(tags.get("highway")))
             names.append(tags.get("name"))
     except RuntimeError as exc:
         raise DataError(f"{path}: not a readable .osm.pbf file ({exc})") from None

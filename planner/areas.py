@@ -360,8 +360,8 @@ def area_table(
         "population_covered": np.round(pop_covered, 1),
         "covered_share": np.round(share, 4),
         "population_off_network": np.round(pop_off, 1),
-        "nearest_station": np.where(which >= 0, st_names[np.maximum(which, 0)] if len(ids) else "", None),
-        "nearest_station_id": np.where(which >= 0, ids[np.maximum(which, 0)] if len(ids) else "", None),
+        "nearest_station": np.where(which >= 0, st_names[np.maximum(which, 0)] if len(ids) else "", None),  # type: ignore[arg-type]
+        "nearest_station_id": np.where(which >= 0, ids[np.maximum(which, 0)] if len(ids) else "", None),  # type: ignore[arg-type]
         "nearest_station_minutes": np.round(np.where(np.isfinite(best), best, np.nan), 2),
     })
 

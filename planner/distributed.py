@@ -204,7 +204,7 @@ def _check_address(scheduler, timeout: float) -> str:
         import socket
 
         try:
-            socket.create_connection((host, int(port)), timeout=min(timeout, 5.0)).close()
+            socket.create_connection((host, int(port or 0)), timeout=min(timeout, 5.0)).close()
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise InputError(f"scheduler {address!r}: cannot connect ({reason}); {expected}") from None
@@ -219,7 +219,7 @@ def _n_workers(client) -> int:
 
 
 def _run_tasks(client, fn: Callable, payloads: Iterator, n_tasks: int, window: int,
-               done: Callable[[object], None]) -> None:
+               done: Callable[[Any], None]) -> None:
     """Run ``fn(payload)`` on the cluster, at most ``window`` payloads in flight.
 
     A payload goes with its task when it is small (:data:`INLINE_BYTES`), else it
@@ -300,7 +300,7 @@ class Tile:
 
 def tile_task(tile: Tile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Worker side: the tile's coverage triples ``(rows, cols, minutes)`` in global indices."""
-    m = coverage_matrix(tile.arrays, tile.homes, tile.posts, tile.limit, threads=1).tocoo()
+    m = coverage_matrix(tile.arrays, tile.homes, tile.posts, tile.limit, threads=1).tocoo()  # type: ignore[arg-type]
     return tile.home_index[m.row].astype(np.int64), tile.site_index[m.col].astype(np.int64), m.data
 
 

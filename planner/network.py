@@ -372,7 +372,9 @@ def _graph_from_download(src: OSMSource) -> nx.MultiDiGraph:
 
     try:
         if src.kind == "bbox":
-            return ox.graph_from_bbox(parse_bbox(src.location), network_type="walk", simplify=False, retain_all=True)
+            bbox = parse_bbox(src.location)
+            assert bbox is not None  # a bbox source parses
+            return ox.graph_from_bbox(bbox, network_type="walk", simplify=False, retain_all=True)
         return ox.graph_from_place(src.location, network_type="walk", simplify=False, retain_all=True)
     except ox._errors.InsufficientResponseError as exc:
         if "geocod" in str(exc).lower() or "nominatim" in str(exc).lower():

@@ -103,7 +103,7 @@ def mclp(a: sp.csr_matrix, w: np.ndarray, p: int | None, req: np.ndarray, time_l
         useful &= ~dominated_sites(sp.csr_matrix(rows[:, free]), np.zeros(0, np.int64))
     k_free = (p - len(req)) if p is not None else None
     cand = free[useful]
-    stats = {"rows": int(n_rows), "distinct_rows": int(rows.shape[0]), "sites_kept": int(len(cand))}
+    stats: dict[str, Any] = {"rows": int(n_rows), "distinct_rows": int(rows.shape[0]), "sites_kept": int(len(cand))}
     if k_free is not None and len(cand) < k_free:
         # fewer useful sites than stations: keep them all, fill with the rest
         chosen[cand] = True
@@ -128,6 +128,7 @@ def mclp(a: sp.csr_matrix, w: np.ndarray, p: int | None, req: np.ndarray, time_l
     if costs is None:
         constraints.append(Constraint(np.concatenate([np.ones(n), np.zeros(m)])[None, :], k_free, k_free))
     else:
+        assert budget is not None
         spent = float(costs[req].sum())
         constraints.append(Constraint(np.concatenate([costs[cand], np.zeros(m)])[None, :], -np.inf, budget - spent))
     start = None
