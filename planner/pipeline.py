@@ -21,6 +21,7 @@ from .config import DEFAULTS, check_positive
 from .coverage import DIAGNOSIS_MINUTES, Coverage, coverage, diagnose_unreachable, tier_inputs
 from .areas import OUTSIDE
 from .demand import load_demand
+from .distributed import ENGINES
 from .errors import InputError
 from .io import geojson_text, json_safe, json_text, write_outputs
 from .isochrones import isochrones
@@ -347,7 +348,7 @@ def plan(
     Plan
     """
     arguments = dict(locals())
-    if engine not in ("local", "dask"):
+    if engine not in ENGINES:
         raise InputError(f"engine={engine!r}: expected 'local' or 'dask'")
     if engine == "dask" and client is None:
         from .distributed import dask_client

@@ -1,69 +1,10 @@
-"""Province scale: the coverage matrix and the set-covering solve on a Dask cluster.
-
-A province has millions of homes and tens of thousands of candidate sites. This
-module splits the work over ``dask.distributed`` workers (a
-:class:`distributed.LocalCluster` on one machine, or any scheduler you point it at)
-and gives back exactly what the single-process functions give.
-
-Coverage (:func:`coverage_dask`)
-    Homes and sites are snapped to their nearest street once, on the client, over
-    the whole network (cheap, and the only place where the whole network is
-    needed). Sites are then grouped into square tiles by their coordinates. Each
-    tile becomes one task that receives only its *subnetwork*: the nodes inside
-    the bounding box of every place its sites can walk to (see below), the CSR
-    adjacency among them, the homes attached to those nodes or sharing a street
-    with one of the tile's sites (with their snapped positions, re-indexed), and
-    the tile's sites. The task runs the same compiled search as
-    :func:`planner.coverage` (:func:`planner.coverage.coverage_matrix`) and
-    returns sparse ``(row, column, minutes)`` triples in global indices, which
-    the client merges into the :class:`~planner.coverage.Coverage` matrix.
-
-Why the subnetwork is exact
-    Let ``k`` be the largest ratio, over all streets of the adjacency, of the
-    straight distance between a street's two end nodes to its walking metres
-    (``k = 1`` on a network built by :func:`planner.load_network`, whose minutes
-    are measured on the street geometry; ``k`` is computed, not assumed). A site's
-    search starts at an end node ``e`` of its street with ``d0`` minutes already
-    walked; any node it reaches within the limit ``L`` lies within
-    ``k * (L - d0) * metres_per_minute`` metres, in a straight line, of ``e``
-    (each street walked is at least its straight length over ``k``). The tile's box is
-    the union of these discs (plus a millimetre-scale rounding allowance), so
-    every node within ``L`` minutes of a tile's site, and every node on its
-    shortest path, is inside the box. Distances in the induced subgraph can only
-    be longer than in the whole network, and are equal for every node within the
-    limit, so the search finds the same nodes with the same minutes (bit for
-    bit: the same additions in the same order) and the same homes. Tests compare
-    the merged matrix with :func:`planner.coverage` entry by entry.
-
-Optimisation (:func:`solve_dask`)
-    ``lscp`` splits into independent components (homes and sites joined by
-    coverage); they are packed into a few batches of whole components, and each
-    batch is one task running :func:`planner.solve`. The exact reductions of
-    :func:`planner.solve` act within a component, so each component is given the
-    same HiGHS model as in a single-process solve and the selected sites are the
-    same. ``--time-limit`` applies to each task. Models where ``p`` or a budget
-    couples the components (``mclp``, ``pmedian``, ``pcenter``, ``budget``,
-    ``backup``, ``pdispersion``, capacitated models) are solved on the client with
-    :func:`planner.solve`.
-
-What is sent to workers
-    Plain numpy arrays only (no networkx graph, no geometries): per tile the
-    subgraph's CSR adjacency, the local street ends, and the snapped homes and
-    sites (street, end nodes, minutes to each end, access minutes); per
-    optimisation batch a sparse minutes block with weights. Each payload is
-    scattered to one worker, used by one task and released; nothing else is
-    broadcast. Workers need ``station-planner`` installed (same version) to
-    import the task functions.
-"""
+"""Coverage tile by tile on a Dask cluster: each task gets the subnetwork its sites can walk in (exact)."""
 
 from __future__ import annotations
 
 import logging
 import math
-import os
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -72,189 +13,26 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
-from ._graph import NetworkArrays, Snapped, expand_ranges
-from .config import DEFAULTS, check_positive
-from .coverage import Coverage, _labelled, _limits, _snapped_inputs, coverage_matrix, off_network_cut
-from .errors import InputError
-from .optimize import Solution, solve
+from .._graph import NetworkArrays, Snapped, expand_ranges
+from ..config import DEFAULTS, check_positive
+from ..coverage import Coverage, _labelled, _limits, _snapped_inputs, coverage_matrix, off_network_cut
+from .cluster import TASKS_PER_WORKER, n_workers, run_tasks
 
 __all__ = [
-    "CONNECT_TIMEOUT_S", "ENGINES", "INLINE_BYTES", "MAX_TILE_MARGINS", "MIN_TILE_MARGINS", "TASKS_PER_WORKER",
-    "DaskExecutor", "Tile", "TileArrays", "coverage_dask", "coverage_matrix_dask", "dask_client", "default_tile_m",
-    "node_xy", "solve_dask", "stretch", "tile_sites", "tile_task",
+    "MAX_TILE_MARGINS", "MIN_TILE_MARGINS", "Tile", "TileArrays", "coverage_dask", "coverage_matrix_dask",
+    "default_tile_m", "node_xy", "stretch", "tile_sites", "tile_task",
 ]
 
 log = logging.getLogger(__name__)
 
-#: engines understood by :func:`planner.plan` and ``planner plan --engine``
-ENGINES = ("local", "dask")
-#: seconds to wait for a scheduler given by address
-CONNECT_TIMEOUT_S = 10.0
 #: default tile side, in walk margins: at most this many, at least MIN_TILE_MARGINS
 MAX_TILE_MARGINS = 10.0
 MIN_TILE_MARGINS = 2.0
-#: default number of tiles (and lscp batches) aimed at per worker
-TASKS_PER_WORKER = 4
-#: payloads up to this size travel inside the task; larger ones are scattered first
-INLINE_BYTES = 4 * 2**20
 #: relative and absolute (metres) allowance for rounding in the subnetwork box
 _REL_TOL = 1e-6
 _ABS_TOL_M = 0.01
 
 Progress = Callable[[str, float], None]
-
-
-def _require_distributed():
-    """Import ``distributed`` or say how to install it (:class:`InputError`)."""
-    try:
-        import distributed
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise InputError(
-            "engine='dask' needs dask.distributed; install it with pip install 'station-planner[dask]'"
-        ) from None
-    return distributed
-
-
-# --------------------------------------------------------------------------- clusters
-
-
-@contextmanager
-def dask_client(scheduler: str | None = None, workers: int | None = None, *, processes: bool = True,
-                timeout: float = CONNECT_TIMEOUT_S) -> Iterator:
-    """
-    A ``distributed.Client``: attached to ``scheduler``, or on a LocalCluster it starts and stops.
-
-    Parameters
-    ----------
-    scheduler
-        Address of a running Dask scheduler (``tcp://host:8786``). ``None``: start
-        a :class:`distributed.LocalCluster` for the duration of the ``with`` block.
-    workers
-        Worker processes of the LocalCluster (one thread each; default: the
-        number of CPUs). Not used with ``scheduler`` (the cluster has its own).
-    processes
-        LocalCluster workers as processes (default) or as threads of this process.
-    timeout
-        Seconds to wait for ``scheduler`` to answer.
-
-    Yields
-    ------
-    distributed.Client
-        Closed on exit; a LocalCluster started here is shut down too, an
-        existing scheduler is left running.
-
-    Raises
-    ------
-    InputError
-        If dask.distributed is missing, ``workers`` is not a whole number >= 1,
-        or no scheduler answers at ``scheduler`` (one line, no traceback).
-    """
-    distributed = _require_distributed()
-    if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):
-        raise InputError(f"workers={workers!r}: expected a whole number of workers >= 1")
-    quiet = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
-    levels = [lg.level for lg in quiet]
-    for lg in quiet:
-        lg.setLevel(logging.ERROR)
-    try:
-        if scheduler is not None:
-            address = _check_address(scheduler, timeout)
-            try:
-                client = distributed.Client(address, timeout=timeout, set_as_default=False)
-            except (OSError, TimeoutError, ValueError, TypeError) as exc:
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise InputError(
-                    f"scheduler {address!r}: no Dask scheduler answered within {timeout:g} s ({reason}); "
-                    "expected the address of a running scheduler, such as tcp://10.0.0.5:8786"
-                ) from None
-            try:
-                yield client
-            finally:
-                client.close()
-        else:
-            n = int(workers) if workers is not None else (os.cpu_count() or 1)
-            with distributed.LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None,
-                host="127.0.0.1" if processes else None,  # reachable from this machine only
-                # no dashboard; its HTTP endpoint (health, metrics) on a free port, not 8787
-                scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"}, silence_logs=logging.ERROR,
-            ) as cluster, distributed.Client(cluster, set_as_default=False) as client:
-                yield client
-    finally:
-        for lg, level in zip(quiet, levels):
-            lg.setLevel(level)
-
-
-def _check_address(scheduler, timeout: float) -> str:
-    """The scheduler address, checked: well formed and, for TCP, accepting connections.
-
-    Fails fast with one line instead of letting the client retry until its timeout.
-    """
-    from distributed.comm import parse_address
-    from distributed.comm.addressing import parse_host_port
-
-    address = str(scheduler).strip()
-    expected = "expected the address of a running Dask scheduler, such as tcp://10.0.0.5:8786"
-    try:
-        scheme, location = parse_address(address)
-        host, port = parse_host_port(location) if scheme in ("tcp", "tls") else (None, None)
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"scheduler {address!r}: not an address ({exc}); {expected}") from None
-    if scheme == "tcp":
-        import socket
-
-        try:
-            socket.create_connection((host, int(port or 0)), timeout=min(timeout, 5.0)).close()
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            raise InputError(f"scheduler {address!r}: cannot connect ({reason}); {expected}") from None
-    return address
-
-
-def _n_workers(client) -> int:
-    try:
-        return max(1, len(client.scheduler_info().get("workers", {})))
-    except Exception:  # pragma: no cover - a scheduler that does not answer is caught later
-        return 1
-
-
-def _run_tasks(client, fn: Callable, payloads: Iterator, n_tasks: int, window: int,
-               done: Callable[[Any], None]) -> None:
-    """Run ``fn(payload)`` on the cluster, at most ``window`` payloads in flight.
-
-    A payload goes with its task when it is small (:data:`INLINE_BYTES`), else it
-    is scattered to one worker first; either way it is released when its task is
-    done, so neither the client nor the workers hold more than ``window`` of them.
-    """
-    distributed = _require_distributed()
-    pending = distributed.as_completed(loop=client.loop)
-    held: dict = {}
-
-    def submit() -> bool:
-        payload = next(payloads, None)
-        if payload is None:
-            return False
-        size = getattr(payload, "nbytes", None)
-        if size is not None and size <= INLINE_BYTES:
-            future = client.submit(fn, payload, pure=False)  # small: travels with the task, one round trip
-        else:
-            data = client.scatter(payload, hash=False)
-            future = client.submit(fn, data, pure=False)
-            held[future.key] = data
-        pending.add(future)
-        return True
-
-    for _ in range(min(window, n_tasks)):
-        submit()
-    for future in pending:
-        result = future.result()
-        held.pop(future.key, None)
-        future.release()
-        done(result)
-        submit()
-
-
-# --------------------------------------------------------------------------- coverage
 
 
 @dataclass(frozen=True)
@@ -507,9 +285,9 @@ def coverage_matrix_dask(
     if site_xy is None:
         site_xy = xy[posts.node_u]
     site_xy = np.asarray(site_xy, dtype=float).reshape(-1, 2)
-    n_workers = _n_workers(client)
+    workers = n_workers(client)
     if tile_m is None:
-        tile_m = default_tile_m(site_xy, margin_m, n_workers)
+        tile_m = default_tile_m(site_xy, margin_m, workers)
     else:
         tile_m = check_positive("tile_m", tile_m) if math.isfinite(tile_m) else math.inf
     groups = tile_sites(site_xy, tile_m)
@@ -529,15 +307,15 @@ def coverage_matrix_dask(
             progress(f"coverage on dask: {len(parts)}/{len(groups)} tiles", len(parts) / len(groups))
 
     if progress:
-        progress(f"coverage on dask: {len(groups)} tiles of {tile_m:,.0f} m over {n_workers} workers", 0.0)
-    _run_tasks(client, tile_task, payloads(), len(groups), 4 * n_workers + 2, done)
+        progress(f"coverage on dask: {len(groups)} tiles of {tile_m:,.0f} m over {workers} workers", 0.0)
+    run_tasks(client, tile_task, payloads(), len(groups), 4 * workers + 2, done)
     rows = np.concatenate([p[0] for p in parts])
     cols = np.concatenate([p[1] for p in parts])
     vals = np.concatenate([p[2] for p in parts])
     matrix = sp.csr_matrix((vals, (rows, cols)), shape=(n_homes, n_sites))
     matrix.sort_indices()
     if stats is not None:
-        stats.update(tiles=len(groups), tile_m=tile_m, margin_m=margin_m, stretch=cutter.k, workers=n_workers,
+        stats.update(tiles=len(groups), tile_m=tile_m, margin_m=margin_m, stretch=cutter.k, workers=workers,
                      max_tile_nodes=largest["nodes"], max_tile_mb=round(largest["bytes"] / 2**20, 2))
     return matrix
 
@@ -588,56 +366,3 @@ def coverage_dask(
     return _labelled(matrix, limits, demand, sites)
 
 
-# --------------------------------------------------------------------------- optimisation
-
-
-class DaskExecutor:
-    """
-    An :class:`planner.optimize.Executor` on a Dask cluster: ``solve(..., executor=DaskExecutor(client))``.
-
-    lscp's independent pieces are packed into about :data:`TASKS_PER_WORKER` tasks per
-    worker (balanced by size) and solved on the workers, at most two per worker plus
-    one in flight.
-
-    Parameters
-    ----------
-    client
-        A ``distributed.Client``.
-    """
-
-    def __init__(self, client: object):
-        self.client = client
-        self.slots = TASKS_PER_WORKER * _n_workers(client)
-
-    def run(self, fn: Callable[[Any], Any], payloads: list[Any]) -> list[Any]:
-        """``[fn(p) for p in payloads]`` computed on the cluster, in order."""
-        out: list[Any] = [None] * len(payloads)
-        indexed = iter(list(enumerate(payloads)))
-
-        def done(result: tuple[int, Any]) -> None:
-            out[result[0]] = result[1]
-
-        _run_tasks(self.client, _Indexed(fn), indexed, len(payloads), 2 * _n_workers(self.client) + 1, done)
-        return out
-
-
-class _Indexed:
-    """``fn`` applied to the payload of an ``(index, payload)`` pair, the index kept (results arrive out of order)."""
-
-    def __init__(self, fn: Callable[[Any], Any]):
-        self.fn = fn
-        self.__name__ = getattr(fn, "__name__", "task")  # Dask names the task after it
-
-    def __call__(self, item: tuple[int, Any]) -> tuple[int, Any]:
-        return item[0], self.fn(item[1])
-
-
-def solve_dask(coverage_or_cost: Any, *, client: object, model: str = "lscp", **kwargs: Any) -> Solution:
-    """
-    :func:`planner.solve` with lscp's independent components solved as Dask tasks.
-
-    The same as ``planner.solve(coverage_or_cost, model=model, executor=DaskExecutor(client), **kwargs)``:
-    the same selected sites, objective and figures as :func:`planner.solve`; the
-    result's ``independent_components`` and ``tasks`` say how the work was spread.
-    """
-    return solve(coverage_or_cost, model=model, executor=DaskExecutor(client), **kwargs)
