@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from . import __version__
 from .config import DEFAULTS
+from .console import Reporter, report_plan
 from .errors import PlannerError
 
 __all__ = ["SOURCE_HELP", "cli", "curve_command", "main", "optimize_command", "plan_command", "run", "score_command"]
@@ -25,45 +25,6 @@ SOURCE_HELP = (
     "OSM source: an .osm.pbf, .osm, .osm.bz2, .xml or .graphml file, a bbox 'minlon,minlat,maxlon,maxlat' "
     "or a place name (downloads need internet). Default: the embedded central-Helsinki extract."
 )
-
-
-class _Reporter:
-    """Stage progress on a terminal (rich), nothing when quiet."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self._progress = None
-        self._task = None
-
-    @contextmanager
-    def running(self):
-        if self.quiet:
-            yield None
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        console = Console(stderr=True)
-        with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-            console=console, transient=False, disable=not console.is_terminal,
-        ) as progress:
-            self._progress = progress
-            self._task = progress.add_task("starting", total=1.0)
-            yield self
-            progress.update(self._task, completed=1.0, description="done")
-        self._progress = None
-
-    def __call__(self, message: str, fraction: float) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, description=message, completed=fraction)
-            if not self._progress.console.is_terminal:
-                pass
-        logging.getLogger("planner").info(message)
-
-    def echo(self, text: str) -> None:
-        if not self.quiet:
-            click.echo(text)
 
 
 def _input_crs(values: tuple[str, ...]) -> dict[str, str] | None:
@@ -196,7 +157,7 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
         cluster = dask_client(scheduler, workers)
     else:
         cluster = nullcontext()
-    reporter = _Reporter(quiet)
+    reporter = Reporter(quiet)
     with reporter.running(), cluster as client:
         result = plan(
             source, demand=demand, candidates=candidates, existing=existing, minutes=minutes,
@@ -208,65 +169,7 @@ def plan_command(source, demand, existing, minutes, speed_kmh, input_crs, name_c
         )
         reporter("writing outputs", 0.5)
         paths = result.write(out_dir, lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key)
-    s = result.summary
-    reporter.echo(
-        f"{s['n_stations']} stations ({s['model']}, {s['solver_status']}) cover {s['population_covered']:,.0f} of "
-        f"{s['population_total']:,.0f} residents ({s['covered_share']:.1%}) within {s['minutes']:g} minutes' walk"
-    )
-    if s["solver_status"] != "optimal":
-        reporter.echo(f"not proven optimal: {s['solver_status']}, gap {s['gap']:.2%} (raise --time-limit)")
-    if "n_centres" in s:
-        cap = f", at most {s['max_centres']}" if "max_centres" in s else ""
-        reporter.echo(f"tiers: {s['n_centres']:.0f} community centres (within {s['tier_minutes']:g} min{cap}), "
-                      f"{s['n_grid']:.0f} grid stations")
-        if s.get("n_beyond_centre"):
-            reporter.echo(f"  {s['n_beyond_centre']:,} homes ({s['population_beyond_centre']:,.0f} residents) have no "
-                          f"possible community centre within {s['tier_minutes']:g} min")
-    for key, label in (("longest_walk", "longest walk to a station: {:.1f} min"), ("mean_minutes", "mean walk: {:.1f} min"),
-                       ("population_covered_twice", "covered twice: {:,.0f} residents"),
-                       ("smallest_gap_minutes", "closest two stations: {:.1f} min apart"), ("cost", "cost: {:g}")):
-        if key in s:
-            reporter.echo(label.format(s[key]))
-    if "raster" in s:
-        r = s["raster"]
-        reporter.echo(f"population raster {r['name']} ({r['units']}, {r['placement']}): {r['population']:,.0f} people in "
-                      f"{r['cells']:,} cells inside the study area, {r['population_outside']:,.0f} outside it")
-    if result.area_table is not None:
-        t = result.area_table
-        low = t[t["covered_share"] < 0.5]
-        reporter.echo(f"areas: {s['n_areas']:,}; {len(low):,} with less than half their residents covered"
-                      + (f" (lowest: {s['lowest_area']['area']}, {s['lowest_area']['covered_share']:.1%})" if "lowest_area" in s else "")
-                      + " (areas.csv)")
-        if s.get("population_outside_areas"):
-            reporter.echo(f"  {s['population_outside_areas']:,.0f} residents live outside every area")
-    if s["n_uncoverable"]:
-        reporter.echo(
-            f"{s['n_uncoverable']} homes ({s['population_uncoverable']:,.0f} residents) are beyond a "
-            f"{s['minutes']:g}-minute walk of every candidate site; the most populous:"
-        )
-        if s.get("n_off_network"):
-            reporter.echo(
-                f"  of which {s['n_off_network']:,} homes ({s['population_off_network']:,.0f} residents) are farther "
-                f"than {DEFAULTS.max_snap_m:g} m from every mapped street (counted as not covered)"
-            )
-        for row in s["unreachable"][:5]:
-            if str(row.get("reason", "")).startswith("no street"):
-                near = f"{row['reason']} ({row['street_m']:,.0f} m)"
-            elif row["nearest_site_name"] is not None:
-                near = f"nearest candidate {row['nearest_site_name']} at {row['nearest_minutes']:.1f} min"
-            else:
-                near = "no candidate within an hour"
-            reporter.echo(f"  {row['demand_id']}: {row['population']:,.0f} residents, {near}")
-    descriptions = {
-        "plan.html": "map",
-        "stations.geojson": "proposed stations",
-        "isochrones.geojson": "walking areas",
-        "summary.json": "summary",
-        "unreachable.csv": "homes no candidate reaches",
-        "areas.csv": "population, share covered and nearest station per area",
-    }
-    for path in paths:
-        reporter.echo(f"wrote {path}  ({descriptions.get(path.name, '')})")
+    report_plan(reporter, result, paths)
 
 
 @cli.command("score")
@@ -300,7 +203,7 @@ def score_command(source, demand, existing, minutes, speed_kmh, input_crs, name_
             raise InputError(f"{target}: cannot be written (no permission in {folder}); choose another {option}")
     if len(targets) == 2 and targets["--csv"].resolve() == targets["--geojson"].resolve():
         raise InputError(f"{csv_path}: --csv and --geojson name the same file; expected two different files")
-    reporter = _Reporter(quiet)
+    reporter = Reporter(quiet)
     with reporter.running():
         table = score(source, sites=sites, demand=demand, existing=existing, minutes=minutes,
                       speed_kmh=speed_kmh, progress=reporter, input_crs=_input_crs(input_crs),
@@ -365,7 +268,7 @@ def curve_command(source, demand, existing, minutes, speed_kmh, input_crs, name_
     if max_p < 1:
         raise click.UsageError(f"--max-p {max_p}: expected a whole number >= 1")
     out_dir = check_output_dir(out)
-    reporter = _Reporter(quiet)
+    reporter = Reporter(quiet)
     with reporter.running():
         curve, needed, png = coverage_curve_plan(source, demand=demand, candidates=candidates, existing=existing,
                                                  minutes=minutes, speed_kmh=speed_kmh, max_p=max_p,
