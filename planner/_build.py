@@ -28,7 +28,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import networkx as nx
@@ -77,14 +78,67 @@ def build_network(ways: WalkingWays, *, speed_kmh: float, min_component_nodes: i
         ``geometry``, ``length`` and ``minutes``; ``graph["crs"]`` the UTM zone.
     """
     n = len(ways.node_id)
+    # 1. small pieces of the raw network
+    a, b, seg = _large_pieces(ways, min_component_nodes)
+    # 2. endpoints: osmnx's rules on a two-way graph
+    interior = _interior_nodes(n, a, b)
+    # 3. chains of interior nodes
+    direct = ~interior[a] & ~interior[b]
+    chains = _chains(n, a, b, seg, interior)
+    # 4. the simplified graph's edges (undirected for now): direct segments, then chains;
+    # small pieces again, on the simplified graph
+    keep_direct, keep_chain = _kept_edges(n, a[direct], b[direct], chains, min_component_nodes)
+    # 5. projection: the UTM zone of the kept nodes, every node used by a kept edge
+    ends = np.unique(np.concatenate([a[direct][keep_direct], b[direct][keep_direct], chains.start_node[keep_chain],
+                                     chains.end_node[keep_chain]]))
+    if not len(ends):
+        return nx.MultiDiGraph(crs="EPSG:4326")
+    kept_inner = np.repeat(keep_chain, chains.counts) if len(chains.start_node) else np.zeros(0, bool)
+    crs, x, y = _project(ways, ends, chains.nodes_in[kept_inner])
+    # 6. geometries: straight segments, and each chain through its nodes
+    d_idx = np.flatnonzero(direct)[keep_direct]
+    c_idx = np.flatnonzero(keep_chain)
+    d_lines = _straight_lines(x, y, a[d_idx], b[d_idx])
+    c_lines = _chain_lines(x, y, chains, c_idx, kept_inner)
+    # 7. attributes: a direct segment's own; a chain's, the one value of its segments or the list of distinct values
+    attrs = _segment_attributes(ways, seg[d_idx]) + _chain_attributes(ways, seg, chains.seg_chain, c_idx)
+    # 8. the graph, both directions of every edge
+    G = nx.MultiDiGraph(crs=crs, simplified=True, speed_kmh=speed_kmh)
+    _add_nodes(G, ways.node_id[ends].tolist(), x[ends].tolist(), y[ends].tolist())
+    first = np.concatenate([a[d_idx], chains.start_node[c_idx]])
+    second = np.concatenate([b[d_idx], chains.end_node[c_idx]])
+    _add_two_way_edges(G, ways.node_id, first, second, np.concatenate([d_lines, c_lines]), attrs, speed_kmh)
+    return G
+
+
+class _Chains(NamedTuple):
+    """Chains of interior nodes between two endpoints, each to become one edge.
+
+    ``start_node`` / ``end_node``: each chain's endpoints; ``nodes_in``: the
+    chains' interior nodes, chain by chain, each in order from its start;
+    ``counts``: how many each chain has; ``seg_chain``: per segment, its chain
+    (``-1`` if none, ``-2`` in a ring that no endpoint touches).
+    """
+
+    start_node: np.ndarray
+    end_node: np.ndarray
+    nodes_in: np.ndarray
+    counts: np.ndarray
+    seg_chain: np.ndarray
+
+
+def _large_pieces(ways: WalkingWays, min_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Segments (node positions ``a`` -> ``b``, and their index in ``ways``) outside the raw network's small pieces."""
     a = _positions(ways.node_id, ways.u)
     b = _positions(ways.node_id, ways.v)
     seg = np.arange(len(a))
-    # 1. small pieces of the raw network
-    small = _small_pieces(n, a, b, min_component_nodes)
+    small = _small_pieces(len(ways.node_id), a, b, min_nodes)
     keep = ~small[a]
-    a, b, seg = a[keep], b[keep], seg[keep]
-    # 2. endpoints: osmnx's rules on a two-way graph
+    return a[keep], b[keep], seg[keep]
+
+
+def _interior_nodes(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per node, whether it lies inside a chain: exactly two distinct neighbours, two segments and no self-loop."""
     loop = a == b
     degree = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)  # segment ends (a loop counts twice)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
@@ -92,119 +146,154 @@ def build_network(ways: WalkingWays, *, speed_kmh: float, min_component_nodes: i
     neighbours = np.bincount(pairs[:, 0], minlength=n) + np.bincount(pairs[:, 1], minlength=n)
     has_loop = np.zeros(n, bool)
     has_loop[a[loop]] = True
-    interior = (neighbours == 2) & (degree == 2) & ~has_loop
-    # 3. chains of interior nodes
+    return (neighbours == 2) & (degree == 2) & ~has_loop
+
+
+def _chains(n: int, a: np.ndarray, b: np.ndarray, seg: np.ndarray, interior: np.ndarray) -> _Chains:
+    """The chains of ``interior`` nodes, ordered without walking them in Python."""
     ia, ib = interior[a], interior[b]
-    direct = ~ia & ~ib
     inner = ia & ib
     attach = ia ^ ib
-    chain_id = np.zeros(0, np.int64)
-    paths = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
     seg_chain = np.full(len(a), -1, np.int64)
-    if attach.any():
-        inner_graph = sp.coo_matrix((np.ones(int(inner.sum())), (a[inner], b[inner])), shape=(n, n)).tocsr()
-        _, label = connected_components(inner_graph, directed=False)
-        # attachments (endpoint, first interior node), two per chain, in segment order
-        att = np.flatnonzero(attach)
-        att_end = np.where(ia[att], b[att], a[att])
-        att_in = np.where(ia[att], a[att], b[att])
-        att_label = label[att_in]
-        order = np.lexsort((seg[att], att_label))
-        att, att_end, att_in, att_label = att[order], att_end[order], att_in[order], att_label[order]
-        first = np.ones(len(att), bool)
-        first[1:] = att_label[1:] != att_label[:-1]
-        start_k = np.flatnonzero(first)
-        end_k = np.append(start_k[1:], len(att)) - 1
-        chain_id = att_label[start_k]  # sorted: one per chain
-        # position along each chain: unweighted search (compiled) from a root tied to each chain's start
-        root = n
-        rows = np.concatenate([a[inner], np.full(len(chain_id), root)])
-        cols = np.concatenate([b[inner], att_in[start_k]])
-        walk_graph = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
-        depth = dijkstra(walk_graph, directed=False, indices=root, unweighted=True)
-        in_chain = interior & np.isin(label, chain_id)
-        nodes_in = np.flatnonzero(in_chain)
-        k_of = np.searchsorted(chain_id, label[nodes_in])
-        order = np.lexsort((depth[nodes_in], k_of))
-        nodes_in, k_of = nodes_in[order], k_of[order]
-        counts = np.bincount(k_of, minlength=len(chain_id))
-        paths = (att_end[start_k], att_end[end_k], nodes_in, counts)
-        chain_seg = ia | ib
-        seg_label = np.where(ia, label[a], label[b])
-        seg_chain[chain_seg] = np.searchsorted(chain_id, seg_label[chain_seg])
-        # rings: interior pieces no endpoint touches (osmnx removes them)
-        seg_chain[chain_seg & ~np.isin(seg_label, chain_id)] = -2
-    start_node, end_node, nodes_in, counts = paths
-    n_chains = len(start_node)
-    # 4. the simplified graph's edges (undirected for now): direct segments, then chains
-    e_u = np.concatenate([a[direct], start_node])
-    e_v = np.concatenate([b[direct], end_node])
-    # small pieces again, on the simplified graph
-    small = _small_pieces(n, e_u, e_v, min_component_nodes)
-    keep_direct = ~small[a[direct]]
-    keep_chain = ~small[start_node]
-    # 5. projection: the UTM zone of the kept nodes, every node used by a kept edge
-    ends = np.unique(np.concatenate([a[direct][keep_direct], b[direct][keep_direct], start_node[keep_chain],
-                                     end_node[keep_chain]]))
-    if not len(ends):
-        return nx.MultiDiGraph(crs="EPSG:4326")
+    if not attach.any():
+        empty = np.zeros(0, np.int64)
+        return _Chains(empty, empty, empty, empty, seg_chain)
+    inner_graph = sp.coo_matrix((np.ones(int(inner.sum())), (a[inner], b[inner])), shape=(n, n)).tocsr()
+    _, label = connected_components(inner_graph, directed=False)
+    start_node, end_node, start_in, chain_id = _chain_ends(a, b, seg, ia, attach, label)
+    nodes_in, counts = _chain_order(n, a[inner], b[inner], interior, label, chain_id, start_in)
+    chain_seg = ia | ib
+    seg_label = np.where(ia, label[a], label[b])
+    seg_chain[chain_seg] = np.searchsorted(chain_id, seg_label[chain_seg])
+    # rings: interior pieces no endpoint touches (osmnx removes them)
+    seg_chain[chain_seg & ~np.isin(seg_label, chain_id)] = -2
+    return _Chains(start_node, end_node, nodes_in, counts, seg_chain)
+
+
+def _chain_ends(a: np.ndarray, b: np.ndarray, seg: np.ndarray, ia: np.ndarray, attach: np.ndarray,
+                label: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per chain (ordered by the ``label`` of its interior piece): start and end endpoints, first interior node, label.
+
+    Each chain has two attachments (endpoint, first interior node); the one of
+    the lower segment is its start.
+    """
+    att = np.flatnonzero(attach)
+    att_end = np.where(ia[att], b[att], a[att])
+    att_in = np.where(ia[att], a[att], b[att])
+    att_label = label[att_in]
+    order = np.lexsort((seg[att], att_label))
+    att_end, att_in, att_label = att_end[order], att_in[order], att_label[order]
+    first = np.ones(len(att), bool)
+    first[1:] = att_label[1:] != att_label[:-1]
+    start_k = np.flatnonzero(first)
+    end_k = np.append(start_k[1:], len(att)) - 1
+    chain_id = att_label[start_k]  # sorted: one per chain
+    return att_end[start_k], att_end[end_k], att_in[start_k], chain_id
+
+
+def _chain_order(n: int, inner_a: np.ndarray, inner_b: np.ndarray, interior: np.ndarray, label: np.ndarray,
+                 chain_id: np.ndarray, start_in: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chains' interior nodes, chain by chain, each in order from its start, and how many each chain has.
+
+    Position along each chain: an unweighted search (compiled) from a root tied
+    to each chain's first interior node ``start_in``, over the segments between
+    interior nodes (``inner_a`` -> ``inner_b``).
+    """
+    root = n
+    rows = np.concatenate([inner_a, np.full(len(chain_id), root)])
+    cols = np.concatenate([inner_b, start_in])
+    walk_graph = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
+    depth = dijkstra(walk_graph, directed=False, indices=root, unweighted=True)
+    in_chain = interior & np.isin(label, chain_id)
+    nodes_in = np.flatnonzero(in_chain)
+    k_of = np.searchsorted(chain_id, label[nodes_in])
+    order = np.lexsort((depth[nodes_in], k_of))
+    nodes_in, k_of = nodes_in[order], k_of[order]
+    return nodes_in, np.bincount(k_of, minlength=len(chain_id))
+
+
+def _kept_edges(n: int, d_u: np.ndarray, d_v: np.ndarray, chains: _Chains,
+                min_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which direct segments (``d_u`` -> ``d_v``) and chains lie outside the simplified graph's small pieces."""
+    e_u = np.concatenate([d_u, chains.start_node])
+    e_v = np.concatenate([d_v, chains.end_node])
+    small = _small_pieces(n, e_u, e_v, min_nodes)
+    return ~small[d_u], ~small[chains.start_node]
+
+
+def _project(ways: WalkingWays, ends: np.ndarray, inner: np.ndarray) -> tuple[pyproj.CRS, np.ndarray, np.ndarray]:
+    """The UTM zone of the nodes ``ends``, and every node's ``x`` / ``y`` in it (NaN but at ``ends`` and ``inner``)."""
+    n = len(ways.node_id)
     crs = gpd.GeoSeries(shapely.points(ways.lon[ends], ways.lat[ends]), crs="EPSG:4326").estimate_utm_crs()
     to_utm = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x, y = np.full(n, np.nan), np.full(n, np.nan)
     used = np.zeros(n, bool)
     used[ends] = True
-    kept_inner = np.repeat(keep_chain, counts) if n_chains else np.zeros(0, bool)
-    used[nodes_in[kept_inner]] = True
+    used[inner] = True
     px, py = to_utm.transform(ways.lon[used], ways.lat[used])
     x[used], y[used] = px, py
-    # 6. geometries: straight segments, and each chain through its nodes
-    d_idx = np.flatnonzero(direct)[keep_direct]
-    d_lines = shapely.linestrings(np.stack([np.stack([x[a[d_idx]], y[a[d_idx]]], 1), np.stack([x[b[d_idx]], y[b[d_idx]]], 1)], 1))
-    c_idx = np.flatnonzero(keep_chain)
-    c_counts = counts[c_idx] + 2
+    return crs, x, y
+
+
+def _straight_lines(x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Two-point lines from nodes ``u`` to nodes ``v``."""
+    return shapely.linestrings(np.stack([np.stack([x[u], y[u]], 1), np.stack([x[v], y[v]], 1)], 1))
+
+
+def _chain_lines(x: np.ndarray, y: np.ndarray, chains: _Chains, c_idx: np.ndarray,
+                 kept_inner: np.ndarray) -> np.ndarray:
+    """Lines of the chains ``c_idx``, each from its start through its interior nodes to its end.
+
+    ``kept_inner`` marks, in ``chains.nodes_in``, the interior nodes of the
+    chains ``c_idx``.
+    """
+    if not len(c_idx):
+        return np.zeros(0, dtype=object)
+    c_counts = chains.counts[c_idx] + 2
     c_nodes = np.empty(int(c_counts.sum()), np.int64)
     c_first = np.cumsum(c_counts) - c_counts
-    c_nodes[c_first] = start_node[c_idx]
-    c_nodes[c_first + c_counts - 1] = end_node[c_idx]
+    c_nodes[c_first] = chains.start_node[c_idx]
+    c_nodes[c_first + c_counts - 1] = chains.end_node[c_idx]
     middle = np.ones(len(c_nodes), bool)
     middle[c_first] = middle[c_first + c_counts - 1] = False
-    c_nodes[middle] = nodes_in[kept_inner]  # chains in order, each from its start
+    c_nodes[middle] = chains.nodes_in[kept_inner]  # chains in order, each from its start
     line_of = np.repeat(np.arange(len(c_idx)), c_counts)
-    c_lines = shapely.linestrings(x[c_nodes], y[c_nodes], indices=line_of) if len(c_idx) else np.zeros(0, dtype=object)
-    c_back = shapely.reverse(c_lines) if len(c_idx) else c_lines
-    # 7. attributes of chains: the one value of their segments, or the list of distinct values
-    attrs = _chain_attributes(ways, seg, seg_chain, c_idx)
-    # 8. the graph, both directions of every edge
+    return shapely.linestrings(x[c_nodes], y[c_nodes], indices=line_of)
+
+
+def _segment_attributes(ways: WalkingWays, rows: np.ndarray) -> list[dict[str, Any]]:
+    """``highway``, ``osmid`` and ``name`` (when known) of the segments ``rows`` of ``ways``."""
+    return [{"highway": hw, "osmid": int(oid), **({"name": nm} if isinstance(nm, str) else {})}
+            for hw, oid, nm in zip(ways.highway[rows], ways.way_id[rows], ways.name[rows])]
+
+
+def _add_two_way_edges(G: nx.MultiDiGraph, ids: np.ndarray, first: np.ndarray, second: np.ndarray,
+                       lines: np.ndarray, attrs: list[dict[str, Any]], speed_kmh: float) -> None:
+    """Each edge (node positions ``first`` -> ``second`` along ``lines``) both ways, with ``length`` and ``minutes``.
+
+    Edges go in this order: (u, v) then (v, u) for each edge; the reverse
+    direction runs along the reversed line.
+    """
     mpm = speed_kmh * 1000.0 / 60.0
-    ids = ways.node_id
-    G = nx.MultiDiGraph(crs=crs, simplified=True, speed_kmh=speed_kmh)
-    end_ids = ids[ends].tolist()
-    _add_nodes(G, end_ids, x[ends].tolist(), y[ends].tolist())
-    d_len = shapely.length(d_lines)
-    d_back = shapely.reverse(d_lines)
-    c_len = shapely.length(c_lines) if len(c_idx) else np.zeros(0)
-    d_orig = seg[d_idx]
-    d_attrs = [{"highway": hw, "osmid": int(oid), **({"name": nm} if isinstance(nm, str) else {})}
-               for hw, oid, nm in zip(ways.highway[d_orig], ways.way_id[d_orig], ways.name[d_orig])]
-    # every edge both ways, in this order: (u, v) then (v, u) for each direct segment, then each chain
-    first = np.concatenate([a[d_idx], start_node[c_idx]])
-    second = np.concatenate([b[d_idx], end_node[c_idx]])
     src = np.stack([first, second], 1).ravel()
     dst = np.stack([second, first], 1).ravel()
-    # keys: 0, 1, 2... among the edges from one node to another, in that order (networkx's own numbering)
+    both = np.stack([lines, shapely.reverse(lines)], 1).ravel() if len(lines) else lines
+    lengths = np.repeat(shapely.length(lines) if len(lines) else np.zeros(0), 2)
+    attrs_all = [data for data in attrs for _ in range(2)]
+    _add_edges(G, ids[src].tolist(), ids[dst].tolist(), _edge_keys(src, dst).tolist(), (
+        {**data, "geometry": line, "length": length, "minutes": length / mpm}
+        for data, line, length in zip(attrs_all, both, lengths.tolist())
+    ))
+
+
+def _edge_keys(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Keys 0, 1, 2... among the edges from one node to another, in their order (networkx's own numbering)."""
     order = np.lexsort((np.arange(len(src)), dst, src))
     new_pair = np.r_[True, (src[order][1:] != src[order][:-1]) | (dst[order][1:] != dst[order][:-1])]
     run_start = np.maximum.accumulate(np.where(new_pair, np.arange(len(src)), 0))
     keys = np.empty(len(src), np.int64)
     keys[order] = np.arange(len(src)) - run_start
-    lines = np.stack([np.concatenate([d_lines, c_lines]), np.concatenate([d_back, c_back])], 1).ravel()
-    lengths = np.repeat(np.concatenate([d_len, c_len]), 2)
-    attrs_all = [x for x in d_attrs + attrs for x in (x, x)]
-    _add_edges(G, ids[src].tolist(), ids[dst].tolist(), keys.tolist(), (
-        {**data, "geometry": line, "length": length, "minutes": length / mpm}
-        for data, line, length in zip(attrs_all, lines, lengths.tolist())
-    ))
-    return G
+    return keys
 
 
 @contextlib.contextmanager
@@ -214,6 +303,12 @@ def gc_paused() -> Iterator[None]:
 
     Building a region's graph creates a few hundred thousand dicts and tuples (none in reference
     cycles); each burst of them triggers full collections that cost a third of the build.
+
+    Yields
+    ------
+    None
+        Inside the ``with`` block the collector is off; it is turned back on
+        afterwards if it was on before.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -238,7 +333,8 @@ def _add_nodes(G: nx.MultiDiGraph, ids: list[int], xs: list[float], ys: list[flo
     _clear_cache(G)
 
 
-def _add_edges(G: nx.MultiDiGraph, us: list[int], vs: list[int], keys: list[int], datas) -> None:
+def _add_edges(G: nx.MultiDiGraph, us: list[int], vs: list[int], keys: list[int],
+               datas: Iterable[dict[str, Any]]) -> None:
     """
     ``G.add_edges_from`` for edges between existing nodes with distinct keys, in the same order.
 
@@ -257,7 +353,8 @@ def _add_edges(G: nx.MultiDiGraph, us: list[int], vs: list[int], keys: list[int]
     _clear_cache(G)
 
 
-def _chain_attributes(ways: WalkingWays, seg: np.ndarray, seg_chain: np.ndarray, c_idx: np.ndarray) -> list[dict]:
+def _chain_attributes(ways: WalkingWays, seg: np.ndarray, seg_chain: np.ndarray,
+                      c_idx: np.ndarray) -> list[dict[str, Any]]:
     """Per kept chain, ``osmid`` / ``highway`` / ``name``: the single value, or the sorted list of distinct values."""
     if not len(c_idx):
         return []
@@ -271,7 +368,7 @@ def _chain_attributes(ways: WalkingWays, seg: np.ndarray, seg_chain: np.ndarray,
         "highway": ways.highway[seg[rows]],
         "name": ways.name[seg[rows]],
     })
-    out: list[dict] = [{} for _ in range(len(c_idx))]
+    out: list[dict[str, Any]] = [{} for _ in range(len(c_idx))]
     for column in ("osmid", "highway", "name"):
         part = frame[["k", column]]
         if column == "name":

@@ -11,9 +11,11 @@ minutes run out.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 import geopandas as gpd
 import networkx as nx
@@ -45,9 +47,28 @@ TIE_TOLERANCE_M = 0.25
 #: holes and detached pieces smaller than this (square metres) are filled / dropped
 MIN_FEATURE_M2 = 1.0
 
+#: shapes drawn by :func:`_side_shapes`: the shapes, the segment cell each is clipped to, the site of each
+_Drawn = tuple[np.ndarray, np.ndarray, np.ndarray]
+
 
 def reached_nodes(arrays: NetworkArrays, posts: Snapped, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(site, node, minutes) triples of the nodes each site reaches within ``limit``."""
+    """(site, node, minutes) triples of the nodes each site reaches within ``limit``.
+
+    Parameters
+    ----------
+    arrays
+        The network (:func:`planner._graph.network_arrays`).
+    posts
+        The sites snapped to it (:func:`planner._graph.snap`).
+    limit
+        Walking minutes.
+
+    Returns
+    -------
+    site, node, minutes
+        One entry per reached (site, node) pair: site index, node index and
+        walking minutes from the site.
+    """
     n = arrays.n_nodes
     node_ptr = np.arange(n + 1, dtype=np.int64)
     node_home = np.arange(n, dtype=np.int64)
@@ -72,7 +93,7 @@ def _arc_steps(radius: np.ndarray) -> np.ndarray:
     return steps
 
 
-def _sectors(centres, radii, alpha, span):
+def _sectors(centres: np.ndarray, radii: np.ndarray, alpha: np.ndarray, span: np.ndarray) -> np.ndarray:
     """Circumscribed polygons of disc sectors (start angle ``alpha``, counter-clockwise ``span``)."""
     out = np.empty(len(centres), dtype=object)
     steps = _arc_steps(radii)
@@ -88,8 +109,10 @@ def _sectors(centres, radii, alpha, span):
     return out
 
 
-def _side_shapes(segs: Segments, k: np.ndarray, r0, r1, tag, start=None, end=None, first=None, last=None,
-                 prev_angle=None, waist=None, r_waist=None):
+def _side_shapes(segs: Segments, k: np.ndarray, r0: np.ndarray, r1: np.ndarray, tag: np.ndarray,
+                 start: np.ndarray | None = None, end: np.ndarray | None = None, first: np.ndarray | None = None,
+                 last: np.ndarray | None = None, prev_angle: np.ndarray | None = None, waist: np.ndarray | None = None,
+                 r_waist: np.ndarray | None = None) -> _Drawn:
     """Area reachable from segments whose budget runs linearly from ``r0`` to ``r1`` metres.
 
     Each segment gives the band of points whose nearest point lies on it, as
@@ -117,7 +140,7 @@ def _side_shapes(segs: Segments, k: np.ndarray, r0, r1, tag, start=None, end=Non
     keep = (r0 > 0) | (r1 > 0)
     start, end, r0, r1, k, tag = start[keep], end[keep], r0[keep], r1[keep], k[keep], tag[keep]
     prev_angle, first, last = prev_angle[keep], first[keep], last[keep]
-    if waist is not None:
+    if waist is not None and r_waist is not None:
         waist, r_waist = waist[keep], r_waist[keep]
     # cut each segment where the budget reaches zero (the frontier)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -142,7 +165,7 @@ def _side_shapes(segs: Segments, k: np.ndarray, r0, r1, tag, start=None, end=Non
     c0p, c0m = p0 + n * q0[:, None], p0 - n * q0[:, None]
     c1p, c1m = p1 + n * q1[:, None], p1 - n * q1[:, None]
     # the waist (a vertex on the straight band edge where there is none)
-    if waist is None:
+    if waist is None or r_waist is None:
         waist, r_waist = (frac0 + frac1) / 2, (q0 + q1) / 2
     pw = start + (end - start) * waist[:, None]
     cwp, cwm = pw + n * r_waist[:, None], pw - n * r_waist[:, None]
@@ -159,10 +182,14 @@ def _side_shapes(segs: Segments, k: np.ndarray, r0, r1, tag, start=None, end=Non
         # without a cap, the end is the straight edge across the band (repeated points)
         side0 = np.where(t > 0, -1.0, 1.0)
         c0, c1, nn = cap0[rows, None], cap1[rows, None], n[rows]
-        back_x = np.where(c0, p0[rows, 0:1] + (r0_ * grow)[:, None] * np.cos(rear), p0[rows, 0:1] + nn[:, 0:1] * r0_[:, None] * side0)
-        back_y = np.where(c0, p0[rows, 1:2] + (r0_ * grow)[:, None] * np.sin(rear), p0[rows, 1:2] + nn[:, 1:2] * r0_[:, None] * side0)
-        fore_x = np.where(c1, p1[rows, 0:1] + (r1_ * grow)[:, None] * np.cos(front), p1[rows, 0:1] - nn[:, 0:1] * r1_[:, None] * side0)
-        fore_y = np.where(c1, p1[rows, 1:2] + (r1_ * grow)[:, None] * np.sin(front), p1[rows, 1:2] - nn[:, 1:2] * r1_[:, None] * side0)
+        back_x = np.where(c0, p0[rows, 0:1] + (r0_ * grow)[:, None] * np.cos(rear),
+                          p0[rows, 0:1] + nn[:, 0:1] * r0_[:, None] * side0)
+        back_y = np.where(c0, p0[rows, 1:2] + (r0_ * grow)[:, None] * np.sin(rear),
+                          p0[rows, 1:2] + nn[:, 1:2] * r0_[:, None] * side0)
+        fore_x = np.where(c1, p1[rows, 0:1] + (r1_ * grow)[:, None] * np.cos(front),
+                          p1[rows, 0:1] - nn[:, 0:1] * r1_[:, None] * side0)
+        fore_y = np.where(c1, p1[rows, 1:2] + (r1_ * grow)[:, None] * np.sin(front),
+                          p1[rows, 1:2] - nn[:, 1:2] * r1_[:, None] * side0)
         ring = np.stack([
             np.concatenate([c0p[rows, :1], back_x, c0m[rows, :1], cwm[rows, :1], c1m[rows, :1], fore_x, c1p[rows, :1],
                             cwp[rows, :1], c0p[rows, :1]], axis=1),
@@ -201,6 +228,8 @@ def isochrones(
         Walking time limit; must be positive and finite.
     threads
         Threads drawing polygons (default: the number of CPUs, at most 8).
+    progress
+        Called with a message and the fraction drawn as batches of sites finish.
 
     Returns
     -------
@@ -260,7 +289,7 @@ def isochrones(
 
     def draw(lo: int, hi: int) -> np.ndarray:
         out = clean_polygons(_draw_batch(lo, hi, limit, reach, node_of[bounds[lo]:bounds[hi]],
-                                         site_of[bounds[lo]:bounds[hi]], arrays, cells, posts))
+                                         site_of[bounds[lo]:bounds[hi]], arrays, cast(Cells, cells), posts))
         done[0] += hi - lo
         if progress:
             progress(f"isochrones: {done[0]:,} of {n_sites:,}", done[0] / n_sites)
@@ -268,7 +297,7 @@ def isochrones(
 
     n_threads = max(1, min(threads or os.cpu_count() or 1, 8, len(cuts) - 1))
     if n_threads == 1:
-        parts = [draw(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]
+        parts = [draw(lo, hi) for lo, hi in itertools.pairwise(cuts)]
     else:
         with ThreadPoolExecutor(n_threads) as pool:
             parts = list(pool.map(draw, cuts[:-1], cuts[1:]))
@@ -290,14 +319,28 @@ def isochrones(
     return out
 
 
-def clean_polygons(polygons: np.ndarray, *, grid_m: float = GRID_M, min_area_m2: float = MIN_FEATURE_M2) -> np.ndarray:
+def clean_polygons(polygons: np.ndarray | Sequence[shapely.Geometry], *, grid_m: float = GRID_M,
+                   min_area_m2: float = MIN_FEATURE_M2) -> np.ndarray:
     """Valid polygons without pinholes or crumbs, in a projected CRS (metres).
 
     Vertices are snapped to a ``grid_m`` grid with GEOS's snap rounding (the
     result is valid; anything narrower than the grid collapses), holes smaller
     than ``min_area_m2`` are filled and detached pieces smaller than that are
-    dropped (a polygon's largest piece is always kept). Returns one Polygon or
-    MultiPolygon per input, empty where the input is empty.
+    dropped (a polygon's largest piece is always kept).
+
+    Parameters
+    ----------
+    polygons
+        Polygonal geometries in a projected CRS.
+    grid_m
+        Grid the vertices are snapped to (metres).
+    min_area_m2
+        Smallest hole kept, and smallest detached piece kept (square metres).
+
+    Returns
+    -------
+    cleaned
+        One Polygon or MultiPolygon per input, empty where the input is empty.
     """
     snapped = shapely.set_precision(np.asarray(polygons, dtype=object), grid_m)
     out = np.full(len(snapped), shapely.Polygon(), dtype=object)
@@ -335,7 +378,7 @@ def clean_polygons(polygons: np.ndarray, *, grid_m: float = GRID_M, min_area_m2:
 class _Reach:
     """Walking minutes from sites to the nodes they reach, looked up by (site, node)."""
 
-    def __init__(self, keys: np.ndarray, minutes: np.ndarray, n_nodes: int):
+    def __init__(self, keys: np.ndarray, minutes: np.ndarray, n_nodes: int) -> None:
         self.keys, self.minutes, self.n_nodes = keys, minutes, np.int64(n_nodes)
 
     def __call__(self, site: np.ndarray, node: np.ndarray) -> np.ndarray:
@@ -347,14 +390,26 @@ class _Reach:
 
 
 def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray, node_site: np.ndarray,
-                arrays: NetworkArrays, cells: Cells, posts: Snapped) -> list:
+                arrays: NetworkArrays, cells: Cells, posts: Snapped) -> list[shapely.Geometry]:
     """The polygons of sites ``lo`` to ``hi`` (their reached ``nodes``, each tagged with its site)."""
-    mpm = arrays.metres_per_minute
-    segs = arrays.segments
-    n_streets = np.int64(len(arrays.edge_u))
     batch = np.arange(lo, hi)
+    site, street, da, db = _reached_streets(arrays, posts, batch, nodes, node_site, reach)
+    full = _within_whole_cell(arrays, cells, limit, street, da, db)
+    drawn = _partial_street_shapes(arrays, limit, reach, site[~full], street[~full])
+    drawn += _own_street_shapes(arrays, limit, reach, posts, batch)
+    clipped, tags = _clip_to_cells(drawn, cells)
+    return _site_unions(lo, hi, clipped, tags, site[full], street[full], cells)
+
+
+def _reached_streets(arrays: NetworkArrays, posts: Snapped, batch: np.ndarray, nodes: np.ndarray,
+                     node_site: np.ndarray, reach: _Reach) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(site, street, minutes to its ``edge_u``, minutes to its ``edge_v``) of the streets the ``batch`` sites reach.
+
+    The streets at each site's reached ``nodes`` (tagged ``node_site``), other
+    than the site's own street; ordered by site, then street.
+    """
+    n_streets = np.int64(len(arrays.edge_u))
     own = posts.edge[batch]
-    # the streets at each site's reached nodes, and the site's own street
     ptr, incident = arrays.node_streets
     which, index = expand_ranges(ptr[nodes], ptr[nodes + 1])
     pair = np.unique(np.concatenate([node_site[which] * n_streets + incident[index], batch * n_streets + own]))
@@ -362,22 +417,32 @@ def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray
     da, db = reach(site, arrays.edge_u[street]), reach(site, arrays.edge_v[street])
     is_own = street == posts.edge[site]
     live = (np.isfinite(da) | np.isfinite(db)) & ~is_own
-    site, street, da, db = site[live], street[live], da[live], db[live]
+    return site[live], street[live], da[live], db[live]
+
+
+def _within_whole_cell(arrays: NetworkArrays, cells: Cells, limit: float, street: np.ndarray, da: np.ndarray,
+                       db: np.ndarray) -> np.ndarray:
+    """Whether the budget left all along each street (reached ``da`` / ``db`` minutes at its ends) spans its cell."""
+    mpm = arrays.metres_per_minute
     # least budget left anywhere along each reached street (at its farthest point)
     length = arrays.edge_minutes[street] * mpm
     with np.errstate(invalid="ignore"):
         peak = np.where(np.isfinite(da) & np.isfinite(db), (da * mpm + db * mpm + length) / 2,
                         np.fmin(da, db) * mpm + length)
-    full = limit * mpm - peak >= cells.depth[street]
-    whole_site, whole = site[full], street[full]
-    site, street = site[~full], street[~full]
-    # segments of the partial streets, walked in from either end
+    return limit * mpm - peak >= cells.depth[street]
+
+
+def _partial_street_shapes(arrays: NetworkArrays, limit: float, reach: _Reach, site: np.ndarray,
+                           street: np.ndarray) -> list[_Drawn]:
+    """Shapes of the segments of the streets each ``site`` reaches in part, walked in from either end."""
+    mpm = arrays.metres_per_minute
+    segs = arrays.segments
     which, k = expand_ranges(segs.ptr[street], segs.ptr[street + 1])
     tag = site[which]
     e_of = segs.edge[k]
     street_len = arrays.edge_minutes * mpm
     x_start, x_end = segs.x0[k], segs.x0[k] + segs.length[k]
-    drawn = []  # (shapes, owners, tags) from each call of _side_shapes
+    drawn = []
     # budget (metres) at both ends of each segment, walked in from either end of
     # its street; the band follows the larger of the two
     left_u = (limit - reach(tag, arrays.edge_u[e_of])) * mpm
@@ -396,8 +461,17 @@ def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray
     for rows, r0, r1 in ((u_wins | apart, ru0, ru1), (v_wins | apart, rv0, rv1)):
         drawn.append(_side_shapes(segs, k[rows], r0[rows], r1[rows], tag[rows]))
     drawn.append(_side_shapes(segs, k[merged], ru0[merged], rv1[merged], tag[merged], waist=t_cross[merged],
-                     r_waist=r_cross[merged]))
-    # each site's own street: from the site both ways, and from its ends if reached back
+                              r_waist=r_cross[merged]))
+    return drawn
+
+
+def _own_street_shapes(arrays: NetworkArrays, limit: float, reach: _Reach, posts: Snapped,
+                       batch: np.ndarray) -> list[_Drawn]:
+    """Shapes of each ``batch`` site's own street: from the site both ways, and from its ends if reached back."""
+    mpm = arrays.metres_per_minute
+    segs = arrays.segments
+    street_len = arrays.edge_minutes * mpm
+    own = posts.edge[batch]
     which, k = expand_ranges(segs.ptr[own], segs.ptr[own + 1])
     tag = batch[which]
     x0, x1 = segs.x0[k], segs.x0[k] + segs.length[k]
@@ -405,6 +479,7 @@ def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray
     span = np.where(segs.length[k] > 0, segs.length[k], 1.0)
     x_site = posts.along[tag]
     budget = (limit - posts.access[tag]) * mpm
+    drawn = []
     for lo_x, hi_x in ((np.clip(x_site, x0, x1), x1), (x0, np.clip(x_site, x0, x1))):
         good = (hi_x > lo_x) & (budget > 0)
         pa = s0 + (s1 - s0) * ((lo_x - x0) / span)[:, None]
@@ -425,17 +500,25 @@ def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray
         ok = np.isfinite(end_dist)
         left = (limit - end_dist[ok]) * mpm
         drawn.append(_side_shapes(segs, k[ok], left - from_start[ok], left - from_end[ok], tag[ok]))
+    return drawn
+
+
+def _clip_to_cells(drawn: list[_Drawn], cells: Cells) -> tuple[np.ndarray, np.ndarray]:
+    """Each drawn shape clipped to the cell of its segment (an inner fan: of its two segments), and its site."""
     shapes, owners, tags = (np.concatenate(column) for column in zip(*drawn))
     owners, tags = owners.astype(np.int64), tags.astype(np.int64)
-    # clip each shape to the cell of its segment (an inner fan: of its two segments)
     inner_fan = owners < 0
     seg_of = np.where(inner_fan, -1 - owners, owners)
     clip = cells.segment[seg_of]
     if inner_fan.any():
         clip = clip.copy()
         clip[inner_fan] = shapely.union(cells.segment[seg_of[inner_fan] - 1], cells.segment[seg_of[inner_fan]])
-    clipped = shapely.intersection(shapes, clip)
-    # site by site: whole street cells (a coverage) and the clipped shapes
+    return shapely.intersection(shapes, clip), tags
+
+
+def _site_unions(lo: int, hi: int, clipped: np.ndarray, tags: np.ndarray, whole_site: np.ndarray,
+                 whole: np.ndarray, cells: Cells) -> list[shapely.Geometry]:
+    """Site by site (``lo`` to ``hi``): the union of its whole street cells (a coverage) and its clipped shapes."""
     by_tag = np.argsort(tags, kind="stable")
     piece_bounds = np.searchsorted(tags[by_tag], np.arange(lo, hi + 1))
     w_order = np.argsort(whole_site, kind="stable")
@@ -451,7 +534,7 @@ def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray
     return out
 
 
-def _union(shapes: np.ndarray):
+def _union(shapes: np.ndarray) -> shapely.Geometry:
     """Union of overlapping polygons.
 
     GEOS's zero-distance buffer of all pieces at once builds their union about
@@ -478,7 +561,22 @@ def _union(shapes: np.ndarray):
 
 
 def posts_point(posts: Snapped, s: int, arrays: NetworkArrays) -> tuple[float, float]:
-    """Coordinates of site ``s``'s attachment point on its street."""
+    """Coordinates of site ``s``'s attachment point on its street.
+
+    Parameters
+    ----------
+    posts
+        The sites snapped to the network.
+    s
+        The site's index.
+    arrays
+        The network.
+
+    Returns
+    -------
+    x, y
+        In the network's CRS.
+    """
     point = shapely.line_interpolate_point(arrays.edge_geoms[posts.edge[s]], posts.along[s])
     return shapely.get_x(point), shapely.get_y(point)
 

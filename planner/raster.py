@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -35,6 +36,12 @@ import pandas as pd
 import shapely
 
 from .errors import DataError, InputError
+
+if TYPE_CHECKING:
+    from affine import Affine
+    from rasterio.crs import CRS
+    from rasterio.io import DatasetReader
+    from rasterio.windows import Window
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +52,18 @@ DENSITY_WORDS = ("per km", "/km", "km2", "km^2", "km²", "density")
 
 
 def is_raster(source: str | os.PathLike) -> bool:
-    """Whether ``source`` names a raster file (by suffix)."""
+    """Whether ``source`` names a raster file (by suffix).
+
+    Parameters
+    ----------
+    source
+        A file name or path.
+
+    Returns
+    -------
+    raster
+        True for the suffixes in :data:`RASTER_SUFFIXES` (any case).
+    """
     return Path(str(source)).suffix.lower() in RASTER_SUFFIXES
 
 
@@ -57,7 +75,7 @@ def read_raster_demand(
     units: str | None = None,
     band: int | None = None,
     buildings: gpd.GeoDataFrame | None = None,
-) -> tuple[gpd.GeoDataFrame, dict]:
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """
     Homes from a population raster, every cell's people kept.
 
@@ -96,92 +114,50 @@ def read_raster_demand(
     """
     import rasterio
     from rasterio.errors import RasterioIOError
-    from rasterio.windows import Window, from_bounds
 
     p = Path(str(source))
-    if mode not in ("buildings", "cells"):
-        raise InputError(f"raster_mode={mode!r}: expected 'buildings' or 'cells'")
-    if units not in (None, "count", "density"):
-        raise InputError(f"raster_units={units!r}: expected 'count' or 'density'")
-    if not p.exists():
-        raise InputError(f"{p}: population raster not found; expected a GeoTIFF of people per cell")
+    _check_options(p, mode, units)
     try:
         src = rasterio.open(p)
     except RasterioIOError as exc:
         raise InputError(f"{p}: not a readable raster ({str(exc).splitlines()[0][:120]}); expected a GeoTIFF") from None
     with src:
-        if src.count > 1 and band is None:
-            raise InputError(f"{p}: {src.count} bands; choose the one holding people with --raster-band (1 to {src.count})")
-        band = 1 if band is None else int(band)
-        if not 1 <= band <= src.count:
-            raise InputError(f"raster_band={band}: {p} has bands 1 to {src.count}")
-        if src.crs is None:
-            raise InputError(f"{p}: the raster has no CRS; expected a georeferenced GeoTIFF (WorldPop and GHS-POP have one)")
+        band = _pick_band(src, p, band)
         area, area_label = _study_area(network)
-        from rasterio.warp import transform_bounds
-
-        left, bottom, right, top = transform_bounds("EPSG:4326", src.crs, *area.bounds, densify_pts=21)
-        window = from_bounds(left, bottom, right, top, transform=src.transform)
-        col0, row0 = int(np.floor(window.col_off)), int(np.floor(window.row_off))
-        col1 = int(np.ceil(window.col_off + window.width))
-        row1 = int(np.ceil(window.row_off + window.height))
-        window = Window(col0, row0, col1 - col0, row1 - row0)
-        full = Window(0, 0, src.width, src.height)
-        try:
-            window = window.intersection(full)
-        except Exception:  # noqa: BLE001 - rasterio raises WindowError when they do not meet
-            window = None
-        if window is None or window.width <= 0 or window.height <= 0:
-            raise InputError(f"{p}: the raster does not cover {area_label}; expected a raster over the planning area")
+        window = _window(src, p, area, area_label)
         values = src.read(band, window=window, masked=True).astype("float64")
         transform = src.window_transform(window)
-        nodata = np.ma.getmaskarray(values)
-        data = np.ma.getdata(values)
-        valid = ~nodata & np.isfinite(data) & (data > 0)
         if units is None:
             units = "density" if _says_density(src, band) else "count"
         res = (abs(src.transform.a), abs(src.transform.e))
         crs = src.crs
-    rows, cols = np.nonzero(valid)
-    people = data[rows, cols]
+    rows, cols, people = _populated_cells(values)
     xs, ys = _apply(transform, cols + 0.5, rows + 0.5)
     if units == "density":
         people = people * _cell_km2(transform, rows, cols, crs)
     centres = gpd.GeoSeries(shapely.points(xs, ys), crs=crs).to_crs("EPSG:4326")
     inside = shapely.intersects(area, centres.values)
     if not inside.any():
-        raise InputError(f"{p}: no populated cell of the raster lies in {area_label}; expected a raster over the planning area")
-    info = {
+        raise InputError(f"{p}: no populated cell of the raster lies in {area_label}; "
+                         "expected a raster over the planning area")
+    info: dict[str, Any] = {
         "name": p.name, "resolution": [float(res[0]), float(res[1])], "crs": crs.to_string(), "units": units,
         "placement": mode, "cells": int(inside.sum()), "population": float(people[inside].sum()),
         "population_outside": float(people[~inside].sum()),
     }
     rows, cols, people = rows[inside], cols[inside], people[inside]
     net_crs = network.graph["crs"]
-    centre_pts = centres[inside].to_crs(net_crs).values
-    cell_ids = np.array([f"r{r}-{c}" for r, c in zip(rows + int(window.row_off), cols + int(window.col_off))], dtype=object)
+    cell_ids = np.array([f"r{r}-{c}" for r, c in zip(rows + int(window.row_off), cols + int(window.col_off))],
+                        dtype=object)
     parts = []
     on_buildings = np.zeros(len(rows), bool)
     if mode == "buildings" and buildings is not None and len(buildings):
-        b_xy = shapely.get_coordinates(buildings.to_crs(crs).geometry.values)
-        bc, br = _apply(~transform, b_xy[:, 0], b_xy[:, 1])
-        b_row, b_col = np.floor(br).astype(np.int64), np.floor(bc).astype(np.int64)
-        cell_key = pd.Index(rows * (10**9) + cols)
-        where = cell_key.get_indexer(b_row * (10**9) + b_col)
-        hit = where >= 0
-        if hit.any():
-            weight = buildings["population"].to_numpy(float)[hit]
-            cell_of = where[hit]
-            total = np.bincount(cell_of, weights=weight, minlength=len(rows))
-            share = np.divide(weight, total[cell_of], out=np.zeros_like(weight), where=total[cell_of] > 0)
-            placed = total[cell_of] > 0
-            on_buildings[np.unique(cell_of[placed])] = True
-            parts.append(gpd.GeoDataFrame({
-                "demand_id": [f"{cell_ids[k]}-{b}" for k, b in zip(cell_of[placed], buildings["demand_id"].to_numpy()[hit][placed])],
-                "population": people[cell_of[placed]] * share[placed],
-                "kind": "building",
-            }, geometry=buildings.geometry.values[hit][placed], crs=net_crs))
+        in_buildings, on_buildings = _spread_over_buildings(buildings, rows, cols, people, cell_ids, transform, crs,
+                                                            net_crs)
+        if in_buildings is not None:
+            parts.append(in_buildings)
     rest = ~on_buildings
+    centre_pts = centres[inside].to_crs(net_crs).values
     parts.append(gpd.GeoDataFrame({"demand_id": cell_ids[rest], "population": people[rest], "kind": "cell"},
                                   geometry=centre_pts[rest], crs=net_crs))
     homes = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=net_crs)
@@ -190,6 +166,93 @@ def read_raster_demand(
     log.info("raster %s: %d cells, %.0f people inside, %.0f outside", p.name, info["cells"], info["population"],
              info["population_outside"])
     return homes[["demand_id", "population", "method", "kind", "geometry"]], info
+
+
+def _check_options(p: Path, mode: str, units: str | None) -> None:
+    """Raise :class:`InputError` for an unknown ``mode`` / ``units`` or a missing file."""
+    if mode not in ("buildings", "cells"):
+        raise InputError(f"raster_mode={mode!r}: expected 'buildings' or 'cells'")
+    if units not in (None, "count", "density"):
+        raise InputError(f"raster_units={units!r}: expected 'count' or 'density'")
+    if not p.exists():
+        raise InputError(f"{p}: population raster not found; expected a GeoTIFF of people per cell")
+
+
+def _pick_band(src: DatasetReader, p: Path, band: int | None) -> int:
+    """The band to read (1-based): ``band``, or the only one; the raster must have a CRS."""
+    if src.count > 1 and band is None:
+        raise InputError(f"{p}: {src.count} bands; choose the one holding people with --raster-band (1 to {src.count})")
+    band = 1 if band is None else int(band)
+    if not 1 <= band <= src.count:
+        raise InputError(f"raster_band={band}: {p} has bands 1 to {src.count}")
+    if src.crs is None:
+        raise InputError(f"{p}: the raster has no CRS; "
+                         "expected a georeferenced GeoTIFF (WorldPop and GHS-POP have one)")
+    return band
+
+
+def _window(src: DatasetReader, p: Path, area: shapely.Geometry, area_label: str) -> Window:
+    """The whole cells of the raster over the bounding box of ``area`` (WGS-84), clipped to the raster."""
+    from rasterio.warp import transform_bounds
+    from rasterio.windows import Window, from_bounds
+
+    left, bottom, right, top = transform_bounds("EPSG:4326", src.crs, *area.bounds, densify_pts=21)
+    window = from_bounds(left, bottom, right, top, transform=src.transform)
+    col0, row0 = int(np.floor(window.col_off)), int(np.floor(window.row_off))
+    col1 = int(np.ceil(window.col_off + window.width))
+    row1 = int(np.ceil(window.row_off + window.height))
+    window = Window(col0, row0, col1 - col0, row1 - row0)
+    full = Window(0, 0, src.width, src.height)
+    try:
+        clipped = window.intersection(full)
+    except Exception:  # noqa: BLE001 - rasterio raises WindowError when they do not meet
+        clipped = None
+    if clipped is None or clipped.width <= 0 or clipped.height <= 0:
+        raise InputError(f"{p}: the raster does not cover {area_label}; expected a raster over the planning area")
+    return clipped
+
+
+def _populated_cells(values: np.ma.MaskedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row, column and value of the cells holding people (not nodata, finite, above zero)."""
+    nodata = np.ma.getmaskarray(values)
+    data = np.ma.getdata(values)
+    valid = ~nodata & np.isfinite(data) & (data > 0)
+    rows, cols = np.nonzero(valid)
+    return rows, cols, data[rows, cols]
+
+
+def _spread_over_buildings(buildings: gpd.GeoDataFrame, rows: np.ndarray, cols: np.ndarray, people: np.ndarray,
+                           cell_ids: np.ndarray, transform: Affine, crs: CRS,
+                           net_crs: object) -> tuple[gpd.GeoDataFrame | None, np.ndarray]:
+    """Homes in the ``buildings`` that lie in the cells (``rows``, ``cols``), sharing each cell's ``people``.
+
+    A cell's people go to its buildings in proportion to their ``population``
+    (the floor-area estimates). Returns those homes (in ``net_crs``; ``None``
+    when no building lies in a cell) and, per cell, whether its people went to
+    buildings.
+    """
+    on_buildings = np.zeros(len(rows), bool)
+    b_xy = shapely.get_coordinates(buildings.to_crs(crs).geometry.values)
+    bc, br = _apply(~transform, b_xy[:, 0], b_xy[:, 1])
+    b_row, b_col = np.floor(br).astype(np.int64), np.floor(bc).astype(np.int64)
+    cell_key = pd.Index(rows * (10**9) + cols)
+    where = cell_key.get_indexer(b_row * (10**9) + b_col)
+    hit = where >= 0
+    if not hit.any():
+        return None, on_buildings
+    weight = buildings["population"].to_numpy(float)[hit]
+    cell_of = where[hit]
+    total = np.bincount(cell_of, weights=weight, minlength=len(rows))
+    share = np.divide(weight, total[cell_of], out=np.zeros_like(weight), where=total[cell_of] > 0)
+    placed = total[cell_of] > 0
+    on_buildings[np.unique(cell_of[placed])] = True
+    building_ids = buildings["demand_id"].to_numpy()[hit][placed]
+    homes = gpd.GeoDataFrame({
+        "demand_id": [f"{cell_ids[k]}-{b}" for k, b in zip(cell_of[placed], building_ids)],
+        "population": people[cell_of[placed]] * share[placed],
+        "kind": "building",
+    }, geometry=buildings.geometry.values[hit][placed], crs=net_crs)
+    return homes, on_buildings
 
 
 def _study_area(network: nx.MultiDiGraph) -> tuple[shapely.Geometry, str]:
@@ -204,7 +267,7 @@ def _study_area(network: nx.MultiDiGraph) -> tuple[shapely.Geometry, str]:
     return box.iloc[0], "the network's area"
 
 
-def _says_density(src, band: int) -> bool:
+def _says_density(src: DatasetReader, band: int) -> bool:
     """Whether the raster's metadata says people per km2."""
     texts = [str(v) for v in src.tags().values()] + [str(v) for v in src.tags(band).values()]
     texts += [str(src.descriptions[band - 1] or ""), str(src.units[band - 1] or "")]
@@ -212,7 +275,7 @@ def _says_density(src, band: int) -> bool:
     return any(word in text for word in DENSITY_WORDS)
 
 
-def _cell_km2(transform, rows: np.ndarray, cols: np.ndarray, crs) -> np.ndarray:
+def _cell_km2(transform: Affine, rows: np.ndarray, cols: np.ndarray, crs: CRS) -> np.ndarray:
     """Area of each cell in km2: on the ellipsoid for geographic rasters, in CRS units (metres) otherwise."""
     if not crs.is_geographic:
         return np.full(len(rows), abs(transform.a * transform.e) / 1e6)
@@ -227,7 +290,7 @@ def _cell_km2(transform, rows: np.ndarray, cols: np.ndarray, crs) -> np.ndarray:
     return out
 
 
-def _apply(t, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _apply(t: Affine, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """An affine transform applied to arrays of (column, row) or (x, y)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f

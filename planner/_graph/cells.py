@@ -1,0 +1,295 @@
+"""Isochrone cells: the plane cut by nearest street segment and nearest street.
+
+A home belongs to the street nearest to it; isochrones clip what can be walked
+from each street to that street's cell. The cells come from a Voronoi diagram of
+points sampled along the streets (:func:`build_cells`), dissolved per segment and
+per street with coverage unions (:func:`coverage_union`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+if TYPE_CHECKING:
+    from .arrays import NetworkArrays, Segments
+
+__all__ = [
+    "CELL_CLOSE_M",
+    "CELL_INSET_M",
+    "CELL_MARGIN_M",
+    "CELL_MAX_POINTS",
+    "CELL_MIN_SPACING_M",
+    "CELL_SPACING_M",
+    "CELL_ZIGZAG_M",
+    "Cells",
+    "build_cells",
+    "cells_around",
+    "coverage_union",
+    "sample_spacing",
+]
+
+#: spacing of the points along streets whose Voronoi cells make the street cells
+CELL_SPACING_M = 2.0
+#: finer spacing near other streets (see :func:`sample_spacing`)
+CELL_CLOSE_M = 10.0
+CELL_ZIGZAG_M = 0.05
+CELL_MIN_SPACING_M = 0.25
+#: how far inside a segment its end points are sampled for the cells, at least
+#: (see :func:`build_cells`)
+CELL_INSET_M = 0.01
+#: at most this many sample points for the cells (spacing grows on larger networks)
+CELL_MAX_POINTS = 400_000
+#: how far beyond the network the street cells extend
+CELL_MARGIN_M = 5_000.0
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Areas by nearest network piece.
+
+    ``segment`` holds, per segment, the area whose nearest point of the network
+    lies on that segment; ``street`` the same per street; ``depth`` the farthest
+    any point of a street's cell lies from the street (``inf`` where empty).
+    """
+
+    segment: np.ndarray
+    street: np.ndarray
+    depth: np.ndarray
+
+
+def sample_spacing(seg: Segments) -> np.ndarray:
+    """Sample spacing of each segment for the cells, finer beside another street.
+
+    Between two streets ``D`` metres apart sampled every ``s`` metres, the
+    Voronoi boundary zigzags about the true one by up to ``s**2 / (8 D)``; a
+    segment within :data:`CELL_CLOSE_M` of another street (other than where
+    they meet) is sampled every ``sqrt(8 D t)`` metres (``t`` =
+    :data:`CELL_ZIGZAG_M`), at least every :data:`CELL_MIN_SPACING_M` and
+    at most every :data:`CELL_SPACING_M`.
+
+    Parameters
+    ----------
+    seg
+        Every segment of the network (:attr:`NetworkArrays.segments`).
+
+    Returns
+    -------
+    spacing
+        Metres between samples, per segment.
+    """
+    lines = shapely.linestrings(np.stack([seg.start, seg.end], axis=1))
+    i, j = shapely.STRtree(lines).query(lines, predicate="dwithin", distance=CELL_CLOSE_M)
+    pair = seg.edge[i] != seg.edge[j]
+    i, j = i[pair], j[pair]
+    gap = shapely.distance(lines[i], lines[j])
+    apart = gap > 1e-9  # segments that meet at a junction part exactly there (the insets)
+    clearance = np.full(len(lines), np.inf)
+    np.minimum.at(clearance, i[apart], gap[apart])
+    return np.clip(np.sqrt(8 * clearance * CELL_ZIGZAG_M), CELL_MIN_SPACING_M, CELL_SPACING_M)
+
+
+def cells_around(arrays: NetworkArrays, points: np.ndarray, reach_m: float) -> Cells:
+    """Cells exact within ``reach_m`` of the streets that lie within ``reach_m`` of ``points``.
+
+    A point that close to such a street has its nearest street within
+    ``2 * reach_m`` of it, so only the streets within ``3 * reach_m`` of
+    ``points`` take part. The whole network's cells (cached) are used when
+    they exist or when the neighbourhood holds most of the network.
+
+    Parameters
+    ----------
+    arrays
+        The network.
+    points
+        Shapely points in the network's CRS.
+    reach_m
+        How far from the streets the cells must be exact (metres).
+
+    Returns
+    -------
+    cells
+        Per segment and per street of the whole network.
+    """
+    if "cells" in arrays.__dict__:
+        return arrays.cells
+    near = np.unique(arrays.tree.query(points, predicate="dwithin", distance=3 * reach_m)[1])
+    if arrays.edge_minutes[near].sum() > 0.5 * arrays.edge_minutes.sum():
+        return arrays.cells
+    return arrays.cells_of(near)
+
+
+def build_cells(arrays: NetworkArrays, streets: np.ndarray | None) -> Cells:
+    """Cells of the diagram of ``streets`` only (all when ``None``); other streets get empty cells.
+
+    Points are sampled every :data:`CELL_SPACING_M` metres along the segments
+    (finer beside another street, see :func:`sample_spacing`; sparser when
+    there would be more than :data:`CELL_MAX_POINTS`), a hair inside each
+    segment's ends, plus each segment's midpoint; their Voronoi cells, out to
+    :data:`CELL_MARGIN_M` beyond the samples, are dissolved per segment and
+    per street.
+
+    Parameters
+    ----------
+    arrays
+        The network.
+    streets
+        Street (undirected edge) indices, or ``None`` for every street.
+
+    Returns
+    -------
+    cells
+        Per segment and per street of the whole network (empty polygons for
+        the streets left out).
+    """
+    seg = arrays.segments
+    if streets is None:
+        members = np.arange(len(seg.edge))
+    else:
+        members = np.flatnonzero(np.isin(seg.edge, streets))
+    # 2 m apart, or sparser on very large networks to bound the work
+    spacing = max(CELL_SPACING_M, float(seg.length[members].sum()) / CELL_MAX_POINTS)
+    fine = arrays.fine_spacing if spacing <= CELL_SPACING_M else None
+    xy, owner = _sample_points(seg, members, spacing, fine)
+    pieces = _voronoi_pieces(xy)
+    segment_cells = _dissolve(pieces, owner, len(seg.edge))
+    street_cells = _dissolve(segment_cells, seg.edge, len(arrays.edge_geoms))
+    depth = np.full(len(street_cells), np.inf)
+    drawn = ~shapely.is_empty(street_cells)
+    depth[drawn] = shapely.hausdorff_distance(street_cells[drawn], arrays.edge_geoms[drawn], densify=0.25)
+    return Cells(segment_cells, street_cells, depth)
+
+
+def _sample_points(seg: Segments, members: np.ndarray, spacing: float,
+                   fine: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Sample points along the segments ``members`` and the segment each belongs to.
+
+    Every ``spacing`` metres (or the segment's ``fine`` spacing where finer),
+    ends inset (:func:`_inset_ends`), plus each segment's midpoint; ordered by
+    segment, one point per location.
+    """
+    # zero-length segments (repeated vertices) contribute their midpoint only
+    real = members[seg.length[members] > 0]
+    lines = shapely.linestrings(np.stack([seg.start[real], seg.end[real]], axis=1))
+    dense = shapely.segmentize(lines, np.minimum(fine[real] if fine is not None else np.inf, spacing))
+    xy, owner = shapely.get_coordinates(dense, return_index=True)
+    xy = _inset_ends(seg, real, xy, owner)
+    owner = real[owner]
+    # every segment keeps its midpoint, so that it owns a cell
+    mids = (seg.start[members] + seg.end[members]) / 2
+    xy = np.concatenate([xy, mids])
+    owner = np.concatenate([owner, members])
+    order = np.argsort(owner, kind="stable")
+    xy, owner = xy[order], owner[order]
+    # a point shared by several segments (overlapping streets) goes to the
+    # lowest segment, hence the lowest street index, as in snap()
+    _, first = np.unique(np.round(xy, 6), axis=0, return_index=True)
+    first.sort()
+    return xy[first], owner[first]
+
+
+def _inset_ends(seg: Segments, real: np.ndarray, xy: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """``xy`` (samples of the segments ``real[owner]``) with each segment's end points moved a hair inside it.
+
+    A segment's end points are shared with its neighbours (the next segment,
+    the other streets at a junction); each segment samples them a hair inside
+    instead, so that the cells of two segments meeting at a point part along
+    the bisector of their directions through it: the exact boundary of the
+    nearest-segment areas there (a vertex sample given to one segment would
+    hand it a strip of the other's area, half the spacing wide).
+    """
+    opens = np.ones(len(owner), bool)
+    opens[1:] = owner[1:] != owner[:-1]
+    closes = np.ones(len(owner), bool)
+    closes[:-1] = owner[1:] != owner[:-1]
+    seg_len = seg.length[real]
+    unit = (seg.end[real] - seg.start[real]) / seg_len[:, None]
+    # the insets differ a little from segment to segment (a fixed sequence),
+    # so that the samples around a junction are never cocircular: cocircular
+    # points make GEOS's Voronoi vertices there degenerate
+    jitter = 1.0 + 0.25 * ((real * 0.6180339887498949) % 1.0)
+    inset = np.minimum(CELL_INSET_M * jitter, seg_len / 4)
+    xy = xy.copy()
+    xy[opens] += unit[owner[opens]] * inset[owner[opens], None]
+    xy[closes] -= unit[owner[closes]] * inset[owner[closes], None]
+    return xy
+
+
+def _voronoi_pieces(xy: np.ndarray) -> np.ndarray:
+    """Voronoi cell of each point of ``xy`` (in order), reaching :data:`CELL_MARGIN_M` beyond the points."""
+    points = shapely.multipoints(xy)
+    extent = shapely.buffer(shapely.envelope(points), CELL_MARGIN_M)
+    pieces = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=extent, ordered=True))
+    # only the outermost pieces reach past the extent (the others lie inside its envelope)
+    box = shapely.bounds(points)
+    pb = shapely.bounds(pieces)
+    outer = (pb[:, 0] < box[0]) | (pb[:, 1] < box[1]) | (pb[:, 2] > box[2]) | (pb[:, 3] > box[3])
+    pieces[outer] = shapely.intersection(pieces[outer], extent)
+    return pieces
+
+
+def _dissolve(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Coverage union of ``geoms`` by ``group`` (``0 .. n_groups - 1``; an empty polygon where none).
+
+    The pieces of a group must form a polygonal coverage (they share edges
+    exactly, as the cells of one Voronoi diagram do). Groups are unioned in
+    vectorised calls, bucketed by size, instead of one call per group.
+    """
+    out = np.full(n_groups, shapely.Polygon(), dtype=object)
+    order = np.argsort(group, kind="stable")
+    sorted_groups, geoms = group[order], geoms[order]
+    counts = np.bincount(sorted_groups, minlength=n_groups)
+    starts = np.searchsorted(sorted_groups, np.arange(n_groups))
+    one = counts == 1
+    out[one] = geoms[starts[one]]
+    width = 2
+    while True:
+        ids = np.flatnonzero((counts > width // 2) & (counts <= width) & ~one)
+        if len(ids):
+            pos = np.arange(width)
+            mask = pos[None, :] < counts[ids][:, None]
+            table = np.full((len(ids), width), None, dtype=object)
+            table[mask] = geoms[(starts[ids][:, None] + pos[None, :])[mask]]
+            out[ids] = _coverage_union_rows(table)
+        if width >= counts.max(initial=0):
+            return out
+        width *= 2
+
+
+def coverage_union(geoms: np.ndarray) -> shapely.Geometry:
+    """Coverage union of ``geoms``, or the overlay union where GEOS finds them not exactly noded.
+
+    Voronoi cells of nearly collinear points can meet at vertices computed with
+    different rounding on either side; the overlay union then joins them (on a
+    micrometre grid after repairing the pieces, should GEOS still fail).
+
+    Parameters
+    ----------
+    geoms
+        Polygons forming a coverage (sharing edges exactly).
+
+    Returns
+    -------
+    union
+        One polygonal geometry.
+    """
+    try:
+        return shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:
+        pass
+    try:
+        return shapely.union_all(geoms)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(shapely.make_valid(geoms), grid_size=1e-6)
+
+
+def _coverage_union_rows(table: np.ndarray) -> np.ndarray:
+    """:func:`coverage_union` of each row of an object array (None = nothing)."""
+    try:
+        return shapely.coverage_union_all(table, axis=1)
+    except shapely.errors.GEOSException:
+        present = [np.array([g is not None for g in row], bool) for row in table]
+        return np.array([coverage_union(row[has]) for row, has in zip(table, present)], dtype=object)
