@@ -20,8 +20,8 @@ class Reporter:
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
-        self._progress = None
-        self._task = None
+        self._progress: Any = None
+        self._task: Any = None
 
     @contextmanager
     def running(self) -> Iterator[Reporter | None]:
