@@ -1,5 +1,4 @@
-"""Station Planner: where to put neighbourhood service stations so that every
-resident lives within a five-minute walk of one.
+"""Station Planner: where to put neighbourhood service stations so that every resident lives within a five-minute walk of one.
 
 The pipeline is the package: :func:`load_network` -> :func:`load_demand` /
 :func:`load_candidates` -> :func:`coverage` / :func:`isochrones` -> :func:`solve`
@@ -8,9 +7,9 @@ The pipeline is the package: :func:`load_network` -> :func:`load_demand` /
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import coverage, isochrones  # modules, callable as their stage function
 from .areas import load_areas
 from .config import CANDIDATE_TAGS, DEFAULTS, Defaults
-from . import coverage, isochrones  # modules, callable as their stage function
 from .coverage import Coverage
 from .demand import load_demand
 from .errors import DataError, InputError, PlannerError, SolverError

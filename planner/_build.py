@@ -89,8 +89,11 @@ def build_network(ways: WalkingWays, *, speed_kmh: float, min_component_nodes: i
     # small pieces again, on the simplified graph
     keep_direct, keep_chain = _kept_edges(n, a[direct], b[direct], chains, min_component_nodes)
     # 5. projection: the UTM zone of the kept nodes, every node used by a kept edge
-    ends = np.unique(np.concatenate([a[direct][keep_direct], b[direct][keep_direct], chains.start_node[keep_chain],
-                                     chains.end_node[keep_chain]]))
+    ends = np.unique(
+        np.concatenate(
+            [a[direct][keep_direct], b[direct][keep_direct], chains.start_node[keep_chain], chains.end_node[keep_chain]]
+        )
+    )
     if not len(ends):
         return nx.MultiDiGraph(crs="EPSG:4326")
     kept_inner = np.repeat(keep_chain, chains.counts) if len(chains.start_node) else np.zeros(0, bool)
@@ -170,8 +173,9 @@ def _chains(n: int, a: np.ndarray, b: np.ndarray, seg: np.ndarray, interior: np.
     return _Chains(start_node, end_node, nodes_in, counts, seg_chain)
 
 
-def _chain_ends(a: np.ndarray, b: np.ndarray, seg: np.ndarray, ia: np.ndarray, attach: np.ndarray,
-                label: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _chain_ends(
+    a: np.ndarray, b: np.ndarray, seg: np.ndarray, ia: np.ndarray, attach: np.ndarray, label: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per chain (ordered by the ``label`` of its interior piece): start and end endpoints, first interior node, label.
 
     Each chain has two attachments (endpoint, first interior node); the one of
@@ -191,8 +195,15 @@ def _chain_ends(a: np.ndarray, b: np.ndarray, seg: np.ndarray, ia: np.ndarray, a
     return att_end[start_k], att_end[end_k], att_in[start_k], chain_id
 
 
-def _chain_order(n: int, inner_a: np.ndarray, inner_b: np.ndarray, interior: np.ndarray, label: np.ndarray,
-                 chain_id: np.ndarray, start_in: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _chain_order(
+    n: int,
+    inner_a: np.ndarray,
+    inner_b: np.ndarray,
+    interior: np.ndarray,
+    label: np.ndarray,
+    chain_id: np.ndarray,
+    start_in: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """The chains' interior nodes, chain by chain, each in order from its start, and how many each chain has.
 
     Position along each chain: an unweighted search (compiled) from a root tied
@@ -212,8 +223,9 @@ def _chain_order(n: int, inner_a: np.ndarray, inner_b: np.ndarray, interior: np.
     return nodes_in, np.bincount(k_of, minlength=len(chain_id))
 
 
-def _kept_edges(n: int, d_u: np.ndarray, d_v: np.ndarray, chains: _Chains,
-                min_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+def _kept_edges(
+    n: int, d_u: np.ndarray, d_v: np.ndarray, chains: _Chains, min_nodes: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Which direct segments (``d_u`` -> ``d_v``) and chains lie outside the simplified graph's small pieces."""
     e_u = np.concatenate([d_u, chains.start_node])
     e_v = np.concatenate([d_v, chains.end_node])
@@ -240,8 +252,9 @@ def _straight_lines(x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray) 
     return shapely.linestrings(np.stack([np.stack([x[u], y[u]], 1), np.stack([x[v], y[v]], 1)], 1))
 
 
-def _chain_lines(x: np.ndarray, y: np.ndarray, chains: _Chains, c_idx: np.ndarray,
-                 kept_inner: np.ndarray) -> np.ndarray:
+def _chain_lines(
+    x: np.ndarray, y: np.ndarray, chains: _Chains, c_idx: np.ndarray, kept_inner: np.ndarray
+) -> np.ndarray:
     """Lines of the chains ``c_idx``, each from its start through its interior nodes to its end.
 
     ``kept_inner`` marks, in ``chains.nodes_in``, the interior nodes of the
@@ -263,12 +276,21 @@ def _chain_lines(x: np.ndarray, y: np.ndarray, chains: _Chains, c_idx: np.ndarra
 
 def _segment_attributes(ways: WalkingWays, rows: np.ndarray) -> list[dict[str, Any]]:
     """``highway``, ``osmid`` and ``name`` (when known) of the segments ``rows`` of ``ways``."""
-    return [{"highway": hw, "osmid": int(oid), **({"name": nm} if isinstance(nm, str) else {})}
-            for hw, oid, nm in zip(ways.highway[rows], ways.way_id[rows], ways.name[rows])]
+    return [
+        {"highway": hw, "osmid": int(oid), **({"name": nm} if isinstance(nm, str) else {})}
+        for hw, oid, nm in zip(ways.highway[rows], ways.way_id[rows], ways.name[rows])
+    ]
 
 
-def _add_two_way_edges(G: nx.MultiDiGraph, ids: np.ndarray, first: np.ndarray, second: np.ndarray,
-                       lines: np.ndarray, attrs: list[dict[str, Any]], speed_kmh: float) -> None:
+def _add_two_way_edges(
+    G: nx.MultiDiGraph,
+    ids: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    lines: np.ndarray,
+    attrs: list[dict[str, Any]],
+    speed_kmh: float,
+) -> None:
     """Each edge (node positions ``first`` -> ``second`` along ``lines``) both ways, with ``length`` and ``minutes``.
 
     Edges go in this order: (u, v) then (v, u) for each edge; the reverse
@@ -280,10 +302,16 @@ def _add_two_way_edges(G: nx.MultiDiGraph, ids: np.ndarray, first: np.ndarray, s
     both = np.stack([lines, shapely.reverse(lines)], 1).ravel() if len(lines) else lines
     lengths = np.repeat(shapely.length(lines) if len(lines) else np.zeros(0), 2)
     attrs_all = [data for data in attrs for _ in range(2)]
-    _add_edges(G, ids[src].tolist(), ids[dst].tolist(), _edge_keys(src, dst).tolist(), (
-        {**data, "geometry": line, "length": length, "minutes": length / mpm}
-        for data, line, length in zip(attrs_all, both, lengths.tolist())
-    ))
+    _add_edges(
+        G,
+        ids[src].tolist(),
+        ids[dst].tolist(),
+        _edge_keys(src, dst).tolist(),
+        (
+            {**data, "geometry": line, "length": length, "minutes": length / mpm}
+            for data, line, length in zip(attrs_all, both, lengths.tolist())
+        ),
+    )
 
 
 def _edge_keys(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -333,8 +361,9 @@ def _add_nodes(G: nx.MultiDiGraph, ids: list[int], xs: list[float], ys: list[flo
     _clear_cache(G)
 
 
-def _add_edges(G: nx.MultiDiGraph, us: list[int], vs: list[int], keys: list[int],
-               datas: Iterable[dict[str, Any]]) -> None:
+def _add_edges(
+    G: nx.MultiDiGraph, us: list[int], vs: list[int], keys: list[int], datas: Iterable[dict[str, Any]]
+) -> None:
     """
     ``G.add_edges_from`` for edges between existing nodes with distinct keys, in the same order.
 
@@ -353,8 +382,9 @@ def _add_edges(G: nx.MultiDiGraph, us: list[int], vs: list[int], keys: list[int]
     _clear_cache(G)
 
 
-def _chain_attributes(ways: WalkingWays, seg: np.ndarray, seg_chain: np.ndarray,
-                      c_idx: np.ndarray) -> list[dict[str, Any]]:
+def _chain_attributes(
+    ways: WalkingWays, seg: np.ndarray, seg_chain: np.ndarray, c_idx: np.ndarray
+) -> list[dict[str, Any]]:
     """Per kept chain, ``osmid`` / ``highway`` / ``name``: the single value, or the sorted list of distinct values."""
     if not len(c_idx):
         return []
@@ -362,12 +392,14 @@ def _chain_attributes(ways: WalkingWays, seg: np.ndarray, seg_chain: np.ndarray,
     pos[c_idx] = np.arange(len(c_idx))
     rows = np.flatnonzero(seg_chain >= 0)
     rows = rows[pos[seg_chain[rows]] >= 0]
-    frame = pd.DataFrame({
-        "k": pos[seg_chain[rows]],
-        "osmid": ways.way_id[seg[rows]].astype(np.int64),
-        "highway": ways.highway[seg[rows]],
-        "name": ways.name[seg[rows]],
-    })
+    frame = pd.DataFrame(
+        {
+            "k": pos[seg_chain[rows]],
+            "osmid": ways.way_id[seg[rows]].astype(np.int64),
+            "highway": ways.highway[seg[rows]],
+            "name": ways.name[seg[rows]],
+        }
+    )
     out: list[dict[str, Any]] = [{} for _ in range(len(c_idx))]
     for column in ("osmid", "highway", "name"):
         part = frame[["k", column]]
@@ -383,6 +415,6 @@ def _chain_attributes(ways: WalkingWays, seg: np.ndarray, seg_chain: np.ndarray,
         for k, value in zip(ks[starts[sizes == 1]], values[starts[sizes == 1]]):
             out[k][column] = int(value) if column == "osmid" else value
         for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):  # the few chains of several ways
-            group = values[start:start + size]
+            group = values[start : start + size]
             out[ks[start]][column] = [int(v) for v in group] if column == "osmid" else list(group)
     return out

@@ -34,8 +34,11 @@ _Drawn = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _arc_steps(radius: np.ndarray) -> np.ndarray:
-    """Straight pieces for a half circle of ``radius`` metres: the fewest of 4, 8, 16, 32
-    whose circumscribed polygon lies within :data:`ARC_TOLERANCE_M` of the circle (32 at most)."""
+    """Straight pieces for a half circle of ``radius`` metres.
+
+    The fewest of 4, 8, 16, 32 whose circumscribed polygon lies within :data:`ARC_TOLERANCE_M` of the circle (32 at
+    most).
+    """
     steps = np.full(np.shape(radius), _ARC_STEPS, dtype=np.int64)
     for m in (16, 8, 4):
         steps[radius * (1.0 / np.cos(np.pi / (2 * m)) - 1.0) <= ARC_TOLERANCE_M] = m
@@ -58,10 +61,20 @@ def _sectors(centres: np.ndarray, radii: np.ndarray, alpha: np.ndarray, span: np
     return out
 
 
-def _side_shapes(segs: Segments, k: np.ndarray, r0: np.ndarray, r1: np.ndarray, tag: np.ndarray,
-                 start: np.ndarray | None = None, end: np.ndarray | None = None, first: np.ndarray | None = None,
-                 last: np.ndarray | None = None, prev_angle: np.ndarray | None = None, waist: np.ndarray | None = None,
-                 r_waist: np.ndarray | None = None) -> _Drawn:
+def _side_shapes(
+    segs: Segments,
+    k: np.ndarray,
+    r0: np.ndarray,
+    r1: np.ndarray,
+    tag: np.ndarray,
+    start: np.ndarray | None = None,
+    end: np.ndarray | None = None,
+    first: np.ndarray | None = None,
+    last: np.ndarray | None = None,
+    prev_angle: np.ndarray | None = None,
+    waist: np.ndarray | None = None,
+    r_waist: np.ndarray | None = None,
+) -> _Drawn:
     """Area reachable from segments whose budget runs linearly from ``r0`` to ``r1`` metres.
 
     Each segment gives the band of points whose nearest point lies on it, as
@@ -131,20 +144,51 @@ def _side_shapes(segs: Segments, k: np.ndarray, r0: np.ndarray, r1: np.ndarray, 
         # without a cap, the end is the straight edge across the band (repeated points)
         side0 = np.where(t > 0, -1.0, 1.0)
         c0, c1, nn = cap0[rows, None], cap1[rows, None], n[rows]
-        back_x = np.where(c0, p0[rows, 0:1] + (r0_ * grow)[:, None] * np.cos(rear),
-                          p0[rows, 0:1] + nn[:, 0:1] * r0_[:, None] * side0)
-        back_y = np.where(c0, p0[rows, 1:2] + (r0_ * grow)[:, None] * np.sin(rear),
-                          p0[rows, 1:2] + nn[:, 1:2] * r0_[:, None] * side0)
-        fore_x = np.where(c1, p1[rows, 0:1] + (r1_ * grow)[:, None] * np.cos(front),
-                          p1[rows, 0:1] - nn[:, 0:1] * r1_[:, None] * side0)
-        fore_y = np.where(c1, p1[rows, 1:2] + (r1_ * grow)[:, None] * np.sin(front),
-                          p1[rows, 1:2] - nn[:, 1:2] * r1_[:, None] * side0)
-        ring = np.stack([
-            np.concatenate([c0p[rows, :1], back_x, c0m[rows, :1], cwm[rows, :1], c1m[rows, :1], fore_x, c1p[rows, :1],
-                            cwp[rows, :1], c0p[rows, :1]], axis=1),
-            np.concatenate([c0p[rows, 1:], back_y, c0m[rows, 1:], cwm[rows, 1:], c1m[rows, 1:], fore_y, c1p[rows, 1:],
-                            cwp[rows, 1:], c0p[rows, 1:]], axis=1),
-        ], axis=2)
+        back_x = np.where(
+            c0, p0[rows, 0:1] + (r0_ * grow)[:, None] * np.cos(rear), p0[rows, 0:1] + nn[:, 0:1] * r0_[:, None] * side0
+        )
+        back_y = np.where(
+            c0, p0[rows, 1:2] + (r0_ * grow)[:, None] * np.sin(rear), p0[rows, 1:2] + nn[:, 1:2] * r0_[:, None] * side0
+        )
+        fore_x = np.where(
+            c1, p1[rows, 0:1] + (r1_ * grow)[:, None] * np.cos(front), p1[rows, 0:1] - nn[:, 0:1] * r1_[:, None] * side0
+        )
+        fore_y = np.where(
+            c1, p1[rows, 1:2] + (r1_ * grow)[:, None] * np.sin(front), p1[rows, 1:2] - nn[:, 1:2] * r1_[:, None] * side0
+        )
+        ring = np.stack(
+            [
+                np.concatenate(
+                    [
+                        c0p[rows, :1],
+                        back_x,
+                        c0m[rows, :1],
+                        cwm[rows, :1],
+                        c1m[rows, :1],
+                        fore_x,
+                        c1p[rows, :1],
+                        cwp[rows, :1],
+                        c0p[rows, :1],
+                    ],
+                    axis=1,
+                ),
+                np.concatenate(
+                    [
+                        c0p[rows, 1:],
+                        back_y,
+                        c0m[rows, 1:],
+                        cwm[rows, 1:],
+                        c1m[rows, 1:],
+                        fore_y,
+                        c1p[rows, 1:],
+                        cwp[rows, 1:],
+                        c0p[rows, 1:],
+                    ],
+                    axis=1,
+                ),
+            ],
+            axis=2,
+        )
         bands[rows] = shapely.polygons(ring)
     bands = bands[ok]
     # the outer wedge of the turn at an inner vertex
@@ -170,8 +214,17 @@ class _Reach:
         return np.where(self.keys[at] == key, self.minutes[at], np.inf)
 
 
-def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray, node_site: np.ndarray,
-                arrays: NetworkArrays, cells: Cells, posts: Snapped) -> list[shapely.Geometry]:
+def _draw_batch(
+    lo: int,
+    hi: int,
+    limit: float,
+    reach: _Reach,
+    nodes: np.ndarray,
+    node_site: np.ndarray,
+    arrays: NetworkArrays,
+    cells: Cells,
+    posts: Snapped,
+) -> list[shapely.Geometry]:
     """The polygons of sites ``lo`` to ``hi`` (their reached ``nodes``, each tagged with its site)."""
     batch = np.arange(lo, hi)
     site, street, da, db = _reached_streets(arrays, posts, batch, nodes, node_site, reach)
@@ -182,8 +235,9 @@ def _draw_batch(lo: int, hi: int, limit: float, reach: _Reach, nodes: np.ndarray
     return _site_unions(lo, hi, clipped, tags, site[full], street[full], cells)
 
 
-def _reached_streets(arrays: NetworkArrays, posts: Snapped, batch: np.ndarray, nodes: np.ndarray,
-                     node_site: np.ndarray, reach: _Reach) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _reached_streets(
+    arrays: NetworkArrays, posts: Snapped, batch: np.ndarray, nodes: np.ndarray, node_site: np.ndarray, reach: _Reach
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(site, street, minutes to its ``edge_u``, minutes to its ``edge_v``) of the streets the ``batch`` sites reach.
 
     The streets at each site's reached ``nodes`` (tagged ``node_site``), other
@@ -201,20 +255,23 @@ def _reached_streets(arrays: NetworkArrays, posts: Snapped, batch: np.ndarray, n
     return site[live], street[live], da[live], db[live]
 
 
-def _within_whole_cell(arrays: NetworkArrays, cells: Cells, limit: float, street: np.ndarray, da: np.ndarray,
-                       db: np.ndarray) -> np.ndarray:
+def _within_whole_cell(
+    arrays: NetworkArrays, cells: Cells, limit: float, street: np.ndarray, da: np.ndarray, db: np.ndarray
+) -> np.ndarray:
     """Whether the budget left all along each street (reached ``da`` / ``db`` minutes at its ends) spans its cell."""
     mpm = arrays.metres_per_minute
     # least budget left anywhere along each reached street (at its farthest point)
     length = arrays.edge_minutes[street] * mpm
     with np.errstate(invalid="ignore"):
-        peak = np.where(np.isfinite(da) & np.isfinite(db), (da * mpm + db * mpm + length) / 2,
-                        np.fmin(da, db) * mpm + length)
+        peak = np.where(
+            np.isfinite(da) & np.isfinite(db), (da * mpm + db * mpm + length) / 2, np.fmin(da, db) * mpm + length
+        )
     return limit * mpm - peak >= cells.depth[street]
 
 
-def _partial_street_shapes(arrays: NetworkArrays, limit: float, reach: _Reach, site: np.ndarray,
-                           street: np.ndarray) -> list[_Drawn]:
+def _partial_street_shapes(
+    arrays: NetworkArrays, limit: float, reach: _Reach, site: np.ndarray, street: np.ndarray
+) -> list[_Drawn]:
     """Shapes of the segments of the streets each ``site`` reaches in part, walked in from either end."""
     mpm = arrays.metres_per_minute
     segs = arrays.segments
@@ -241,13 +298,17 @@ def _partial_street_shapes(arrays: NetworkArrays, limit: float, reach: _Reach, s
     apart = cross & ~merged  # the middle is out of reach: two bands
     for rows, r0, r1 in ((u_wins | apart, ru0, ru1), (v_wins | apart, rv0, rv1)):
         drawn.append(_side_shapes(segs, k[rows], r0[rows], r1[rows], tag[rows]))
-    drawn.append(_side_shapes(segs, k[merged], ru0[merged], rv1[merged], tag[merged], waist=t_cross[merged],
-                              r_waist=r_cross[merged]))
+    drawn.append(
+        _side_shapes(
+            segs, k[merged], ru0[merged], rv1[merged], tag[merged], waist=t_cross[merged], r_waist=r_cross[merged]
+        )
+    )
     return drawn
 
 
-def _own_street_shapes(arrays: NetworkArrays, limit: float, reach: _Reach, posts: Snapped,
-                       batch: np.ndarray) -> list[_Drawn]:
+def _own_street_shapes(
+    arrays: NetworkArrays, limit: float, reach: _Reach, posts: Snapped, batch: np.ndarray
+) -> list[_Drawn]:
     """Shapes of each ``batch`` site's own street: from the site both ways, and from its ends if reached back."""
     mpm = arrays.metres_per_minute
     segs = arrays.segments
@@ -269,15 +330,25 @@ def _own_street_shapes(arrays: NetworkArrays, limit: float, reach: _Reach, posts
         at_vertex0 = lo_x <= x0
         at_vertex1 = hi_x >= x1
         prev = np.where(at_vertex0, segs.prev_angle[k], np.arctan2(s1[:, 1] - s0[:, 1], s1[:, 0] - s0[:, 0]))
-        drawn.append(_side_shapes(
-            segs, k[good], (budget - np.abs(lo_x - x_site))[good], (budget - np.abs(hi_x - x_site))[good], tag[good],
-            start=pa[good], end=pb[good], first=(segs.first[k] & at_vertex0)[good],
-            last=(segs.last[k] & at_vertex1)[good], prev_angle=prev[good],
-        ))
+        drawn.append(
+            _side_shapes(
+                segs,
+                k[good],
+                (budget - np.abs(lo_x - x_site))[good],
+                (budget - np.abs(hi_x - x_site))[good],
+                tag[good],
+                start=pa[good],
+                end=pb[good],
+                first=(segs.first[k] & at_vertex0)[good],
+                last=(segs.last[k] & at_vertex1)[good],
+                prev_angle=prev[good],
+            )
+        )
     e_own = segs.edge[k]
-    for end_dist, from_start, from_end in ((reach(tag, arrays.edge_u[e_own]), x0, x1),
-                                           (reach(tag, arrays.edge_v[e_own]), street_len[e_own] - x0,
-                                            street_len[e_own] - x1)):
+    for end_dist, from_start, from_end in (
+        (reach(tag, arrays.edge_u[e_own]), x0, x1),
+        (reach(tag, arrays.edge_v[e_own]), street_len[e_own] - x0, street_len[e_own] - x1),
+    ):
         ok = np.isfinite(end_dist)
         left = (limit - end_dist[ok]) * mpm
         drawn.append(_side_shapes(segs, k[ok], left - from_start[ok], left - from_end[ok], tag[ok]))
@@ -297,8 +368,9 @@ def _clip_to_cells(drawn: list[_Drawn], cells: Cells) -> tuple[np.ndarray, np.nd
     return shapely.intersection(shapes, clip), tags
 
 
-def _site_unions(lo: int, hi: int, clipped: np.ndarray, tags: np.ndarray, whole_site: np.ndarray,
-                 whole: np.ndarray, cells: Cells) -> list[shapely.Geometry]:
+def _site_unions(
+    lo: int, hi: int, clipped: np.ndarray, tags: np.ndarray, whole_site: np.ndarray, whole: np.ndarray, cells: Cells
+) -> list[shapely.Geometry]:
     """Site by site (``lo`` to ``hi``): the union of its whole street cells (a coverage) and its clipped shapes."""
     by_tag = np.argsort(tags, kind="stable")
     piece_bounds = np.searchsorted(tags[by_tag], np.arange(lo, hi + 1))
@@ -307,8 +379,8 @@ def _site_unions(lo: int, hi: int, clipped: np.ndarray, tags: np.ndarray, whole_
     whole_bounds = np.searchsorted(whole_site[w_order], np.arange(lo, hi + 1))
     out = []
     for i in range(hi - lo):
-        cells_i = whole_cells[whole_bounds[i]:whole_bounds[i + 1]]
-        pieces_i = clipped[by_tag[piece_bounds[i]:piece_bounds[i + 1]]]
+        cells_i = whole_cells[whole_bounds[i] : whole_bounds[i + 1]]
+        pieces_i = clipped[by_tag[piece_bounds[i] : piece_bounds[i + 1]]]
         if len(cells_i):
             pieces_i = np.concatenate([[coverage_union(cells_i)], pieces_i])
         out.append(_union(pieces_i))

@@ -13,10 +13,10 @@ import logging
 import os
 import warnings
 from collections.abc import Iterator, Mapping
-from typing import Any
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -25,8 +25,15 @@ from .errors import DataError, InputError
 from .io import check_input_file
 
 __all__ = [
-    "CACHE_ENV", "OSMSource", "cache_folder", "cache_problem", "default_pbf", "osmnx_cache", "parse_bbox",
-    "read_features", "resolve_source",
+    "CACHE_ENV",
+    "OSMSource",
+    "cache_folder",
+    "cache_problem",
+    "default_pbf",
+    "osmnx_cache",
+    "parse_bbox",
+    "read_features",
+    "resolve_source",
 ]
 
 log = logging.getLogger(__name__)
@@ -104,7 +111,7 @@ def resolve_source(source: str | os.PathLike | None) -> OSMSource:
     lower = text.lower()
     # a place name may hold a slash ("Biel/Bienne"): only known suffixes and
     # existing paths are files
-    looks_like_file = lower.endswith((".pbf", ".graphml") + _XML_SUFFIXES) or Path(text).exists()
+    looks_like_file = lower.endswith((".pbf", ".graphml", *_XML_SUFFIXES)) or Path(text).exists()
     if looks_like_file:
         file = Path(text)
         check_input_file(
@@ -120,9 +127,7 @@ def resolve_source(source: str | os.PathLike | None) -> OSMSource:
             return OSMSource("xml", str(file), file.name)
         if lower.endswith(".graphml"):
             return OSMSource("graphml", str(file), file.name)
-        raise InputError(
-            f"{text}: unknown file type; expected .osm.pbf, .osm, .osm.bz2, .xml or .graphml"
-        )
+        raise InputError(f"{text}: unknown file type; expected .osm.pbf, .osm, .osm.bz2, .xml or .graphml")
     if parse_bbox(text) is not None:
         return OSMSource("bbox", text, f"bbox {text}")
     return OSMSource("place", text, text)
@@ -229,7 +234,9 @@ def osmnx_cache(notes: list[str]) -> Iterator[Path]:
             problem = cache_problem(Path(path), url) if path is not None else None
             if problem is not None:
                 Path(path).unlink(missing_ok=True)
-                notes.append(f"osmnx cache file {path} is corrupt ({problem}); removed it and downloaded the data again")
+                notes.append(
+                    f"osmnx cache file {path} is corrupt ({problem}); removed it and downloaded the data again"
+                )
                 log.warning(notes[-1])
                 return None
         return retrieve(url)

@@ -166,11 +166,16 @@ def read_walking_ways(
     n_kept = len(np.unique(seg_way))
     log.info("%s: %d highway ways, %d kept, %d segments, %d nodes", path, n_read, n_kept, len(seg_u), len(ids))
     return WalkingWays(
-        node_id=ids, lon=lon, lat=lat, u=seg_u, v=seg_v,
+        node_id=ids,
+        lon=lon,
+        lat=lat,
+        u=seg_u,
+        v=seg_v,
         way_id=way_arr[seg_way] if len(way_arr) else np.zeros(0, np.int64),
         highway=np.asarray(highways, dtype=object)[seg_way] if highways else np.zeros(0, dtype=object),
         name=np.asarray(names, dtype=object)[seg_way] if names else np.zeros(0, dtype=object),
-        n_ways_read=n_read, n_ways_kept=n_kept,
+        n_ways_read=n_read,
+        n_ways_kept=n_kept,
     )
 
 
@@ -181,7 +186,7 @@ def _gdal_lines(path: str, clip) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     options = {"bbox": tuple(clip.bounds)} if clip is not None else {}
     try:
         frame = pyogrio.read_dataframe(path, layer="lines", columns=["osm_id"], where="highway IS NOT NULL", **options)
-    except Exception as exc:  # noqa: BLE001 - GDAL's errors for a corrupt file
+    except Exception as exc:
         raise DataError(f"{path}: not a readable .osm.pbf file ({type(exc).__name__})") from None
     if not len(frame):
         return np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0, np.int64)
@@ -207,7 +212,9 @@ def _locate(path, flat, lengths, way_ids, g_ids, g_coords, g_index):
         ways = np.flatnonzero(match)
         if len(ways):
             starts = np.cumsum(lengths) - lengths
-            offset = np.arange(int(lengths[ways].sum())) - np.repeat(np.cumsum(lengths[ways]) - lengths[ways], lengths[ways])
+            offset = np.arange(int(lengths[ways].sum())) - np.repeat(
+                np.cumsum(lengths[ways]) - lengths[ways], lengths[ways]
+            )
             dst = np.repeat(starts[ways], lengths[ways]) + offset
             src = np.repeat(g_start[line[ways]], lengths[ways]) + offset
             lon[dst], lat[dst] = g_coords[src, 0], g_coords[src, 1]
@@ -239,8 +246,13 @@ def _locate(path, flat, lengths, way_ids, g_ids, g_coords, g_index):
         except RuntimeError as exc:
             raise DataError(f"{path}: not a readable .osm.pbf file ({exc})") from None
     ok = np.isfinite(out_lon)
-    log.debug("%s: %d nodes placed by GDAL, %d looked up, %d not in the file", path, int((best >= 0).sum()),
-              len(missing), int((~ok).sum()))
+    log.debug(
+        "%s: %d nodes placed by GDAL, %d looked up, %d not in the file",
+        path,
+        int((best >= 0).sum()),
+        len(missing),
+        int((~ok).sum()),
+    )
     return ids[ok], out_lon[ok], out_lat[ok]
 
 

@@ -35,16 +35,23 @@ from collections.abc import Callable
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 import pandas as pd
+import scipy.sparse as sp
 import shapely
 
 from .config import DEFAULTS
 from .errors import DataError, InputError
 
 __all__ = [
-    "GRID_M", "MIN_BUILDING_SHARE", "MIN_LANDUSE_SHARE", "OUTSIDE", "area_table", "assign_areas", "load_areas",
-    "nearest_station", "spread_population",
+    "GRID_M",
+    "MIN_BUILDING_SHARE",
+    "MIN_LANDUSE_SHARE",
+    "OUTSIDE",
+    "area_table",
+    "assign_areas",
+    "load_areas",
+    "nearest_station",
+    "spread_population",
 ]
 
 log = logging.getLogger(__name__)
@@ -109,14 +116,23 @@ def load_areas(
 
     from .io import read_points
 
-    gdf = read_points(source, what=what, numeric=("population",) if population else (), crs=crs,
-                      name_column=name_column, population_column=population_column, polygons=True)
+    gdf = read_points(
+        source,
+        what=what,
+        numeric=("population",) if population else (),
+        crs=crs,
+        name_column=name_column,
+        population_column=population_column,
+        polygons=True,
+    )
     kinds = gdf.geometry.geom_type.to_numpy()
     wrong = ~np.isin(kinds, ("Polygon", "MultiPolygon"))
     if wrong.any():
         i = int(np.flatnonzero(wrong)[0])
-        raise InputError(f"{source}: row {i + 1} is a {kinds[i]}, not an area; expected polygons (community "
-                         f"boundaries) in every row of {what}")
+        raise InputError(
+            f"{source}: row {i + 1} is a {kinds[i]}, not an area; expected polygons (community "
+            f"boundaries) in every row of {what}"
+        )
     geoms = shapely.make_valid(gdf.geometry.values)
     geoms = np.array([_polygonal(g) for g in geoms], dtype=object)
     empty = shapely.is_empty(geoms) | (shapely.area(geoms) == 0)
@@ -131,8 +147,12 @@ def load_areas(
     seen = names.groupby(names).cumcount().to_numpy()
     if (seen > 0).any():
         repeated = sorted(set(names[seen > 0]))
-        warnings.warn(f"{source}: area names appear more than once ({', '.join(map(repr, repeated[:3]))}); "
-                      "repeats are numbered ' (2)', ' (3)'...", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"{source}: area names appear more than once ({', '.join(map(repr, repeated[:3]))}); "
+            "repeats are numbered ' (2)', ' (3)'...",
+            UserWarning,
+            stacklevel=2,
+        )
         names = pd.Series([n if k == 0 else f"{n} ({k + 1})" for n, k in zip(names, seen)])
     out = {"area": names.to_numpy(object)}
     if population:
@@ -218,13 +238,21 @@ def spread_population(
     if by_grid.any():
         ai, pts = _grid_points(geoms[by_grid], np.flatnonzero(by_grid), grid_m)
         parts.append(_homes(ai, pts, np.ones(len(ai)), census, numbers, "grid"))
-    homes = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        {"demand_id": [], "population": [], "kind": [], "area_index": [], "geometry": []})
+    homes = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame({"demand_id": [], "population": [], "kind": [], "area_index": [], "geometry": []})
+    )
     homes["area"] = areas["area"].to_numpy(object)[homes["area_index"].to_numpy(int)]
     homes["method"] = "areas"
     homes = gpd.GeoDataFrame(homes.drop(columns="area_index"), geometry="geometry", crs=areas.crs)
-    log.info("areas: %d by buildings, %d by land use, %d by grid; %d homes",
-             int(by_buildings.sum()), int(by_landuse.sum()), int(by_grid.sum()), len(homes))
+    log.info(
+        "areas: %d by buildings, %d by land use, %d by grid; %d homes",
+        int(by_buildings.sum()),
+        int(by_landuse.sum()),
+        int(by_grid.sum()),
+        len(homes),
+    )
     return homes[["demand_id", "population", "method", "kind", "area", "geometry"]]
 
 
@@ -258,8 +286,9 @@ def _homes(area_idx, points, weights, census, numbers, kind) -> pd.DataFrame:
     starts = np.maximum.accumulate(np.where(run, np.arange(len(area_idx)), 0))
     rank[order] = np.arange(len(area_idx)) - starts
     ids = [f"area{numbers[a]:03d}-{kind[0]}{k + 1:05d}" for a, k in zip(area_idx, rank)]
-    return pd.DataFrame({"demand_id": ids, "population": population, "kind": kind, "area_index": area_idx,
-                         "geometry": list(points)})
+    return pd.DataFrame(
+        {"demand_id": ids, "population": population, "kind": kind, "area_index": area_idx, "geometry": list(points)}
+    )
 
 
 def assign_areas(homes: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> np.ndarray:
@@ -353,22 +382,31 @@ def area_table(
     ids = stations["site_id"].astype(str).to_numpy()
     st_names = stations["name"].astype(str).to_numpy()
     share = np.divide(pop_covered, population, out=np.zeros(m), where=population > 0)
-    return pd.DataFrame({
-        "area": names,
-        "population": np.round(population, 1),
-        "n_homes": n_homes,
-        "population_covered": np.round(pop_covered, 1),
-        "covered_share": np.round(share, 4),
-        "population_off_network": np.round(pop_off, 1),
-        "nearest_station": np.where(which >= 0, st_names[np.maximum(which, 0)] if len(ids) else "", None),  # type: ignore[arg-type]
-        "nearest_station_id": np.where(which >= 0, ids[np.maximum(which, 0)] if len(ids) else "", None),  # type: ignore[arg-type]
-        "nearest_station_minutes": np.round(np.where(np.isfinite(best), best, np.nan), 2),
-    })
+    return pd.DataFrame(
+        {
+            "area": names,
+            "population": np.round(population, 1),
+            "n_homes": n_homes,
+            "population_covered": np.round(pop_covered, 1),
+            "covered_share": np.round(share, 4),
+            "population_off_network": np.round(pop_off, 1),
+            "nearest_station": np.where(which >= 0, st_names[np.maximum(which, 0)] if len(ids) else "", None),  # type: ignore[arg-type]
+            "nearest_station_id": np.where(which >= 0, ids[np.maximum(which, 0)] if len(ids) else "", None),  # type: ignore[arg-type]
+            "nearest_station_minutes": np.round(np.where(np.isfinite(best), best, np.nan), 2),
+        }
+    )
 
 
-def nearest_station(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
-                    minutes_matrix, selected: np.ndarray, *, look_minutes: float,
-                    progress: Callable[[str, float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def nearest_station(
+    network: nx.MultiDiGraph,
+    homes: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    minutes_matrix,
+    selected: np.ndarray,
+    *,
+    look_minutes: float,
+    progress: Callable[[str, float], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """
     Per home, the walk to its nearest chosen station and that station's position in ``selected``.
 

@@ -20,7 +20,13 @@ import shapely
 from .errors import InputError
 
 __all__ = [
-    "BOUNDARY_FILES", "NAME_KEYS", "Boundary", "inside", "resolve_boundary", "split_by_boundary", "with_margin",
+    "BOUNDARY_FILES",
+    "NAME_KEYS",
+    "Boundary",
+    "inside",
+    "resolve_boundary",
+    "split_by_boundary",
+    "with_margin",
 ]
 
 #: file suffixes read as polygon files
@@ -77,7 +83,9 @@ def resolve_boundary(boundary, *, name: str | None = None, source=None) -> Bound
         return Boundary(_check_polygon(boundary, "boundary"), "boundary")
     text = str(boundary).strip()
     if not text:
-        raise InputError("boundary='': expected a polygon file, a bbox 'minlon,minlat,maxlon,maxlat' or a boundary name")
+        raise InputError(
+            "boundary='': expected a polygon file, a bbox 'minlon,minlat,maxlon,maxlat' or a boundary name"
+        )
     parts = text.split(",")
     if len(parts) == 4 and all(_is_number(p) for p in parts):
         return Boundary(_bbox(text, [float(p) for p in parts]), f"bbox {text}")
@@ -113,8 +121,10 @@ def _is_number(text: str) -> bool:
 def _bbox(text: str, values: list[float]) -> shapely.Geometry:
     minx, miny, maxx, maxy = values
     if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-        raise InputError(f"boundary={text!r}: expected minlon,minlat,maxlon,maxlat with min < max, lon in "
-                         "[-180, 180] and lat in [-90, 90] (lon and lat swapped?)")
+        raise InputError(
+            f"boundary={text!r}: expected minlon,minlat,maxlon,maxlat with min < max, lon in "
+            "[-180, 180] and lat in [-90, 90] (lon and lat swapped?)"
+        )
     return shapely.box(minx, miny, maxx, maxy)
 
 
@@ -134,15 +144,19 @@ def _from_file(path: Path, name: str | None) -> Boundary:
         raise InputError(f"{path}: boundary file not found; expected a GeoJSON, GPKG or shapefile polygon")
     try:
         gdf = gpd.read_file(path)
-    except Exception as exc:  # noqa: BLE001 - GDAL and JSON errors alike
-        raise InputError(f"{path}: not a readable boundary file ({type(exc).__name__}); expected a polygon layer") from None
+    except Exception as exc:
+        raise InputError(
+            f"{path}: not a readable boundary file ({type(exc).__name__}); expected a polygon layer"
+        ) from None
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     if not len(gdf):
         raise InputError(f"{path}: the boundary file holds no geometry; expected a polygon")
     if gdf.crs is None:
         x0, y0, x1, y1 = gdf.total_bounds
         if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-            raise InputError(f"{path}: the boundary has no CRS and its coordinates are not lon/lat; save it with its CRS (.prj)")
+            raise InputError(
+                f"{path}: the boundary has no CRS and its coordinates are not lon/lat; save it with its CRS (.prj)"
+            )
         gdf = gdf.set_crs("EPSG:4326")
     gdf = gdf.to_crs("EPSG:4326")
     label = str(path)
@@ -169,9 +183,13 @@ def _admin_boundaries_pbf(path: str) -> gpd.GeoDataFrame:
     import pyogrio
 
     try:
-        frame = pyogrio.read_dataframe(path, layer="multipolygons", where="boundary = 'administrative'",
-                                       columns=["osm_id", "osm_way_id", "name", "admin_level", "other_tags"])
-    except Exception as exc:  # noqa: BLE001 - GDAL's errors for a corrupt file
+        frame = pyogrio.read_dataframe(
+            path,
+            layer="multipolygons",
+            where="boundary = 'administrative'",
+            columns=["osm_id", "osm_way_id", "name", "admin_level", "other_tags"],
+        )
+    except Exception as exc:
         raise InputError(f"{path}: administrative boundaries could not be read ({type(exc).__name__})") from None
     tags = frame["other_tags"].fillna("").astype(str)
     for key in ("name:zh", "name:en"):
@@ -199,15 +217,20 @@ def _from_osm_name(text: str, source) -> Boundary:
     found = sorted({str(v) for k in keys[:1] for v in feats[k].dropna()}) if keys else []
     if not hit.any():
         listed = ", ".join(repr(v) for v in found[:15]) or "none"
-        raise InputError(f"boundary={text!r}: no such file, and no administrative boundary of that name in "
-                         f"{source.label} (found: {listed})")
+        raise InputError(
+            f"boundary={text!r}: no such file, and no administrative boundary of that name in "
+            f"{source.label} (found: {listed})"
+        )
     if hit.sum() > 1:
         levels = feats.loc[hit, "admin_level"].astype(str).tolist() if "admin_level" in feats else []
-        raise InputError(f"boundary={text!r}: {int(hit.sum())} administrative boundaries of that name in {source.label}"
-                         f"{' (admin_level ' + ', '.join(levels) + ')' if levels else ''}; pass the polygon as a file")
+        raise InputError(
+            f"boundary={text!r}: {int(hit.sum())} administrative boundaries of that name in {source.label}"
+            f"{' (admin_level ' + ', '.join(levels) + ')' if levels else ''}; pass the polygon as a file"
+        )
     row = feats[hit].iloc[0]
-    return Boundary(_check_polygon(row.geometry, f"boundary={text!r}"), f"{text} (OSM {row['osm_type']} {row['osm_id']})")
-
+    return Boundary(
+        _check_polygon(row.geometry, f"boundary={text!r}"), f"{text} (OSM {row['osm_type']} {row['osm_id']})"
+    )
 
 
 def split_by_boundary(network, frame: gpd.GeoDataFrame, what: str) -> tuple[gpd.GeoDataFrame, dict]:
@@ -246,8 +269,10 @@ def split_by_boundary(network, frame: gpd.GeoDataFrame, what: str) -> tuple[gpd.
     if "existing" in frame:
         keep |= frame["existing"].to_numpy(bool)
     if not keep.any():
-        raise DataError(f"{area.label}: none of the {len(frame):,} {what} lies inside the boundary; "
-                        "expected a boundary around the planning area")
+        raise DataError(
+            f"{area.label}: none of the {len(frame):,} {what} lies inside the boundary; "
+            "expected a boundary around the planning area"
+        )
     out = frame[~keep]
     population = float(out["population"].sum()) if "population" in out else 0.0
     return frame[keep], {"n": len(out), "population": population}

@@ -12,9 +12,21 @@ from dataclasses import dataclass, field
 from .errors import InputError
 
 __all__ = [
-    "ACCESS_CLOSED", "CANDIDATE_TAGS", "COLUMN_ALIASES", "DEFAULTS", "FOOT_ALLOWED", "FOOT_CLOSED", "ID_ALIASES",
-    "NOT_WALKED_HIGHWAYS", "OPEN_AIR_KINDS", "SITE_COSTS", "TIER_ALIASES", "WALKABLE_HIGHWAYS", "WALKING_TAGS",
-    "Defaults", "check_positive",
+    "ACCESS_CLOSED",
+    "CANDIDATE_TAGS",
+    "COLUMN_ALIASES",
+    "DEFAULTS",
+    "FOOT_ALLOWED",
+    "FOOT_CLOSED",
+    "ID_ALIASES",
+    "NOT_WALKED_HIGHWAYS",
+    "OPEN_AIR_KINDS",
+    "SITE_COSTS",
+    "TIER_ALIASES",
+    "WALKABLE_HIGHWAYS",
+    "WALKING_TAGS",
+    "Defaults",
+    "check_positive",
 ]
 
 
@@ -128,8 +140,17 @@ SITE_COSTS: dict = {
 #: are ``grid`` when their kind is in :data:`OPEN_AIR_KINDS`, else ``any``).
 #: An empty cell means ``any`` for candidates and ``grid`` for existing stations.
 TIER_ALIASES: dict[str, tuple[str, ...]] = {
-    "centre": ("centre", "center", "community centre", "community center", "中心", "社区中心",
-               "党群服务中心", "社区党群服务中心", "服务中心"),
+    "centre": (
+        "centre",
+        "center",
+        "community centre",
+        "community center",
+        "中心",
+        "社区中心",
+        "党群服务中心",
+        "社区党群服务中心",
+        "服务中心",
+    ),
     "grid": ("grid", "grid station", "station", "网格站", "网格", "站点"),
     "any": ("any", "either", "both", "任意", "均可", "不限"),
 }
@@ -140,10 +161,30 @@ TIER_ALIASES: dict[str, tuple[str, ...]] = {
 #: allows it (see :data:`FOOT_ALLOWED` and :func:`planner.network.walkable_way`).
 WALKABLE_HIGHWAYS: frozenset[str] = frozenset(
     {
-        "footway", "pedestrian", "path", "steps", "living_street", "residential",
-        "service", "unclassified", "tertiary", "tertiary_link", "secondary",
-        "secondary_link", "primary", "primary_link", "trunk", "trunk_link", "track",
-        "corridor", "road", "bridleway", "elevator", "escalator", "crossing", "trail",
+        "footway",
+        "pedestrian",
+        "path",
+        "steps",
+        "living_street",
+        "residential",
+        "service",
+        "unclassified",
+        "tertiary",
+        "tertiary_link",
+        "secondary",
+        "secondary_link",
+        "primary",
+        "primary_link",
+        "trunk",
+        "trunk_link",
+        "track",
+        "corridor",
+        "road",
+        "bridleway",
+        "elevator",
+        "escalator",
+        "crossing",
+        "trail",
     }
 )
 
@@ -162,15 +203,31 @@ ACCESS_CLOSED: frozenset[str] = frozenset({"no", "private"})
 #: anymore), or not part of the street network (pyrosm's and osmnx's filters agree)
 NOT_WALKED_HIGHWAYS: frozenset[str] = frozenset(
     {
-        "abandoned", "construction", "disused", "no", "planned", "platform", "proposed",
-        "raceway", "razed", "rest_area", "services",
+        "abandoned",
+        "construction",
+        "disused",
+        "no",
+        "planned",
+        "platform",
+        "proposed",
+        "raceway",
+        "razed",
+        "rest_area",
+        "services",
     }
 )
 
 #: the OSM way tags :func:`planner.network.walkable_way` reads
 WALKING_TAGS: tuple[str, ...] = (
-    "highway", "foot", "access", "service", "area",
-    "sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right",
+    "highway",
+    "foot",
+    "access",
+    "service",
+    "area",
+    "sidewalk",
+    "sidewalk:both",
+    "sidewalk:left",
+    "sidewalk:right",
 )
 
 

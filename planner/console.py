@@ -34,8 +34,13 @@ class Reporter:
 
         console = Console(stderr=True)
         with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-            console=console, transient=False, disable=not console.is_terminal,
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+            disable=not console.is_terminal,
         ) as progress:
             self._progress = progress
             self._task = progress.add_task("starting", total=1.0)
@@ -44,6 +49,7 @@ class Reporter:
         self._progress = None
 
     def __call__(self, message: str, fraction: float) -> None:
+        """Show a stage's message and how far the run is (0 to 1)."""
         if self._progress is not None:
             self._progress.update(self._task, description=message, completed=fraction)
             if not self._progress.console.is_terminal:
@@ -51,6 +57,7 @@ class Reporter:
         logging.getLogger("planner").info(message)
 
     def echo(self, text: str) -> None:
+        """Print a line of the report (nothing when quiet)."""
         if not self.quiet:
             click.echo(text)
 
@@ -87,27 +94,43 @@ OUTPUT_DESCRIPTIONS = {
 def _report_figures(reporter: Reporter, s: dict[str, Any]) -> None:
     if "n_centres" in s:
         cap = f", at most {s['max_centres']}" if "max_centres" in s else ""
-        reporter.echo(f"tiers: {s['n_centres']:.0f} community centres (within {s['tier_minutes']:g} min{cap}), "
-                      f"{s['n_grid']:.0f} grid stations")
+        reporter.echo(
+            f"tiers: {s['n_centres']:.0f} community centres (within {s['tier_minutes']:g} min{cap}), "
+            f"{s['n_grid']:.0f} grid stations"
+        )
         if s.get("n_beyond_centre"):
-            reporter.echo(f"  {s['n_beyond_centre']:,} homes ({s['population_beyond_centre']:,.0f} residents) have no "
-                          f"possible community centre within {s['tier_minutes']:g} min")
-    for key, label in (("longest_walk", "longest walk to a station: {:.1f} min"), ("mean_minutes", "mean walk: {:.1f} min"),
-                       ("population_covered_twice", "covered twice: {:,.0f} residents"),
-                       ("smallest_gap_minutes", "closest two stations: {:.1f} min apart"), ("cost", "cost: {:g}")):
+            reporter.echo(
+                f"  {s['n_beyond_centre']:,} homes ({s['population_beyond_centre']:,.0f} residents) have no "
+                f"possible community centre within {s['tier_minutes']:g} min"
+            )
+    for key, label in (
+        ("longest_walk", "longest walk to a station: {:.1f} min"),
+        ("mean_minutes", "mean walk: {:.1f} min"),
+        ("population_covered_twice", "covered twice: {:,.0f} residents"),
+        ("smallest_gap_minutes", "closest two stations: {:.1f} min apart"),
+        ("cost", "cost: {:g}"),
+    ):
         if key in s:
             reporter.echo(label.format(s[key]))
     if "raster" in s:
         r = s["raster"]
-        reporter.echo(f"population raster {r['name']} ({r['units']}, {r['placement']}): {r['population']:,.0f} people in "
-                      f"{r['cells']:,} cells inside the study area, {r['population_outside']:,.0f} outside it")
+        reporter.echo(
+            f"population raster {r['name']} ({r['units']}, {r['placement']}): {r['population']:,.0f} people in "
+            f"{r['cells']:,} cells inside the study area, {r['population_outside']:,.0f} outside it"
+        )
 
 
 def _report_areas(reporter: Reporter, s: dict[str, Any], table: Any) -> None:
     low = table[table["covered_share"] < 0.5]
-    reporter.echo(f"areas: {s['n_areas']:,}; {len(low):,} with less than half their residents covered"
-                  + (f" (lowest: {s['lowest_area']['area']}, {s['lowest_area']['covered_share']:.1%})" if "lowest_area" in s else "")
-                  + " (areas.csv)")
+    reporter.echo(
+        f"areas: {s['n_areas']:,}; {len(low):,} with less than half their residents covered"
+        + (
+            f" (lowest: {s['lowest_area']['area']}, {s['lowest_area']['covered_share']:.1%})"
+            if "lowest_area" in s
+            else ""
+        )
+        + " (areas.csv)"
+    )
     if s.get("population_outside_areas"):
         reporter.echo(f"  {s['population_outside_areas']:,.0f} residents live outside every area")
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -33,8 +33,15 @@ if TYPE_CHECKING:
     from .optimize import TierInputs
 
 __all__ = [
-    "DIAGNOSIS_MINUTES", "Coverage", "coverage", "coverage_matrix", "diagnose_unreachable", "nearest_entries",
-    "off_network_cut", "tier_inputs", "within",
+    "DIAGNOSIS_MINUTES",
+    "Coverage",
+    "coverage",
+    "coverage_matrix",
+    "diagnose_unreachable",
+    "nearest_entries",
+    "off_network_cut",
+    "tier_inputs",
+    "within",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,6 +78,7 @@ class Coverage:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(demand rows, sites)."""
         return self.minutes.shape
 
     def within(self, minutes: float | None = None) -> sp.csr_matrix:
@@ -81,7 +89,7 @@ class Coverage:
         return within(self.minutes, limit)
 
     def coverable(self, minutes: float | None = None) -> np.ndarray:
-        """Boolean per demand row: can any site reach it within ``minutes``?"""
+        """Boolean per demand row: whether any site reaches it within ``minutes``."""
         return np.diff(self.within(minutes).indptr) > 0
 
     def nearest(self, columns: Sequence[int] | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -191,7 +199,9 @@ def coverage(
     """
     limits = _limits(minutes)
     demand, sites, arrays, homes, posts = _snapped_inputs(network, demand, sites, progress)
-    matrix = off_network_cut(coverage_matrix(arrays, homes, posts, limits[-1], threads=threads), homes, posts, max_snap_m)
+    matrix = off_network_cut(
+        coverage_matrix(arrays, homes, posts, limits[-1], threads=threads), homes, posts, max_snap_m
+    )
     if progress:
         progress(f"coverage: {matrix.nnz:,} home-site pairs within {limits[-1]:g} min", 1.0)
     return _labelled(matrix, limits, demand, sites)
@@ -238,7 +248,9 @@ def _checked_points(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: g
 def _labelled(matrix: sp.csr_matrix, limits: tuple[float, ...], demand, sites) -> Coverage:
     """The :class:`Coverage` of ``matrix`` with the row / column labels and population of the inputs."""
     population = demand["population"].to_numpy(float) if "population" in demand else np.ones(len(demand))
-    demand_ids = demand["demand_id"].astype(str).to_numpy() if "demand_id" in demand else np.arange(len(demand)).astype(str)
+    demand_ids = (
+        demand["demand_id"].astype(str).to_numpy() if "demand_id" in demand else np.arange(len(demand)).astype(str)
+    )
     site_ids = sites["site_id"].astype(str).to_numpy() if "site_id" in sites else np.arange(len(sites)).astype(str)
     return Coverage(matrix, limits, demand_ids, site_ids, population)
 
@@ -264,9 +276,16 @@ def coverage_matrix(
     edge_ptr = np.zeros(n_edges + 1, np.int64)
     np.cumsum(np.bincount(homes.edge, minlength=n_edges), out=edge_ptr[1:])
     args = (
-        arrays.indptr, arrays.indices, arrays.minutes,
-        node_ptr, att_home[order].astype(np.int64), att_off[order],
-        homes.access, edge_ptr, e_order.astype(np.int64), homes.along / mpm,
+        arrays.indptr,
+        arrays.indices,
+        arrays.minutes,
+        node_ptr,
+        att_home[order].astype(np.int64),
+        att_off[order],
+        homes.access,
+        edge_ptr,
+        e_order.astype(np.int64),
+        homes.along / mpm,
     )
     n_threads = threads or min(os.cpu_count() or 1, 8)
     n_threads = max(1, min(n_threads, n_sites // 64 or 1))
@@ -275,9 +294,17 @@ def coverage_matrix(
     def run(lo: int, hi: int):
         return _search_sites(
             *args,
-            posts.node_u[lo:hi], posts.node_v[lo:hi], posts.offset_u[lo:hi], posts.offset_v[lo:hi],
-            posts.access[lo:hi], posts.edge[lo:hi], posts.along[lo:hi] / mpm,
-            float(limit), arrays.n_nodes, n_homes, lo,
+            posts.node_u[lo:hi],
+            posts.node_v[lo:hi],
+            posts.offset_u[lo:hi],
+            posts.offset_v[lo:hi],
+            posts.access[lo:hi],
+            posts.edge[lo:hi],
+            posts.along[lo:hi] / mpm,
+            float(limit),
+            arrays.n_nodes,
+            n_homes,
+            lo,
         )
 
     if n_threads == 1:
@@ -311,10 +338,27 @@ def _heap_push(heap_key, heap_node, size, key, node):
 
 @numba.njit(cache=True, nogil=True)
 def _search_sites(
-    indptr, indices, weights,
-    node_ptr, node_home, node_off, home_access, edge_ptr, edge_home, home_along,
-    site_u, site_v, site_off_u, site_off_v, site_access, site_edge, site_along,
-    limit, n_nodes, n_homes, col_offset,
+    indptr,
+    indices,
+    weights,
+    node_ptr,
+    node_home,
+    node_off,
+    home_access,
+    edge_ptr,
+    edge_home,
+    home_along,
+    site_u,
+    site_v,
+    site_off_u,
+    site_off_v,
+    site_access,
+    site_edge,
+    site_along,
+    limit,
+    n_nodes,
+    n_homes,
+    col_offset,
 ):  # pragma: no cover - compiled
     inf = np.inf
     dist = np.full(n_nodes, inf)
@@ -418,9 +462,16 @@ def _search_sites(
 DIAGNOSIS_MINUTES = 60.0
 
 
-def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
-                         rows: np.ndarray, *, look_minutes: float = DIAGNOSIS_MINUTES,
-                         minutes: float = DEFAULTS.minutes, max_snap_m: float = DEFAULTS.max_snap_m) -> pd.DataFrame:
+def diagnose_unreachable(
+    network: nx.MultiDiGraph,
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    rows: np.ndarray,
+    *,
+    look_minutes: float = DIAGNOSIS_MINUTES,
+    minutes: float = DEFAULTS.minutes,
+    max_snap_m: float = DEFAULTS.max_snap_m,
+) -> pd.DataFrame:
     """
     Homes no candidate reaches: their population, nearest candidate and its walk.
 
@@ -473,8 +524,14 @@ def diagnose_unreachable(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sit
     return table.sort_values(["population", "demand_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def tier_inputs(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, cov: Coverage,
-                minutes: float, tier_minutes: float) -> TierInputs:
+def tier_inputs(
+    network: nx.MultiDiGraph,
+    homes: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    cov: Coverage,
+    minutes: float,
+    tier_minutes: float,
+) -> TierInputs:
     """The walks a tiered plan is solved from: homes to sites within both limits, sites to sites."""
     from .optimize import TierInputs
     from .optimize._reduce import keep_within
@@ -484,9 +541,16 @@ def tier_inputs(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, sites: gpd.Ge
     between.setdiag(0.0)
     between = between.tocsr()
     between.eliminate_zeros()
-    return TierInputs(near=keep_within(cov.minutes, minutes), far=wide.within(tier_minutes), between=between,
-                      sites=sites, demand_ids=homes["demand_id"].astype(str).to_numpy(), population=cov.population,
-                      minutes=minutes, tier_minutes=tier_minutes)
+    return TierInputs(
+        near=keep_within(cov.minutes, minutes),
+        far=wide.within(tier_minutes),
+        between=between,
+        sites=sites,
+        demand_ids=homes["demand_id"].astype(str).to_numpy(),
+        population=cov.population,
+        minutes=minutes,
+        tier_minutes=tier_minutes,
+    )
 
 
 make_callable(__name__, "coverage")

@@ -22,13 +22,24 @@ __all__ = ["coverage_curve_plan"]
 
 
 def coverage_curve_plan(
-    source: str | os.PathLike | None = None, *, demand: str | os.PathLike | None = None,
-    candidates: str | os.PathLike | None = None, existing: str | os.PathLike | None = None,
-    minutes: float = DEFAULTS.minutes, speed_kmh: float = DEFAULTS.speed_kmh, max_p: int,
-    time_limit: float | None = None, network: nx.MultiDiGraph | None = None,
-    progress: Callable[[str, float], None] | None = None, input_crs: str | dict[str, str] | None = None,
-    name_column: str | None = None, population_column: str | None = None, boundary: Any = None,
-    boundary_name: str | None = None, raster_mode: str = "buildings", raster_units: str | None = None,
+    source: str | os.PathLike | None = None,
+    *,
+    demand: str | os.PathLike | None = None,
+    candidates: str | os.PathLike | None = None,
+    existing: str | os.PathLike | None = None,
+    minutes: float = DEFAULTS.minutes,
+    speed_kmh: float = DEFAULTS.speed_kmh,
+    max_p: int,
+    time_limit: float | None = None,
+    network: nx.MultiDiGraph | None = None,
+    progress: Callable[[str, float], None] | None = None,
+    input_crs: str | dict[str, str] | None = None,
+    name_column: str | None = None,
+    population_column: str | None = None,
+    boundary: Any = None,
+    boundary_name: str | None = None,
+    raster_mode: str = "buildings",
+    raster_units: str | None = None,
     raster_band: int | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int | None], bytes]:
     """
@@ -41,11 +52,24 @@ def coverage_curve_plan(
     """
     minutes = check_positive("minutes", minutes)
     if network is None:
-        network = load_network(source, speed_kmh=speed_kmh, progress=progress, boundary=boundary,
-                               boundary_name=boundary_name, margin_m=minutes * speed_kmh * 1000.0 / 60.0)
-    homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"),
-                        population_column=population_column, raster_mode=raster_mode, raster_units=raster_units,
-                        raster_band=raster_band)
+        network = load_network(
+            source,
+            speed_kmh=speed_kmh,
+            progress=progress,
+            boundary=boundary,
+            boundary_name=boundary_name,
+            margin_m=minutes * speed_kmh * 1000.0 / 60.0,
+        )
+    homes = load_demand(
+        demand,
+        network=network,
+        progress=progress,
+        crs=input_crs_of(input_crs, "demand"),
+        population_column=population_column,
+        raster_mode=raster_mode,
+        raster_units=raster_units,
+        raster_band=raster_band,
+    )
     sites = load_sites(network, candidates, existing, progress, input_crs, name_column)
     cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
     required = np.flatnonzero(sites["existing"].to_numpy(bool))

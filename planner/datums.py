@@ -131,8 +131,9 @@ def _bd_inverse_published(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray,
     return z * np.cos(theta), z * np.sin(theta)
 
 
-def _invert(forward, target_lon: np.ndarray, target_lat: np.ndarray,
-            lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _invert(
+    forward, target_lon: np.ndarray, target_lat: np.ndarray, lon: np.ndarray, lat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """
     Solve ``forward(lon, lat) == (target_lon, target_lat)`` by fixed-point iteration.
 

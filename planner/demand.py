@@ -141,8 +141,12 @@ def load_demand(
     landuse_density_per_ha = check_positive("landuse_density_per_ha", landuse_density_per_ha)
     landuse_spacing_m = check_positive("landuse_spacing_m", landuse_spacing_m)
     input_crs, crs = crs, network.graph["crs"]
-    osm_options = dict(floor_area_per_person_m2=floor_area_per_person_m2, landuse_density_per_ha=landuse_density_per_ha,
-                       landuse_spacing_m=landuse_spacing_m, min_residential_buildings=min_residential_buildings)
+    osm_options = dict(
+        floor_area_per_person_m2=floor_area_per_person_m2,
+        landuse_density_per_ha=landuse_density_per_ha,
+        landuse_spacing_m=landuse_spacing_m,
+        min_residential_buildings=min_residential_buildings,
+    )
     if source is not None and is_raster(source):
         buildings = None
         shapes = footprint_frame([], [], crs)
@@ -150,19 +154,28 @@ def load_demand(
             buildings, shapes, _ = _osm_buildings(network, crs, osm_options, progress)
         if progress:
             progress(f"reading population raster {source}", 0.3)
-        demand, info = read_raster_demand(source, network, mode=raster_mode, units=raster_units, band=raster_band,
-                                          buildings=buildings)
+        demand, info = read_raster_demand(
+            source, network, mode=raster_mode, units=raster_units, band=raster_band, buildings=buildings
+        )
         out = _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
         (out[0] if footprints else out).attrs["raster"] = info
         return out
     if source is not None:
-        gdf = read_points(source, what="demand", numeric=("population",), crs=input_crs,
-                          population_column=population_column, polygons=True)
+        gdf = read_points(
+            source,
+            what="demand",
+            numeric=("population",),
+            crs=input_crs,
+            population_column=population_column,
+            polygons=True,
+        )
         polygonal = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
         if polygonal.any() and not polygonal.all():
             i = int(np.flatnonzero(polygonal != polygonal[0])[0])
-            raise InputError(f"{source}: row {i + 1} is a {gdf.geometry.geom_type.iloc[i]} but row 1 a "
-                             f"{gdf.geometry.geom_type.iloc[0]}; expected demand as points or as areas, not both")
+            raise InputError(
+                f"{source}: row {i + 1} is a {gdf.geometry.geom_type.iloc[i]} but row 1 a "
+                f"{gdf.geometry.geom_type.iloc[0]}; expected demand as points or as areas, not both"
+            )
         if polygonal.any():
             demand, shapes, areas = _from_areas(source, network, input_crs, population_column, osm_options, progress)
             out = _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
@@ -172,7 +185,12 @@ def load_demand(
             check_datum(network, gdf, what="demand points", source=source, option="demand")
         ids = gdf["demand_id"].astype(str) if "demand_id" in gdf else pd.Series([f"d{i:06d}" for i in range(len(gdf))])
         demand = gpd.GeoDataFrame(
-            {"demand_id": ids.to_numpy(), "population": gdf["population"].to_numpy(float), "method": "file", "kind": "file"},
+            {
+                "demand_id": ids.to_numpy(),
+                "population": gdf["population"].to_numpy(float),
+                "method": "file",
+                "kind": "file",
+            },
             geometry=gdf.geometry.to_crs(crs).values,
             crs=crs,
         )
@@ -182,7 +200,8 @@ def load_demand(
         if progress:
             progress(f"reading residential buildings from {src.label}", 0.0)
         demand, shapes = _from_osm(
-            src, crs,
+            src,
+            crs,
             floor_area_per_person_m2=floor_area_per_person_m2,
             landuse_density_per_ha=landuse_density_per_ha,
             landuse_spacing_m=landuse_spacing_m,
@@ -196,7 +215,9 @@ def _finish(demand, shapes, source, network, max_snap_m, progress, footprints):
     if demand["demand_id"].duplicated().any():
         dup = demand.loc[demand["demand_id"].duplicated(), "demand_id"].iloc[0]
         error = InputError if source is not None else DataError
-        raise error(f"{source if source is not None else 'demand'}: demand_id {dup!r} appears more than once; expected unique ids")
+        raise error(
+            f"{source if source is not None else 'demand'}: demand_id {dup!r} appears more than once; expected unique ids"
+        )
     demand, outside = split_by_boundary(network, demand, "homes")
     demand = drop_far_points(network, demand, what="demand", max_snap_m=max_snap_m, keep=True)
     demand = demand.sort_values("demand_id", kind="stable").reset_index(drop=True)
@@ -208,8 +229,10 @@ def _finish(demand, shapes, source, network, max_snap_m, progress, footprints):
 
 
 def _osm_buildings(network, crs, osm_options: dict, progress):
-    """The OSM residential buildings :func:`load_demand` would make homes of (their estimated residents:
-    floor-area weights), the basemap shapes, and every residential land-use polygon."""
+    """The OSM residential buildings :func:`load_demand` would make homes of (their estimated residents.
+
+    Floor-area weights), the basemap shapes, and every residential land-use polygon.
+    """
     src = network_source(network)
     if progress:
         progress(f"reading residential buildings from {src.label}", 0.0)
@@ -228,8 +251,9 @@ def _from_areas(source, network, crs, population_column, osm_options: dict, prog
     else:
         log.warning("the network carries no OSM source: areas are spread over an even grid")
         buildings, landuse, shapes = gpd.GeoDataFrame(geometry=[], crs=net_crs), [], footprint_frame([], [], net_crs)
-    homes = spread_population(areas.to_crs(net_crs), buildings, landuse,
-                              landuse_spacing_m=osm_options["landuse_spacing_m"])
+    homes = spread_population(
+        areas.to_crs(net_crs), buildings, landuse, landuse_spacing_m=osm_options["landuse_spacing_m"]
+    )
     return homes, shapes, areas
 
 
@@ -265,7 +289,9 @@ def _levels(buildings: pd.DataFrame) -> np.ndarray:
     default = btype.map(DEFAULTS.default_levels).fillna(DEFAULTS.default_levels["yes"]).to_numpy(float)
     if "building:levels" not in buildings:
         return default
-    raw = pd.to_numeric(buildings["building:levels"].astype(str).str.extract(r"([0-9]+(?:\.[0-9]+)?)")[0], errors="coerce")
+    raw = pd.to_numeric(
+        buildings["building:levels"].astype(str).str.extract(r"([0-9]+(?:\.[0-9]+)?)")[0], errors="coerce"
+    )
     levels = raw.to_numpy(float)
     ok = np.isfinite(levels) & (levels >= 1) & (levels <= 200)
     return np.where(ok, levels, default)
@@ -319,11 +345,21 @@ def _landuse_points(polys: gpd.GeoDataFrame, density_per_ha: float, spacing: flo
     osm_type = polys["osm_type"].astype(str).to_numpy()[owner]
     osm_id = polys["osm_id"].astype("int64").to_numpy()[owner]
     ids = [f"l-{t}-{i}-{n:04d}" for n, (t, i) in enumerate(zip(osm_type, osm_id))]
-    return gpd.GeoDataFrame({"demand_id": ids, "population": population, "kind": "landuse"}, geometry=pts, crs=polys.crs)
+    return gpd.GeoDataFrame(
+        {"demand_id": ids, "population": population, "kind": "landuse"}, geometry=pts, crs=polys.crs
+    )
 
 
-def _from_osm(src, crs, *, floor_area_per_person_m2, landuse_density_per_ha, landuse_spacing_m, min_residential_buildings,
-              quiet_empty=False):
+def _from_osm(
+    src,
+    crs,
+    *,
+    floor_area_per_person_m2,
+    landuse_density_per_ha,
+    landuse_spacing_m,
+    min_residential_buildings,
+    quiet_empty=False,
+):
     """OSM homes (points with estimated residents) and the basemap shapes read on the way.
 
     With ``quiet_empty`` (for spreading areas over them) no homes is not an error, and
@@ -361,7 +397,7 @@ def _from_osm(src, crs, *, floor_area_per_person_m2, landuse_density_per_ha, lan
         else:
             demand = homes
     elif sparse:
-        untyped_too = buildings[btype.isin(DEFAULTS.residential_building_types + ("yes",)).to_numpy()]
+        untyped_too = buildings[btype.isin((*DEFAULTS.residential_building_types, "yes")).to_numpy()]
         demand, method = _building_points(untyped_too, floor_area_per_person_m2), "buildings_untyped"
     else:
         demand = _building_points(residential, floor_area_per_person_m2)

@@ -23,8 +23,6 @@ import numpy as np
 import shapely
 
 from ._callable import make_callable
-from ._graph import Cells, NetworkArrays, Snapped, expand_ranges, network_arrays, snap
-from .config import DEFAULTS, check_positive
 from ._draw import (
     ARC_TOLERANCE_M,
     EDGE_TOLERANCE_M,
@@ -34,12 +32,21 @@ from ._draw import (
     _draw_batch,
     _Reach,
 )
+from ._graph import Cells, NetworkArrays, Snapped, expand_ranges, network_arrays, snap
+from .config import DEFAULTS, check_positive
 from .coverage import _search_sites
 
 __all__ = [
-    "ARC_TOLERANCE_M", "EDGE_TOLERANCE_M", "GRID_M", "MIN_FEATURE_M2", "TIE_TOLERANCE_M", "clean_polygons", "isochrones",
+    "ARC_TOLERANCE_M",
+    "EDGE_TOLERANCE_M",
+    "GRID_M",
+    "MIN_FEATURE_M2",
+    "TIE_TOLERANCE_M",
+    "clean_polygons",
+    "isochrones",
     "reached_nodes",
 ]
+
 
 def reached_nodes(arrays: NetworkArrays, posts: Snapped, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(site, node, minutes) triples of the nodes each site reaches within ``limit``.
@@ -66,10 +73,27 @@ def reached_nodes(arrays: NetworkArrays, posts: Snapped, limit: float) -> tuple[
     edge_ptr = np.zeros(len(arrays.edge_u) + 1, np.int64)
     empty = np.zeros(0, np.int64)
     rows, cols, vals = _search_sites(
-        arrays.indptr, arrays.indices, arrays.minutes,
-        node_ptr, node_home, zeros, zeros, edge_ptr, empty, zeros,
-        posts.node_u, posts.node_v, posts.offset_u, posts.offset_v, posts.access, posts.edge,
-        posts.along / arrays.metres_per_minute, float(limit), n, n, 0,
+        arrays.indptr,
+        arrays.indices,
+        arrays.minutes,
+        node_ptr,
+        node_home,
+        zeros,
+        zeros,
+        edge_ptr,
+        empty,
+        zeros,
+        posts.node_u,
+        posts.node_v,
+        posts.offset_u,
+        posts.offset_v,
+        posts.access,
+        posts.edge,
+        posts.along / arrays.metres_per_minute,
+        float(limit),
+        n,
+        n,
+        0,
     )
     return cols, rows, vals
 
@@ -155,8 +179,19 @@ def isochrones(
     done = [0]
 
     def draw(lo: int, hi: int) -> np.ndarray:
-        out = clean_polygons(_draw_batch(lo, hi, limit, reach, node_of[bounds[lo]:bounds[hi]],
-                                         site_of[bounds[lo]:bounds[hi]], arrays, cast(Cells, cells), posts))
+        out = clean_polygons(
+            _draw_batch(
+                lo,
+                hi,
+                limit,
+                reach,
+                node_of[bounds[lo] : bounds[hi]],
+                site_of[bounds[lo] : bounds[hi]],
+                arrays,
+                cast(Cells, cells),
+                posts,
+            )
+        )
         done[0] += hi - lo
         if progress:
             progress(f"isochrones: {done[0]:,} of {n_sites:,}", done[0] / n_sites)
@@ -181,13 +216,15 @@ def isochrones(
     # a polygon still come out invalid, it is repaired there (and stays polygonal)
     bad = ~shapely.is_valid(out.geometry.values)
     if bad.any():
-        out.loc[bad, "geometry"] = shapely.make_valid(out.geometry.values[bad], method="structure",
-                                                      keep_collapsed=False)
+        out.loc[bad, "geometry"] = shapely.make_valid(
+            out.geometry.values[bad], method="structure", keep_collapsed=False
+        )
     return out
 
 
-def clean_polygons(polygons: np.ndarray | Sequence[shapely.Geometry], *, grid_m: float = GRID_M,
-                   min_area_m2: float = MIN_FEATURE_M2) -> np.ndarray:
+def clean_polygons(
+    polygons: np.ndarray | Sequence[shapely.Geometry], *, grid_m: float = GRID_M, min_area_m2: float = MIN_FEATURE_M2
+) -> np.ndarray:
     """Valid polygons without pinholes or crumbs, in a projected CRS (metres).
 
     Vertices are snapped to a ``grid_m`` grid with GEOS's snap rounding (the

@@ -111,8 +111,10 @@ def load_network(
     speed_kmh = check_positive("speed_kmh", speed_kmh)
     if isinstance(source, nx.Graph):
         if boundary is not None:
-            raise InputError("boundary: clips an OSM file (.osm.pbf or .osm); a graph is already read "
-                             "(build it for the area itself, e.g. osmnx.graph_from_polygon)")
+            raise InputError(
+                "boundary: clips an OSM file (.osm.pbf or .osm); a graph is already read "
+                "(build it for the area itself, e.g. osmnx.graph_from_polygon)"
+            )
         return _from_graph(source, speed_kmh=speed_kmh, min_component_nodes=min_component_nodes, progress=progress)
     src = resolve_source(source)
     area = clip = None
@@ -120,10 +122,14 @@ def load_network(
         from .boundary import resolve_boundary, with_margin
 
         if src.kind not in ("pbf", "xml"):
-            raise InputError(f"boundary: clips an OSM file (.osm.pbf or .osm); {src.label} is not one "
-                             "(download the area itself with a bbox or place name instead)")
+            raise InputError(
+                f"boundary: clips an OSM file (.osm.pbf or .osm); {src.label} is not one "
+                "(download the area itself with a bbox or place name instead)"
+            )
         area = resolve_boundary(boundary, name=boundary_name, source=src)
-        margin_m = DEFAULTS.minutes * speed_kmh * 1000.0 / 60.0 if margin_m is None else check_positive("margin_m", margin_m)
+        margin_m = (
+            DEFAULTS.minutes * speed_kmh * 1000.0 / 60.0 if margin_m is None else check_positive("margin_m", margin_m)
+        )
         clip = with_margin(area, margin_m)
     if progress:
         progress(f"reading network from {src.label}" + (f" inside {area.label}" if area else ""), 0.0)
@@ -181,8 +187,10 @@ def _finish(G: nx.MultiDiGraph, src: OSMSource, area, progress: Progress | None,
 def _no_streets(src: OSMSource, area) -> DataError:
     if area is not None:
         hint = " (a bbox is minlon,minlat,maxlon,maxlat: lon and lat swapped?)" if area.label.startswith("bbox") else ""
-        return DataError(f"{area.label}: no walkable street of {src.label} lies inside the boundary (or within a walk "
-                         f"of it); expected a boundary within the source's area{hint}")
+        return DataError(
+            f"{area.label}: no walkable street of {src.label} lies inside the boundary (or within a walk "
+            f"of it); expected a boundary within the source's area{hint}"
+        )
     return DataError(f"{src.label}: no walkable streets found; expected an area with footways or roads")
 
 
@@ -190,8 +198,11 @@ def _ways_from_raw(G: nx.MultiDiGraph):
     """The segments of a raw two-way lon/lat graph (osmnx's, unsimplified) as :class:`planner._pbf.WalkingWays`."""
     from ._pbf import WalkingWays
 
-    rows = [(u, v, d.get("osmid"), d.get("highway"), d.get("name")) for u, v, d in G.edges(data=True)
-            if not d.get("reversed", False)]
+    rows = [
+        (u, v, d.get("osmid"), d.get("highway"), d.get("name"))
+        for u, v, d in G.edges(data=True)
+        if not d.get("reversed", False)
+    ]
     nodes = np.array(sorted(G.nodes), dtype=np.int64)
     u = np.array([r[0] for r in rows], np.int64)
     v = np.array([r[1] for r in rows], np.int64)
@@ -199,11 +210,13 @@ def _ways_from_raw(G: nx.MultiDiGraph):
         node_id=nodes,
         lon=np.array([G.nodes[int(n)]["x"] for n in nodes], float),
         lat=np.array([G.nodes[int(n)]["y"] for n in nodes], float),
-        u=u, v=v,
+        u=u,
+        v=v,
         way_id=np.array([int(r[2]) for r in rows], np.int64),
         highway=np.array([r[3] for r in rows], dtype=object),
         name=np.array([r[4] if isinstance(r[4], str) else None for r in rows], dtype=object),
-        n_ways_read=len({r[2] for r in rows}), n_ways_kept=len({r[2] for r in rows}),
+        n_ways_read=len({r[2] for r in rows}),
+        n_ways_kept=len({r[2] for r in rows}),
     )
 
 
@@ -221,8 +234,12 @@ def _clip_raw(G: nx.MultiDiGraph, clip) -> None:
 def network_source(network: nx.MultiDiGraph) -> OSMSource:
     """The OSM source a network was built from (for reading its buildings and amenities)."""
     try:
-        return OSMSource(network.graph["source_kind"], network.graph["source_location"], network.graph["source"],
-                         network.graph.get("clip_bounds"))
+        return OSMSource(
+            network.graph["source_kind"],
+            network.graph["source_location"],
+            network.graph["source"],
+            network.graph.get("clip_bounds"),
+        )
     except KeyError:
         raise InputError(
             "the network carries no source (was it built by planner.load_network?); "
@@ -378,7 +395,9 @@ def _graph_from_download(src: OSMSource) -> nx.MultiDiGraph:
         return ox.graph_from_place(src.location, network_type="walk", simplify=False, retain_all=True)
     except ox._errors.InsufficientResponseError as exc:
         if "geocod" in str(exc).lower() or "nominatim" in str(exc).lower():
-            raise DataError(f"{src.label!r}: place not found by the geocoder; check the spelling, or pass a bbox or a file") from None
+            raise DataError(
+                f"{src.label!r}: place not found by the geocoder; check the spelling, or pass a bbox or a file"
+            ) from None
         raise DataError(f"{src.label}: OpenStreetMap has no walkable streets there") from None
     except Exception as exc:  # requests' connection errors, geocoder failures
         raise _download_hint(src, exc) from None
@@ -416,12 +435,15 @@ def _drop_small_components(G: nx.MultiDiGraph, min_nodes: int) -> int:
     return len(doomed)
 
 
-def _from_graph(graph: nx.Graph, *, speed_kmh: float, min_component_nodes: int,
-                progress: Progress | None) -> nx.MultiDiGraph:
+def _from_graph(
+    graph: nx.Graph, *, speed_kmh: float, min_component_nodes: int, progress: Progress | None
+) -> nx.MultiDiGraph:
     """A graph in osmnx's conventions, prepared like a file's: projected, simplified, two-way, with ``minutes``."""
     if not isinstance(graph, nx.MultiDiGraph) or "crs" not in graph.graph:
-        raise InputError(f"source: a {type(graph).__name__} without graph['crs']; expected a MultiDiGraph in osmnx's "
-                         "conventions (from osmnx.graph_from_place / _bbox / _polygon / _point, or load_graphml)")
+        raise InputError(
+            f"source: a {type(graph).__name__} without graph['crs']; expected a MultiDiGraph in osmnx's "
+            "conventions (from osmnx.graph_from_place / _bbox / _polygon / _point, or load_graphml)"
+        )
     if any("x" not in d or "y" not in d for _, d in graph.nodes(data=True)):
         raise InputError("source: graph nodes without x / y coordinates; expected a graph in osmnx's conventions")
     if graph.number_of_edges() == 0:

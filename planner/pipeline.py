@@ -1,5 +1,7 @@
-"""All stages in one call: :func:`plan` (where to put stations) and :func:`score`
-(how good each candidate is). The CLI and the notebooks are thin layers over these."""
+"""All stages in one call: :func:`plan` (where to put stations) and :func:`score` (how good each candidate is).
+
+The CLI and the notebooks are thin layers over these.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +11,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .areas import OUTSIDE
 from .config import DEFAULTS, check_positive
 from .coverage import DIAGNOSIS_MINUTES, Coverage, coverage, diagnose_unreachable, tier_inputs
-from .areas import OUTSIDE
 from .demand import load_demand
 from .distributed import ENGINES
 from .errors import InputError
@@ -110,8 +112,9 @@ class Plan:
         """The figures written to ``summary.json``, computed from the fields above."""
         return plan_summary(self)
 
-    def map(self, *, lang: str = "en", offline: bool = False, basemap: str = "osm",
-            tianditu_key: str | None = None) -> Any:
+    def map(
+        self, *, lang: str = "en", offline: bool = False, basemap: str = "osm", tianditu_key: str | None = None
+    ) -> Any:
         """
         The Folium map of this plan (see :func:`planner.plan_map`).
 
@@ -128,21 +131,47 @@ class Plan:
         is_existing = self.existing
         within = self.coverage.within(self.minutes)
         ex_cols = np.flatnonzero(is_existing)
-        before = (np.asarray(within[:, ex_cols].sum(axis=1)).ravel() > 0) if len(ex_cols) else np.zeros(len(self.demand), bool)
+        before = (
+            (np.asarray(within[:, ex_cols].sum(axis=1)).ravel() > 0)
+            if len(ex_cols)
+            else np.zeros(len(self.demand), bool)
+        )
         return plan_map(
-            self.stations, self.isochrones, self.demand, self.solution.covered,
-            existing=self.sites[is_existing], minutes=self.minutes, summary=self.summary, lang=lang,
-            unreachable=self.unreachable, candidates=self.sites[~is_existing], network=self.network,
-            covered_before=before, offline=offline, basemap=basemap, tianditu_key=tianditu_key,
-            footprints=self.footprints, areas=self.areas,
+            self.stations,
+            self.isochrones,
+            self.demand,
+            self.solution.covered,
+            existing=self.sites[is_existing],
+            minutes=self.minutes,
+            summary=self.summary,
+            lang=lang,
+            unreachable=self.unreachable,
+            candidates=self.sites[~is_existing],
+            network=self.network,
+            covered_before=before,
+            offline=offline,
+            basemap=basemap,
+            tianditu_key=tianditu_key,
+            footprints=self.footprints,
+            areas=self.areas,
             boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
         )
 
-    def write(self, out_dir: str | os.PathLike, *, lang: str = "en", offline: bool = False, basemap: str = "osm",
-              tianditu_key: str | None = None) -> list[Path]:
-        """Write ``plan.html``, ``stations.geojson``, ``isochrones.geojson`` and
-        ``summary.json`` into ``out_dir`` atomically; returns the paths. The map
-        options are those of :meth:`map`."""
+    def write(
+        self,
+        out_dir: str | os.PathLike,
+        *,
+        lang: str = "en",
+        offline: bool = False,
+        basemap: str = "osm",
+        tianditu_key: str | None = None,
+    ) -> list[Path]:
+        """Write ``plan.html``, ``stations.geojson``.
+
+        ``isochrones.geojson`` and ``summary.json`` into ``out_dir`` atomically; returns the paths.
+
+        The map options are those of :meth:`map`.
+        """
         html = self.map(lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key).get_root().render()
         files = {
             "plan.html": html,
@@ -174,7 +203,9 @@ def plan_summary(p: Plan) -> dict[str, Any]:
     """
     sol, homes, sites, cov = p.solution, p.demand, p.sites, p.coverage
     unreached = sol.uncoverable
-    off_network = homes["street_m"].to_numpy(float) > DEFAULTS.max_snap_m if "street_m" in homes else np.zeros(len(homes), bool)
+    off_network = (
+        homes["street_m"].to_numpy(float) > DEFAULTS.max_snap_m if "street_m" in homes else np.zeros(len(homes), bool)
+    )
     summary: dict[str, Any] = {
         "source": p.network.graph.get("source"),
         "minutes": p.minutes,
@@ -183,7 +214,7 @@ def plan_summary(p: Plan) -> dict[str, Any]:
         "p": sol.p,
         "n_candidates": int((~p.existing).sum()),
         "n_existing": int(p.existing.sum()),
-        "n_demand": int(len(homes)),
+        "n_demand": len(homes),
         "n_network_nodes": p.network.number_of_nodes(),
         "n_network_edges": p.network.number_of_edges(),
         "demand_method": str(homes["method"].iloc[0]) if len(homes) else None,
@@ -191,7 +222,7 @@ def plan_summary(p: Plan) -> dict[str, Any]:
         "population_coverable": round(sol.population_coverable, 1),
         "population_covered": round(sol.population_covered, 1),
         "covered_share": round(sol.covered_share, 6),
-        "n_uncoverable": int(len(unreached)),
+        "n_uncoverable": len(unreached),
         "population_uncoverable": round(float(cov.population[unreached].sum()), 1),
         # homes farther than the snapping distance from every street: in every
         # total, never covered (also among the uncoverable)
@@ -233,12 +264,15 @@ def _area_figures(p: Plan) -> dict[str, Any]:
     if p.areas is None or p.area_table is None:
         return {}
     table = p.area_table
-    out: dict[str, Any] = {"n_areas": int(len(p.areas))}
+    out: dict[str, Any] = {"n_areas": len(p.areas)}
     inside = table[table["area"] != OUTSIDE]
     if len(inside):
         worst = inside.sort_values(["covered_share", "population"], ascending=[True, False]).iloc[0]
-        out["lowest_area"] = {"area": str(worst["area"]), "covered_share": float(worst["covered_share"]),
-                              "population": float(worst["population"])}
+        out["lowest_area"] = {
+            "area": str(worst["area"]),
+            "covered_share": float(worst["covered_share"]),
+            "population": float(worst["population"]),
+        }
     out["population_outside_areas"] = round(float(table.loc[table["area"] == OUTSIDE, "population"].sum()), 1)
     return out
 
@@ -366,12 +400,26 @@ def plan(
     laps = _Laps()
     if network is None:
         walk = max(minutes, tier_minutes) if tiers else minutes
-        network = load_network(source, speed_kmh=speed_kmh, progress=progress, boundary=boundary,
-                               boundary_name=boundary_name, margin_m=walk * speed_kmh * 1000.0 / 60.0)
+        network = load_network(
+            source,
+            speed_kmh=speed_kmh,
+            progress=progress,
+            boundary=boundary,
+            boundary_name=boundary_name,
+            margin_m=walk * speed_kmh * 1000.0 / 60.0,
+        )
     laps("network")
-    homes, footprints = load_demand(demand, network=network, progress=progress, footprints=True,
-                                    crs=input_crs_of(input_crs, "demand"), population_column=population_column,
-                                    raster_mode=raster_mode, raster_units=raster_units, raster_band=raster_band)
+    homes, footprints = load_demand(
+        demand,
+        network=network,
+        progress=progress,
+        footprints=True,
+        crs=input_crs_of(input_crs, "demand"),
+        population_column=population_column,
+        raster_mode=raster_mode,
+        raster_units=raster_units,
+        raster_band=raster_band,
+    )
     homes, area_polys = _with_areas(homes, areas, input_crs)
     laps("demand")
     sites = load_sites(network, candidates, existing, progress, input_crs, name_column)
@@ -389,17 +437,29 @@ def plan(
     if progress:
         progress(f"solving {'tiers' if tiers else model} over {len(sites):,} sites and {len(homes):,} homes", 0.0)
     if tiers:
-        sol = solve_tiers(tier_inputs(network, homes, sites, cov, minutes, tier_minutes),
-                          time_limit=time_limit, max_centres=max_centres)
+        sol = solve_tiers(
+            tier_inputs(network, homes, sites, cov, minutes, tier_minutes),
+            time_limit=time_limit,
+            max_centres=max_centres,
+        )
     else:
         executor = None
         if engine == "dask":
             from .distributed import DaskExecutor
 
             executor = DaskExecutor(client)
-        sol = solve(cov, model=model, p=p, required=np.flatnonzero(sites["existing"].to_numpy(bool)),
-                    time_limit=time_limit, capacity=capacity, split=split,
-                    costs=site_costs(sites) if model == "budget" else None, budget=budget, executor=executor)
+        sol = solve(
+            cov,
+            model=model,
+            p=p,
+            required=np.flatnonzero(sites["existing"].to_numpy(bool)),
+            time_limit=time_limit,
+            capacity=capacity,
+            split=split,
+            costs=site_costs(sites) if model == "budget" else None,
+            budget=budget,
+            executor=executor,
+        )
     laps("optimise")
     unreachable = None
     if len(sol.uncoverable):
@@ -410,10 +470,23 @@ def plan(
     iso = isochrones(network, sites.iloc[sol.selected], minutes=minutes, progress=progress)
     laps("isochrones")
     area_polys, table = _area_results(network, homes, sites, cov, sol, area_polys, minutes, progress)
-    result = Plan(network, homes, sites, cov, sol, _stations(sites, sol, cov),
-                  iso.sort_values("site_id", kind="stable").reset_index(drop=True), minutes, speed_kmh,
-                  budget=budget if model == "budget" and not tiers else None, seconds=laps.seconds,
-                  unreachable=unreachable, footprints=footprints, areas=area_polys, area_table=table)
+    result = Plan(
+        network,
+        homes,
+        sites,
+        cov,
+        sol,
+        _stations(sites, sol, cov),
+        iso.sort_values("site_id", kind="stable").reset_index(drop=True),
+        minutes,
+        speed_kmh,
+        budget=budget if model == "budget" and not tiers else None,
+        seconds=laps.seconds,
+        unreachable=unreachable,
+        footprints=footprints,
+        areas=area_polys,
+        area_table=table,
+    )
     log.info("plan: %d stations cover %.1f%% of the population", sol.n_stations, 100 * sol.covered_share)
     return result
 
@@ -422,15 +495,18 @@ def _check_max_centres(max_centres: Any, tiers: bool) -> int | None:
     if max_centres is None:
         return None
     if not tiers:
-        raise InputError(f"max_centres={max_centres!r}: caps community centres, which only a tiered plan has; "
-                         "expected tiers=True (--tiers beside --max-centres)")
+        raise InputError(
+            f"max_centres={max_centres!r}: caps community centres, which only a tiered plan has; "
+            "expected tiers=True (--tiers beside --max-centres)"
+        )
     if isinstance(max_centres, bool) or int(max_centres) != max_centres or max_centres < 1:
         raise InputError(f"max_centres={max_centres!r}: expected a whole number of community centres >= 1")
     return int(max_centres)
 
 
-def _with_areas(homes: gpd.GeoDataFrame, areas: str | os.PathLike | None,
-                input_crs: str | dict[str, str] | None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+def _with_areas(
+    homes: gpd.GeoDataFrame, areas: str | os.PathLike | None, input_crs: str | dict[str, str] | None
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
     """The homes grouped by the ``areas`` file when given (a demand file of areas: its own, as read)."""
     area_polys = homes.attrs.get("areas")
     if areas is not None:
@@ -463,19 +539,37 @@ def _stations(sites: gpd.GeoDataFrame, sol: Solution, cov: Coverage) -> gpd.GeoD
     return stations.sort_values("site_id", kind="stable").reset_index(drop=True)
 
 
-def _area_results(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, cov: Coverage,
-                  sol: Solution, area_polys: gpd.GeoDataFrame | None, minutes: float,
-                  progress: Progress | None) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame | None]:
+def _area_results(
+    network: nx.MultiDiGraph,
+    homes: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    cov: Coverage,
+    sol: Solution,
+    area_polys: gpd.GeoDataFrame | None,
+    minutes: float,
+    progress: Progress | None,
+) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame | None]:
     """The areas with their figures, and the per-area table (``None``, ``None`` without areas)."""
     if area_polys is None:
         return None, None
     from .areas import area_table, nearest_station
 
-    walk, station = nearest_station(network, homes, sites, cov.minutes, sol.selected,
-                                    look_minutes=max(DIAGNOSIS_MINUTES, minutes), progress=progress)
+    walk, station = nearest_station(
+        network,
+        homes,
+        sites,
+        cov.minutes,
+        sol.selected,
+        look_minutes=max(DIAGNOSIS_MINUTES, minutes),
+        progress=progress,
+    )
     chosen_order = sites.iloc[sol.selected][["site_id", "name"]].reset_index(drop=True)
     table = area_table(homes, sol.covered, area_polys, walk, station, chosen_order)
     figures = table.set_index("area")
-    area_polys = area_polys.assign(**{col: area_polys["area"].map(figures[col]).to_numpy()
-                                      for col in ("population", "population_covered", "covered_share")})
+    area_polys = area_polys.assign(
+        **{
+            col: area_polys["area"].map(figures[col]).to_numpy()
+            for col in ("population", "population_covered", "covered_share")
+        }
+    )
     return area_polys, table

@@ -138,33 +138,51 @@ def read_raster_demand(
     centres = gpd.GeoSeries(shapely.points(xs, ys), crs=crs).to_crs("EPSG:4326")
     inside = shapely.intersects(area, centres.values)
     if not inside.any():
-        raise InputError(f"{p}: no populated cell of the raster lies in {area_label}; "
-                         "expected a raster over the planning area")
+        raise InputError(
+            f"{p}: no populated cell of the raster lies in {area_label}; expected a raster over the planning area"
+        )
     info: dict[str, Any] = {
-        "name": p.name, "resolution": [float(res[0]), float(res[1])], "crs": crs.to_string(), "units": units,
-        "placement": mode, "cells": int(inside.sum()), "population": float(people[inside].sum()),
+        "name": p.name,
+        "resolution": [float(res[0]), float(res[1])],
+        "crs": crs.to_string(),
+        "units": units,
+        "placement": mode,
+        "cells": int(inside.sum()),
+        "population": float(people[inside].sum()),
         "population_outside": float(people[~inside].sum()),
     }
     rows, cols, people = rows[inside], cols[inside], people[inside]
     net_crs = network.graph["crs"]
-    cell_ids = np.array([f"r{r}-{c}" for r, c in zip(rows + int(window.row_off), cols + int(window.col_off))],
-                        dtype=object)
+    cell_ids = np.array(
+        [f"r{r}-{c}" for r, c in zip(rows + int(window.row_off), cols + int(window.col_off))], dtype=object
+    )
     parts = []
     on_buildings = np.zeros(len(rows), bool)
     if mode == "buildings" and buildings is not None and len(buildings):
-        in_buildings, on_buildings = _spread_over_buildings(buildings, rows, cols, people, cell_ids, transform, crs,
-                                                            net_crs)
+        in_buildings, on_buildings = _spread_over_buildings(
+            buildings, rows, cols, people, cell_ids, transform, crs, net_crs
+        )
         if in_buildings is not None:
             parts.append(in_buildings)
     rest = ~on_buildings
     centre_pts = centres[inside].to_crs(net_crs).values
-    parts.append(gpd.GeoDataFrame({"demand_id": cell_ids[rest], "population": people[rest], "kind": "cell"},
-                                  geometry=centre_pts[rest], crs=net_crs))
+    parts.append(
+        gpd.GeoDataFrame(
+            {"demand_id": cell_ids[rest], "population": people[rest], "kind": "cell"},
+            geometry=centre_pts[rest],
+            crs=net_crs,
+        )
+    )
     homes = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=net_crs)
     homes["method"] = "raster"
     info["homes_on_buildings"] = int((homes["kind"] == "building").sum())
-    log.info("raster %s: %d cells, %.0f people inside, %.0f outside", p.name, info["cells"], info["population"],
-             info["population_outside"])
+    log.info(
+        "raster %s: %d cells, %.0f people inside, %.0f outside",
+        p.name,
+        info["cells"],
+        info["population"],
+        info["population_outside"],
+    )
     return homes[["demand_id", "population", "method", "kind", "geometry"]], info
 
 
@@ -186,8 +204,9 @@ def _pick_band(src: DatasetReader, p: Path, band: int | None) -> int:
     if not 1 <= band <= src.count:
         raise InputError(f"raster_band={band}: {p} has bands 1 to {src.count}")
     if src.crs is None:
-        raise InputError(f"{p}: the raster has no CRS; "
-                         "expected a georeferenced GeoTIFF (WorldPop and GHS-POP have one)")
+        raise InputError(
+            f"{p}: the raster has no CRS; expected a georeferenced GeoTIFF (WorldPop and GHS-POP have one)"
+        )
     return band
 
 
@@ -205,7 +224,7 @@ def _window(src: DatasetReader, p: Path, area: shapely.Geometry, area_label: str
     full = Window(0, 0, src.width, src.height)
     try:
         clipped = window.intersection(full)
-    except Exception:  # noqa: BLE001 - rasterio raises WindowError when they do not meet
+    except Exception:
         clipped = None
     if clipped is None or clipped.width <= 0 or clipped.height <= 0:
         raise InputError(f"{p}: the raster does not cover {area_label}; expected a raster over the planning area")
@@ -221,9 +240,16 @@ def _populated_cells(values: np.ma.MaskedArray) -> tuple[np.ndarray, np.ndarray,
     return rows, cols, data[rows, cols]
 
 
-def _spread_over_buildings(buildings: gpd.GeoDataFrame, rows: np.ndarray, cols: np.ndarray, people: np.ndarray,
-                           cell_ids: np.ndarray, transform: Affine, crs: CRS,
-                           net_crs: object) -> tuple[gpd.GeoDataFrame | None, np.ndarray]:
+def _spread_over_buildings(
+    buildings: gpd.GeoDataFrame,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    people: np.ndarray,
+    cell_ids: np.ndarray,
+    transform: Affine,
+    crs: CRS,
+    net_crs: object,
+) -> tuple[gpd.GeoDataFrame | None, np.ndarray]:
     """Homes in the ``buildings`` that lie in the cells (``rows``, ``cols``), sharing each cell's ``people``.
 
     A cell's people go to its buildings in proportion to their ``population``
@@ -247,11 +273,15 @@ def _spread_over_buildings(buildings: gpd.GeoDataFrame, rows: np.ndarray, cols: 
     placed = total[cell_of] > 0
     on_buildings[np.unique(cell_of[placed])] = True
     building_ids = buildings["demand_id"].to_numpy()[hit][placed]
-    homes = gpd.GeoDataFrame({
-        "demand_id": [f"{cell_ids[k]}-{b}" for k, b in zip(cell_of[placed], building_ids)],
-        "population": people[cell_of[placed]] * share[placed],
-        "kind": "building",
-    }, geometry=buildings.geometry.values[hit][placed], crs=net_crs)
+    homes = gpd.GeoDataFrame(
+        {
+            "demand_id": [f"{cell_ids[k]}-{b}" for k, b in zip(cell_of[placed], building_ids)],
+            "population": people[cell_of[placed]] * share[placed],
+            "kind": "building",
+        },
+        geometry=buildings.geometry.values[hit][placed],
+        crs=net_crs,
+    )
     return homes, on_buildings
 
 

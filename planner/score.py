@@ -28,7 +28,9 @@ Progress = Callable[[str, float], None]
 SCORE_HORIZON_MINUTES = DIAGNOSIS_MINUTES
 
 
-def worst_home_fixed(minutes, limit: float, current: np.ndarray, population: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def worst_home_fixed(
+    minutes, limit: float, current: np.ndarray, population: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """
     For each site, the worst-served home it would bring within the walking limit.
 
@@ -149,22 +151,47 @@ def score(
     minutes = check_positive("minutes", minutes)
     speed_kmh = check_positive("speed_kmh", speed_kmh)
     if network is None:
-        network = load_network(source, speed_kmh=speed_kmh, progress=progress, boundary=boundary,
-                               boundary_name=boundary_name, margin_m=max(minutes, 15.0) * speed_kmh * 1000.0 / 60.0)
-    homes = load_demand(demand, network=network, progress=progress, crs=input_crs_of(input_crs, "demand"),
-                        population_column=population_column, raster_mode=raster_mode, raster_units=raster_units,
-                        raster_band=raster_band)
-    cands = load_candidates(sites, network=network, progress=progress, crs=input_crs_of(input_crs, "sites"),
-                            name_column=name_column)
-    ex = (load_candidates(existing, network=network, existing=True, progress=progress,
-                          crs=input_crs_of(input_crs, "existing"), name_column=name_column) if existing else cands.iloc[:0])
+        network = load_network(
+            source,
+            speed_kmh=speed_kmh,
+            progress=progress,
+            boundary=boundary,
+            boundary_name=boundary_name,
+            margin_m=max(minutes, 15.0) * speed_kmh * 1000.0 / 60.0,
+        )
+    homes = load_demand(
+        demand,
+        network=network,
+        progress=progress,
+        crs=input_crs_of(input_crs, "demand"),
+        population_column=population_column,
+        raster_mode=raster_mode,
+        raster_units=raster_units,
+        raster_band=raster_band,
+    )
+    cands = load_candidates(
+        sites, network=network, progress=progress, crs=input_crs_of(input_crs, "sites"), name_column=name_column
+    )
+    ex = (
+        load_candidates(
+            existing,
+            network=network,
+            existing=True,
+            progress=progress,
+            crs=input_crs_of(input_crs, "existing"),
+            name_column=name_column,
+        )
+        if existing
+        else cands.iloc[:0]
+    )
     cov = coverage(network, homes, cands, minutes=tuple(sorted({minutes, 10.0, 15.0})), progress=progress)
     current, to_existing = _walks_to_existing(network, homes, cands, ex, minutes)
     return _ranking(cov, cands, minutes, current, to_existing)
 
 
-def _walks_to_existing(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, cands: gpd.GeoDataFrame,
-                       ex: gpd.GeoDataFrame, minutes: float) -> tuple[np.ndarray, np.ndarray]:
+def _walks_to_existing(
+    network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, cands: gpd.GeoDataFrame, ex: gpd.GeoDataFrame, minutes: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Each home's and each candidate's walk to its nearest existing station (``inf`` / ``nan``: none in the horizon)."""
     current = np.full(len(homes), np.inf)
     to_existing = np.full(len(cands), np.nan)
@@ -176,8 +203,9 @@ def _walks_to_existing(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame, cands:
     return current, to_existing
 
 
-def _ranking(cov: Coverage, cands: gpd.GeoDataFrame, minutes: float, current: np.ndarray,
-             to_existing: np.ndarray) -> pd.DataFrame:
+def _ranking(
+    cov: Coverage, cands: gpd.GeoDataFrame, minutes: float, current: np.ndarray, to_existing: np.ndarray
+) -> pd.DataFrame:
     """The ranking table of :func:`score` from its coverage and the walks to existing stations."""
     pop = cov.population
     within = cov.within(minutes)

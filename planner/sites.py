@@ -29,8 +29,15 @@ from .io import cell_phrase, read_points
 from .network import network_source
 
 __all__ = [
-    "INPUT_FILES", "THIN_CANDIDATES_PER_KM", "THIN_RESIDENTS_PER_KM", "input_crs_of", "load_candidates", "load_sites",
-    "read_tiers", "site_costs", "warn_thin_osm",
+    "INPUT_FILES",
+    "THIN_CANDIDATES_PER_KM",
+    "THIN_RESIDENTS_PER_KM",
+    "input_crs_of",
+    "load_candidates",
+    "load_sites",
+    "read_tiers",
+    "site_costs",
+    "warn_thin_osm",
 ]
 
 
@@ -95,7 +102,11 @@ def load_candidates(
         if input_crs is None:
             check_datum(network, gdf, what=what, source=source, option="existing" if existing else "candidates")
         n = len(gdf)
-        ids = gdf["site_id"].astype(str).to_numpy() if "site_id" in gdf else np.array([f"{prefix}-{i + 1:04d}" for i in range(n)])
+        ids = (
+            gdf["site_id"].astype(str).to_numpy()
+            if "site_id" in gdf
+            else np.array([f"{prefix}-{i + 1:04d}" for i in range(n)])
+        )
         names = gdf["name"].fillna("").astype(str).to_numpy() if "name" in gdf else ids.copy()
         kind = np.full(n, "file", dtype=object)
         geometry = gdf.geometry.to_crs(crs).values
@@ -104,7 +115,9 @@ def load_candidates(
             cost = pd.to_numeric(gdf["cost"], errors="coerce")
             if cost.isna().any() or (cost < 0).any():
                 i = int(np.flatnonzero((cost.isna() | (cost < 0)).to_numpy())[0])
-                raise InputError(f"{source}: {cell_phrase(i + 1, 'cost', gdf['cost'].iloc[i:i + 1].tolist()[0])}; expected a non-negative number")
+                raise InputError(
+                    f"{source}: {cell_phrase(i + 1, 'cost', gdf['cost'].iloc[i : i + 1].tolist()[0])}; expected a non-negative number"
+                )
             extra["cost"] = cost.to_numpy(float)
         tier = read_tiers(gdf["tier"], source=source, existing=existing) if "tier" in gdf else None
     else:
@@ -124,7 +137,10 @@ def load_candidates(
         ids = np.array([f"osm-{t}-{i}" for t, i in zip(osm_type, osm_id)])
         raw_names = feats["name"] if "name" in feats else pd.Series([None] * len(feats))
         names = np.array(
-            [nm if isinstance(nm, str) and nm.strip() else f"{k} ({t} {i})" for nm, k, t, i in zip(raw_names, kind, osm_type, osm_id)],
+            [
+                nm if isinstance(nm, str) and nm.strip() else f"{k} ({t} {i})"
+                for nm, k, t, i in zip(raw_names, kind, osm_type, osm_id)
+            ],
             dtype=object,
         )
         geometry = feats.geometry.representative_point().values
@@ -181,8 +197,10 @@ def read_tiers(values: pd.Series, *, source: object, existing: bool) -> np.ndarr
     bad = tiers.isna().to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{source}: {cell_phrase(i + 1, 'tier', values.iloc[i])}; expected centre (社区党群服务中心), "
-                         "grid (网格站) or any")
+        raise InputError(
+            f"{source}: {cell_phrase(i + 1, 'tier', values.iloc[i])}; expected centre (社区党群服务中心), "
+            "grid (网格站) or any"
+        )
     return tiers.to_numpy(object)
 
 
@@ -223,7 +241,9 @@ def site_costs(sites: gpd.GeoDataFrame) -> np.ndarray:
     from .config import SITE_COSTS
 
     kinds = sites["kind"].astype(str)
-    by_kind = kinds.map(lambda k: SITE_COSTS["prefabricated"] if k in SITE_COSTS["prefabricated_kinds"] else SITE_COSTS["renovate"])
+    by_kind = kinds.map(
+        lambda k: SITE_COSTS["prefabricated"] if k in SITE_COSTS["prefabricated_kinds"] else SITE_COSTS["renovate"]
+    )
     costs = by_kind.to_numpy(float).copy()
     costs[sites["existing"].to_numpy(bool)] = 0.0
     if "cost" in sites:
@@ -316,26 +336,45 @@ def warn_thin_osm(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame | None, site
             )
 
 
-def load_sites(network: nx.MultiDiGraph, candidates: str | os.PathLike | None, existing: str | os.PathLike | None,
-               progress: Callable[[str, float], None] | None = None, input_crs: str | dict[str, str] | None = None,
-               name_column: str | None = None) -> gpd.GeoDataFrame:
+def load_sites(
+    network: nx.MultiDiGraph,
+    candidates: str | os.PathLike | None,
+    existing: str | os.PathLike | None,
+    progress: Callable[[str, float], None] | None = None,
+    input_crs: str | dict[str, str] | None = None,
+    name_column: str | None = None,
+) -> gpd.GeoDataFrame:
     """
     Candidates followed by existing stations, one frame (a candidate with an existing station's ``site_id`` goes).
 
     ``attrs`` carries the sites left off the network (``off_network``, each marked
     ``existing``) and the candidates outside the boundary (``outside_boundary``).
     """
-    cands = load_candidates(candidates, network=network, progress=progress, crs=input_crs_of(input_crs, "candidates"),
-                            name_column=name_column)
+    cands = load_candidates(
+        candidates,
+        network=network,
+        progress=progress,
+        crs=input_crs_of(input_crs, "candidates"),
+        name_column=name_column,
+    )
     if existing is None:
         return cands
-    ex = load_candidates(existing, network=network, existing=True, progress=progress,
-                         crs=input_crs_of(input_crs, "existing"), name_column=name_column)
+    ex = load_candidates(
+        existing,
+        network=network,
+        existing=True,
+        progress=progress,
+        crs=input_crs_of(input_crs, "existing"),
+        name_column=name_column,
+    )
     clash = set(cands["site_id"]) & set(ex["site_id"])
     if clash:
         cands = cands[~cands["site_id"].isin(clash)]
-    off = [{**row, "existing": flag} for frame, flag in ((cands, False), (ex, True))
-           for row in frame.attrs.get("off_network", [])]
+    off = [
+        {**row, "existing": flag}
+        for frame, flag in ((cands, False), (ex, True))
+        for row in frame.attrs.get("off_network", [])
+    ]
     outside = cands.attrs.get("outside_boundary")
     cands.attrs, ex.attrs = {}, {}
     both = pd.concat([cands, ex], ignore_index=True)

@@ -128,8 +128,9 @@ class NetworkArrays:
         length = seg.length[owner] / parts[owner]
         x0 = seg.x0[owner] + seg.length[owner] * f0
         mid = (start + end) / 2
-        return Pieces(start, end, seg.edge[owner], x0, length, float(length.max() / 2 if len(length) else 0.0),
-                      cKDTree(mid))
+        return Pieces(
+            start, end, seg.edge[owner], x0, length, float(length.max() / 2 if len(length) else 0.0), cKDTree(mid)
+        )
 
     @cached_property
     def cells(self) -> Cells:
@@ -276,9 +277,7 @@ def network_arrays(G: nx.MultiDiGraph) -> NetworkArrays:
     # adjacency: shortest of parallel edges
     best = table.sort_values(["u", "v", "minutes"]).drop_duplicates(["u", "v"])
     n = len(node_ids)
-    adj = sp.csr_matrix(
-        (best["minutes"].to_numpy(), (best["u"].to_numpy(), best["v"].to_numpy())), shape=(n, n)
-    )
+    adj = sp.csr_matrix((best["minutes"].to_numpy(), (best["u"].to_numpy(), best["v"].to_numpy())), shape=(n, n))
     adj.sort_indices()
     # one row per street: drop the reverse copy of each two-way edge
     table["a"] = np.minimum(table["u"], table["v"])

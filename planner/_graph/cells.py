@@ -163,8 +163,9 @@ def build_cells(arrays: NetworkArrays, streets: np.ndarray | None) -> Cells:
     return Cells(segment_cells, street_cells, depth)
 
 
-def _sample_points(seg: Segments, members: np.ndarray, spacing: float,
-                   fine: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _sample_points(
+    seg: Segments, members: np.ndarray, spacing: float, fine: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Sample points along the segments ``members`` and the segment each belongs to.
 
     Every ``spacing`` metres (or the segment's ``fine`` spacing where finer),

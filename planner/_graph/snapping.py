@@ -123,10 +123,18 @@ def snap(arrays: NetworkArrays, points: np.ndarray) -> Snapped:
     )
 
 
-def _snap_exactly(arrays: NetworkArrays, points: np.ndarray, unsure: np.ndarray, edge: np.ndarray,
-                  distance: np.ndarray, along: np.ndarray) -> None:
-    """Nearest street of ``points[unsure]`` from shapely's STRtree (lowest edge on ties), written into
-    ``edge``, ``distance`` and ``along`` in place."""
+def _snap_exactly(
+    arrays: NetworkArrays,
+    points: np.ndarray,
+    unsure: np.ndarray,
+    edge: np.ndarray,
+    distance: np.ndarray,
+    along: np.ndarray,
+) -> None:
+    """Nearest street of ``points[unsure]`` from shapely's STRtree.
+
+    (lowest edge on ties), written into ``edge``, ``distance`` and ``along`` in place.
+    """
     (pi, ei), d = arrays.tree.query_nearest(points[unsure], return_distance=True, all_matches=True)
     order = np.lexsort((ei, pi))
     pi, ei, d = pi[order], ei[order], d[order]
@@ -138,8 +146,9 @@ def _snap_exactly(arrays: NetworkArrays, points: np.ndarray, unsure: np.ndarray,
     along[unsure[pi]] = shapely.line_locate_point(arrays.edge_geoms[ei], points[unsure[pi]])
 
 
-def drop_far_points(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, *, what: str, max_snap_m: float,
-                    keep: bool = False) -> gpd.GeoDataFrame:
+def drop_far_points(
+    G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, *, what: str, max_snap_m: float, keep: bool = False
+) -> gpd.GeoDataFrame:
     """Points farther than ``max_snap_m`` from the network: kept (homes) or left out (sites), with a warning.
 
     Homes are kept (``keep=True``): they stay in every population total and count
@@ -225,8 +234,9 @@ def drop_far_points(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, *, what: str, max
     return gdf
 
 
-def check_datum(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, *, what: str, source: str | os.PathLike[str],
-                option: str) -> None:
+def check_datum(
+    G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, *, what: str, source: str | os.PathLike[str], option: str
+) -> None:
     """Warn when WGS-84 points in China sit markedly closer to the streets read as GCJ-02 or BD-09.
 
     Coordinates copied from Amap / Gaode / Tencent (GCJ-02) or Baidu (BD-09) and

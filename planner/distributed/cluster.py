@@ -12,8 +12,15 @@ from ..errors import InputError
 from ..optimize import Solution, solve
 
 __all__ = [
-    "CONNECT_TIMEOUT_S", "ENGINES", "INLINE_BYTES", "TASKS_PER_WORKER", "DaskExecutor", "dask_client", "n_workers",
-    "run_tasks", "solve_dask",
+    "CONNECT_TIMEOUT_S",
+    "ENGINES",
+    "INLINE_BYTES",
+    "TASKS_PER_WORKER",
+    "DaskExecutor",
+    "dask_client",
+    "n_workers",
+    "run_tasks",
+    "solve_dask",
 ]
 
 log = logging.getLogger(__name__)
@@ -40,8 +47,13 @@ def _require_distributed():
 
 
 @contextmanager
-def dask_client(scheduler: str | None = None, workers: int | None = None, *, processes: bool = True,
-                timeout: float = CONNECT_TIMEOUT_S) -> Iterator:
+def dask_client(
+    scheduler: str | None = None,
+    workers: int | None = None,
+    *,
+    processes: bool = True,
+    timeout: float = CONNECT_TIMEOUT_S,
+) -> Iterator:
     """
     A ``distributed.Client``: attached to ``scheduler``, or on a LocalCluster it starts and stops.
 
@@ -94,12 +106,19 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, *, pro
                 client.close()
         else:
             n = int(workers) if workers is not None else (os.cpu_count() or 1)
-            with distributed.LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None,
-                host="127.0.0.1" if processes else None,  # reachable from this machine only
-                # no dashboard; its HTTP endpoint (health, metrics) on a free port, not 8787
-                scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"}, silence_logs=logging.ERROR,
-            ) as cluster, distributed.Client(cluster, set_as_default=False) as client:
+            with (
+                distributed.LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=None,
+                    host="127.0.0.1" if processes else None,  # reachable from this machine only
+                    # no dashboard; its HTTP endpoint (health, metrics) on a free port, not 8787
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
+                    silence_logs=logging.ERROR,
+                ) as cluster,
+                distributed.Client(cluster, set_as_default=False) as client,
+            ):
                 yield client
     finally:
         for lg, level in zip(quiet, levels):
@@ -132,15 +151,15 @@ def _check_address(scheduler, timeout: float) -> str:
     return address
 
 
-def n_workers(client) -> int:
+def n_workers(client: Any) -> int:
+    """Workers of a Dask client's cluster (at least 1)."""
     try:
         return max(1, len(client.scheduler_info().get("workers", {})))
     except Exception:  # pragma: no cover - a scheduler that does not answer is caught later
         return 1
 
 
-def run_tasks(client, fn: Callable, payloads: Iterator, n_tasks: int, window: int,
-               done: Callable[[Any], None]) -> None:
+def run_tasks(client, fn: Callable, payloads: Iterator, n_tasks: int, window: int, done: Callable[[Any], None]) -> None:
     """Run ``fn(payload)`` on the cluster, at most ``window`` payloads in flight.
 
     A payload goes with its task when it is small (:data:`INLINE_BYTES`), else it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -19,8 +20,17 @@ from ..coverage import Coverage, _labelled, _limits, _snapped_inputs, coverage_m
 from .cluster import TASKS_PER_WORKER, n_workers, run_tasks
 
 __all__ = [
-    "MAX_TILE_MARGINS", "MIN_TILE_MARGINS", "Tile", "TileArrays", "coverage_dask", "coverage_matrix_dask",
-    "default_tile_m", "node_xy", "stretch", "tile_sites", "tile_task",
+    "MAX_TILE_MARGINS",
+    "MIN_TILE_MARGINS",
+    "Tile",
+    "TileArrays",
+    "coverage_dask",
+    "coverage_matrix_dask",
+    "default_tile_m",
+    "node_xy",
+    "stretch",
+    "tile_sites",
+    "tile_task",
 ]
 
 log = logging.getLogger(__name__)
@@ -53,6 +63,7 @@ class TileArrays:
 
     @property
     def n_nodes(self) -> int:
+        """Nodes of the subnetwork."""
         return len(self.indptr) - 1
 
 
@@ -130,8 +141,13 @@ class _Gather:
 
 def _subset(s: Snapped, idx: np.ndarray, local_node: np.ndarray, local_edge: np.ndarray) -> Snapped:
     return Snapped(
-        edge=local_edge[s.edge[idx]], node_u=local_node[s.node_u[idx]], node_v=local_node[s.node_v[idx]],
-        offset_u=s.offset_u[idx], offset_v=s.offset_v[idx], access=s.access[idx], along=s.along[idx],
+        edge=local_edge[s.edge[idx]],
+        node_u=local_node[s.node_u[idx]],
+        node_v=local_node[s.node_v[idx]],
+        offset_u=s.offset_u[idx],
+        offset_v=s.offset_v[idx],
+        access=s.access[idx],
+        along=s.along[idx],
         distance_m=s.distance_m[idx],
     )
 
@@ -200,8 +216,11 @@ class _Cutter:
         self.local_edge[edges] = np.arange(len(edges))
         tile = Tile(
             arrays=TileArrays(
-                indptr=indptr, indices=nbr[keep], minutes=arrays.minutes[pos][keep],
-                edge_u=local[arrays.edge_u[edges]], edge_v=local[arrays.edge_v[edges]],
+                indptr=indptr,
+                indices=nbr[keep],
+                minutes=arrays.minutes[pos][keep],
+                edge_u=local[arrays.edge_u[edges]],
+                edge_v=local[arrays.edge_v[edges]],
                 metres_per_minute=arrays.metres_per_minute,
             ),
             homes=_subset(homes, home_idx, local, self.local_edge),
@@ -227,7 +246,7 @@ def tile_sites(site_xy: np.ndarray, tile_m: float) -> list[np.ndarray]:
     label = label.ravel()
     order = np.argsort(label, kind="stable")
     bounds = np.searchsorted(label[order], np.arange(label.max() + 2))
-    return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    return [order[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def default_tile_m(site_xy: np.ndarray, margin_m: float, n_workers: int) -> float:
@@ -235,16 +254,24 @@ def default_tile_m(site_xy: np.ndarray, margin_m: float, n_workers: int) -> floa
     if len(site_xy) == 0:
         return math.inf
     span = np.ptp(site_xy, axis=0)
-    target = math.sqrt(max(float(span[0]) * float(span[1]), float(span.max()) ** 2 / 16, 1.0)
-                       / (TASKS_PER_WORKER * n_workers))
+    target = math.sqrt(
+        max(float(span[0]) * float(span[1]), float(span.max()) ** 2 / 16, 1.0) / (TASKS_PER_WORKER * n_workers)
+    )
     if not math.isfinite(margin_m):
         return max(target, 1.0)
     return float(min(max(target, MIN_TILE_MARGINS * margin_m), MAX_TILE_MARGINS * margin_m))
 
 
 def coverage_matrix_dask(
-    arrays: NetworkArrays, homes: Snapped, posts: Snapped, limit: float, *, client,
-    site_xy: np.ndarray | None = None, tile_m: float | None = None, progress: Progress | None = None,
+    arrays: NetworkArrays,
+    homes: Snapped,
+    posts: Snapped,
+    limit: float,
+    *,
+    client,
+    site_xy: np.ndarray | None = None,
+    tile_m: float | None = None,
+    progress: Progress | None = None,
     stats: dict | None = None,
 ) -> sp.csr_matrix:
     """
@@ -315,8 +342,15 @@ def coverage_matrix_dask(
     matrix = sp.csr_matrix((vals, (rows, cols)), shape=(n_homes, n_sites))
     matrix.sort_indices()
     if stats is not None:
-        stats.update(tiles=len(groups), tile_m=tile_m, margin_m=margin_m, stretch=cutter.k, workers=workers,
-                     max_tile_nodes=largest["nodes"], max_tile_mb=round(largest["bytes"] / 2**20, 2))
+        stats.update(
+            tiles=len(groups),
+            tile_m=tile_m,
+            margin_m=margin_m,
+            stretch=cutter.k,
+            workers=workers,
+            max_tile_nodes=largest["nodes"],
+            max_tile_mb=round(largest["bytes"] / 2**20, 2),
+        )
     return matrix
 
 
@@ -358,11 +392,10 @@ def coverage_dask(
     limits = _limits(minutes)
     demand, sites, arrays, homes, posts = _snapped_inputs(network, demand, sites, progress)
     site_xy = shapely.get_coordinates(sites.geometry.values) if len(sites) else np.zeros((0, 2))
-    matrix = coverage_matrix_dask(arrays, homes, posts, limits[-1], client=client, site_xy=site_xy,
-                                  tile_m=tile_m, progress=progress)
+    matrix = coverage_matrix_dask(
+        arrays, homes, posts, limits[-1], client=client, site_xy=site_xy, tile_m=tile_m, progress=progress
+    )
     matrix = off_network_cut(matrix, homes, posts, max_snap_m)
     if progress:
         progress(f"coverage: {matrix.nnz:,} home-site pairs within {limits[-1]:g} min", 1.0)
     return _labelled(matrix, limits, demand, sites)
-
-

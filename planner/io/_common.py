@@ -99,4 +99,4 @@ def _row(label: object) -> int:
 
 def _value(column: pd.Series, i: int) -> object:
     """Cell ``i`` of ``column`` as a plain Python value (numpy 2 scalars print as np.int64(...))."""
-    return column.iloc[i:i + 1].tolist()[0]
+    return column.iloc[i : i + 1].tolist()[0]

@@ -41,8 +41,9 @@ def _aliases(
         if col is None:
             found = ", ".join(str(c) for c in columns if c != "geometry") or "nothing"
             option = "name_column" if canonical == "name" else "population_column"
-            raise InputError(f"{p}: column {given!r} ({option}) missing (found: {found}); "
-                             "expected one of the columns found")
+            raise InputError(
+                f"{p}: column {given!r} ({option}) missing (found: {found}); expected one of the columns found"
+            )
         if canonical in columns and col != canonical:
             renames[canonical] = f"{canonical}_original"  # keep it, under another name
         renames[col] = canonical
@@ -56,10 +57,12 @@ def _aliases(
             both = " and ".join(repr(str(h)) for h in hits[:2])
             if canonical in numeric:
                 hint = " (population_column)" if canonical == "population" else ""
-                raise InputError(f"{p}: columns {both} could both be {canonical}; expected one: rename or remove "
-                                 f"the other{hint}")
-            warnings.warn(f"{p}: columns {both} could both be {canonical}; using {str(hits[0])!r}", UserWarning,
-                          stacklevel=4)
+                raise InputError(
+                    f"{p}: columns {both} could both be {canonical}; expected one: rename or remove the other{hint}"
+                )
+            warnings.warn(
+                f"{p}: columns {both} could both be {canonical}; using {str(hits[0])!r}", UserWarning, stacklevel=4
+            )
         renames[hits[0]] = canonical
     return renames
 
@@ -91,8 +94,10 @@ def _apply_aliases(
                 j = int(np.flatnonzero(again)[0])
                 i = int(np.flatnonzero((values == values.iat[j]).to_numpy())[0])
                 problem = f"repeats {values.iat[j]!r} in rows {_row(df.index[i])} and {_row(df.index[j])}"
-            raise InputError(f"{p}: column {str(col)!r} (read as {canonical}) {problem}; "
-                             f"expected one {canonical} per row (or rename the column)")
+            raise InputError(
+                f"{p}: column {str(col)!r} (read as {canonical}) {problem}; "
+                f"expected one {canonical} per row (or rename the column)"
+            )
     return df.rename(columns=renames)
 
 
@@ -115,14 +120,16 @@ def _check_numeric(p: Path, gdf: gpd.GeoDataFrame, numeric: tuple[str, ...], wha
             found = ", ".join(str(c) for c in gdf.columns if c != "geometry") or "nothing"
             aliases = [a for a in COLUMN_ALIASES.get(name, ()) if a != name][:2]
             hint = f" (or {', '.join(aliases)})" if aliases else ""
-            raise InputError(f"{p}: column {name!r} missing (found: {found}); "
-                             f"expected {name}{hint} for each {what} point")
+            raise InputError(
+                f"{p}: column {name!r} missing (found: {found}); expected {name}{hint} for each {what} point"
+            )
         values = pd.to_numeric(gdf[col], errors="coerce")
         bad = values.isna() | ~np.isfinite(values) | (values < 0)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{p}: {cell_phrase(_row(gdf.index[i]), col, _value(gdf[col], i))}; "
-                             "expected a non-negative number")
+            raise InputError(
+                f"{p}: {cell_phrase(_row(gdf.index[i]), col, _value(gdf[col], i))}; expected a non-negative number"
+            )
         gdf[name] = values.to_numpy(dtype=float)
         if col != name:
             gdf.drop(columns=[col], inplace=True)

@@ -48,20 +48,24 @@ def read_cost_matrix(path: str | os.PathLike[str]) -> tuple[sp.csr_matrix, np.nd
     try:
         df = pd.read_csv(p, dtype={"demand_id": str, "site_id": str}, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: not a readable CSV ({str(exc).splitlines()[0]}); "
-                         "expected demand_id,site_id,minutes") from None
+        raise InputError(
+            f"{p}: not a readable CSV ({str(exc).splitlines()[0]}); expected demand_id,site_id,minutes"
+        ) from None
     missing = [c for c in ("demand_id", "site_id", "minutes") if c not in df.columns]
     if missing:
-        raise InputError(f"{p}: column {', '.join(map(repr, missing))} missing "
-                         f"(found: {', '.join(map(str, df.columns))}); expected demand_id,site_id,minutes")
+        raise InputError(
+            f"{p}: column {', '.join(map(repr, missing))} missing "
+            f"(found: {', '.join(map(str, df.columns))}); expected demand_id,site_id,minutes"
+        )
     if len(df) == 0:
         raise InputError(f"{p}: no rows (header only?); expected demand_id,site_id,minutes rows")
     minutes = pd.to_numeric(df["minutes"], errors="coerce")
     bad = minutes.isna() | (minutes < 0)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{p}: {cell_phrase(i + 1, 'minutes', _value(df['minutes'], i))}; "
-                         "expected a non-negative number")
+        raise InputError(
+            f"{p}: {cell_phrase(i + 1, 'minutes', _value(df['minutes'], i))}; expected a non-negative number"
+        )
     demand_ids = np.array(sorted(df["demand_id"].unique()))
     site_ids = np.array(sorted(df["site_id"].unique()))
     rows = np.searchsorted(demand_ids, df["demand_id"].to_numpy())
@@ -101,18 +105,22 @@ def read_weights(path: str | os.PathLike[str]) -> pd.Series:
     try:
         df = pd.read_csv(p, dtype={"demand_id": str}, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: not a readable CSV ({str(exc).splitlines()[0]}); "
-                         "expected demand_id,population") from None
+        raise InputError(
+            f"{p}: not a readable CSV ({str(exc).splitlines()[0]}); expected demand_id,population"
+        ) from None
     missing = [c for c in ("demand_id", "population") if c not in df.columns]
     if missing:
-        raise InputError(f"{p}: column {', '.join(map(repr, missing))} missing "
-                         f"(found: {', '.join(map(str, df.columns))}); expected demand_id,population")
+        raise InputError(
+            f"{p}: column {', '.join(map(repr, missing))} missing "
+            f"(found: {', '.join(map(str, df.columns))}); expected demand_id,population"
+        )
     pop = pd.to_numeric(df["population"], errors="coerce")
     bad = pop.isna() | (pop < 0)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{p}: {cell_phrase(i + 1, 'population', _value(df['population'], i))}; "
-                         "expected a non-negative number")
+        raise InputError(
+            f"{p}: {cell_phrase(i + 1, 'population', _value(df['population'], i))}; expected a non-negative number"
+        )
     if df["demand_id"].duplicated().any():
         raise InputError(f"{p}: demand_id {df.loc[df['demand_id'].duplicated(), 'demand_id'].iloc[0]!r} appears twice")
     return pd.Series(pop.to_numpy(float), index=df["demand_id"].to_numpy())

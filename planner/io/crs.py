@@ -47,8 +47,9 @@ def _parse_crs(p: Path, crs: str | None) -> _SourceCRS | None:
     if parsed.is_geographic and parsed.to_epsg() == 4326:
         return _SourceCRS(str(crs), datum="wgs84")
     if not (parsed.is_geographic or parsed.is_projected):
-        raise InputError(f"{p}: input CRS {crs!r} is {parsed.type_name}, not a lon/lat or projected CRS; "
-                         f"{_CRS_EXPECTED}")
+        raise InputError(
+            f"{p}: input CRS {crs!r} is {parsed.type_name}, not a lon/lat or projected CRS; {_CRS_EXPECTED}"
+        )
     return _SourceCRS(str(crs), crs=parsed)
 
 
@@ -84,14 +85,19 @@ def _check_lonlat(p: Path, x: np.ndarray, y: np.ndarray, rows: np.ndarray) -> No
     i = int(np.flatnonzero(bad)[0])
     xi, yi, row = float(x[i]), float(y[i]), int(rows[i]) + 1
     if abs(xi) <= 90 and abs(yi) <= 180:
-        raise InputError(f"{p}: row {row} has lon={xi:g}, lat={yi:g}, outside lon [-180, 180] / lat [-90, 90] "
-                         "(lon and lat swapped?)")
+        raise InputError(
+            f"{p}: row {row} has lon={xi:g}, lat={yi:g}, outside lon [-180, 180] / lat [-90, 90] (lon and lat swapped?)"
+        )
     if max(abs(xi), abs(yi)) < 1000:
         raise InputError(f"{p}: row {row} has lon={xi:g}, lat={yi:g}, outside lon [-180, 180] / lat [-90, 90]")
-    guess = _guess_projection(xi, yi) or "EPSG:4547 (or the code of your projection: 4547 is CGCS2000 / 3-degree " \
-        "Gauss-Kruger CM 114E)"
-    raise InputError(f"{p}: row {row} has x={xi:.12g}, y={yi:.12g}, which look like projected metres, not lon/lat; "
-                     f"give their CRS with --input-crs {guess}")
+    guess = (
+        _guess_projection(xi, yi)
+        or "EPSG:4547 (or the code of your projection: 4547 is CGCS2000 / 3-degree Gauss-Kruger CM 114E)"
+    )
+    raise InputError(
+        f"{p}: row {row} has x={xi:.12g}, y={yi:.12g}, which look like projected metres, not lon/lat; "
+        f"give their CRS with --input-crs {guess}"
+    )
 
 
 def _guess_projection(x: float, y: float) -> str | None:
@@ -108,13 +114,21 @@ def _guess_projection(x: float, y: float) -> str | None:
         else:
             continue
         swapped = "; x and y look swapped (the easting is in y)" if axis == "y" else ""
-        return (f"EPSG:{code} (CGCS2000 / {kind}, from the {zone} in front of {axis}; or the code of your "
-                f"projection){swapped}")
+        return (
+            f"EPSG:{code} (CGCS2000 / {kind}, from the {zone} in front of {axis}; or the code of your "
+            f"projection){swapped}"
+        )
     return None
 
 
 def _check_area(
-    p: Path, x: np.ndarray, y: np.ndarray, lon: np.ndarray, lat: np.ndarray, rows: np.ndarray, src: _SourceCRS,
+    p: Path,
+    x: np.ndarray,
+    y: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    rows: np.ndarray,
+    src: _SourceCRS,
     to_ll: pyproj.Transformer,
 ) -> None:
     """Refuse projected coordinates that land outside the area their CRS is made for."""
@@ -128,8 +142,11 @@ def _check_area(
     if ok.all():
         return
     i = int(np.flatnonzero(~ok)[0])
-    where = f"land at lon={lon[i]:.5f}, lat={lat[i]:.5f}" if np.isfinite(lon[i]) and np.isfinite(lat[i]) else \
-        "cannot be converted"
+    where = (
+        f"land at lon={lon[i]:.5f}, lat={lat[i]:.5f}"
+        if np.isfinite(lon[i]) and np.isfinite(lat[i])
+        else "cannot be converted"
+    )
     inside = f" (lon {area.west:g}..{area.east:g}, lat {area.south:g}..{area.north:g})" if area is not None else ""
     hint = "check --input-crs"
     zone = abs(float(x[i])) // 1_000_000
@@ -140,18 +157,29 @@ def _check_area(
             hint = "x and y look swapped (Chinese survey tables put the northing in X): put the easting in x"
     if hint == "check --input-crs" and false_easting >= 1_000_000 and zone == 0:
         code = crs.to_epsg() or 0
-        cm = f"EPSG:{4534 + code - 4513}" if 4513 <= code <= 4533 else \
-            f"EPSG:{4502 + code - 4491}" if 4491 <= code <= 4501 else "the code without the zone number"
-        hint = (f"x has no zone number in front ({src.label} eastings start with {int(false_easting // 1_000_000)}): "
-                f"use --input-crs {cm}")
+        cm = (
+            f"EPSG:{4534 + code - 4513}"
+            if 4513 <= code <= 4533
+            else f"EPSG:{4502 + code - 4491}"
+            if 4491 <= code <= 4501
+            else "the code without the zone number"
+        )
+        hint = (
+            f"x has no zone number in front ({src.label} eastings start with {int(false_easting // 1_000_000)}): "
+            f"use --input-crs {cm}"
+        )
     elif hint == "check --input-crs" and abs(float(x[i])) <= 180 and abs(float(y[i])) <= 90:
-        hint = (f"they look like lon/lat degrees, not metres: leave out --input-crs {src.label} "
-                "or give wgs84, gcj02 or bd09")
+        hint = (
+            f"they look like lon/lat degrees, not metres: leave out --input-crs {src.label} "
+            "or give wgs84, gcj02 or bd09"
+        )
     elif hint == "check --input-crs" and false_easting < 1_000_000 and zone >= 1:
         guess = _guess_projection(float(x[i]), float(y[i]))
         hint = f"x has a zone number in front: use --input-crs {guess}" if guess else hint
-    raise InputError(f"{p}: row {int(rows[i]) + 1} has x={float(x[i]):.12g}, y={float(y[i]):.12g}, which in "
-                     f"{src.label} {where}, outside its area{inside}; {hint}")
+    raise InputError(
+        f"{p}: row {int(rows[i]) + 1} has x={float(x[i]):.12g}, y={float(y[i]):.12g}, which in "
+        f"{src.label} {where}, outside its area{inside}; {hint}"
+    )
 
 
 def _false_easting(crs: pyproj.CRS) -> float:

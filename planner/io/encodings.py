@@ -26,8 +26,10 @@ def _decode(p: Path, data: bytes, what: str, advice: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{p}: UTF-16 text (Excel's 'Unicode Text'), not UTF-8 or GB18030; tried utf-8 and gb18030; "
-                         f"expected {what} in UTF-8 or GBK: {advice}")
+        raise InputError(
+            f"{p}: UTF-16 text (Excel's 'Unicode Text'), not UTF-8 or GB18030; tried utf-8 and gb18030; "
+            f"expected {what} in UTF-8 or GBK: {advice}"
+        )
     lines = data.splitlines()
     bad_utf8 = next((n for n, line in enumerate(lines, 1) if not _decodes(line, "utf-8")), 1)
     utf8_lines = strong = 0
@@ -41,10 +43,15 @@ def _decode(p: Path, data: bytes, what: str, advice: str) -> tuple[str, str]:
             utf8_lines += cjk >= 2
             strong += cjk >= 3
     if strong or (utf8_lines and utf8_lines >= 0.05 * nonascii):
-        good = next(n for n, line in enumerate(lines, 1)
-                    if not line.isascii() and _decodes(line, "utf-8") and len(_UTF8_CJK.findall(line)) >= 2)
-        raise InputError(f"{p}: mixes UTF-8 with another encoding (line {good} is UTF-8, line {bad_utf8} is not); "
-                         f"tried utf-8 and gb18030; expected {what} in one encoding: {advice}")
+        good = next(
+            n
+            for n, line in enumerate(lines, 1)
+            if not line.isascii() and _decodes(line, "utf-8") and len(_UTF8_CJK.findall(line)) >= 2
+        )
+        raise InputError(
+            f"{p}: mixes UTF-8 with another encoding (line {good} is UTF-8, line {bad_utf8} is not); "
+            f"tried utf-8 and gb18030; expected {what} in one encoding: {advice}"
+        )
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
@@ -55,8 +62,10 @@ def _decode(p: Path, data: bytes, what: str, advice: str) -> tuple[str, str]:
         line.decode("gb18030")
     except UnicodeDecodeError as exc:
         byte = line[exc.start]
-    raise InputError(f"{p}: not UTF-8 or GB18030 (GBK) text (line {n}, byte 0x{byte:02x}); tried utf-8 and gb18030; "
-                     f"expected {what} in UTF-8 or GBK: {advice}")
+    raise InputError(
+        f"{p}: not UTF-8 or GB18030 (GBK) text (line {n}, byte 0x{byte:02x}); tried utf-8 and gb18030; "
+        f"expected {what} in UTF-8 or GBK: {advice}"
+    )
 
 
 def _decodes(data: bytes, encoding: str) -> bool:

@@ -43,13 +43,14 @@ def geojson_text(gdf: gpd.GeoDataFrame) -> str:
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
     if polygonal.any():
         geoms = np.asarray(geoms, dtype=object).copy()
-        geoms[polygonal] = shapely.set_precision(geoms[polygonal], 10.0 ** -COORD_DECIMALS)
+        geoms[polygonal] = shapely.set_precision(geoms[polygonal], 10.0**-COORD_DECIMALS)
     out["geometry"] = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
     data = json.loads(out.to_json(drop_id=True, na="null"))
     data.pop("bbox", None)
     data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
-    return json.dumps(json_safe(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False) + "\n"
+    return (
+        json.dumps(json_safe(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+    )
 
 
 def json_text(obj: object) -> str:
@@ -71,8 +72,10 @@ def json_text(obj: object) -> str:
     text
         The JSON text, ending with a newline.
     """
-    return json.dumps(json_safe(obj), sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False,
-                      default=_json_default) + "\n"
+    return (
+        json.dumps(json_safe(obj), sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False, default=_json_default)
+        + "\n"
+    )
 
 
 def json_safe(obj: object) -> object:
@@ -152,8 +155,9 @@ def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]
         with tempfile.NamedTemporaryFile(dir=out, prefix=".planner-", delete=True):
             pass
     except OSError as exc:
-        raise InputError(f"{out}: output folder cannot be written ({exc.strerror or exc}); "
-                         "choose another with --out") from None
+        raise InputError(
+            f"{out}: output folder cannot be written ({exc.strerror or exc}); choose another with --out"
+        ) from None
     staged: list[tuple[str, Path]] = []
     umask = os.umask(0)
     os.umask(umask)
@@ -167,8 +171,9 @@ def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]
         for tmp, target in staged:
             os.replace(tmp, target)
     except OSError as exc:
-        raise PlannerError(f"{out}: could not write the outputs ({exc.strerror or exc}); "
-                           "choose another --out or free some space") from None
+        raise PlannerError(
+            f"{out}: could not write the outputs ({exc.strerror or exc}); choose another --out or free some space"
+        ) from None
     finally:
         for tmp, _ in staged:
             if os.path.exists(tmp):

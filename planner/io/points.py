@@ -123,7 +123,7 @@ def read_points(
     check_input_file(
         p,
         not_found=f"{p}: {what} file not found; expected a CSV (lon, lat{''.join(', ' + c for c in numeric)}), "
-                  "Excel, GeoJSON, GPKG or SHP file",
+        "Excel, GeoJSON, GPKG or SHP file",
         folder=f"{p}: {what} file is a folder; expected a CSV, Excel, GeoJSON, GPKG or SHP file",
         empty=f"{p}: {what} file is empty; expected a header and rows",
     )
@@ -148,11 +148,14 @@ def read_points(
         if not_points.any():
             gdf.loc[not_points, "geometry"] = gdf.loc[not_points].geometry.representative_point()
     elif suffix == ".xls":
-        raise InputError(f"{p}: Excel 97-2003 workbooks ('.xls') are not read; expected {what} as .xlsx "
-                         "(in Excel: Save As, Excel Workbook) or CSV")
+        raise InputError(
+            f"{p}: Excel 97-2003 workbooks ('.xls') are not read; expected {what} as .xlsx "
+            "(in Excel: Save As, Excel Workbook) or CSV"
+        )
     else:
-        raise InputError(f"{p}: unknown {what} file type {suffix!r}; "
-                         "expected .csv, .geojson or .gpkg (also .xlsx, .shp)")
+        raise InputError(
+            f"{p}: unknown {what} file type {suffix!r}; expected .csv, .geojson or .gpkg (also .xlsx, .shp)"
+        )
     if len(gdf) == 0:
         raise InputError(f"{p}: no {what} rows (header only?); expected at least one point")
     spots = gdf.geometry
@@ -182,7 +185,7 @@ def _split_sheet(p: Path) -> tuple[Path, str | None]:
     """``book.xlsx#Sheet2`` -> (``book.xlsx``, ``"Sheet2"``), unless a file of that very name exists."""
     if "#" in p.name and not p.exists():
         base, sheet = p.name.rsplit("#", 1)
-        if Path(base).suffix.lower() in _EXCEL + (".xls",):
+        if Path(base).suffix.lower() in (*_EXCEL, ".xls"):
             return p.with_name(base), sheet
     return p, None
 
@@ -194,8 +197,9 @@ def _warn_duplicates(p: Path, gdf: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarra
     if not again.any():
         return
     j = int(np.flatnonzero(again)[0])
-    i = int(np.flatnonzero((spots["x"].to_numpy() == spots["x"].iat[j])
-                           & (spots["y"].to_numpy() == spots["y"].iat[j]))[0])
+    i = int(
+        np.flatnonzero((spots["x"].to_numpy() == spots["x"].iat[j]) & (spots["y"].to_numpy() == spots["y"].iat[j]))[0]
+    )
 
     def label(k: int) -> str:
         name = gdf["name"].iloc[k] if "name" in gdf else None
@@ -203,8 +207,12 @@ def _warn_duplicates(p: Path, gdf: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarra
 
     more = int(again.sum()) - 1
     extra = f" (and {more} more row{'s' if more > 1 else ''} at a spot already used)" if more else ""
-    warnings.warn(f"{p}: {label(i)} and {label(j)} are at the same spot, lon={_deg(x[j])}, lat={_deg(y[j])}{extra}; "
-                  "a row entered twice?", UserWarning, stacklevel=3)
+    warnings.warn(
+        f"{p}: {label(i)} and {label(j)} are at the same spot, lon={_deg(x[j])}, lat={_deg(y[j])}{extra}; "
+        "a row entered twice?",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _deg(value: float) -> str:

@@ -33,7 +33,7 @@ def _read_csv(
         with warnings.catch_warnings():  # ambiguous headers are reported once, by _table_points
             warnings.simplefilter("ignore")
             renames = _aliases(p, header, what, numeric, explicit)
-        as_text = [c for c in header if c in _TEXT_COLUMNS and c not in renames or renames.get(c) in _TEXT_COLUMNS]
+        as_text = [c for c in header if (c in _TEXT_COLUMNS and c not in renames) or renames.get(c) in _TEXT_COLUMNS]
         df = pd.read_csv(StringIO(text), dtype=dict.fromkeys(as_text, str))
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{p}: not a readable CSV ({str(exc).splitlines()[0]})") from None
@@ -45,11 +45,13 @@ def _read_excel(p: Path, sheet: str | None, what: str) -> tuple[pd.DataFrame, st
         book = pd.ExcelFile(p, engine="openpyxl")
     except ImportError:
         raise PlannerError(f"{p}: reading Excel files needs openpyxl; install it with: pip install openpyxl") from None
-    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike: the file is not a workbook
+    except Exception as exc:
         ole = p.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
         hint = "; an Excel 97-2003 or password-protected workbook?" if ole else ""
-        raise InputError(f"{p}: not a readable '.xlsx' workbook ({_reason(exc)}{hint}); expected an Excel file of "
-                         f"{what} with a header row (lon, lat...)") from None
+        raise InputError(
+            f"{p}: not a readable '.xlsx' workbook ({_reason(exc)}{hint}); expected an Excel file of "
+            f"{what} with a header row (lon, lat...)"
+        ) from None
     with book:
         names = [str(n) for n in book.sheet_names]
         if sheet is None:
@@ -60,9 +62,10 @@ def _read_excel(p: Path, sheet: str | None, what: str) -> tuple[pd.DataFrame, st
             raise InputError(f"{p}: no sheet {sheet!r} (found: {', '.join(names)}); expected {p.name}#<one of those>")
         try:
             raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
-        except Exception as exc:  # noqa: BLE001 - a damaged sheet inside a readable zip
-            raise InputError(f"{p}: sheet {sheet!r} is not readable ({_reason(exc)}); "
-                             f"expected a sheet of {what}") from None
+        except Exception as exc:
+            raise InputError(
+                f"{p}: sheet {sheet!r} is not readable ({_reason(exc)}); expected a sheet of {what}"
+            ) from None
     log.info("%s: read sheet %r", p, sheet)
     raw = raw.reset_index(drop=True).dropna(how="all").dropna(axis=1, how="all")
     if len(raw) == 0:
@@ -91,7 +94,11 @@ def _reason(exc: BaseException) -> str:
 
 
 def _table_points(
-    p: Path, df: pd.DataFrame, what: str, numeric: tuple[str, ...], explicit: dict[str, str | None],
+    p: Path,
+    df: pd.DataFrame,
+    what: str,
+    numeric: tuple[str, ...],
+    explicit: dict[str, str | None],
     src: _SourceCRS | None,
 ) -> gpd.GeoDataFrame:
     df = _apply_aliases(p, df, what, numeric, explicit)
@@ -109,8 +116,9 @@ def _table_points(
         found = ", ".join(map(str, df.columns)) or "nothing"
         expected = ", ".join(names + numeric)
         hint = " (or 经度, 纬度" + (", 人口" if "population" in numeric else "") + ")" if not projected else ""
-        raise InputError(f"{p}: column {', '.join(repr(m) for m in missing)} missing (found: {found}); "
-                         f"expected {expected}{hint}")
+        raise InputError(
+            f"{p}: column {', '.join(repr(m) for m in missing)} missing (found: {found}); expected {expected}{hint}"
+        )
     coords = {}
     for name, col in (("lon", lon), ("lat", lat)):
         values = pd.to_numeric(df[col], errors="coerce")

@@ -28,19 +28,25 @@ def _read_vector(p: Path, what: str) -> tuple[gpd.GeoDataFrame, str | None]:
         parts = {ext: q for ext in (".dbf", ".shx", ".cpg") if (q := _sidecar(p, ext)) is not None}
         for part, role in ((".dbf", "attributes"), (".shx", "index")):
             if part not in parts:
-                raise InputError(f"{p}: its {part} file ({role}) is missing; expected the shapefile's .shp, .shx, "
-                                 ".dbf (and .prj, .cpg) files side by side")
+                raise InputError(
+                    f"{p}: its {part} file ({role}) is missing; expected the shapefile's .shp, .shx, "
+                    ".dbf (and .prj, .cpg) files side by side"
+                )
         if ".cpg" in parts:
             encoding = parts[".cpg"].read_text(encoding="ascii", errors="replace").strip() or None
         else:
-            _, encoding = _decode(parts[".dbf"], _dbf_text(parts[".dbf"]), f"{what} attributes",
-                                  "add a .cpg file naming the encoding (e.g. GBK), or export the shapefile again")
+            _, encoding = _decode(
+                parts[".dbf"],
+                _dbf_text(parts[".dbf"]),
+                f"{what} attributes",
+                "add a .cpg file naming the encoding (e.g. GBK), or export the shapefile again",
+            )
             encoding = "utf-8" if encoding.startswith("utf-8") else encoding
             options["encoding"] = encoding
             log.info("%s: no .cpg; attributes read as %s", p, encoding)
     try:
         gdf = gpd.read_file(p, **options)
-    except Exception as exc:  # noqa: BLE001 - GDAL, JSON and decoding errors alike: the file is unreadable
+    except Exception as exc:
         raise InputError(f"{p}: not a readable {suffix} file ({type(exc).__name__}); expected {what} points") from None
     return gdf, encoding
 
@@ -64,7 +70,7 @@ def _dbf_text(dbf: Path) -> bytes:
     for start in range(32, min(header_len, len(data)) - 31, 32):
         if data[start] == 0x0D:
             break
-        names.append(data[start:start + 11].split(b"\x00", 1)[0])
+        names.append(data[start : start + 11].split(b"\x00", 1)[0])
     return b"\n".join(names) + b"\n" + data[header_len:].rstrip(b"\x1a")
 
 
@@ -73,8 +79,12 @@ def _vector_to_wgs84(p: Path, gdf: gpd.GeoDataFrame, src: _SourceCRS | None) -> 
     declared = gdf.crs
     if declared is not None and not declared.is_geographic:
         if src is not None and not (src.crs is not None and src.crs.equals(declared)):
-            warnings.warn(f"{p}: declares {declared.name} (projected); its coordinates are read in it and the "
-                          f"input CRS {src.label!r} is ignored", UserWarning, stacklevel=3)
+            warnings.warn(
+                f"{p}: declares {declared.name} (projected); its coordinates are read in it and the "
+                f"input CRS {src.label!r} is ignored",
+                UserWarning,
+                stacklevel=3,
+            )
         return gdf.to_crs("EPSG:4326")
     if src is None and declared is not None and declared.to_epsg() != 4326:
         src = _SourceCRS(declared.to_string(), crs=declared)
@@ -88,6 +98,7 @@ def _vector_to_wgs84(p: Path, gdf: gpd.GeoDataFrame, src: _SourceCRS | None) -> 
     out = gdf.set_crs("EPSG:4326", allow_override=True)
     if lon is not x:
         moved = np.column_stack([lon, lat])
-        out[out.geometry.name] = gpd.GeoSeries(shapely.transform(np.asarray(geoms), lambda _: moved),
-                                               index=gdf.index, crs="EPSG:4326")
+        out[out.geometry.name] = gpd.GeoSeries(
+            shapely.transform(np.asarray(geoms), lambda _: moved), index=gdf.index, crs="EPSG:4326"
+        )
     return out

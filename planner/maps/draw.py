@@ -1,5 +1,7 @@
-"""The plan map: :func:`plan_map` checks its options into a :class:`MapStyle`, prepares the stations and
-homes, and calls one builder per layer (:mod:`planner.maps.layers`), then adds the legend and the summary.
+"""The plan map: :func:`plan_map` checks its options into a :class:`MapStyle`.
+
+Prepares the stations and homes, and calls one builder per layer (:mod:`planner.maps.layers`), then adds the legend and
+the summary.
 """
 
 from __future__ import annotations
@@ -200,27 +202,52 @@ def plan_map(
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
     root = cast(Figure, fmap.get_root())
-    legend = _legend_html(t, minutes, by_tier=by_tier, tiered=data.tiered, existing_centre=data.existing_centre,
-                          areas=area_data is not None)
+    legend = _legend_html(
+        t,
+        minutes,
+        by_tier=by_tier,
+        tiered=data.tiered,
+        existing_centre=data.existing_centre,
+        areas=area_data is not None,
+    )
     root.html.add_child(folium.Element(legend), name="planner_legend")
-    root.html.add_child(folium.Element(_summary_panel(t, summary, data.station_existing, len(data.existing), pop,
-                                                      covered, covered_before, total, minutes)), name="planner_summary")
+    root.html.add_child(
+        folium.Element(
+            _summary_panel(
+                t, summary, data.station_existing, len(data.existing), pop, covered, covered_before, total, minutes
+            )
+        ),
+        name="planner_summary",
+    )
     return fmap
 
 
 def _map_style(lang: str, minutes: float, *, offline: bool, basemap: str, tianditu_key: str | None) -> MapStyle:
-    """The options of :func:`plan_map`, checked: :class:`InputError` for an unknown language or basemap, tiles
-    asked for offline, Tianditu without a usable key."""
+    """The options of :func:`plan_map`, checked.
+
+    :class:`InputError` for an unknown language or basemap, tiles asked for offline, Tianditu without a usable key.
+    """
     t = _labels(lang)
     key = check_basemap(basemap, tianditu_key, offline=offline)
-    return MapStyle(labels=t, lang=lang, minutes=minutes, offline=offline, basemap=basemap, tianditu_key=key,
-                    gcj02=BASEMAPS[basemap]["gcj02"])
+    return MapStyle(
+        labels=t,
+        lang=lang,
+        minutes=minutes,
+        offline=offline,
+        basemap=basemap,
+        tianditu_key=key,
+        gcj02=BASEMAPS[basemap]["gcj02"],
+    )
 
 
-def _stations(stations: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None,
-              gcj02: bool) -> _Stations:
-    """Stations and homes in the map's coordinates; the existing stations (``existing``, else the rows of
-    ``stations`` marked ``existing``) take their figures and tier from the matching row of ``stations``."""
+def _stations(
+    stations: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None, gcj02: bool
+) -> _Stations:
+    """Stations and homes in the map's coordinates.
+
+    The existing stations (``existing``, else the rows of ``stations`` marked ``existing``) take their figures and tier
+    from the matching row of ``stations``.
+    """
     st = _wgs(stations, gcj02)
     dem = _wgs(demand, gcj02)
     st_existing = st["existing"].to_numpy(bool) if "existing" in st else np.zeros(len(st), bool)
@@ -242,8 +269,15 @@ def _stations(stations: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, existing: gp
     # station is named by its status and tier ("Proposed grid station", "Existing community centre")
     ex_centre = ex["tier"].astype(str).to_numpy() == "centre" if "tier" in ex else np.zeros(len(ex), bool)
     tiered = bool(ex_centre.any()) or ("tier" in st and bool((st["tier"].astype(str) == "centre").any()))
-    return _Stations(stations=st, station_existing=st_existing, proposed=proposed, existing=ex,
-                     existing_centre=ex_centre, tiered=tiered, demand=dem)
+    return _Stations(
+        stations=st,
+        station_existing=st_existing,
+        proposed=proposed,
+        existing=ex,
+        existing_centre=ex_centre,
+        tiered=tiered,
+        demand=dem,
+    )
 
 
 def _view(data: _Stations, area_bounds: np.ndarray | None) -> tuple[float, float, float, float]:
@@ -257,9 +291,11 @@ def _view(data: _Stations, area_bounds: np.ndarray | None) -> tuple[float, float
 
 
 def _new_map(style: MapStyle, location: list[float], *, area_share: bool) -> folium.Map:
-    """An empty map at ``location`` with the zoom buttons in the map's language, Leaflet's files, the planner's
-    CSS and the panes: basemap under everything, areas / heat / network under the homes, and (``area_share``)
-    the areas by share covered, over the basemap, under the walking areas, and clickable."""
+    """An empty map at ``location`` with the zoom buttons in the map's language.
+
+    Leaflet's files, the planner's CSS and the panes: basemap under everything, areas / heat / network under the homes,
+    and (``area_share``) the areas by share covered, over the basemap, under the walking areas, and clickable.
+    """
     t = style.labels
     fmap = folium.Map(location=location, zoom_start=15, tiles=None, control_scale=True, zoom_control=False)
     _ZoomControl(t["zoom_in"], t["zoom_out"]).add_to(fmap)

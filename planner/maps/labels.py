@@ -163,18 +163,24 @@ def _area_step_range(i: int) -> str:
 
 
 def _legend_item(colour: str, label: str, shape: str = "circle") -> str:
-    """One legend line: a swatch (``circle``, ``square``, ``area`` outline or ``fill`` as the areas layer) and
-    the escaped label."""
+    """One legend line: a swatch (``circle``.
+
+    ``square``, ``area`` outline or ``fill`` as the areas layer) and the escaped label.
+    """
     radius = {"circle": "50%", "square": "3px", "area": "0", "fill": "0"}[shape]
     fill = {"area": f"{colour}33", "fill": f"{colour}{round(AREA_STYLE['fillOpacity'] * 255):02x}"}.get(shape, colour)
-    border = {"area": f"1px solid {colour}",
-              "fill": f"1px solid {AREA_STYLE['color']}"}.get(shape, "1px solid rgba(0,0,0,.45)")
-    return (f'<div><span class="planner-swatch" style="background:{fill};border:{border};border-radius:{radius}">'
-            f"</span>{html.escape(label)}</div>")
+    border = {"area": f"1px solid {colour}", "fill": f"1px solid {AREA_STYLE['color']}"}.get(
+        shape, "1px solid rgba(0,0,0,.45)"
+    )
+    return (
+        f'<div><span class="planner-swatch" style="background:{fill};border:{border};border-radius:{radius}">'
+        f"</span>{html.escape(label)}</div>"
+    )
 
 
-def _legend_html(t: Labels, minutes: float, *, by_tier: bool, tiered: bool, existing_centre: np.ndarray,
-                 areas: bool) -> str:
+def _legend_html(
+    t: Labels, minutes: float, *, by_tier: bool, tiered: bool, existing_centre: np.ndarray, areas: bool
+) -> str:
     """The legend panel.
 
     ``by_tier``: the proposed stations are drawn in one layer per tier; ``tiered``: the plan has community
@@ -183,8 +189,10 @@ def _legend_html(t: Labels, minutes: float, *, by_tier: bool, tiered: bool, exis
     """
     items = []
     if by_tier:
-        items += [_legend_item(COLOURS["centre"], t["proposed_centre_layer"], "square"),
-                  _legend_item(COLOURS["proposed"], t["proposed_grid_layer"])]
+        items += [
+            _legend_item(COLOURS["centre"], t["proposed_centre_layer"], "square"),
+            _legend_item(COLOURS["proposed"], t["proposed_grid_layer"]),
+        ]
     else:
         items.append(_legend_item(COLOURS["proposed"], t["proposed"]))
     if existing_centre.any():
@@ -198,8 +206,10 @@ def _legend_html(t: Labels, minutes: float, *, by_tier: bool, tiered: bool, exis
         _legend_item("#fd8d3c", t["heat"]),
     ]
     if areas:
-        items += [_legend_item(colour, t["area_legend"].format(share=_area_step_range(i)), "fill")
-                  for i, (_, colour) in enumerate(AREA_STEPS)]
+        items += [
+            _legend_item(colour, t["area_legend"].format(share=_area_step_range(i)), "fill")
+            for i, (_, colour) in enumerate(AREA_STEPS)
+        ]
     return (
         '<div id="planner-legend" class="planner-panel" style="position:fixed;bottom:56px;left:12px;z-index:1000">'
         f"<b>{html.escape(t['legend'])}</b>{''.join(items)}</div>"

@@ -1,5 +1,7 @@
-"""Leaflet on the page: its files (from the CDN, or inlined offline), the planner's CSS, the basemap tiles,
-and the custom folium elements the layers are drawn with.
+"""Leaflet on the page: its files.
+
+(from the CDN, or inlined offline), the planner's CSS, the basemap tiles, and the custom folium elements the layers are
+drawn with.
 
 Basemaps: OpenStreetMap (default), CARTO, Tianditu (needs a key) and Gaode (GCJ-02 tiles). With
 ``offline=True`` the page needs no network: Leaflet's JavaScript and CSS are inlined from an installed
@@ -61,7 +63,7 @@ BASEMAPS: dict[str, dict[str, Any]] = {
     "carto": {
         "layers": ["https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"],
         "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
-                '&copy; <a href="https://carto.com/attributions">CARTO</a>',
+        '&copy; <a href="https://carto.com/attributions">CARTO</a>',
         "subdomains": "abcd",
         "max_zoom": 20,
         "gcj02": False,
@@ -69,20 +71,25 @@ BASEMAPS: dict[str, dict[str, Any]] = {
     "tianditu": {
         # vector map plus its annotation layer (cva: Chinese, eva: English)
         "layers": [
-            ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default"
-             "&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}"),
-            ("https://t{s}.tianditu.gov.cn/{ann}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={ann}"
-             "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}"),
+            (
+                "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default"
+                "&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}"
+            ),
+            (
+                "https://t{s}.tianditu.gov.cn/{ann}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={ann}"
+                "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}"
+            ),
         ],
         "attr": '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a> '
-                "(National Platform for Common GeoSpatial Information Services)",
+        "(National Platform for Common GeoSpatial Information Services)",
         "subdomains": "01234567",
         "max_zoom": 18,
         "gcj02": False,
     },
     "gaode": {
-        "layers": [("https://webrd0{s}.is.autonavi.com/appmaptile?lang={gaode_lang}&size=1&scale=1&style=8"
-                    "&x={x}&y={y}&z={z}")],
+        "layers": [
+            ("https://webrd0{s}.is.autonavi.com/appmaptile?lang={gaode_lang}&size=1&scale=1&style=8&x={x}&y={y}&z={z}")
+        ],
         "attr": '&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a> (GCJ-02)',
         "subdomains": "1234",
         "max_zoom": 18,
@@ -116,7 +123,6 @@ _STYLE = """
 .planner-swatch {{ display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -2px;
   box-sizing: border-box; }}
 """
-
 
 
 class _Popup(MacroElement):
@@ -262,8 +268,13 @@ class _Areas(MacroElement):
     def __init__(self, data: dict[str, Any], options: dict[str, Any]) -> None:
         super().__init__()
         self._name = "PlannerAreas"
-        self.data = (json.dumps(data, separators=(",", ":"), sort_keys=True, allow_nan=False)
-                     .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"))
+        self.data = (
+            json.dumps(data, separators=(",", ":"), sort_keys=True, allow_nan=False)
+            .replace("<", "\\u003c")
+            .replace(">", "\\u003e")
+            .replace("&", "\\u0026")
+            .replace("'", "\\u0027")
+        )
         self.options = options
 
 
@@ -282,7 +293,6 @@ class _ZoomControl(MacroElement):
         super().__init__()
         self._name = "PlannerZoom"
         self.options = {"zoomInTitle": zoom_in, "zoomOutTitle": zoom_out}
-
 
 
 # ----------------------------------------------------------------- basemaps and Leaflet's files
@@ -316,8 +326,10 @@ def check_basemap(basemap: str = "osm", tianditu_key: str | None = None, *, offl
     if basemap not in BASEMAPS:
         raise InputError(f"basemap={basemap!r}: expected one of {', '.join(BASEMAPS)}")
     if offline and basemap != "osm":
-        raise InputError(f"basemap={basemap!r}: an offline map draws its own street basemap and loads no tiles; "
-                         "drop --offline or --basemap")
+        raise InputError(
+            f"basemap={basemap!r}: an offline map draws its own street basemap and loads no tiles; "
+            "drop --offline or --basemap"
+        )
     if offline:
         leaflet_assets()  # fail before any work when Leaflet's files are missing
     if basemap != "tianditu":
@@ -325,8 +337,9 @@ def check_basemap(basemap: str = "osm", tianditu_key: str | None = None, *, offl
     key = tianditu_key or os.environ.get(TIANDITU_ENV) or ""
     key = key.strip()
     if not key:
-        raise InputError(f"basemap 'tianditu' needs a key: --tianditu-key KEY or the {TIANDITU_ENV} "
-                         "environment variable")
+        raise InputError(
+            f"basemap 'tianditu' needs a key: --tianditu-key KEY or the {TIANDITU_ENV} environment variable"
+        )
     if not re.fullmatch(r"[A-Za-z0-9]{8,64}", key):
         raise InputError("tianditu key: expected 8 to 64 letters and digits (a key from console.tianditu.gov.cn)")
     return key
@@ -389,11 +402,19 @@ def _tile_layers(fmap: folium.Map, basemap: str, key: str | None, lang: str, osm
     if basemap != "osm" and basemap != "carto":
         attr += " | " + osm_data
     for i, url in enumerate(spec["layers"]):
-        url = (url.replace("{tk}", key or "").replace("{ann}", "cva" if lang == "zh" else "eva")
-               .replace("{gaode_lang}", "zh_cn" if lang == "zh" else "en"))
+        url = (
+            url.replace("{tk}", key or "")
+            .replace("{ann}", "cva" if lang == "zh" else "eva")
+            .replace("{gaode_lang}", "zh_cn" if lang == "zh" else "en")
+        )
         folium.TileLayer(
-            tiles=url, attr=attr if i == 0 else " ", name=f"{basemap}-{i}", control=False,
-            subdomains=spec["subdomains"], max_zoom=spec["max_zoom"], overlay=i > 0,
+            tiles=url,
+            attr=attr if i == 0 else " ",
+            name=f"{basemap}-{i}",
+            control=False,
+            subdomains=spec["subdomains"],
+            max_zoom=spec["max_zoom"],
+            overlay=i > 0,
         ).add_to(fmap)
 
 

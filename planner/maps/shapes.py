@@ -1,5 +1,7 @@
-"""The plan's geometry as the data of the map's layers: the streets as lines, footprints (and the
-planning boundary) as polygons, areas as a GeoJSON document of their shares covered.
+"""The plan's geometry as the data of the map's layers.
+
+The streets as lines, footprints (and the planning boundary) as polygons, areas as a GeoJSON document of their shares
+covered.
 
 Coordinates are moved to WGS-84 (and to GCJ-02 for Gaode's tiles) and rounded to keep the page small.
 """
@@ -76,7 +78,7 @@ def _network_parts(network: nx.MultiDiGraph, gcj02: bool, digits: int = 6) -> li
     parts: list[list[list[float]]] = []
     start = 0
     for n in sizes:
-        parts.append(latlon[start:start + n])
+        parts.append(latlon[start : start + n])
         start += n
     return parts
 
@@ -84,8 +86,14 @@ def _network_parts(network: nx.MultiDiGraph, gcj02: bool, digits: int = 6) -> li
 # ----------------------------------------------------------------- footprints and the boundary
 
 
-def footprint_polygons(shapes: gpd.GeoDataFrame | None, *, gcj02: bool = False, tolerance_m: float = 1.0,
-                       digits: int = 6, within: Sequence[float] | None = None) -> dict[str, list[Any]]:
+def footprint_polygons(
+    shapes: gpd.GeoDataFrame | None,
+    *,
+    gcj02: bool = False,
+    tolerance_m: float = 1.0,
+    digits: int = 6,
+    within: Sequence[float] | None = None,
+) -> dict[str, list[Any]]:
     """
     Footprints as light Leaflet polygons for the offline basemap.
 
@@ -154,12 +162,11 @@ def footprint_polygons(shapes: gpd.GeoDataFrame | None, *, gcj02: bool = False, 
     rows = latlon.tolist()
     polygons: list[list] = [[] for _ in range(len(parts))]
     for r in range(len(rings)):
-        polygons[ring_part[r]].append(rows[starts[r]:starts[r + 1]])
+        polygons[ring_part[r]].append(rows[starts[r] : starts[r + 1]])
     part_kind = kinds[owner]
     for p, kind in enumerate(part_kind):
         out.setdefault(str(kind), []).append(polygons[p])
     return out
-
 
 
 def _footprint_cap() -> int:
@@ -169,8 +176,9 @@ def _footprint_cap() -> int:
     return maps.MAX_FOOTPRINTS
 
 
-def _basemap_polygons(footprints: gpd.GeoDataFrame | None, isochrones: gpd.GeoDataFrame,
-                      gcj02: bool) -> dict[str, list[Any]]:
+def _basemap_polygons(
+    footprints: gpd.GeoDataFrame | None, isochrones: gpd.GeoDataFrame, gcj02: bool
+) -> dict[str, list[Any]]:
     """Land use first, then buildings (drawing order); capped at :data:`MAX_FOOTPRINTS` (see :func:`plan_map`).
 
     Called by :func:`plan_map` through one builder: the warning names the line that called :func:`plan_map`.
@@ -186,10 +194,12 @@ def _basemap_polygons(footprints: gpd.GeoDataFrame | None, isochrones: gpd.GeoDa
     shapes = footprint_polygons(footprints, gcj02=gcj02, within=within)
     if within is not None:
         drawn = len(shapes.get("building", [])) + len(shapes.get("landuse", []))
-        warnings.warn(f"offline basemap: {len(footprints):,} footprints are more than {cap:,}; drew the "
-                      f"{drawn:,} polygons in the walking areas' bounding box only", stacklevel=4)
+        warnings.warn(
+            f"offline basemap: {len(footprints):,} footprints are more than {cap:,}; drew the "
+            f"{drawn:,} polygons in the walking areas' bounding box only",
+            stacklevel=4,
+        )
     return {kind: shapes.get(kind, []) for kind in ("landuse", "building")}
-
 
 
 # ----------------------------------------------------------------- areas by share covered
@@ -210,10 +220,14 @@ def _area_step(share: float) -> int:
     bounds = [lo for lo, _ in AREA_STEPS]
     return max(int(np.searchsorted(bounds, share, side="right")) - 1, 0)
 
-def _area_features(areas: gpd.GeoDataFrame, gcj02: bool, t: Labels,
-                   digits: int = 7) -> tuple[dict[str, Any], np.ndarray | None]:
-    """The areas as a GeoJSON FeatureCollection for :class:`_Areas` (fill colour, tooltip and popup per
-    area) and their ``(west, south, east, north)`` in the map's coordinates (``None`` when none is drawn).
+
+def _area_features(
+    areas: gpd.GeoDataFrame, gcj02: bool, t: Labels, digits: int = 7
+) -> tuple[dict[str, Any], np.ndarray | None]:
+    """The areas as a GeoJSON FeatureCollection for :class:`_Areas`.
+
+    (fill colour, tooltip and popup per area) and their ``(west, south, east, north)`` in the map's coordinates
+    (``None`` when none is drawn).
 
     Areas with no geometry (or an empty one) are left out; coordinates are rounded to ``digits`` decimals.
     """
@@ -226,20 +240,28 @@ def _area_features(areas: gpd.GeoDataFrame, gcj02: bool, t: Labels,
     gdf = gdf[keep]
     geoms = shapely.transform(geoms[keep], lambda xy: np.round(xy, digits))
     features = []
-    for geom, name, pop, cov, share in zip(geoms, gdf["area"].astype(str), gdf["population"],
-                                           gdf["population_covered"], gdf["covered_share"]):
+    for geom, name, pop, cov, share in zip(
+        geoms, gdf["area"].astype(str), gdf["population"], gdf["population_covered"], gdf["covered_share"]
+    ):
         pop, cov, share = _number(pop), _number(cov), _number(share)
         step = _area_step(share)
         shown = f"{share:.1%}" if np.isfinite(share) else "–"
-        rows = [(t["area_name"], name),
-                (t["population"], f"{pop:,.0f}" if np.isfinite(pop) else "–"),
-                (t["area_covered"], f"{cov:,.0f}" if np.isfinite(cov) else "–"),
-                (t["area_share"], shown)]
-        features.append({
-            "type": "Feature",
-            "properties": {"fill": AREA_STEPS[step][1] if step >= 0 else COLOURS["area_missing"],
-                           "tooltip": _text(f"{name}: {shown}"), "popup": _rows_html(rows)},
-            "geometry": json.loads(shapely.to_geojson(geom)),
-        })
+        rows = [
+            (t["area_name"], name),
+            (t["population"], f"{pop:,.0f}" if np.isfinite(pop) else "–"),
+            (t["area_covered"], f"{cov:,.0f}" if np.isfinite(cov) else "–"),
+            (t["area_share"], shown),
+        ]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "fill": AREA_STEPS[step][1] if step >= 0 else COLOURS["area_missing"],
+                    "tooltip": _text(f"{name}: {shown}"),
+                    "popup": _rows_html(rows),
+                },
+                "geometry": json.loads(shapely.to_geojson(geom)),
+            }
+        )
     bounds = shapely.total_bounds(geoms) if len(geoms) else None
     return {"type": "FeatureCollection", "features": features}, bounds

@@ -149,8 +149,11 @@ def milp(
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
-    codes = {highspy.HighsModelStatus.kOptimal: 0, highspy.HighsModelStatus.kTimeLimit: 1,
-             highspy.HighsModelStatus.kInfeasible: 2}
+    codes = {
+        highspy.HighsModelStatus.kOptimal: 0,
+        highspy.HighsModelStatus.kTimeLimit: 1,
+        highspy.HighsModelStatus.kInfeasible: 2,
+    }
     code = codes.get(status, 4)
     has_point = info.primal_solution_status == 2
     x = np.asarray(h.getSolution().col_value) if has_point and code != 2 else None

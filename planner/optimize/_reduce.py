@@ -7,8 +7,15 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 __all__ = [
-    "bipartite_components", "csr_from_triples", "dominated_sites", "first_of_runs", "keep_within", "merge_rows",
-    "pattern", "row_groups", "shortest_entries",
+    "bipartite_components",
+    "csr_from_triples",
+    "dominated_sites",
+    "first_of_runs",
+    "keep_within",
+    "merge_rows",
+    "pattern",
+    "row_groups",
+    "shortest_entries",
 ]
 
 
@@ -86,7 +93,9 @@ def row_groups(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
         starts = m.indptr[:-1][nonempty]
         for k in range(2):
             with np.errstate(over="ignore"):
-                h[nonempty, k] = np.add.reduceat(salt[k][m.indices] * (m.indices.astype(np.uint64) + np.uint64(1)), starts)
+                h[nonempty, k] = np.add.reduceat(
+                    salt[k][m.indices] * (m.indices.astype(np.uint64) + np.uint64(1)), starts
+                )
     key = np.stack([lengths.astype(np.uint64), h[:, 0], h[:, 1]], axis=1)
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
@@ -130,4 +139,4 @@ def bipartite_components(sub: sp.csr_matrix) -> tuple[int, np.ndarray, np.ndarra
     """Independent pieces of the row-column graph: their number, each row's and each column's piece."""
     graph = sp.bmat([[None, sub], [sub.T, None]], format="csr")
     n_comp, label = connected_components(graph, directed=False)
-    return int(n_comp), label[: sub.shape[0]], label[sub.shape[0]:]
+    return int(n_comp), label[: sub.shape[0]], label[sub.shape[0] :]

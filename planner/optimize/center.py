@@ -12,8 +12,9 @@ from .cover import lscp
 __all__ = ["pcenter"]
 
 
-def pcenter(minutes: sp.csr_matrix, p: int, req: np.ndarray,
-            time_limit: float | None) -> tuple[np.ndarray, float, str, float]:
+def pcenter(
+    minutes: sp.csr_matrix, p: int, req: np.ndarray, time_limit: float | None
+) -> tuple[np.ndarray, float, str, float]:
     """
     Smallest radius r (among stored minutes) such that <= p stations cover every reachable row within r.
 

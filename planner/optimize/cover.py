@@ -52,8 +52,15 @@ def lscp_task(payload: tuple[list[Piece], float | None]) -> list[tuple[np.ndarra
     for block, c in pieces:
         left = None if time_limit is None else max(1e-3, time_limit - (time.perf_counter() - started))
         n = block.shape[1]
-        x, result = milp(c, np.ones(n), np.zeros(n), np.ones(n), [Constraint(block, 1.0, np.inf)], left,
-                         integral_values=bool(np.all(c == np.round(c))))
+        x, result = milp(
+            c,
+            np.ones(n),
+            np.zeros(n),
+            np.ones(n),
+            [Constraint(block, 1.0, np.inf)],
+            left,
+            integral_values=bool(np.all(c == np.round(c))),
+        )
         if x is None:
             raise SolverError(f"HiGHS found no set cover ({result.message})")
         out.append((x > 0.5, *status_of(result)))
@@ -95,8 +102,8 @@ def _pieces(sub: sp.csr_matrix, costs: np.ndarray) -> tuple[int, list[np.ndarray
     c_bounds = np.searchsorted(col_label[order_c], np.arange(n_comp + 1))
     cols_of, pieces = [], []
     for comp in range(n_comp):
-        rr = order_r[r_bounds[comp]:r_bounds[comp + 1]]
-        cc = order_c[c_bounds[comp]:c_bounds[comp + 1]]
+        rr = order_r[r_bounds[comp] : r_bounds[comp + 1]]
+        cc = order_c[c_bounds[comp] : c_bounds[comp + 1]]
         if len(rr) == 0:
             continue
         cols_of.append(cc)
@@ -104,8 +111,9 @@ def _pieces(sub: sp.csr_matrix, costs: np.ndarray) -> tuple[int, list[np.ndarray
     return n_comp, cols_of, pieces
 
 
-def _solve_pieces(pieces: list[Piece], time_limit: float | None,
-                  executor: Executor | None) -> tuple[list[tuple[np.ndarray, str, float]], int | None]:
+def _solve_pieces(
+    pieces: list[Piece], time_limit: float | None, executor: Executor | None
+) -> tuple[list[tuple[np.ndarray, str, float]], int | None]:
     """Each piece's chosen columns, here (one shared time limit) or packed into the executor's tasks."""
     if executor is None:
         return lscp_task((pieces, time_limit)), None
@@ -122,8 +130,13 @@ def _solve_pieces(pieces: list[Piece], time_limit: float | None,
     return out, n_tasks
 
 
-def lscp(a: sp.csr_matrix, req: np.ndarray, time_limit: float | None, costs: np.ndarray | None = None,
-         executor: Executor | None = None) -> tuple[np.ndarray, str, float, CoverStats]:
+def lscp(
+    a: sp.csr_matrix,
+    req: np.ndarray,
+    time_limit: float | None,
+    costs: np.ndarray | None = None,
+    executor: Executor | None = None,
+) -> tuple[np.ndarray, str, float, CoverStats]:
     """
     Minimum (cost) set of columns covering every nonempty row of ``a``; required fixed in.
 
@@ -141,9 +154,17 @@ def lscp(a: sp.csr_matrix, req: np.ndarray, time_limit: float | None, costs: np.
     if costs is None:
         rows, forced = _force_singles(rows, chosen)
     if rows.shape[0] == 0:
-        return np.flatnonzero(chosen), "optimal", 0.0, CoverStats(rows=int(n_rows), forced=forced,
-                                                                   independent_components=0 if executor else None,
-                                                                   tasks=0 if executor else None)
+        return (
+            np.flatnonzero(chosen),
+            "optimal",
+            0.0,
+            CoverStats(
+                rows=int(n_rows),
+                forced=forced,
+                independent_components=0 if executor else None,
+                tasks=0 if executor else None,
+            ),
+        )
     rows = rows[row_groups(rows)[1]]
     useful = np.diff(sp.csc_matrix(rows).indptr) > 0
     if costs is None:
@@ -162,16 +183,23 @@ def lscp(a: sp.csr_matrix, req: np.ndarray, time_limit: float | None, costs: np.
         chosen[cols[cols_of[i][x]]] = True
         if s != "optimal":
             status, gap = s, max(gap, g) if np.isfinite(g) else g
-    stats = CoverStats(rows=int(n_rows), distinct_rows=int(rows.shape[0]), sites_kept=int(len(cols)),
-                       components=n_comp, forced=forced,
-                       independent_components=len(multi) if executor else None, tasks=n_tasks)
+    stats = CoverStats(
+        rows=int(n_rows),
+        distinct_rows=int(rows.shape[0]),
+        sites_kept=len(cols),
+        components=n_comp,
+        forced=forced,
+        independent_components=len(multi) if executor else None,
+        tasks=n_tasks,
+    )
     return np.flatnonzero(chosen), status, gap, stats
 
 
-def backup(a: sp.csr_matrix, w: np.ndarray, k: int, req: np.ndarray,
-           time_limit: float | None) -> tuple[np.ndarray, str, float, float]:
-    """k stations covering every coverable row, maximising the population covered twice."""
-    n_rows, n_sites = a.shape
+def backup(
+    a: sp.csr_matrix, w: np.ndarray, k: int, req: np.ndarray, time_limit: float | None
+) -> tuple[np.ndarray, str, float, float]:
+    """The ``k`` stations covering every coverable row, maximising the population covered twice."""
+    _n_rows, n_sites = a.shape
     reach = np.diff(a.indptr) > 0
     rows = sp.csr_matrix(a[reach], dtype=float)
     rw = w[reach]
@@ -182,10 +210,14 @@ def backup(a: sp.csr_matrix, w: np.ndarray, k: int, req: np.ndarray,
     count = sp.csr_matrix(np.concatenate([np.ones(n_sites), np.zeros(m)])[None, :])
     lower = np.zeros(n_sites + m)
     lower[req] = 1.0
-    x, result = milp(np.concatenate([np.zeros(n_sites), -rw]), np.concatenate([np.ones(n_sites), np.zeros(m)]),
-                     lower, np.ones(n_sites + m),
-                     [Constraint(cover_once, 1.0, np.inf), Constraint(twice, -np.inf, -1.0), Constraint(count, k, k)],
-                     time_limit)
+    x, result = milp(
+        np.concatenate([np.zeros(n_sites), -rw]),
+        np.concatenate([np.ones(n_sites), np.zeros(m)]),
+        lower,
+        np.ones(n_sites + m),
+        [Constraint(cover_once, 1.0, np.inf), Constraint(twice, -np.inf, -1.0), Constraint(count, k, k)],
+        time_limit,
+    )
     if x is None:
         raise SolverError(f"HiGHS found no backup-covering plan ({result.message})")
     selected = np.flatnonzero(x[:n_sites] > 0.5)

@@ -25,17 +25,26 @@ def _pairs(dist: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return i[first], j[first], v[first]
 
 
-def _spread_at_least(i: np.ndarray, j: np.ndarray, v: np.ndarray, n: int, p: int, req: np.ndarray, threshold: float,
-                     time_limit: float | None) -> tuple[np.ndarray | None, str, float]:
-    """p sites, required ones included, no two of them closer than ``threshold`` (``None``: impossible)."""
+def _spread_at_least(
+    i: np.ndarray,
+    j: np.ndarray,
+    v: np.ndarray,
+    n: int,
+    p: int,
+    req: np.ndarray,
+    threshold: float,
+    time_limit: float | None,
+) -> tuple[np.ndarray | None, str, float]:
+    """The ``p`` sites, required ones included, no two of them closer than ``threshold`` (``None``: impossible)."""
     conflict = v < threshold
     ci, cj = i[conflict], j[conflict]
     lower = np.zeros(n)
     lower[req] = 1.0
     if len(ci) == 0:
         return np.sort(np.concatenate([req, np.setdiff1d(np.arange(n), req)[: p - len(req)]])), "optimal", 0.0
-    a = sp.csr_matrix((np.ones(2 * len(ci)), (np.repeat(np.arange(len(ci)), 2), np.ravel(np.stack([ci, cj], 1)))),
-                      shape=(len(ci), n))
+    a = sp.csr_matrix(
+        (np.ones(2 * len(ci)), (np.repeat(np.arange(len(ci)), 2), np.ravel(np.stack([ci, cj], 1)))), shape=(len(ci), n)
+    )
     x, result = milp(-np.ones(n), np.ones(n), lower, np.ones(n), [Constraint(a, -np.inf, 1.0)], time_limit)
     if x is None or (x > 0.5).sum() < p:
         return None, "optimal", 0.0
@@ -44,10 +53,11 @@ def _spread_at_least(i: np.ndarray, j: np.ndarray, v: np.ndarray, n: int, p: int
     return (np.sort(keep), *status_of(result))
 
 
-def pdispersion(dist: sp.csr_matrix, p: int, req: np.ndarray, cap: float,
-                time_limit: float | None) -> tuple[np.ndarray, float, str, float]:
+def pdispersion(
+    dist: sp.csr_matrix, p: int, req: np.ndarray, cap: float, time_limit: float | None
+) -> tuple[np.ndarray, float, str, float]:
     """
-    p sites maximising the smallest pairwise minutes (pairs absent from ``dist`` are ``cap`` apart).
+    The ``p`` sites maximising the smallest pairwise minutes (pairs absent from ``dist`` are ``cap`` apart).
 
     One value per pair (the shorter direction); a stored 0 means the same place.
 

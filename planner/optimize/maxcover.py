@@ -56,7 +56,7 @@ def greedy_order(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int
         j = int(np.argmax(np.where(chosen, -np.inf, gain)))
         order[step], gains[step] = j, gain[j]
         chosen[j] = True
-        rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
+        rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
         hit = rows[left[rows] > 0]
         if len(hit):
             left[hit] = 0.0
@@ -84,10 +84,17 @@ def _reduced(a: sp.csr_matrix, w: np.ndarray, req: np.ndarray) -> tuple[sp.csr_m
     return rows[positive], rw[positive]
 
 
-def mclp(a: sp.csr_matrix, w: np.ndarray, p: int | None, req: np.ndarray, time_limit: float | None,
-         costs: np.ndarray | None = None, budget: float | None = None) -> tuple[np.ndarray, str, float, MaxCoverStats]:
+def mclp(
+    a: sp.csr_matrix,
+    w: np.ndarray,
+    p: int | None,
+    req: np.ndarray,
+    time_limit: float | None,
+    costs: np.ndarray | None = None,
+    budget: float | None = None,
+) -> tuple[np.ndarray, str, float, MaxCoverStats]:
     """
-    p columns (or columns within ``budget``) maximising the weight of covered rows; required fixed in.
+    The ``p`` columns (or the columns within ``budget``) maximising the weight of covered rows; required fixed in.
 
     Returns
     -------
@@ -103,7 +110,7 @@ def mclp(a: sp.csr_matrix, w: np.ndarray, p: int | None, req: np.ndarray, time_l
         useful &= ~dominated_sites(sp.csr_matrix(rows[:, free]), np.zeros(0, np.int64))
     k_free = (p - len(req)) if p is not None else None
     cand = free[useful]
-    stats: dict[str, Any] = {"rows": int(n_rows), "distinct_rows": int(rows.shape[0]), "sites_kept": int(len(cand))}
+    stats: dict[str, Any] = {"rows": int(n_rows), "distinct_rows": int(rows.shape[0]), "sites_kept": len(cand)}
     if k_free is not None and len(cand) < k_free:
         # fewer useful sites than stations: keep them all, fill with the rest
         chosen[cand] = True
@@ -138,23 +145,40 @@ def mclp(a: sp.csr_matrix, w: np.ndarray, p: int | None, req: np.ndarray, time_l
         hit = np.asarray(block[:, pick].sum(axis=1)).ravel() > 0
         start = np.concatenate([pick.astype(float), hit.astype(float)])
         stats["greedy_objective"] = float(bonus[pick].sum() + rw[hit].sum())
-    x, result = milp(c, np.concatenate([np.ones(n), np.zeros(m)]), np.zeros(n + m), np.ones(n + m), constraints,
-                     time_limit, start=start, integral_values=bool(np.all(c == np.round(c))))
+    x, result = milp(
+        c,
+        np.concatenate([np.ones(n), np.zeros(m)]),
+        np.zeros(n + m),
+        np.ones(n + m),
+        constraints,
+        time_limit,
+        start=start,
+        integral_values=bool(np.all(c == np.round(c))),
+    )
     if x is None:
         raise SolverError(f"HiGHS found no solution ({result.message})")
     chosen[cand[x[:n] > 0.5]] = True
     return (np.flatnonzero(chosen), *status_of(result), MaxCoverStats(**stats))
 
 
-def budget_cover(a: sp.csr_matrix, w: np.ndarray, req: np.ndarray, time_limit: float | None,
-                 costs: np.ndarray, budget: float) -> tuple[np.ndarray, str, float, BudgetResult]:
+def budget_cover(
+    a: sp.csr_matrix, w: np.ndarray, req: np.ndarray, time_limit: float | None, costs: np.ndarray, budget: float
+) -> tuple[np.ndarray, str, float, BudgetResult]:
     """Sites whose costs add up to at most ``budget`` covering the most weight."""
     selected, status, gap, stats = mclp(a, w, None, req, time_limit, costs=costs, budget=budget)
     return selected, status, gap, BudgetResult(**stats.as_dict(), cost=float(costs[selected].sum()))
 
 
-def capacitated(minutes: sp.csr_matrix, w: np.ndarray, req: np.ndarray, *, p: int | None, capacity: float,
-                split: bool, time_limit: float | None) -> tuple[np.ndarray, str, float, np.ndarray, CapacityResult]:
+def capacitated(
+    minutes: sp.csr_matrix,
+    w: np.ndarray,
+    req: np.ndarray,
+    *,
+    p: int | None,
+    capacity: float,
+    split: bool,
+    time_limit: float | None,
+) -> tuple[np.ndarray, str, float, np.ndarray, CapacityResult]:
     """Capacitated lscp (``p`` None) or mclp: ``x_ij`` the share of home i served by j."""
     n_rows, ny = minutes.shape
     reach = np.diff(minutes.indptr) > 0
@@ -163,16 +187,27 @@ def capacitated(minutes: sp.csr_matrix, w: np.ndarray, req: np.ndarray, *, p: in
     n_pairs = coo.nnz
     if not split and (w[rows_idx] > capacity).any():
         i = rows_idx[np.argmax(w[rows_idx])]
-        raise DataError(f"home {i} has {w[i]:g} residents, more than capacity={capacity:g}; allow splitting or raise capacity")
+        raise DataError(
+            f"home {i} has {w[i]:g} residents, more than capacity={capacity:g}; allow splitting or raise capacity"
+        )
     n_var = ny + n_pairs  # variables: y (sites), x (pairs)
     pair = np.arange(n_pairs)
     wp = w[rows_idx][coo.row]
     one_station = sp.csr_matrix((np.ones(n_pairs), (coo.row, ny + pair)), shape=(len(rows_idx), n_var))
-    link = sp.csr_matrix((np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
-                          (np.concatenate([pair, pair]), np.concatenate([ny + pair, coo.col]))), shape=(n_pairs, n_var))
-    load = sp.csr_matrix((np.concatenate([wp, -capacity * np.ones(ny)]),
-                          (np.concatenate([coo.col, np.arange(ny)]), np.concatenate([ny + pair, np.arange(ny)]))),
-                         shape=(ny, n_var))
+    link = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
+            (np.concatenate([pair, pair]), np.concatenate([ny + pair, coo.col])),
+        ),
+        shape=(n_pairs, n_var),
+    )
+    load = sp.csr_matrix(
+        (
+            np.concatenate([wp, -capacity * np.ones(ny)]),
+            (np.concatenate([coo.col, np.arange(ny)]), np.concatenate([ny + pair, np.arange(ny)])),
+        ),
+        shape=(ny, n_var),
+    )
     constraints = [Constraint(link, -np.inf, 0.0), Constraint(load, -np.inf, 0.0)]
     lower = np.zeros(n_var)
     lower[req] = 1.0
@@ -245,7 +280,7 @@ def coverage_curve(
         than ``max_p``; 100 % is the exact lscp minimum).
     """
     prob = Problem.build(coverage_or_cost, radius=radius, weights=weights, required=required)
-    n_rows, n_sites = prob.shape
+    _n_rows, n_sites = prob.shape
     w, req = prob.weights, prob.required
     if isinstance(max_p, bool) or int(max_p) != max_p or max_p < 1:
         raise InputError(f"max_p={max_p!r}: expected a whole number >= 1")
@@ -263,9 +298,17 @@ def coverage_curve(
         else:
             sel, status, gap, _ = mclp(merged, mw, p, req, time_limit)
         pop = float(w[np.asarray(a[:, sel].sum(axis=1)).ravel() > 0].sum())
-        last = {"p": p, "population_covered": round(pop, 3), "covered_share": round(pop / total, 6) if total else 0.0,
-                "coverable_share": round(pop / coverable, 6) if coverable else 0.0, "status": status, "gap": gap,
-                "seconds": round(time.perf_counter() - t, 4), "selected": " ".join(map(str, sel)), "_selected": sel}
+        last = {
+            "p": p,
+            "population_covered": round(pop, 3),
+            "covered_share": round(pop / total, 6) if total else 0.0,
+            "coverable_share": round(pop / coverable, 6) if coverable else 0.0,
+            "status": status,
+            "gap": gap,
+            "seconds": round(time.perf_counter() - t, 4),
+            "selected": " ".join(map(str, sel)),
+            "_selected": sel,
+        }
         records.append(last)
         if progress:
             progress(f"coverage curve: p = {p} of {max_p}", p / max_p)

@@ -44,8 +44,13 @@ def check_model(model: str, p: Any = None, *, tiers: bool = False) -> None:
         raise InputError(f"model={model!r}: unknown model; expected one of {', '.join(MODELS)}")
     if model in NEEDS_P and p is None:
         raise InputError(f"model={model!r} needs p, the number of stations (for example --p 5)")
-    if p is not None and (isinstance(p, bool) or not isinstance(p, (int, np.integer, float, np.floating))
-                          or not np.isfinite(p) or int(p) != p or p < 1):
+    if p is not None and (
+        isinstance(p, bool)
+        or not isinstance(p, (int, np.integer, float, np.floating))
+        or not np.isfinite(p)
+        or int(p) != p
+        or p < 1
+    ):
         raise InputError(f"p={p!r}: expected a whole number of stations >= 1")
 
 
@@ -54,8 +59,11 @@ def check_p(model: str, p: Any, n_sites: int, n_required: int) -> int | None:
     check_model(model, p)
     if model not in NEEDS_P:
         if p is not None:
-            warnings.warn(f"p={p!r} is ignored by model {model!r} (it finds the number of stations itself)",
-                          UserWarning, stacklevel=4)
+            warnings.warn(
+                f"p={p!r} is ignored by model {model!r} (it finds the number of stations itself)",
+                UserWarning,
+                stacklevel=4,
+            )
         return None
     p = int(p)
     if p > n_sites:
@@ -138,8 +146,9 @@ class Problem:
         return np.diff(self.minutes.indptr) > 0
 
     @classmethod
-    def from_coverage(cls, cov: Coverage, *, radius: float | None = None, weights: Any = None,
-                      required: Any = None) -> Problem:
+    def from_coverage(
+        cls, cov: Coverage, *, radius: float | None = None, weights: Any = None, required: Any = None
+    ) -> Problem:
         """From a :class:`planner.Coverage` (radius: its longest limit unless smaller; weights: its population)."""
         r = cov.limit if radius is None else check_positive("radius", radius)
         if r > cov.limit + 1e-12:
@@ -147,8 +156,9 @@ class Problem:
         return cls._make(keep_within(cov.minutes, r), r, cov.population if weights is None else weights, required)
 
     @classmethod
-    def from_cost_matrix(cls, matrix: Any, *, radius: float | None, weights: Any = None,
-                         required: Any = None) -> Problem:
+    def from_cost_matrix(
+        cls, matrix: Any, *, radius: float | None, weights: Any = None, required: Any = None
+    ) -> Problem:
         """From a sparse matrix of minutes (absent: unreachable) or a dense one (``inf`` / ``nan``: unreachable)."""
         kind = "a sparse cost matrix" if sp.issparse(matrix) else "a cost matrix"
         if radius is None:
@@ -158,8 +168,9 @@ class Problem:
         return cls._make(minutes, r, weights, required)
 
     @classmethod
-    def build(cls, coverage_or_cost: Any, *, radius: float | None = None, weights: Any = None,
-              required: Any = None) -> Problem:
+    def build(
+        cls, coverage_or_cost: Any, *, radius: float | None = None, weights: Any = None, required: Any = None
+    ) -> Problem:
         """:meth:`from_coverage` or :meth:`from_cost_matrix`, by what is given."""
         if isinstance(coverage_or_cost, Problem):
             return coverage_or_cost

@@ -8,8 +8,16 @@ from typing import Any, ClassVar
 import numpy as np
 
 __all__ = [
-    "Assignment", "BackupResult", "BudgetResult", "CapacityResult", "CoverStats", "DispersionResult",
-    "MaxCoverStats", "ModelResult", "Solution", "TierResult",
+    "Assignment",
+    "BackupResult",
+    "BudgetResult",
+    "CapacityResult",
+    "CoverStats",
+    "DispersionResult",
+    "MaxCoverStats",
+    "ModelResult",
+    "Solution",
+    "TierResult",
 ]
 
 
@@ -219,4 +227,4 @@ class Solution:
     @property
     def n_stations(self) -> int:
         """Number of chosen sites."""
-        return int(len(self.selected))
+        return len(self.selected)

@@ -48,8 +48,9 @@ def _mclp(prob: Problem, o: Options) -> Outcome:
 
 def _capacitated(prob: Problem, o: Options, p: int | None) -> Outcome:
     assert o.capacity is not None
-    selected, status, gap, share, figures = capacitated(prob.minutes, prob.weights, prob.required, p=p,
-                                                        capacity=o.capacity, split=o.split, time_limit=o.time_limit)
+    selected, status, gap, share, figures = capacitated(
+        prob.minutes, prob.weights, prob.required, p=p, capacity=o.capacity, split=o.split, time_limit=o.time_limit
+    )
     return selected, status, gap, figures, share
 
 
@@ -85,8 +86,13 @@ def _pdispersion(prob: Problem, o: Options) -> Outcome:
 
 
 _MODELS: dict[str, Callable[[Problem, Options], Outcome]] = {
-    "lscp": _lscp, "mclp": _mclp, "budget": _budget, "pmedian": _pmedian, "pcenter": _pcenter,
-    "backup": _backup, "pdispersion": _pdispersion,
+    "lscp": _lscp,
+    "mclp": _mclp,
+    "budget": _budget,
+    "pmedian": _pmedian,
+    "pcenter": _pcenter,
+    "backup": _backup,
+    "pdispersion": _pdispersion,
 }
 
 
@@ -95,14 +101,28 @@ def _objective(model: str, selected: np.ndarray, covered_population: float, resu
         return float(len(selected))
     if model in ("mclp", "budget"):
         return covered_population
-    key = {"pmedian": "weighted_minutes", "pcenter": "longest_walk", "backup": "population_covered_twice",
-           "pdispersion": "smallest_gap_minutes"}[model]
+    key = {
+        "pmedian": "weighted_minutes",
+        "pcenter": "longest_walk",
+        "backup": "population_covered_twice",
+        "pdispersion": "smallest_gap_minutes",
+    }[model]
     return float(getattr(result, key))
 
 
-def make_solution(model: str, prob: Problem, selected: np.ndarray, status: str, gap: float, result: ModelResult,
-                  started: float, *, p: int | None = None, share: np.ndarray | None = None,
-                  cover: Any = None) -> Solution:
+def make_solution(
+    model: str,
+    prob: Problem,
+    selected: np.ndarray,
+    status: str,
+    gap: float,
+    result: ModelResult,
+    started: float,
+    *,
+    p: int | None = None,
+    share: np.ndarray | None = None,
+    cover: Any = None,
+) -> Solution:
     """
     The :class:`Solution` of a solved model (the one place one is made).
 
@@ -127,16 +147,34 @@ def make_solution(model: str, prob: Problem, selected: np.ndarray, status: str, 
     total = float(w.sum())
     reach = prob.reach
     return Solution(
-        model=model, selected=selected, objective=_objective(model, selected, population_covered, result),
-        covered_share=population_covered / total if total > 0 else 0.0, status=status, gap=gap,
-        population_total=total, population_coverable=float(w[reach].sum()), population_covered=population_covered,
-        covered=covered, uncoverable=np.flatnonzero(~reach), p=p, seconds=time.perf_counter() - started,
+        model=model,
+        selected=selected,
+        objective=_objective(model, selected, population_covered, result),
+        covered_share=population_covered / total if total > 0 else 0.0,
+        status=status,
+        gap=gap,
+        population_total=total,
+        population_coverable=float(w[reach].sum()),
+        population_covered=population_covered,
+        covered=covered,
+        uncoverable=np.flatnonzero(~reach),
+        p=p,
+        seconds=time.perf_counter() - started,
         result=result,
     )
 
 
-def _options(model: str, prob: Problem, p: Any, capacity: Any, split: bool, costs: Any, budget: Any,
-             time_limit: Any, executor: Executor | None) -> Options:
+def _options(
+    model: str,
+    prob: Problem,
+    p: Any,
+    capacity: Any,
+    split: bool,
+    costs: Any,
+    budget: Any,
+    time_limit: Any,
+    executor: Executor | None,
+) -> Options:
     n_rows, n_sites = prob.shape
     p = check_p(model, p, n_sites, len(prob.required))
     if time_limit is not None:

@@ -59,7 +59,11 @@ def _check_feasible(inp: TierInputs, fixed_grid: np.ndarray, may_centre: np.ndar
     centres_near = np.asarray(inp.between[:, may_centre].sum(axis=1)).ravel()
     for g in np.flatnonzero(fixed_grid & (centres_near == 0)):
         name, site_id = str(inp.sites["name"].iloc[g]), str(inp.sites["site_id"].iloc[g])
-        why = "" if inp.far[:, g].nnz else f" (it reaches no home within {inp.tier_minutes:g} min either: is it on the walking network?)"
+        why = (
+            ""
+            if inp.far[:, g].nnz
+            else f" (it reaches no home within {inp.tier_minutes:g} min either: is it on the walking network?)"
+        )
         raise DataError(
             f"existing station {name!r} (site_id {site_id}) has no community-centre candidate within "
             f"{inp.tier_minutes:g} min walk{why}; move it, give it tier=centre, or drop it from --existing"
@@ -88,7 +92,9 @@ class _TierModel:
         station_rows = sp.hstack([self.near_n, self.near_n], format="csr")
         if soft:
             centre_rows = sp.hstack([centre_rows, sp.identity(hc, format="csr"), sp.csr_matrix((hc, hn))], format="csr")
-            station_rows = sp.hstack([station_rows, sp.csr_matrix((hn, hc)), sp.identity(hn, format="csr")], format="csr")
+            station_rows = sp.hstack(
+                [station_rows, sp.csr_matrix((hn, hc)), sp.identity(hn, format="csr")], format="csr"
+            )
         return [
             Constraint(centre_rows, 1.0, np.inf),
             Constraint(station_rows, 1.0, np.inf),
@@ -98,12 +104,16 @@ class _TierModel:
             Constraint(pad(sp.hstack([sp.identity(n), sp.identity(n)], format="csr")), self.one_tier_lower, 1.0),
         ]
 
-    def solve(self, time_limit: float | None, max_centres: int | None = None,
-              slack_weights: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray | None, MilpResult]:
-        """
-        Fewest centres, then fewest grid stations (with ``max_centres``: up to that many centres to need the
-        fewest grid stations); or, with ``slack_weights``, the fewest residents left without their centre /
-        station (slacks on the centre rows, then on the station rows).
+    def solve(
+        self,
+        time_limit: float | None,
+        max_centres: int | None = None,
+        slack_weights: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> tuple[np.ndarray | None, MilpResult]:
+        """Fewest centres, then fewest grid stations (with ``max_centres``.
+
+        Up to that many centres to need the fewest grid stations); or, with ``slack_weights``, the fewest residents left
+        without their centre / station (slacks on the centre rows, then on the station rows).
         """
         n = self.between.shape[0]
         soft = slack_weights is not None
@@ -124,20 +134,26 @@ class _TierModel:
         return milp(c, np.ones(len(c)), lower, upper, cons, time_limit)
 
 
-def _cap_error(model: _TierModel, ids: tuple[np.ndarray, np.ndarray], w: tuple[np.ndarray, np.ndarray],
-               inp: TierInputs, max_centres: int, time_limit: float | None) -> DataError:
+def _cap_error(
+    model: _TierModel,
+    ids: tuple[np.ndarray, np.ndarray],
+    w: tuple[np.ndarray, np.ndarray],
+    inp: TierInputs,
+    max_centres: int,
+    time_limit: float | None,
+) -> DataError:
     """The error for a ``max_centres`` no plan can keep: how many centres are needed, and the homes left out."""
     free_x, _ = model.solve(time_limit)
     n = model.between.shape[0]
-    needed = int(round(free_x[:n].sum())) if free_x is not None else None
+    needed = round(free_x[:n].sum()) if free_x is not None else None
     tiny = 1e-6  # a home without residents still counts
     soft_x, _ = model.solve(time_limit, max_centres, (np.maximum(w[0], 0) + tiny, np.maximum(w[1], 0) + tiny))
     ids_c, ids_n = ids
     if soft_x is None:
         no_centre, no_station = np.arange(len(ids_c)), np.zeros(0, np.int64)
     else:
-        no_centre = np.flatnonzero(soft_x[2 * n: 2 * n + len(ids_c)] > 0.5)
-        no_station = np.flatnonzero(soft_x[2 * n + len(ids_c):] > 0.5)
+        no_centre = np.flatnonzero(soft_x[2 * n : 2 * n + len(ids_c)] > 0.5)
+        no_station = np.flatnonzero(soft_x[2 * n + len(ids_c) :] > 0.5)
     left = pd.unique(np.concatenate([ids_c[no_centre], ids_n[no_station]]))
     people = dict(zip(ids_c[no_centre], np.asarray(w[0])[no_centre]))
     people.update(zip(ids_n[no_station], np.asarray(w[1])[no_station]))
@@ -161,15 +177,22 @@ def _roles(inp: TierInputs, max_centres: int | None) -> dict[str, np.ndarray]:
     sites = inp.sites
     existing = sites["existing"].to_numpy(bool)
     tier = sites["tier"].astype(str).to_numpy() if "tier" in sites else np.where(existing, "grid", "any")
-    roles = {"existing": existing, "tier": tier, "may_centre": np.isin(tier, ("centre", "any")),
-             "may_grid": np.isin(tier, ("grid", "any")), "fixed_centre": existing & (tier == "centre"),
-             "fixed_grid": existing & (tier == "grid")}
+    roles = {
+        "existing": existing,
+        "tier": tier,
+        "may_centre": np.isin(tier, ("centre", "any")),
+        "may_grid": np.isin(tier, ("grid", "any")),
+        "fixed_centre": existing & (tier == "centre"),
+        "fixed_grid": existing & (tier == "grid"),
+    }
     _check_feasible(inp, roles["fixed_grid"], roles["may_centre"])
     fixed_centre = roles["fixed_centre"]
     if max_centres is not None and fixed_centre.sum() > max_centres:
         names = ", ".join(repr(str(x)) for x in sites["name"].to_numpy()[fixed_centre][:5])
-        raise InputError(f"max_centres={max_centres}: the existing stations already hold {int(fixed_centre.sum())} "
-                         f"community centres ({names}); expected at least that many")
+        raise InputError(
+            f"max_centres={max_centres}: the existing stations already hold {int(fixed_centre.sum())} "
+            f"community centres ({names}); expected at least that many"
+        )
     # a grid station needs another site that may be a centre within tier_minutes
     roles["may_grid"] &= (np.asarray(inp.between[:, roles["may_centre"]].sum(axis=1)).ravel() > 0) | roles["fixed_grid"]
     return roles
@@ -205,10 +228,13 @@ def solve_tiers(inp: TierInputs, *, time_limit: float | None, max_centres: int |
             f"tiers: {int(beyond.sum()):,} homes ({float(w[beyond].sum()):,.0f} residents) have no site that may be a "
             f"community centre within {inp.tier_minutes:g} min walk ({first}...); they get grid stations only "
             "(add centre candidates, tier=centre or any, near them)",
-            UserWarning, stacklevel=3,
+            UserWarning,
+            stacklevel=3,
         )
     model = _TierModel(
-        far_c=_ones(inp.far)[reach_centre], near_n=_ones(inp.near)[reach_near], between=_ones(inp.between),
+        far_c=_ones(inp.far)[reach_centre],
+        near_n=_ones(inp.near)[reach_near],
+        between=_ones(inp.between),
         lower=np.concatenate([r["fixed_centre"], r["fixed_grid"]]).astype(float),
         upper=np.concatenate([r["may_centre"], r["may_grid"]]).astype(float),
         one_tier_lower=np.where(r["existing"] & (r["tier"] == "any"), 1.0, -np.inf),
@@ -216,14 +242,25 @@ def solve_tiers(inp: TierInputs, *, time_limit: float | None, max_centres: int |
     x, result = model.solve(time_limit, max_centres)
     if x is None:
         if max_centres is not None and result.status == 2:
-            raise _cap_error(model, (inp.demand_ids[reach_centre], inp.demand_ids[reach_near]),
-                             (w[reach_centre], w[reach_near]), inp, max_centres, time_limit)
+            raise _cap_error(
+                model,
+                (inp.demand_ids[reach_centre], inp.demand_ids[reach_near]),
+                (w[reach_centre], w[reach_near]),
+                inp,
+                max_centres,
+                time_limit,
+            )
         raise InputError(f"no tiered plan: {result.message}")
     centre, grid = x[:n] > 0.5, x[n:] > 0.5
-    figures = TierResult(n_centres=int(centre.sum()), n_grid=int(grid.sum()), tier_minutes=inp.tier_minutes,
-                         max_centres=None if max_centres is None else int(max_centres),
-                         n_beyond_centre=int(beyond.sum()), population_beyond_centre=float(w[beyond].sum()),
-                         tier_of=np.where(centre, "centre", "grid").astype(object))
+    figures = TierResult(
+        n_centres=int(centre.sum()),
+        n_grid=int(grid.sum()),
+        tier_minutes=inp.tier_minutes,
+        max_centres=None if max_centres is None else int(max_centres),
+        n_beyond_centre=int(beyond.sum()),
+        population_beyond_centre=float(w[beyond].sum()),
+        tier_of=np.where(centre, "centre", "grid").astype(object),
+    )
     prob = Problem(_columns(inp.near, usable), inp.minutes, w, np.flatnonzero(r["existing"]))
     return make_solution("tiers", prob, np.flatnonzero(centre | grid), *status_of(result), figures, started)
 
