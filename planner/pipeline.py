@@ -22,6 +22,7 @@ import pandas as pd
 from .areas import OUTSIDE
 from .config import DEFAULTS, check_positive
 from .coverage import DIAGNOSIS_MINUTES, Coverage, coverage, diagnose_unreachable, tier_inputs
+from .coverage import within as covered_within
 from .demand import load_demand
 from .distributed import ENGINES
 from .errors import InputError
@@ -129,7 +130,7 @@ class Plan:
             Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key.
         """
         is_existing = self.existing
-        within = self.coverage.within(self.minutes)
+        within = covered_within(self.coverage.minutes, self.minutes)  # minutes checked once, by plan()
         ex_cols = np.flatnonzero(is_existing)
         before = (
             (np.asarray(within[:, ex_cols].sum(axis=1)).ravel() > 0)

@@ -43,20 +43,7 @@ def read_cost_matrix(path: str | os.PathLike[str]) -> tuple[sp.csr_matrix, np.nd
     import scipy.sparse as sp
 
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: cost matrix file not found; expected a CSV with demand_id,site_id,minutes")
-    try:
-        df = pd.read_csv(p, dtype={"demand_id": str, "site_id": str}, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"{p}: not a readable CSV ({str(exc).splitlines()[0]}); expected demand_id,site_id,minutes"
-        ) from None
-    missing = [c for c in ("demand_id", "site_id", "minutes") if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"{p}: column {', '.join(map(repr, missing))} missing "
-            f"(found: {', '.join(map(str, df.columns))}); expected demand_id,site_id,minutes"
-        )
+    df = _read_columns(p, "cost matrix", ("demand_id", "site_id", "minutes"), ("demand_id", "site_id"))
     if len(df) == 0:
         raise InputError(f"{p}: no rows (header only?); expected demand_id,site_id,minutes rows")
     minutes = pd.to_numeric(df["minutes"], errors="coerce")
@@ -100,20 +87,7 @@ def read_weights(path: str | os.PathLike[str]) -> pd.Series:
         non-negative numbers, a ``demand_id`` given twice.
     """
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: weights file not found; expected a CSV with demand_id,population")
-    try:
-        df = pd.read_csv(p, dtype={"demand_id": str}, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"{p}: not a readable CSV ({str(exc).splitlines()[0]}); expected demand_id,population"
-        ) from None
-    missing = [c for c in ("demand_id", "population") if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"{p}: column {', '.join(map(repr, missing))} missing "
-            f"(found: {', '.join(map(str, df.columns))}); expected demand_id,population"
-        )
+    df = _read_columns(p, "weights", ("demand_id", "population"), ("demand_id",))
     pop = pd.to_numeric(df["population"], errors="coerce")
     bad = pop.isna() | (pop < 0)
     if bad.any():
@@ -124,3 +98,21 @@ def read_weights(path: str | os.PathLike[str]) -> pd.Series:
     if df["demand_id"].duplicated().any():
         raise InputError(f"{p}: demand_id {df.loc[df['demand_id'].duplicated(), 'demand_id'].iloc[0]!r} appears twice")
     return pd.Series(pop.to_numpy(float), index=df["demand_id"].to_numpy())
+
+
+def _read_columns(p: Path, what: str, columns: tuple[str, ...], text: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV (UTF-8, BOM or not) that must hold ``columns`` (``text`` ones read as strings), or one clear error."""
+    expected = ",".join(columns)
+    if not p.exists():
+        raise InputError(f"{p}: {what} file not found; expected a CSV with {expected}")
+    try:
+        df = pd.read_csv(p, dtype=dict.fromkeys(text, str), encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: not a readable CSV ({str(exc).splitlines()[0]}); expected {expected}") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{p}: column {', '.join(map(repr, missing))} missing "
+            f"(found: {', '.join(map(str, df.columns))}); expected {expected}"
+        )
+    return df
