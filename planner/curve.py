@@ -12,11 +12,9 @@ import pandas as pd
 
 from .config import DEFAULTS, check_positive
 from .coverage import coverage
-from .demand import load_demand
-from .network import load_network
+from .inputs import InputOptions, load_sites, network_for, read_homes
 from .optimize import coverage_curve
 from .plots import curve_png
-from .sites import input_crs_of, load_sites
 
 __all__ = ["coverage_curve_plan"]
 
@@ -51,26 +49,18 @@ def coverage_curve_plan(
         See :func:`planner.optimize.coverage_curve`; ``png`` holds the plot's bytes.
     """
     minutes = check_positive("minutes", minutes)
-    if network is None:
-        network = load_network(
-            source,
-            speed_kmh=speed_kmh,
-            progress=progress,
-            boundary=boundary,
-            boundary_name=boundary_name,
-            margin_m=minutes * speed_kmh * 1000.0 / 60.0,
-        )
-    homes = load_demand(
-        demand,
-        network=network,
+    options = InputOptions(input_crs, name_column, population_column, raster_mode, raster_units, raster_band)
+    network = network_for(
+        source,
+        network,
+        walk_minutes=minutes,
+        speed_kmh=speed_kmh,
         progress=progress,
-        crs=input_crs_of(input_crs, "demand"),
-        population_column=population_column,
-        raster_mode=raster_mode,
-        raster_units=raster_units,
-        raster_band=raster_band,
+        boundary=boundary,
+        boundary_name=boundary_name,
     )
-    sites = load_sites(network, candidates, existing, progress, input_crs, name_column)
+    homes = read_homes(demand, network, options, progress)
+    sites = load_sites(network, candidates, existing, progress, options)
     cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
     required = np.flatnonzero(sites["existing"].to_numpy(bool))
     curve, needed = coverage_curve(cov, max_p=max_p, required=required, time_limit=time_limit, progress=progress)

@@ -23,15 +23,14 @@ from .areas import OUTSIDE
 from .config import DEFAULTS, check_positive
 from .coverage import DIAGNOSIS_MINUTES, Coverage, coverage, diagnose_unreachable, tier_inputs
 from .coverage import within as covered_within
-from .demand import load_demand
 from .distributed import ENGINES
 from .errors import InputError
+from .inputs import InputOptions, load_sites, network_for, read_homes
 from .io import geojson_text, json_safe, json_text, write_outputs
 from .isochrones import isochrones
 from .maps import plan_map
-from .network import load_network
 from .optimize import NEEDS_P, Solution, check_model, solve, solve_tiers
-from .sites import input_crs_of, load_sites, site_costs, warn_thin_osm
+from .sites import input_crs_of, site_costs, warn_thin_osm
 
 __all__ = ["OUTPUT_FILES", "Plan", "plan", "plan_summary"]
 
@@ -399,31 +398,21 @@ def plan(
         if tier_minutes < minutes:
             raise InputError(f"tier_minutes={tier_minutes:g}: expected at least minutes={minutes:g}")
     laps = _Laps()
-    if network is None:
-        walk = max(minutes, tier_minutes) if tiers else minutes
-        network = load_network(
-            source,
-            speed_kmh=speed_kmh,
-            progress=progress,
-            boundary=boundary,
-            boundary_name=boundary_name,
-            margin_m=walk * speed_kmh * 1000.0 / 60.0,
-        )
-    laps("network")
-    homes, footprints = load_demand(
-        demand,
-        network=network,
+    options = InputOptions(input_crs, name_column, population_column, raster_mode, raster_units, raster_band)
+    network = network_for(
+        source,
+        network,
+        walk_minutes=max(minutes, tier_minutes) if tiers else minutes,
+        speed_kmh=speed_kmh,
         progress=progress,
-        footprints=True,
-        crs=input_crs_of(input_crs, "demand"),
-        population_column=population_column,
-        raster_mode=raster_mode,
-        raster_units=raster_units,
-        raster_band=raster_band,
+        boundary=boundary,
+        boundary_name=boundary_name,
     )
+    laps("network")
+    homes, footprints = read_homes(demand, network, options, progress, footprints=True)
     homes, area_polys = _with_areas(homes, areas, input_crs)
     laps("demand")
-    sites = load_sites(network, candidates, existing, progress, input_crs, name_column)
+    sites = load_sites(network, candidates, existing, progress, options)
     warn_thin_osm(network, homes if demand is None else None, sites if candidates is None else None)
     laps("candidates")
     if not tiers and model in NEEDS_P and p is not None and p > len(sites):

@@ -12,11 +12,9 @@ import pandas as pd
 
 from .config import DEFAULTS, check_positive
 from .coverage import DIAGNOSIS_MINUTES, Coverage, coverage, nearest_entries
-from .demand import load_demand
-from .network import load_network
+from .inputs import InputOptions, network_for, read_homes, read_sites
 from .optimize._reduce import first_of_runs
 from .optimize.maxcover import greedy_order
-from .sites import input_crs_of, load_candidates
 
 __all__ = ["SCORE_HORIZON_MINUTES", "score", "worst_home_fixed"]
 
@@ -150,40 +148,19 @@ def score(
     """
     minutes = check_positive("minutes", minutes)
     speed_kmh = check_positive("speed_kmh", speed_kmh)
-    if network is None:
-        network = load_network(
-            source,
-            speed_kmh=speed_kmh,
-            progress=progress,
-            boundary=boundary,
-            boundary_name=boundary_name,
-            margin_m=max(minutes, 15.0) * speed_kmh * 1000.0 / 60.0,
-        )
-    homes = load_demand(
-        demand,
-        network=network,
+    options = InputOptions(input_crs, name_column, population_column, raster_mode, raster_units, raster_band)
+    network = network_for(
+        source,
+        network,
+        walk_minutes=max(minutes, 15.0),
+        speed_kmh=speed_kmh,
         progress=progress,
-        crs=input_crs_of(input_crs, "demand"),
-        population_column=population_column,
-        raster_mode=raster_mode,
-        raster_units=raster_units,
-        raster_band=raster_band,
+        boundary=boundary,
+        boundary_name=boundary_name,
     )
-    cands = load_candidates(
-        sites, network=network, progress=progress, crs=input_crs_of(input_crs, "sites"), name_column=name_column
-    )
-    ex = (
-        load_candidates(
-            existing,
-            network=network,
-            existing=True,
-            progress=progress,
-            crs=input_crs_of(input_crs, "existing"),
-            name_column=name_column,
-        )
-        if existing
-        else cands.iloc[:0]
-    )
+    homes = read_homes(demand, network, options, progress)
+    cands = read_sites(sites, network, options, progress, which="sites")
+    ex = read_sites(existing, network, options, progress, which="existing") if existing else cands.iloc[:0]
     cov = coverage(network, homes, cands, minutes=tuple(sorted({minutes, 10.0, 15.0})), progress=progress)
     current, to_existing = _walks_to_existing(network, homes, cands, ex, minutes)
     return _ranking(cov, cands, minutes, current, to_existing)

@@ -34,7 +34,6 @@ __all__ = [
     "THIN_RESIDENTS_PER_KM",
     "input_crs_of",
     "load_candidates",
-    "load_sites",
     "read_tiers",
     "site_costs",
     "warn_thin_osm",
@@ -334,51 +333,3 @@ def warn_thin_osm(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame | None, site
                 UserWarning,
                 stacklevel=2,
             )
-
-
-def load_sites(
-    network: nx.MultiDiGraph,
-    candidates: str | os.PathLike | None,
-    existing: str | os.PathLike | None,
-    progress: Callable[[str, float], None] | None = None,
-    input_crs: str | dict[str, str] | None = None,
-    name_column: str | None = None,
-) -> gpd.GeoDataFrame:
-    """
-    Candidates followed by existing stations, one frame (a candidate with an existing station's ``site_id`` goes).
-
-    ``attrs`` carries the sites left off the network (``off_network``, each marked
-    ``existing``) and the candidates outside the boundary (``outside_boundary``).
-    """
-    cands = load_candidates(
-        candidates,
-        network=network,
-        progress=progress,
-        crs=input_crs_of(input_crs, "candidates"),
-        name_column=name_column,
-    )
-    if existing is None:
-        return cands
-    ex = load_candidates(
-        existing,
-        network=network,
-        existing=True,
-        progress=progress,
-        crs=input_crs_of(input_crs, "existing"),
-        name_column=name_column,
-    )
-    clash = set(cands["site_id"]) & set(ex["site_id"])
-    if clash:
-        cands = cands[~cands["site_id"].isin(clash)]
-    off = [
-        {**row, "existing": flag}
-        for frame, flag in ((cands, False), (ex, True))
-        for row in frame.attrs.get("off_network", [])
-    ]
-    outside = cands.attrs.get("outside_boundary")
-    cands.attrs, ex.attrs = {}, {}
-    both = pd.concat([cands, ex], ignore_index=True)
-    both.attrs = {"off_network": off} if off else {}
-    if outside:
-        both.attrs["outside_boundary"] = outside
-    return both

@@ -87,7 +87,7 @@ def test_the_spreading_rule(census):
 
 def test_areas_csv_rederived(census, tmp_path, monkeypatch):
     network, _, areas, path = census
-    monkeypatch.setattr(planner.pipeline, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
     out = tmp_path / "out"
     assert main(["plan", "--demand", str(path), "--model", "mclp", "--p", "4", "--out", str(out), "-q"]) == 0
     raw = (out / "areas.csv").read_bytes()
@@ -128,7 +128,7 @@ def test_areas_csv_rederived(census, tmp_path, monkeypatch):
 
 def test_areas_group_osm_homes(census, tmp_path, monkeypatch):
     network, osm_homes, areas, _ = census
-    monkeypatch.setattr(planner.pipeline, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
     small = areas.iloc[:2]
     part = tmp_path / "two.geojson"
     small.to_crs("EPSG:4326").to_file(part, driver="GeoJSON")
@@ -164,7 +164,7 @@ def test_area_names(tmp_path):
                                   "missing areas"])
 def test_bad_area_files(census, tmp_path, monkeypatch, capsys, case):
     network, _, areas, _ = census
-    monkeypatch.setattr(planner.pipeline, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
     path = tmp_path / "bad.geojson"
     g = areas.to_crs("EPSG:4326")
     option = "--demand"

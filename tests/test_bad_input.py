@@ -306,7 +306,7 @@ _NETWORKS: dict = {}
 @pytest.fixture(autouse=True)
 def _reuse_default_network(monkeypatch):
     """``load_network(None)`` built once: the default source is the same for every case."""
-    import planner.pipeline as pipeline
+    import planner.inputs as pipeline
 
     real = pipeline.load_network
 

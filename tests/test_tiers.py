@@ -133,7 +133,7 @@ def _tier_file(path, names, lons, lats, tiers):
 
 def test_max_centres_on_the_default(helsinki, tmp_path, monkeypatch, capsys):
     network, _, sites = helsinki
-    monkeypatch.setattr(planner.pipeline, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
     free = tmp_path / "free"
     assert main(["plan", "--tiers", "--out", str(free), "-q"]) == 0
     s = json.loads((free / "summary.json").read_text(encoding="utf-8"))
@@ -172,7 +172,7 @@ def test_max_centres_needs_tiers_and_a_count(tmp_path, capsys):
 def test_homes_without_a_possible_centre_are_said(helsinki, tmp_path, monkeypatch, capsys):
     """Candidates that may all be grid stations but one: homes far from it are told, not dropped."""
     network, _, sites = helsinki
-    monkeypatch.setattr(planner.pipeline, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
     ll = sites.to_crs("EPSG:4326")
     tiers = np.where(np.arange(len(sites)) == 0, "centre", "grid")
     cands = tmp_path / "c.csv"
