@@ -1,16 +1,14 @@
-"""Shared fixtures: the embedded default (built once), small synthetic networks,
-and the shared OSM extracts (skipped with a reason when absent)."""
+"""Shared fixtures: the embedded default (built once per session) and the shared
+OSM extracts (skipped with a reason when absent). Seeded synthetic networks and
+minute matrices are in ``instances.py``."""
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from pathlib import Path
 
-import geopandas as gpd
-import networkx as nx
-import numpy as np
 import pytest
-import shapely
 
 import planner
 
@@ -38,72 +36,53 @@ def shared_file(name: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def helsinki():
-    """The embedded default network, demand and candidates (built once per session)."""
+def default_network():
+    """``planner.load_network()``: the embedded default with default parameters, built once per session.
+
+    Shared by every test that uses it, so read-only by convention: a test that
+    changes the graph (nodes, edges or ``graph`` attributes) works on ``.copy()``.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        network = planner.load_network()
-        demand = planner.load_demand(network=network)
-        sites = planner.load_candidates(network=network)
-    return network, demand, sites
+        return planner.load_network()
 
 
-def synthetic_network(seed: int, n_nodes: int = 40, *, speed_kmh: float = 4.8, bends: bool = True) -> nx.MultiDiGraph:
-    """A random connected two-way street network in a projected CRS.
-
-    Nodes are random points in a 1.2 km square joined to their nearest
-    neighbours; some streets bend (an extra vertex), and a few node pairs get a
-    second, longer parallel street.
-    """
-    rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 1200, size=(n_nodes, 2))
-    G = nx.MultiDiGraph(crs="EPSG:32650", speed_kmh=speed_kmh, simplified=True)
-    for i, (x, y) in enumerate(xy):
-        G.add_node(i, x=float(x), y=float(y))
-    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
-    pairs = set()
-    for i in range(n_nodes):
-        for j in np.argsort(d[i])[1:4]:
-            pairs.add((min(i, int(j)), max(i, int(j))))
-    # keep it connected: chain in x order
-    order = np.argsort(xy[:, 0])
-    for a, b in zip(order[:-1], order[1:]):
-        pairs.add((min(int(a), int(b)), max(int(a), int(b))))
-    mpm = speed_kmh * 1000 / 60
-    for a, b in sorted(pairs):
-        variants = [None]
-        if rng.random() < 0.1:
-            variants.append(rng.uniform(-200, 200, 2))  # a parallel street with a detour
-        for k, detour in enumerate(variants):
-            pa, pb = xy[a], xy[b]
-            if detour is None and bends and rng.random() < 0.4:
-                detour = rng.uniform(-60, 60, 2)
-            coords = [pa, (pa + pb) / 2 + detour, pb] if detour is not None else [pa, pb]
-            line = shapely.LineString(coords)
-            data = {"length": line.length, "minutes": line.length / mpm}
-            G.add_edge(a, b, key=k, geometry=line, **data)
-            G.add_edge(b, a, key=k, geometry=shapely.LineString(coords[::-1]), **data)
-    return G
+@pytest.fixture(scope="session")
+def helsinki(default_network):
+    """The embedded default network, demand and candidates (built once per session; read-only)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        demand = planner.load_demand(network=default_network)
+        sites = planner.load_candidates(network=default_network)
+    return default_network, demand, sites
 
 
-def random_points(G: nx.MultiDiGraph, n: int, seed: int, prefix: str) -> gpd.GeoDataFrame:
-    """Points near the network: a third exactly on streets, a few on nodes, the rest scattered."""
-    rng = np.random.default_rng(seed)
-    lines = [d["geometry"] for _, _, d in G.edges(data=True)]
-    pts = []
-    for i in range(n):
-        r = rng.random()
-        if r < 0.33:
-            line = lines[rng.integers(len(lines))]
-            pts.append(line.interpolate(rng.random(), normalized=True))
-        elif r < 0.4:
-            node = list(G.nodes)[rng.integers(G.number_of_nodes())]
-            pts.append(shapely.Point(G.nodes[node]["x"], G.nodes[node]["y"]))
-        else:
-            pts.append(shapely.Point(rng.uniform(-50, 1250, 2)))
-    ids = [f"{prefix}{i:04d}" for i in range(n)]
-    return gpd.GeoDataFrame(
-        {"demand_id" if prefix == "h" else "site_id": ids, "population": rng.integers(1, 100, n).astype(float)},
-        geometry=pts,
-        crs=G.graph["crs"],
-    )
+def _is_default(value, default) -> bool:
+    if value is default:
+        return True
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):  # an array or a geometry is never a default
+        return False
+
+
+@pytest.fixture
+def reuse_default_network(default_network, monkeypatch):
+    """``planner.plan`` and the CLI get the session's ``default_network`` when they ask for the
+    embedded default with default parameters, instead of building it again (other sources,
+    speeds, boundaries: built as usual)."""
+    import planner.inputs as pipeline
+
+    real = pipeline.load_network
+    signature = inspect.signature(real)
+    # reporting only, or used only with a boundary
+    ignored = {"progress", "boundary_name", "margin_m"}
+
+    def load_network(*args, **kwargs):
+        given = signature.bind(*args, **kwargs).arguments
+        if all(_is_default(value, signature.parameters[name].default)
+               for name, value in given.items() if name not in ignored):
+            return default_network
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load_network", load_network)

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from planner.cli import main
-from planner.config import DEFAULTS
 
 # ----------------------------------------------------------------- helpers
 
@@ -298,27 +297,10 @@ CASES: dict[str, tuple] = {
 }
 
 
-# ----------------------------------------------------------------- one default network for the whole module
+# ----------------------------------------------------------------- one default network for the whole session
 
-_NETWORKS: dict = {}
-
-
-@pytest.fixture(autouse=True)
-def _reuse_default_network(monkeypatch):
-    """``load_network(None)`` built once: the default source is the same for every case."""
-    import planner.inputs as pipeline
-
-    real = pipeline.load_network
-
-    def load_network(source=None, *, speed_kmh=DEFAULTS.speed_kmh, progress=None, **kwargs):
-        if source is not None or kwargs:
-            return real(source, speed_kmh=speed_kmh, progress=progress, **kwargs)
-        key = float(speed_kmh)
-        if key not in _NETWORKS:
-            _NETWORKS[key] = real(None, speed_kmh=speed_kmh, progress=progress)
-        return _NETWORKS[key]
-
-    monkeypatch.setattr(pipeline, "load_network", load_network)
+# ``load_network(None)`` is the session's default_network: the default source is the same for every case
+pytestmark = pytest.mark.usefixtures("reuse_default_network")
 
 
 # ----------------------------------------------------------------- the tests

@@ -118,7 +118,7 @@ def _walks_across_the_edge(source, box, least=20):
     assert checked > least  # walks that end outside the boundary were compared too
 
 
-def test_boundary_file_in_any_crs_and_plan_accounting(tmp_path, capsys):
+def test_boundary_file_in_any_crs_and_plan_accounting(default_network, tmp_path, capsys):
     area = resolve_boundary(BOX).polygon
     f = tmp_path / "boundary.gpkg"
     gpd.GeoDataFrame({"name": ["中心区", "other"]}, geometry=[area, area.buffer(0.01)], crs="EPSG:4326").to_crs(
@@ -129,7 +129,7 @@ def test_boundary_file_in_any_crs_and_plan_accounting(tmp_path, capsys):
     assert s["boundary"] == f"{f} (中心区)"
     # the homes and candidates planned are exactly the whole source's inside the boundary (the source is
     # read within the boundary's box plus a walk; those read but outside it are counted)
-    full = planner.plan(model="lscp")
+    full = planner.plan(model="lscp", network=default_network)
     clipped = planner.plan(model="lscp", boundary=str(f), boundary_name="中心区")
     homes_in = full.demand[shapely.intersects(area, full.demand.to_crs("EPSG:4326").geometry.values)]
     assert sorted(clipped.demand["demand_id"]) == sorted(homes_in["demand_id"])

@@ -59,6 +59,9 @@ def test_site_costs_row_by_row():
     assert costs.tolist() == [7.0, SITE_COSTS["prefabricated"], SITE_COSTS["renovate"], 0.0]
 
 
+# the planner's warnings, printed by the CLI as "warning:" lines that the test reads
+@pytest.mark.filterwarnings("always:demand.* are farther than 250 m from the walking network; kept:UserWarning")
+@pytest.mark.filterwarnings("always:.* are farther than 250 m from the walking network and were left out:UserWarning")
 def test_far_homes_and_sites_are_accounted_for(tmp_path, capsys):
     """Homes beyond the snapping distance stay in the totals; far sites are named and listed."""
     d = tmp_path / "d.csv"

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 import planner
 from planner import InputError
 from reference import walking_minutes
-from conftest import random_points, synthetic_network
+from instances import random_points, synthetic_network
 
 
 def assert_matches(cov_matrix: sp.csr_matrix, expected: dict, limit: float) -> None:

@@ -32,7 +32,7 @@ from planner.distributed import (  # noqa: E402
     solve_dask,
 )
 
-from conftest import random_points, synthetic_network  # noqa: E402
+from instances import random_points, synthetic_network  # noqa: E402
 
 
 def same_matrix(a, b) -> bool:

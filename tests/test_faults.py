@@ -17,7 +17,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pyproj
-import pytest
 import scipy.sparse as sp
 import shapely
 
@@ -36,14 +35,6 @@ def strict_json(text: str):
         raise ValueError(f"not valid JSON: {constant}")
 
     return json.loads(text, parse_constant=refuse)
-
-
-@pytest.fixture(scope="module")
-def default_network():
-    """The embedded default network, built once for this module."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return planner.load_network()
 
 
 # 1. the sample existing stations reach residents --------------------------------------

@@ -270,7 +270,8 @@ def test_geojson_attributes_are_aliased(tmp_path):
     gpd.GeoDataFrame({"小区名称": ["甲"], "名称": ["甲小区"], "常住人口": [820]},
                      geometry=[Polygon([(114.30, 30.60), (114.301, 30.60), (114.301, 30.601)])],
                      crs="EPSG:4326").to_file(p)
-    gdf = read_points(p, what="demand", numeric=("population",))
+    with pytest.warns(UserWarning, match="columns '名称' and '小区名称' could both be name; using '名称'"):
+        gdf = read_points(p, what="demand", numeric=("population",))
     assert gdf["name"].tolist() == ["甲小区"] and gdf["population"].tolist() == [820.0]
     assert gdf.geometry.iloc[0].within(Polygon([(114.30, 30.60), (114.301, 30.60), (114.301, 30.601)]))
 

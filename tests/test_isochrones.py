@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 import planner
-from conftest import random_points, synthetic_network
+from instances import random_points, synthetic_network
 
 
 def containment(G, demand, sites, minutes):

@@ -214,7 +214,17 @@ def test_offline_page_is_self_contained(existing_plan):
     js, _, _ = leaflet_assets()
     assert js[:200] in page
     # the streets are the basemap, in their own pane under the overlays
-    assert '"pane": "planner-basemap"' in page and "createPane(\n                \"planner-basemap\")" in page
+    assert re.search(r'"pane":\s*"planner-basemap"', page)
+    panes = _panes(page)
+    assert panes["planner-basemap"] < min(z for name, z in panes.items() if name != "planner-basemap")
+    assert panes["planner-basemap"] < 400  # Leaflet's overlayPane: the walking areas, homes and stations
+
+
+def _panes(page: str) -> dict[str, int]:
+    """{name: z-index} of the map's own panes (whatever the template's whitespace)."""
+    found = re.findall(r'var\s+(\w+)\s*=\s*\w+\.createPane\(\s*"([^"]+)"\s*\);\s*\1\.style\.zIndex\s*=\s*(\d+)\s*;', page)
+    assert len({name for _, name, _ in found}) == len(found) > 0
+    return {name: int(z) for _, name, z in found}
 
 
 def _basemap_polygons(page: str, kind: str) -> list:

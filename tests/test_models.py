@@ -29,30 +29,12 @@ from scipy.optimize import linprog
 
 import planner
 from planner import DataError, InputError, SolverError
+from instances import minute_matrices, random_minutes, to_csr
 
 INF = np.inf
 
 
-# --------------------------------------------------------------------------- instances
-
-
-def random_minutes(seed: int, n_homes: int, n_sites: int, *, p_inf: float = 0.3, top: int = 10,
-                   integer: bool = True):
-    """Dense homes x sites minutes (integers 0..top make ties and entries equal to the radius common)."""
-    rng = np.random.default_rng(seed)
-    if integer:
-        cost = rng.integers(0, top + 1, size=(n_homes, n_sites)).astype(float)
-    else:
-        cost = rng.uniform(0.0, float(top), size=(n_homes, n_sites))
-    cost[rng.random((n_homes, n_sites)) < p_inf] = INF
-    w = rng.uniform(0.5, 20.0, size=n_homes)
-    return cost, w
-
-
-def to_csr(cost: np.ndarray) -> sp.csr_matrix:
-    """Sparse minutes: the finite entries stored (explicit zeros kept)."""
-    rows, cols = np.nonzero(np.isfinite(cost))
-    return sp.csr_matrix((cost[rows, cols], (rows, cols)), shape=cost.shape)
+# --------------------------------------------------------------------------- brute force
 
 
 def subsets(n: int, k: int, req=()):
@@ -360,7 +342,7 @@ BACKUP_CASES = [(seed, 6 + seed % 4, 12 + (seed * 5) % 14) for seed in range(10,
 @pytest.mark.parametrize("seed,n_sites,n_homes", BACKUP_CASES)
 @pytest.mark.parametrize("req_choice", REQ_CHOICES)
 def test_backup_matches_brute_force(seed, n_sites, n_homes, req_choice):
-    cost, w = random_minutes(seed, n_homes, n_sites)
+    cost, w = random_minutes(seed, n_homes, n_sites, p_inf=0.3)
     radius = 5.0 if seed % 2 else 8.0
     req = required_for(req_choice, seed, n_sites)
     allowed = cost <= radius
@@ -379,7 +361,7 @@ def test_backup_matches_brute_force(seed, n_sites, n_homes, req_choice):
 def test_backup_cases_are_not_trivial():
     gains = 0
     for seed, n_sites, n_homes in BACKUP_CASES:
-        cost, w = random_minutes(seed, n_homes, n_sites)
+        cost, w = random_minutes(seed, n_homes, n_sites, p_inf=0.3)
         allowed = cost <= (5.0 if seed % 2 else 8.0)
         k, best = bf_backup(allowed, w)
         worst = min(float(w[allowed[:, s].sum(axis=1) >= 2].sum()) for s in subsets(allowed.shape[1], k)
@@ -461,7 +443,7 @@ BUDGET_CASES = [(seed, 6 + seed % 4, 12 + (seed * 3) % 14) for seed in range(30,
 @pytest.mark.parametrize("seed,n_sites,n_homes", BUDGET_CASES)
 @pytest.mark.parametrize("req_choice", REQ_CHOICES)
 def test_budget_matches_brute_force(seed, n_sites, n_homes, req_choice):
-    cost, w = random_minutes(seed, n_homes, n_sites)
+    cost, w = random_minutes(seed, n_homes, n_sites, p_inf=0.3)
     rng = np.random.default_rng(seed + 1000)
     costs = rng.choice([1.0, 1.5], size=n_sites)  # two site types
     req = required_for(req_choice, seed, n_sites)
@@ -663,16 +645,9 @@ def test_required_changes_the_optimum_somewhere():
 
 # --------------------------------------------------------------------------- 7. property test (hypothesis)
 
-MINUTES = st.sampled_from([0.0, 1.0, 2.5, 4.0, 5.0, 5.5, 8.0, INF, INF])
-
-
-@st.composite
-def small_instances(draw):
-    n_homes = draw(st.integers(2, 9))
-    n_sites = draw(st.integers(2, 5))
-    flat = draw(st.lists(MINUTES, min_size=n_homes * n_sites, max_size=n_homes * n_sites))
-    weights = draw(st.lists(st.integers(0, 30), min_size=n_homes, max_size=n_homes))
-    return np.array(flat, float).reshape(n_homes, n_sites), np.array(weights, float)
+def small_instances():
+    """Small minute matrices: 2-9 homes, 2-5 sites, weights 0..30."""
+    return minute_matrices(homes=(2, 9), sites=(2, 5), max_weight=30)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
@@ -799,7 +774,7 @@ def test_backup_against_spopt(seed):
 
 @pytest.fixture()
 def small():
-    cost, w = random_minutes(7, 12, 6)
+    cost, w = random_minutes(7, 12, 6, p_inf=0.3)
     return cost, w
 
 

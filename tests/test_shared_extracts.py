@@ -6,6 +6,7 @@ import json
 
 import geopandas as gpd
 import numpy as np
+import osmium
 import pytest
 
 import planner
@@ -14,6 +15,16 @@ from conftest import EXTRACTS, shared_file
 
 pytestmark = pytest.mark.slow
 
+
+def extract_bounds(path) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of an OSM extract, from its header (the shared .osm and .osm.pbf files have one)."""
+    reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
+    try:
+        box = reader.header().box()
+    finally:
+        reader.close()
+    assert box.valid(), f"{path}: no bounding box in the header"
+    return box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat
 
 
 @pytest.mark.parametrize("name", EXTRACTS)
@@ -35,7 +46,10 @@ def test_plan_on_extract(name, tmp_path):
     # the stations lie inside the extract's area (lon/lat not swapped)
     west, south, east, north = stations.total_bounds
     assert s["n_network_nodes"] > 100
-    assert -180 <= west <= east <= 180 and -90 <= south <= north <= 90
+    box_west, box_south, box_east, box_north = extract_bounds(path)
+    margin = 0.01  # degrees: ways crossing the extract's edge are kept whole
+    assert box_west - margin <= west <= east <= box_east + margin, (west, east, box_west, box_east)
+    assert box_south - margin <= south <= north <= box_north + margin, (south, north, box_south, box_north)
 
 
 def test_region_scale_coverage():

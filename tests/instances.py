@@ -1,0 +1,123 @@
+"""Seeded instances shared by the tests: random homes x sites minute matrices, small
+matrices drawn by hypothesis, and random street networks with points near them.
+
+The same seed gives the same instance on every run, so the figures the tests
+assert stay fixed.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+import shapely
+from hypothesis import strategies as st
+
+INF = np.inf
+
+
+# --------------------------------------------------------------------------- minute matrices
+
+
+def random_minutes(seed: int, n_homes: int, n_sites: int, *, p_inf: float = 0.35, top: int = 10,
+                   integer: bool = True):
+    """Dense homes x sites minutes, ``inf`` for unreachable pairs, and home weights.
+
+    Integer minutes in 0..top (the default: 0..10) make ties and entries exactly
+    equal to a radius of 5 common, so brute forces (``<=``) also check the
+    inclusive limit; ``integer=False`` draws continuous minutes in [0, top).
+    A share ``p_inf`` of the pairs is unreachable; weights are in [0.5, 20).
+    """
+    rng = np.random.default_rng(seed)
+    if integer:
+        cost = rng.integers(0, top + 1, size=(n_homes, n_sites)).astype(float)
+    else:
+        cost = rng.uniform(0.0, float(top), size=(n_homes, n_sites))
+    cost[rng.random((n_homes, n_sites)) < p_inf] = INF
+    weights = rng.uniform(0.5, 20.0, size=n_homes)
+    return cost, weights
+
+
+def to_csr(cost: np.ndarray) -> sp.csr_matrix:
+    """Sparse minutes: stored entries are the finite minutes (explicit zeros kept)."""
+    rows, cols = np.nonzero(np.isfinite(cost))
+    return sp.csr_matrix((cost[rows, cols], (rows, cols)), shape=cost.shape)
+
+
+#: minutes for hypothesis' small matrices: ties, the radius 5 itself, and unreachable pairs
+MINUTES = st.sampled_from([0.0, 1.0, 2.5, 4.0, 5.0, 5.5, 8.0, INF, INF])
+
+
+@st.composite
+def minute_matrices(draw, *, homes: tuple[int, int], sites: tuple[int, int], max_weight: int):
+    """A (homes x sites minutes, integer weights) pair; ``homes`` / ``sites``: (fewest, most)."""
+    n_homes = draw(st.integers(*homes))
+    n_sites = draw(st.integers(*sites))
+    flat = draw(st.lists(MINUTES, min_size=n_homes * n_sites, max_size=n_homes * n_sites))
+    weights = draw(st.lists(st.integers(0, max_weight), min_size=n_homes, max_size=n_homes))
+    return np.array(flat, float).reshape(n_homes, n_sites), np.array(weights, float)
+
+
+# --------------------------------------------------------------------------- street networks
+
+
+def synthetic_network(seed: int, n_nodes: int = 40, *, speed_kmh: float = 4.8, bends: bool = True) -> nx.MultiDiGraph:
+    """A random connected two-way street network in a projected CRS.
+
+    Nodes are random points in a 1.2 km square joined to their nearest
+    neighbours; some streets bend (an extra vertex), and a few node pairs get a
+    second, longer parallel street.
+    """
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 1200, size=(n_nodes, 2))
+    G = nx.MultiDiGraph(crs="EPSG:32650", speed_kmh=speed_kmh, simplified=True)
+    for i, (x, y) in enumerate(xy):
+        G.add_node(i, x=float(x), y=float(y))
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    pairs = set()
+    for i in range(n_nodes):
+        for j in np.argsort(d[i])[1:4]:
+            pairs.add((min(i, int(j)), max(i, int(j))))
+    # keep it connected: chain in x order
+    order = np.argsort(xy[:, 0])
+    for a, b in zip(order[:-1], order[1:]):
+        pairs.add((min(int(a), int(b)), max(int(a), int(b))))
+    mpm = speed_kmh * 1000 / 60
+    for a, b in sorted(pairs):
+        variants = [None]
+        if rng.random() < 0.1:
+            variants.append(rng.uniform(-200, 200, 2))  # a parallel street with a detour
+        for k, detour in enumerate(variants):
+            pa, pb = xy[a], xy[b]
+            if detour is None and bends and rng.random() < 0.4:
+                detour = rng.uniform(-60, 60, 2)
+            coords = [pa, (pa + pb) / 2 + detour, pb] if detour is not None else [pa, pb]
+            line = shapely.LineString(coords)
+            data = {"length": line.length, "minutes": line.length / mpm}
+            G.add_edge(a, b, key=k, geometry=line, **data)
+            G.add_edge(b, a, key=k, geometry=shapely.LineString(coords[::-1]), **data)
+    return G
+
+
+def random_points(G: nx.MultiDiGraph, n: int, seed: int, prefix: str) -> gpd.GeoDataFrame:
+    """Points near the network: a third exactly on streets, a few on nodes, the rest scattered."""
+    rng = np.random.default_rng(seed)
+    lines = [d["geometry"] for _, _, d in G.edges(data=True)]
+    pts = []
+    for i in range(n):
+        r = rng.random()
+        if r < 0.33:
+            line = lines[rng.integers(len(lines))]
+            pts.append(line.interpolate(rng.random(), normalized=True))
+        elif r < 0.4:
+            node = list(G.nodes)[rng.integers(G.number_of_nodes())]
+            pts.append(shapely.Point(G.nodes[node]["x"], G.nodes[node]["y"]))
+        else:
+            pts.append(shapely.Point(rng.uniform(-50, 1250, 2)))
+    ids = [f"{prefix}{i:04d}" for i in range(n)]
+    return gpd.GeoDataFrame(
+        {"demand_id" if prefix == "h" else "site_id": ids, "population": rng.integers(1, 100, n).astype(float)},
+        geometry=pts,
+        crs=G.graph["crs"],
+    )
