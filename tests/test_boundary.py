@@ -221,7 +221,7 @@ def test_score_and_curve_keep_to_the_boundary(tmp_path):
 def test_thin_osm_counts_the_streets_inside_the_boundary():
     import re
 
-    from planner.pipeline import warn_thin_osm
+    from planner.sites import warn_thin_osm
 
     G = planner.load_network(str(shared_file("liechtenstein.osm.pbf")), boundary="Vaduz")
     homes = planner.load_demand(network=G)
