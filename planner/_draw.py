@@ -156,39 +156,12 @@ def _side_shapes(
         fore_y = np.where(
             c1, p1[rows, 1:2] + (r1_ * grow)[:, None] * np.sin(front), p1[rows, 1:2] - nn[:, 1:2] * r1_[:, None] * side0
         )
-        ring = np.stack(
-            [
-                np.concatenate(
-                    [
-                        c0p[rows, :1],
-                        back_x,
-                        c0m[rows, :1],
-                        cwm[rows, :1],
-                        c1m[rows, :1],
-                        fore_x,
-                        c1p[rows, :1],
-                        cwp[rows, :1],
-                        c0p[rows, :1],
-                    ],
-                    axis=1,
-                ),
-                np.concatenate(
-                    [
-                        c0p[rows, 1:],
-                        back_y,
-                        c0m[rows, 1:],
-                        cwm[rows, 1:],
-                        c1m[rows, 1:],
-                        fore_y,
-                        c1p[rows, 1:],
-                        cwp[rows, 1:],
-                        c0p[rows, 1:],
-                    ],
-                    axis=1,
-                ),
-            ],
-            axis=2,
-        )
+        # one ring per band: rear corner, rear end, the other rear corner, waist, front corner, front end, ...
+        xs = [c0p[rows, :1], back_x, *(c[rows, :1] for c in (c0m, cwm, c1m)), fore_x]
+        ys = [c0p[rows, 1:], back_y, *(c[rows, 1:] for c in (c0m, cwm, c1m)), fore_y]
+        xs += [c[rows, :1] for c in (c1p, cwp, c0p)]
+        ys += [c[rows, 1:] for c in (c1p, cwp, c0p)]
+        ring = np.stack([np.concatenate(xs, axis=1), np.concatenate(ys, axis=1)], axis=2)
         bands[rows] = shapely.polygons(ring)
     bands = bands[ok]
     # the outer wedge of the turn at an inner vertex

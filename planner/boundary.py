@@ -19,15 +19,7 @@ import shapely
 
 from .errors import InputError
 
-__all__ = [
-    "BOUNDARY_FILES",
-    "NAME_KEYS",
-    "Boundary",
-    "inside",
-    "resolve_boundary",
-    "split_by_boundary",
-    "with_margin",
-]
+__all__ = ["BOUNDARY_FILES", "NAME_KEYS", "Boundary", "inside", "resolve_boundary", "split_by_boundary", "with_margin"]
 
 #: file suffixes read as polygon files
 BOUNDARY_FILES = (".geojson", ".json", ".gpkg", ".shp")

@@ -127,11 +127,7 @@ CANDIDATE_TAGS: dict[str, list[str]] = {
 #: host a grid station only, never a community centre (tier ``grid``).
 OPEN_AIR_KINDS: tuple[str, ...] = ("park", "playground", "fitness_station", "common", "square")
 
-SITE_COSTS: dict = {
-    "renovate": 1.0,
-    "prefabricated": 1.5,
-    "prefabricated_kinds": OPEN_AIR_KINDS,
-}
+SITE_COSTS: dict = {"renovate": 1.0, "prefabricated": 1.5, "prefabricated_kinds": OPEN_AIR_KINDS}
 
 #: What a site may become in a tiered ("1+5+N") plan, and the values a ``tier``
 #: column may hold for each (matched case-insensitively, blanks stripped):

@@ -15,13 +15,11 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
 import numba
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from ._callable import make_callable
@@ -29,18 +27,12 @@ from ._graph import NetworkArrays, Snapped, network_arrays, snap
 from .config import DEFAULTS, check_positive
 from .errors import InputError
 
-if TYPE_CHECKING:
-    from .optimize import TierInputs
-
 __all__ = [
-    "DIAGNOSIS_MINUTES",
     "Coverage",
     "coverage",
     "coverage_matrix",
-    "diagnose_unreachable",
     "nearest_entries",
     "off_network_cut",
-    "tier_inputs",
     "within",
 ]
 
@@ -456,101 +448,6 @@ def _search_sites(
         for k in range(n_touched):
             dist[touched[k]] = inf
     return out_r[:n_out], out_c[:n_out], out_v[:n_out]
-
-
-#: how far the diagnosis of unreachable homes looks for the nearest candidate
-DIAGNOSIS_MINUTES = 60.0
-
-
-def diagnose_unreachable(
-    network: nx.MultiDiGraph,
-    demand: gpd.GeoDataFrame,
-    sites: gpd.GeoDataFrame,
-    rows: np.ndarray,
-    *,
-    look_minutes: float = DIAGNOSIS_MINUTES,
-    minutes: float = DEFAULTS.minutes,
-    max_snap_m: float = DEFAULTS.max_snap_m,
-) -> pd.DataFrame:
-    """
-    Homes no candidate reaches: their population, nearest candidate and its walk.
-
-    Parameters
-    ----------
-    network, demand, sites
-        As for :func:`planner.coverage`.
-    rows
-        Row indices of ``demand`` that no site reaches within the plan's limit.
-    look_minutes
-        How far to look for the nearest candidate; farther ones are reported as
-        beyond this many minutes (``nearest_minutes`` NaN here, empty in
-        ``unreachable.csv`` and ``null`` in ``summary.json``).
-    minutes, max_snap_m
-        The plan's walking limit and snapping distance, for the reasons.
-
-    Returns
-    -------
-    table
-        One row per home, most populous first: ``demand_id``, ``population``,
-        ``lon``, ``lat``, ``reason`` (``no street within 250 m`` or ``no
-        candidate within 5 min``), ``street_m`` (walk to the nearest street, in
-        metres), ``nearest_site_id``, ``nearest_site_name``, ``nearest_minutes``.
-    """
-    rows = np.asarray(rows, dtype=np.int64)
-    homes = demand.iloc[rows]
-    # walking is two-way: search from the few unreachable homes to the sites
-    back = coverage(network, sites, homes.rename(columns={"demand_id": "site_id"}), minutes=look_minutes).minutes
-    nearest, walk = nearest_entries(back.T)
-    walk[~np.isfinite(walk)] = np.nan
-    ll = homes.to_crs("EPSG:4326")
-    if "street_m" in homes:  # measured by load_demand
-        street_m = homes["street_m"].to_numpy(float)
-    else:
-        street_m = snap(network_arrays(network), homes.to_crs(network.graph["crs"]).geometry.values).distance_m
-    off = street_m > max_snap_m
-    table = pd.DataFrame(
-        {
-            "demand_id": homes["demand_id"].to_numpy(),
-            "population": np.round(homes["population"].to_numpy(float), 1),
-            "lon": np.round(ll.geometry.x.to_numpy(), 7),
-            "lat": np.round(ll.geometry.y.to_numpy(), 7),
-            "reason": np.where(off, f"no street within {max_snap_m:g} m", f"no candidate within {minutes:g} min"),
-            "street_m": np.round(street_m, 1),
-            "nearest_site_id": np.where(nearest >= 0, sites["site_id"].to_numpy()[np.maximum(nearest, 0)], None),
-            "nearest_site_name": np.where(nearest >= 0, sites["name"].to_numpy()[np.maximum(nearest, 0)], None),
-            "nearest_minutes": np.round(walk, 2),
-        }
-    )
-    return table.sort_values(["population", "demand_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-
-def tier_inputs(
-    network: nx.MultiDiGraph,
-    homes: gpd.GeoDataFrame,
-    sites: gpd.GeoDataFrame,
-    cov: Coverage,
-    minutes: float,
-    tier_minutes: float,
-) -> TierInputs:
-    """The walks a tiered plan is solved from: homes to sites within both limits, sites to sites."""
-    from .optimize import TierInputs
-    from .optimize._reduce import keep_within
-
-    wide = coverage(network, homes, sites, minutes=tier_minutes)
-    between = coverage(network, sites, sites, minutes=tier_minutes).within(tier_minutes).astype(float).tolil()
-    between.setdiag(0.0)
-    between = between.tocsr()
-    between.eliminate_zeros()
-    return TierInputs(
-        near=keep_within(cov.minutes, minutes),
-        far=wide.within(tier_minutes),
-        between=between,
-        sites=sites,
-        demand_ids=homes["demand_id"].astype(str).to_numpy(),
-        population=cov.population,
-        minutes=minutes,
-        tier_minutes=tier_minutes,
-    )
 
 
 make_callable(__name__, "coverage")

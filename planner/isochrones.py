@@ -23,15 +23,7 @@ import numpy as np
 import shapely
 
 from ._callable import make_callable
-from ._draw import (
-    ARC_TOLERANCE_M,
-    EDGE_TOLERANCE_M,
-    GRID_M,
-    MIN_FEATURE_M2,
-    TIE_TOLERANCE_M,
-    _draw_batch,
-    _Reach,
-)
+from ._draw import ARC_TOLERANCE_M, EDGE_TOLERANCE_M, GRID_M, MIN_FEATURE_M2, TIE_TOLERANCE_M, _draw_batch, _Reach
 from ._graph import Cells, NetworkArrays, Snapped, expand_ranges, network_arrays, snap
 from .config import DEFAULTS, check_positive
 from .coverage import _search_sites
@@ -208,9 +200,7 @@ def isochrones(
         progress(f"isochrones: {n_sites:,} drawn", 1.0)
     ids = sites["site_id"].astype(str).to_numpy() if "site_id" in sites else np.arange(n_sites).astype(str)
     out = gpd.GeoDataFrame(
-        {"site_id": ids, "minutes": np.full(n_sites, limit)},
-        geometry=polygons,
-        crs=network.graph["crs"],
+        {"site_id": ids, "minutes": np.full(n_sites, limit)}, geometry=polygons, crs=network.graph["crs"]
     ).to_crs("EPSG:4326")
     # the grid keeps vertices far apart next to reprojection's rounding; should
     # a polygon still come out invalid, it is repaired there (and stays polygonal)

@@ -19,20 +19,21 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .areas import OUTSIDE
 from .config import DEFAULTS, check_positive
-from .coverage import DIAGNOSIS_MINUTES, Coverage, coverage, diagnose_unreachable, tier_inputs
+from .coverage import Coverage, coverage
 from .coverage import within as covered_within
 from .distributed import ENGINES
 from .errors import InputError
 from .inputs import InputOptions, load_sites, network_for, read_homes
-from .io import geojson_text, json_safe, json_text, write_outputs
+from .io import geojson_text, json_text, write_outputs
 from .isochrones import isochrones
 from .maps import plan_map
-from .optimize import NEEDS_P, Solution, check_model, solve, solve_tiers
+from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
 from .sites import input_crs_of, site_costs, warn_thin_osm
+from .summary import area_results, plan_summary, station_table
+from .unreachable import diagnose_unreachable
 
-__all__ = ["OUTPUT_FILES", "Plan", "plan", "plan_summary"]
+__all__ = ["OUTPUT_FILES", "Plan", "plan"]
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class Plan:
     seconds
         Wall time of each stage.
     unreachable
-        Homes no candidate reaches (see :func:`planner.coverage.diagnose_unreachable`), or ``None``.
+        Homes no candidate reaches (see :func:`planner.unreachable.diagnose_unreachable`), or ``None``.
     footprints
         The shapes the demand stage read, drawn as the offline map's basemap: OSM
         building polygons and sampled residential land use with ``kind``, in the
@@ -186,97 +187,6 @@ class Plan:
         return write_outputs(out_dir, files)
 
 
-def plan_summary(p: Plan) -> dict[str, Any]:
-    """
-    The figures of ``summary.json`` for a plan (read by the CLI and the map).
-
-    Parameters
-    ----------
-    p
-        The plan.
-
-    Returns
-    -------
-    dict
-        Inputs, totals, coverage, solver status, stage seconds, the model's own
-        figures, the first 50 unreachable homes, and boundary / area figures when known.
-    """
-    sol, homes, sites, cov = p.solution, p.demand, p.sites, p.coverage
-    unreached = sol.uncoverable
-    off_network = (
-        homes["street_m"].to_numpy(float) > DEFAULTS.max_snap_m if "street_m" in homes else np.zeros(len(homes), bool)
-    )
-    summary: dict[str, Any] = {
-        "source": p.network.graph.get("source"),
-        "minutes": p.minutes,
-        "speed_kmh": p.speed_kmh,
-        "model": p.model,
-        "p": sol.p,
-        "n_candidates": int((~p.existing).sum()),
-        "n_existing": int(p.existing.sum()),
-        "n_demand": len(homes),
-        "n_network_nodes": p.network.number_of_nodes(),
-        "n_network_edges": p.network.number_of_edges(),
-        "demand_method": str(homes["method"].iloc[0]) if len(homes) else None,
-        "population_total": round(sol.population_total, 1),
-        "population_coverable": round(sol.population_coverable, 1),
-        "population_covered": round(sol.population_covered, 1),
-        "covered_share": round(sol.covered_share, 6),
-        "n_uncoverable": len(unreached),
-        "population_uncoverable": round(float(cov.population[unreached].sum()), 1),
-        # homes farther than the snapping distance from every street: in every
-        # total, never covered (also among the uncoverable)
-        "n_off_network": int(off_network.sum()),
-        "population_off_network": round(float(cov.population[off_network].sum()), 1),
-        "sites_off_network": json_safe(sites.attrs.get("off_network", [])),
-        "n_stations": sol.n_stations,
-        "objective": round(sol.objective, 4),
-        "solver_status": sol.status,
-        "gap": sol.gap,
-        "seconds": dict(p.seconds),
-        # JSON has no NaN: a home with no candidate within the look-up range gets null minutes
-        "unreachable": [] if p.unreachable is None else json_safe(p.unreachable.head(50).to_dict(orient="records")),
-    }
-    summary.update(sol.result.figures())
-    if p.budget is not None:
-        summary["budget"] = p.budget
-    if "raster" in homes.attrs:
-        summary["raster"] = json_safe(homes.attrs["raster"])
-        summary["demand_method"] = f"raster ({homes.attrs['raster']['placement']})"
-    summary.update(_boundary_figures(p))
-    summary.update(_area_figures(p))
-    return summary
-
-
-def _boundary_figures(p: Plan) -> dict[str, Any]:
-    if "boundary" not in p.network.graph:
-        return {}
-    out_homes = p.demand.attrs.get("outside_boundary", {"n": 0, "population": 0.0})
-    return {
-        "boundary": p.network.graph["boundary"].label,
-        "n_demand_outside_boundary": int(out_homes["n"]),
-        "population_outside_boundary": round(float(out_homes["population"]), 1),
-        "n_sites_outside_boundary": int(p.sites.attrs.get("outside_boundary", {"n": 0})["n"]),
-    }
-
-
-def _area_figures(p: Plan) -> dict[str, Any]:
-    if p.areas is None or p.area_table is None:
-        return {}
-    table = p.area_table
-    out: dict[str, Any] = {"n_areas": len(p.areas)}
-    inside = table[table["area"] != OUTSIDE]
-    if len(inside):
-        worst = inside.sort_values(["covered_share", "population"], ascending=[True, False]).iloc[0]
-        out["lowest_area"] = {
-            "area": str(worst["area"]),
-            "covered_share": float(worst["covered_share"]),
-            "population": float(worst["population"]),
-        }
-    out["population_outside_areas"] = round(float(table.loc[table["area"] == OUTSIDE, "population"].sum()), 1)
-    return out
-
-
 class _Laps:
     """Wall time of each stage, in order."""
 
@@ -389,14 +299,9 @@ def plan(
 
         with dask_client() as started:
             return plan(**{**arguments, "client": started})
-    minutes = check_positive("minutes", minutes)
-    speed_kmh = check_positive("speed_kmh", speed_kmh)
-    check_model(model, p, tiers=tiers)
-    max_centres = _check_max_centres(max_centres, tiers)
-    if tiers:
-        tier_minutes = check_positive("tier_minutes", tier_minutes)
-        if tier_minutes < minutes:
-            raise InputError(f"tier_minutes={tier_minutes:g}: expected at least minutes={minutes:g}")
+    minutes, speed_kmh, tier_minutes, max_centres = _checked(
+        minutes, speed_kmh, model, p, tiers, tier_minutes, max_centres
+    )
     laps = _Laps()
     options = InputOptions(input_crs, name_column, population_column, raster_mode, raster_units, raster_band)
     network = network_for(
@@ -417,18 +322,86 @@ def plan(
     laps("candidates")
     if not tiers and model in NEEDS_P and p is not None and p > len(sites):
         raise InputError(f"p={p}: larger than the number of candidate sites ({len(sites)})")
-    if engine == "dask":
-        from .distributed import coverage_dask
-
-        cov = coverage_dask(network, homes, sites, minutes=minutes, client=client, progress=progress)
-    else:
-        cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
+    cov = _coverage(network, homes, sites, minutes, engine, client, progress)
     laps("coverage")
     if progress:
         progress(f"solving {'tiers' if tiers else model} over {len(sites):,} sites and {len(homes):,} homes", 0.0)
+    sol = _optimise(
+        network,
+        homes,
+        sites,
+        cov,
+        minutes,
+        engine=engine,
+        client=client,
+        tiers=tiers,
+        tier_minutes=tier_minutes,
+        max_centres=max_centres,
+        model=model,
+        p=p,
+        time_limit=time_limit,
+        capacity=capacity,
+        split=split,
+        budget=budget,
+    )
+    laps("optimise")
+    unreachable = None
+    if len(sol.uncoverable):
+        if progress:
+            progress(f"diagnosing {len(sol.uncoverable):,} homes no candidate reaches", 0.0)
+        unreachable = diagnose_unreachable(network, homes, sites, sol.uncoverable, minutes=minutes)
+    laps("diagnosis")
+    iso = isochrones(network, sites.iloc[sol.selected], minutes=minutes, progress=progress)
+    laps("isochrones")
+    area_polys, table = area_results(network, homes, sites, cov, sol, area_polys, minutes, progress)
+    iso = iso.sort_values("site_id", kind="stable").reset_index(drop=True)
+    result = Plan(network, homes, sites, cov, sol, station_table(sites, sol, cov), iso, minutes, speed_kmh,
+                  budget=budget if model == "budget" and not tiers else None, seconds=laps.seconds,
+                  unreachable=unreachable, footprints=footprints, areas=area_polys, area_table=table)  # fmt: skip
+    log.info("plan: %d stations cover %.1f%% of the population", sol.n_stations, 100 * sol.covered_share)
+    return result
+
+
+def _coverage(
+    network: nx.MultiDiGraph,
+    homes: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    minutes: float,
+    engine: str,
+    client: Any,
+    progress: Progress | None,
+) -> Coverage:
+    """The coverage matrix, here or tile by tile on the Dask cluster."""
+    if engine == "dask":
+        from .distributed import coverage_dask
+
+        return coverage_dask(network, homes, sites, minutes=minutes, client=client, progress=progress)
+    return coverage(network, homes, sites, minutes=minutes, progress=progress)
+
+
+def _optimise(
+    network: nx.MultiDiGraph,
+    homes: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    cov: Coverage,
+    minutes: float,
+    *,
+    engine: str,
+    client: Any,
+    tiers: bool,
+    tier_minutes: float,
+    max_centres: int | None,
+    model: str,
+    p: int | None,
+    time_limit: float | None,
+    capacity: float | None,
+    split: bool,
+    budget: float | None,
+) -> Solution:
+    """The tiered plan, or the model's (lscp's pieces on the Dask cluster with ``engine="dask"``)."""
     if tiers:
-        sol = solve_tiers(
-            tier_inputs(network, homes, sites, cov, minutes, tier_minutes),
+        return solve_tiers(
+            TierInputs.from_network(network, homes, sites, cov, minutes, tier_minutes),
             time_limit=time_limit,
             max_centres=max_centres,
         )
@@ -438,7 +411,7 @@ def plan(
             from .distributed import DaskExecutor
 
             executor = DaskExecutor(client)
-        sol = solve(
+        return solve(
             cov,
             model=model,
             p=p,
@@ -450,35 +423,21 @@ def plan(
             budget=budget,
             executor=executor,
         )
-    laps("optimise")
-    unreachable = None
-    if len(sol.uncoverable):
-        if progress:
-            progress(f"diagnosing {len(sol.uncoverable):,} homes no candidate reaches", 0.0)
-        unreachable = diagnose_unreachable(network, homes, sites, sol.uncoverable, minutes=minutes)
-    laps("diagnosis")
-    iso = isochrones(network, sites.iloc[sol.selected], minutes=minutes, progress=progress)
-    laps("isochrones")
-    area_polys, table = _area_results(network, homes, sites, cov, sol, area_polys, minutes, progress)
-    result = Plan(
-        network,
-        homes,
-        sites,
-        cov,
-        sol,
-        _stations(sites, sol, cov),
-        iso.sort_values("site_id", kind="stable").reset_index(drop=True),
-        minutes,
-        speed_kmh,
-        budget=budget if model == "budget" and not tiers else None,
-        seconds=laps.seconds,
-        unreachable=unreachable,
-        footprints=footprints,
-        areas=area_polys,
-        area_table=table,
-    )
-    log.info("plan: %d stations cover %.1f%% of the population", sol.n_stations, 100 * sol.covered_share)
-    return result
+
+
+def _checked(
+    minutes: Any, speed_kmh: Any, model: str, p: Any, tiers: bool, tier_minutes: Any, max_centres: Any
+) -> tuple[float, float, float, int | None]:
+    """The walk, speed, tier walk and centre cap of :func:`plan`, checked once (a tiered plan replaces the model)."""
+    minutes = check_positive("minutes", minutes)
+    speed_kmh = check_positive("speed_kmh", speed_kmh)
+    check_model(model, p, tiers=tiers)
+    max_centres = _check_max_centres(max_centres, tiers)
+    if tiers:
+        tier_minutes = check_positive("tier_minutes", tier_minutes)
+        if tier_minutes < minutes:
+            raise InputError(f"tier_minutes={tier_minutes:g}: expected at least minutes={minutes:g}")
+    return minutes, speed_kmh, float(tier_minutes), max_centres
 
 
 def _check_max_centres(max_centres: Any, tiers: bool) -> int | None:
@@ -506,60 +465,3 @@ def _with_areas(
         homes = homes.copy()
         homes["area"] = assign_areas(homes, area_polys)
     return homes, area_polys
-
-
-def _stations(sites: gpd.GeoDataFrame, sol: Solution, cov: Coverage) -> gpd.GeoDataFrame:
-    """The chosen sites with the residents within their walk (EPSG:4326, by ``site_id``)."""
-    chosen = sites.iloc[sol.selected]
-    within = cov.within()
-    per_station = np.asarray(within[:, sol.selected].T @ cov.population).ravel() if len(sol.selected) else np.zeros(0)
-    tier_of = getattr(sol.result, "tier_of", None)
-    stations = gpd.GeoDataFrame(
-        {
-            "site_id": chosen["site_id"].to_numpy(),
-            "name": chosen["name"].to_numpy(),
-            "kind": chosen["kind"].to_numpy(),
-            "existing": chosen["existing"].to_numpy(bool),
-            "population_covered": np.round(per_station, 1),
-            "tier": tier_of[sol.selected] if tier_of is not None else np.full(len(sol.selected), "grid"),
-        },
-        geometry=chosen.geometry.values,
-        crs=chosen.crs,
-    ).to_crs("EPSG:4326")
-    return stations.sort_values("site_id", kind="stable").reset_index(drop=True)
-
-
-def _area_results(
-    network: nx.MultiDiGraph,
-    homes: gpd.GeoDataFrame,
-    sites: gpd.GeoDataFrame,
-    cov: Coverage,
-    sol: Solution,
-    area_polys: gpd.GeoDataFrame | None,
-    minutes: float,
-    progress: Progress | None,
-) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame | None]:
-    """The areas with their figures, and the per-area table (``None``, ``None`` without areas)."""
-    if area_polys is None:
-        return None, None
-    from .areas import area_table, nearest_station
-
-    walk, station = nearest_station(
-        network,
-        homes,
-        sites,
-        cov.minutes,
-        sol.selected,
-        look_minutes=max(DIAGNOSIS_MINUTES, minutes),
-        progress=progress,
-    )
-    chosen_order = sites.iloc[sol.selected][["site_id", "name"]].reset_index(drop=True)
-    table = area_table(homes, sol.covered, area_polys, walk, station, chosen_order)
-    figures = table.set_index("area")
-    area_polys = area_polys.assign(
-        **{
-            col: area_polys["area"].map(figures[col]).to_numpy()
-            for col in ("population", "population_covered", "covered_share")
-        }
-    )
-    return area_polys, table

@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 
 from .config import DEFAULTS, check_positive
-from .coverage import DIAGNOSIS_MINUTES, Coverage, coverage, nearest_entries
+from .coverage import Coverage, coverage, nearest_entries
 from .inputs import InputOptions, network_for, read_homes, read_sites
 from .optimize._reduce import first_of_runs
 from .optimize.maxcover import greedy_order
+from .unreachable import DIAGNOSIS_MINUTES
 
 __all__ = ["SCORE_HORIZON_MINUTES", "score", "worst_home_fixed"]
 

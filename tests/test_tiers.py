@@ -16,8 +16,7 @@ from instances import random_points, synthetic_network
 import planner
 from planner.cli import main
 from planner.errors import DataError, InputError
-from planner.optimize import solve_tiers
-from planner.coverage import tier_inputs
+from planner.optimize import TierInputs, solve_tiers
 from planner.sites import read_tiers
 
 
@@ -105,7 +104,7 @@ def _check_seed(seed):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                sol = solve_tiers(tier_inputs(G, homes, sites, cov, minutes, tier_minutes), time_limit=None,
+                sol = solve_tiers(TierInputs.from_network(G, homes, sites, cov, minutes, tier_minutes), time_limit=None,
                                   max_centres=cap)
                 tier_of = sol.result.tier_of
         except DataError as exc:

@@ -56,15 +56,7 @@ What is sent to workers
     import the task functions.
 """
 
-from .cluster import (
-    CONNECT_TIMEOUT_S,
-    ENGINES,
-    INLINE_BYTES,
-    TASKS_PER_WORKER,
-    DaskExecutor,
-    dask_client,
-    solve_dask,
-)
+from .cluster import CONNECT_TIMEOUT_S, ENGINES, INLINE_BYTES, TASKS_PER_WORKER, DaskExecutor, dask_client, solve_dask
 from .tiles import (
     MAX_TILE_MARGINS,
     MIN_TILE_MARGINS,

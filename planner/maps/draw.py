@@ -113,7 +113,7 @@ def plan_map(
     lang
         ``"en"`` or ``"zh"``: every label, legend and popup.
     unreachable
-        Optional table from :func:`planner.pipeline.diagnose_unreachable`: homes no
+        Optional table from :func:`planner.unreachable.diagnose_unreachable`: homes no
         candidate reaches get their nearest candidate in the tooltip.
     candidates
         Optional candidate sites (``site_id``, ``name``, ``kind``): a layer, off

@@ -29,12 +29,7 @@ COLOURS: dict[str, str] = {
 #: ``(lower bound of covered_share, fill colour)``, bounds ascending from 0. An area takes the
 #: last step whose bound its share reaches: below 50 % red, 50-80 % yellow, 80-95 % light green,
 #: 95 % and more green. An area without a share is grey (``COLOURS["area_missing"]``).
-AREA_STEPS: tuple[tuple[float, str], ...] = (
-    (0.0, "#d73027"),
-    (0.5, "#fee08b"),
-    (0.8, "#a6d96a"),
-    (0.95, "#1a9641"),
-)
+AREA_STEPS: tuple[tuple[float, str], ...] = ((0.0, "#d73027"), (0.5, "#fee08b"), (0.8, "#a6d96a"), (0.95, "#1a9641"))
 
 #: Leaflet path options of the areas layer (the fill colour comes from :data:`AREA_STEPS`)
 AREA_STYLE: dict[str, Any] = {"color": "#555555", "weight": 0.8, "opacity": 0.8, "fillOpacity": 0.35}

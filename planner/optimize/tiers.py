@@ -6,12 +6,16 @@ import time
 import warnings
 from dataclasses import dataclass
 
+import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..coverage import Coverage, coverage
 from ..errors import DataError, InputError
 from ._highs import Constraint, MilpResult, milp, status_of
+from ._reduce import keep_within
 from .problem import Problem
 from .results import Solution, TierResult
 from .solve import make_solution
@@ -48,6 +52,33 @@ class TierInputs:
     population: np.ndarray
     minutes: float
     tier_minutes: float
+
+    @classmethod
+    def from_network(
+        cls,
+        network: nx.MultiDiGraph,
+        homes: gpd.GeoDataFrame,
+        sites: gpd.GeoDataFrame,
+        cov: Coverage,
+        minutes: float,
+        tier_minutes: float,
+    ) -> TierInputs:
+        """The walks a tiered plan is solved from: homes to sites within both limits, sites to sites."""
+        wide = coverage(network, homes, sites, minutes=tier_minutes)
+        between = coverage(network, sites, sites, minutes=tier_minutes).within(tier_minutes).astype(float).tolil()
+        between.setdiag(0.0)
+        between = between.tocsr()
+        between.eliminate_zeros()
+        return cls(
+            near=keep_within(cov.minutes, minutes),
+            far=wide.within(tier_minutes),
+            between=between,
+            sites=sites,
+            demand_ids=homes["demand_id"].astype(str).to_numpy(),
+            population=cov.population,
+            minutes=minutes,
+            tier_minutes=tier_minutes,
+        )
 
 
 def _check_feasible(inp: TierInputs, fixed_grid: np.ndarray, may_centre: np.ndarray) -> None:

@@ -1,0 +1,196 @@
+"""``planner plan``: propose stations, write the map, GeoJSON and summary, and report."""
+
+from __future__ import annotations
+
+import click
+
+from ..console import Reporter, report_plan
+from ._base import cli, common_options, input_crs_option, setup_logging
+
+__all__ = ["plan_command"]
+
+
+@cli.command("plan")
+@common_options
+@click.option(
+    "--candidates",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Candidate sites (CSV lon,lat[,name][,site_id], GeoJSON or GPKG). Default: OSM community centres, offices, parks, squares...",
+)
+@click.option(
+    "--model",
+    type=str,
+    default="lscp",
+    show_default=True,
+    help="lscp: fewest stations covering every reachable home; mclp: --p stations covering the most people; "
+    "pmedian: --p stations, least total walking; pcenter: --p stations, shortest longest walk; "
+    "backup: lscp's count, most people covered twice; pdispersion: --p stations spread apart; "
+    "budget: most people within --budget (site costs: a 'cost' column or by site type).",
+)
+@click.option("--p", "p", type=int, default=None, help="Number of stations (mclp, pmedian, pcenter, pdispersion).")
+@click.option("--capacity", type=float, default=None, help="Most residents one station serves (lscp, mclp).")
+@click.option("--no-split", is_flag=True, help="With --capacity: each home is served by one station whole.")
+@click.option("--budget", type=float, default=None, help="Total cost allowed (model budget).")
+@click.option(
+    "--tiers",
+    is_flag=True,
+    help="1+5+N: community centres within --tier-minutes of every home, grid stations within --minutes.",
+)
+@click.option(
+    "--tier-minutes", type=float, default=15.0, show_default=True, help="Walk to a community centre (with --tiers)."
+)
+@click.option(
+    "--max-centres",
+    type=int,
+    default=None,
+    help="With --tiers: at most this many community centres, existing ones included (the 5 of 1+5+N). "
+    "A 'tier' column on candidates (centre / grid / any) limits what each site may become.",
+)
+@click.option(
+    "--time-limit",
+    type=float,
+    default=None,
+    help="Seconds for the solver; the best plan found so far is kept with its gap.",
+)
+@click.option(
+    "--areas",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Areas (community boundaries: GeoJSON / GPKG / SHP polygons with names) to group the homes by: "
+    "areas.csv and a map layer of the share covered per area. A --demand file of areas needs none.",
+)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the map.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="One self-contained plan.html that needs no network: Leaflet inlined, the streets drawn as the basemap, no tiles.",
+)
+@click.option(
+    "--basemap",
+    type=click.Choice(["osm", "carto", "tianditu", "gaode"]),
+    default="osm",
+    show_default=True,
+    help="Map tiles; gaode tiles are GCJ-02, so every overlay is shifted to GCJ-02.",
+)
+@click.option(
+    "--tianditu-key",
+    type=str,
+    default=None,
+    help="Key for --basemap tianditu (default: the TIANDITU_KEY environment variable).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process; dask: coverage tiles and lscp components as Dask tasks (same results).",
+)
+@click.option(
+    "--scheduler",
+    type=str,
+    default=None,
+    help="With --engine dask: address of a running Dask scheduler (default: start a LocalCluster).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --engine dask: LocalCluster worker processes (default: the number of CPUs).",
+)
+@click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
+def plan_command(
+    source,
+    demand,
+    existing,
+    minutes,
+    speed_kmh,
+    input_crs,
+    name_column,
+    population_column,
+    raster_mode,
+    raster_units,
+    raster_band,
+    boundary,
+    boundary_name,
+    quiet,
+    verbose,
+    candidates,
+    model,
+    p,
+    capacity,
+    no_split,
+    budget,
+    tiers,
+    tier_minutes,
+    max_centres,
+    time_limit,
+    areas,
+    lang,
+    offline,
+    basemap,
+    tianditu_key,
+    engine,
+    scheduler,
+    workers,
+    out,
+):
+    """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
+    from contextlib import nullcontext
+
+    from ..io import check_output_dir
+    from ..maps import check_basemap
+    from ..optimize import check_model
+    from ..pipeline import plan
+
+    setup_logging(verbose, quiet)
+    check_model(model, p, tiers=tiers)
+    if engine != "dask" and (scheduler is not None or workers is not None):
+        raise click.UsageError("--scheduler and --workers need --engine dask")
+    if scheduler is not None and workers is not None:
+        raise click.UsageError("--workers starts a LocalCluster; with --scheduler the cluster's own workers are used")
+    tianditu_key = check_basemap(basemap, tianditu_key, offline=offline)
+    if model == "budget" and budget is None:
+        raise click.UsageError("--model budget needs --budget")
+    crs_by_file = input_crs_option(input_crs)
+    out_dir = check_output_dir(out)
+    if engine == "dask":
+        from ..distributed import dask_client
+
+        cluster = dask_client(scheduler, workers)
+    else:
+        cluster = nullcontext()
+    reporter = Reporter(quiet)
+    with reporter.running(), cluster as client:
+        result = plan(
+            source,
+            demand=demand,
+            candidates=candidates,
+            existing=existing,
+            minutes=minutes,
+            speed_kmh=speed_kmh,
+            model=model,
+            p=p,
+            time_limit=time_limit,
+            capacity=capacity,
+            split=not no_split,
+            budget=budget,
+            tiers=tiers,
+            tier_minutes=tier_minutes,
+            max_centres=max_centres,
+            areas=areas,
+            progress=reporter,
+            raster_mode=raster_mode,
+            raster_units=raster_units,
+            raster_band=raster_band,
+            engine=engine,
+            client=client,
+            input_crs=crs_by_file,
+            name_column=name_column,
+            population_column=population_column,
+            boundary=boundary,
+            boundary_name=boundary_name,
+        )
+        reporter("writing outputs", 0.5)
+        paths = result.write(out_dir, lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key)
+    report_plan(reporter, result, paths)

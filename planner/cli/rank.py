@@ -1,0 +1,310 @@
+"""``planner score``, ``planner curve`` and ``planner optimize``: rank sites, the coverage curve, a cost matrix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..console import Reporter
+from ._base import cli, common_options, input_crs_option, setup_logging, table_cell
+
+__all__ = ["curve_command", "optimize_command", "score_command"]
+
+
+@cli.command("score")
+@common_options
+@click.option(
+    "--sites",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Your shortlist (CSV lon,lat[,name][,site_id], GeoJSON or GPKG). Default: every candidate place of the source.",
+)
+@click.option(
+    "--csv", "csv_path", type=click.Path(dir_okay=False), default=None, help="Write the ranking to this CSV file."
+)
+@click.option(
+    "--geojson",
+    "geojson_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the ranking to this GeoJSON file (points in EPSG:4326, the same columns as properties).",
+)
+@click.option("--top", type=int, default=None, help="Show only the best N in the terminal.")
+def score_command(
+    source,
+    demand,
+    existing,
+    minutes,
+    speed_kmh,
+    input_crs,
+    name_column,
+    population_column,
+    raster_mode,
+    raster_units,
+    raster_band,
+    boundary,
+    boundary_name,
+    quiet,
+    verbose,
+    sites,
+    csv_path,
+    geojson_path,
+    top,
+):
+    """Rank candidate sites by the residents within a walk, what each adds, and the worst-served home it fixes."""
+    from ..score import score
+
+    setup_logging(verbose, quiet)
+    targets = _ranking_targets(csv_path, geojson_path)
+    reporter = Reporter(quiet)
+    with reporter.running():
+        table = score(
+            source,
+            sites=sites,
+            demand=demand,
+            existing=existing,
+            minutes=minutes,
+            speed_kmh=speed_kmh,
+            progress=reporter,
+            input_crs=input_crs_option(input_crs),
+            name_column=name_column,
+            population_column=population_column,
+            boundary=boundary,
+            boundary_name=boundary_name,
+            raster_mode=raster_mode,
+            raster_units=raster_units,
+            raster_band=raster_band,
+        )
+    _write_ranking(table, targets)
+    if not quiet:
+        _print_ranking(table, minutes, top, targets)
+
+
+@cli.command("curve")
+@common_options
+@click.option(
+    "--candidates", type=click.Path(dir_okay=False), default=None, help="Candidate sites file (default: OSM places)."
+)
+@click.option("--max-p", "max_p", type=int, required=True, help="Largest number of stations.")
+@click.option("--time-limit", type=float, default=None, help="Seconds per solve.")
+@click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder (curve.csv, curve.png).")
+def curve_command(
+    source,
+    demand,
+    existing,
+    minutes,
+    speed_kmh,
+    input_crs,
+    name_column,
+    population_column,
+    raster_mode,
+    raster_units,
+    raster_band,
+    boundary,
+    boundary_name,
+    quiet,
+    verbose,
+    candidates,
+    max_p,
+    time_limit,
+    out,
+):
+    """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
+    from ..curve import coverage_curve_plan
+    from ..io import check_output_dir, write_outputs
+
+    setup_logging(verbose, quiet)
+    if max_p < 1:
+        raise click.UsageError(f"--max-p {max_p}: expected a whole number >= 1")
+    out_dir = check_output_dir(out)
+    reporter = Reporter(quiet)
+    with reporter.running():
+        curve, needed, png = coverage_curve_plan(
+            source,
+            demand=demand,
+            candidates=candidates,
+            existing=existing,
+            minutes=minutes,
+            speed_kmh=speed_kmh,
+            max_p=max_p,
+            time_limit=time_limit,
+            progress=reporter,
+            input_crs=input_crs_option(input_crs),
+            name_column=name_column,
+            population_column=population_column,
+            boundary=boundary,
+            boundary_name=boundary_name,
+            raster_mode=raster_mode,
+            raster_units=raster_units,
+            raster_band=raster_band,
+        )
+        paths = write_outputs(out_dir, {"curve.csv": curve.to_csv(index=False), "curve.png": png})
+    for row in curve.itertuples(index=False):
+        reporter.echo(
+            f"p={row.p:>3}  {row.population_covered:>12,.0f} residents  {row.covered_share:7.1%}  {row.status}"
+        )
+    reporter.echo(
+        "stations needed for "
+        + ", ".join(f"{k}: {v if v is not None else f'more than {max_p}'}" for k, v in needed.items())
+        + " of the reachable population"
+    )
+    for path in paths:
+        reporter.echo(f"wrote {path}")
+
+
+@cli.command("optimize")
+@click.option(
+    "--cost-matrix", "cost_matrix", type=str, required=True, help="CSV demand_id,site_id,minutes (long format)."
+)
+@click.option("--weights", "weights_path", type=str, default=None, help="CSV demand_id,population (default: 1 each).")
+@click.option("--radius", type=float, required=True, help="Minutes within which a site covers a home.")
+@click.option(
+    "--model", type=str, default="lscp", show_default=True, help="lscp, mclp, pmedian, pcenter, backup, budget."
+)
+@click.option("--p", "p", type=int, default=None, help="Number of stations.")
+@click.option("--time-limit", type=float, default=None, help="Seconds for the solver.")
+@click.option(
+    "--out", "out", type=str, default="maps", show_default=True, help="Output folder (result.json, selected_sites.csv)."
+)
+@click.option("--quiet", "-q", is_flag=True, help="Errors only.")
+def optimize_command(cost_matrix, weights_path, radius, model, p, time_limit, out, quiet):
+    """Solve a location model on your own travel times (no map, no network)."""
+    import numpy as np
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from ..io import check_output_dir, json_text, read_cost_matrix, read_weights, write_outputs
+    from ..optimize import check_model, solve
+
+    setup_logging(False, quiet)
+    check_model(model, p)
+    out_dir = check_output_dir(out)
+    matrix, demand_ids, site_ids = read_cost_matrix(cost_matrix)
+    if weights_path:
+        weights = read_weights(weights_path)
+        extra = np.setdiff1d(weights.index.to_numpy().astype(str), demand_ids)
+        # homes in the weights but absent from the matrix reach no site
+        demand_ids = np.concatenate([demand_ids, np.sort(extra)])
+        matrix = sp.vstack([matrix, sp.csr_matrix((len(extra), matrix.shape[1]))], format="csr")
+        missing = np.setdiff1d(demand_ids, weights.index.to_numpy().astype(str))
+        if len(missing):
+            raise click.UsageError(
+                f"{weights_path}: no population for demand_id {str(missing[0])!r} (and {len(missing) - 1} more)"
+            )
+        w = weights.reindex(demand_ids).to_numpy(float)
+    else:
+        w = np.ones(len(demand_ids))
+    sol = solve(matrix, model=model, p=p, radius=radius, weights=w, time_limit=time_limit)
+    result = {
+        "model": model,
+        "p": sol.p,
+        "radius": radius,
+        "n_demand": len(demand_ids),
+        "n_sites": len(site_ids),
+        "objective": sol.objective,
+        "status": sol.status,
+        "gap": sol.gap,
+        "n_selected": sol.n_stations,
+        "selected_site_ids": [str(site_ids[j]) for j in sol.selected],
+        "population_total": sol.population_total,
+        "population_coverable": sol.population_coverable,
+        "population_covered": sol.population_covered,
+        "covered_share": sol.covered_share,
+        "uncoverable_demand_ids": [str(demand_ids[i]) for i in sol.uncoverable],
+        "seconds": round(sol.seconds, 4),
+    }
+    from ..coverage import within
+
+    covered_by = np.asarray(within(matrix, radius)[:, sol.selected].T.astype(float) @ w).ravel()
+    table = pd.DataFrame({"site_id": site_ids[sol.selected], "population_within": np.round(covered_by, 3)})
+    paths = write_outputs(out_dir, {"result.json": json_text(result), "selected_sites.csv": table.to_csv(index=False)})
+    if not quiet:
+        click.echo(
+            f"{model}: {sol.n_stations} sites, objective {sol.objective:,.4g} ({sol.status}), "
+            f"covered {sol.population_covered:,.0f} of {sol.population_total:,.0f}"
+        )
+        for path in paths:
+            click.echo(f"wrote {path}")
+
+
+def _ranking_targets(csv_path: str | None, geojson_path: str | None) -> dict[str, Path]:
+    """The ``--csv`` / ``--geojson`` files, checked before any work (as check_output_dir does for --out)."""
+    import os
+
+    from ..errors import InputError
+
+    targets = {option: Path(value) for option, value in (("--csv", csv_path), ("--geojson", geojson_path)) if value}
+    for option, target in targets.items():
+        if target.is_dir():
+            raise InputError(f"{target}: is a folder; expected a file name for {option}")
+        folder = next((q for q in target.parents if q.exists()), Path("."))
+        if not folder.is_dir():
+            raise InputError(f"{target}: cannot be written ({folder} is a file, not a folder); choose another {option}")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise InputError(f"{target}: cannot be written (no permission in {folder}); choose another {option}")
+    if len(targets) == 2 and targets["--csv"].resolve() == targets["--geojson"].resolve():
+        raise InputError(f"{csv_path}: --csv and --geojson name the same file; expected two different files")
+    return targets
+
+
+def _write_ranking(table: Any, targets: dict[str, Path]) -> None:
+    """The ranking as CSV and / or GeoJSON, one atomic batch per folder."""
+    from ..io import geojson_text, write_outputs
+
+    contents = {}
+    if "--csv" in targets:
+        contents["--csv"] = table.to_csv(index=False)
+    if "--geojson" in targets:
+        import geopandas as gpd
+
+        points = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326")
+        contents["--geojson"] = geojson_text(points)
+    # one atomic batch per folder
+    by_folder: dict[Path, dict[str, str | bytes]] = {}
+    for option, text in contents.items():
+        by_folder.setdefault(targets[option].parent, {})[targets[option].name] = text
+    for folder, files in by_folder.items():
+        write_outputs(folder, files)
+
+
+def _print_ranking(table: Any, minutes: float, top: int | None, targets: dict[str, Path]) -> None:
+    """The ranking as a terminal table, then the files written."""
+    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..score import SCORE_HORIZON_MINUTES
+
+    shown = table if top is None else table.head(top)
+    view = Table(
+        title=f"Candidate sites ranked by residents within {minutes:g} minutes' walk",
+        caption=(
+            f"worst home fixed: the home farthest from an existing station today that this site brings within "
+            f"{minutes:g} min; minutes now → from the site (none: no station within {SCORE_HORIZON_MINUTES:g} min)"
+        ),
+    )
+    columns = [
+        ("rank", "rank"),
+        ("name", "name"),
+        ("population_within", f"≤{minutes:g} min"),
+        ("population_10min", "≤10 min"),
+        ("population_15min", "≤15 min"),
+        ("marginal_population", "new"),
+        ("greedy_gain", "greedy gain"),
+        ("overlap_share", "overlap"),
+    ]
+    for _, title in columns:
+        view.add_column(title, justify="left" if title == "name" else "right")
+    view.add_column("worst home fixed", justify="left")
+    for row in shown.itertuples(index=False):
+        if isinstance(row.worst_home_id, str):
+            now = row.worst_home_minutes_to_existing
+            fixed = f"{row.worst_home_id}\n{'none' if pd.isna(now) else f'{now:.1f}'} → {row.worst_home_minutes_to_site:.1f}"
+        else:
+            fixed = "-"
+        view.add_row(*(table_cell(getattr(row, key)) for key, _ in columns), table_cell(fixed))
+    Console(highlight=False).print(view)
+    for target in targets.values():
+        click.echo(f"wrote {target}  ({len(table)} sites)")
