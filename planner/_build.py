@@ -42,6 +42,8 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from ._pbf import WalkingWays, _positions
 
+__all__ = ["build_network", "gc_paused"]
+
 log = logging.getLogger(__name__)
 
 

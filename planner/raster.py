@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from rasterio.io import DatasetReader
     from rasterio.windows import Window
 
+__all__ = ["DENSITY_WORDS", "RASTER_SUFFIXES", "is_raster", "read_raster_demand"]
+
 log = logging.getLogger(__name__)
 
 #: suffixes read as rasters by :func:`planner.load_demand`
