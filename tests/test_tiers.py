@@ -168,6 +168,25 @@ def test_max_centres_needs_tiers_and_a_count(tmp_path, capsys):
         planner.plan(max_centres=5)
 
 
+def test_tiers_replace_the_model_and_its_p(tmp_path, monkeypatch, capsys):
+    """`planner plan --tiers --model mclp` (no --p) reaches the plan: the tiers replace the model."""
+    from planner.optimize import check_model
+
+    check_model("mclp", None, tiers=True)  # nothing asked of the model
+    with pytest.raises(InputError, match="needs p"):
+        check_model("mclp", None)
+    reached = {}
+
+    def fake_plan(*args, **kwargs):
+        reached.update(kwargs)
+        raise InputError("stop here")
+
+    monkeypatch.setattr(planner.pipeline, "plan", fake_plan)
+    assert main(["plan", "--tiers", "--model", "mclp", "--out", str(tmp_path / "x"), "-q"]) == 2
+    assert reached["tiers"] is True and reached["model"] == "mclp" and reached["p"] is None
+    assert "stop here" in capsys.readouterr().err
+
+
 # the planner's warning, printed by the CLI as a "warning:" line that the test reads
 @pytest.mark.filterwarnings("always:tiers.* have no site that may be a community centre:UserWarning")
 def test_homes_without_a_possible_centre_are_said(helsinki, tmp_path, monkeypatch, capsys):
