@@ -12,7 +12,7 @@ import click
 
 from .config import DEFAULTS
 
-__all__ = ["OUTPUT_DESCRIPTIONS", "Reporter", "report_plan"]
+__all__ = ["MAX_LISTED_STATIONS", "OUTPUT_DESCRIPTIONS", "Reporter", "report_plan"]
 
 
 class Reporter:
@@ -71,6 +71,7 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path]) -> None:
     )
     if s["solver_status"] != "optimal":
         reporter.echo(f"not proven optimal: {s['solver_status']}, gap {s['gap']:.2%} (raise --time-limit)")
+    _report_stations(reporter, result.stations)
     _report_figures(reporter, s)
     if result.area_table is not None:
         _report_areas(reporter, s, result.area_table)
@@ -84,11 +85,29 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path]) -> None:
 OUTPUT_DESCRIPTIONS = {
     "plan.html": "map",
     "stations.geojson": "proposed stations",
+    "stations.csv": "station table: residents within and assigned, coordinates, cost",
+    "stations.xlsx": "station table for Excel",
     "isochrones.geojson": "walking areas",
     "summary.json": "summary",
     "unreachable.csv": "homes no candidate reaches",
     "areas.csv": "population, share covered and nearest station per area",
 }
+
+
+#: stations listed in the terminal (all are in stations.csv)
+MAX_LISTED_STATIONS = 20
+
+
+def _report_stations(reporter: Reporter, stations: Any) -> None:
+    """The stations by residents assigned (each covered home once, at its nearest station), most first."""
+    if not len(stations) or "population_assigned" not in stations:
+        return
+    order = stations.sort_values(["population_assigned", "site_id"], ascending=[False, True], kind="stable")
+    reporter.echo("stations (residents assigned: each covered home counted once, at its nearest station):")
+    for row in order.head(MAX_LISTED_STATIONS).itertuples(index=False):
+        reporter.echo(f"  {row.name} [{row.tier}, {row.status}]: {row.population_assigned:,.0f}")
+    if len(order) > MAX_LISTED_STATIONS:
+        reporter.echo(f"  ... and {len(order) - MAX_LISTED_STATIONS:,} more (stations.csv)")
 
 
 def _report_figures(reporter: Reporter, s: dict[str, Any]) -> None:

@@ -40,7 +40,15 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 
 #: file names written by :meth:`Plan.write`
-OUTPUT_FILES = ("plan.html", "stations.geojson", "isochrones.geojson", "summary.json", "unreachable.csv")
+OUTPUT_FILES = (
+    "plan.html",
+    "stations.geojson",
+    "stations.csv",
+    "stations.xlsx",
+    "isochrones.geojson",
+    "summary.json",
+    "unreachable.csv",
+)
 
 
 @dataclass(frozen=True)
@@ -177,6 +185,8 @@ class Plan:
         files = {
             "plan.html": html,
             "stations.geojson": geojson_text(self.stations),
+            "stations.csv": self.stations.drop(columns="geometry").to_csv(index=False),
+            "stations.xlsx": _xlsx(self.stations.drop(columns="geometry"), "stations"),
             "isochrones.geojson": geojson_text(self.isochrones),
             "summary.json": json_text(self.summary),
         }
@@ -185,6 +195,16 @@ class Plan:
         if self.area_table is not None:
             files["areas.csv"] = self.area_table.to_csv(index=False)
         return write_outputs(out_dir, files)
+
+
+def _xlsx(table: pd.DataFrame, sheet: str) -> bytes:
+    """An Excel workbook of one sheet (openpyxl), as bytes for :func:`planner.io.write_outputs`."""
+    import io
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=sheet, index=False)
+    return buf.getvalue()
 
 
 class _Laps:
@@ -355,6 +375,8 @@ def plan(
     laps("isochrones")
     area_polys, table = area_results(network, homes, sites, cov, sol, area_polys, minutes, progress)
     iso = iso.sort_values("site_id", kind="stable").reset_index(drop=True)
+    names = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str)))
+    iso.insert(1, "name", iso["site_id"].astype(str).map(names).to_numpy())
     result = Plan(network, homes, sites, cov, sol, station_table(sites, sol, cov), iso, minutes, speed_kmh,
                   budget=budget if model == "budget" and not tiers else None, seconds=laps.seconds,
                   unreachable=unreachable, footprints=footprints, areas=area_polys, area_table=table)  # fmt: skip

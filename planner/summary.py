@@ -13,8 +13,10 @@ import pandas as pd
 from .areas import OUTSIDE
 from .config import DEFAULTS
 from .coverage import Coverage
+from .datums import in_china, wgs84_to_gcj02
 from .io import json_safe
 from .optimize import Solution
+from .sites import site_costs
 from .unreachable import DIAGNOSIS_MINUTES
 
 if TYPE_CHECKING:
@@ -117,24 +119,72 @@ def _area_figures(p: Plan) -> dict[str, Any]:
 
 
 def station_table(sites: gpd.GeoDataFrame, sol: Solution, cov: Coverage) -> gpd.GeoDataFrame:
-    """The chosen sites with the residents within their walk (EPSG:4326, by ``site_id``)."""
-    chosen = sites.iloc[sol.selected]
-    within = cov.within()
-    per_station = np.asarray(within[:, sol.selected].T @ cov.population).ravel() if len(sol.selected) else np.zeros(0)
+    """
+    The chosen stations, one row each, as planners hand them over (EPSG:4326, by ``site_id``).
+
+    Parameters
+    ----------
+    sites, sol, cov
+        The plan's sites, solution and coverage (limited to the plan's walk).
+
+    Returns
+    -------
+    stations
+        ``site_id``, ``name``, ``tier``, ``kind``, ``status`` (``new`` / ``existing``) and
+        ``existing``, ``lon`` / ``lat`` (WGS-84) and, for stations in China, ``gcj02_lon`` /
+        ``gcj02_lat`` (Amap's datum; empty elsewhere), ``population_within`` (residents within
+        the walk: catchments overlap, so this column does not add up),
+        ``population_assigned`` (each covered home counted once, at its nearest chosen station:
+        adds up to the plan's ``population_covered``), ``farthest_assigned_minutes`` (the walk to
+        the farthest home assigned), ``cost`` (:func:`planner.sites.site_costs`).
+    """
+    selected = np.asarray(sol.selected, dtype=np.int64)
+    chosen = sites.iloc[selected]
+    pop = cov.population
+    per_station = np.asarray(cov.within()[:, selected].T @ pop).ravel() if len(selected) else np.zeros(0)
+    assigned, farthest = _assignment(cov, selected, sol.covered)
     tier_of = getattr(sol.result, "tier_of", None)
-    stations = gpd.GeoDataFrame(
-        {
-            "site_id": chosen["site_id"].to_numpy(),
-            "name": chosen["name"].to_numpy(),
-            "kind": chosen["kind"].to_numpy(),
-            "existing": chosen["existing"].to_numpy(bool),
-            "population_covered": np.round(per_station, 1),
-            "tier": tier_of[sol.selected] if tier_of is not None else np.full(len(sol.selected), "grid"),
-        },
-        geometry=chosen.geometry.values,
-        crs=chosen.crs,
-    ).to_crs("EPSG:4326")
+    ll = chosen.to_crs("EPSG:4326")
+    lon, lat = ll.geometry.x.to_numpy(), ll.geometry.y.to_numpy()
+    columns: dict[str, Any] = {
+        "site_id": chosen["site_id"].to_numpy(),
+        "name": chosen["name"].to_numpy(),
+        "tier": tier_of[selected] if tier_of is not None else np.full(len(selected), "grid"),
+        "kind": chosen["kind"].to_numpy(),
+        "status": np.where(chosen["existing"].to_numpy(bool), "existing", "new"),
+        "existing": chosen["existing"].to_numpy(bool),
+        "lon": np.round(lon, 7),
+        "lat": np.round(lat, 7),
+    }
+    china = in_china(lon, lat)
+    if china.any():
+        glon, glat = wgs84_to_gcj02(lon, lat)
+        columns["gcj02_lon"] = np.where(china, np.round(glon, 7), np.nan)
+        columns["gcj02_lat"] = np.where(china, np.round(glat, 7), np.nan)
+    columns.update(
+        population_within=np.round(per_station, 1),
+        population_assigned=np.round(assigned, 1),
+        farthest_assigned_minutes=np.round(farthest, 2),
+        cost=site_costs(sites)[selected] if len(selected) else np.zeros(0),
+    )
+    stations = gpd.GeoDataFrame(columns, geometry=ll.geometry.values, crs="EPSG:4326")
     return stations.sort_values("site_id", kind="stable").reset_index(drop=True)
+
+
+def _assignment(cov: Coverage, selected: np.ndarray, covered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per chosen station (in ``selected`` order): residents of the covered homes nearest to it, the farthest walk."""
+    assigned = np.zeros(len(selected))
+    farthest = np.full(len(selected), np.nan)
+    if not len(selected):
+        return assigned, farthest
+    site, walk = cov.nearest(selected)
+    rows = np.flatnonzero(covered & (site >= 0))
+    slot = np.searchsorted(selected, site[rows])  # selected is sorted (Solution.selected)
+    np.add.at(assigned, slot, cov.population[rows])
+    longest = np.full(len(selected), -np.inf)
+    np.maximum.at(longest, slot, walk[rows])
+    farthest[np.isfinite(longest)] = longest[np.isfinite(longest)]
+    return assigned, farthest
 
 
 def area_results(

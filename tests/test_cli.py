@@ -32,9 +32,25 @@ def default_run(tmp_path_factory):
     return out
 
 
-def test_plan_writes_the_four_outputs(default_run):
+def test_plan_writes_its_outputs(default_run):
     names = sorted(p.name for p in default_run.iterdir())
-    assert names == ["isochrones.geojson", "plan.html", "stations.geojson", "summary.json", "unreachable.csv"]
+    assert names == ["isochrones.geojson", "plan.html", "stations.csv", "stations.geojson", "stations.xlsx",
+                     "summary.json", "unreachable.csv"]
+    # the station table: CSV (BOM, for Excel) and XLSX with the same rows as the GeoJSON
+    csv_bytes = (default_run / "stations.csv").read_bytes()
+    assert csv_bytes.startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(default_run / "stations.csv", encoding="utf-8-sig", dtype={"site_id": str})
+    sheet = pd.read_excel(default_run / "stations.xlsx", sheet_name="stations", dtype={"site_id": str})
+    geo = gpd.read_file(default_run / "stations.geojson")
+    assert list(table.columns) == list(sheet.columns)
+    assert {"name", "tier", "kind", "status", "lon", "lat", "population_within", "population_assigned",
+            "farthest_assigned_minutes", "cost"} <= set(table.columns)
+    assert list(table["site_id"]) == list(sheet["site_id"]) == list(geo["site_id"])
+    assert np.allclose(table["lon"], geo.geometry.x) and np.allclose(table["lat"], geo.geometry.y)
+    assert "gcj02_lon" not in table  # Helsinki: no GCJ-02 columns outside China
+    summary = json.loads((default_run / "summary.json").read_text())
+    assert table["population_assigned"].sum() == pytest.approx(summary["population_covered"], abs=0.05 * len(table))
+    assert (table["farthest_assigned_minutes"] <= summary["minutes"] + 1e-9).all()
 
 
 def test_geojson_reloads_in_wgs84(default_run):
@@ -42,7 +58,9 @@ def test_geojson_reloads_in_wgs84(default_run):
     iso = gpd.read_file(default_run / "isochrones.geojson")
     summary = json.loads((default_run / "summary.json").read_text())
     assert stations.crs.to_epsg() == 4326 and iso.crs.to_epsg() == 4326
-    assert {"site_id", "name", "population_covered"} <= set(stations.columns)
+    assert {"site_id", "name", "population_within", "population_assigned"} <= set(stations.columns)
+    assert {"site_id", "name"} <= set(iso.columns)
+    assert dict(zip(iso["site_id"], iso["name"])) == dict(zip(stations["site_id"], stations["name"]))
     assert len(stations) == len(iso) == summary["n_stations"] > 0
     assert set(stations["site_id"]) == set(iso["site_id"])
     assert (stations.geometry.geom_type == "Point").all()
@@ -86,11 +104,25 @@ def test_covered_homes_checked_by_networkx(helsinki):
     assert (result.solution.covered == reachable).all()
     pop = result.demand["population"].to_numpy()
     assert result.summary["population_covered"] == pytest.approx(pop[reachable].sum(), abs=0.1)
-    # each station's figure is the population within its own walk
-    for sid, figure in zip(result.stations["site_id"], result.stations["population_covered"]):
+    # each station's population_within is the population within its own walk (catchments overlap)
+    for sid, figure in zip(result.stations["site_id"], result.stations["population_within"]):
         j = list(chosen["site_id"]).index(sid)
         homes = [i for i, jj in pairs if jj == j]
         assert figure == pytest.approx(pop[homes].sum(), abs=0.1)
+    # population_assigned: every covered home once, at a station no farther by networkx than its nearest
+    best = {}
+    for (i, j), t in pairs.items():
+        best[i] = min(best.get(i, np.inf), t)
+    site, _ = result.coverage.nearest(result.solution.selected)
+    expected = dict.fromkeys(result.stations["site_id"], 0.0)
+    for i in np.flatnonzero(reachable):
+        j = list(result.solution.selected).index(site[i])
+        assert pairs[(i, j)] == pytest.approx(best[i], abs=1e-6), i
+        expected[chosen["site_id"].iloc[j]] += pop[i]
+    assigned = dict(zip(result.stations["site_id"], result.stations["population_assigned"]))
+    assert assigned == pytest.approx(expected, abs=0.06)
+    assert sum(assigned.values()) == pytest.approx(result.summary["population_covered"], abs=0.05 * len(assigned))
+    assert result.stations["population_within"].sum() > result.summary["population_covered"] + 1  # overlaps here
 
 
 def test_mclp_with_existing_and_files(tmp_path):

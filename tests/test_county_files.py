@@ -18,6 +18,7 @@ import shapely
 from pyproj import Geod
 
 import planner
+from planner import datums
 from planner.cli import main
 from conftest import shared_file
 from test_datums import _ref_gcj02_to_bd09, _ref_wgs84_to_gcj02
@@ -82,6 +83,11 @@ def plan_files(G, path, cands, ex, out, *extra):
                  "--out", str(out), *extra]) == 0
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     stations = gpd.read_file(out / "stations.geojson")
+    # in China the station table gives Amap's GCJ-02 coordinates beside WGS-84
+    table = pd.read_csv(out / "stations.csv", encoding="utf-8-sig")
+    glon, glat = datums.wgs84_to_gcj02(table["lon"].to_numpy(), table["lat"].to_numpy())
+    assert np.allclose(table["gcj02_lon"], glon, atol=2e-7) and np.allclose(table["gcj02_lat"], glat, atol=2e-7)
+    assert ((table["gcj02_lon"] - table["lon"]).abs() > 1e-4).all()  # Guixi: hundreds of metres apart
     return s, sorted(stations["name"])
 
 

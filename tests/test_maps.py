@@ -326,7 +326,7 @@ def test_layers_legend_summary_and_popups(existing_plan):
     assert len(popups) == s["n_stations"] == page.count("L.marker(")
     text = " ".join(json.loads(p) for p in popups)
     for row in existing_plan.stations.itertuples():
-        assert row.site_id in text and f"{row.population_covered:,.0f}" in text
+        assert row.site_id in text and f"{row.population_within:,.0f}" in text
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -626,7 +626,7 @@ def test_offline_layers_toggle_and_popups_in_chromium(chromium, existing_plan, t
         }""")
         assert len(texts) == n
         for row in existing_plan.stations.itertuples():
-            assert any(row.site_id in t and f"{row.population_covered:,.0f}" in t and LABELS["zh"]["site_id"] in t
+            assert any(row.site_id in t and f"{row.population_within:,.0f}" in t and LABELS["zh"]["site_id"] in t
                        for t in texts), row.site_id
         assert log == {"requests": [], "console_errors": [], "page_errors": []}
     finally:

@@ -86,7 +86,7 @@ def plan_map(
     Parameters
     ----------
     stations
-        Chosen stations with ``site_id``, ``name``, ``population_covered`` and
+        Chosen stations with ``site_id``, ``name``, ``population_within`` (or ``population_covered``) and
         optionally ``existing`` (bool), ``tier`` (centre / grid) and ``kind``.
         Existing ones are drawn in the existing layer, the rest by tier. When
         any station, proposed or existing, is a ``"centre"``, the tooltips and
@@ -261,8 +261,9 @@ def _stations(
         figures = st.set_index(st["site_id"].astype(str))
         ex = ex.copy()
         sid = ex["site_id"].astype(str)
-        if "population_covered" not in ex:
-            ex["population_covered"] = sid.map(figures["population_covered"]).to_numpy() if len(figures) else np.nan
+        column = "population_within" if "population_within" in figures else "population_covered"
+        if "population_within" not in ex and "population_covered" not in ex and column in figures:
+            ex[column] = sid.map(figures[column]).to_numpy() if len(figures) else np.nan
         if "tier" not in ex and "tier" in figures:
             ex["tier"] = sid.map(figures["tier"]).to_numpy()
     # a plan "has tiers" when any station, proposed or existing, is a community centre: then every

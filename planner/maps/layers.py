@@ -331,7 +331,8 @@ def _station_markers(
         return
     kinds = gdf["kind"].astype(str) if "kind" in gdf else [""] * len(gdf)
     tiers = gdf["tier"].astype(str) if "tier" in gdf else ["grid"] * len(gdf)
-    pops = gdf["population_covered"] if "population_covered" in gdf else [np.nan] * len(gdf)
+    column = "population_within" if "population_within" in gdf else "population_covered"  # a user frame may use either
+    pops = gdf[column] if column in gdf else [np.nan] * len(gdf)
     for x, y, name, sid, pop, kind, row_tier in zip(
         gdf.geometry.x, gdf.geometry.y, gdf["name"].astype(str), gdf["site_id"].astype(str), pops, kinds, tiers
     ):
