@@ -167,7 +167,9 @@ def table_cell(value) -> str:
     return escape(str(value))
 
 
-def setup_logging(verbose: bool, quiet: bool) -> None:
+def setup_logging(common: dict[str, Any]) -> bool:
+    """Logging and warnings as ``--verbose`` / ``--quiet`` ask (of the :data:`COMMON_OPTIONS`); returns quiet."""
+    verbose, quiet = bool(common.get("verbose")), bool(common.get("quiet"))
     level = logging.INFO if verbose else (logging.ERROR if quiet else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     # third-party chatter (pyrosm, osmnx) is not ours to print
@@ -175,6 +177,14 @@ def setup_logging(verbose: bool, quiet: bool) -> None:
     warnings.showwarning = _show_warning
     if quiet:
         warnings.simplefilter("ignore")
+    return quiet
+
+
+def area_arguments(common: dict[str, Any]) -> dict[str, Any]:
+    """The :data:`COMMON_OPTIONS` as the keywords ``plan`` / ``score`` / ``coverage_curve_plan`` take."""
+    args = {key: value for key, value in common.items() if key not in ("quiet", "verbose", "input_crs")}
+    args["input_crs"] = input_crs_option(common.get("input_crs", ()))
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..console import Reporter, report_plan
-from ._base import cli, common_options, input_crs_option, setup_logging
+from ._base import area_arguments, cli, common_options, setup_logging
 
 __all__ = ["plan_command"]
 
@@ -100,21 +100,6 @@ __all__ = ["plan_command"]
 )
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
 def plan_command(
-    source,
-    demand,
-    existing,
-    minutes,
-    speed_kmh,
-    input_crs,
-    name_column,
-    population_column,
-    raster_mode,
-    raster_units,
-    raster_band,
-    boundary,
-    boundary_name,
-    quiet,
-    verbose,
     candidates,
     model,
     p,
@@ -134,6 +119,7 @@ def plan_command(
     scheduler,
     workers,
     out,
+    **common,
 ):
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
     from contextlib import nullcontext
@@ -143,7 +129,7 @@ def plan_command(
     from ..optimize import check_model
     from ..pipeline import plan
 
-    setup_logging(verbose, quiet)
+    quiet = setup_logging(common)
     check_model(model, p, tiers=tiers)
     if engine != "dask" and (scheduler is not None or workers is not None):
         raise click.UsageError("--scheduler and --workers need --engine dask")
@@ -152,7 +138,6 @@ def plan_command(
     tianditu_key = check_basemap(basemap, tianditu_key, offline=offline)
     if model == "budget" and budget is None:
         raise click.UsageError("--model budget needs --budget")
-    crs_by_file = input_crs_option(input_crs)
     out_dir = check_output_dir(out)
     if engine == "dask":
         from ..distributed import dask_client
@@ -163,12 +148,8 @@ def plan_command(
     reporter = Reporter(quiet)
     with reporter.running(), cluster as client:
         result = plan(
-            source,
-            demand=demand,
+            **area_arguments(common),
             candidates=candidates,
-            existing=existing,
-            minutes=minutes,
-            speed_kmh=speed_kmh,
             model=model,
             p=p,
             time_limit=time_limit,
@@ -180,16 +161,8 @@ def plan_command(
             max_centres=max_centres,
             areas=areas,
             progress=reporter,
-            raster_mode=raster_mode,
-            raster_units=raster_units,
-            raster_band=raster_band,
             engine=engine,
             client=client,
-            input_crs=crs_by_file,
-            name_column=name_column,
-            population_column=population_column,
-            boundary=boundary,
-            boundary_name=boundary_name,
         )
         reporter("writing outputs", 0.5)
         paths = result.write(out_dir, lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key)

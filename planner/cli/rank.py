@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..console import Reporter
-from ._base import cli, common_options, input_crs_option, setup_logging, table_cell
+from ._base import area_arguments, cli, common_options, setup_logging, table_cell
 
 __all__ = ["curve_command", "optimize_command", "score_command"]
 
@@ -33,53 +33,23 @@ __all__ = ["curve_command", "optimize_command", "score_command"]
 )
 @click.option("--top", type=int, default=None, help="Show only the best N in the terminal.")
 def score_command(
-    source,
-    demand,
-    existing,
-    minutes,
-    speed_kmh,
-    input_crs,
-    name_column,
-    population_column,
-    raster_mode,
-    raster_units,
-    raster_band,
-    boundary,
-    boundary_name,
-    quiet,
-    verbose,
     sites,
     csv_path,
     geojson_path,
     top,
+    **common,
 ):
     """Rank candidate sites by the residents within a walk, what each adds, and the worst-served home it fixes."""
     from ..score import score
 
-    setup_logging(verbose, quiet)
+    quiet = setup_logging(common)
     targets = _ranking_targets(csv_path, geojson_path)
     reporter = Reporter(quiet)
     with reporter.running():
-        table = score(
-            source,
-            sites=sites,
-            demand=demand,
-            existing=existing,
-            minutes=minutes,
-            speed_kmh=speed_kmh,
-            progress=reporter,
-            input_crs=input_crs_option(input_crs),
-            name_column=name_column,
-            population_column=population_column,
-            boundary=boundary,
-            boundary_name=boundary_name,
-            raster_mode=raster_mode,
-            raster_units=raster_units,
-            raster_band=raster_band,
-        )
+        table = score(**area_arguments(common), sites=sites, progress=reporter)
     _write_ranking(table, targets)
     if not quiet:
-        _print_ranking(table, minutes, top, targets)
+        _print_ranking(table, common["minutes"], top, targets)
 
 
 @cli.command("curve")
@@ -91,54 +61,24 @@ def score_command(
 @click.option("--time-limit", type=float, default=None, help="Seconds per solve.")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder (curve.csv, curve.png).")
 def curve_command(
-    source,
-    demand,
-    existing,
-    minutes,
-    speed_kmh,
-    input_crs,
-    name_column,
-    population_column,
-    raster_mode,
-    raster_units,
-    raster_band,
-    boundary,
-    boundary_name,
-    quiet,
-    verbose,
     candidates,
     max_p,
     time_limit,
     out,
+    **common,
 ):
     """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
     from ..curve import coverage_curve_plan
     from ..io import check_output_dir, write_outputs
 
-    setup_logging(verbose, quiet)
+    quiet = setup_logging(common)
     if max_p < 1:
         raise click.UsageError(f"--max-p {max_p}: expected a whole number >= 1")
     out_dir = check_output_dir(out)
     reporter = Reporter(quiet)
     with reporter.running():
         curve, needed, png = coverage_curve_plan(
-            source,
-            demand=demand,
-            candidates=candidates,
-            existing=existing,
-            minutes=minutes,
-            speed_kmh=speed_kmh,
-            max_p=max_p,
-            time_limit=time_limit,
-            progress=reporter,
-            input_crs=input_crs_option(input_crs),
-            name_column=name_column,
-            population_column=population_column,
-            boundary=boundary,
-            boundary_name=boundary_name,
-            raster_mode=raster_mode,
-            raster_units=raster_units,
-            raster_band=raster_band,
+            **area_arguments(common), candidates=candidates, max_p=max_p, time_limit=time_limit, progress=reporter
         )
         paths = write_outputs(out_dir, {"curve.csv": curve.to_csv(index=False), "curve.png": png})
     for row in curve.itertuples(index=False):
@@ -178,7 +118,7 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, time_limit, ou
     from ..io import check_output_dir, json_text, read_cost_matrix, read_weights, write_outputs
     from ..optimize import check_model, solve
 
-    setup_logging(False, quiet)
+    setup_logging({"quiet": quiet})
     check_model(model, p)
     out_dir = check_output_dir(out)
     matrix, demand_ids, site_ids = read_cost_matrix(cost_matrix)
