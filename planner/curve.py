@@ -16,7 +16,7 @@ from .inputs import InputOptions, load_sites, network_for, read_homes
 from .optimize import coverage_curve
 from .plots import curve_png
 
-__all__ = ["coverage_curve_plan"]
+__all__ = ["coverage_curve_plan", "name_sites"]
 
 
 def coverage_curve_plan(
@@ -64,4 +64,30 @@ def coverage_curve_plan(
     cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
     required = np.flatnonzero(sites["existing"].to_numpy(bool))
     curve, needed = coverage_curve(cov, max_p=max_p, required=required, time_limit=time_limit, progress=progress)
+    curve = name_sites(curve, sites)
     return curve, needed, curve_png(curve, minutes)
+
+
+def name_sites(curve: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    """
+    The curve with each p's stations named (``site_ids``, ``names``; ``; ``-separated) instead of column indices.
+
+    Parameters
+    ----------
+    curve
+        :func:`planner.optimize.coverage_curve`'s table (``selected``: space-separated columns of ``sites``).
+    sites
+        The sites its coverage was computed for.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows; ``selected`` replaced by ``site_ids`` and ``names``.
+    """
+    ids = sites["site_id"].astype(str).to_numpy()
+    names = sites["name"].astype(str).to_numpy()
+    columns = [[int(c) for c in str(text).split()] for text in curve["selected"]]
+    out = curve.drop(columns="selected")
+    out["site_ids"] = ["; ".join(ids[c]) for c in columns]
+    out["names"] = ["; ".join(names[c]) for c in columns]
+    return out

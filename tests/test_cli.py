@@ -213,9 +213,21 @@ def test_unwritable_output_folder(tmp_path, capsys):
     assert "not a folder" in capsys.readouterr().err
 
 
-def test_curve_is_exact_and_monotone(tmp_path, helsinki):
-    assert main(["curve", "--max-p", "6", "--out", str(tmp_path), "-q"]) == 0
-    curve = pd.read_csv(tmp_path / "curve.csv")
+def test_curve_is_exact_and_monotone(tmp_path, helsinki, capsys):
+    assert main(["curve", "--max-p", "6", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    curve = pd.read_csv(tmp_path / "curve.csv", encoding="utf-8-sig")
+    # both denominators, in the table and in the text, and the stations named
+    assert {"covered_share", "coverable_share", "site_ids", "names"} <= set(curve.columns)
+    _, _, sites = helsinki
+    names = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str)))
+    for row in curve.itertuples():
+        ids = row.site_ids.split("; ")
+        assert len(ids) == row.p and row.names.split("; ") == [names[i] for i in ids]
+        assert f"{row.covered_share:7.1%}  {row.coverable_share:12.1%}" in text
+    assert "share of the residents some candidate reaches" in text and "share of all residents" in text
+    ceiling = curve["covered_share"].iloc[0] / curve["coverable_share"].iloc[0]
+    assert f"100%: never (no plan reaches more than {ceiling:.1%})" in text
     assert list(curve["p"]) == list(range(1, 7))
     assert (np.diff(curve["population_covered"]) >= -1e-9).all()
     assert (tmp_path / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

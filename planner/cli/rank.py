@@ -81,15 +81,29 @@ def curve_command(
             **area_arguments(common), candidates=candidates, max_p=max_p, time_limit=time_limit, progress=reporter
         )
         paths = write_outputs(out_dir, {"curve.csv": curve.to_csv(index=False), "curve.png": png})
+    reporter.echo(f"{'p':>5}  {'residents':>12}  {'of all':>7}  {'of reachable':>12}  status")
     for row in curve.itertuples(index=False):
         reporter.echo(
-            f"p={row.p:>3}  {row.population_covered:>12,.0f} residents  {row.covered_share:7.1%}  {row.status}"
+            f"p={row.p:>3}  {row.population_covered:>12,.0f}  {row.covered_share:7.1%}  {row.coverable_share:12.1%}  "
+            f"{row.status}"
         )
     reporter.echo(
-        "stations needed for "
+        "stations needed, share of the residents some candidate reaches: "
         + ", ".join(f"{k}: {v if v is not None else f'more than {max_p}'}" for k, v in needed.items())
-        + " of the reachable population"
     )
+    reachable = curve["coverable_share"].to_numpy()
+    ceiling = float((curve["covered_share"] / reachable)[reachable > 0].iloc[0]) if (reachable > 0).any() else 0.0
+    words = []
+    for target in (80, 90, 95, 100):
+        first = _first_p(curve["covered_share"], curve["p"], target / 100)
+        if first is None:
+            first = (
+                f"never (no plan reaches more than {ceiling:.1%})"
+                if target / 100 > ceiling + 1e-9
+                else f"more than {max_p}"
+            )
+        words.append(f"{target}%: {first}")
+    reporter.echo("stations needed, share of all residents: " + ", ".join(words))
     for path in paths:
         reporter.echo(f"wrote {path}")
 
@@ -248,3 +262,9 @@ def _print_ranking(table: Any, minutes: float, top: int | None, targets: dict[st
     Console(highlight=False).print(view)
     for target in targets.values():
         click.echo(f"wrote {target}  ({len(table)} sites)")
+
+
+def _first_p(shares: Any, ps: Any, target: float) -> int | None:
+    """The fewest stations whose share reaches ``target`` (``None`` when none of the curve's does)."""
+    hit = [int(p) for p, share in zip(ps, shares) if share >= target - 1e-9]
+    return hit[0] if hit else None
