@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -51,6 +52,15 @@ def test_plan_writes_its_outputs(default_run):
     summary = json.loads((default_run / "summary.json").read_text())
     assert table["population_assigned"].sum() == pytest.approx(summary["population_covered"], abs=0.05 * len(table))
     assert (table["farthest_assigned_minutes"] <= summary["minutes"] + 1e-9).all()
+
+
+def test_two_runs_write_the_same_map(default_run, tmp_path, reuse_default_network):
+    """plan.html is the same bytes for the same plan (element ids numbered, not random)."""
+    assert main(["plan", "--out", str(tmp_path), "--quiet"]) == 0
+    first, second = (default_run / "plan.html").read_bytes(), (tmp_path / "plan.html").read_bytes()
+    assert first == second
+    ids = set(re.findall(rb"[0-9a-f]{32}", first))
+    assert ids and all(int(i, 16) < 100_000 for i in ids)  # numbered in tree order
 
 
 def test_geojson_reloads_in_wgs84(default_run):

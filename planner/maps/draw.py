@@ -37,7 +37,7 @@ from .leaflet import BASEMAPS, _page_assets, _tile_layers, _ZoomControl, check_b
 from .shapes import _area_features, _network_parts
 from .style import MapStyle
 
-__all__ = ["plan_map"]
+__all__ = ["plan_map", "stable_ids"]
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,30 @@ def plan_map(
         ),
         name="planner_summary",
     )
+    stable_ids(root)
     return fmap
+
+
+def stable_ids(root: Any) -> None:
+    """
+    Number every element of a folium page in tree order instead of folium's random ids.
+
+    branca gives each element a random 32-hex id, so two runs of the same plan wrote
+    different pages; ids numbered breadth-first from the root make ``plan.html`` the same
+    bytes for the same plan (call it after the last element is added).
+    """
+    seen: set[int] = set()
+    queue = [root]
+    order = []
+    while queue:
+        element = queue.pop(0)
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        order.append(element)
+        queue.extend(getattr(element, "_children", {}).values())
+    for i, element in enumerate(order):
+        element._id = f"{i:032x}"
 
 
 def _map_style(lang: str, minutes: float, *, offline: bool, basemap: str, tianditu_key: str | None) -> MapStyle:
