@@ -31,6 +31,7 @@ __all__ = [
     "Coverage",
     "coverage",
     "coverage_matrix",
+    "nearest_among",
     "nearest_entries",
     "off_network_cut",
     "within",
@@ -101,9 +102,24 @@ class Coverage:
         """
         if columns is None:
             return nearest_entries(self.minutes)
-        cols = np.asarray(columns, dtype=np.int64)
-        site, walk = nearest_entries(self.minutes.tocsc()[:, cols].tocsr())
-        return np.where(site >= 0, cols[np.maximum(site, 0)], -1), walk
+        return nearest_among(self.minutes, columns)
+
+
+def nearest_among(matrix: sp.spmatrix, columns: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Per row of a sparse matrix of minutes, the nearest of ``columns`` and its minutes.
+
+    Returns
+    -------
+    column, minutes
+        The column's index in ``matrix`` (ties: the lowest of ``columns``' positions) and the
+        minutes; -1 and ``inf`` for a row none of ``columns`` reaches (or no columns given).
+    """
+    cols = np.asarray(columns, dtype=np.int64)
+    if not len(cols):
+        return np.full(matrix.shape[0], -1, np.int64), np.full(matrix.shape[0], np.inf)
+    site, walk = nearest_entries(sp.csc_matrix(matrix)[:, cols])
+    return np.where(site >= 0, cols[np.maximum(site, 0)], -1), walk
 
 
 def nearest_entries(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:

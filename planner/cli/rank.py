@@ -70,6 +70,7 @@ def curve_command(
     """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
     from ..curve import coverage_curve_plan
     from ..io import check_output_dir, write_outputs
+    from ..optimize.maxcover import first_p
 
     quiet = setup_logging(common)
     if max_p < 1:
@@ -95,7 +96,7 @@ def curve_command(
     ceiling = float((curve["covered_share"] / reachable)[reachable > 0].iloc[0]) if (reachable > 0).any() else 0.0
     words = []
     for target in (80, 90, 95, 100):
-        first = _first_p(curve["covered_share"], curve["p"], target / 100)
+        first = first_p(curve, "covered_share", target / 100)
         if first is None:
             first = (
                 f"never (no plan reaches more than {ceiling:.1%})"
@@ -262,9 +263,3 @@ def _print_ranking(table: Any, minutes: float, top: int | None, targets: dict[st
     Console(highlight=False).print(view)
     for target in targets.values():
         click.echo(f"wrote {target}  ({len(table)} sites)")
-
-
-def _first_p(shares: Any, ps: Any, target: float) -> int | None:
-    """The fewest stations whose share reaches ``target`` (``None`` when none of the curve's does)."""
-    hit = [int(p) for p, share in zip(ps, shares) if share >= target - 1e-9]
-    return hit[0] if hit else None

@@ -17,7 +17,7 @@ from .cover import lscp
 from .problem import Problem
 from .results import BudgetResult, CapacityResult, MaxCoverStats
 
-__all__ = ["budget_cover", "capacitated", "coverage_curve", "greedy", "greedy_order", "mclp"]
+__all__ = ["budget_cover", "capacitated", "coverage_curve", "first_p", "greedy", "greedy_order", "mclp"]
 
 
 def greedy_order(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -234,11 +234,14 @@ def capacitated(
     return (selected, *status_of(result), share, figures)
 
 
+def first_p(curve: pd.DataFrame, column: str, share: float) -> int | None:
+    """The fewest stations of a coverage curve whose ``column`` share reaches ``share`` (``None``: none does)."""
+    hit = curve[curve[column] >= share - 1e-9]
+    return int(hit["p"].iloc[0]) if len(hit) else None
+
+
 def _needed(curve: pd.DataFrame, lscp_count: int) -> dict[str, int | None]:
-    needed: dict[str, int | None] = {}
-    for target in (80, 90, 95):
-        hit = curve[curve["coverable_share"] >= target / 100 - 1e-9]
-        needed[f"{target}%"] = int(hit["p"].iloc[0]) if len(hit) else None
+    needed: dict[str, int | None] = {f"{t}%": first_p(curve, "coverable_share", t / 100) for t in (80, 90, 95)}
     needed["100%"] = lscp_count
     return needed
 

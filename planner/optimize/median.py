@@ -5,28 +5,19 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..coverage import nearest_entries
+from ..coverage import nearest_among
 from ..errors import SolverError
 from ._highs import Constraint, milp, status_of
 from ._reduce import pattern
 from .cover import lscp
 from .results import Assignment
 
-__all__ = ["assign_nearest", "nearest_assignment", "pmedian"]
-
-
-def nearest_assignment(minutes: sp.csr_matrix, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the column (of ``selected``) with the fewest minutes, and those minutes (-1 / inf: none)."""
-    selected = np.asarray(selected, dtype=np.int64)
-    if len(selected) == 0:
-        return np.full(minutes.shape[0], -1, np.int64), np.full(minutes.shape[0], np.inf)
-    column, best = nearest_entries(sp.csc_matrix(minutes)[:, selected])
-    return np.where(column >= 0, selected[np.maximum(column, 0)], -1), best
+__all__ = ["assign_nearest", "pmedian"]
 
 
 def assign_nearest(minutes: sp.csr_matrix, w: np.ndarray, selected: np.ndarray) -> Assignment:
     """Every home to its nearest chosen station, with the weighted, mean and longest walks."""
-    site, walk = nearest_assignment(minutes, selected)
+    site, walk = nearest_among(minutes, selected)
     ok = site >= 0
     weighted = float((w[ok] * walk[ok]).sum())
     return Assignment(

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from ..coverage import Coverage, coverage
 from ..errors import DataError, InputError
 from ._highs import Constraint, MilpResult, milp, status_of
-from ._reduce import keep_within
+from ._reduce import csr_from_triples, keep_within, pattern
 from .problem import Problem
 from .results import Solution, TierResult
 from .solve import make_solution
@@ -298,14 +298,11 @@ def solve_tiers(inp: TierInputs, *, time_limit: float | None, max_centres: int |
 
 def _ones(m: sp.spmatrix) -> sp.csr_matrix:
     """The stored pattern of ``m`` as a float 0/1 CSR (a stored 0 minutes counts)."""
-    m = sp.csr_matrix(m)
-    return sp.csr_matrix((np.ones(len(m.indices)), m.indices.copy(), m.indptr.copy()), shape=m.shape)
+    return pattern(m).astype(float)
 
 
 def _columns(m: sp.spmatrix, keep: np.ndarray) -> sp.csr_matrix:
     """``m`` with the stored entries of the columns not kept removed (same shape)."""
     coo = sp.coo_matrix(m)
     ok = keep[coo.col]
-    out = sp.csr_matrix((coo.data[ok], (coo.row[ok], coo.col[ok])), shape=m.shape)
-    out.sort_indices()
-    return out
+    return csr_from_triples(coo.row[ok], coo.col[ok], coo.data[ok], m.shape)
