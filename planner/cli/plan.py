@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..console import Reporter, report_plan
-from ._base import area_arguments, cli, common_options, setup_logging
+from ._base import area_arguments, cli, common_options, lang_option, setup_logging
 
 __all__ = ["plan_command"]
 
@@ -60,7 +60,7 @@ __all__ = ["plan_command"]
     help="Areas (community boundaries: GeoJSON / GPKG / SHP polygons with names) to group the homes by: "
     "areas.csv and a map layer of the share covered per area. A --demand file of areas needs none.",
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the map.")
+@lang_option
 @click.option(
     "--offline",
     is_flag=True,
@@ -166,4 +166,4 @@ def plan_command(
         )
         reporter("writing outputs", 0.5)
         paths = result.write(out_dir, lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key)
-    report_plan(reporter, result, paths)
+    report_plan(reporter, result, paths, lang)

@@ -15,7 +15,7 @@ from ..errors import InputError
 from .style import AREA_STEPS, AREA_STYLE, COLOURS
 
 # names with a leading underscore are for the other modules of planner.maps
-__all__ = ["LABELS", "Labels", "_labels", "_legend_html", "_rows_html", "_text"]
+__all__ = ["LABELS", "Labels", "_labels", "_legend_html", "_rows_html", "_text", "phrase"]
 
 #: the labels of one language: ``LABELS[lang]``
 Labels = Mapping[str, str]
@@ -76,6 +76,65 @@ LABELS: dict[str, dict[str, str]] = {
         "area_covered": "Population covered",
         "area_share": "Share covered",
         "area_legend": "Area, {share} covered",
+        # the command line (planner plan / score / curve) and the charts: ``phrase(lang, key, ...)``
+        "cli_headline": "{n} stations ({model}, {status}) cover {covered:,.0f} of {total:,.0f} residents ({share:.1%}) "
+        "within {minutes:g} minutes' walk",
+        "cli_not_optimal": "not proven optimal: {status}, gap {gap:.2%} (raise --time-limit)",
+        "cli_stations": "stations (residents assigned: each covered home counted once, at its nearest station):",
+        "cli_station": "  {name} [{tier}, {status}]: {population:,.0f}",
+        "cli_more_stations": "  ... and {n:,} more (stations.csv)",
+        "cli_tiers": "tiers: {centres:.0f} community centres (within {minutes:g} min{cap}), {grid:.0f} grid stations",
+        "cli_tiers_cap": ", at most {n}",
+        "cli_beyond_centre": "  {homes:,} homes ({population:,.0f} residents) have no possible community centre within "
+        "{minutes:g} min",
+        "cli_longest_walk": "longest walk to a station: {value:.1f} min",
+        "cli_mean_minutes": "mean walk: {value:.1f} min",
+        "cli_population_covered_twice": "covered twice: {value:,.0f} residents",
+        "cli_smallest_gap_minutes": "closest two stations: {value:.1f} min apart",
+        "cli_cost": "cost: {value:g}",
+        "cli_raster": "population raster {name} ({units}, {placement}): {population:,.0f} people in {cells:,} cells "
+        "inside the study area, {outside:,.0f} outside it",
+        "cli_areas": "areas: {n:,}; {low:,} with less than half their residents covered{lowest} (areas.csv)",
+        "cli_areas_lowest": " (lowest: {area}, {share:.1%})",
+        "cli_outside_areas": "  {population:,.0f} residents live outside every area",
+        "cli_unreachable": "{homes} homes ({population:,.0f} residents) are beyond a {minutes:g}-minute walk of every "
+        "candidate site; the most populous:",
+        "cli_off_network": "  of which {homes:,} homes ({population:,.0f} residents) are farther than {metres:g} m from "
+        "every mapped street (counted as not covered)",
+        "cli_no_street": "{reason} ({metres:,.0f} m)",
+        "cli_nearest": "nearest candidate {name} at {minutes:.1f} min",
+        "cli_no_candidate": "no candidate within an hour",
+        "cli_unreachable_row": "  {id}: {population:,.0f} residents, {near}",
+        "cli_wrote": "wrote {path}",
+        "cli_wrote_what": "wrote {path}  ({what})",
+        "cli_wrote_sites": "wrote {path}  ({n} sites)",
+        "cli_value_centre": "centre",
+        "cli_value_grid": "grid",
+        "cli_value_proposed": "proposed",
+        "cli_value_existing": "existing",
+        "cli_curve_header": "    p     residents   of all  of reachable  status",
+        "cli_needed_reachable": "stations needed, share of the residents some candidate reaches: ",
+        "cli_needed_all": "stations needed, share of all residents: ",
+        "cli_more_than": "more than {p}",
+        "cli_never": "never (no plan reaches more than {ceiling:.1%})",
+        "cli_rank_title": "Candidate sites ranked by residents within {minutes:g} minutes' walk",
+        "cli_rank_caption": "worst home fixed: the home farthest from an existing station today that this site brings "
+        "within {minutes:g} min; minutes now → from the site (none: no station within {horizon:g} min)",
+        "cli_rank_columns": "rank|name|≤{minutes:g} min|≤10 min|≤15 min|new|greedy gain|overlap|worst home fixed",
+        "cli_none": "none",
+        "output_plan.html": "map",
+        "output_stations.geojson": "proposed stations",
+        "output_stations.csv": "station table: residents within and assigned, coordinates, cost",
+        "output_stations.xlsx": "station table for Excel",
+        "output_isochrones.geojson": "walking areas",
+        "output_summary.json": "summary",
+        "output_unreachable.csv": "homes no candidate reaches",
+        "output_areas.csv": "population, share covered and nearest station per area",
+        "chart_all": "of all residents",
+        "chart_reachable": "of the residents some candidate reaches",
+        "chart_x": "stations (p)",
+        "chart_y": "residents within {minutes:g} min (%)",
+        "chart_title": "Coverage curve (exact optimum per p)",
     },
     "zh": {
         "proposed": "拟建网格站",
@@ -132,6 +191,61 @@ LABELS: dict[str, dict[str, str]] = {
         "area_covered": "已覆盖人口",
         "area_share": "覆盖率",
         "area_legend": "覆盖率{share}的社区",
+        "cli_headline": "{n}个站点（{model}，{status}）在步行{minutes:g}分钟内覆盖{covered:,.0f}名居民，"
+        "占全部{total:,.0f}名居民的{share:.1%}",
+        "cli_not_optimal": "未证明为最优解：{status}，差距{gap:.2%}（可调大 --time-limit）",
+        "cli_stations": "站点（分配居民数：每户已覆盖住户只计一次，计入其最近的站点）：",
+        "cli_station": "  {name}［{tier}，{status}］：{population:,.0f}人",
+        "cli_more_stations": "  ……另有{n:,}个（见 stations.csv）",
+        "cli_tiers": "分层：{centres:.0f}个社区党群服务中心（步行{minutes:g}分钟内{cap}），{grid:.0f}个网格站",
+        "cli_tiers_cap": "，至多{n}个",
+        "cli_beyond_centre": "  {homes:,}户住户（{population:,.0f}名居民）步行{minutes:g}分钟内没有可建社区党群服务中心的候选点",
+        "cli_longest_walk": "到站点的最长步行：{value:.1f}分钟",
+        "cli_mean_minutes": "平均步行：{value:.1f}分钟",
+        "cli_population_covered_twice": "双重覆盖：{value:,.0f}名居民",
+        "cli_smallest_gap_minutes": "最近两站相距：步行{value:.1f}分钟",
+        "cli_cost": "费用：{value:g}",
+        "cli_raster": "人口栅格 {name}（{units}，{placement}）：研究区内{cells:,}个栅格共{population:,.0f}人，"
+        "区外{outside:,.0f}人",
+        "cli_areas": "社区：{n:,}个，其中{low:,}个覆盖率不足一半{lowest}（见 areas.csv）",
+        "cli_areas_lowest": "（最低：{area}，{share:.1%}）",
+        "cli_outside_areas": "  {population:,.0f}名居民不在任何社区范围内",
+        "cli_unreachable": "{homes}户住户（{population:,.0f}名居民）步行{minutes:g}分钟内没有任何候选点；人口最多的几户：",
+        "cli_off_network": "  其中{homes:,}户（{population:,.0f}名居民）距任何已测绘街道超过{metres:g}米（计为未覆盖）",
+        "cli_no_street": "最近的街道在{metres:,.0f}米外",
+        "cli_nearest": "最近候选点{name}，步行{minutes:.1f}分钟",
+        "cli_no_candidate": "一小时步行范围内无候选点",
+        "cli_unreachable_row": "  {id}：{population:,.0f}名居民，{near}",
+        "cli_wrote": "已写入 {path}",
+        "cli_wrote_what": "已写入 {path}（{what}）",
+        "cli_wrote_sites": "已写入 {path}（{n}个站点）",
+        "cli_value_centre": "社区党群服务中心",
+        "cli_value_grid": "网格站",
+        "cli_value_proposed": "拟建",
+        "cli_value_existing": "现有",
+        "cli_curve_header": "    p        居民数    占全部  占可达居民  求解状态",
+        "cli_needed_reachable": "所需站点数（按候选点可达居民的覆盖率）：",
+        "cli_needed_all": "所需站点数（按全部居民的覆盖率）：",
+        "cli_more_than": "多于{p}个",
+        "cli_never": "无法达到（任何方案最多覆盖{ceiling:.1%}）",
+        "cli_rank_title": "按步行{minutes:g}分钟内居民数排序的候选站点",
+        "cli_rank_caption": "改善最多的住户：目前离现有站点最远、且该站点能使其进入{minutes:g}分钟步行范围的住户；"
+        "现在的步行分钟数 → 到该站点的分钟数（无：{horizon:g}分钟内没有站点）",
+        "cli_rank_columns": "排名|名称|≤{minutes:g}分钟|≤10分钟|≤15分钟|新增|贪心增益|重叠|改善最多的住户",
+        "cli_none": "无",
+        "output_plan.html": "地图",
+        "output_stations.geojson": "拟建站点",
+        "output_stations.csv": "站点表：服务范围内及分配的居民、坐标、费用",
+        "output_stations.xlsx": "站点表（Excel）",
+        "output_isochrones.geojson": "步行服务圈",
+        "output_summary.json": "概要",
+        "output_unreachable.csv": "候选点均不可达的住户",
+        "output_areas.csv": "各社区的人口、覆盖率及最近站点",
+        "chart_all": "占全部居民",
+        "chart_reachable": "占候选点可达的居民",
+        "chart_x": "站点数（p）",
+        "chart_y": "步行{minutes:g}分钟内的居民（%）",
+        "chart_title": "覆盖曲线（每个p的精确最优解）",
     },
 }
 
@@ -141,6 +255,32 @@ def _labels(lang: str) -> dict[str, str]:
     if lang not in LABELS:
         raise InputError(f"lang={lang!r}: expected one of {', '.join(LABELS)}")
     return LABELS[lang]
+
+
+def phrase(lang: str, key: str, /, **values: object) -> str:
+    """
+    One entry of :data:`LABELS` in ``lang``, filled in.
+
+    Parameters
+    ----------
+    lang
+        ``"en"`` or ``"zh"``.
+    key
+        The entry (``cli_headline``, ``chart_title``...).
+    **values
+        The fields it names.
+
+    Returns
+    -------
+    str
+        Plain text (not escaped: for the terminal and charts, not for HTML).
+
+    Raises
+    ------
+    InputError
+        A language :data:`LABELS` does not have.
+    """
+    return _labels(lang)[key].format(**values)
 
 
 def _text(value: str) -> str:
