@@ -212,7 +212,7 @@ LABELS: dict[str, dict[str, str]] = {
         "cli_outside_areas": "  {population:,.0f}名居民不在任何社区范围内",
         "cli_unreachable": "{homes}户住户（{population:,.0f}名居民）步行{minutes:g}分钟内没有任何候选点；人口最多的几户：",
         "cli_off_network": "  其中{homes:,}户（{population:,.0f}名居民）距任何已测绘街道超过{metres:g}米（计为未覆盖）",
-        "cli_no_street": "最近的街道在{metres:,.0f}米外",
+        "cli_no_street": "{snap:g}米内无街道（最近的在{metres:,.0f}米外）",
         "cli_nearest": "最近候选点{name}，步行{minutes:.1f}分钟",
         "cli_no_candidate": "一小时步行范围内无候选点",
         "cli_unreachable_row": "  {id}：{population:,.0f}名居民，{near}",
