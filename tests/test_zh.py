@@ -286,3 +286,38 @@ def test_cli_plan_in_chinese_for_mainland_china(tmp_path, capsys, reuse_default_
     assert _links(page) == [] and TILE_HOSTS["gaode"] in page and "lang=zh_cn" in page
     assert "个站点" in out and f"已写入 {tmp_path / 'plan.html'}（地图）" in out and "wrote" not in out
     assert set(BASEMAPS) == {"osm", "carto", "gaode", "tianditu"}
+
+
+@pytest.mark.slow  # plans a Chinese county town from its .osm file, in the notebook and again here (about 40 s)
+def test_your_town_notebook_in_chinese_from_an_osm_file(tmp_path):
+    import shutil
+
+    nbformat = pytest.importorskip("nbformat", reason="the notebook tests need nbformat (pip install -e '.[test]')")
+    nbclient = pytest.importorskip("nbclient", reason="the notebook tests need nbclient (pip install -e '.[test]')")
+    from conftest import shared_file
+
+    import planner
+
+    osm = shared_file("guixi_jiangxi.osm")
+    repo = Path(__file__).resolve().parents[1]
+    work = tmp_path / "project"
+    shutil.copytree(repo / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(repo / "data", work / "data")
+    nb = nbformat.read(work / "notebooks" / "03_your_town.ipynb", as_version=4)
+    params = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("OSM_FILE = None"))
+    params.source = params.source.replace("OSM_FILE = None", f"OSM_FILE = {str(osm)!r}").replace(
+        'LANG = "en"', 'LANG = "zh"').replace('PLACE = "Monaco"', 'PLACE = ""')
+    nbclient.NotebookClient(nb, kernel_name="python3", timeout=600, allow_errors=False,
+                            resources={"metadata": {"path": str(work / "notebooks")}}).execute()
+    out = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    text = "".join(o.get("text", "") for o in out if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    ref = planner.plan(osm).summary
+    assert f"数据源：{osm.name}" in text
+    assert f"站点数：{ref['n_stations']}\n" in text
+    assert f"覆盖人口：{ref['population_covered']:,.1f} / {ref['population_total']:,.1f}" in text
+    assert "已跳过：PLACE 为空" in text and "stations:" not in text
+    pages = [o["data"]["text/html"] for o in out if "text/html" in o.get("data", {}) and "L.map(" in o["data"]["text/html"]]
+    assert pages and "拟建网格站" in _unescape_js(pages[0])  # the map in Chinese
+    assert len([o for o in out if "image/png" in o.get("data", {})]) >= 2
+    if fonts.cjk_font() is not None:  # the charts were drawn in Chinese, no glyph missing
+        assert not [o for o in out if o.get("name") == "stderr" and "missing from font" in o.get("text", "")]
