@@ -15,7 +15,7 @@ from ..errors import InputError
 from .style import AREA_STEPS, AREA_STYLE, COLOURS
 
 # names with a leading underscore are for the other modules of planner.maps
-__all__ = ["LABELS", "Labels", "_labels", "_legend_html", "_rows_html", "_text", "phrase"]
+__all__ = ["LABELS", "Labels", "_labels", "_legend_html", "_rows_html", "_text"]
 
 #: the labels of one language: ``LABELS[lang]``
 Labels = Mapping[str, str]
@@ -76,7 +76,7 @@ LABELS: dict[str, dict[str, str]] = {
         "area_covered": "Population covered",
         "area_share": "Share covered",
         "area_legend": "Area, {share} covered",
-        # the command line (planner plan / score / curve) and the charts: ``phrase(lang, key, ...)``
+        # the command line (planner plan / score / curve) and the charts (planner.plots)
         "cli_headline": "{n} stations ({model}, {status}) cover {covered:,.0f} of {total:,.0f} residents ({share:.1%}) "
         "within {minutes:g} minutes' walk",
         "cli_not_optimal": "not proven optimal: {status}, gap {gap:.2%} (raise --time-limit)",
@@ -255,32 +255,6 @@ def _labels(lang: str) -> dict[str, str]:
     if lang not in LABELS:
         raise InputError(f"lang={lang!r}: expected one of {', '.join(LABELS)}")
     return LABELS[lang]
-
-
-def phrase(lang: str, key: str, /, **values: object) -> str:
-    """
-    One entry of :data:`LABELS` in ``lang``, filled in.
-
-    Parameters
-    ----------
-    lang
-        ``"en"`` or ``"zh"``.
-    key
-        The entry (``cli_headline``, ``chart_title``...).
-    **values
-        The fields it names.
-
-    Returns
-    -------
-    str
-        Plain text (not escaped: for the terminal and charts, not for HTML).
-
-    Raises
-    ------
-    InputError
-        A language :data:`LABELS` does not have.
-    """
-    return _labels(lang)[key].format(**values)
 
 
 def _text(value: str) -> str:
