@@ -122,7 +122,13 @@ class Plan:
         return plan_summary(self)
 
     def map(
-        self, *, lang: str = "en", offline: bool = False, basemap: str = "osm", tianditu_key: str | None = None
+        self,
+        *,
+        lang: str = "en",
+        offline: bool = False,
+        basemap: str = "osm",
+        tianditu_key: str | None = None,
+        inline_assets: bool = False,
     ) -> Any:
         """
         The Folium map of this plan (see :func:`planner.plan_map`).
@@ -131,9 +137,9 @@ class Plan:
         ----------
         lang
             ``"en"`` or ``"zh"``.
-        offline
-            One self-contained page: Leaflet inlined, the plan's streets and :attr:`footprints`
-            as the basemap, no tiles.
+        offline, inline_assets
+            ``offline``: one self-contained page, Leaflet inlined, the plan's streets and :attr:`footprints` as the
+            basemap (a ``basemap`` other than ``osm`` tiled over them); ``inline_assets``: Leaflet inlined only.
         basemap, tianditu_key
             Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key.
         """
@@ -164,6 +170,7 @@ class Plan:
             footprints=self.footprints,
             areas=self.areas,
             boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
+            inline_assets=inline_assets,
         )
 
     def write(
@@ -174,16 +181,18 @@ class Plan:
         offline: bool = False,
         basemap: str = "osm",
         tianditu_key: str | None = None,
+        inline_assets: bool = False,
     ) -> list[Path]:
         """Write ``plan.html``, ``stations.geojson``.
 
-        ``isochrones.geojson`` and ``summary.json`` into ``out_dir`` atomically; returns the paths.
-
-        The map options are those of :meth:`map`.
+        ``isochrones.geojson`` and ``summary.json`` into ``out_dir`` atomically (the map's options: those of
+        :meth:`map`); returns the paths.
         """
-        html = self.map(lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key).get_root().render()
+        m = self.map(
+            lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key, inline_assets=inline_assets
+        )
         files = {
-            "plan.html": html,
+            "plan.html": m.get_root().render(),
             "stations.geojson": geojson_text(self.stations),
             "stations.csv": self.stations.drop(columns="geometry").to_csv(index=False),
             "stations.xlsx": _xlsx(self.stations.drop(columns="geometry"), "stations"),

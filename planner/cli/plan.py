@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..console import Reporter, report_plan
-from ._base import area_arguments, cli, common_options, setup_logging
+from ._base import area_arguments, cli, common_options, lang_option, setup_logging
 
 __all__ = ["plan_command"]
 
@@ -60,11 +60,19 @@ __all__ = ["plan_command"]
     help="Areas (community boundaries: GeoJSON / GPKG / SHP polygons with names) to group the homes by: "
     "areas.csv and a map layer of the share covered per area. A --demand file of areas needs none.",
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the map.")
+@lang_option
 @click.option(
     "--offline",
     is_flag=True,
-    help="One self-contained plan.html that needs no network: Leaflet inlined, the streets drawn as the basemap, no tiles.",
+    help="A plan.html that renders with no network: Leaflet inlined and the streets drawn as the basemap; no tiles "
+    "with the default basemap, or the --basemap carto/gaode/tianditu tiles over the drawn streets where reachable.",
+)
+@click.option(
+    "--inline-assets",
+    "inline_assets",
+    is_flag=True,
+    help="Leaflet written into plan.html instead of loaded from jsDelivr; the --basemap tiles are still fetched "
+    "(--inline-assets --basemap gaode needs no CDN in mainland China). Implied by --offline.",
 )
 @click.option(
     "--basemap",
@@ -113,6 +121,7 @@ def plan_command(
     areas,
     lang,
     offline,
+    inline_assets,
     basemap,
     tianditu_key,
     engine,
@@ -135,7 +144,7 @@ def plan_command(
         raise click.UsageError("--scheduler and --workers need --engine dask")
     if scheduler is not None and workers is not None:
         raise click.UsageError("--workers starts a LocalCluster; with --scheduler the cluster's own workers are used")
-    tianditu_key = check_basemap(basemap, tianditu_key, offline=offline)
+    tianditu_key = check_basemap(basemap, tianditu_key, offline=offline, inline_assets=inline_assets)
     if model == "budget" and budget is None:
         raise click.UsageError("--model budget needs --budget")
     out_dir = check_output_dir(out)
@@ -165,5 +174,12 @@ def plan_command(
             client=client,
         )
         reporter("writing outputs", 0.5)
-        paths = result.write(out_dir, lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key)
-    report_plan(reporter, result, paths)
+        paths = result.write(
+            out_dir,
+            lang=lang,
+            offline=offline,
+            basemap=basemap,
+            tianditu_key=tianditu_key,
+            inline_assets=inline_assets,
+        )
+    report_plan(reporter, result, paths, lang)
