@@ -326,3 +326,11 @@ def test_your_town_notebook_in_chinese_from_an_osm_file(tmp_path):
     assert len([o for o in out if "image/png" in o.get("data", {})]) >= 2
     if fonts.cjk_font() is not None:  # the charts were drawn in Chinese, no glyph missing
         assert not [o for o in out if o.get("name") == "stderr" and "missing from font" in o.get("text", "")]
+
+
+def test_inlined_leaflet_is_the_release_online_pages_load():
+    from planner.maps.leaflet import LEAFLET_VERSION, leaflet_assets
+
+    js, _, _ = leaflet_assets()
+    assert re.search(r"Leaflet (\d+\.\d+\.\d+)", js[:2000]).group(1) == LEAFLET_VERSION
+    assert all(f"leaflet@{LEAFLET_VERSION}/" in url for url in ASSET_URLS if "/npm/leaflet@" in url)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 # names with a leading underscore are for the other modules of planner.maps
 __all__ = [
     "ASSET_URLS",
+    "LEAFLET_VERSION",
     "BASEMAPS",
     "LEAFLET_PACKAGES",
     "TIANDITU_ENV",
@@ -105,9 +106,10 @@ BASEMAPS: dict[str, dict[str, Any]] = {
 #: environment variable read when no Tianditu key is given
 TIANDITU_ENV = "TIANDITU_KEY"
 
-#: Leaflet's CDN files for pages that may use the network (same as folium's)
-_CDN_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
-_CDN_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+#: the Leaflet release every page runs: from the CDN online, inlined from django-js-lib-leaflet (pinned to it) otherwise
+LEAFLET_VERSION = "1.9.4"
+_CDN_JS = ("leaflet", f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js")
+_CDN_CSS = ("leaflet_css", f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css")
 
 #: folium's copy of Leaflet.heat, at the tag of the installed folium (folium's own link follows ``@main``)
 _HEAT_JS = (
