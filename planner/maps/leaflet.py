@@ -39,9 +39,9 @@ if TYPE_CHECKING:
 # names with a leading underscore are for the other modules of planner.maps
 __all__ = [
     "ASSET_URLS",
-    "LEAFLET_VERSION",
     "BASEMAPS",
     "LEAFLET_PACKAGES",
+    "LEAFLET_VERSION",
     "TIANDITU_ENV",
     "_Areas",
     "_Lines",
