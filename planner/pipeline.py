@@ -27,6 +27,7 @@ from .errors import InputError
 from .inputs import InputOptions, load_sites, network_for, read_homes
 from .io import geojson_text, json_text, write_outputs
 from .isochrones import isochrones
+from .layers import gis_files
 from .maps import plan_map
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
 from .sites import input_crs_of, site_costs, warn_thin_osm
@@ -39,9 +40,11 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
 
-#: file names written by :meth:`Plan.write`
+#: file names written by :meth:`Plan.write` (also ``areas.csv`` with areas, ``shp/`` with
+#: ``shapefile=True``, ``plan.dxf`` with ``dxf=True``; see :mod:`planner.layers`)
 OUTPUT_FILES = (
     "plan.html",
+    "plan.gpkg",
     "stations.geojson",
     "stations.csv",
     "stations.xlsx",
@@ -182,11 +185,14 @@ class Plan:
         basemap: str = "osm",
         tianditu_key: str | None = None,
         inline_assets: bool = False,
+        shapefile: bool = False,
+        dxf: bool = False,
+        output_crs: str | None = None,
     ) -> list[Path]:
-        """Write ``plan.html``, ``stations.geojson``.
+        """Write :data:`OUTPUT_FILES` into ``out_dir`` atomically (all or none); returns the paths.
 
-        ``isochrones.geojson`` and ``summary.json`` into ``out_dir`` atomically (the map's options: those of
-        :meth:`map`); returns the paths.
+        The map options are those of :meth:`map`; ``shapefile`` (``shp/``), ``dxf`` (``plan.dxf``)
+        and ``output_crs`` (not of the GeoJSON) those of :func:`planner.layers.gis_files`.
         """
         m = self.map(
             lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key, inline_assets=inline_assets
@@ -203,6 +209,7 @@ class Plan:
             files["unreachable.csv"] = self.unreachable.to_csv(index=False)
         if self.area_table is not None:
             files["areas.csv"] = self.area_table.to_csv(index=False)
+        files.update(gis_files(self, shapefile=shapefile, dxf=dxf, output_crs=output_crs))
         return write_outputs(out_dir, files)
 
 

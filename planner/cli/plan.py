@@ -106,6 +106,23 @@ __all__ = ["plan_command"]
     default=None,
     help="With --engine dask: LocalCluster worker processes (default: the number of CPUs).",
 )
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["shp"]),
+    multiple=True,
+    help="Also write shapefiles: one per layer of plan.gpkg in shp/ (UTF-8, with a .cpg; field names in fields.csv).",
+)
+@click.option(
+    "--dxf", is_flag=True, help="Also write plan.dxf for CAD: stations as named blocks, walking areas as polylines."
+)
+@click.option(
+    "--output-crs",
+    default=None,
+    metavar="CRS",
+    help="CRS of plan.gpkg, shp/ and plan.dxf, e.g. EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E). "
+    "Default: EPSG:4326; the plan's UTM zone for the DXF. GeoJSON stays EPSG:4326.",
+)
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
 def plan_command(
     candidates,
@@ -127,6 +144,9 @@ def plan_command(
     engine,
     scheduler,
     workers,
+    formats,
+    dxf,
+    output_crs,
     out,
     **common,
 ):
@@ -134,6 +154,7 @@ def plan_command(
     from contextlib import nullcontext
 
     from ..io import check_output_dir
+    from ..io.gis import check_output_crs
     from ..maps import check_basemap
     from ..optimize import check_model
     from ..pipeline import plan
@@ -148,6 +169,7 @@ def plan_command(
     if model == "budget" and budget is None:
         raise click.UsageError("--model budget needs --budget")
     out_dir = check_output_dir(out)
+    check_output_crs(output_crs, dxf=dxf)
     if engine == "dask":
         from ..distributed import dask_client
 
@@ -181,5 +203,8 @@ def plan_command(
             basemap=basemap,
             tianditu_key=tianditu_key,
             inline_assets=inline_assets,
+            shapefile="shp" in formats,
+            dxf=dxf,
+            output_crs=output_crs,
         )
     report_plan(reporter, result, paths, lang)

@@ -137,7 +137,8 @@ def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]
         The folder (created if needed).
     files
         File name -> content (``str`` is encoded as UTF-8, ``bytes`` written as is but
-        for the BOM of a ``.csv``).
+        for the BOM of a ``.csv``). A name may hold subfolders (``shp/stations.shp``):
+        they are created, and their files staged beside their targets like the others.
 
     Returns
     -------
@@ -163,8 +164,10 @@ def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]
     os.umask(umask)
     try:
         for name, content in files.items():
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
-            staged.append((tmp, out / name))
+            target = _target(out, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            staged.append((tmp, target))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(_output_bytes(name, content))
             os.chmod(tmp, 0o666 & ~umask)
@@ -179,6 +182,14 @@ def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]
             if os.path.exists(tmp):
                 os.unlink(tmp)
     return [target for _, target in staged]
+
+
+def _target(out: Path, name: str) -> Path:
+    """Where output ``name`` goes: inside ``out``, in its subfolders if it names any (never outside)."""
+    parts = Path(name).parts
+    if not parts or Path(name).is_absolute() or ".." in parts:
+        raise PlannerError(f"output name {name!r}: expected a file name inside the output folder")
+    return out.joinpath(*parts)
 
 
 _BOM = b"\xef\xbb\xbf"
