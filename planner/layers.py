@@ -22,6 +22,7 @@ from .coverage import nearest_among
 from .errors import InputError
 from .io.cad import crs_label, dxf_bytes
 from .io.gis import check_output_crs, gpkg_bytes, shapefile_files, warn_outside_area
+from .io.output import lonlat_rounded
 
 if TYPE_CHECKING:
     from .pipeline import Plan
@@ -117,6 +118,7 @@ def plan_layers(p: Plan) -> dict[str, gpd.GeoDataFrame]:
     Returns
     -------
     layers
+        The coordinates of the GeoJSON files (:func:`planner.io.output.lonlat_rounded`):
         ``stations`` (:attr:`Plan.stations`), ``isochrones``, ``homes``
         (:func:`home_layer`), ``areas`` (with areas: their polygons and figures) and
         ``unreachable`` (:attr:`Plan.unreachable` at the homes; empty when every home
@@ -126,7 +128,7 @@ def plan_layers(p: Plan) -> dict[str, gpd.GeoDataFrame]:
     if p.areas is not None:
         layers["areas"] = p.areas
     layers["unreachable"] = _unreachable_layer(p)
-    return layers
+    return {name: lonlat_rounded(layer) for name, layer in layers.items()}
 
 
 def gis_files(p: Plan, *, shapefile: bool = False, dxf: bool = False, output_crs: object = None) -> dict[str, bytes]:

@@ -15,7 +15,7 @@ import shapely
 from ..errors import InputError, PlannerError
 from ._common import COORD_DECIMALS
 
-__all__ = ["check_output_dir", "geojson_text", "json_safe", "json_text", "write_outputs"]
+__all__ = ["check_output_dir", "geojson_text", "json_safe", "json_text", "lonlat_rounded", "write_outputs"]
 
 
 def geojson_text(gdf: gpd.GeoDataFrame) -> str:
@@ -35,7 +35,31 @@ def geojson_text(gdf: gpd.GeoDataFrame) -> str:
         A compact GeoJSON FeatureCollection (no ``bbox``, a CRS84 ``crs`` member),
         ending with a newline.
     """
-    out = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
+    out = lonlat_rounded(gdf)
+    data = json.loads(out.to_json(drop_id=True, na="null"))
+    data.pop("bbox", None)
+    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    return (
+        json.dumps(json_safe(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+    )
+
+
+def lonlat_rounded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """
+    A copy of ``gdf`` in EPSG:4326 with the coordinates :func:`geojson_text` writes.
+
+    Parameters
+    ----------
+    gdf
+        Features in any CRS (none: taken as lon/lat).
+
+    Returns
+    -------
+    out
+        Coordinates rounded to :data:`COORD_DECIMALS` decimals; polygons are snapped to
+        that grid first (GEOS keeps them valid there, dropping slivers thinner than it).
+    """
+    out = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf.set_crs("EPSG:4326")
     out = out.copy()
     geoms = out.geometry.values
     # polygons are snap-rounded to the written grid first, so that rounding
@@ -44,13 +68,8 @@ def geojson_text(gdf: gpd.GeoDataFrame) -> str:
     if polygonal.any():
         geoms = np.asarray(geoms, dtype=object).copy()
         geoms[polygonal] = shapely.set_precision(geoms[polygonal], 10.0**-COORD_DECIMALS)
-    out["geometry"] = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
-    data = json.loads(out.to_json(drop_id=True, na="null"))
-    data.pop("bbox", None)
-    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
-    return (
-        json.dumps(json_safe(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
-    )
+    out[out.geometry.name] = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
+    return out
 
 
 def json_text(obj: object) -> str:
