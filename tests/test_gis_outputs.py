@@ -24,7 +24,7 @@ from planner.cli import main
 from planner.errors import InputError, PlannerError
 from planner.io import write_outputs
 from planner.io.gis import SHP_FIELDS, check_output_crs, china_zone_code, shp_field_names, warn_outside_area
-from planner.layers import gis_files
+from planner.layers import gis_files, home_layer
 
 NAMES = ["中心站", "北站 Töölö", "东湖社区服务站", "南门站", "西区站", "广场站", "公园站", "图书馆站", "第九站", "第十站"]
 AREAS = ["西区 West", "东区"]
@@ -119,6 +119,18 @@ def test_homes_layer_matches_the_summary_the_areas_and_the_diagnosis(written):
     diagnosed = pd.read_csv(out / "unreachable.csv", encoding="utf-8-sig").set_index("demand_id")["reason"]
     for row in homes[~near].itertuples():
         assert row.reason == diagnosed.get(row.demand_id, f"no chosen station within {p.minutes:g} min")
+
+
+def test_a_home_within_the_walk_left_unserved_is_blamed_on_capacity(written):
+    p, _, _ = written
+    homes = home_layer(p)
+    served = np.flatnonzero(homes["covered"].to_numpy())
+    covered = np.asarray(p.solution.covered, bool).copy()
+    covered[served[0]] = False  # what a capacitated plan reports for a home its full station turns away
+    full = home_layer(dataclasses.replace(p, solution=dataclasses.replace(p.solution, covered=covered)))
+    assert full["reason"][served[0]] == f"the stations within {p.minutes:g} min are full (capacity)"
+    assert full["station_id"][served[0]] == homes["station_id"][served[0]] is not None
+    assert full.drop(index=served[0]).equals(homes.drop(index=served[0]))
 
 
 def test_unreachable_layer_is_unreachable_csv_at_the_homes(written):
