@@ -25,7 +25,7 @@ from .coverage import within as covered_within
 from .distributed import ENGINES
 from .errors import InputError
 from .inputs import InputOptions, load_sites, network_for, read_homes
-from .io import geojson_text, json_text, write_outputs
+from .io import geojson_text, json_text, write_outputs, xlsx_bytes
 from .isochrones import isochrones
 from .layers import gis_files
 from .maps import plan_map
@@ -40,8 +40,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
 
-#: file names written by :meth:`Plan.write` (also ``areas.csv`` with areas, ``shp/`` with
-#: ``shapefile=True``, ``plan.dxf`` with ``dxf=True``; see :mod:`planner.layers`)
+#: file names written by :meth:`Plan.write` (and ``areas.csv``, ``shp/``, ``plan.dxf`` when asked for)
 OUTPUT_FILES = (
     "plan.html",
     "plan.gpkg",
@@ -201,7 +200,7 @@ class Plan:
             "plan.html": m.get_root().render(),
             "stations.geojson": geojson_text(self.stations),
             "stations.csv": self.stations.drop(columns="geometry").to_csv(index=False),
-            "stations.xlsx": _xlsx(self.stations.drop(columns="geometry"), "stations"),
+            "stations.xlsx": xlsx_bytes(self.stations.drop(columns="geometry"), "stations"),
             "isochrones.geojson": geojson_text(self.isochrones),
             "summary.json": json_text(self.summary),
         }
@@ -211,16 +210,6 @@ class Plan:
             files["areas.csv"] = self.area_table.to_csv(index=False)
         files.update(gis_files(self, shapefile=shapefile, dxf=dxf, output_crs=output_crs))
         return write_outputs(out_dir, files)
-
-
-def _xlsx(table: pd.DataFrame, sheet: str) -> bytes:
-    """An Excel workbook of one sheet (openpyxl), as bytes for :func:`planner.io.write_outputs`."""
-    import io
-
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name=sheet, index=False)
-    return buf.getvalue()
 
 
 class _Laps:

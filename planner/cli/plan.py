@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..console import Reporter, report_plan
@@ -144,9 +146,6 @@ def plan_command(
     engine,
     scheduler,
     workers,
-    formats,
-    dxf,
-    output_crs,
     out,
     **common,
 ):
@@ -154,7 +153,6 @@ def plan_command(
     from contextlib import nullcontext
 
     from ..io import check_output_dir
-    from ..io.gis import check_output_crs
     from ..maps import check_basemap
     from ..optimize import check_model
     from ..pipeline import plan
@@ -169,7 +167,7 @@ def plan_command(
     if model == "budget" and budget is None:
         raise click.UsageError("--model budget needs --budget")
     out_dir = check_output_dir(out)
-    check_output_crs(output_crs, dxf=dxf)
+    gis = _gis_arguments(common)
     if engine == "dask":
         from ..distributed import dask_client
 
@@ -203,8 +201,15 @@ def plan_command(
             basemap=basemap,
             tianditu_key=tianditu_key,
             inline_assets=inline_assets,
-            shapefile="shp" in formats,
-            dxf=dxf,
-            output_crs=output_crs,
+            **gis,
         )
     report_plan(reporter, result, paths, lang)
+
+
+def _gis_arguments(common: dict[str, Any]) -> dict[str, Any]:
+    """``--format`` / ``--dxf`` / ``--output-crs``, taken out of ``common`` and checked, as keywords of ``Plan.write``."""
+    from ..io.gis import check_output_crs
+
+    formats, dxf, output_crs = common.pop("formats"), common.pop("dxf"), common.pop("output_crs")
+    check_output_crs(output_crs, dxf=dxf)
+    return {"shapefile": "shp" in formats, "dxf": dxf, "output_crs": output_crs}

@@ -15,7 +15,15 @@ import shapely
 from ..errors import InputError, PlannerError
 from ._common import COORD_DECIMALS
 
-__all__ = ["check_output_dir", "geojson_text", "json_safe", "json_text", "lonlat_rounded", "write_outputs"]
+__all__ = [
+    "check_output_dir",
+    "geojson_text",
+    "json_safe",
+    "json_text",
+    "lonlat_rounded",
+    "write_outputs",
+    "xlsx_bytes",
+]
 
 
 def geojson_text(gdf: gpd.GeoDataFrame) -> str:
@@ -70,6 +78,16 @@ def lonlat_rounded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         geoms[polygonal] = shapely.set_precision(geoms[polygonal], 10.0**-COORD_DECIMALS)
     out[out.geometry.name] = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
     return out
+
+
+def xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
+    """An Excel workbook of one sheet (openpyxl), as bytes for :func:`write_outputs`."""
+    import io
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=sheet, index=False)
+    return buf.getvalue()
 
 
 def json_text(obj: object) -> str:
