@@ -23,6 +23,7 @@ import planner
 from planner.cli import main
 from planner.errors import InputError, PlannerError
 from planner.io import write_outputs
+from planner.io.cad import dxf_bytes
 from planner.io.gis import SHP_FIELDS, check_output_crs, china_zone_code, shp_field_names, warn_outside_area
 from planner.layers import gis_files, home_layer
 
@@ -235,6 +236,17 @@ def test_defaults_dxf_in_the_plan_utm_zone_gpkg_in_lonlat_and_an_empty_unreachab
     assert gpd.read_file(tmp_path / "plan.gpkg", layer="homes").crs.equals(pyproj.CRS("EPSG:4326"))
     empty = gpd.read_file(tmp_path / "plan.gpkg", layer="unreachable")
     assert len(empty) == 0 and "nearest_site_name" in empty.columns and "reason" in empty.columns
+
+
+def test_dxf_names_with_line_breaks_stay_on_one_line(tmp_path):
+    stations = gpd.GeoDataFrame({"site_id": ["s1"], "name": ["东门\n社区站"], "status": ["new"]},
+                                geometry=[shapely.Point(117.2, 28.3)], crs="EPSG:4326")  # fmt: skip
+    iso = gpd.GeoDataFrame({"site_id": ["s1"]}, geometry=[shapely.Point(117.2, 28.3).buffer(0.001)], crs="EPSG:4326")
+    (tmp_path / "a.dxf").write_bytes(dxf_bytes(stations, iso, pyproj.CRS(4548)))
+    (insert,) = ezdxf.readfile(tmp_path / "a.dxf").modelspace().query("INSERT")
+    assert insert.get_attrib_text("NAME") == "东门 社区站"
+    x, y = pyproj.Transformer.from_crs(4326, 4548, always_xy=True).transform(117.2, 28.3)
+    assert abs(insert.dxf.insert.x - x) < 1e-6 and abs(insert.dxf.insert.y - y) < 1e-6  # x: the easting
 
 
 @pytest.mark.parametrize(

@@ -84,24 +84,29 @@ def dxf_bytes(
     text = {"style": "PLANNER", "height": TEXT_HEIGHT_M}
     for row in stations.itertuples():
         insert = msp.add_blockref(BLOCK, (row.geometry.x, row.geometry.y), dxfattribs={"layer": "STATIONS"})
-        insert.add_auto_attribs({"NAME": str(row.name), "SITE_ID": str(row.site_id), "STATUS": str(row.status)})
+        insert.add_auto_attribs({"NAME": _line(row.name), "SITE_ID": _line(row.site_id), "STATUS": _line(row.status)})
         for attrib in insert.attribs:
             attrib.dxf.layer = "STATIONS"
     for row in isochrones.itertuples():
         for ring in _rings(row.geometry):
             line = msp.add_lwpolyline(ring, close=True, dxfattribs={"layer": "ISOCHRONES"})
-            line.set_xdata(XDATA_APP, [(1000, str(row.site_id))])
+            line.set_xdata(XDATA_APP, [(1000, _line(row.site_id))])
     if areas is not None:
         for row in areas.to_crs(crs).itertuples():
             for ring in _rings(row.geometry):
                 msp.add_lwpolyline(ring, close=True, dxfattribs={"layer": "AREAS"})
             if not row.geometry.is_empty:
                 at = row.geometry.representative_point()
-                msp.add_text(str(row.area), dxfattribs={**text, "layer": "AREAS", "insert": (at.x, at.y)})
+                msp.add_text(_line(row.area), dxfattribs={**text, "layer": "AREAS", "insert": (at.x, at.y)})
     _crs_note(doc, crs, [stations, isochrones])
     buffer = io.StringIO()
     doc.write(buffer)
     return doc.encode(buffer.getvalue())
+
+
+def _line(value: object) -> str:
+    """``value`` as one line of DXF text: line breaks and tabs become spaces (DXF would drop them)."""
+    return " ".join(str(value).split()) if any(c in str(value) for c in "\r\n\t") else str(value)
 
 
 def _station_block(doc) -> None:
