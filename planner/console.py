@@ -84,6 +84,7 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path]) -> None:
 #: what each output file holds, as ``planner plan`` lists them
 OUTPUT_DESCRIPTIONS = {
     "plan.html": "map",
+    "report.html": "printable report (A4): question, assumptions, before / after, map, stations, curve",
     "stations.geojson": "proposed stations",
     "stations.csv": "station table: residents within and assigned, coordinates, cost",
     "stations.xlsx": "station table for Excel",

@@ -29,6 +29,7 @@ from .io import geojson_text, json_text, write_outputs
 from .isochrones import isochrones
 from .maps import plan_map
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
+from .report import plan_report
 from .sites import input_crs_of, site_costs, warn_thin_osm
 from .summary import area_results, plan_summary, station_table
 from .unreachable import diagnose_unreachable
@@ -42,6 +43,7 @@ Progress = Callable[[str, float], None]
 #: file names written by :meth:`Plan.write`
 OUTPUT_FILES = (
     "plan.html",
+    "report.html",
     "stations.geojson",
     "stations.csv",
     "stations.xlsx",
@@ -166,6 +168,10 @@ class Plan:
             boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
         )
 
+    def report(self, *, lang: str = "en") -> str:
+        """The committee report: one printable, self-contained HTML page (see :func:`planner.report.plan_report`)."""
+        return plan_report(self, lang=lang)
+
     def write(
         self,
         out_dir: str | os.PathLike,
@@ -184,6 +190,7 @@ class Plan:
         html = self.map(lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key).get_root().render()
         files = {
             "plan.html": html,
+            "report.html": self.report(lang=lang),
             "stations.geojson": geojson_text(self.stations),
             "stations.csv": self.stations.drop(columns="geometry").to_csv(index=False),
             "stations.xlsx": _xlsx(self.stations.drop(columns="geometry"), "stations"),

@@ -60,7 +60,13 @@ __all__ = ["plan_command"]
     help="Areas (community boundaries: GeoJSON / GPKG / SHP polygons with names) to group the homes by: "
     "areas.csv and a map layer of the share covered per area. A --demand file of areas needs none.",
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the map.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the map and the report.",
+)
 @click.option(
     "--offline",
     is_flag=True,
