@@ -422,12 +422,14 @@ html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { font-family: "Noto Sans", "DejaVu Sans", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Microsoft YaHei",
   "PingFang SC", sans-serif; font-size: 10.5pt; line-height: 1.45; color: #222; margin: 0 auto; }
 @media screen { body { max-width: 182mm; padding: 0 8mm; } }
+html:lang(zh-CN) body { font-family: "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
+  "PingFang SC", sans-serif; }
 h1 { font-size: 17pt; margin: 0 0 8pt; }
 h2 { font-size: 13pt; margin: 12pt 0 6pt; border-bottom: 1px solid #bbb; break-after: avoid; }
 h3 { font-size: 11pt; margin: 10pt 0 4pt; break-after: avoid; }
 section { break-before: page; }
 section.first { break-before: auto; }
-p.answer { font-weight: bold; }
+p.answer { font-weight: bold; background: #f3f6fa; border-left: 3px solid #2c7fb8; padding: 4pt 8pt; }
 p.note, figcaption { font-size: 9pt; color: #444; }
 table { border-collapse: collapse; width: 100%; margin: 4pt 0; font-size: 9.5pt; }
 thead { display: table-header-group; }
