@@ -171,8 +171,8 @@ def _candidate_text(plan: Plan, t: _Text) -> str:
     osm = kinds.drop("file", errors="ignore")
     if len(osm):
         listed = t.phrases["list_sep"].join(f"{k} {v}" for k, v in osm.items())
-        parts.append(t("s_osm", kinds=listed))
-    return t("a_candidates_value", n=int((~plan.existing).sum())) + _e(t.phrases["list_sep"]).join(parts)
+        parts.append(t("s_osm", n=int(osm.sum()), kinds=listed))
+    return _e(t.phrases["list_sep"]).join(parts) or t("none")
 
 
 def _model_text(plan: Plan, t: _Text) -> str:
@@ -262,6 +262,8 @@ def _map_section(plan: Plan, t: _Text) -> str:
     keys = [_swatch("proposed", t("key_proposed"))]
     if plan.stations["existing"].any():
         keys.append(_swatch("existing", t("key_existing")))
+    if (plan.stations["tier"] == "centre").any():
+        keys.append(_swatch("centre", t("key_centre")))
     keys += [
         _swatch("walk", t("key_walk", minutes=plan.minutes)),
         _swatch("covered", t("key_covered")),
@@ -365,7 +367,8 @@ def _left_out_section(plan: Plan, t: _Text) -> str:
             walk = "" if pd.isna(row.nearest_minutes) else f"{row.nearest_minutes:.1f}"
             rows.append([_e(row.demand_id), _n(row.population), _reason(t, str(row.reason), plan.minutes), near, walk])
         head = [t(k) for k in ("c_home", "c_residents", "c_reason", "c_nearest_candidate", "c_walk")]
-        parts.append(f"<h3>{t('left_out_list_h', shown=min(len(table), MAX_LISTED_HOMES), n=len(table))}</h3>")
+        key = "left_out_list_h" if len(table) > MAX_LISTED_HOMES else "left_out_list_all"
+        parts.append(f"<h3>{t(key, shown=MAX_LISTED_HOMES, n=len(table))}</h3>")
         parts.append(_table(head, rows, numeric=(1, 4), css="homes"))
     missed = ~np.asarray(plan.solution.covered, bool)
     missed[np.asarray(plan.solution.uncoverable, dtype=np.int64)] = False
@@ -447,6 +450,7 @@ figure.map img { width: 100%; height: auto; box-sizing: border-box; max-height: 
 .swatch { display: inline-block; width: 10pt; height: 10pt; margin-right: 4pt; vertical-align: -1pt; }
 .swatch.proposed { border: 2px solid #d7301f; border-radius: 50%; background: #fff; box-sizing: border-box; }
 .swatch.existing { border: 2px solid #2c7fb8; border-radius: 50%; background: #fff; box-sizing: border-box; }
+.swatch.centre { border: 2px solid #555; background: #fff; box-sizing: border-box; }
 .swatch.walk { background: rgba(215, 48, 31, 0.18); border: 1px solid rgba(215, 48, 31, 0.6); }
 .swatch.covered { background: #1a9850; border-radius: 50%; width: 6pt; height: 6pt; }
 .swatch.uncovered { background: #7b3294; border-radius: 50%; width: 6pt; height: 6pt; }

@@ -114,6 +114,8 @@ def map_figure(plan: Plan) -> MapFigure:
     """
     The plan drawn offline: streets, walking areas, homes covered / not covered, stations numbered 1..n.
 
+    Stations are circles, community centres of a tiered plan squares; new ones red, existing ones blue.
+
     Parameters
     ----------
     plan
@@ -149,9 +151,11 @@ def map_figure(plan: Plan) -> MapFigure:
     for mask, colour in ((covered, COLOURS["covered"]), (~covered, COLOURS["uncovered"])):
         ax.scatter(home_xy[mask, 0], home_xy[mask, 1], s=10, c=colour, linewidths=0, zorder=3)
     existing = plan.stations["existing"].to_numpy(bool)
+    centre = plan.stations["tier"].astype(str).to_numpy() == "centre"
     for k, (x, y) in enumerate(stations_xy):
         colour = COLOURS["existing"] if existing[k] else COLOURS["proposed"]
-        ax.scatter([x], [y], s=150, c="white", edgecolors=colour, linewidths=1.8, zorder=4)
+        shape = "s" if centre[k] else "o"
+        ax.scatter([x], [y], s=150, c="white", marker=shape, edgecolors=colour, linewidths=1.8, zorder=4)
         ax.text(x, y, str(k + 1), ha="center", va="center", fontsize=6.5, color=colour, weight="bold", zorder=5)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
