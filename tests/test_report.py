@@ -202,6 +202,19 @@ def test_curve_rederived(plan_ex, pages):
     assert "<svg" in pages["en"] and "xmlns" not in pages["en"]
 
 
+def test_curve_capped(plan_ex, pages):
+    """A plan with more stations than the curve's steps: the curve stops, says so, and marks no plan point."""
+    from planner.report import plan_report
+
+    page = plan_report(plan_ex, curve_steps=3)
+    rows = parse(page).table("curve-table")[1:]
+    assert [r[0] for r in rows] == ["2", "3", "4"]
+    assert rows == parse(pages["en"]).table("curve-table")[1:4]  # the same optimum as the full curve's first three
+    n = len(plan_ex.stations)
+    assert f"the curve stops after 3 values of p (this plan has {n} stations)" in page
+    assert 'class="plan"' not in page and 'class="plan"' in pages["en"]
+
+
 def test_self_contained_and_the_same_bytes(plan_ex, pages):
     for page in pages.values():
         assert "://" not in page and "url(" not in page and "@import" not in page
