@@ -25,10 +25,11 @@ from .coverage import within as covered_within
 from .distributed import ENGINES
 from .errors import InputError
 from .inputs import InputOptions, load_sites, network_for, read_homes
-from .io import geojson_text, json_text, write_outputs
+from .io import geojson_text, json_text, write_outputs, xlsx_bytes
 from .isochrones import isochrones
 from .maps import plan_map
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
+from .report import plan_report
 from .sites import input_crs_of, site_costs, warn_thin_osm
 from .summary import area_results, plan_summary, station_table
 from .unreachable import diagnose_unreachable
@@ -42,6 +43,7 @@ Progress = Callable[[str, float], None]
 #: file names written by :meth:`Plan.write`
 OUTPUT_FILES = (
     "plan.html",
+    "report.html",
     "stations.geojson",
     "stations.csv",
     "stations.xlsx",
@@ -173,6 +175,10 @@ class Plan:
             inline_assets=inline_assets,
         )
 
+    def report(self, *, lang: str = "en") -> str:
+        """The committee report: one printable, self-contained HTML page (see :func:`planner.report.plan_report`)."""
+        return plan_report(self, lang=lang)
+
     def write(
         self,
         out_dir: str | os.PathLike,
@@ -193,9 +199,10 @@ class Plan:
         )
         files = {
             "plan.html": m.get_root().render(),
+            "report.html": self.report(lang=lang),
             "stations.geojson": geojson_text(self.stations),
             "stations.csv": self.stations.drop(columns="geometry").to_csv(index=False),
-            "stations.xlsx": _xlsx(self.stations.drop(columns="geometry"), "stations"),
+            "stations.xlsx": xlsx_bytes(self.stations.drop(columns="geometry"), "stations"),
             "isochrones.geojson": geojson_text(self.isochrones),
             "summary.json": json_text(self.summary),
         }
@@ -204,16 +211,6 @@ class Plan:
         if self.area_table is not None:
             files["areas.csv"] = self.area_table.to_csv(index=False)
         return write_outputs(out_dir, files)
-
-
-def _xlsx(table: pd.DataFrame, sheet: str) -> bytes:
-    """An Excel workbook of one sheet (openpyxl), as bytes for :func:`planner.io.write_outputs`."""
-    import io
-
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name=sheet, index=False)
-    return buf.getvalue()
 
 
 class _Laps:

@@ -15,7 +15,7 @@ import shapely
 from ..errors import InputError, PlannerError
 from ._common import COORD_DECIMALS
 
-__all__ = ["check_output_dir", "geojson_text", "json_safe", "json_text", "write_outputs"]
+__all__ = ["check_output_dir", "geojson_text", "json_safe", "json_text", "write_outputs", "xlsx_bytes"]
 
 
 def geojson_text(gdf: gpd.GeoDataFrame) -> str:
@@ -220,3 +220,27 @@ def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"{out}: output folder cannot be written (no permission); choose another with --out")
     return out
+
+
+def xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
+    """
+    An Excel workbook of one sheet (openpyxl), as bytes for :func:`write_outputs`.
+
+    Parameters
+    ----------
+    table
+        The rows, written without the index.
+    sheet
+        The sheet's name.
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file's content.
+    """
+    import io
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=sheet, index=False)
+    return buf.getvalue()
