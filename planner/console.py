@@ -109,6 +109,7 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path], lang: str = 
 #: :data:`planner.maps.LABELS`; a file without one is described in English)
 OUTPUT_DESCRIPTIONS = {
     "plan.html": "map",
+    "report.html": "printable report (A4): question, assumptions, before / after, map, stations, curve",
     "stations.geojson": "proposed stations",
     "stations.csv": "station table: residents within and assigned, coordinates, cost",
     "stations.xlsx": "station table for Excel",

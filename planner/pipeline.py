@@ -30,6 +30,7 @@ from .isochrones import isochrones
 from .layers import gis_files
 from .maps import plan_map
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
+from .report import plan_report
 from .sites import input_crs_of, site_costs, warn_thin_osm
 from .summary import area_results, plan_summary, station_table
 from .unreachable import diagnose_unreachable
@@ -44,6 +45,7 @@ Progress = Callable[[str, float], None]
 OUTPUT_FILES = (
     "plan.html",
     "plan.gpkg",
+    "report.html",
     "stations.geojson",
     "stations.csv",
     "stations.xlsx",
@@ -175,6 +177,10 @@ class Plan:
             inline_assets=inline_assets,
         )
 
+    def report(self, *, lang: str = "en") -> str:
+        """The committee report: one printable, self-contained HTML page (see :func:`planner.report.plan_report`)."""
+        return plan_report(self, lang=lang)
+
     def write(
         self,
         out_dir: str | os.PathLike,
@@ -188,16 +194,13 @@ class Plan:
         dxf: bool = False,
         output_crs: str | None = None,
     ) -> list[Path]:
-        """Write :data:`OUTPUT_FILES` into ``out_dir`` atomically (all or none); returns the paths.
-
-        The map options are those of :meth:`map`; ``shapefile`` (``shp/``), ``dxf`` (``plan.dxf``)
-        and ``output_crs`` (not of the GeoJSON) those of :func:`planner.layers.gis_files`.
-        """
+        """Write :data:`OUTPUT_FILES` atomically, return the paths; options: :meth:`map`, :func:`.layers.gis_files`."""
         m = self.map(
             lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key, inline_assets=inline_assets
         )
         files = {
             "plan.html": m.get_root().render(),
+            "report.html": self.report(lang=lang),
             "stations.geojson": geojson_text(self.stations),
             "stations.csv": self.stations.drop(columns="geometry").to_csv(index=False),
             "stations.xlsx": xlsx_bytes(self.stations.drop(columns="geometry"), "stations"),

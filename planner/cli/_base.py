@@ -159,7 +159,7 @@ lang_option = click.option(
     type=click.Choice(["en", "zh"]),
     default="en",
     show_default=True,
-    help="Language of the map, the lines printed and the charts (zh: 中文; charts need a CJK font such as fonts-noto-cjk).",
+    help="Language of the map, the report, the lines printed and the charts (zh: 中文; charts need a CJK font such as fonts-noto-cjk).",
 )
 
 

@@ -207,7 +207,7 @@ def plan_command(
 
 
 def _gis_arguments(common: dict[str, Any]) -> dict[str, Any]:
-    """``--format`` / ``--dxf`` / ``--output-crs``, taken out of ``common`` and checked, as keywords of ``Plan.write``."""
+    """``--format`` / ``--dxf`` / ``--output-crs``, out of ``common`` and checked, as keywords of ``Plan.write``."""
     from ..io.gis import check_output_crs
 
     formats, dxf, output_crs = common.pop("formats"), common.pop("dxf"), common.pop("output_crs")

@@ -80,16 +80,6 @@ def lonlat_rounded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
-    """An Excel workbook of one sheet (openpyxl), as bytes for :func:`write_outputs`."""
-    import io
-
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name=sheet, index=False)
-    return buf.getvalue()
-
-
 def json_text(obj: object) -> str:
     """
     Deterministic, human-readable, strictly valid JSON text (sorted keys, UTF-8).
@@ -268,3 +258,27 @@ def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"{out}: output folder cannot be written (no permission); choose another with --out")
     return out
+
+
+def xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
+    """
+    An Excel workbook of one sheet (openpyxl), as bytes for :func:`write_outputs`.
+
+    Parameters
+    ----------
+    table
+        The rows, written without the index.
+    sheet
+        The sheet's name.
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file's content.
+    """
+    import io
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=sheet, index=False)
+    return buf.getvalue()
