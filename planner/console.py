@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from .config import DEFAULTS
+from .maps.labels import LABELS
 
 __all__ = ["MAX_LISTED_STATIONS", "OUTPUT_DESCRIPTIONS", "Reporter", "report_plan"]
 
@@ -106,18 +107,8 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path], lang: str = 
 
 
 #: what each output file holds, as ``planner plan`` lists them (in Chinese: ``output_<file>`` in
-#: :data:`planner.maps.LABELS`; a file without one is described in English)
-OUTPUT_DESCRIPTIONS = {
-    "plan.html": "map",
-    "report.html": "printable report (A4): question, assumptions, before / after, map, stations, curve",
-    "stations.geojson": "proposed stations",
-    "stations.csv": "station table: residents within and assigned, coordinates, cost",
-    "stations.xlsx": "station table for Excel",
-    "isochrones.geojson": "walking areas",
-    "summary.json": "summary",
-    "unreachable.csv": "homes no candidate reaches",
-    "areas.csv": "population, share covered and nearest station per area",
-}
+#: :data:`planner.maps.LABELS`, whose English entries these are)
+OUTPUT_DESCRIPTIONS = {k[len("output_") :]: v for k, v in LABELS["en"].items() if k.startswith("output_")}
 
 
 #: stations listed in the terminal (all are in stations.csv)
