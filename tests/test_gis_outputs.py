@@ -306,13 +306,19 @@ def test_cli_refuses_a_bad_output_crs_before_any_work(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_cli_options_reach_the_files(written, tmp_path, monkeypatch):
+def test_cli_options_reach_the_files(written, tmp_path, monkeypatch, capsys):
     p, _, _ = written
     small = dataclasses.replace(p, isochrones=p.isochrones.iloc[:1])  # the plan and its files are tested above
     monkeypatch.setattr(planner.pipeline, "plan", lambda **_: small)
     monkeypatch.setattr(planner.pipeline.Plan, "map", lambda self, **_: folium.Map(tiles=None))  # (seconds to draw)
     out = tmp_path / "out"
-    assert main(["plan", "--format", "shp", "--dxf", "--output-crs", "EPSG:3879", "--out", str(out), "-q"]) == 0
+    assert main(["plan", "--format", "shp", "--dxf", "--output-crs", "EPSG:3879", "--out", str(out)]) == 0
+    report = capsys.readouterr().out
+    assert "plan.gpkg" in report and "plan.dxf" in report
+    assert [line for line in report.splitlines() if "shp" in line] == [  # the folder once, not its 26 files
+        line for line in report.splitlines() if "shapefiles (field names in fields.csv)" in line
+    ]
+    assert len([line for line in report.splitlines() if "shp" in line]) == 1
     assert gpd.read_file(out / "shp" / "homes.shp").crs.to_epsg() == 3879
     assert dict(ezdxf.readfile(out / "plan.dxf").header.custom_vars)["CRS"] == "EPSG:3879"
 
