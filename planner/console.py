@@ -101,7 +101,8 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path], lang: str = 
         _report_areas(reporter, s, result.area_table, t)
     if s["n_uncoverable"]:
         _report_unreachable(reporter, s, t)
-    for path in paths:
+    shp = sorted({path.parent for path in paths if path.parent.name == "shp"})  # one line for the folder
+    for path in [path for path in paths if path.parent.name != "shp"] + shp:
         what = t.get(f"output_{path.name}", OUTPUT_DESCRIPTIONS.get(path.name, ""))
         reporter.echo(t["cli_wrote_what"].format(path=path, what=what))
 

@@ -27,6 +27,7 @@ from .errors import InputError
 from .inputs import InputOptions, load_sites, network_for, read_homes
 from .io import geojson_text, json_text, write_outputs, xlsx_bytes
 from .isochrones import isochrones
+from .layers import gis_files
 from .maps import plan_map
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
 from .report import plan_report
@@ -40,9 +41,10 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
 
-#: file names written by :meth:`Plan.write`
+#: file names written by :meth:`Plan.write` (and ``areas.csv``, ``shp/``, ``plan.dxf`` when asked for)
 OUTPUT_FILES = (
     "plan.html",
+    "plan.gpkg",
     "report.html",
     "stations.geojson",
     "stations.csv",
@@ -188,12 +190,11 @@ class Plan:
         basemap: str = "osm",
         tianditu_key: str | None = None,
         inline_assets: bool = False,
+        shapefile: bool = False,
+        dxf: bool = False,
+        output_crs: str | None = None,
     ) -> list[Path]:
-        """Write ``plan.html``, ``stations.geojson``.
-
-        ``isochrones.geojson`` and ``summary.json`` into ``out_dir`` atomically (the map's options: those of
-        :meth:`map`); returns the paths.
-        """
+        """Write :data:`OUTPUT_FILES` atomically, return the paths; options: :meth:`map`, :func:`.layers.gis_files`."""
         m = self.map(
             lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key, inline_assets=inline_assets
         )
@@ -210,6 +211,7 @@ class Plan:
             files["unreachable.csv"] = self.unreachable.to_csv(index=False)
         if self.area_table is not None:
             files["areas.csv"] = self.area_table.to_csv(index=False)
+        files.update(gis_files(self, shapefile=shapefile, dxf=dxf, output_crs=output_crs))
         return write_outputs(out_dir, files)
 
 

@@ -24,8 +24,8 @@ from instances import random_points, synthetic_network
 from planner.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-PLAN_FILES = ("isochrones.geojson", "plan.html", "report.html", "stations.csv", "stations.geojson", "stations.xlsx",
-              "summary.json", "unreachable.csv")
+PLAN_FILES = ("isochrones.geojson", "plan.gpkg", "plan.html", "report.html", "stations.csv", "stations.geojson",
+              "stations.xlsx", "summary.json", "unreachable.csv")
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:

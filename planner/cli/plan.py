@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..console import Reporter, report_plan
@@ -106,6 +108,23 @@ __all__ = ["plan_command"]
     default=None,
     help="With --engine dask: LocalCluster worker processes (default: the number of CPUs).",
 )
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["shp"]),
+    multiple=True,
+    help="Also write shapefiles: one per layer of plan.gpkg in shp/ (UTF-8, with a .cpg; field names in fields.csv).",
+)
+@click.option(
+    "--dxf", is_flag=True, help="Also write plan.dxf for CAD: stations as named blocks, walking areas as polylines."
+)
+@click.option(
+    "--output-crs",
+    default=None,
+    metavar="CRS",
+    help="CRS of plan.gpkg, shp/ and plan.dxf, e.g. EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E). "
+    "Default: EPSG:4326; the plan's UTM zone for the DXF. GeoJSON stays EPSG:4326.",
+)
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
 def plan_command(
     candidates,
@@ -148,6 +167,7 @@ def plan_command(
     if model == "budget" and budget is None:
         raise click.UsageError("--model budget needs --budget")
     out_dir = check_output_dir(out)
+    gis = _gis_arguments(common)
     if engine == "dask":
         from ..distributed import dask_client
 
@@ -181,5 +201,15 @@ def plan_command(
             basemap=basemap,
             tianditu_key=tianditu_key,
             inline_assets=inline_assets,
+            **gis,
         )
     report_plan(reporter, result, paths, lang)
+
+
+def _gis_arguments(common: dict[str, Any]) -> dict[str, Any]:
+    """``--format`` / ``--dxf`` / ``--output-crs``, out of ``common`` and checked, as keywords of ``Plan.write``."""
+    from ..io.gis import check_output_crs
+
+    formats, dxf, output_crs = common.pop("formats"), common.pop("dxf"), common.pop("output_crs")
+    check_output_crs(output_crs, dxf=dxf)
+    return {"shapefile": "shp" in formats, "dxf": dxf, "output_crs": output_crs}
