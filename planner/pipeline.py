@@ -27,7 +27,7 @@ from .errors import InputError
 from .inputs import InputOptions, load_sites, network_for, read_homes
 from .io import geojson_text, json_text, write_outputs
 from .isochrones import isochrones
-from .maps import plan_map
+from .maps import plan_map, whatif_inputs
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
 from .sites import input_crs_of, site_costs, warn_thin_osm
 from .summary import area_results, plan_summary, station_table
@@ -122,7 +122,13 @@ class Plan:
         return plan_summary(self)
 
     def map(
-        self, *, lang: str = "en", offline: bool = False, basemap: str = "osm", tianditu_key: str | None = None
+        self,
+        *,
+        lang: str = "en",
+        offline: bool = False,
+        basemap: str = "osm",
+        tianditu_key: str | None = None,
+        whatif: bool = False,
     ) -> Any:
         """
         The Folium map of this plan (see :func:`planner.plan_map`).
@@ -136,6 +142,8 @@ class Plan:
             as the basemap, no tiles.
         basemap, tianditu_key
             Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key.
+        whatif
+            Click to add and remove stations in the browser (:func:`planner.maps.whatif.whatif_inputs`).
         """
         is_existing = self.existing
         within = covered_within(self.coverage.minutes, self.minutes)  # minutes checked once, by plan()
@@ -164,6 +172,7 @@ class Plan:
             footprints=self.footprints,
             areas=self.areas,
             boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
+            whatif=whatif_inputs(self) if whatif else None,
         )
 
     def write(
@@ -174,6 +183,7 @@ class Plan:
         offline: bool = False,
         basemap: str = "osm",
         tianditu_key: str | None = None,
+        whatif: bool = False,
     ) -> list[Path]:
         """Write ``plan.html``, ``stations.geojson``.
 
@@ -181,9 +191,9 @@ class Plan:
 
         The map options are those of :meth:`map`.
         """
-        html = self.map(lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key).get_root().render()
+        fmap = self.map(lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key, whatif=whatif)
         files = {
-            "plan.html": html,
+            "plan.html": fmap.get_root().render(),
             "stations.geojson": geojson_text(self.stations),
             "stations.csv": self.stations.drop(columns="geometry").to_csv(index=False),
             "stations.xlsx": _xlsx(self.stations.drop(columns="geometry"), "stations"),

@@ -67,6 +67,11 @@ __all__ = ["plan_command"]
     help="One self-contained plan.html that needs no network: Leaflet inlined, the streets drawn as the basemap, no tiles.",
 )
 @click.option(
+    "--whatif",
+    is_flag=True,
+    help="plan.html lets planners add and remove stations with a click and see the coverage change (works offline).",
+)
+@click.option(
     "--basemap",
     type=click.Choice(["osm", "carto", "tianditu", "gaode"]),
     default="osm",
@@ -113,6 +118,7 @@ def plan_command(
     areas,
     lang,
     offline,
+    whatif,
     basemap,
     tianditu_key,
     engine,
@@ -165,5 +171,7 @@ def plan_command(
             client=client,
         )
         reporter("writing outputs", 0.5)
-        paths = result.write(out_dir, lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key)
+        paths = result.write(
+            out_dir, lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key, whatif=whatif
+        )
     report_plan(reporter, result, paths)
