@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AREA_TOLERANCE_M", "WHATIF_LABELS", "WhatIf", "whatif_inputs", "whatif_payload", "whatif_script"]
 
-#: the walking areas are simplified to this many metres (Douglas-Peucker, topology kept) to keep the page small
+#: the walking areas are simplified with this tolerance in metres (GEOS' topology-preserving Douglas-Peucker; an
+#: outline may move a little more than this, 5.7 m for 4 m in the tests) to keep the page small
 AREA_TOLERANCE_M = 4.0
 
 #: the page's own words, by language (names and ids are escaped by the script)
@@ -330,13 +331,15 @@ class _WhatIfScript(MacroElement):
         super().__init__()
         self._name = "PlannerWhatIf"
         self.groups = groups
-        # compact JSON, with what could end the script element or be read as markup escaped
+        # compact JSON, with what could end the script element, be read as markup or open a template literal escaped
         self.data = (
             json.dumps(data, separators=(",", ":"), allow_nan=False)
             .replace("<", "\\u003c")
             .replace(">", "\\u003e")
             .replace("&", "\\u0026")
             .replace("'", "\\u0027")
+            .replace("`", "\\u0060")
+            .replace("$", "\\u0024")
         )
 
 
