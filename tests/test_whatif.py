@@ -382,3 +382,55 @@ def test_cli_whatif_on_the_default_in_chromium(chromium, reuse_default_network, 
         assert log == {"requests": [], "errors": []}
     finally:
         context.close()
+
+
+def _readme_screenshots() -> list[Path]:  # pragma: no cover - run by hand
+    """Redraw docs/img/whatif_before.png and whatif_after.png: the default plan's what-if page, offline,
+    before and after a click on the station whose removal uncovers the most residents (under 300 KB each)."""
+    import tempfile
+
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    from planner.cli import main
+
+    img = Path(__file__).resolve().parents[1] / "docs" / "img"
+    img.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        assert main(["plan", "--whatif", "--offline", "--out", tmp, "-q"]) == 0
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=BROWSER_ARGS)
+            context, page, log = open_page(browser, Path(tmp) / "plan.html")
+            page.set_viewport_size({"width": 1000, "height": 640})
+            page.wait_for_timeout(300)
+            # "can we do without this one?": the station whose removal leaves the most residents uncovered
+            state = page.evaluate("() => window.stationPlanner.state()")
+            loss = {s: page.evaluate("(s) => window.stationPlanner.marginal(s)", s) for s in state["stations"]}
+            for sid in sorted(loss, key=lambda s: loss[s]):  # of those in the open, right of the panel
+                try:
+                    sid, x, y = clickable(page, [sid])
+                except AssertionError:
+                    continue
+                if 450 < x < 900 and 150 < y < 560:
+                    break
+            shots = [img / "whatif_before.png", img / "whatif_after.png"]
+            page.mouse.move(x, y)
+            page.wait_for_timeout(200)
+            page.screenshot(path=str(shots[0]))
+            page.mouse.click(x, y)
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(shots[1]))
+            assert log == {"requests": [], "errors": []}, log
+            context.close()
+            browser.close()
+    for shot in shots:
+        Image.open(shot).convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(shot, optimize=True)
+        assert shot.stat().st_size < 300_000, (shot, shot.stat().st_size)
+    return shots
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    if "--readme" in sys.argv:
+        print(_readme_screenshots())

@@ -186,8 +186,8 @@
         return function () { this.getElement().setAttribute("data-site-id", ids[s]); };
       })(s));
       markers[s].on("click", (function (s) { return function () { toggleColumn(s); }; })(s));
-      markers[s].bindTooltip("", {direction: "top"});
-      markers[s].on("mouseover", (function (s) { return function () { this.setTooltipContent(tip(s)); }; })(s));
+      /* the tooltip's text is made each time it is shown or updated: what a click would do now */
+      markers[s].bindTooltip((function (s) { return function () { return tip(s); }; })(s), {direction: "top"});
     }
     function tip(s) {
       var key = choice.chosen[s] ? "tip_remove" : existing[s] ? "tip_restore" : "tip_add";
@@ -197,7 +197,7 @@
       var m = markers[s], st = status(s), station = choice.chosen[s] === 1;
       m.setIcon(icons[st]);
       m.setZIndexOffset(station ? 1000 : 0);
-      if (m.isTooltipOpen()) { m.setTooltipContent(tip(s)); }
+      if (m.isTooltipOpen()) { m.getTooltip().update(); }
       if (station) { groups.walk.addLayer(area(s)); } else if (areas[s]) { groups.walk.removeLayer(areas[s]); }
     }
 
