@@ -241,6 +241,7 @@ def check_against_evaluate(page, cov, stations):
     assert shown["covered"] == f"{ev.population_covered:,.0f} of {total:,.0f}"
     assert shown["share"] == f"{100 * ev.covered_share:.1f}%"
     assert shown["rows"] == {k: f"{v:,.0f}" for k, v in ev.assigned.items()}
+    assert list(shown["rows"]) == ev.stations  # listed in the order of the plan's sites
     return ev, state, shown
 
 

@@ -121,7 +121,7 @@
     var base = new Uint8Array(nH), shown = new Uint8Array(nH), s, h;
 
     /* ---- homes: one canvas for them all; only the homes whose coverage changes are recoloured */
-    var renderer = L.canvas({padding: 0.3});
+    var renderer = L.canvas({padding: 0.1});
     var homeLat = decode(data.home_lat, "i32"), homeLon = decode(data.home_lon, "i32"), homes = new Array(nH);
     for (h = 0; h < nH; h++) {
       var p = cov.pop[h];
@@ -216,6 +216,8 @@
     var cells = {};
     Array.prototype.forEach.call(panel.querySelectorAll("[data-figure]"), function (td) { cells[td.getAttribute("data-figure")] = td; });
     var list = panel.querySelector(".planner-wi-list");
+    list.innerHTML = "<table><tbody><tr><th>" + esc(words.station) + "</th><th>" + esc(words.assigned) + "</th></tr></tbody></table>";
+    var table = list.querySelector("tbody"), rows = new Array(nS);
 
     /* the figures of the stations chosen now (each a sum over the homes in order, as in Python) */
     function figures() {
@@ -244,11 +246,25 @@
       cells.share.textContent = percent(cov.total > 0 ? f.covered / cov.total : 0);
       cells.gained.textContent = "+" + people(f.gained);
       cells.lost.textContent = "\u2212" + people(f.lost);
-      list.innerHTML = "<table><tr><th>" + esc(words.station) + "</th><th>" + esc(words.assigned) + "</th></tr>" +
-        f.stations.map(function (s) {
-          return '<tr data-site-id="' + esc(ids[s]) + '"><td>' + esc(names[s]) + '</td><td class="planner-wi-num">' +
-            people(f.assigned[ids[s]]) + "</td></tr>";
-        }).join("") + "</table>";
+      /* the list of stations: rows added and removed one at a time, figures rewritten where they changed */
+      var after = null;
+      for (var i = f.stations.length - 1, j = nS - 1; j >= 0; j--) {
+        if (i >= 0 && f.stations[i] === j) {
+          var text = people(f.assigned[ids[j]]);
+          if (!rows[j]) {
+            rows[j] = document.createElement("tr");
+            rows[j].setAttribute("data-site-id", ids[j]);
+            rows[j].innerHTML = "<td>" + esc(names[j]) + '</td><td class="planner-wi-num"></td>';
+            table.insertBefore(rows[j], after);
+          }
+          if (rows[j].lastChild.textContent !== text) { rows[j].lastChild.textContent = text; }
+          after = rows[j];
+          i--;
+        } else if (rows[j]) {
+          table.removeChild(rows[j]);
+          rows[j] = null;
+        }
+      }
     }
 
     function toggleColumn(s) {

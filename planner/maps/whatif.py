@@ -115,7 +115,7 @@ _STYLE = """
 .planner-wi-removed {{ background: #fff; border: 2px dashed {existing}; border-radius: 3px; }}
 .planner-wi-dropped {{ background: #fff; border: 2px dashed {proposed}; }}
 #planner-whatif {{ max-width: 330px; }}
-#planner-whatif .planner-wi-list {{ max-height: 32vh; overflow-y: auto; margin-top: 4px; }}
+#planner-whatif .planner-wi-list {{ max-height: 32vh; overflow-y: auto; margin-top: 4px; contain: content; }}
 #planner-whatif td.planner-wi-num {{ text-align: right; white-space: nowrap; }}
 #planner-whatif button {{ font: inherit; margin: 4px 4px 0 0; cursor: pointer; }}
 """
