@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from .config import DEFAULTS
+from .maps.labels import LABELS
 
 __all__ = ["MAX_LISTED_STATIONS", "OUTPUT_DESCRIPTIONS", "Reporter", "report_plan"]
 
@@ -62,113 +63,132 @@ class Reporter:
             click.echo(text)
 
 
-def report_plan(reporter: Reporter, result: Any, paths: list[Path]) -> None:
-    """The lines ``planner plan`` prints after a run: the plan, its model's figures, areas, homes left out, files."""
+def report_plan(reporter: Reporter, result: Any, paths: list[Path], lang: str = "en") -> None:
+    """
+    The lines ``planner plan`` prints after a run: the plan, its model's figures, areas, homes left out, files.
+
+    Parameters
+    ----------
+    reporter
+        Where the lines go (nothing when quiet).
+    result
+        The :class:`planner.Plan`.
+    paths
+        The files written.
+    lang
+        ``"en"`` or ``"zh"``: the lines come from :data:`planner.maps.LABELS`.
+    """
+    from .maps.labels import _labels
+
+    t = _labels(lang)
     s = result.summary
     reporter.echo(
-        f"{s['n_stations']} stations ({s['model']}, {s['solver_status']}) cover {s['population_covered']:,.0f} of "
-        f"{s['population_total']:,.0f} residents ({s['covered_share']:.1%}) within {s['minutes']:g} minutes' walk"
+        t["cli_headline"].format(
+            n=s["n_stations"],
+            model=s["model"],
+            status=s["solver_status"],
+            covered=s["population_covered"],
+            total=s["population_total"],
+            share=s["covered_share"],
+            minutes=s["minutes"],
+        )
     )
     if s["solver_status"] != "optimal":
-        reporter.echo(f"not proven optimal: {s['solver_status']}, gap {s['gap']:.2%} (raise --time-limit)")
-    _report_stations(reporter, result.stations)
-    _report_figures(reporter, s)
+        reporter.echo(t["cli_not_optimal"].format(status=s["solver_status"], gap=s["gap"]))
+    _report_stations(reporter, result.stations, t)
+    _report_figures(reporter, s, t)
     if result.area_table is not None:
-        _report_areas(reporter, s, result.area_table)
+        _report_areas(reporter, s, result.area_table, t)
     if s["n_uncoverable"]:
-        _report_unreachable(reporter, s)
-    for path in paths:
-        reporter.echo(f"wrote {path}  ({OUTPUT_DESCRIPTIONS.get(path.name, '')})")
+        _report_unreachable(reporter, s, t)
+    shp = sorted({path.parent for path in paths if path.parent.name == "shp"})  # one line for the folder
+    for path in [path for path in paths if path.parent.name != "shp"] + shp:
+        what = t.get(f"output_{path.name}", OUTPUT_DESCRIPTIONS.get(path.name, ""))
+        reporter.echo(t["cli_wrote_what"].format(path=path, what=what))
 
 
-#: what each output file holds, as ``planner plan`` lists them
-OUTPUT_DESCRIPTIONS = {
-    "plan.html": "map",
-    "stations.geojson": "proposed stations",
-    "stations.csv": "station table: residents within and assigned, coordinates, cost",
-    "stations.xlsx": "station table for Excel",
-    "isochrones.geojson": "walking areas",
-    "summary.json": "summary",
-    "unreachable.csv": "homes no candidate reaches",
-    "areas.csv": "population, share covered and nearest station per area",
-}
+#: what each output file holds, as ``planner plan`` lists them (in Chinese: ``output_<file>`` in
+#: :data:`planner.maps.LABELS`, whose English entries these are)
+OUTPUT_DESCRIPTIONS = {k[len("output_") :]: v for k, v in LABELS["en"].items() if k.startswith("output_")}
 
 
 #: stations listed in the terminal (all are in stations.csv)
 MAX_LISTED_STATIONS = 20
 
 
-def _report_stations(reporter: Reporter, stations: Any) -> None:
+def _report_stations(reporter: Reporter, stations: Any, t: Mapping[str, str]) -> None:
     """The stations by residents assigned (each covered home once, at its nearest station), most first."""
     if not len(stations) or "population_assigned" not in stations:
         return
     order = stations.sort_values(["population_assigned", "site_id"], ascending=[False, True], kind="stable")
-    reporter.echo("stations (residents assigned: each covered home counted once, at its nearest station):")
+    reporter.echo(t["cli_stations"])
     for row in order.head(MAX_LISTED_STATIONS).itertuples(index=False):
-        reporter.echo(f"  {row.name} [{row.tier}, {row.status}]: {row.population_assigned:,.0f}")
-    if len(order) > MAX_LISTED_STATIONS:
-        reporter.echo(f"  ... and {len(order) - MAX_LISTED_STATIONS:,} more (stations.csv)")
-
-
-def _report_figures(reporter: Reporter, s: dict[str, Any]) -> None:
-    if "n_centres" in s:
-        cap = f", at most {s['max_centres']}" if "max_centres" in s else ""
+        tier, status = (t.get(f"cli_value_{v}", str(v)) for v in (row.tier, row.status))
         reporter.echo(
-            f"tiers: {s['n_centres']:.0f} community centres (within {s['tier_minutes']:g} min{cap}), "
-            f"{s['n_grid']:.0f} grid stations"
+            t["cli_station"].format(name=row.name, tier=tier, status=status, population=row.population_assigned)
+        )
+    if len(order) > MAX_LISTED_STATIONS:
+        reporter.echo(t["cli_more_stations"].format(n=len(order) - MAX_LISTED_STATIONS))
+
+
+def _report_figures(reporter: Reporter, s: dict[str, Any], t: Mapping[str, str]) -> None:
+    if "n_centres" in s:
+        cap = t["cli_tiers_cap"].format(n=s["max_centres"]) if "max_centres" in s else ""
+        reporter.echo(
+            t["cli_tiers"].format(centres=s["n_centres"], minutes=s["tier_minutes"], cap=cap, grid=s["n_grid"])
         )
         if s.get("n_beyond_centre"):
             reporter.echo(
-                f"  {s['n_beyond_centre']:,} homes ({s['population_beyond_centre']:,.0f} residents) have no "
-                f"possible community centre within {s['tier_minutes']:g} min"
+                t["cli_beyond_centre"].format(
+                    homes=s["n_beyond_centre"], population=s["population_beyond_centre"], minutes=s["tier_minutes"]
+                )
             )
-    for key, label in (
-        ("longest_walk", "longest walk to a station: {:.1f} min"),
-        ("mean_minutes", "mean walk: {:.1f} min"),
-        ("population_covered_twice", "covered twice: {:,.0f} residents"),
-        ("smallest_gap_minutes", "closest two stations: {:.1f} min apart"),
-        ("cost", "cost: {:g}"),
-    ):
+    for key in ("longest_walk", "mean_minutes", "population_covered_twice", "smallest_gap_minutes", "cost"):
         if key in s:
-            reporter.echo(label.format(s[key]))
+            reporter.echo(t[f"cli_{key}"].format(value=s[key]))
     if "raster" in s:
         r = s["raster"]
         reporter.echo(
-            f"population raster {r['name']} ({r['units']}, {r['placement']}): {r['population']:,.0f} people in "
-            f"{r['cells']:,} cells inside the study area, {r['population_outside']:,.0f} outside it"
+            t["cli_raster"].format(
+                name=r["name"],
+                units=r["units"],
+                placement=r["placement"],
+                population=r["population"],
+                cells=r["cells"],
+                outside=r["population_outside"],
+            )
         )
 
 
-def _report_areas(reporter: Reporter, s: dict[str, Any], table: Any) -> None:
+def _report_areas(reporter: Reporter, s: dict[str, Any], table: Any, t: Mapping[str, str]) -> None:
     low = table[table["covered_share"] < 0.5]
-    reporter.echo(
-        f"areas: {s['n_areas']:,}; {len(low):,} with less than half their residents covered"
-        + (
-            f" (lowest: {s['lowest_area']['area']}, {s['lowest_area']['covered_share']:.1%})"
-            if "lowest_area" in s
-            else ""
-        )
-        + " (areas.csv)"
+    lowest = (
+        t["cli_areas_lowest"].format(area=s["lowest_area"]["area"], share=s["lowest_area"]["covered_share"])
+        if "lowest_area" in s
+        else ""
     )
+    reporter.echo(t["cli_areas"].format(n=s["n_areas"], low=len(low), lowest=lowest))
     if s.get("population_outside_areas"):
-        reporter.echo(f"  {s['population_outside_areas']:,.0f} residents live outside every area")
+        reporter.echo(t["cli_outside_areas"].format(population=s["population_outside_areas"]))
 
 
-def _report_unreachable(reporter: Reporter, s: dict[str, Any]) -> None:
+def _report_unreachable(reporter: Reporter, s: dict[str, Any], t: Mapping[str, str]) -> None:
     reporter.echo(
-        f"{s['n_uncoverable']} homes ({s['population_uncoverable']:,.0f} residents) are beyond a "
-        f"{s['minutes']:g}-minute walk of every candidate site; the most populous:"
+        t["cli_unreachable"].format(
+            homes=s["n_uncoverable"], population=s["population_uncoverable"], minutes=s["minutes"]
+        )
     )
     if s.get("n_off_network"):
         reporter.echo(
-            f"  of which {s['n_off_network']:,} homes ({s['population_off_network']:,.0f} residents) are farther "
-            f"than {DEFAULTS.max_snap_m:g} m from every mapped street (counted as not covered)"
+            t["cli_off_network"].format(
+                homes=s["n_off_network"], population=s["population_off_network"], metres=DEFAULTS.max_snap_m
+            )
         )
     for row in s["unreachable"][:5]:
         if str(row.get("reason", "")).startswith("no street"):
-            near = f"{row['reason']} ({row['street_m']:,.0f} m)"
+            near = t["cli_no_street"].format(reason=row["reason"], metres=row["street_m"], snap=DEFAULTS.max_snap_m)
         elif row["nearest_site_name"] is not None:
-            near = f"nearest candidate {row['nearest_site_name']} at {row['nearest_minutes']:.1f} min"
+            near = t["cli_nearest"].format(name=row["nearest_site_name"], minutes=row["nearest_minutes"])
         else:
-            near = "no candidate within an hour"
-        reporter.echo(f"  {row['demand_id']}: {row['population']:,.0f} residents, {near}")
+            near = t["cli_no_candidate"]
+        reporter.echo(t["cli_unreachable_row"].format(id=row["demand_id"], population=row["population"], near=near))

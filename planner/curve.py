@@ -39,6 +39,7 @@ def coverage_curve_plan(
     raster_mode: str = "buildings",
     raster_units: str | None = None,
     raster_band: int | None = None,
+    lang: str = "en",
 ) -> tuple[pd.DataFrame, dict[str, int | None], bytes]:
     """
     The coverage curve of a source: exact mclp optimum for p = 1..max_p and a PNG plot.
@@ -46,7 +47,8 @@ def coverage_curve_plan(
     Returns
     -------
     curve, needed, png
-        See :func:`planner.optimize.coverage_curve`; ``png`` holds the plot's bytes.
+        See :func:`planner.optimize.coverage_curve`; ``png`` holds the plot's bytes, labelled in
+        ``lang`` (``"en"`` or ``"zh"``, see :func:`planner.plots.curve_png`).
     """
     minutes = check_positive("minutes", minutes)
     options = InputOptions(input_crs, name_column, population_column, raster_mode, raster_units, raster_band)
@@ -65,7 +67,7 @@ def coverage_curve_plan(
     required = np.flatnonzero(sites["existing"].to_numpy(bool))
     curve, needed = coverage_curve(cov, max_p=max_p, required=required, time_limit=time_limit, progress=progress)
     curve = name_sites(curve, sites)
-    return curve, needed, curve_png(curve, minutes)
+    return curve, needed, curve_png(curve, minutes, lang)
 
 
 def name_sites(curve: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:

@@ -25,10 +25,12 @@ from .coverage import within as covered_within
 from .distributed import ENGINES
 from .errors import InputError
 from .inputs import InputOptions, load_sites, network_for, read_homes
-from .io import geojson_text, json_text, write_outputs
+from .io import geojson_text, json_text, write_outputs, xlsx_bytes
 from .isochrones import isochrones
+from .layers import gis_files
 from .maps import plan_map, whatif_inputs
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
+from .report import plan_report
 from .sites import input_crs_of, site_costs, warn_thin_osm
 from .summary import area_results, plan_summary, station_table
 from .unreachable import diagnose_unreachable
@@ -39,9 +41,11 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
 
-#: file names written by :meth:`Plan.write`
+#: file names written by :meth:`Plan.write` (and ``areas.csv``, ``shp/``, ``plan.dxf`` when asked for)
 OUTPUT_FILES = (
     "plan.html",
+    "plan.gpkg",
+    "report.html",
     "stations.geojson",
     "stations.csv",
     "stations.xlsx",
@@ -128,6 +132,7 @@ class Plan:
         offline: bool = False,
         basemap: str = "osm",
         tianditu_key: str | None = None,
+        inline_assets: bool = False,
         whatif: bool = False,
     ) -> Any:
         """
@@ -137,13 +142,12 @@ class Plan:
         ----------
         lang
             ``"en"`` or ``"zh"``.
-        offline
-            One self-contained page: Leaflet inlined, the plan's streets and :attr:`footprints`
-            as the basemap, no tiles.
-        basemap, tianditu_key
-            Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key.
-        whatif
-            Click to add and remove stations in the browser (:func:`planner.maps.whatif.whatif_inputs`).
+        offline, inline_assets
+            ``offline``: one self-contained page, Leaflet inlined, the plan's streets and :attr:`footprints` as the
+            basemap (a ``basemap`` other than ``osm`` tiled over them); ``inline_assets``: Leaflet inlined only.
+        basemap, tianditu_key, whatif
+            Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key; ``whatif``: click to
+            add and remove stations in the browser (:func:`planner.maps.whatif_inputs`).
         """
         is_existing = self.existing
         within = covered_within(self.coverage.minutes, self.minutes)  # minutes checked once, by plan()
@@ -172,8 +176,13 @@ class Plan:
             footprints=self.footprints,
             areas=self.areas,
             boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
+            inline_assets=inline_assets,
             whatif=whatif_inputs(self) if whatif else None,
         )
+
+    def report(self, *, lang: str = "en") -> str:
+        """The committee report: one printable, self-contained HTML page (see :func:`planner.report.plan_report`)."""
+        return plan_report(self, lang=lang)
 
     def write(
         self,
@@ -183,20 +192,20 @@ class Plan:
         offline: bool = False,
         basemap: str = "osm",
         tianditu_key: str | None = None,
+        inline_assets: bool = False,
+        shapefile: bool = False,
+        dxf: bool = False,
+        output_crs: str | None = None,
         whatif: bool = False,
     ) -> list[Path]:
-        """Write ``plan.html``, ``stations.geojson``.
-
-        ``isochrones.geojson`` and ``summary.json`` into ``out_dir`` atomically; returns the paths.
-
-        The map options are those of :meth:`map`.
-        """
-        fmap = self.map(lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key, whatif=whatif)
+        """Write :data:`OUTPUT_FILES` atomically, return the paths; options: :meth:`map`, :func:`.layers.gis_files`."""
+        view: dict[str, Any] = dict(offline=offline, basemap=basemap, tianditu_key=tianditu_key, whatif=whatif)
         files = {
-            "plan.html": fmap.get_root().render(),
+            "plan.html": self.map(lang=lang, inline_assets=inline_assets, **view).get_root().render(),
+            "report.html": self.report(lang=lang),
             "stations.geojson": geojson_text(self.stations),
             "stations.csv": self.stations.drop(columns="geometry").to_csv(index=False),
-            "stations.xlsx": _xlsx(self.stations.drop(columns="geometry"), "stations"),
+            "stations.xlsx": xlsx_bytes(self.stations.drop(columns="geometry"), "stations"),
             "isochrones.geojson": geojson_text(self.isochrones),
             "summary.json": json_text(self.summary),
         }
@@ -204,17 +213,8 @@ class Plan:
             files["unreachable.csv"] = self.unreachable.to_csv(index=False)
         if self.area_table is not None:
             files["areas.csv"] = self.area_table.to_csv(index=False)
+        files.update(gis_files(self, shapefile=shapefile, dxf=dxf, output_crs=output_crs))
         return write_outputs(out_dir, files)
-
-
-def _xlsx(table: pd.DataFrame, sheet: str) -> bytes:
-    """An Excel workbook of one sheet (openpyxl), as bytes for :func:`planner.io.write_outputs`."""
-    import io
-
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name=sheet, index=False)
-    return buf.getvalue()
 
 
 class _Laps:

@@ -35,8 +35,8 @@ def default_run(tmp_path_factory):
 
 def test_plan_writes_its_outputs(default_run):
     names = sorted(p.name for p in default_run.iterdir())
-    assert names == ["isochrones.geojson", "plan.html", "stations.csv", "stations.geojson", "stations.xlsx",
-                     "summary.json", "unreachable.csv"]
+    assert names == ["isochrones.geojson", "plan.gpkg", "plan.html", "report.html", "stations.csv", "stations.geojson",
+                     "stations.xlsx", "summary.json", "unreachable.csv"]
     # the station table: CSV (BOM, for Excel) and XLSX with the same rows as the GeoJSON
     csv_bytes = (default_run / "stations.csv").read_bytes()
     assert csv_bytes.startswith(b"\xef\xbb\xbf")

@@ -24,8 +24,8 @@ from instances import random_points, synthetic_network
 from planner.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-PLAN_FILES = ("isochrones.geojson", "plan.html", "stations.csv", "stations.geojson", "stations.xlsx", "summary.json",
-              "unreachable.csv")
+PLAN_FILES = ("isochrones.geojson", "plan.gpkg", "plan.html", "report.html", "stations.csv", "stations.geojson",
+              "stations.xlsx", "summary.json", "unreachable.csv")
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -128,7 +128,7 @@ def test_full_disk_is_one_error_line_and_no_temporary_file(tmp_path, monkeypatch
 def test_plan_is_repeatable(baseline, tmp_path):
     again = tmp_path / "again"
     assert main(["plan", "--out", str(again), "-q"]) == 0
-    for name in ("stations.geojson", "isochrones.geojson", "unreachable.csv"):
+    for name in ("stations.geojson", "isochrones.geojson", "unreachable.csv", "report.html"):
         assert (again / name).read_bytes() == (baseline / name).read_bytes(), f"{name} differs between two runs"
     first = json.loads((baseline / "summary.json").read_text(encoding="utf-8"))
     second = json.loads((again / "summary.json").read_text(encoding="utf-8"))

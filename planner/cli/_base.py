@@ -24,6 +24,7 @@ __all__ = [
     "cli",
     "common_options",
     "input_crs_option",
+    "lang_option",
     "main",
     "run",
     "setup_logging",
@@ -150,6 +151,16 @@ COMMON_OPTIONS = [
     click.option("--quiet", "-q", is_flag=True, help="No progress and no report; errors only."),
     click.option("--verbose", "-v", is_flag=True, help="Log each stage."),
 ]
+
+
+#: ``--lang`` of plan / score / curve: the map, the lines printed and the charts
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the map, the report, the lines printed and the charts (zh: 中文; charts need a CJK font such as fonts-noto-cjk).",
+)
 
 
 def common_options(f: Any) -> Any:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..console import Reporter, report_plan
-from ._base import area_arguments, cli, common_options, setup_logging
+from ._base import area_arguments, cli, common_options, lang_option, setup_logging
 
 __all__ = ["plan_command"]
 
@@ -60,11 +62,19 @@ __all__ = ["plan_command"]
     help="Areas (community boundaries: GeoJSON / GPKG / SHP polygons with names) to group the homes by: "
     "areas.csv and a map layer of the share covered per area. A --demand file of areas needs none.",
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the map.")
+@lang_option
 @click.option(
     "--offline",
     is_flag=True,
-    help="One self-contained plan.html that needs no network: Leaflet inlined, the streets drawn as the basemap, no tiles.",
+    help="A plan.html that renders with no network: Leaflet inlined and the streets drawn as the basemap; no tiles "
+    "with the default basemap, or the --basemap carto/gaode/tianditu tiles over the drawn streets where reachable.",
+)
+@click.option(
+    "--inline-assets",
+    "inline_assets",
+    is_flag=True,
+    help="Leaflet written into plan.html instead of loaded from jsDelivr; the --basemap tiles are still fetched "
+    "(--inline-assets --basemap gaode needs no CDN in mainland China). Implied by --offline.",
 )
 @click.option(
     "--whatif",
@@ -103,6 +113,23 @@ __all__ = ["plan_command"]
     default=None,
     help="With --engine dask: LocalCluster worker processes (default: the number of CPUs).",
 )
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["shp"]),
+    multiple=True,
+    help="Also write shapefiles: one per layer of plan.gpkg in shp/ (UTF-8, with a .cpg; field names in fields.csv).",
+)
+@click.option(
+    "--dxf", is_flag=True, help="Also write plan.dxf for CAD: stations as named blocks, walking areas as polylines."
+)
+@click.option(
+    "--output-crs",
+    default=None,
+    metavar="CRS",
+    help="CRS of plan.gpkg, shp/ and plan.dxf, e.g. EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E). "
+    "Default: EPSG:4326; the plan's UTM zone for the DXF. GeoJSON stays EPSG:4326.",
+)
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
 def plan_command(
     candidates,
@@ -118,6 +145,7 @@ def plan_command(
     areas,
     lang,
     offline,
+    inline_assets,
     whatif,
     basemap,
     tianditu_key,
@@ -141,10 +169,11 @@ def plan_command(
         raise click.UsageError("--scheduler and --workers need --engine dask")
     if scheduler is not None and workers is not None:
         raise click.UsageError("--workers starts a LocalCluster; with --scheduler the cluster's own workers are used")
-    tianditu_key = check_basemap(basemap, tianditu_key, offline=offline)
+    tianditu_key = check_basemap(basemap, tianditu_key, offline=offline, inline_assets=inline_assets)
     if model == "budget" and budget is None:
         raise click.UsageError("--model budget needs --budget")
     out_dir = check_output_dir(out)
+    gis = _gis_arguments(common)
     if engine == "dask":
         from ..distributed import dask_client
 
@@ -172,6 +201,22 @@ def plan_command(
         )
         reporter("writing outputs", 0.5)
         paths = result.write(
-            out_dir, lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key, whatif=whatif
+            out_dir,
+            lang=lang,
+            offline=offline,
+            basemap=basemap,
+            tianditu_key=tianditu_key,
+            inline_assets=inline_assets,
+            whatif=whatif,
+            **gis,
         )
-    report_plan(reporter, result, paths)
+    report_plan(reporter, result, paths, lang)
+
+
+def _gis_arguments(common: dict[str, Any]) -> dict[str, Any]:
+    """``--format`` / ``--dxf`` / ``--output-crs``, out of ``common`` and checked, as keywords of ``Plan.write``."""
+    from ..io.gis import check_output_crs
+
+    formats, dxf, output_crs = common.pop("formats"), common.pop("dxf"), common.pop("output_crs")
+    check_output_crs(output_crs, dxf=dxf)
+    return {"shapefile": "shp" in formats, "dxf": dxf, "output_crs": output_crs}

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..console import Reporter
-from ._base import area_arguments, cli, common_options, setup_logging, table_cell
+from ._base import area_arguments, cli, common_options, lang_option, setup_logging, table_cell
 
 __all__ = ["curve_command", "optimize_command", "score_command"]
 
@@ -32,11 +32,13 @@ __all__ = ["curve_command", "optimize_command", "score_command"]
     help="Write the ranking to this GeoJSON file (points in EPSG:4326, the same columns as properties).",
 )
 @click.option("--top", type=int, default=None, help="Show only the best N in the terminal.")
+@lang_option
 def score_command(
     sites,
     csv_path,
     geojson_path,
     top,
+    lang,
     **common,
 ):
     """Rank candidate sites by the residents within a walk, what each adds, and the worst-served home it fixes."""
@@ -49,7 +51,7 @@ def score_command(
         table = score(**area_arguments(common), sites=sites, progress=reporter)
     _write_ranking(table, targets)
     if not quiet:
-        _print_ranking(table, common["minutes"], top, targets)
+        _print_ranking(table, common["minutes"], top, targets, lang)
 
 
 @cli.command("curve")
@@ -60,17 +62,18 @@ def score_command(
 @click.option("--max-p", "max_p", type=int, required=True, help="Largest number of stations.")
 @click.option("--time-limit", type=float, default=None, help="Seconds per solve.")
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder (curve.csv, curve.png).")
+@lang_option
 def curve_command(
     candidates,
     max_p,
     time_limit,
     out,
+    lang,
     **common,
 ):
     """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
     from ..curve import coverage_curve_plan
     from ..io import check_output_dir, write_outputs
-    from ..optimize.maxcover import first_p
 
     quiet = setup_logging(common)
     if max_p < 1:
@@ -79,34 +82,15 @@ def curve_command(
     reporter = Reporter(quiet)
     with reporter.running():
         curve, needed, png = coverage_curve_plan(
-            **area_arguments(common), candidates=candidates, max_p=max_p, time_limit=time_limit, progress=reporter
+            **area_arguments(common),
+            candidates=candidates,
+            max_p=max_p,
+            time_limit=time_limit,
+            progress=reporter,
+            lang=lang,
         )
         paths = write_outputs(out_dir, {"curve.csv": curve.to_csv(index=False), "curve.png": png})
-    reporter.echo(f"{'p':>5}  {'residents':>12}  {'of all':>7}  {'of reachable':>12}  status")
-    for row in curve.itertuples(index=False):
-        reporter.echo(
-            f"p={row.p:>3}  {row.population_covered:>12,.0f}  {row.covered_share:7.1%}  {row.coverable_share:12.1%}  "
-            f"{row.status}"
-        )
-    reporter.echo(
-        "stations needed, share of the residents some candidate reaches: "
-        + ", ".join(f"{k}: {v if v is not None else f'more than {max_p}'}" for k, v in needed.items())
-    )
-    reachable = curve["coverable_share"].to_numpy()
-    ceiling = float((curve["covered_share"] / reachable)[reachable > 0].iloc[0]) if (reachable > 0).any() else 0.0
-    words = []
-    for target in (80, 90, 95, 100):
-        first = first_p(curve, "covered_share", target / 100)
-        if first is None:
-            first = (
-                f"never (no plan reaches more than {ceiling:.1%})"
-                if target / 100 > ceiling + 1e-9
-                else f"more than {max_p}"
-            )
-        words.append(f"{target}%: {first}")
-    reporter.echo("stations needed, share of all residents: " + ", ".join(words))
-    for path in paths:
-        reporter.echo(f"wrote {path}")
+    _print_curve(reporter, curve, needed, max_p, paths, lang)
 
 
 @cli.command("optimize")
@@ -224,42 +208,75 @@ def _write_ranking(table: Any, targets: dict[str, Path]) -> None:
         write_outputs(folder, files)
 
 
-def _print_ranking(table: Any, minutes: float, top: int | None, targets: dict[str, Path]) -> None:
+def _print_curve(reporter: Reporter, curve: Any, needed: dict[str, Any], max_p: int, paths: list, lang: str) -> None:
+    """The curve's table, the stations needed for 80/90/95/100 % of the reachable and of all, the files."""
+    from ..maps.labels import _labels
+    from ..optimize.maxcover import first_p
+
+    t = _labels(lang)
+    reporter.echo(t["cli_curve_header"])
+    for row in curve.itertuples(index=False):
+        reporter.echo(
+            f"p={row.p:>3}  {row.population_covered:>12,.0f}  {row.covered_share:7.1%}  {row.coverable_share:12.1%}  "
+            f"{row.status}"
+        )
+    more = t["cli_more_than"].format(p=max_p)
+    reporter.echo(
+        t["cli_needed_reachable"] + ", ".join(f"{k}: {v if v is not None else more}" for k, v in needed.items())
+    )
+    reachable = curve["coverable_share"].to_numpy()
+    ceiling = float((curve["covered_share"] / reachable)[reachable > 0].iloc[0]) if (reachable > 0).any() else 0.0
+    words = []
+    for target in (80, 90, 95, 100):
+        first = first_p(curve, "covered_share", target / 100)
+        if first is not None:
+            words.append(f"{target}%: {first}")
+        else:
+            words.append(
+                f"{target}%: {t['cli_never'].format(ceiling=ceiling) if target / 100 > ceiling + 1e-9 else more}"
+            )
+    reporter.echo(t["cli_needed_all"] + ", ".join(words))
+    for path in paths:
+        reporter.echo(t["cli_wrote"].format(path=path))
+
+
+def _print_ranking(table: Any, minutes: float, top: int | None, targets: dict[str, Path], lang: str = "en") -> None:
     """The ranking as a terminal table, then the files written."""
     import pandas as pd
     from rich.console import Console
     from rich.table import Table
 
+    from ..maps.labels import _labels
     from ..score import SCORE_HORIZON_MINUTES
 
+    t = _labels(lang)
     shown = table if top is None else table.head(top)
     view = Table(
-        title=f"Candidate sites ranked by residents within {minutes:g} minutes' walk",
-        caption=(
-            f"worst home fixed: the home farthest from an existing station today that this site brings within "
-            f"{minutes:g} min; minutes now → from the site (none: no station within {SCORE_HORIZON_MINUTES:g} min)"
-        ),
+        title=t["cli_rank_title"].format(minutes=minutes),
+        caption=t["cli_rank_caption"].format(minutes=minutes, horizon=SCORE_HORIZON_MINUTES),
     )
-    columns = [
-        ("rank", "rank"),
-        ("name", "name"),
-        ("population_within", f"≤{minutes:g} min"),
-        ("population_10min", "≤10 min"),
-        ("population_15min", "≤15 min"),
-        ("marginal_population", "new"),
-        ("greedy_gain", "greedy gain"),
-        ("overlap_share", "overlap"),
+    keys = [
+        "rank",
+        "name",
+        "population_within",
+        "population_10min",
+        "population_15min",
+        "marginal_population",
+        "greedy_gain",
+        "overlap_share",
     ]
-    for _, title in columns:
-        view.add_column(title, justify="left" if title == "name" else "right")
-    view.add_column("worst home fixed", justify="left")
+    *titles, worst = t["cli_rank_columns"].format(minutes=minutes).split("|")
+    for key, title in zip(keys, titles):
+        view.add_column(title, justify="left" if key == "name" else "right")
+    view.add_column(worst, justify="left")
     for row in shown.itertuples(index=False):
         if isinstance(row.worst_home_id, str):
             now = row.worst_home_minutes_to_existing
-            fixed = f"{row.worst_home_id}\n{'none' if pd.isna(now) else f'{now:.1f}'} → {row.worst_home_minutes_to_site:.1f}"
+            now_text = t["cli_none"] if pd.isna(now) else f"{now:.1f}"
+            fixed = f"{row.worst_home_id}\n{now_text} → {row.worst_home_minutes_to_site:.1f}"
         else:
             fixed = "-"
-        view.add_row(*(table_cell(getattr(row, key)) for key, _ in columns), table_cell(fixed))
+        view.add_row(*(table_cell(getattr(row, key)) for key in keys), table_cell(fixed))
     Console(highlight=False).print(view)
     for target in targets.values():
-        click.echo(f"wrote {target}  ({len(table)} sites)")
+        click.echo(t["cli_wrote_sites"].format(path=target, n=len(table)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ._common import COORD_DECIMALS, cell_phrase, check_input_file
 from .costs import read_cost_matrix, read_weights
-from .output import check_output_dir, geojson_text, json_safe, json_text, write_outputs
+from .output import check_output_dir, geojson_text, json_safe, json_text, write_outputs, xlsx_bytes
 from .points import read_points
 
 __all__ = [
@@ -33,4 +33,5 @@ __all__ = [
     "read_points",
     "read_weights",
     "write_outputs",
+    "xlsx_bytes",
 ]

@@ -15,7 +15,15 @@ import shapely
 from ..errors import InputError, PlannerError
 from ._common import COORD_DECIMALS
 
-__all__ = ["check_output_dir", "geojson_text", "json_safe", "json_text", "write_outputs"]
+__all__ = [
+    "check_output_dir",
+    "geojson_text",
+    "json_safe",
+    "json_text",
+    "lonlat_rounded",
+    "write_outputs",
+    "xlsx_bytes",
+]
 
 
 def geojson_text(gdf: gpd.GeoDataFrame) -> str:
@@ -35,7 +43,31 @@ def geojson_text(gdf: gpd.GeoDataFrame) -> str:
         A compact GeoJSON FeatureCollection (no ``bbox``, a CRS84 ``crs`` member),
         ending with a newline.
     """
-    out = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
+    out = lonlat_rounded(gdf)
+    data = json.loads(out.to_json(drop_id=True, na="null"))
+    data.pop("bbox", None)
+    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    return (
+        json.dumps(json_safe(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+    )
+
+
+def lonlat_rounded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """
+    A copy of ``gdf`` in EPSG:4326 with the coordinates :func:`geojson_text` writes.
+
+    Parameters
+    ----------
+    gdf
+        Features in any CRS (none: taken as lon/lat).
+
+    Returns
+    -------
+    out
+        Coordinates rounded to :data:`COORD_DECIMALS` decimals; polygons are snapped to
+        that grid first (GEOS keeps them valid there, dropping slivers thinner than it).
+    """
+    out = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf.set_crs("EPSG:4326")
     out = out.copy()
     geoms = out.geometry.values
     # polygons are snap-rounded to the written grid first, so that rounding
@@ -44,13 +76,8 @@ def geojson_text(gdf: gpd.GeoDataFrame) -> str:
     if polygonal.any():
         geoms = np.asarray(geoms, dtype=object).copy()
         geoms[polygonal] = shapely.set_precision(geoms[polygonal], 10.0**-COORD_DECIMALS)
-    out["geometry"] = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
-    data = json.loads(out.to_json(drop_id=True, na="null"))
-    data.pop("bbox", None)
-    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
-    return (
-        json.dumps(json_safe(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
-    )
+    out[out.geometry.name] = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
+    return out
 
 
 def json_text(obj: object) -> str:
@@ -137,7 +164,8 @@ def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]
         The folder (created if needed).
     files
         File name -> content (``str`` is encoded as UTF-8, ``bytes`` written as is but
-        for the BOM of a ``.csv``).
+        for the BOM of a ``.csv``). A name may hold subfolders (``shp/stations.shp``):
+        they are created, and their files staged beside their targets like the others.
 
     Returns
     -------
@@ -163,8 +191,10 @@ def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]
     os.umask(umask)
     try:
         for name, content in files.items():
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
-            staged.append((tmp, out / name))
+            target = _target(out, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            staged.append((tmp, target))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(_output_bytes(name, content))
             os.chmod(tmp, 0o666 & ~umask)
@@ -179,6 +209,14 @@ def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]
             if os.path.exists(tmp):
                 os.unlink(tmp)
     return [target for _, target in staged]
+
+
+def _target(out: Path, name: str) -> Path:
+    """Where output ``name`` goes: inside ``out``, in its subfolders if it names any (never outside)."""
+    parts = Path(name).parts
+    if not parts or Path(name).is_absolute() or ".." in parts:
+        raise PlannerError(f"output name {name!r}: expected a file name inside the output folder")
+    return out.joinpath(*parts)
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -220,3 +258,27 @@ def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"{out}: output folder cannot be written (no permission); choose another with --out")
     return out
+
+
+def xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
+    """
+    An Excel workbook of one sheet (openpyxl), as bytes for :func:`write_outputs`.
+
+    Parameters
+    ----------
+    table
+        The rows, written without the index.
+    sheet
+        The sheet's name.
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file's content.
+    """
+    import io
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=sheet, index=False)
+    return buf.getvalue()

@@ -12,11 +12,14 @@ Every string that comes from OSM or a user file goes through :func:`planner.maps
 
 Basemaps: OpenStreetMap (default), CARTO, Tianditu (needs a key) and Gaode. Gaode's
 tiles are in GCJ-02, so with ``basemap="gaode"`` every overlay is shifted from
-WGS-84 by :func:`wgs84_to_gcj02`. With ``offline=True`` the page needs no network:
-Leaflet's JavaScript and CSS are inlined from an installed package
-(``django-js-lib-leaflet``), no tiles are used, and the plan's own streets and the
-building footprints (or residential land use) the demand stage read are drawn as a
-light vector basemap in a pane under the overlays.
+WGS-84 by :func:`wgs84_to_gcj02`. With ``inline_assets=True`` Leaflet's JavaScript
+and CSS (from an installed package, ``django-js-lib-leaflet``) and the Leaflet.heat
+plugin are written into the page, so only the tiles are fetched (no CDN: Gaode or
+Tianditu tiles work in mainland China). With ``offline=True`` the page needs no network:
+assets inlined, and the plan's own streets and the building footprints (or residential
+land use) the demand stage read drawn as a light vector basemap in a pane under the
+overlays; the default basemap loads no tiles, another one lays its tiles over the
+drawn streets where the network reaches them.
 
 The modules, by idea:
 

@@ -80,6 +80,7 @@ def plan_map(
     footprints: gpd.GeoDataFrame | None = None,
     areas: gpd.GeoDataFrame | None = None,
     boundary: BaseGeometry | None = None,
+    inline_assets: bool = False,
     whatif: WhatIf | None = None,
 ) -> folium.Map:
     """
@@ -127,9 +128,10 @@ def plan_map(
         Optional boolean per demand row: covered by existing stations alone
         (the summary's "before"); none covered when omitted.
     offline
-        Inline Leaflet (from the installed ``django-js-lib-leaflet``), load no
-        tiles, and draw ``network`` and ``footprints`` as a light basemap: the
-        file renders with no network.
+        Inline Leaflet (as ``inline_assets``) and draw ``network`` and ``footprints``
+        as a light basemap: the file renders with no network. With the default
+        ``basemap="osm"`` no tiles are loaded; with another basemap its tiles are
+        laid over the drawn streets wherever the network reaches them.
     basemap
         ``"osm"`` (default), ``"carto"``, ``"tianditu"`` or ``"gaode"``. With
         ``"gaode"`` (GCJ-02 tiles) every overlay is shifted by :func:`wgs84_to_gcj02`.
@@ -157,6 +159,10 @@ def plan_map(
     boundary
         Optional planning boundary (a shapely polygon, WGS-84): a dashed outline
         layer ("Planning boundary" / 规划范围).
+    inline_assets
+        Write Leaflet's JavaScript and CSS (from ``django-js-lib-leaflet``) and the
+        Leaflet.heat plugin (from folium) into the page: no CDN is asked, only the
+        basemap's tiles (``basemap="gaode"`` works in mainland China).
     whatif
         Optional :class:`~planner.maps.whatif.WhatIf` data: the stations, walking areas and homes are drawn by the
         page's what-if script instead (click a site to add or remove it; ``window.stationPlanner``), with its panel
@@ -170,10 +176,12 @@ def plan_map(
     Raises
     ------
     InputError
-        Unknown ``lang`` or ``basemap``, Tianditu without a key, tiles asked for offline,
+        Unknown ``lang`` or ``basemap``, Tianditu without a key,
         ``covered`` of the wrong length, ``areas`` without one of its columns.
     """
-    style = _map_style(lang, minutes, offline=offline, basemap=basemap, tianditu_key=tianditu_key)
+    style = _map_style(
+        lang, minutes, offline=offline, basemap=basemap, tianditu_key=tianditu_key, inline_assets=inline_assets
+    )
     t = style.labels
     covered = np.asarray(covered, dtype=bool)
     if len(covered) != len(demand):
@@ -189,8 +197,8 @@ def plan_map(
     net_parts = _network_parts(network, style.gcj02) if network is not None else []
     if style.offline:
         _basemap_layer(fmap, style, footprints, isochrones, net_parts)
-    else:
-        _tile_layers(fmap, basemap, style.tianditu_key, lang, t["osm_data"])
+    if style.tiles:
+        _tile_layers(fmap, basemap, style.tianditu_key, lang, t["osm_data"], credit_osm=not style.offline)
     if whatif is None:
         by_tier = _proposed_layers(fmap, style, data.proposed, total, tiered=data.tiered)
         _existing_layer(fmap, style, data.existing, data.existing_centre, total, tiered=data.tiered)
@@ -253,13 +261,15 @@ def stable_ids(root: Any) -> None:
         element._id = f"{i:032x}"
 
 
-def _map_style(lang: str, minutes: float, *, offline: bool, basemap: str, tianditu_key: str | None) -> MapStyle:
+def _map_style(
+    lang: str, minutes: float, *, offline: bool, basemap: str, tianditu_key: str | None, inline_assets: bool = False
+) -> MapStyle:
     """The options of :func:`plan_map`, checked.
 
-    :class:`InputError` for an unknown language or basemap, tiles asked for offline, Tianditu without a usable key.
+    :class:`InputError` for an unknown language or basemap, Tianditu without a usable key.
     """
     t = _labels(lang)
-    key = check_basemap(basemap, tianditu_key, offline=offline)
+    key = check_basemap(basemap, tianditu_key, offline=offline, inline_assets=inline_assets)
     return MapStyle(
         labels=t,
         lang=lang,
@@ -268,6 +278,7 @@ def _map_style(lang: str, minutes: float, *, offline: bool, basemap: str, tiandi
         basemap=basemap,
         tianditu_key=key,
         gcj02=BASEMAPS[basemap]["gcj02"],
+        inline_assets=inline_assets or offline,
     )
 
 
@@ -331,8 +342,9 @@ def _new_map(style: MapStyle, location: list[float], *, area_share: bool) -> fol
     t = style.labels
     fmap = folium.Map(location=location, zoom_start=15, tiles=None, control_scale=True, zoom_control=False)
     _ZoomControl(t["zoom_in"], t["zoom_out"]).add_to(fmap)
-    _page_assets(fmap, style.offline)
-    for name, z in (("planner-basemap", 250), ("planner-areas", 350), ("planner-heat", 360), ("planner-network", 370)):
+    _page_assets(fmap, style.inline_assets, style.offline)
+    # the drawn basemap under Leaflet's tile pane (200): an offline page's tiles cover it where they load
+    for name, z in (("planner-basemap", 150), ("planner-areas", 350), ("planner-heat", 360), ("planner-network", 370)):
         folium.map.CustomPane(name, z_index=z, pointer_events=False).add_to(fmap)
     if area_share:
         folium.map.CustomPane("planner-area-share", z_index=340, pointer_events=True).add_to(fmap)

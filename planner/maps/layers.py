@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .gcj02 import _wgs
 from .labels import Labels, _text
-from .leaflet import _Areas, _Lines, _Points, _Polygons, _popup, _Shapes
+from .leaflet import _Areas, _heat_links, _Lines, _Points, _Polygons, _popup, _Shapes
 from .shapes import _basemap_polygons, footprint_polygons
 from .style import AREA_STYLE, COLOURS, MapStyle
 
@@ -257,14 +257,16 @@ def _heat_layer(fmap: folium.Map, style: MapStyle, demand: gpd.GeoDataFrame, cov
         else:
             from folium.plugins import HeatMap
 
-            HeatMap(
+            heat = HeatMap(
                 [[float(a), float(b), float(w)] for a, b, w in zip(lat, lon, weight)],
                 radius=28,
                 blur=22,
                 min_opacity=0.35,
                 max_zoom=16,
                 control=False,
-            ).add_to(group)
+            )
+            _heat_links(heat, style.inline_assets)
+            heat.add_to(group)
     group.add_to(fmap)
 
 

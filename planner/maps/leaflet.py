@@ -1,11 +1,14 @@
 """Leaflet on the page: its files.
 
-(from the CDN, or inlined offline), the planner's CSS, the basemap tiles, and the custom folium elements the layers are
+(from the CDN, or inlined), the planner's CSS, the basemap tiles, and the custom folium elements the layers are
 drawn with.
 
-Basemaps: OpenStreetMap (default), CARTO, Tianditu (needs a key) and Gaode (GCJ-02 tiles). With
-``offline=True`` the page needs no network: Leaflet's JavaScript and CSS are inlined from an installed
-package (``django-js-lib-leaflet``) and no tiles are used.
+Basemaps: OpenStreetMap (default), CARTO, Tianditu (needs a key) and Gaode (GCJ-02 tiles). Online, the
+page loads Leaflet and the Leaflet.heat plugin from jsDelivr at exact versions (:data:`ASSET_URLS`).
+With ``inline_assets=True`` both are written into the page instead (Leaflet from an installed package,
+``django-js-lib-leaflet``; Leaflet.heat from folium's own copy), so only the tiles are fetched: the
+page works where jsDelivr does not (mainland China with Gaode or Tianditu tiles). ``offline=True``
+implies it and draws the plan's own streets as the basemap (see :func:`check_basemap`).
 
 The elements (:class:`_Points`, :class:`_Lines`, :class:`_Polygons`, ...) draw many features in one
 script each, with their data as JSON; the HTML they carry must already be escaped (see
@@ -35,8 +38,10 @@ if TYPE_CHECKING:
 
 # names with a leading underscore are for the other modules of planner.maps
 __all__ = [
+    "ASSET_URLS",
     "BASEMAPS",
     "LEAFLET_PACKAGES",
+    "LEAFLET_VERSION",
     "TIANDITU_ENV",
     "_Areas",
     "_Lines",
@@ -48,6 +53,7 @@ __all__ = [
     "_popup",
     "_tile_layers",
     "check_basemap",
+    "heat_plugin",
     "leaflet_assets",
 ]
 
@@ -100,9 +106,19 @@ BASEMAPS: dict[str, dict[str, Any]] = {
 #: environment variable read when no Tianditu key is given
 TIANDITU_ENV = "TIANDITU_KEY"
 
-#: Leaflet's CDN files for pages that may use the network (same as folium's)
-_CDN_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
-_CDN_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+#: the Leaflet release every page runs: from the CDN online, inlined from django-js-lib-leaflet (pinned to it) otherwise
+LEAFLET_VERSION = "1.9.4"
+_CDN_JS = ("leaflet", f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js")
+_CDN_CSS = ("leaflet_css", f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css")
+
+#: folium's copy of Leaflet.heat, at the tag of the installed folium (folium's own link follows ``@main``)
+_HEAT_JS = (
+    "leaflet-heat.js",
+    f"https://cdn.jsdelivr.net/gh/python-visualization/folium@v{folium.__version__}/folium/templates/leaflet_heat.min.js",
+)
+
+#: every file an online page loads besides its tiles, each at an exact version
+ASSET_URLS = (_CDN_JS[1], _CDN_CSS[1], _HEAT_JS[1])
 
 
 #: installed packages that ship Leaflet's dist files: (module, folder inside it)
@@ -298,7 +314,9 @@ class _ZoomControl(MacroElement):
 # ----------------------------------------------------------------- basemaps and Leaflet's files
 
 
-def check_basemap(basemap: str = "osm", tianditu_key: str | None = None, *, offline: bool = False) -> str | None:
+def check_basemap(
+    basemap: str = "osm", tianditu_key: str | None = None, *, offline: bool = False, inline_assets: bool = False
+) -> str | None:
     """
     Validate a basemap choice before any work is done.
 
@@ -310,8 +328,12 @@ def check_basemap(basemap: str = "osm", tianditu_key: str | None = None, *, offl
         The Tianditu key; for ``basemap="tianditu"`` falls back to the
         ``TIANDITU_KEY`` environment variable.
     offline
-        An offline map draws its own vector basemap and takes no tiles, so only
-        the default ``"osm"`` is accepted with it.
+        The page renders with no network: Leaflet inlined (as ``inline_assets``) and the plan's
+        streets drawn as the basemap. With the default ``"osm"`` no tiles are loaded; with
+        ``"carto"``, ``"gaode"`` or ``"tianditu"`` those tiles are laid over the drawn streets
+        wherever the network reaches them (the streets show where it does not).
+    inline_assets
+        Leaflet's files written into the page (no CDN); the tiles are still fetched.
 
     Returns
     -------
@@ -321,16 +343,13 @@ def check_basemap(basemap: str = "osm", tianditu_key: str | None = None, *, offl
     Raises
     ------
     InputError
-        Unknown basemap, tiles asked for offline, or Tianditu without a usable key.
+        Unknown basemap, or Tianditu without a usable key.
+    DataError
+        ``offline`` or ``inline_assets`` without an installed copy of Leaflet.
     """
     if basemap not in BASEMAPS:
         raise InputError(f"basemap={basemap!r}: expected one of {', '.join(BASEMAPS)}")
-    if offline and basemap != "osm":
-        raise InputError(
-            f"basemap={basemap!r}: an offline map draws its own street basemap and loads no tiles; "
-            "drop --offline or --basemap"
-        )
-    if offline:
+    if offline or inline_assets:
         leaflet_assets()  # fail before any work when Leaflet's files are missing
     if basemap != "tianditu":
         return None
@@ -395,11 +414,35 @@ def leaflet_assets() -> tuple[str, str, str]:
     raise DataError("offline map: Leaflet's files are not installed; pip install django-js-lib-leaflet")
 
 
-def _tile_layers(fmap: folium.Map, basemap: str, key: str | None, lang: str, osm_data: str) -> None:
-    """The basemap's tile layers (a second one for Tianditu's labels), not listed in the layer control."""
+def heat_plugin() -> str:
+    """
+    The Leaflet.heat plugin folium ships (``folium/templates/leaflet_heat.min.js``), for inlining.
+
+    Returns
+    -------
+    str
+        The script's text, with nothing in it that would close the ``<script>`` element.
+    """
+    text = (importlib.resources.files("folium") / "templates" / "leaflet_heat.min.js").read_text(encoding="utf-8")
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
+
+
+def _heat_links(heat: MacroElement, inline: bool) -> None:
+    """A folium HeatMap's script: none when inlined (the page has it), else :data:`_HEAT_JS`, pinned."""
+    cast(Any, heat).default_js = [] if inline else [_HEAT_JS]
+
+
+def _tile_layers(
+    fmap: folium.Map, basemap: str, key: str | None, lang: str, osm_data: str, *, credit_osm: bool = True
+) -> None:
+    """The basemap's tile layers (a second one for Tianditu's labels), not listed in the layer control.
+
+    ``credit_osm``: add the OSM credit of the overlays to a non-OSM basemap's attribution (not when the drawn
+    streets of an offline page already carry it).
+    """
     spec = BASEMAPS[basemap]
     attr = spec["attr"]
-    if basemap != "osm" and basemap != "carto":
+    if basemap != "osm" and basemap != "carto" and credit_osm:
         attr += " | " + osm_data
     for i, url in enumerate(spec["layers"]):
         url = (
@@ -418,15 +461,21 @@ def _tile_layers(fmap: folium.Map, basemap: str, key: str | None, lang: str, osm
         ).add_to(fmap)
 
 
-def _page_assets(fmap: folium.Map, offline: bool) -> None:
-    """Leaflet's files (inlined offline, else from the CDN; nothing else folium would load) and the planner's CSS."""
+def _page_assets(fmap: folium.Map, inline: bool, offline: bool) -> None:
+    """Leaflet's files (inlined, else from the CDN; nothing else folium would load) and the planner's CSS.
+
+    Inlined pages also carry Leaflet.heat (used by the heat layer unless offline, which draws circles instead).
+    """
     root = cast(Figure, fmap.get_root())
-    if offline:
+    if inline:
         js, css, origin = leaflet_assets()
         fmap.default_js = []
         fmap.default_css = []
         root.header.add_child(folium.Element(f"<style>/* Leaflet from {origin} */\n{css}</style>"), name="leaflet_css")
         root.header.add_child(folium.Element(f"<script>/* Leaflet from {origin} */\n{js}</script>"), name="leaflet")
+        if not offline:
+            plugin = f"<script>/* Leaflet.heat from folium {folium.__version__} */\n{heat_plugin()}</script>"
+            root.header.add_child(folium.Element(plugin), name=_HEAT_JS[0])
     else:
         # only Leaflet itself: no jQuery, Bootstrap or icon fonts are used
         fmap.default_js = [_CDN_JS]

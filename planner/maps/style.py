@@ -49,13 +49,16 @@ class MapStyle:
     minutes
         The walking limit, for labels.
     offline
-        Leaflet inlined, no tiles, the plan's streets and footprints as the basemap.
+        Leaflet inlined, the plan's streets and footprints as the basemap (tiles over them for a
+        basemap other than ``"osm"``).
     basemap
         One of :data:`BASEMAPS`.
     tianditu_key
         The checked Tianditu key (``None`` for other basemaps).
     gcj02
         The basemap's tiles are in GCJ-02: every overlay is shifted to it.
+    inline_assets
+        Leaflet (and Leaflet.heat) written into the page, no CDN; true whenever ``offline`` is.
     """
 
     labels: Mapping[str, str]
@@ -65,3 +68,9 @@ class MapStyle:
     basemap: str
     tianditu_key: str | None
     gcj02: bool
+    inline_assets: bool = False
+
+    @property
+    def tiles(self) -> bool:
+        """The page loads the basemap's tiles: always online; offline, for a basemap other than ``"osm"``."""
+        return not self.offline or self.basemap != "osm"

@@ -1,0 +1,184 @@
+"""A plan as GIS layers (stations, walking areas, homes, areas, unreachable homes) and the GIS / CAD files of them.
+
+``plan.gpkg`` holds every layer; ``--format shp`` adds one shapefile per layer in
+``shp/``; ``--dxf`` adds ``plan.dxf``. Their CRS: ``--output-crs`` when given, else
+EPSG:4326 for the GeoPackage and shapefiles (the GeoJSON's and the CSVs' lon/lat, which
+every GIS reprojects on the fly) and the plan's own projected CRS (its UTM zone) for
+the DXF, since CAD measures in metres; a DXF in a lon/lat CRS is refused. The GeoJSON
+files stay EPSG:4326 (RFC 7946) whatever the output CRS.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from .coverage import nearest_among
+from .errors import InputError
+from .io.cad import crs_label, dxf_bytes
+from .io.gis import check_output_crs, gpkg_bytes, shapefile_files, warn_outside_area
+from .io.output import lonlat_rounded
+
+if TYPE_CHECKING:
+    from .pipeline import Plan
+
+__all__ = ["UNREACHABLE_COLUMNS", "gis_files", "home_layer", "plan_layers"]
+
+#: the columns of :func:`planner.unreachable.diagnose_unreachable`'s table, for an empty ``unreachable`` layer
+UNREACHABLE_COLUMNS = (
+    "demand_id",
+    "population",
+    "lon",
+    "lat",
+    "reason",
+    "street_m",
+    "nearest_site_id",
+    "nearest_site_name",
+    "nearest_minutes",
+)
+
+
+def home_layer(p: Plan) -> gpd.GeoDataFrame:
+    """
+    Every home of a plan: whether it is covered, by which station, and why not.
+
+    Parameters
+    ----------
+    p
+        The plan.
+
+    Returns
+    -------
+    homes
+        Points (EPSG:4326) in the plan's demand order with ``demand_id``,
+        ``population``, ``covered`` (:attr:`planner.Solution.covered`: reached by a
+        chosen station, fully served under a capacity), ``station_id`` /
+        ``station_name`` / ``minutes`` (the nearest chosen station within the walk and
+        the walk to it; null where none), ``area`` (with areas) and ``reason`` (null
+        where covered): the diagnosis of :attr:`Plan.unreachable` (no street within
+        the snapping distance, no candidate within the walk), ``no chosen station
+        within N min`` (a plan of fewer stations than would cover it), or ``the
+        stations within N min are full (capacity)``.
+    """
+    sites, minutes = p.sites, p.minutes
+    column, walk = nearest_among(p.coverage.minutes, np.asarray(p.solution.selected, np.int64))
+    near = (column >= 0) & (walk <= minutes + 1e-9)
+    pick = np.maximum(column, 0)
+    covered = np.asarray(p.solution.covered, bool)
+    reason = np.where(
+        near, f"the stations within {minutes:g} min are full (capacity)", f"no chosen station within {minutes:g} min"
+    ).astype(object)
+    if p.unreachable is not None and len(p.unreachable):
+        diagnosed = dict(zip(p.unreachable["demand_id"].astype(str), p.unreachable["reason"]))
+        ids = p.demand["demand_id"].astype(str).to_numpy()
+        reason = np.array([diagnosed.get(i, r) for i, r in zip(ids, reason)], dtype=object)
+    reason[covered] = None
+    columns: dict[str, object] = {
+        "demand_id": p.demand["demand_id"].to_numpy(),
+        "population": p.demand["population"].to_numpy(float),
+        "covered": covered,
+        "station_id": np.where(near, sites["site_id"].to_numpy(object)[pick], None),
+        "station_name": np.where(near, sites["name"].to_numpy(object)[pick], None),
+        "minutes": np.where(near, np.round(walk, 2), np.nan),
+    }
+    if p.areas is not None and "area" in p.demand:
+        columns["area"] = p.demand["area"].to_numpy(object)
+    columns["reason"] = reason
+    return gpd.GeoDataFrame(columns, geometry=p.demand.to_crs("EPSG:4326").geometry.values, crs="EPSG:4326")
+
+
+def _unreachable_layer(p: Plan) -> gpd.GeoDataFrame:
+    """:attr:`Plan.unreachable` as points at the homes (none: an empty layer of the same columns)."""
+    table = p.unreachable
+    if table is None or not len(table):
+        return gpd.GeoDataFrame(
+            {name: pd.Series([], dtype=float if name in ("population", "lon", "lat") else object)
+             for name in UNREACHABLE_COLUMNS},
+            geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+        )  # fmt: skip
+    at = p.demand.to_crs("EPSG:4326").set_index(p.demand["demand_id"].astype(str).to_numpy()).geometry
+    geometry = at.loc[table["demand_id"].astype(str).to_numpy()].to_numpy()
+    return gpd.GeoDataFrame(table.reset_index(drop=True), geometry=geometry, crs="EPSG:4326")
+
+
+def plan_layers(p: Plan) -> dict[str, gpd.GeoDataFrame]:
+    """
+    The layers of ``plan.gpkg`` and ``shp/``, in EPSG:4326.
+
+    Parameters
+    ----------
+    p
+        The plan.
+
+    Returns
+    -------
+    layers
+        The coordinates of the GeoJSON files (:func:`planner.io.output.lonlat_rounded`):
+        ``stations`` (:attr:`Plan.stations`), ``isochrones``, ``homes``
+        (:func:`home_layer`), ``areas`` (with areas: their polygons and figures) and
+        ``unreachable`` (:attr:`Plan.unreachable` at the homes; empty when every home
+        is reachable).
+    """
+    layers = {"stations": p.stations, "isochrones": p.isochrones, "homes": home_layer(p)}
+    if p.areas is not None:
+        layers["areas"] = p.areas
+    layers["unreachable"] = _unreachable_layer(p)
+    return {name: lonlat_rounded(layer) for name, layer in layers.items()}
+
+
+def gis_files(p: Plan, *, shapefile: bool = False, dxf: bool = False, output_crs: object = None) -> dict[str, bytes]:
+    """
+    ``plan.gpkg``, and with ``shapefile`` the ``shp/`` files, with ``dxf`` ``plan.dxf``.
+
+    Parameters
+    ----------
+    p
+        The plan.
+    shapefile, dxf
+        Whether to add the shapefiles (see :func:`planner.io.gis.shapefile_files`) and
+        the DXF drawing (see :func:`planner.io.cad.dxf_bytes`).
+    output_crs
+        The CRS of all three (see :func:`planner.io.gis.check_output_crs`); ``None``:
+        EPSG:4326 for the GeoPackage and shapefiles, the plan's projected CRS for the DXF.
+
+    Returns
+    -------
+    files
+        File name -> bytes, for :func:`planner.io.write_outputs`.
+
+    Raises
+    ------
+    InputError
+        A bad ``output_crs``, or one the plan cannot be converted to.
+    """
+    crs = check_output_crs(output_crs, dxf=dxf)
+    layers = plan_layers(p)
+    if crs is not None:
+        points = np.concatenate([layers["stations"].geometry.values, layers["homes"].geometry.values])
+        _check_reaches(crs, shapely.get_coordinates(points))
+    gis_crs = crs if crs is not None else pyproj.CRS("EPSG:4326")
+    files = {"plan.gpkg": gpkg_bytes(layers, gis_crs)}
+    if shapefile:
+        files.update(shapefile_files(layers, gis_crs))
+    if dxf:
+        drawing = crs if crs is not None else pyproj.CRS(p.network.graph["crs"])
+        files["plan.dxf"] = dxf_bytes(layers["stations"], layers["isochrones"], drawing, areas=layers.get("areas"))
+    return files
+
+
+def _check_reaches(crs: pyproj.CRS, lonlat: np.ndarray) -> None:
+    """Warn when the plan is outside the area of ``crs``; refuse a CRS it cannot be converted to."""
+    if not len(lonlat):
+        return
+    warn_outside_area(crs, lonlat[:, 0], lonlat[:, 1])
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lonlat[:, 0], lonlat[:, 1])
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise InputError(
+            f"output_crs={crs_label(crs)} (--output-crs): the plan cannot be converted to {crs.name}; "
+            "expected a CRS whose area holds it"
+        )
