@@ -139,9 +139,12 @@
         }
       }
       /* draw now rather than at the next animation frame, so that an update is complete when toggle() returns */
-      if (renderer._redrawRequest && typeof renderer._redraw === "function") {
-        L.Util.cancelAnimFrame(renderer._redrawRequest);
-        renderer._redraw();
+      flush(renderer);
+    }
+    function flush(r) {
+      if (r._redrawRequest && typeof r._redraw === "function") {
+        L.Util.cancelAnimFrame(r._redrawRequest);
+        r._redraw();
       }
     }
 
@@ -171,20 +174,23 @@
       if (choice.chosen[s]) { return proposed[s] ? "proposed" : "added"; }
       return proposed[s] ? "dropped" : "candidate";
     }
-    var icons = {};
-    ["proposed", "added", "existing", "removed", "dropped", "candidate"].forEach(function (k) {
-      var station = k === "proposed" || k === "added" || k === "existing", size = station ? 16 : 12;
-      icons[k] = L.divIcon({
-        html: "", iconSize: [size, size], iconAnchor: [size / 2, size / 2],
-        className: (station ? "planner-station " : "planner-wi-site ") + "planner-wi planner-wi-" + k
-      });
-    });
-    var markers = new Array(nS);
+    /* drawn on a canvas of their own, over the homes: a thousand DOM markers cost the browser more on
+       every frame than the whole update */
+    map.createPane("planner-sites").style.zIndex = 610;
+    var siteRenderer = L.canvas({pane: "planner-sites", padding: 0.1}), c = data.colours;
+    var looks = {
+      proposed: {radius: 7, color: "#ffffff", weight: 2, fillColor: c.proposed, dashArray: null},
+      added: {radius: 7, color: "#ffffff", weight: 2, fillColor: c.added, dashArray: null},
+      existing: {radius: 7, color: "#ffffff", weight: 2, fillColor: c.existing, dashArray: null},
+      removed: {radius: 6, color: c.existing, weight: 2, fillColor: "#ffffff", dashArray: "3 3"},
+      dropped: {radius: 6, color: c.proposed, weight: 2, fillColor: "#ffffff", dashArray: "3 3"},
+      candidate: {radius: 5, color: c.candidate, weight: 2, fillColor: "#ffffff", dashArray: null}
+    };
+    var markers = new Array(nS), drawn = new Array(nS);
     for (s = 0; s < nS; s++) {
-      markers[s] = L.marker([mapLat[s] / 1e6, mapLon[s] / 1e6], {icon: icons.candidate, keyboard: false});
-      markers[s].on("add", (function (s) {
-        return function () { this.getElement().setAttribute("data-site-id", ids[s]); };
-      })(s));
+      markers[s] = L.circleMarker([mapLat[s] / 1e6, mapLon[s] / 1e6], Object.assign(
+        {renderer: siteRenderer, pane: "planner-sites", fillOpacity: 1, opacity: 1, bubblingMouseEvents: false},
+        looks.candidate));
       markers[s].on("click", (function (s) { return function () { toggleColumn(s); }; })(s));
       /* the tooltip's text is made each time it is shown or updated: what a click would do now */
       markers[s].bindTooltip((function (s) { return function () { return tip(s); }; })(s), {direction: "top"});
@@ -195,8 +201,12 @@
     }
     function restyle(s) {
       var m = markers[s], st = status(s), station = choice.chosen[s] === 1;
-      m.setIcon(icons[st]);
-      m.setZIndexOffset(station ? 1000 : 0);
+      if (drawn[s] !== st) {
+        drawn[s] = st;
+        m.setStyle(looks[st]);
+        m.setRadius(looks[st].radius);
+        if (station && m._map) { m.bringToFront(); }
+      }
       if (m.isTooltipOpen()) { m.getTooltip().update(); }
       if (station) { groups.walk.addLayer(area(s)); } else if (areas[s]) { groups.walk.removeLayer(areas[s]); }
     }
@@ -270,6 +280,7 @@
     function toggleColumn(s) {
       paint(choice.flip(s));
       restyle(s);
+      flush(siteRenderer);
       render();
       return state();
     }
@@ -285,6 +296,7 @@
       for (var k = 0; k < nS; k++) {
         if (choice.chosen[k] !== proposed[k]) { changed = changed.concat(choice.flip(k)); restyle(k); }
       }
+      flush(siteRenderer);
       paint(changed);
       render();
       return state();
@@ -337,10 +349,9 @@
       if (base[h]) { shown[h] = 1; homes[h].setStyle({fillColor: data.colours.covered}); }
       groups.homes.addLayer(homes[h]);
     }
-    for (s = 0; s < nS; s++) {
-      restyle(s);
-      groups.sites.addLayer(markers[s]);
-    }
+    for (s = 0; s < nS; s++) { restyle(s); }
+    for (s = 0; s < nS; s++) { if (!choice.chosen[s]) { groups.sites.addLayer(markers[s]); } }
+    for (s = 0; s < nS; s++) { if (choice.chosen[s]) { groups.sites.addLayer(markers[s]); } }  /* stations on top */
     render();
 
     return {
@@ -351,6 +362,14 @@
         var s = column_of(siteId);
         return (choice.chosen[s] ? -1 : 1) * choice.marginal(s);
       },
+      /* where a site is drawn, in the page's coordinates (for a script that clicks it) */
+      where: function (siteId) {
+        var s = column_of(siteId), p = map.latLngToContainerPoint(markers[s].getLatLng());
+        var box = map.getContainer().getBoundingClientRect();
+        return {x: box.left + p.x, y: box.top + p.y};
+      },
+      status: function (siteId) { return status(column_of(siteId)); },
+      sites: function () { return ids.slice(); },
       csv: csv,
       geojson: geojson
     };

@@ -105,15 +105,6 @@ WHATIF_LABELS: dict[str, dict[str, str]] = {
 }
 
 _STYLE = """
-.planner-wi {{ box-sizing: border-box; border-radius: 50%; cursor: pointer; }}
-.planner-wi-candidate {{ background: #fff; border: 2px solid {candidate}; }}
-.planner-wi-proposed, .planner-wi-added, .planner-wi-existing {{ border: 2px solid #fff;
-  box-shadow: 0 0 0 1px rgba(0,0,0,.55), 0 1px 4px rgba(0,0,0,.45); }}
-.planner-wi-proposed {{ background: {proposed}; }}
-.planner-wi-added {{ background: {added}; }}
-.planner-wi-existing {{ background: {existing}; border-radius: 3px; }}
-.planner-wi-removed {{ background: #fff; border: 2px dashed {existing}; border-radius: 3px; }}
-.planner-wi-dropped {{ background: #fff; border: 2px dashed {proposed}; }}
 #planner-whatif {{ max-width: 330px; }}
 #planner-whatif .planner-wi-list {{ max-height: 32vh; overflow-y: auto; margin-top: 4px; contain: content; }}
 #planner-whatif td.planner-wi-num {{ text-align: right; white-space: nowrap; }}
@@ -301,7 +292,11 @@ def whatif_payload(
         "proposed": _b64(proposed, "u1"),
         **_rings(whatif.areas, gcj02),
         "labels": {**words, "walk_layer": words["walk_layer"].format(minutes=whatif.minutes)},
-        "colours": {"covered": COLOURS["covered"], "uncovered": COLOURS["uncovered"], "area": COLOURS["proposed"]},
+        "colours": {
+            **{k: COLOURS[k] for k in ("covered", "uncovered", "proposed", "existing", "candidate")},
+            "added": ADDED,
+            "area": COLOURS["proposed"],
+        },
     }
 
 
@@ -376,7 +371,7 @@ def _whatif_legend(lang: str, minutes: float) -> str:
     items = [
         _legend_item(COLOURS["proposed"], words["proposed"]),
         _legend_item(ADDED, words["added"]),
-        _legend_item(COLOURS["existing"], words["existing"], "square"),
+        _legend_item(COLOURS["existing"], words["existing"]),
         _legend_item("#ffffff", words["candidate"]),
         _legend_item(COLOURS["proposed"], t["areas_legend"].format(minutes=minutes), "area"),
         _legend_item(COLOURS["covered"], t["covered"]),
