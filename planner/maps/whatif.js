@@ -7,6 +7,8 @@
  *   reset()         -> state()   back to the proposed plan
  *   state()         -> {stations, population_covered, covered_share, assigned, newly_covered, newly_uncovered}
  *   marginal(site_id) -> residents the click would cover (+) or leave uncovered (-) right now
+ *   status(site_id)   -> candidate | proposed | added | existing | removed | dropped
+ *   sites(), where(site_id) -> every site_id; where a site is drawn ({x, y}, page coordinates)
  * The figures are those of planner.evaluate(coverage, stations) for the same stations.
  * data: see planner/maps/whatif.py (whatif_payload): typed arrays as base64 of little-endian bytes.
  */

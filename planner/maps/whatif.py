@@ -3,7 +3,9 @@
 The page carries the plan's sparse coverage compactly (typed arrays, base64 of little-endian bytes, in CSR
 form), every site's walking area (simplified) and its own script (``whatif.js``, no framework, no network).
 The script keeps the same figures as :func:`planner.evaluate` for the stations chosen and exposes them as
-``window.stationPlanner`` (``toggle(site_id)``, ``reset()``, ``state()``, ``marginal(site_id)``).
+``window.stationPlanner`` (``toggle(site_id)``, ``reset()``, ``state()``, ``marginal(site_id)``, ``status(site_id)``,
+``sites()``, ``where(site_id)``). Homes and sites are drawn on two canvases (one DOM marker per site cost more per
+frame than the update itself).
 
 Each home's entries are stored nearest first (by minutes, then by column), so the script assigns a home
 to the first chosen site of its row: ties go to the lowest column, as in Python.
