@@ -2,7 +2,8 @@
 
 The pipeline is the package: :func:`load_network` -> :func:`load_demand` /
 :func:`load_candidates` -> :func:`coverage` / :func:`isochrones` -> :func:`solve`
--> :func:`plan_map`; :func:`plan` and :func:`score` run them all.
+-> :func:`plan_map`; :func:`plan` and :func:`score` run them all; :func:`evaluate` scores any
+set of stations.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -13,6 +14,7 @@ from .config import CANDIDATE_TAGS, DEFAULTS, Defaults
 from .coverage import Coverage
 from .demand import load_demand
 from .errors import DataError, InputError, PlannerError, SolverError
+from .evaluation import Evaluation, evaluate
 from .maps import plan_map
 from .network import load_network
 from .optimize import Solution, solve
@@ -31,6 +33,7 @@ __all__ = [
     "Coverage",
     "DataError",
     "Defaults",
+    "Evaluation",
     "InputError",
     "Plan",
     "PlannerError",
@@ -38,6 +41,7 @@ __all__ = [
     "SolverError",
     "__version__",
     "coverage",
+    "evaluate",
     "isochrones",
     "load_areas",
     "load_candidates",

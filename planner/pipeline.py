@@ -28,7 +28,7 @@ from .inputs import InputOptions, load_sites, network_for, read_homes
 from .io import geojson_text, json_text, write_outputs, xlsx_bytes
 from .isochrones import isochrones
 from .layers import gis_files
-from .maps import plan_map
+from .maps import plan_map, whatif_inputs
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
 from .report import plan_report
 from .sites import input_crs_of, site_costs, warn_thin_osm
@@ -133,6 +133,7 @@ class Plan:
         basemap: str = "osm",
         tianditu_key: str | None = None,
         inline_assets: bool = False,
+        whatif: bool = False,
     ) -> Any:
         """
         The Folium map of this plan (see :func:`planner.plan_map`).
@@ -144,8 +145,9 @@ class Plan:
         offline, inline_assets
             ``offline``: one self-contained page, Leaflet inlined, the plan's streets and :attr:`footprints` as the
             basemap (a ``basemap`` other than ``osm`` tiled over them); ``inline_assets``: Leaflet inlined only.
-        basemap, tianditu_key
-            Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key.
+        basemap, tianditu_key, whatif
+            Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key; ``whatif``: click to
+            add and remove stations in the browser (:func:`planner.maps.whatif_inputs`).
         """
         is_existing = self.existing
         within = covered_within(self.coverage.minutes, self.minutes)  # minutes checked once, by plan()
@@ -175,6 +177,7 @@ class Plan:
             areas=self.areas,
             boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
             inline_assets=inline_assets,
+            whatif=whatif_inputs(self) if whatif else None,
         )
 
     def report(self, *, lang: str = "en") -> str:
@@ -193,13 +196,12 @@ class Plan:
         shapefile: bool = False,
         dxf: bool = False,
         output_crs: str | None = None,
+        whatif: bool = False,
     ) -> list[Path]:
         """Write :data:`OUTPUT_FILES` atomically, return the paths; options: :meth:`map`, :func:`.layers.gis_files`."""
-        m = self.map(
-            lang=lang, offline=offline, basemap=basemap, tianditu_key=tianditu_key, inline_assets=inline_assets
-        )
+        view: dict[str, Any] = dict(offline=offline, basemap=basemap, tianditu_key=tianditu_key, whatif=whatif)
         files = {
-            "plan.html": m.get_root().render(),
+            "plan.html": self.map(lang=lang, inline_assets=inline_assets, **view).get_root().render(),
             "report.html": self.report(lang=lang),
             "stations.geojson": geojson_text(self.stations),
             "stations.csv": self.stations.drop(columns="geometry").to_csv(index=False),

@@ -77,6 +77,11 @@ __all__ = ["plan_command"]
     "(--inline-assets --basemap gaode needs no CDN in mainland China). Implied by --offline.",
 )
 @click.option(
+    "--whatif",
+    is_flag=True,
+    help="plan.html lets planners add and remove stations with a click and see the coverage change (works offline).",
+)
+@click.option(
     "--basemap",
     type=click.Choice(["osm", "carto", "tianditu", "gaode"]),
     default="osm",
@@ -141,6 +146,7 @@ def plan_command(
     lang,
     offline,
     inline_assets,
+    whatif,
     basemap,
     tianditu_key,
     engine,
@@ -201,6 +207,7 @@ def plan_command(
             basemap=basemap,
             tianditu_key=tianditu_key,
             inline_assets=inline_assets,
+            whatif=whatif,
             **gis,
         )
     report_plan(reporter, result, paths, lang)

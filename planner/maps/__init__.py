@@ -29,7 +29,8 @@ The modules, by idea:
 - :mod:`~planner.maps.leaflet`: Leaflet's files, basemaps and tiles, the custom folium elements;
 - :mod:`~planner.maps.shapes`: streets, footprints and areas as the layers' data;
 - :mod:`~planner.maps.layers`: one builder per layer, and the summary panel;
-- :mod:`~planner.maps.draw`: :func:`plan_map`.
+- :mod:`~planner.maps.draw`: :func:`plan_map`;
+- :mod:`~planner.maps.whatif`: the what-if page (click to add and remove stations; its script ``whatif.js``).
 
 :data:`MAX_FOOTPRINTS` is read from this package at each map: set it here.
 """
@@ -42,6 +43,7 @@ from .labels import LABELS
 from .leaflet import BASEMAPS, LEAFLET_PACKAGES, TIANDITU_ENV, check_basemap, leaflet_assets
 from .shapes import AREA_COLUMNS, MAX_FOOTPRINTS, footprint_polygons
 from .style import AREA_STEPS, AREA_STYLE, COLOURS
+from .whatif import WhatIf, whatif_inputs
 
 __all__ = [
     "AREA_COLUMNS",
@@ -54,10 +56,12 @@ __all__ = [
     "LEAFLET_PACKAGES",
     "MAX_FOOTPRINTS",
     "TIANDITU_ENV",
+    "WhatIf",
     "check_basemap",
     "footprint_polygons",
     "in_china",
     "leaflet_assets",
     "plan_map",
     "wgs84_to_gcj02",
+    "whatif_inputs",
 ]

@@ -36,6 +36,7 @@ from .layers import (
 from .leaflet import BASEMAPS, _page_assets, _tile_layers, _ZoomControl, check_basemap
 from .shapes import _area_features, _network_parts
 from .style import MapStyle
+from .whatif import WhatIf, _whatif_layers, _whatif_legend
 
 __all__ = ["plan_map", "stable_ids"]
 
@@ -80,6 +81,7 @@ def plan_map(
     areas: gpd.GeoDataFrame | None = None,
     boundary: BaseGeometry | None = None,
     inline_assets: bool = False,
+    whatif: WhatIf | None = None,
 ) -> folium.Map:
     """
     Draw a plan.
@@ -161,6 +163,10 @@ def plan_map(
         Write Leaflet's JavaScript and CSS (from ``django-js-lib-leaflet``) and the
         Leaflet.heat plugin (from folium) into the page: no CDN is asked, only the
         basemap's tiles (``basemap="gaode"`` works in mainland China).
+    whatif
+        Optional :class:`~planner.maps.whatif.WhatIf` data: the stations, walking areas and homes are drawn by the
+        page's what-if script instead (click a site to add or remove it; ``window.stationPlanner``), with its panel
+        and legend in place of the summary panel, the heat map and the candidate layer.
 
     Returns
     -------
@@ -193,40 +199,42 @@ def plan_map(
         _basemap_layer(fmap, style, footprints, isochrones, net_parts)
     if style.tiles:
         _tile_layers(fmap, basemap, style.tianditu_key, lang, t["osm_data"], credit_osm=not style.offline)
-    by_tier = _proposed_layers(fmap, style, data.proposed, total, tiered=data.tiered)
-    _existing_layer(fmap, style, data.existing, data.existing_centre, total, tiered=data.tiered)
-    _walk_layer(fmap, style, isochrones)
+    if whatif is None:
+        by_tier = _proposed_layers(fmap, style, data.proposed, total, tiered=data.tiered)
+        _existing_layer(fmap, style, data.existing, data.existing_centre, total, tiered=data.tiered)
+        _walk_layer(fmap, style, isochrones)
     if boundary is not None:
         _boundary_layer(fmap, style, boundary)
     if area_data is not None:
         _area_layer(fmap, style, area_data)
-    _home_layers(fmap, style, dem, covered, unreachable)
-    _heat_layer(fmap, style, dem, covered)
-    if candidates is not None and len(candidates):
-        _candidate_layer(fmap, style, candidates)
+    if whatif is not None:
+        _whatif_layers(fmap, style, whatif, demand)
+        legend, panel = _whatif_legend(lang, minutes), None
+    else:
+        _home_layers(fmap, style, dem, covered, unreachable)
+        _heat_layer(fmap, style, dem, covered)
+        if candidates is not None and len(candidates):
+            _candidate_layer(fmap, style, candidates)
+        legend = _legend_html(
+            t,
+            minutes,
+            by_tier=by_tier,
+            tiered=data.tiered,
+            existing_centre=data.existing_centre,
+            areas=area_data is not None,
+        )
+        panel = _summary_panel(
+            t, summary, data.station_existing, len(data.existing), pop, covered, covered_before, total, minutes
+        )
     if net_parts:
         _network_layer(fmap, style, net_parts)
 
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
     root = cast(Figure, fmap.get_root())
-    legend = _legend_html(
-        t,
-        minutes,
-        by_tier=by_tier,
-        tiered=data.tiered,
-        existing_centre=data.existing_centre,
-        areas=area_data is not None,
-    )
     root.html.add_child(folium.Element(legend), name="planner_legend")
-    root.html.add_child(
-        folium.Element(
-            _summary_panel(
-                t, summary, data.station_existing, len(data.existing), pop, covered, covered_before, total, minutes
-            )
-        ),
-        name="planner_summary",
-    )
+    if panel is not None:
+        root.html.add_child(folium.Element(panel), name="planner_summary")
     stable_ids(root)
     return fmap
 

@@ -1,0 +1,437 @@
+"""The what-if map (issue 16): planner.evaluate against brute force and the plan's own figures, the page's data
+decoded in Python, and the page in headless Chromium (network off) driven by real mouse clicks."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+import shutil
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+import planner
+from instances import random_minutes, random_points, synthetic_network, to_csr
+from planner.coverage import Coverage
+from planner.errors import InputError
+from planner.maps.whatif import AREA_TOLERANCE_M, WhatIf, whatif_inputs, whatif_payload
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--no-first-run", "--disable-sync"]
+EVIL = "<img src=x onerror=alert(1)>`${x}`"
+NAMES = {"s0001": EVIL, "s0003": 'Hall "A", east', "s0004": "社区服务站"}
+
+
+# ----------------------------------------------------------------- planner.evaluate
+
+
+def brute_force(cost: np.ndarray, weights: np.ndarray, columns: list[int], limit: float = 5.0):
+    """Covered residents and residents per station, one home at a time (nearest; ties: the lowest column)."""
+    covered, assigned = 0.0, dict.fromkeys(columns, 0.0)
+    for h in range(cost.shape[0]):
+        best, where = np.inf, None
+        for c in sorted(columns):
+            if cost[h, c] <= limit and cost[h, c] < best:
+                best, where = cost[h, c], c
+        if where is not None:
+            covered += weights[h]
+            assigned[where] += weights[h]
+    return covered, assigned
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_evaluate_matches_a_brute_force_with_ties_and_zeros(seed):
+    cost, weights = random_minutes(seed, 60, 12)  # integer minutes 0..10: ties, zeros and exactly 5 are common
+    cov = Coverage(to_csr(cost), (10.0,), np.arange(60).astype(str), np.array([f"s{i}" for i in range(12)]), weights)
+    rng = np.random.default_rng(seed)
+    for _ in range(8):
+        columns = sorted(rng.choice(12, size=rng.integers(0, 6), replace=False).tolist())
+        ev = planner.evaluate(cov, [f"s{c}" for c in columns], minutes=5)
+        covered, assigned = brute_force(cost, weights, columns)
+        assert ev.stations == [f"s{c}" for c in columns]
+        assert ev.population_covered == pytest.approx(covered, rel=1e-12)
+        assert ev.covered_share == pytest.approx(covered / weights.sum(), rel=1e-12)
+        assert ev.assigned == pytest.approx({f"s{c}": v for c, v in assigned.items()}, rel=1e-12)
+        assert sum(ev.assigned.values()) == pytest.approx(ev.population_covered)
+    assert planner.evaluate(cov, [], minutes=5).as_dict() == {
+        "stations": [], "population_covered": 0.0, "covered_share": 0.0, "assigned": {}}
+
+
+def test_evaluate_names_what_it_cannot_use():
+    cost, weights = random_minutes(4, 5, 3)
+    cov = Coverage(to_csr(cost), (5.0,), np.arange(5).astype(str), np.array(["a", "b", "c"]), weights)
+    with pytest.raises(InputError, match=r"site_id 'zz' is not a site of the coverage \(expected one of its 3"):
+        planner.evaluate(cov, ["a", "zz"])
+    with pytest.raises(InputError, match="computed up to 5 minutes only"):
+        planner.evaluate(cov, ["a"], minutes=6)
+
+
+# ----------------------------------------------------------------- a small real plan (synthetic streets)
+
+
+@pytest.fixture(scope="module")
+def small_plan(tmp_path_factory):
+    """planner.plan on a seeded street network with demand, candidate and existing-station files."""
+    folder = tmp_path_factory.mktemp("whatif_inputs")
+    G = synthetic_network(5, 25)
+    homes = random_points(G, 150, 1, "h")
+    sites = random_points(G, 18, 2, "s").drop(columns="population")
+    sites["name"] = [NAMES.get(s, f"Site {s}") for s in sites["site_id"]]
+    existing = sites.iloc[-2:].assign(site_id=["e01", "e02"], name=["Old hall", "旧站"])
+    for frame, name in ((homes, "homes"), (sites.iloc[:-2], "sites"), (existing, "existing")):
+        frame.to_crs("EPSG:4326").to_file(folder / f"{name}.geojson")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the seeded points: a few share a spot, a few are off the streets
+        return planner.plan(network=G, demand=folder / "homes.geojson", candidates=folder / "sites.geojson",
+                            existing=folder / "existing.geojson", minutes=4)
+
+
+def test_evaluate_gives_the_plans_own_figures(small_plan):
+    p = small_plan
+    ev = planner.evaluate(p.coverage, p.stations["site_id"])
+    assert ev.stations == [str(s) for s in p.sites["site_id"].iloc[p.solution.selected]]
+    assert round(ev.population_covered, 1) == p.summary["population_covered"]
+    assert round(ev.covered_share, 6) == p.summary["covered_share"]
+    np.testing.assert_array_equal(ev.covered, p.solution.covered)
+    table = p.stations.set_index("site_id")["population_assigned"]
+    assert {k: round(v, 1) for k, v in ev.assigned.items()} == table.to_dict()
+    assert "e01" in ev.stations and "e02" not in p.sites["site_id"].tolist()  # e02 is 250 m from every street
+
+
+def decode(b64: str, dtype: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(b64), dtype=dtype)
+
+
+def test_the_page_data_decodes_to_the_coverage_nearest_first(small_plan):
+    p = small_plan
+    w = whatif_inputs(p)
+    data = whatif_payload(w, p.demand)
+    indptr, indices = decode(data["indptr"], "<i4"), decode(data["indices"], "<u2")
+    walk = decode(data["walk"], "<f4")
+    m = p.coverage.minutes.tocsr()
+    assert indptr.tolist() == m.indptr.tolist() and len(indices) == m.nnz  # the plan's walk is the coverage's limit
+    for h in range(m.shape[0]):
+        row = m[h]
+        expected = sorted(zip(row.data.tolist(), row.indices.tolist()))  # nearest first, ties by column
+        got = list(zip(walk[indptr[h]:indptr[h + 1]].tolist(), indices[indptr[h]:indptr[h + 1]].tolist()))
+        assert [c for _, c in got] == [c for _, c in expected]
+        np.testing.assert_allclose([t for t, _ in got], [t for t, _ in expected], rtol=1e-6)
+    assert decode(data["home_pop"], "<f8").tolist() == p.coverage.population.tolist()
+    assert np.flatnonzero(decode(data["proposed"], "u1")).tolist() == p.solution.selected.tolist()
+    assert data["name"] == p.sites["name"].tolist() and data["site_id"] == p.sites["site_id"].tolist()
+    # walking areas: the chosen ones are the plan's own, every site has one, simplified by at most AREA_TOLERANCE_M
+    site_ptr, ring_ptr = decode(data["area_site_ptr"], "<i4"), decode(data["area_ring_ptr"], "<i4")
+    hole = decode(data["area_hole"], "u1").astype(bool)
+    lat, lon = decode(data["area_lat"], "<i4") / 1e6, decode(data["area_lon"], "<i4") / 1e6
+    assert len(site_ptr) == len(p.sites) + 1 and (np.diff(site_ptr) > 0).all()
+    local = w.areas.estimate_utm_crs()
+    simple = w.areas.to_crs(local).simplify(AREA_TOLERANCE_M, preserve_topology=True)
+    for s in range(len(p.sites)):
+        polygons = []
+        for r in range(site_ptr[s], site_ptr[s + 1]):
+            ring = np.column_stack([lon[ring_ptr[r]:ring_ptr[r + 1]], lat[ring_ptr[r]:ring_ptr[r + 1]]])
+            if hole[r]:
+                polygons[-1][1].append(ring)
+            else:
+                polygons.append((ring, []))
+        page = gpd.GeoSeries([shapely.MultiPolygon(polygons)], crs="EPSG:4326").to_crs(local).iloc[0]
+        # the simplified area, on a grid of micro-degrees (0.11 m here), and close to the exact area
+        assert shapely.hausdorff_distance(page.boundary, simple.iloc[s].boundary, densify=0.5) < 0.2
+        assert page.area == pytest.approx(w.areas.to_crs(local).area.iloc[s], rel=0.05)
+    chosen = p.isochrones.set_index("site_id").geometry
+    for s in p.solution.selected:
+        assert w.areas.geometry.iloc[s].equals(chosen[p.sites["site_id"].iloc[s]])
+
+
+# ----------------------------------------------------------------- the page in Chromium
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium driven by Playwright (skips with the reason when either is missing)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
+    exe = shutil.which("chromium")
+    if exe is None:
+        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
+    with sync_api.sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=exe, args=BROWSER_ARGS)
+        except Exception as exc:  # noqa: BLE001
+            pytest.skip(f"chromium could not be launched: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def pages(small_plan, tmp_path_factory):
+    """The small plan's what-if page, offline (Plan.map(whatif=True); Plan.write and the CLI: the slow test),
+    twice in English and once in Chinese."""
+    folder = tmp_path_factory.mktemp("whatif")
+    out = {"en": folder / "en.html", "en2": folder / "en2.html", "zh": folder / "zh.html"}
+    for key, lang in (("en", "en"), ("en2", "en"), ("zh", "zh")):
+        out[key].write_text(small_plan.map(lang=lang, offline=True, whatif=True).get_root().render(), encoding="utf-8")
+    return out
+
+
+def open_page(browser, path: Path):
+    """``path`` with the network off: only file:, blob: and data: URLs load; returns (context, page, log)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 800}, accept_downloads=True)
+    context.set_offline(True)
+    log = {"requests": [], "errors": []}
+
+    def route(r):
+        if r.request.url.startswith(("file:", "blob:", "data:")):
+            r.continue_()
+        else:
+            log["requests"].append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and log["errors"].append(m.text))
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_function("() => window.stationPlanner !== undefined", timeout=10_000)
+    return context, page, log
+
+
+def clickable(page, site_ids):
+    """The first site drawn in the open (on the sites' canvas, not under a panel, no other site within 16 px),
+    and where it is on the page."""
+    where = page.evaluate("() => Object.fromEntries(stationPlanner.sites().map((s) => [s, stationPlanner.where(s)]))")
+    xy = np.array([[p["x"], p["y"]] for p in where.values()])
+    for sid in site_ids:
+        x, y = where[sid]["x"], where[sid]["y"]
+        near = np.hypot(*(xy - [x, y]).T)
+        top = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y);"
+                            " return !!e && !!e.closest('.leaflet-planner-sites-pane'); }", [x, y])
+        if top and (near < 16).sum() == 1:
+            return sid, x, y
+    raise AssertionError("no site can be clicked")
+
+
+def panel(page) -> dict:
+    figures = {k: page.locator(f'#planner-whatif [data-figure="{k}"]').inner_text()
+               for k in ("stations", "covered", "share", "gained", "lost")}
+    rows = page.locator("#planner-whatif tr[data-site-id]")
+    figures["rows"] = {rows.nth(i).get_attribute("data-site-id"): rows.nth(i).locator("td").nth(1).inner_text()
+                       for i in range(rows.count())}
+    return figures
+
+
+def number(text: str) -> float:
+    return float(re.sub(r"[^\d.]", "", text))
+
+
+def check_against_evaluate(page, cov, stations):
+    ev = planner.evaluate(cov, stations)
+    state = page.evaluate("() => window.stationPlanner.state()")
+    assert state["stations"] == ev.stations
+    assert state["population_covered"] == pytest.approx(ev.population_covered, rel=1e-12)
+    assert state["covered_share"] == pytest.approx(ev.covered_share, rel=1e-12)
+    assert state["assigned"] == pytest.approx(ev.assigned, rel=1e-12)
+    shown = panel(page)
+    total = float(cov.population.sum())
+    assert shown["covered"] == f"{ev.population_covered:,.0f} of {total:,.0f}"
+    assert shown["share"] == f"{100 * ev.covered_share:.1f}%"
+    assert shown["rows"] == {k: f"{v:,.0f}" for k, v in ev.assigned.items()}
+    assert list(shown["rows"]) == ev.stations  # listed in the order of the plan's sites
+    return ev, state, shown
+
+
+def test_click_a_candidate_and_a_station_in_chromium(chromium, small_plan, pages):
+    p = small_plan
+    cov, sites = p.coverage, p.sites
+    proposed = [str(s) for s in sites["site_id"].iloc[p.solution.selected]]
+    candidates = [str(s) for s in sites["site_id"] if str(s) not in proposed]
+    context, page, log = open_page(chromium, pages["en"])
+    try:
+        base, _, _ = check_against_evaluate(page, cov, proposed)
+        # hover a candidate: what it would add now, as evaluate tells it
+        sid, x, y = clickable(page, candidates)
+        page.mouse.move(x, y)
+        tip = page.locator(".leaflet-tooltip").inner_text(timeout=3000)
+        gain = planner.evaluate(cov, [*proposed, sid]).population_covered - base.population_covered
+        assert f"+{gain:,.0f} residents" in tip
+        page.mouse.click(x, y)  # the candidate becomes a station
+        after_add, state, shown = check_against_evaluate(page, cov, [*proposed, sid])
+        assert state["newly_covered"] == pytest.approx(gain) and state["newly_uncovered"] == 0
+        assert shown["gained"] == f"+{gain:,.0f}" and "1 added" in shown["stations"]
+        assert page.evaluate("(s) => stationPlanner.status(s)", sid) == "added"
+        # remove an existing station with the mouse
+        gone, x, y = clickable(page, ["e01"])
+        page.mouse.click(x, y)
+        chosen = [s for s in [*proposed, sid] if s != gone]
+        ev, state, shown = check_against_evaluate(page, cov, chosen)
+        lost = float(cov.population[after_add.covered & ~ev.covered & base.covered].sum())
+        assert state["newly_uncovered"] == pytest.approx(lost)
+        assert page.evaluate("(s) => stationPlanner.status(s)", gone) == "removed"  # drawn dashed
+        # the download lists exactly the chosen stations, names kept
+        with page.expect_download() as info:
+            page.locator('#planner-whatif button[data-action="csv"]').click()
+        rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
+        assert [r["site_id"] for r in rows] == ev.stations
+        names = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str)))
+        assert [r["name"] for r in rows] == [names[s] for s in ev.stations]
+        assert [float(r["population_assigned"]) for r in rows] == [round(ev.assigned[s], 1) for s in ev.stations]
+        with page.expect_download() as info:
+            page.locator('#planner-whatif button[data-action="geojson"]').click()
+        features = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))["features"]
+        assert [f["properties"]["site_id"] for f in features] == ev.stations
+        # back to the proposed plan
+        page.locator('#planner-whatif button[data-action="reset"]').click()
+        check_against_evaluate(page, cov, proposed)
+        assert page.evaluate("() => window.stationPlanner.state().newly_covered") == 0
+        assert log == {"requests": [], "errors": []}
+    finally:
+        context.close()
+
+
+def test_the_page_is_the_same_bytes_escapes_names_and_speaks_chinese(chromium, small_plan, pages):
+    text = pages["en"].read_bytes()
+    assert text == pages["en2"].read_bytes()
+    html = text.decode("utf-8")
+    assert "<img src=x" not in html and "${x}" not in html and "`${x}`" not in html
+    context, page, log = open_page(chromium, pages["zh"])
+    try:
+        assert "方案推演" in page.locator("#planner-whatif").inner_text()
+        assert page.locator("img").count() == 0  # the evil name stays text
+        for sid in NAMES:  # scriptable: make the three named sites stations
+            if sid not in page.evaluate("() => window.stationPlanner.state().stations"):
+                page.evaluate("(sid) => window.stationPlanner.toggle(sid)", sid)
+        for sid, name in NAMES.items():  # listed by name, as text
+            assert page.locator(f'#planner-whatif tr[data-site-id="{sid}"] td').first.inner_text() == name
+        order = small_plan.sites["site_id"].astype(str).tolist()
+        proposed = {order[c] for c in small_plan.solution.selected}
+        ev = planner.evaluate(small_plan.coverage, sorted(proposed | set(NAMES), key=order.index))
+        state = page.evaluate("() => window.stationPlanner.state()")
+        assert state["stations"] == ev.stations and state["population_covered"] == pytest.approx(ev.population_covered)
+        total = float(small_plan.coverage.population.sum())
+        assert panel(page)["covered"] == f"{ev.population_covered:,.0f} / {total:,.0f}"
+        assert log == {"requests": [], "errors": []}
+        with pytest.raises(Exception, match="not a site of this plan"):
+            page.evaluate("() => window.stationPlanner.toggle('nope')")
+        assert log["requests"] == []
+    finally:
+        context.close()
+
+
+def test_the_page_breaks_ties_as_python_does(chromium, tmp_path):
+    """Integer minutes (many ties and zeros): after each toggle the page's figures are evaluate's."""
+    n_homes, n_sites = 120, 10
+    cost, weights = random_minutes(7, n_homes, n_sites)
+    ids = np.array([f"t{i}" for i in range(n_sites)])
+    cov = Coverage(to_csr(cost), (5.0,), np.arange(n_homes).astype(str), ids, weights)
+    rng = np.random.default_rng(7)
+    homes = gpd.GeoDataFrame({"demand_id": cov.demand_ids, "population": weights},
+                             geometry=shapely.points(rng.uniform(0, 0.01, (n_homes, 2)) + [24.9, 60.1]), crs=4326)
+    sites = gpd.GeoDataFrame({"site_id": ids, "name": ids, "existing": np.arange(n_sites) == 0},
+                             geometry=shapely.points(rng.uniform(0, 0.01, (n_sites, 2)) + [24.9, 60.1]), crs=4326)
+    areas = gpd.GeoDataFrame({"site_id": ids}, geometry=sites.to_crs(3067).buffer(300).to_crs(4326).values, crs=4326)
+    proposed = np.array([0, 3, 4])
+    ev = planner.evaluate(cov, ids[proposed], minutes=5)
+    fmap = planner.plan_map(sites.iloc[proposed], areas.iloc[proposed], homes, ev.covered, offline=True,
+                            whatif=WhatIf(cov, 5.0, sites, proposed, areas))
+    path = tmp_path / "ties.html"
+    path.write_text(fmap.get_root().render(), encoding="utf-8")
+    context, page, log = open_page(chromium, path)
+    try:
+        chosen = set(ids[proposed])
+        for sid in rng.choice(ids, size=12):
+            chosen ^= {sid}
+            state = page.evaluate("(sid) => window.stationPlanner.toggle(sid)", sid)
+            ev = planner.evaluate(cov, [s for s in ids if s in chosen], minutes=5)
+            assert state["stations"] == ev.stations
+            assert state["population_covered"] == pytest.approx(ev.population_covered, rel=1e-12)
+            assert state["assigned"] == pytest.approx(ev.assigned, rel=1e-12)
+        assert page.evaluate("() => window.stationPlanner.reset().stations") == list(ids[proposed])
+        assert log == {"requests": [], "errors": []}
+    finally:
+        context.close()
+
+
+@pytest.mark.slow
+def test_cli_whatif_on_the_default_in_chromium(chromium, reuse_default_network, tmp_path):
+    """``planner plan --whatif --offline`` on the embedded default: the page starts from summary.json's figures,
+    and a candidate clicked with the mouse gives evaluate's figures for the new set."""
+    from planner.cli import main
+
+    assert main(["plan", "--whatif", "--offline", "--out", str(tmp_path), "-q"]) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    stations = json.loads((tmp_path / "stations.geojson").read_text(encoding="utf-8"))["features"]
+    context, page, log = open_page(chromium, tmp_path / "plan.html")
+    try:
+        state = page.evaluate("() => window.stationPlanner.state()")
+        assert sorted(state["stations"]) == sorted(f["properties"]["site_id"] for f in stations)
+        assert round(state["population_covered"], 1) == summary["population_covered"]
+        assert round(state["covered_share"], 6) == summary["covered_share"]
+        assigned = {f["properties"]["site_id"]: f["properties"]["population_assigned"] for f in stations}
+        assert {k: round(v, 1) for k, v in state["assigned"].items()} == assigned
+        # a candidate, clicked: the figures of evaluate for that set, on the plan's own coverage
+        p = planner.plan()
+        candidates = [s for s in p.sites["site_id"].astype(str) if s not in state["stations"]]
+        sid, x, y = clickable(page, candidates)
+        page.mouse.click(x, y)
+        check_against_evaluate(page, p.coverage, [*state["stations"], sid])
+        assert log == {"requests": [], "errors": []}
+    finally:
+        context.close()
+
+
+def _readme_screenshots() -> list[Path]:  # pragma: no cover - run by hand
+    """Redraw docs/img/whatif_before.png and whatif_after.png: the default plan's what-if page, offline,
+    before and after a click on the station whose removal uncovers the most residents (under 300 KB each)."""
+    import tempfile
+
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    from planner.cli import main
+
+    img = Path(__file__).resolve().parents[1] / "docs" / "img"
+    img.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        assert main(["plan", "--whatif", "--offline", "--out", tmp, "-q"]) == 0
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=BROWSER_ARGS)
+            context, page, log = open_page(browser, Path(tmp) / "plan.html")
+            page.set_viewport_size({"width": 1000, "height": 640})
+            page.wait_for_timeout(300)
+            # "can we do without this one?": the station whose removal leaves the most residents uncovered
+            state = page.evaluate("() => window.stationPlanner.state()")
+            loss = {s: page.evaluate("(s) => window.stationPlanner.marginal(s)", s) for s in state["stations"]}
+            for sid in sorted(loss, key=lambda s: loss[s]):  # of those in the open, right of the panel
+                try:
+                    sid, x, y = clickable(page, [sid])
+                except AssertionError:
+                    continue
+                if 450 < x < 900 and 150 < y < 560:
+                    break
+            shots = [img / "whatif_before.png", img / "whatif_after.png"]
+            page.mouse.move(x, y)
+            page.wait_for_timeout(200)
+            page.screenshot(path=str(shots[0]))
+            page.mouse.click(x, y)
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(shots[1]))
+            assert log == {"requests": [], "errors": []}, log
+            context.close()
+            browser.close()
+    for shot in shots:
+        Image.open(shot).convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(shot, optimize=True)
+        assert shot.stat().st_size < 300_000, (shot, shot.stat().st_size)
+    return shots
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    if "--readme" in sys.argv:
+        print(_readme_screenshots())
