@@ -14,63 +14,12 @@ from ..errors import DataError, InputError, SolverError
 from ._highs import Constraint, milp, status_of
 from ._reduce import merge_rows
 from .cover import lscp
+from .heuristics import greedy, greedy_order
 from .problem import Problem
 from .rcfix import Cover, shrink, solve_cover
 from .results import BudgetResult, CapacityResult, MaxCoverStats
 
 __all__ = ["budget_cover", "capacitated", "coverage_curve", "first_p", "greedy", "greedy_order", "mclp"]
-
-
-def greedy_order(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """
-    Greedy maximal covering: k columns, each adding the most uncovered weight (ties: lowest index).
-
-    After each pick only the columns sharing a newly covered row are re-summed, each
-    exactly as a full product would sum it (so gains are the same floats, and ties
-    break the same way, as recomputing every column at every step).
-
-    Parameters
-    ----------
-    block
-        0/1 rows x columns.
-    rw
-        Weight of each row.
-    bonus
-        Weight each column adds whatever else is chosen (rows only it reaches).
-    k
-        Columns to pick (at most the number of columns).
-
-    Returns
-    -------
-    order, gains
-        The columns in the order picked and the weight each added.
-    """
-    n = block.shape[1]
-    csc = sp.csc_matrix(block, dtype=float)
-    csr = sp.csr_matrix(block)
-    left = rw.astype(float).copy()
-    gain = bonus + np.asarray(csc.T @ left).ravel()
-    chosen = np.zeros(n, bool)
-    order = np.zeros(min(k, n), np.int64)
-    gains = np.zeros(min(k, n))
-    for step in range(min(k, n)):
-        j = int(np.argmax(np.where(chosen, -np.inf, gain)))
-        order[step], gains[step] = j, gain[j]
-        chosen[j] = True
-        rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
-        hit = rows[left[rows] > 0]
-        if len(hit):
-            left[hit] = 0.0
-            touched = np.unique(csr[hit].indices)
-            gain[touched] = bonus[touched] + np.asarray(csc[:, touched].T @ left).ravel()
-    return order, gains
-
-
-def greedy(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int) -> np.ndarray:
-    """The columns :func:`greedy_order` picks, as a boolean mask."""
-    chosen = np.zeros(block.shape[1], bool)
-    chosen[greedy_order(block, rw, bonus, k)[0]] = True
-    return chosen
 
 
 def _reduced(a: sp.csr_matrix, w: np.ndarray, req: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -116,7 +65,7 @@ def mclp(
     else:
         assert costs is not None and budget is not None
         cap, cost = max(float(budget - costs[req].sum()), 0.0), costs[free].astype(float)
-    model, kept = shrink(Cover(sp.csr_matrix(rows[:, free]), rw, np.zeros(len(free)), cost, cap, count))
+    model, kept = shrink(Cover(sp.csr_matrix(rows[:, free]), rw, np.zeros(len(free)), cost, cap, count), merged=True)
     cand = free[kept]
     stats: dict[str, Any] = {
         "rows": int(n_rows),
@@ -125,20 +74,21 @@ def mclp(
         "rows_in_model": int(model.block.shape[0]),
     }
     k_free = round(cap)
+    if count and k_free == 0:
+        return np.flatnonzero(chosen), "optimal", 0.0, MaxCoverStats(**stats)
     if count and len(cand) <= k_free:
         # no more useful sites than stations: keep them all, fill with the rest
         chosen[cand] = True
         chosen[np.setdiff1d(free, cand)[: k_free - len(cand)]] = True
         return np.flatnonzero(chosen), "optimal", 0.0, MaxCoverStats(**stats)
-    start = None
-    if count and model.block.shape[0]:
-        # the greedy plan: an incumbent, and a bound if the time runs out before the LP
-        start = greedy(model.block, model.rw, model.bonus, k_free)
-        stats["greedy_objective"] = model.value(start)
-    out = solve_cover(model, time_limit, start)
+    out = solve_cover(model, time_limit)
     chosen[cand[out.pick]] = True
     stats.update(
-        lp_bound=out.lp_bound, sites_fixed=out.fixed, sites_in_mip=out.sites_in_mip, rows_in_mip=out.rows_in_mip
+        incumbent_objective=out.incumbent,
+        lp_bound=out.lp_bound,
+        sites_fixed=out.fixed,
+        sites_in_mip=out.sites_in_mip,
+        rows_in_mip=out.rows_in_mip,
     )
     return np.flatnonzero(chosen), out.status, out.gap, MaxCoverStats(**stats)
 

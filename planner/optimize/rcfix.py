@@ -19,7 +19,7 @@ says. So:
    with ``dx_j = bonus_j + sum_{i in N(j)} u_i - v cost_j``, ``dy_i = rw_i - u_i`` and
    ``U = v cap + sum max(dx, 0) + sum max(dy, 0)``. ``U`` and ``d`` are computed here from the
    duals, so the argument holds whatever the LP solver's tolerances.
-2. An incumbent of value ``z``: the LP solution rounded, or the greedy plan, the better.
+2. An incumbent of value ``z``: the LP solution rounded, improved by swapping sites.
 3. A plan worth more than ``z`` therefore keeps ``x_j`` at its preferred bound wherever
    ``|dx_j| > U - z``, and leaves row ``i`` uncovered (all its columns out) wherever
    ``-dy_i > U - z``. Those columns are fixed; what is left is a much smaller maximal
@@ -30,7 +30,7 @@ says. So:
 This is the reduced-cost fixing of branch-and-bound done once, at the root, with the whole
 gap closed by a good incumbent (Chen et al. 2024 presolve maximal covering in the same spirit).
 One time limit covers every step; on expiry the best plan so far is returned with a finite gap
-against ``U`` (or, before the LP is solved, the greedy plan's ``1 - 1/e`` guarantee).
+against ``U`` (before the LP is solved: against what the best columns reach on their own).
 """
 
 from __future__ import annotations
@@ -44,11 +44,9 @@ import scipy.sparse as sp
 from ..errors import SolverError
 from ._highs import Constraint, _model, _new_highs, milp, status_of
 from ._reduce import merge_rows
+from .heuristics import greedy, improve_by_swaps
 
 __all__ = ["Cover", "CoverOutcome", "shrink", "solve_cover"]
-
-#: the greedy plan covers at least this share of the optimum (Nemhauser, Wolsey & Fisher 1978)
-_GREEDY_SHARE = 1.0 - np.exp(-1.0)
 
 
 @dataclass(frozen=True)
@@ -108,6 +106,7 @@ class CoverOutcome:
     pick: np.ndarray
     status: str
     gap: float
+    incumbent: float | None = None
     lp_bound: float | None = None
     fixed: int = 0
     sites_in_mip: int = 0
@@ -130,12 +129,19 @@ def _dominated(block: sp.csr_matrix, bonus: np.ndarray) -> np.ndarray:
     return out
 
 
-def shrink(model: Cover) -> tuple[Cover, np.ndarray]:
+def shrink(model: Cover, merged: bool = False) -> tuple[Cover, np.ndarray]:
     """
     The same problem, smaller: rows merged, single-column rows folded into bonuses, useless columns dropped.
 
     A column is dropped when it reaches nothing, or (a count model) when it has no bonus
     and another column reaches all its rows: swapping it for that column never loses weight.
+
+    Parameters
+    ----------
+    model
+        The model.
+    merged
+        Its rows are already distinct (they are merged again only once columns go).
 
     Returns
     -------
@@ -150,7 +156,10 @@ def shrink(model: Cover) -> tuple[Cover, np.ndarray]:
         if single.any():
             bonus = bonus + np.bincount(block.indices[block.indptr[:-1][single]], rw[single], minlength=len(kept))
         keep = (lengths >= 2) & (rw > 0)
-        block, rw = merge_rows(sp.csr_matrix(block[keep]), rw[keep])
+        block, rw = sp.csr_matrix(block[keep]), rw[keep]
+        if not merged:
+            block, rw = merge_rows(block, rw)
+        merged = False
         drop = _dominated(block, bonus) if model.count else (np.diff(block.tocsc().indptr) == 0) & (bonus <= 0)
         if not drop.any():
             break
@@ -171,7 +180,7 @@ def _relax(model: Cover, time_limit: float | None) -> tuple[np.ndarray, np.ndarr
 
     m, n = model.block.shape
     h = _new_highs()
-    for name, value in (("output_flag", False), ("threads", 1), ("random_seed", 0)):
+    for name, value in (("output_flag", False), ("threads", 1), ("random_seed", 0), ("presolve", "off")):
         h.setOptionValue(name, value)
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
@@ -273,6 +282,21 @@ def _restricted(model: Cover, fix_in: np.ndarray, fix_out: np.ndarray) -> tuple[
     return sub, cols
 
 
+def _incumbent(model: Cover, x: np.ndarray) -> np.ndarray:
+    """The LP's columns rounded, improved by swaps (count models)."""
+    plan = _rounded(model, x)
+    return improve_by_swaps(model.block, model.rw, model.bonus, plan) if model.count else plan
+
+
+def _hint(model: Cover, plan: np.ndarray | None) -> np.ndarray:
+    """A plan to start the MIP from: ``plan`` topped up, or the greedy plan (count models), improved by swaps."""
+    if not model.count:
+        return plan if plan is not None else np.zeros(model.n, bool)  # spending nothing keeps to any budget
+    k = round(model.cap)
+    plan = _fill(model, plan) if plan is not None else greedy(model.block, model.rw, model.bonus, min(k, model.n))
+    return improve_by_swaps(model.block, model.rw, model.bonus, plan)
+
+
 def _gap(upper: float, value: float) -> float:
     """Relative gap between a bound and a plan's value (finite; 0 when the bound is met)."""
     return max(upper - value, 0.0) / max(abs(value), 1e-9)
@@ -282,16 +306,23 @@ def _left(deadline: float | None) -> float | None:
     return None if deadline is None else deadline - time.perf_counter()
 
 
-def _no_lp(model: Cover, start: np.ndarray | None) -> CoverOutcome:
-    """The time ran out before the LP: the best plan at hand, against the bound it carries."""
-    total = float(model.bonus.sum() + model.rw.sum())
-    pick = start if start is not None and model.feasible(start) else _fill(model, np.zeros(model.n, bool))
+def _no_lp(model: Cover) -> CoverOutcome:
+    """
+    The time ran out before the LP: the columns reaching the most weight, with a finite gap.
+
+    The bound: all the weight, and for a count the ``cap`` largest weights columns reach
+    (a plan covers at most the sum of what its columns reach).
+    """
+    reach = model.bonus + np.asarray(sp.csr_matrix(model.block, dtype=float).T @ model.rw).ravel()
+    pick = _rounded(model, reach)
     value = model.value(pick)
-    upper = min(total, value / _GREEDY_SHARE) if start is not None and model.count else total
+    upper = float(model.bonus.sum() + model.rw.sum())
+    if model.count:
+        upper = min(upper, float(np.sort(reach)[::-1][: round(model.cap)].sum()))
     return CoverOutcome(pick, "time_limit", _gap(upper, value))
 
 
-def solve_cover(model: Cover, time_limit: float | None, start: np.ndarray | None = None) -> CoverOutcome:
+def solve_cover(model: Cover, time_limit: float | None) -> CoverOutcome:
     """
     The plan of most value, proven optimal (see the module's text).
 
@@ -301,9 +332,6 @@ def solve_cover(model: Cover, time_limit: float | None, start: np.ndarray | None
         A reduced model (:func:`shrink`).
     time_limit
         Seconds for every step together, or ``None``.
-    start
-        A plan to start from (the greedy plan of a count model; its ``1 - 1/e``
-        guarantee bounds the gap if the time runs out before the LP is solved).
 
     Returns
     -------
@@ -312,14 +340,12 @@ def solve_cover(model: Cover, time_limit: float | None, start: np.ndarray | None
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     lp = _relax(model, time_limit)
     if lp is None:
-        return _no_lp(model, start)
+        return _no_lp(model)
     x, u, v = lp
     upper, dx, dy = _bound(model, u, v)
-    best = _rounded(model, x)
-    if start is not None and model.feasible(start) and model.value(start) > model.value(best):
-        best = start
+    best = _incumbent(model, x)
     z = model.value(best)
-    done = CoverOutcome(best, "optimal", 0.0, lp_bound=upper, fixed=model.n)
+    done = CoverOutcome(best, "optimal", 0.0, incumbent=z, lp_bound=upper, fixed=model.n)
     whole = bool(np.all(model.rw == np.round(model.rw)) and np.all(model.bonus == np.round(model.bonus)))
     gap = upper - z
     if gap <= 1e-9 * max(1.0, abs(upper)) or (whole and gap < 1.0 - 1e-6):
@@ -343,7 +369,7 @@ def solve_cover(model: Cover, time_limit: float | None, start: np.ndarray | None
     if left is not None and left <= 0:
         return replace(done, status="time_limit", gap=_gap(upper, z), fixed=int(model.n - len(cols)))
     hint = best[cols][kept] if (fix_in <= best).all() and not (best & fix_out).any() else None
-    sub_pick, status, finished = _direct(small, left, None if hint is None else _fill(small, hint))
+    sub_pick, status, finished = _direct(small, left, _hint(small, hint))
     pick = fix_in.copy()
     chosen = np.zeros(len(cols), bool)
     chosen[kept[sub_pick]] = True
@@ -355,6 +381,7 @@ def solve_cover(model: Cover, time_limit: float | None, start: np.ndarray | None
         pick,
         "optimal" if finished else status,
         0.0 if finished else _gap(upper, value),
+        incumbent=z,
         lp_bound=upper,
         fixed=int(model.n - len(cols)),
         sites_in_mip=small.n,
