@@ -337,6 +337,8 @@ def solve_cover(model: Cover, time_limit: float | None) -> CoverOutcome:
     -------
     CoverOutcome
     """
+    if model.count and model.n <= round(model.cap):
+        return CoverOutcome(np.ones(model.n, bool), "optimal", 0.0)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     lp = _relax(model, time_limit)
     if lp is None:
