@@ -27,8 +27,12 @@ says. So:
    bonuses, dominated columns dropped) and solved by HiGHS, started from the incumbent. The
    better of the two is optimal: every plan better than the incumbent lies in the smaller problem.
 
-This is the reduced-cost fixing of branch-and-bound done once, at the root, with the whole
-gap closed by a good incumbent (Chen et al. 2024 presolve maximal covering in the same spirit).
+This is branch-and-bound's reduced-cost fixing, done once at the root with an incumbent
+that is usually optimal or nearly so, so that it fixes most sites (Chen et al. 2024 presolve
+maximal covering in the same spirit). A Benders decomposition on the site variables
+(Cordeau, Furini & Ljubić 2019) needs lazy constraints, which HiGHS 1.16 does not offer
+(its lazy-constraint callback type is declared but not implemented); an iterative Benders
+loop re-solves a MIP per round, which loses to this when the compact LP is this close.
 One time limit covers every step; on expiry the best plan so far is returned with a finite gap
 against ``U`` (before the LP is solved: against what the best columns reach on their own).
 """
@@ -297,6 +301,25 @@ def _hint(model: Cover, plan: np.ndarray | None) -> np.ndarray:
     return improve_by_swaps(model.block, model.rw, model.bonus, plan)
 
 
+def _fixings(model: Cover, dx: np.ndarray, dy: np.ndarray, gap: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """
+    Columns every plan better than the incumbent has in, and has out (``None``: no such plan exists).
+
+    ``gap`` is the bound minus the incumbent's value, with a margin against rounding: a
+    reduced weight beyond it cannot be paid for. A row whose ``-dy`` exceeds it stays
+    uncovered, so every column reaching it is out.
+    """
+    fix_in, fix_out = dx > gap, -dx > gap
+    row_out = -dy > gap
+    if row_out.any():
+        if model.covered(fix_in)[row_out].any():
+            return None
+        fix_out[np.unique(model.block[np.flatnonzero(row_out)].indices)] = True
+    if (fix_in & fix_out).any():
+        return None
+    return fix_in, fix_out
+
+
 def _gap(upper: float, value: float) -> float:
     """Relative gap between a bound and a plan's value (finite; 0 when the bound is met)."""
     return max(upper - value, 0.0) / max(abs(value), 1e-9)
@@ -352,16 +375,10 @@ def solve_cover(model: Cover, time_limit: float | None) -> CoverOutcome:
     gap = upper - z
     if gap <= 1e-9 * max(1.0, abs(upper)) or (whole and gap < 1.0 - 1e-6):
         return done
-    # fix where the reduced weight exceeds the gap (a margin keeps the test safe from rounding)
-    margin = gap + 1e-7 * (1.0 + abs(upper))
-    fix_in, fix_out = dx > margin, -dx > margin
-    row_out = -dy > margin
-    if row_out.any():
-        if model.covered(fix_in)[row_out].any():
-            return done
-        fix_out[np.unique(model.block[np.flatnonzero(row_out)].indices)] = True
-    if (fix_in & fix_out).any():
+    fixed = _fixings(model, dx, dy, gap + 1e-7 * (1.0 + abs(upper)))
+    if fixed is None:
         return done
+    fix_in, fix_out = fixed
     restricted = _restricted(model, fix_in, fix_out)
     if restricted is None:
         return done
