@@ -1,6 +1,6 @@
 """Optimisation benchmark: Station Planner's ``solve`` against spopt + CBC and a plain HiGHS model.
 
-Every instance is solved three ways, from the same instance objects:
+Every instance is solved three (or four) ways, from the same instance objects:
 
 1. **spopt + CBC** -- ``spopt.locate.LSCP.from_cost_matrix`` /
    ``spopt.locate.MCLP.from_cost_matrix`` on the dense minutes matrix
@@ -16,62 +16,81 @@ Every instance is solved three ways, from the same instance objects:
    y_i <= sum_j a_ij x_j, sum x = p, x, y binary. ``mip_rel_gap=0`` (the same
    proof standard as Station Planner; HiGHS' default would stop at 1e-4).
 3. **Station Planner** -- ``planner.solve(minutes_csr, model=..., p=...,
-   radius=5, weights=w, time_limit=...)``.
+   radius=5, weights=w, time_limit=...)``, the ``planner`` this process imports
+   (the report names its file: run with ``PYTHONPATH=.`` from a checkout when
+   another one is installed).
+4. **reference** (``--reference DIR``) -- the same call with the ``planner`` package
+   of another checkout (``DIR``, e.g. the main branch's), timed in a fresh subprocess
+   (``PYTHONPATH=DIR``) on the same instance, regenerated there from its seed; this
+   checkout's package is then timed the same way too (``pl (sub)``), and the ratio
+   compares those two (a long-lived process that has built spopt's dense models times
+   the same code up to 2x slower).
 
 Every solve has a time limit (default 300 s each; ``--quick``: 30 s each;
 ``--planner-time-limit none`` lets Station Planner run unbounded). A solve that
 hits it is reported with status ``time_limit`` (and a ``*`` in the table); its
 speed ratio is then a bound, shown as ``>=`` when only the other method hit it.
-The default ``k = 1.5`` is calibrated to the issue's instances: it gives 12,349
-distinct coverage sets among 50,000 homes (the issue measured about 11,000) and
-about 24 % of homes beyond every site, the sparse coverage of a county with
-few candidate sites. ``--sites-per-home 15`` gives a much denser, harder
-instance: uniformly scattered homes then make set covering genuinely hard (few
-homes share a coverage set and the LP bound is weak), so expect time limits.
 
-Instance generator (seeded, deterministic): for ``H`` homes and ``S`` sites,
-``rng = numpy.random.default_rng([20240611, H, S])``; homes, then sites, uniform
-in the square [0, L]^2 with ``L = sqrt(S * pi * 400^2 / k)`` metres, ``k`` sites
-within 400 m of a point on average (``--sites-per-home``, default 1.5); then the weights
-``rng.integers(1, 51, H)`` (1..50 residents). A home is covered by a site when
-Euclidean distance / (80 m per minute) <= 5 minutes (400 m). The sparse minutes
-matrix comes from ``scipy.spatial.cKDTree.sparse_distance_matrix`` (never
-dense except for spopt). For lscp the instance is the homes with at least one
-site in reach (the report says how many were dropped); mclp uses every home.
+Two instance families (``optimize_instances.py`` has the generators; ``--family``):
+
+``sparse`` -- homes, then sites, uniform in a square, ``rng =
+default_rng([20240611, H, S])``, side ``L = sqrt(S * pi * 400^2 / k)`` (``k`` sites
+within 400 m of a point, ``--sites-per-home``, default 1.5), weights
+``rng.integers(1, 51, H)``. The default ``k = 1.5`` gives 12,349 distinct coverage
+sets among 50,000 homes and about 24 % of homes beyond every site: the sparse
+coverage of a county with few candidate sites, where most homes have one site
+(and fold away). ``--sites-per-home 15``: uniformly scattered and much denser,
+genuinely hard set covering (expect time limits).
+
+``compounds`` (issue 17) -- homes cluster in compounds, and candidate sites cluster
+around the same compounds (a town where every property room, park and square is a
+candidate): ``rng = default_rng([20240611, 2, H, S])``, ``C = round(S / 4.5)``
+compound centres uniform in [0, L]^2 with ``L = sqrt(S * pi * 400^2 / 0.5)``, each
+home at a random compound's centre plus normal noise (sd 150 m per axis), each site
+at a random compound's centre plus noise (sd 200 m); weights ``1 + 49 * perm(H) / H``
+(a random permutation of 0..H-1: all distinct, in [1, 50)). A home then reaches
+3.77 sites on average (50,000 x 5,000: 10,009 distinct coverage sets, 10.6 % of
+homes with one site, 3.8 % with none).
+
+Both: a home is covered by a site when Euclidean distance / (80 m per minute) <= 5
+minutes (400 m); the sparse minutes matrix comes from
+``scipy.spatial.cKDTree.sparse_distance_matrix`` (never dense except for spopt). For
+lscp the instance is the homes with at least one site in reach (the report says how
+many were dropped); mclp uses every home.
 
 Sizes (homes x sites, mclp p): 2,000 x 400 (40), 10,000 x 1,000 (100),
-50,000 x 5,000 (300), 200,000 x 20,000 (1,000). ``--quick``: the two small ones.
+50,000 x 5,000 (300), 200,000 x 20,000 (1,000), each in both families.
+``--quick``: the two small ones.
 
-Run: python benchmarks/bench_optimize.py [--quick] [--sizes 2000x400:40 50000x5000]
+Run: PYTHONPATH=. python benchmarks/bench_optimize.py [--quick] [--family sparse|compounds|both]
+     [--sizes 2000x400:40 50000x5000] [--reference /path/to/other/checkout]
      [--baseline-time-limit S] [--spopt-time-limit S] [--planner-time-limit S|none]
-     [--json report.json]
+     [--no-baseline] [--no-spopt] [--json report.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.spatial import cKDTree
 
 import planner
+from optimize_instances import FAMILIES, RADIUS, SPEED, Instance, describe, make_instance, pattern
 
 warnings.filterwarnings("ignore")
 
-SPEED = 80.0  # metres per minute
-RADIUS = 5.0  # minutes
-REACH_M = SPEED * RADIUS  # 400 m
 TARGET_SITES_PER_HOME = 1.5
+REPEAT = 1  # --repeat: Station Planner's solves (and the reference's) are timed this many times, the fastest counts
 DEFAULT_SIZES = [(2_000, 400, 40), (10_000, 1_000, 100), (50_000, 5_000, 300), (200_000, 20_000, 1_000)]
 SPOPT_SIZES = {(2_000, 400), (10_000, 1_000)}
 REL_TOL = 1e-6
@@ -83,81 +102,6 @@ def log(msg: str) -> None:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-# --------------------------------------------------------------------------- instances
-
-
-@dataclass
-class Instance:
-    """One seeded instance; ``minutes`` is CSR (homes x sites) holding minutes <= RADIUS."""
-
-    name: str
-    n_homes: int
-    n_sites: int
-    p: int
-    side_m: float
-    minutes: sp.csr_matrix
-    weights: np.ndarray
-    # lscp instance: the homes some site reaches
-    lscp_rows: np.ndarray
-    lscp_minutes: sp.csr_matrix
-    lscp_weights: np.ndarray
-
-    @property
-    def pattern(self) -> sp.csr_matrix:
-        return _pattern(self.minutes)
-
-    @property
-    def lscp_pattern(self) -> sp.csr_matrix:
-        return _pattern(self.lscp_minutes)
-
-
-def _pattern(m: sp.csr_matrix) -> sp.csr_matrix:
-    return sp.csr_matrix((np.ones(m.nnz), m.indices, m.indptr), shape=m.shape)
-
-
-def make_instance(n_homes: int, n_sites: int, p: int) -> Instance:
-    rng = np.random.default_rng([20240611, n_homes, n_sites])
-    side = math.sqrt(n_sites * math.pi * REACH_M**2 / TARGET_SITES_PER_HOME)
-    homes = rng.uniform(0.0, side, size=(n_homes, 2))
-    sites = rng.uniform(0.0, side, size=(n_sites, 2))
-    weights = rng.integers(1, 51, size=n_homes).astype(float)
-    coo = cKDTree(homes).sparse_distance_matrix(cKDTree(sites), REACH_M, output_type="coo_matrix")
-    minutes = coo.data / SPEED
-    keep = minutes <= RADIUS
-    m = sp.csr_matrix((minutes[keep], (coo.row[keep], coo.col[keep])), shape=(n_homes, n_sites))
-    m.sort_indices()
-    rows = np.flatnonzero(np.diff(m.indptr) > 0)
-    lm = sp.csr_matrix(m[rows])
-    lm.sort_indices()
-    return Instance(
-        name=f"{n_homes}x{n_sites}", n_homes=n_homes, n_sites=n_sites, p=p, side_m=side,
-        minutes=m, weights=weights, lscp_rows=rows, lscp_minutes=lm, lscp_weights=weights[rows],
-    )
-
-
-def distinct_sets(m: sp.csr_matrix) -> int:
-    """Number of distinct site sets among the rows (an empty row counts as one set)."""
-    ind, ptr = m.indices, m.indptr
-    return len({ind[a:b].tobytes() for a, b in zip(ptr[:-1].tolist(), ptr[1:].tolist())})
-
-
-def describe(inst: Instance) -> dict:
-    per_home = np.diff(inst.minutes.indptr)
-    return {
-        "instance": inst.name,
-        "homes": inst.n_homes,
-        "sites": inst.n_sites,
-        "p": inst.p,
-        "side_m": round(inst.side_m, 1),
-        "pairs_within_5_min": int(inst.minutes.nnz),
-        "mean_sites_per_home": round(float(per_home.mean()), 2),
-        "homes_unreachable_dropped_for_lscp": int(inst.n_homes - len(inst.lscp_rows)),
-        "distinct_coverage_sets": distinct_sets(inst.minutes),
-        "distinct_coverage_sets_lscp": distinct_sets(inst.lscp_minutes),
-        "population": float(inst.weights.sum()),
-    }
 
 
 # --------------------------------------------------------------------------- checks
@@ -212,7 +156,7 @@ def run_spopt(inst: Instance, model: str, time_limit: float) -> dict:
            "objective": float(value) if value is not None else None, "n_selected": int(len(selected))}
     if error and not optimal:
         out["error"] = error
-    out.update(check_selection(_pattern(m), w, selected, model, inst.p))
+    out.update(check_selection(pattern(m), w, selected, model, inst.p))
     del mdl, prob
     return out
 
@@ -222,7 +166,7 @@ def run_baseline(inst: Instance, model: str, time_limit: float) -> dict:
     m = inst.lscp_minutes if model == "lscp" else inst.minutes
     w = inst.lscp_weights if model == "lscp" else inst.weights
     t0 = time.perf_counter()
-    a = _pattern(m)  # coverage a_ij as scipy.sparse
+    a = pattern(m)  # coverage a_ij as scipy.sparse
     n_homes, n_sites = a.shape
     options = {"disp": False, "time_limit": time_limit, "mip_rel_gap": 0.0}
     if model == "lscp":
@@ -251,32 +195,62 @@ def run_baseline(inst: Instance, model: str, time_limit: float) -> dict:
 
 
 def run_planner(inst: Instance, model: str, time_limit: float | None) -> dict:
+    """Station Planner's solve, timed ``REPEAT`` times or more (the fastest counts; every run's seconds are kept)."""
     m = inst.lscp_minutes if model == "lscp" else inst.minutes
     w = inst.lscp_weights if model == "lscp" else inst.weights
     kwargs = {"model": model, "radius": RADIUS, "weights": w, "time_limit": time_limit}
     if model == "mclp":
         kwargs["p"] = inst.p
-    t0 = time.perf_counter()
-    sol = planner.solve(m, **kwargs)
-    seconds = time.perf_counter() - t0
+    runs: list[float] = []
+    # --repeat N: N runs, and more of a fast solve (up to 20, until 1 s in all), the fastest counts
+    while len(runs) < REPEAT or (REPEAT > 1 and sum(runs) < 1.0 and len(runs) < 20):
+        t0 = time.perf_counter()
+        sol = planner.solve(m, **kwargs)
+        runs.append(time.perf_counter() - t0)
+    seconds = min(runs)
     out = {"seconds": seconds, "status": sol.status, "objective": float(sol.objective),
            "n_selected": int(len(sol.selected)), "gap": float(sol.gap) if np.isfinite(sol.gap) else None}
-    for key in ("distinct_rows", "sites_kept", "components"):
+    out["runs_s"] = [round(x, 4) for x in runs]
+    for key in ("distinct_rows", "sites_kept", "components", "rows_in_model", "sites_fixed", "sites_in_mip", "rows_in_mip"):
         if hasattr(sol.result, key):
             out[key] = getattr(sol.result, key)
-    out.update(check_selection(_pattern(m), w, sol.selected, model, inst.p))
+    out.update(check_selection(pattern(m), w, sol.selected, model, inst.p))
     return out
 
 
 def warm_up() -> None:
     """Load HiGHS / CBC / spopt once so the first timed solve pays no start-up cost."""
-    inst = make_instance(200, 40, 4)
+    inst = make_instance("sparse", 200, 40, 4)
     run_planner(inst, "mclp", None)
     run_baseline(inst, "mclp", 10)
     try:
         run_spopt(inst, "lscp", 10)
     except Exception as exc:  # noqa: BLE001 -- spopt may be missing; reported later
         log(f"spopt warm-up failed: {exc}")
+
+
+def run_reference(inst: Instance, model: str, time_limit: float | None, directory: str) -> dict:
+    """``run_planner`` with the ``planner`` package of another checkout, in a subprocess on the same instance."""
+    spec = f"{inst.family}:{inst.n_homes}x{inst.n_sites}:{inst.p}:{model}"
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", spec, "--sites-per-home", str(TARGET_SITES_PER_HOME),
+           "--repeat", str(REPEAT), "--planner-time-limit", "none" if time_limit is None else str(time_limit)]
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(directory))
+    done = subprocess.run(cmd, env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def worker(spec: str, time_limit: float | None) -> int:
+    """The subprocess of :func:`run_reference`: warm up, solve one instance, print the result as JSON."""
+    family, dims, p, model = spec.split(":")
+    n_homes, n_sites = (int(v) for v in dims.split("x"))
+    run_planner(make_instance("sparse", 200, 40, 4), "mclp", None)
+    inst = make_instance(family, n_homes, n_sites, int(p), TARGET_SITES_PER_HOME)
+    res = run_planner(inst, model, time_limit)
+    res["planner_file"] = planner.__file__
+    print(json.dumps(res, default=float))
+    return 0
 
 
 # --------------------------------------------------------------------------- report
@@ -295,7 +269,7 @@ def compare(entry: dict) -> list[str]:
     ref = methods["planner"]
     lines = []
     ok = True
-    for name in ("spopt", "baseline"):
+    for name in ("spopt", "baseline", "reference", "planner_subprocess"):
         other = methods.get(name)
         if other is None or "objective" not in other:
             continue
@@ -304,6 +278,12 @@ def compare(entry: dict) -> list[str]:
             lines.append(f"no comparison {entry['instance']} {model}: {name} has no solution ({other['status']})")
             continue
         if not same(other["objective"], ref.get("objective"), model):
+            worse = other["objective"] < ref["objective"] if model == "mclp" else other["objective"] > ref["objective"]
+            if other["status"] != "optimal" and ref["status"] == "optimal" and worse:
+                # stopped at its limit with a worse plan than the proven optimum: no disagreement
+                lines.append(f"no comparison {entry['instance']} {model}: {name} stopped ({other['status']}) at "
+                             f"{other['objective']}, short of the optimum")
+                continue
             ok = False
             proven = other["status"] == "optimal" and ref["status"] == "optimal"
             lines.append(
@@ -356,27 +336,34 @@ def fmt_obj(x) -> str:
 
 
 def table(report: dict) -> str:
+    with_ref = any("reference" in e["methods"] for e in report["solves"])
     head = ("instance", "model", "p", "distinct", "objective", "equal", "spopt s", "baseline s", "planner s",
-            "spopt/pl", "base/pl")
+            "spopt/pl", "base/pl") + (("pl (sub) s", "reference s", "ref/pl") if with_ref else ())
     rows = []
     info = {d["instance"]: d for d in report["instances"]}
     for e in report["solves"]:
         m = e["methods"]
         d = info[e["instance"]]
-        rows.append((
+        row = (
             e["instance"], e["model"], str(e["p"] or "-"),
             str(d["distinct_coverage_sets_lscp"] if e["model"] == "lscp" else d["distinct_coverage_sets"]),
             fmt_obj(m["planner"].get("objective")), "yes" if e["objectives_equal"] else "NO",
             fmt_s(m.get("spopt")), fmt_s(m.get("baseline")), fmt_s(m["planner"]),
             fmt_r(e["spopt_over_planner"], m.get("spopt"), m["planner"]),
             fmt_r(e["baseline_over_planner"], m.get("baseline"), m["planner"]),
-        ))
+        )
+        if with_ref:
+            sub = m.get("planner_subprocess")
+            row += (fmt_s(sub), fmt_s(m.get("reference")),
+                    fmt_r(e.get("reference_over_planner"), m.get("reference"), sub))
+        rows.append(row)
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
     line = lambda r: "  ".join(c.rjust(wd) if i >= 2 else c.ljust(wd) for i, (c, wd) in enumerate(zip(r, widths)))
     out = [line(head), line(tuple("-" * wd for wd in widths))] + [line(r) for r in rows]
     out.append("* = not proven optimal (time limit or error); >=Nx: the other method hit its limit, so the ratio "
                "is a lower bound; Nx?: Station Planner hit its limit; distinct = distinct coverage sets among the "
-               "homes of that model's instance")
+               "homes of that model's instance; pl (sub) / reference = this checkout's / --reference's Station Planner, "
+               "each timed in a fresh subprocess (ref/pl compares these two)")
     return "\n".join(out)
 
 
@@ -397,25 +384,32 @@ def targets(report: dict) -> tuple[list[dict], str]:
             f"{min(each):.1f}x .. {max(each):.1f}x)", total >= 50)
     else:
         add(">= 50x spopt overall", "-", None)
-    for name in ("50000x5000", "200000x20000"):
-        e = solves.get((name, "mclp"))
-        if e and e["baseline_over_planner"] is not None:
-            b = e["methods"]["baseline"]
-            note = "" if b["status"] == "optimal" else f" (baseline {b['status']}: a lower bound)"
-            add(f">= 10x plain baseline, {name} mclp", f"{e['baseline_over_planner']:.1f}x{note}",
-                e["baseline_over_planner"] >= 10)
-        else:
-            add(f">= 10x plain baseline, {name} mclp", "-", None)
-    for name, limit in (("50000x5000", 2.0), ("200000x20000", 15.0)):
-        for model in ("lscp", "mclp"):
-            e = solves.get((name, model))
-            label = f"{name} {model}{' p=' + str(e['p']) if e and e['p'] else ''} optimal < {limit:g} s"
-            if e:
-                pl = e["methods"]["planner"]
-                add(label, f"{pl['seconds']:.2f} s, {pl['status']}",
-                    pl["status"] == "optimal" and pl["seconds"] < limit)
-            else:
-                add(label, "-", None)
+    names = sorted({e["instance"] for e in report["solves"]}, key=lambda n: ("-" in n, n))
+    for suffix in ("", "-compounds"):
+        for name in ("50000x5000" + suffix, "200000x20000" + suffix):
+            e = solves.get((name, "mclp"))
+            if e and e["baseline_over_planner"] is not None:
+                b = e["methods"]["baseline"]
+                note = "" if b["status"] == "optimal" else f" (baseline {b['status']}: a lower bound)"
+                add(f">= 10x plain baseline, {name} mclp", f"{e['baseline_over_planner']:.1f}x{note}",
+                    e["baseline_over_planner"] >= 10)
+            elif e:
+                add(f">= 10x plain baseline, {name} mclp", "-", None)
+        for name, limit in (("50000x5000" + suffix, 2.0), ("200000x20000" + suffix, 15.0)):
+            for model in ("lscp", "mclp"):
+                e = solves.get((name, model))
+                if e:
+                    label = f"{name} {model}{' p=' + str(e['p']) if e['p'] else ''} optimal < {limit:g} s"
+                    pl = e["methods"]["planner"]
+                    add(label, f"{pl['seconds']:.2f} s, {pl['status']}",
+                        pl["status"] == "optimal" and pl["seconds"] < limit)
+    for name in names:
+        e = solves.get((name, "lscp"))
+        if e and e.get("reference_over_planner") is not None:
+            add(f"lscp {name} at least as fast as the reference", f"{e['reference_over_planner']:.2f}x the "
+                "reference's speed", e["reference_over_planner"] >= 0.9)
+    if any("reference" in r["target"] for r in rows):
+        add("(reference: PASS at >= 0.9x, the same code's run-to-run spread here)", "", None)
     w0 = max(len(r["target"]) for r in rows)
     w1 = max(len(r["measured"]) for r in rows)
     text = "\n".join(f"{r['target'].ljust(w0)}  {r['measured'].ljust(w1)}  {r['result']}" for r in rows)
@@ -436,21 +430,30 @@ def parse_size(text: str) -> tuple[int, int, int]:
     return h, s, max(1, s // 16)
 
 
-def main(argv=None) -> int:
+def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="only 2,000 x 400 and 10,000 x 1,000")
     ap.add_argument("--sizes", nargs="+", metavar="HxS[:P]", help="e.g. 2000x400 50000x5000:300")
+    ap.add_argument("--family", choices=(*FAMILIES, "both"), default="both", help="instance family (default both)")
+    ap.add_argument("--reference", metavar="DIR",
+                    help="also time the planner package of this checkout (and this one's, both in subprocesses)")
     ap.add_argument("--baseline-time-limit", type=float, help="seconds (default 300; --quick: 20)")
     ap.add_argument("--spopt-time-limit", type=float, help="seconds for CBC (default 300; --quick: 20)")
     ap.add_argument("--planner-time-limit", help="seconds, or 'none' (default 300; --quick: 20)")
     ap.add_argument("--no-spopt", action="store_true", help="skip spopt + CBC")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the plain HiGHS model")
     ap.add_argument("--sites-per-home", type=float, default=None,
-                    help="mean number of sites within reach of a home (default 1.5, calibrated to the issue)")
+                    help="sparse family: mean number of sites within reach of a point (default 1.5)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="time Station Planner (and the reference) this many times; the fastest counts (default 1)")
     ap.add_argument("--json", metavar="PATH", help="also write the JSON report here")
+    ap.add_argument("--from-json", metavar="PATH", help="print a saved --json report's table and targets again")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)  # FAMILY:HxS:P:MODEL, for --reference
     args = ap.parse_args(argv)
+    global TARGET_SITES_PER_HOME, REPEAT
     if args.sites_per_home is not None:
-        global TARGET_SITES_PER_HOME
         TARGET_SITES_PER_HOME = float(args.sites_per_home)
+    REPEAT = max(1, args.repeat)
     default_limit = 20.0 if args.quick else 300.0
     args.baseline_time_limit = args.baseline_time_limit or default_limit
     args.spopt_time_limit = args.spopt_time_limit or default_limit
@@ -460,60 +463,101 @@ def main(argv=None) -> int:
         args.planner_time_limit = None
     else:
         args.planner_time_limit = float(args.planner_time_limit)
+    return args
 
+
+def solve_all(inst: Instance, model: str, args) -> dict:
+    entry = {"instance": inst.name, "model": model, "p": inst.p if model == "mclp" else None, "methods": {}}
+    use_spopt = not args.no_spopt and (inst.n_homes, inst.n_sites) in SPOPT_SIZES
+    runs = [("planner", lambda: run_planner(inst, model, args.planner_time_limit))]
+    if args.reference:
+        # both checkouts timed the same way, each in a fresh subprocess, for the reference ratio
+        here = os.path.dirname(os.path.dirname(os.path.abspath(planner.__file__)))
+        runs.append(("planner_subprocess", lambda: run_reference(inst, model, args.planner_time_limit, here)))
+        runs.append(("reference", lambda: run_reference(inst, model, args.planner_time_limit, args.reference)))
+    if not args.no_baseline:
+        runs.append(("baseline", lambda: run_baseline(inst, model, args.baseline_time_limit)))
+    if use_spopt:
+        runs.append(("spopt", lambda: run_spopt(inst, model, args.spopt_time_limit)))
+    for name, fn in runs:
+        log(f"  {inst.name} {model} {name} ...")
+        try:
+            res = fn()
+        except Exception as exc:  # noqa: BLE001 -- recorded in the report, the run goes on
+            res = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+        entry["methods"][name] = res
+        if "seconds" in res:
+            log(f"    {res['seconds']:.3f} s  {res['status']}  objective {res.get('objective')}")
+        else:
+            log(f"    {res['error']}")
+    for name in ("spopt", "baseline"):
+        entry[f"{name}_over_planner"] = ratio(entry["methods"].get(name), entry["methods"]["planner"])
+    entry["reference_over_planner"] = ratio(entry["methods"].get("reference"), entry["methods"].get("planner_subprocess"))
+    return entry
+
+
+def render(path: str) -> int:
+    """``--from-json``: a saved report's table and targets again, its entries re-compared (nothing is solved)."""
+    with open(path) as fh:
+        report = json.load(fh)
+    mismatches = [line for e in report["solves"] for line in compare(e) if line.startswith("MISMATCH")]
+    print(table(report))
+    print()
+    print("Targets (from the issue)")
+    print(targets(report)[1])
+    print()
+    print("\n".join(mismatches) if mismatches else "All objectives equal where both were proven optimal or agree.")
+    s = report["settings"]
+    print(f"Station Planner: {s.get('planner_file')}; reference: {s.get('reference')}; load average at start "
+          f"{s['loadavg_at_start'][0]}, at end {s['loadavg_at_end'][0]}; peak RSS {report['peak_rss_mb']:.0f} MB")
+    return 1 if mismatches else 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.worker:
+        return worker(args.worker, args.planner_time_limit)
+    if args.from_json:
+        return render(args.from_json)
     if args.sizes:
         sizes = [parse_size(s) for s in args.sizes]
     else:
         sizes = DEFAULT_SIZES[:2] if args.quick else DEFAULT_SIZES
+    families = FAMILIES if args.family == "both" else (args.family,)
 
     log("warming up solvers ...")
     warm_up()
     report: dict = {
         "settings": {
             "radius_minutes": RADIUS, "speed_m_per_min": SPEED, "target_sites_per_home": TARGET_SITES_PER_HOME,
+            "families": list(families),
             "baseline_time_limit_s": args.baseline_time_limit, "spopt_time_limit_s": args.spopt_time_limit,
-            "planner_time_limit_s": args.planner_time_limit, "mismatch_rel_tol": REL_TOL,
-            "planner_version": getattr(planner, "__version__", None),
+            "planner_time_limit_s": args.planner_time_limit, "mismatch_rel_tol": REL_TOL, "repeat": REPEAT,
+            "planner_version": getattr(planner, "__version__", None), "planner_file": planner.__file__,
+            "reference": os.path.abspath(args.reference) if args.reference else None,
             "cpus": os.cpu_count(), "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         },
         "instances": [], "solves": [],
     }
     mismatches: list[str] = []
     for n_homes, n_sites, p in sizes:
-        t = time.perf_counter()
-        inst = make_instance(n_homes, n_sites, p)
-        desc = describe(inst)
-        desc["generate_seconds"] = round(time.perf_counter() - t, 3)
-        report["instances"].append(desc)
-        log(f"{inst.name}: {desc['pairs_within_5_min']} pairs, {desc['mean_sites_per_home']} sites/home, "
-            f"{desc['distinct_coverage_sets']} distinct sets, {desc['homes_unreachable_dropped_for_lscp']} "
-            f"homes unreachable")
-        use_spopt = not args.no_spopt and (n_homes, n_sites) in SPOPT_SIZES
-        for model in ("lscp", "mclp"):
-            entry = {"instance": inst.name, "model": model, "p": inst.p if model == "mclp" else None, "methods": {}}
-            runs = [("planner", lambda: run_planner(inst, model, args.planner_time_limit)),
-                    ("baseline", lambda: run_baseline(inst, model, args.baseline_time_limit))]
-            if use_spopt:
-                runs.append(("spopt", lambda: run_spopt(inst, model, args.spopt_time_limit)))
-            for name, fn in runs:
-                log(f"  {inst.name} {model} {name} ...")
-                try:
-                    res = fn()
-                except Exception as exc:  # noqa: BLE001 -- recorded in the report, the run goes on
-                    res = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
-                entry["methods"][name] = res
-                if "seconds" in res:
-                    log(f"    {res['seconds']:.3f} s  {res['status']}  objective {res.get('objective')}")
-                else:
-                    log(f"    {res['error']}")
-            entry["spopt_over_planner"] = ratio(entry["methods"].get("spopt"), entry["methods"]["planner"])
-            entry["baseline_over_planner"] = ratio(entry["methods"].get("baseline"), entry["methods"]["planner"])
-            lines = compare(entry)
-            mismatches += lines
-            for line in lines:
-                log(line)
-            report["solves"].append(entry)
-        del inst
+        for family in families:
+            t = time.perf_counter()
+            inst = make_instance(family, n_homes, n_sites, p, TARGET_SITES_PER_HOME)
+            desc = describe(inst)
+            desc["generate_seconds"] = round(time.perf_counter() - t, 3)
+            report["instances"].append(desc)
+            log(f"{inst.name}: {desc['pairs_within_5_min']} pairs, {desc['mean_sites_per_home']} sites/home, "
+                f"{desc['distinct_coverage_sets']} distinct sets, {desc['homes_unreachable_dropped_for_lscp']} "
+                f"homes unreachable")
+            for model in ("lscp", "mclp"):
+                entry = solve_all(inst, model, args)
+                lines = compare(entry)
+                mismatches += lines
+                for line in lines:
+                    log(line)
+                report["solves"].append(entry)
+            del inst
 
     target_rows, target_text = targets(report)
     report["targets"] = target_rows
@@ -537,6 +581,7 @@ def main(argv=None) -> int:
     else:
         print("All objectives equal (lscp: stations; mclp: covered weight, rel. tol 1e-6); "
               "every selection re-checked independently.")
+    print(f"Station Planner: {planner.__file__}" + (f"; reference: {args.reference}" if args.reference else ""))
     print(f"Time limits: spopt {args.spopt_time_limit:g} s, baseline {args.baseline_time_limit:g} s, planner "
           f"{'none' if args.planner_time_limit is None else format(args.planner_time_limit, 'g') + ' s'}; "
           f"load average at start {report['settings']['loadavg_at_start'][0]}, at end "

@@ -35,7 +35,10 @@ homes with the same set of reaching sites become one row with their summed
 population; homes already covered by required sites leave the covering
 constraints; sites that reach no remaining home are dropped; a site whose set of
 homes is contained in another's is dropped (``lscp``, ``mclp``, ``budget`` when
-costs allow); ``lscp`` is solved per independent component.
+costs allow); ``lscp`` is solved per independent component. ``mclp`` and
+``budget`` then solve the LP relaxation once, fix every site whose reduced weight
+exceeds the gap between the LP bound and a rounded plan, and leave HiGHS only the
+rest (:mod:`planner.optimize.rcfix`).
 """
 
 from ._reduce import row_groups

@@ -12,64 +12,14 @@ import scipy.sparse as sp
 
 from ..errors import DataError, InputError, SolverError
 from ._highs import Constraint, milp, status_of
-from ._reduce import dominated_sites, merge_rows
+from ._reduce import merge_rows
 from .cover import lscp
+from .heuristics import greedy, greedy_order
 from .problem import Problem
+from .rcfix import Cover, shrink, solve_cover
 from .results import BudgetResult, CapacityResult, MaxCoverStats
 
 __all__ = ["budget_cover", "capacitated", "coverage_curve", "first_p", "greedy", "greedy_order", "mclp"]
-
-
-def greedy_order(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """
-    Greedy maximal covering: k columns, each adding the most uncovered weight (ties: lowest index).
-
-    After each pick only the columns sharing a newly covered row are re-summed, each
-    exactly as a full product would sum it (so gains are the same floats, and ties
-    break the same way, as recomputing every column at every step).
-
-    Parameters
-    ----------
-    block
-        0/1 rows x columns.
-    rw
-        Weight of each row.
-    bonus
-        Weight each column adds whatever else is chosen (rows only it reaches).
-    k
-        Columns to pick (at most the number of columns).
-
-    Returns
-    -------
-    order, gains
-        The columns in the order picked and the weight each added.
-    """
-    n = block.shape[1]
-    csc = sp.csc_matrix(block, dtype=float)
-    csr = sp.csr_matrix(block)
-    left = rw.astype(float).copy()
-    gain = bonus + np.asarray(csc.T @ left).ravel()
-    chosen = np.zeros(n, bool)
-    order = np.zeros(min(k, n), np.int64)
-    gains = np.zeros(min(k, n))
-    for step in range(min(k, n)):
-        j = int(np.argmax(np.where(chosen, -np.inf, gain)))
-        order[step], gains[step] = j, gain[j]
-        chosen[j] = True
-        rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
-        hit = rows[left[rows] > 0]
-        if len(hit):
-            left[hit] = 0.0
-            touched = np.unique(csr[hit].indices)
-            gain[touched] = bonus[touched] + np.asarray(csc[:, touched].T @ left).ravel()
-    return order, gains
-
-
-def greedy(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int) -> np.ndarray:
-    """The columns :func:`greedy_order` picks, as a boolean mask."""
-    chosen = np.zeros(block.shape[1], bool)
-    chosen[greedy_order(block, rw, bonus, k)[0]] = True
-    return chosen
 
 
 def _reduced(a: sp.csr_matrix, w: np.ndarray, req: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -96,6 +46,9 @@ def mclp(
     """
     The ``p`` columns (or the columns within ``budget``) maximising the weight of covered rows; required fixed in.
 
+    The exact reductions (:func:`planner.optimize.rcfix.shrink`) come first, then the
+    LP bound, reduced-cost fixing and a small MIP (:func:`planner.optimize.rcfix.solve_cover`).
+
     Returns
     -------
     selected, status, gap, stats
@@ -105,60 +58,39 @@ def mclp(
     chosen[req] = True
     rows, rw = _reduced(a, w, req)
     free = np.flatnonzero(~chosen)
-    useful = np.diff(sp.csc_matrix(rows[:, free]).indptr) > 0
-    if costs is None:
-        useful &= ~dominated_sites(sp.csr_matrix(rows[:, free]), np.zeros(0, np.int64))
-    k_free = (p - len(req)) if p is not None else None
-    cand = free[useful]
-    stats: dict[str, Any] = {"rows": int(n_rows), "distinct_rows": int(rows.shape[0]), "sites_kept": len(cand)}
-    if k_free is not None and len(cand) < k_free:
-        # fewer useful sites than stations: keep them all, fill with the rest
+    count = costs is None
+    if count:
+        assert p is not None
+        cap, cost = float(p - len(req)), np.ones(len(free))
+    else:
+        assert costs is not None and budget is not None
+        cap, cost = max(float(budget - costs[req].sum()), 0.0), costs[free].astype(float)
+    model, kept = shrink(Cover(sp.csr_matrix(rows[:, free]), rw, np.zeros(len(free)), cost, cap, count), merged=True)
+    cand = free[kept]
+    stats: dict[str, Any] = {
+        "rows": int(n_rows),
+        "distinct_rows": int(rows.shape[0]),
+        "sites_kept": len(cand),
+        "rows_in_model": int(model.block.shape[0]),
+    }
+    k_free = round(cap)
+    if count and k_free == 0:
+        return np.flatnonzero(chosen), "optimal", 0.0, MaxCoverStats(**stats)
+    if count and len(cand) <= k_free:
+        # no more useful sites than stations: keep them all, fill with the rest
         chosen[cand] = True
         chosen[np.setdiff1d(free, cand)[: k_free - len(cand)]] = True
         return np.flatnonzero(chosen), "optimal", 0.0, MaxCoverStats(**stats)
-    block = sp.csr_matrix(rows[:, cand])
-    # a home only one candidate reaches adds its weight to that site: no row needed
-    single = np.diff(block.indptr) == 1
-    bonus = np.bincount(block.indices[block.indptr[:-1][single]], weights=rw[single], minlength=len(cand))
-    block, rw = block[~single], rw[~single]
-    stats["rows_in_model"] = int(block.shape[0])
-    n, m = len(cand), block.shape[0]
-    if n == 0 or (k_free is not None and k_free == 0):
-        return np.flatnonzero(chosen), "optimal", 0.0, MaxCoverStats(**stats)
-    if m == 0 and k_free is not None:
-        # every home has one candidate: the p largest bonuses (ties: lowest index)
-        chosen[cand[np.argsort(-bonus, kind="stable")[:k_free]]] = True
-        return np.flatnonzero(chosen), "optimal", 0.0, MaxCoverStats(**stats)
-    c = np.concatenate([-bonus, -rw])
-    link = sp.hstack([-block.astype(float), sp.identity(m, format="csr")], format="csr")
-    constraints = [Constraint(link, -np.inf, 0.0)]
-    if costs is None:
-        constraints.append(Constraint(np.concatenate([np.ones(n), np.zeros(m)])[None, :], k_free, k_free))
-    else:
-        assert budget is not None
-        spent = float(costs[req].sum())
-        constraints.append(Constraint(np.concatenate([costs[cand], np.zeros(m)])[None, :], -np.inf, budget - spent))
-    start = None
-    if k_free is not None:
-        # a greedy plan gives HiGHS an incumbent to prune against from the start
-        pick = greedy(block, rw, bonus, k_free)
-        hit = np.asarray(block[:, pick].sum(axis=1)).ravel() > 0
-        start = np.concatenate([pick.astype(float), hit.astype(float)])
-        stats["greedy_objective"] = float(bonus[pick].sum() + rw[hit].sum())
-    x, result = milp(
-        c,
-        np.concatenate([np.ones(n), np.zeros(m)]),
-        np.zeros(n + m),
-        np.ones(n + m),
-        constraints,
-        time_limit,
-        start=start,
-        integral_values=bool(np.all(c == np.round(c))),
+    out = solve_cover(model, time_limit)
+    chosen[cand[out.pick]] = True
+    stats.update(
+        incumbent_objective=out.incumbent,
+        lp_bound=out.lp_bound,
+        sites_fixed=out.fixed,
+        sites_in_mip=out.sites_in_mip,
+        rows_in_mip=out.rows_in_mip,
     )
-    if x is None:
-        raise SolverError(f"HiGHS found no solution ({result.message})")
-    chosen[cand[x[:n] > 0.5]] = True
-    return (np.flatnonzero(chosen), *status_of(result), MaxCoverStats(**stats))
+    return np.flatnonzero(chosen), out.status, out.gap, MaxCoverStats(**stats)
 
 
 def budget_cover(

@@ -75,13 +75,24 @@ class CoverStats(ModelResult):
 
 @dataclass(frozen=True)
 class MaxCoverStats(ModelResult):
-    """mclp: the reduced model's size and the greedy plan HiGHS started from."""
+    """mclp / budget: the reduced model's size, the LP bound and what reduced-cost fixing left to the MIP.
+
+    ``incumbent_objective``, ``lp_bound``: weight the rounded LP plan (improved by
+    swaps) covers and the LP relaxation's bound, both without the homes required
+    sites cover; ``sites_fixed``: sites the bound fixed in or out; ``sites_in_mip`` /
+    ``rows_in_mip``: the mixed-integer programme HiGHS solved on the rest (0: none
+    was needed, the plan met the bound).
+    """
 
     rows: int = 0
     distinct_rows: int = 0
     sites_kept: int = 0
     rows_in_model: int | None = None
-    greedy_objective: float | None = None
+    incumbent_objective: float | None = None
+    lp_bound: float | None = None
+    sites_fixed: int = 0
+    sites_in_mip: int = 0
+    rows_in_mip: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,408 @@
+"""
+Maximal covering (``p`` sites or a budget) solved exactly by LP reduced-cost fixing and a small MIP.
+
+The model, after :mod:`planner.optimize.maxcover`'s reductions: columns are sites, each with a
+``bonus`` (the weight of homes no other column reaches); rows are homes two or more columns
+reach, with weight ``rw``. Choose columns (``sum x = cap``, or ``cost @ x <= cap``) to maximise
+``bonus @ x + rw @ y`` where ``y_i = 1`` when some chosen column reaches row ``i``.
+
+When homes have many candidate sites the compact model is large but its LP relaxation is
+nearly integral, and most of branch-and-bound's work is spent proving what the LP already
+says. So:
+
+1. The LP relaxation (``y_i <= sum_{j in N(i)} x_j``, ``0 <= x, y <= 1``) is solved once. Its
+   duals ``u >= 0`` (one per row) and ``v`` (the count or budget row) give, by weak duality and
+   for *every* plan ``x`` with ``y`` the rows it covers::
+
+       value(x) <= U - sum_j |dx_j| [x_j off its preferred bound] - sum_i |dy_i| [y_i off its]
+
+   with ``dx_j = bonus_j + sum_{i in N(j)} u_i - v cost_j``, ``dy_i = rw_i - u_i`` and
+   ``U = v cap + sum max(dx, 0) + sum max(dy, 0)``. ``U`` and ``d`` are computed here from the
+   duals, so the argument holds whatever the LP solver's tolerances.
+2. An incumbent of value ``z``: the LP solution rounded, improved by swapping sites.
+3. A plan worth more than ``z`` therefore keeps ``x_j`` at its preferred bound wherever
+   ``|dx_j| > U - z``, and leaves row ``i`` uncovered (all its columns out) wherever
+   ``-dy_i > U - z``. Those columns are fixed; what is left is a much smaller maximal
+   covering problem, reduced again (identical rows merged, single-column rows folded into
+   bonuses, dominated columns dropped) and solved by HiGHS, started from the incumbent. The
+   better of the two is optimal: every plan better than the incumbent lies in the smaller problem.
+
+This is branch-and-bound's reduced-cost fixing, done once at the root with an incumbent
+that is usually optimal or nearly so, so that it fixes most sites (Chen et al. 2024 presolve
+maximal covering in the same spirit). A Benders decomposition on the site variables
+(Cordeau, Furini & Ljubić 2019) needs lazy constraints, which HiGHS 1.16 does not offer
+(its lazy-constraint callback type is declared but not implemented); an iterative Benders
+loop re-solves a MIP per round, which loses to this when the compact LP is this close.
+One time limit covers every step; on expiry the best plan so far is returned with a finite gap
+against ``U`` (before the LP is solved: against what the best columns reach on their own).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import SolverError
+from ._highs import Constraint, _model, _new_highs, milp, status_of
+from ._reduce import merge_rows
+from .heuristics import greedy, improve_by_swaps
+
+__all__ = ["Cover", "CoverOutcome", "shrink", "solve_cover"]
+
+
+@dataclass(frozen=True)
+class Cover:
+    """
+    A maximal covering model over columns (sites) and rows (homes two or more columns reach).
+
+    Attributes
+    ----------
+    block
+        0/1 CSR, rows x columns.
+    rw
+        Weight of each row.
+    bonus
+        Weight each column adds whatever else is chosen.
+    cost
+        Cost of each column (ones for a count).
+    cap
+        Columns to choose (``count``) or the budget left.
+    count
+        ``True``: exactly ``cap`` columns; ``False``: ``cost @ x <= cap``.
+    """
+
+    block: sp.csr_matrix
+    rw: np.ndarray
+    bonus: np.ndarray
+    cost: np.ndarray
+    cap: float
+    count: bool
+
+    @property
+    def n(self) -> int:
+        """Number of columns."""
+        return int(self.block.shape[1])
+
+    def covered(self, pick: np.ndarray) -> np.ndarray:
+        """Boolean per row: some picked column reaches it."""
+        if not pick.any():
+            return np.zeros(self.block.shape[0], bool)
+        return np.asarray(self.block[:, np.flatnonzero(pick)].sum(axis=1)).ravel() > 0
+
+    def value(self, pick: np.ndarray) -> float:
+        """Weight a plan (boolean per column) covers."""
+        return float(self.bonus[pick].sum() + self.rw[self.covered(pick)].sum())
+
+    def feasible(self, pick: np.ndarray) -> bool:
+        """The plan keeps to the count or the budget."""
+        if self.count:
+            return int(pick.sum()) == round(self.cap)
+        return float(self.cost[pick].sum()) <= self.cap + 1e-9 * max(1.0, abs(self.cap))
+
+
+@dataclass(frozen=True)
+class CoverOutcome:
+    """What :func:`solve_cover` found: the plan, its status and gap, and how the model shrank."""
+
+    pick: np.ndarray
+    status: str
+    gap: float
+    incumbent: float | None = None
+    lp_bound: float | None = None
+    fixed: int = 0
+    sites_in_mip: int = 0
+    rows_in_mip: int = 0
+
+
+def _dominated(block: sp.csr_matrix, bonus: np.ndarray) -> np.ndarray:
+    """Columns nothing of their own (no bonus) whose rows another column also reaches (ties: higher index)."""
+    n = block.shape[1]
+    col = sp.csc_matrix(block, dtype=np.int32)
+    size = np.diff(col.indptr)
+    out = (size == 0) & (bonus <= 0)
+    if n < 2 or col.nnz == 0:
+        return out
+    overlap = (col.T @ col).tocoo()
+    j, k, shared = overlap.row, overlap.col, overlap.data
+    inside = (j != k) & (shared == size[j]) & (bonus[j] <= 0)
+    strict = (size[j] < size[k]) | (bonus[k] > 0) | (j > k)
+    out[j[inside & strict]] = True
+    return out
+
+
+def shrink(model: Cover, merged: bool = False) -> tuple[Cover, np.ndarray]:
+    """
+    The same problem, smaller: rows merged, single-column rows folded into bonuses, useless columns dropped.
+
+    A column is dropped when it reaches nothing, or (a count model) when it has no bonus
+    and another column reaches all its rows: swapping it for that column never loses weight.
+
+    Parameters
+    ----------
+    model
+        The model.
+    merged
+        Its rows are already distinct (they are merged again only once columns go).
+
+    Returns
+    -------
+    model, kept
+        The smaller model and the columns of ``model`` it keeps, in order.
+    """
+    block, rw, bonus = sp.csr_matrix(model.block), model.rw, model.bonus.astype(float)
+    kept = np.arange(model.n)
+    while True:
+        lengths = np.diff(block.indptr)
+        single = lengths == 1
+        if single.any():
+            bonus = bonus + np.bincount(block.indices[block.indptr[:-1][single]], rw[single], minlength=len(kept))
+        keep = (lengths >= 2) & (rw > 0)
+        block, rw = sp.csr_matrix(block[keep]), rw[keep]
+        if not merged:
+            block, rw = merge_rows(block, rw)
+        merged = False
+        drop = _dominated(block, bonus) if model.count else (np.diff(block.tocsc().indptr) == 0) & (bonus <= 0)
+        if not drop.any():
+            break
+        block, bonus, kept = sp.csr_matrix(block[:, ~drop]), bonus[~drop], kept[~drop]
+    return Cover(block, rw, bonus, model.cost[kept], model.cap, model.count), kept
+
+
+def _constraints(model: Cover) -> list[Constraint]:
+    m = model.block.shape[0]
+    link = sp.hstack([-sp.csr_matrix(model.block, dtype=float), sp.identity(m, format="csr")], format="csr")
+    limit = np.concatenate([model.cost, np.zeros(m)])[None, :]
+    return [Constraint(link, -np.inf, 0.0), Constraint(limit, model.cap if model.count else -np.inf, model.cap)]
+
+
+def _relax(model: Cover, time_limit: float | None) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """The LP relaxation's columns ``x`` and duals ``u >= 0`` (rows), ``v`` (count or budget); ``None``: not solved."""
+    import highspy
+
+    m, n = model.block.shape
+    h = _new_highs()
+    for name, value in (("output_flag", False), ("threads", 1), ("random_seed", 0), ("presolve", "off")):
+        h.setOptionValue(name, value)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
+    c = -np.concatenate([model.bonus, model.rw])
+    h.passModel(_model(c, np.zeros(n + m), np.zeros(n + m), np.ones(n + m), _constraints(model)))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    sol = h.getSolution()
+    dual = -np.asarray(sol.row_dual)  # HiGHS minimises -value: flip to the maximisation's signs
+    v = float(dual[m]) if model.count else max(float(dual[m]), 0.0)
+    return np.asarray(sol.col_value)[:n], np.maximum(dual[:m], 0.0), v
+
+
+def _bound(model: Cover, u: np.ndarray, v: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Weak duality: the bound ``U`` and the reduced weights ``dx`` (columns), ``dy`` (rows)."""
+    dx = model.bonus + np.asarray(sp.csr_matrix(model.block, dtype=float).T @ u).ravel() - v * model.cost
+    dy = model.rw - u
+    upper = v * model.cap + float(np.maximum(dx, 0.0).sum() + np.maximum(dy, 0.0).sum())
+    return upper, dx, dy
+
+
+def _rounded(model: Cover, x: np.ndarray) -> np.ndarray:
+    """The LP's columns, largest value first, while the count or the budget allows."""
+    order = np.argsort(-x, kind="stable")
+    pick = np.zeros(model.n, bool)
+    if model.count:
+        pick[order[: round(model.cap)]] = True
+        return pick
+    spent = 0.0
+    for j in order[x[order] > 1e-9]:
+        if spent + model.cost[j] <= model.cap:
+            pick[j] = True
+            spent += float(model.cost[j])
+    return pick
+
+
+def _fill(model: Cover, pick: np.ndarray) -> np.ndarray:
+    """A count model's plan topped up to ``cap`` columns (largest bonus first); adding a column never loses weight."""
+    missing = round(model.cap) - int(pick.sum()) if model.count else 0
+    if missing > 0:
+        rest = np.flatnonzero(~pick)
+        pick = pick.copy()
+        pick[rest[np.argsort(-model.bonus[rest], kind="stable")[:missing]]] = True
+    return pick
+
+
+def _direct(model: Cover, time_limit: float | None, start: np.ndarray | None) -> tuple[np.ndarray, str, bool]:
+    """
+    The compact MIP, solved by HiGHS (from ``start`` when it is a feasible plan).
+
+    Returns
+    -------
+    pick, status, finished
+        The plan, ``"optimal"`` or HiGHS' status, and whether HiGHS proved it optimal.
+    """
+    m, n = model.block.shape
+    k = round(model.cap)
+    if model.count and (m == 0 or n <= k):
+        # every row folded into a bonus, or room for every column: the largest bonuses
+        return _fill(model, np.zeros(n, bool)), "optimal", True
+    point = None
+    if start is not None and model.feasible(start):
+        point = np.concatenate([start, model.covered(start)]).astype(float)
+    weights = np.concatenate([model.bonus, model.rw])
+    x, result = milp(
+        -weights,
+        np.concatenate([np.ones(n), np.zeros(m)]),
+        np.zeros(n + m),
+        np.ones(n + m),
+        _constraints(model),
+        time_limit,
+        start=point,
+        integral_values=bool(np.all(weights == np.round(weights))),
+    )
+    if x is None:
+        if start is not None and point is not None:
+            return start, "time_limit", False
+        raise SolverError(f"HiGHS found no solution ({result.message})")
+    return x[:n] > 0.5, status_of(result)[0], result.status == 0
+
+
+def _restricted(model: Cover, fix_in: np.ndarray, fix_out: np.ndarray) -> tuple[Cover, np.ndarray] | None:
+    """The problem left once columns are fixed, and its columns (``None``: no plan keeps to the fixings)."""
+    free = ~(fix_in | fix_out)
+    used = float(model.cost[fix_in].sum())
+    if used > model.cap + 1e-9 * max(1.0, abs(model.cap)) or (model.count and free.sum() < round(model.cap) - used):
+        return None
+    covered = model.covered(fix_in)
+    cols = np.flatnonzero(free)
+    sub = Cover(
+        sp.csr_matrix(model.block[~covered][:, cols]),
+        model.rw[~covered],
+        model.bonus[cols],
+        model.cost[cols],
+        model.cap - used,
+        model.count,
+    )
+    return sub, cols
+
+
+def _incumbent(model: Cover, x: np.ndarray) -> np.ndarray:
+    """The LP's columns rounded, improved by swaps (count models)."""
+    plan = _rounded(model, x)
+    return improve_by_swaps(model.block, model.rw, model.bonus, plan) if model.count else plan
+
+
+def _hint(model: Cover, plan: np.ndarray | None) -> np.ndarray:
+    """A plan to start the MIP from: ``plan`` topped up, or the greedy plan (count models), improved by swaps."""
+    if not model.count:
+        return plan if plan is not None else np.zeros(model.n, bool)  # spending nothing keeps to any budget
+    k = round(model.cap)
+    plan = _fill(model, plan) if plan is not None else greedy(model.block, model.rw, model.bonus, min(k, model.n))
+    return improve_by_swaps(model.block, model.rw, model.bonus, plan)
+
+
+def _fixings(model: Cover, dx: np.ndarray, dy: np.ndarray, gap: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """
+    Columns every plan better than the incumbent has in, and has out (``None``: no such plan exists).
+
+    ``gap`` is the bound minus the incumbent's value, with a margin against rounding: a
+    reduced weight beyond it cannot be paid for. A row whose ``-dy`` exceeds it stays
+    uncovered, so every column reaching it is out.
+    """
+    fix_in, fix_out = dx > gap, -dx > gap
+    row_out = -dy > gap
+    if row_out.any():
+        if model.covered(fix_in)[row_out].any():
+            return None
+        fix_out[np.unique(model.block[np.flatnonzero(row_out)].indices)] = True
+    if (fix_in & fix_out).any():
+        return None
+    return fix_in, fix_out
+
+
+def _gap(upper: float, value: float) -> float:
+    """Relative gap between a bound and a plan's value (finite; 0 when the bound is met)."""
+    return max(upper - value, 0.0) / max(abs(value), 1e-9)
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else deadline - time.perf_counter()
+
+
+def _no_lp(model: Cover) -> CoverOutcome:
+    """
+    The time ran out before the LP: the columns reaching the most weight, with a finite gap.
+
+    The bound: all the weight, and for a count the ``cap`` largest weights columns reach
+    (a plan covers at most the sum of what its columns reach).
+    """
+    reach = model.bonus + np.asarray(sp.csr_matrix(model.block, dtype=float).T @ model.rw).ravel()
+    pick = _rounded(model, reach)
+    value = model.value(pick)
+    upper = float(model.bonus.sum() + model.rw.sum())
+    if model.count:
+        upper = min(upper, float(np.sort(reach)[::-1][: round(model.cap)].sum()))
+    return CoverOutcome(pick, "time_limit", _gap(upper, value))
+
+
+def solve_cover(model: Cover, time_limit: float | None) -> CoverOutcome:
+    """
+    The plan of most value, proven optimal (see the module's text).
+
+    Parameters
+    ----------
+    model
+        A reduced model (:func:`shrink`).
+    time_limit
+        Seconds for every step together, or ``None``.
+
+    Returns
+    -------
+    CoverOutcome
+    """
+    if model.count and model.n <= round(model.cap):
+        return CoverOutcome(np.ones(model.n, bool), "optimal", 0.0)
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    lp = _relax(model, time_limit)
+    if lp is None:
+        return _no_lp(model)
+    x, u, v = lp
+    upper, dx, dy = _bound(model, u, v)
+    best = _incumbent(model, x)
+    z = model.value(best)
+    done = CoverOutcome(best, "optimal", 0.0, incumbent=z, lp_bound=upper, fixed=model.n)
+    whole = bool(np.all(model.rw == np.round(model.rw)) and np.all(model.bonus == np.round(model.bonus)))
+    gap = upper - z
+    if gap <= 1e-9 * max(1.0, abs(upper)) or (whole and gap < 1.0 - 1e-6):
+        return done
+    fixed = _fixings(model, dx, dy, gap + 1e-7 * (1.0 + abs(upper)))
+    if fixed is None:
+        return done
+    fix_in, fix_out = fixed
+    restricted = _restricted(model, fix_in, fix_out)
+    if restricted is None:
+        return done
+    sub, cols = restricted
+    small, kept = shrink(sub)
+    left = _left(deadline)
+    if left is not None and left <= 0:
+        return replace(done, status="time_limit", gap=_gap(upper, z), fixed=int(model.n - len(cols)))
+    hint = best[cols][kept] if (fix_in <= best).all() and not (best & fix_out).any() else None
+    sub_pick, status, finished = _direct(small, left, _hint(small, hint))
+    pick = fix_in.copy()
+    chosen = np.zeros(len(cols), bool)
+    chosen[kept[sub_pick]] = True
+    pick[cols[_fill(sub, chosen)]] = True
+    value = model.value(pick)
+    if value < z or not model.feasible(pick):
+        pick, value = best, z
+    return CoverOutcome(
+        pick,
+        "optimal" if finished else status,
+        0.0 if finished else _gap(upper, value),
+        incumbent=z,
+        lp_bound=upper,
+        fixed=int(model.n - len(cols)),
+        sites_in_mip=small.n,
+        rows_in_mip=int(small.block.shape[0]),
+    )
