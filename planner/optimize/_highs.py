@@ -244,7 +244,9 @@ def milp(
         return milp(c, integrality, lower, upper, constraints, clock, None, integral_values, stop_at)
     bound = float(info.mip_dual_bound) if code != 2 else float("inf")
     if code == 0 and x is not None:
-        bound = objective if not np.isfinite(bound) else min(bound, objective)
+        # a linear programme has no MIP bound: its optimum is the bound
+        lp = not np.any(np.asarray(integrality) != 0)
+        bound = objective if lp or not np.isfinite(bound) else min(bound, objective)
     return x, MilpResult(
         code,
         h.modelStatusToString(status),
