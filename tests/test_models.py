@@ -9,8 +9,9 @@ Brute-force conventions (the documented behaviour of :func:`planner.solve`):
 * pmedian / pcenter: every home some candidate reaches must get a chosen station
   within the radius, else the p-subset is infeasible; the value is taken over
   those reachable homes only;
-* pdispersion: a pair of sites further apart than the radius (or unreachable)
-  counts as exactly ``radius`` apart;
+* pdispersion: the distance of two sites is the shorter of the two walks between
+  them, whatever the radius (issue 17 removed the hidden cap at the radius); a pair
+  with no walk either way is infinitely far apart;
 * required sites are in every subset considered.
 """
 
@@ -110,13 +111,13 @@ def bf_budget(allowed, w, costs, budget, req=()):
     return best
 
 
-def capped_distances(dist, radius):
-    """Site x site minutes as pdispersion reads them: > radius (or inf) counts as radius."""
-    return np.where(dist <= radius, dist, radius)
+def pair_distances(dist):
+    """Site x site minutes as pdispersion reads them: the shorter direction (inf: no walk, never limits)."""
+    return np.minimum(dist, dist.T)
 
 
-def bf_pdispersion(dist, radius, p, req=()):
-    d = capped_distances(dist, radius)
+def bf_pdispersion(dist, p, req=()):
+    d = pair_distances(dist)
     best = None
     for s in subsets(d.shape[0], p, req):
         v = min(min(d[i, j], d[j, i]) for i, j in itertools.combinations(s, 2))
@@ -124,8 +125,8 @@ def bf_pdispersion(dist, radius, p, req=()):
     return best
 
 
-def spread_of(dist, radius, selected):
-    d = capped_distances(dist, radius)
+def spread_of(dist, selected):
+    d = pair_distances(dist)
     return min(min(d[i, j], d[j, i]) for i, j in itertools.combinations(selected, 2))
 
 
@@ -395,44 +396,45 @@ def test_pdispersion_matches_brute_force(seed, n, radius, req_choice, form):
     req = required_for(req_choice, seed, n)
     matrix = dist if form == "dense" else to_csr(np.where(np.eye(n, dtype=bool), INF, dist))
     for p in (2, 3, 4):
-        expected = bf_pdispersion(dist, radius, p, req)
+        expected = bf_pdispersion(dist, p, req)
         sol = planner.solve(matrix, model="pdispersion", p=p, radius=radius, required=req)
         assert sol.model == "pdispersion" and sol.p == p and len(sol.selected) == p
         assert_required_in(sol, req)
         assert sol.objective == pytest.approx(expected, abs=1e-12)
         assert sol.result.smallest_gap_minutes == pytest.approx(expected, abs=1e-12)
-        assert spread_of(dist, radius, sol.selected.tolist()) == pytest.approx(expected, abs=1e-12)
+        assert spread_of(dist, sol.selected.tolist()) == pytest.approx(expected, abs=1e-12)
 
 
 def test_pdispersion_cases_are_not_trivial():
-    capped = below = 0
-    for seed, n, radius in DISPERSION_CASES:
+    """Optima above the old cap of 5 minutes, and optima that fall as p grows."""
+    above = falling = 0
+    for seed, n, _radius in DISPERSION_CASES:
         dist = random_site_minutes(seed, n)
-        for p in (2, 3, 4):
-            v = bf_pdispersion(dist, radius, p)
-            capped += v == radius
-            below += v < radius
-    assert capped >= 3 and below >= 6
+        values = [bf_pdispersion(dist, p) for p in (2, 3, 4)]
+        above += sum(v > 5.0 for v in values)
+        falling += values[2] < values[0]
+    assert above >= 6 and falling >= 6
 
 
-def test_pdispersion_pairs_beyond_radius_count_as_radius():
+def test_pdispersion_pairs_beyond_radius_are_their_real_distance():
     dist = np.array([[0.0, 9.0, INF], [9.0, 0.0, 7.0], [INF, 7.0, 0.0]])
-    sol = planner.solve(dist, model="pdispersion", p=3, radius=5.0)
-    assert sol.objective == 5.0
-    sol = planner.solve(dist, model="pdispersion", p=3, radius=8.0)
-    assert sol.objective == 7.0
-    # absent from a sparse matrix: radius apart
+    for radius in (5.0, 8.0, None):
+        sol = planner.solve(dist, model="pdispersion", p=3, radius=radius)
+        assert sol.objective == 7.0
+    # no walk between two sites (inf, or absent from a sparse matrix): they never limit the spread
+    sol = planner.solve(dist, model="pdispersion", p=2, radius=5.0)
+    assert sol.selected.tolist() == [0, 2] and sol.objective == INF
     sol = planner.solve(sp.csr_matrix((3, 3)), model="pdispersion", p=2, radius=4.0)
-    assert sol.objective == 4.0
+    assert sol.objective == INF
 
 
 def test_pdispersion_coincident_sites_are_zero_apart():
     # sites 0 and 1 are the same place; the best pair is 4 apart (0-3 or 1-2)
     dist = np.array([[0, 0, 3, 4], [0, 0, 4, 3], [3, 4, 0, 2], [4, 3, 2, 0]], float)
-    assert bf_pdispersion(dist, 5.0, 2) == 4.0
+    assert bf_pdispersion(dist, 2) == 4.0
     sol = planner.solve(dist, model="pdispersion", p=2, radius=5.0)
     assert sol.objective == 4.0
-    assert spread_of(dist, 5.0, sol.selected.tolist()) == 4.0
+    assert spread_of(dist, sol.selected.tolist()) == 4.0
 
 
 # --------------------------------------------------------------------------- 4. budget
@@ -565,9 +567,15 @@ def test_capacitated_split_lets_a_home_share_stations():
 def test_capacitated_whole_home_bigger_than_capacity(model, p):
     cost, w = capacitated_instance(40)
     w = w.copy()
-    w[np.flatnonzero((cost <= 5.0).any(axis=1))[0]] = 50.0  # a home some candidate reaches
-    with pytest.raises(DataError, match="capacity"):
-        planner.solve(cost, model=model, p=p, radius=5.0, weights=w, capacity=10.0, split=False)
+    big = np.flatnonzero((cost <= 5.0).any(axis=1))[0]
+    w[big] = 50.0  # a home some candidate reaches
+    if model == "lscp":  # lscp must serve it: impossible whole
+        with pytest.raises(DataError, match="capacity"):
+            planner.solve(cost, model=model, p=p, radius=5.0, weights=w, capacity=10.0, split=False)
+    else:  # mclp may leave it out (issue 17): the brute force over whole assignments agrees
+        sol = planner.solve(cost, model=model, p=p, radius=5.0, weights=w, capacity=10.0, split=False)
+        assert not sol.covered[big]
+        assert sol.objective == pytest.approx(bf_capacitated_mclp(cost <= 5.0, w, 10.0, False, p))
     # splitting is allowed to serve it across stations (or leave it, for mclp): no DataError
     try:
         planner.solve(cost, model=model, p=p, radius=5.0, weights=w, capacity=10.0, split=True)
@@ -607,7 +615,7 @@ def brute_for(model, cost, w, radius, p, req, costs=None, budget=None):
     if model == "backup":
         return bf_backup(allowed, w, req)[1]
     if model == "pdispersion":
-        return bf_pdispersion(cost, radius, p, req)
+        return bf_pdispersion(cost, p, req)
     return bf_budget(allowed, w, costs, budget, req)
 
 
@@ -732,7 +740,7 @@ def test_pdispersion_against_spopt(seed):
             ref = locate.PDispersion.from_cost_matrix(dist, p_facilities=p, name=f"pd_{seed}_{p}").solve(solver)
         assert pulp.LpStatus[ref.problem.status] == "Optimal"
         assert ours.objective == pytest.approx(ref.problem.objective.value(), rel=1e-6)
-        assert ours.objective == pytest.approx(bf_pdispersion(dist, radius, p), rel=1e-12)
+        assert ours.objective == pytest.approx(bf_pdispersion(dist, p), rel=1e-12)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -209,8 +209,12 @@ def test_radius_is_inclusive(form):
     assert m.objective == 6.0 and list(m.selected) == [0]
 
 
-def test_nan_minutes_are_unreachable():
-    cost = np.array([[np.nan, 1.0], [2.0, np.nan], [np.nan, np.nan]])
+def test_nan_minutes_are_refused_inf_is_unreachable():
+    """NaN is not a walk (issue 17): refused, naming the entry; inf stays the way to say unreachable."""
+    cost = np.array([[1.0, np.nan], [2.0, 3.0]])
+    with pytest.raises(InputError, match=r"entry \[0, 1\] is nan"):
+        planner.solve(cost, radius=RADIUS)
+    cost = np.array([[INF, 1.0], [2.0, INF], [INF, INF]])
     sol = planner.solve(cost, radius=RADIUS)
     np.testing.assert_array_equal(sol.selected, [0, 1])
     np.testing.assert_array_equal(sol.uncoverable, [2])

@@ -1,9 +1,15 @@
-"""The one HiGHS wrapper every model solves through (highspy, silent, single-threaded, seeded)."""
+"""The one HiGHS wrapper every model solves through (highspy, silent, single-threaded, seeded), and the clock.
+
+:class:`Deadline` is the one time limit of a :func:`planner.solve` call: every inner
+solve and loop asks it for the seconds left. :func:`gap_of` is the one definition
+of a reported gap.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +17,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Constraint", "MilpResult", "milp", "status_of"]
+__all__ = ["Constraint", "Deadline", "MilpResult", "gap_of", "milp", "seconds_left", "status_of"]
 
 
 @dataclass(frozen=True)
@@ -25,11 +31,74 @@ class Constraint:
 
 @dataclass(frozen=True)
 class MilpResult:
-    """What HiGHS said: ``status`` 0 optimal, 1 time limit, 2 infeasible, 4 other; its message and MIP gap."""
+    """
+    What HiGHS said about one solve.
+
+    Attributes
+    ----------
+    status
+        0 optimal, 1 time limit, 2 infeasible, 3 stopped at a point as good as ``stop_at``, 4 other.
+    message
+        HiGHS' words for the status.
+    mip_gap
+        HiGHS' own relative gap (``inf`` without a point).
+    objective
+        ``c @ x`` of the point returned (``inf`` without one).
+    bound
+        The best proven lower bound on ``c @ x`` (``-inf`` when HiGHS proved none).
+    """
 
     status: int
     message: str
     mip_gap: float
+    objective: float = float("inf")
+    bound: float = -float("inf")
+
+
+class Deadline:
+    """
+    One total time limit, shared by every solve and loop of a :func:`planner.solve` call.
+
+    Parameters
+    ----------
+    seconds
+        The limit from now, or ``None`` for none.
+    """
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.end = None if seconds is None else time.perf_counter() + float(seconds)
+
+    def left(self) -> float | None:
+        """Seconds left (never negative), or ``None`` without a limit."""
+        return None if self.end is None else max(0.0, self.end - time.perf_counter())
+
+    def expired(self) -> bool:
+        """Whether the limit has passed."""
+        return self.end is not None and time.perf_counter() >= self.end
+
+
+def seconds_left(limit: float | Deadline | None) -> float | None:
+    """The seconds a solve may take: a plain limit as given, a :class:`Deadline`'s remainder."""
+    return limit.left() if isinstance(limit, Deadline) else limit
+
+
+def gap_of(value: float, bound: float) -> float:
+    """
+    The reported gap of a plan: ``|value - bound| / max(|value|, |bound|)``, 0 when both are 0.
+
+    ``bound`` is the best proven bound on the optimum (below it for a minimisation,
+    above for a maximisation), in the same units as ``value``. The result is always
+    finite and in [0, 1]: the optimum lies between the plan and the bound, so a gap
+    of 0.01 means the plan is within 1 % of the best the bound allows. A missing
+    bound (infinite) gives 1: nothing is proven.
+    """
+    if not np.isfinite(value) or not np.isfinite(bound):
+        return 1.0
+    scale = max(abs(value), abs(bound))
+    if scale == 0.0:
+        return 0.0
+    return float(min(1.0, abs(value - bound) / scale))
 
 
 _BANNER_SHOWN = False
@@ -100,9 +169,10 @@ def milp(
     lower: Any,
     upper: Any,
     constraints: Sequence[Constraint],
-    time_limit: float | None,
+    time_limit: float | Deadline | None,
     start: Any = None,
     integral_values: bool = False,
+    stop_at: float | None = None,
 ) -> tuple[np.ndarray | None, MilpResult]:
     """
     Minimise ``c @ x`` over a mixed-integer programme with HiGHS, to a zero gap.
@@ -114,7 +184,7 @@ def milp(
     constraints
         Row blocks.
     time_limit
-        Seconds, or ``None``.
+        Seconds, a :class:`Deadline` (its remainder), or ``None``.
     start
         A feasible point to start from (an incumbent to prune against).
     integral_values
@@ -122,6 +192,10 @@ def milp(
         chosen sites, are whole numbers (lscp; mclp / budget with whole-number
         weights). HiGHS may then stop at an absolute gap below 1: the sites it
         returns score a whole number above the bound minus 1, hence the optimum.
+    stop_at
+        Stop at the first point with ``c @ x <= stop_at`` (a yes / no question:
+        is there a point this good?); points worse than it are cut off, so an
+        "infeasible" answer means there is none.
 
     Returns
     -------
@@ -138,8 +212,13 @@ def milp(
         h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))
+    clock = time_limit if isinstance(time_limit, Deadline) else Deadline(time_limit)
+    limit = clock.left()
+    if limit is not None:
+        h.setOptionValue("time_limit", max(float(limit), 1e-3))
+    if stop_at is not None:
+        h.setOptionValue("objective_bound", float(stop_at))
+        h.setOptionValue("mip_max_improving_sols", 1)
     h.passModel(_model(c, integrality, lower, upper, constraints))
     if start is not None:
         sol = highspy.HighsSolution()
@@ -153,17 +232,39 @@ def milp(
         highspy.HighsModelStatus.kOptimal: 0,
         highspy.HighsModelStatus.kTimeLimit: 1,
         highspy.HighsModelStatus.kInfeasible: 2,
+        highspy.HighsModelStatus.kSolutionLimit: 3,
     }
     code = codes.get(status, 4)
     has_point = info.primal_solution_status == 2
     x = np.asarray(h.getSolution().col_value) if has_point and code != 2 else None
-    return x, MilpResult(code, h.modelStatusToString(status), float(info.mip_gap) if has_point else float("inf"))
+    objective = float(c @ x) if x is not None else float("inf")
+    reported = float(info.objective_function_value)
+    if start is not None and x is not None and abs(objective - reported) > 1e-6 * max(1.0, abs(reported)):
+        # HiGHS 1.16 can hand back the start instead of the better point it reports: solve again without it
+        return milp(c, integrality, lower, upper, constraints, clock, None, integral_values, stop_at)
+    bound = float(info.mip_dual_bound) if code != 2 else float("inf")
+    if code == 0 and x is not None:
+        # a linear programme has no MIP bound: its optimum is the bound
+        lp = not np.any(np.asarray(integrality) != 0)
+        bound = objective if lp or not np.isfinite(bound) else min(bound, objective)
+    return x, MilpResult(
+        code,
+        h.modelStatusToString(status),
+        float(info.mip_gap) if has_point else float("inf"),
+        objective,
+        bound if not np.isnan(bound) else -float("inf"),
+    )
 
 
-def status_of(result: MilpResult) -> tuple[str, float]:
-    """``("optimal", 0.0)``, or ``("time_limit" / "highs_status_N", gap)`` (NaN when HiGHS gave none)."""
+def status_of(result: MilpResult, offset: float = 0.0) -> tuple[str, float]:
+    """
+    ``("optimal", 0.0)``, or ``("time_limit" / "highs_status_N", gap)`` with the gap of :func:`gap_of`.
+
+    ``offset`` is what the model left out of ``c @ x`` (weight counted before
+    solving), so the gap is relative to the whole objective. For a maximisation
+    solved as ``min -f`` the signs cancel in :func:`gap_of`.
+    """
     if result.status == 0:
         return "optimal", 0.0
     status = "time_limit" if result.status == 1 else f"highs_status_{result.status}"
-    gap = result.mip_gap
-    return status, float(gap) if gap is not None and np.isfinite(gap) else float("nan")
+    return status, gap_of(result.objective + offset, result.bound + offset)

@@ -1,55 +1,88 @@
-"""p-center: p stations minimising the longest walk of any reachable home."""
+"""
+p-center: p stations minimising the longest walk of any reachable home.
+
+Exact by a sequence of set-covering problems: the optimum is one of the stored
+minutes, and "can ``p`` sites give every reachable home a site within ``d``?" is
+answered by :func:`planner.optimize.cover.cover_bound` (the lscp machinery with
+its reductions: merged homes, forced and dominated sites, independent pieces).
+A binary search over the sorted distinct minutes finds the smallest ``d`` that
+``p`` sites can do; it starts from the walk of the greedy / locate-allocate
+p-median plan (an upper bound) and the largest "nearest site" of any home (a
+lower bound). A step the time limit leaves undecided ends the search: the best
+plan found is kept, its longest walk against the largest walk proven too short.
+
+Among the plans with the optimal longest walk, one with few weighted minutes is
+then chosen, cheaply and deterministically: the covering plan is filled up to
+``p`` sites by the greedy p-median and improved by locate-allocate, both only
+over walks within the optimum (a heuristic: the least weighted minutes among
+the optimal plans is not proven, which an exact secondary p-median could take
+far longer than the p-center itself). Status and gap refer to the longest walk.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import SolverError
+from ._heuristic import locate_allocate, median_greedy, nearest_cost
+from ._highs import Deadline, gap_of
 from ._reduce import keep_within, pattern
-from .cover import lscp
+from .cover import cover_bound
+from .median import feasible_start
 
 __all__ = ["pcenter"]
 
 
+def _can_cover(
+    m: sp.csr_matrix, d: float, p: int, req: np.ndarray, deadline: Deadline
+) -> tuple[bool | None, np.ndarray]:
+    """Whether ``p`` sites reach every row of ``m`` within ``d`` (``None``: undecided in time), and a plan if so."""
+    sel, status, bound, _ = cover_bound(pattern(keep_within(m, d)), req, deadline, target=p)
+    if len(sel) <= p:
+        return True, sel
+    if status in ("optimal", "bound") or np.ceil(bound - 1e-9) > p:
+        return False, sel
+    return None, sel
+
+
 def pcenter(
-    minutes: sp.csr_matrix, p: int, req: np.ndarray, time_limit: float | None
+    minutes: sp.csr_matrix, w: np.ndarray, p: int, req: np.ndarray, time_limit: float | Deadline | None
 ) -> tuple[np.ndarray, float, str, float]:
     """
-    Smallest radius r (among stored minutes) such that <= p stations cover every reachable row within r.
-
-    A binary search over the distinct stored minutes, each step a set-covering problem.
+    The ``p`` columns minimising the longest walk of a reachable row to its nearest chosen column.
 
     Returns
     -------
     selected, radius, status, gap
+        ``radius`` is the optimal (or best found) longest walk.
     """
-    selected, status, gap, _ = lscp(pattern(minutes), req, time_limit)
-    if len(selected) > p:
-        raise SolverError(
-            f"p={p} stations cannot reach every reachable home within the limit; at least {len(selected)} are needed"
-        )
+    deadline = time_limit if isinstance(time_limit, Deadline) else Deadline(time_limit)
+    n_sites = minutes.shape[1]
     reach = np.diff(minutes.indptr) > 0
-    # the answer is the largest over homes of the nearest chosen station: a stored value
-    values = np.unique(minutes.data[minutes.data >= 0])
-    hi = len(values) - 1
-    best = selected
-    # the radius can be no smaller than every home's own nearest site
-    row_min = np.minimum.reduceat(minutes.data, minutes.indptr[:-1][reach]) if reach.any() else np.zeros(0)
-    lo = int(np.searchsorted(values, row_min.max())) if len(row_min) else 0
-    while lo < hi:
+    m, wr = sp.csr_matrix(minutes[reach]), w[reach]
+    best = feasible_start(m, wr, p, req, deadline)
+    if m.shape[0] == 0:
+        return np.flatnonzero(best), 0.0, "optimal", 0.0
+    values = np.unique(m.data)
+    longest = float(nearest_cost(m, best).max())
+    hi = int(np.searchsorted(values, longest))
+    # no plan does better than the nearest site of the farthest-off home
+    lo = int(np.searchsorted(values, np.minimum.reduceat(m.data, m.indptr[:-1]).max()))
+    while lo < hi and not deadline.expired():
         mid = (lo + hi) // 2
-        sel, s, g, _ = lscp(pattern(keep_within(minutes, values[mid])), req, time_limit)
-        if len(sel) <= p and s == "optimal":
-            hi, best = mid, sel
-        elif len(sel) <= p:
-            hi, best, status, gap = mid, sel, s, g
+        ok, sel = _can_cover(m, float(values[mid]), p, req, deadline)
+        if ok is None:
+            break
+        if ok:
+            chosen = np.zeros(n_sites, bool)
+            chosen[sel] = True
+            hi = int(np.searchsorted(values, nearest_cost(m, chosen).max()))
+            best = chosen
         else:
             lo = mid + 1
-    radius = float(values[hi]) if len(values) else 0.0
-    if len(best) < p:
-        # fill up to p with the sites closest to the most people (does not change the longest walk)
-        extra = np.setdiff1d(np.arange(minutes.shape[1]), best)
-        gain = np.asarray(pattern(minutes).sum(axis=0)).ravel()[extra]
-        best = np.sort(np.concatenate([best, extra[np.argsort(-gain, kind="stable")][: p - len(best)]]))
-    return best, radius, status, gap
+    radius = float(values[hi])
+    status, gap = ("optimal", 0.0) if lo >= hi else ("time_limit", gap_of(radius, float(values[lo])))
+    # keeping every walk within the optimum: up to p sites, then fewer weighted minutes (a heuristic)
+    within = keep_within(m, radius)
+    chosen = locate_allocate(within, wr, median_greedy(within, wr, p, np.flatnonzero(best)), req)
+    return np.flatnonzero(chosen), radius, status, gap

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -11,11 +10,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import SolverError
-from ._highs import Constraint, milp, status_of
+from ._highs import Constraint, Deadline, gap_of, milp, seconds_left
 from ._reduce import bipartite_components, dominated_sites, row_groups
 from .results import CoverStats
 
-__all__ = ["Executor", "backup", "lscp", "lscp_task"]
+__all__ = ["Executor", "backup", "cover_bound", "greedy_cover", "lscp", "lscp_task"]
 
 
 class Executor(Protocol):
@@ -31,40 +30,91 @@ class Executor(Protocol):
 Piece = tuple[sp.csr_matrix, np.ndarray]
 
 
-def lscp_task(payload: tuple[list[Piece], float | None]) -> list[tuple[np.ndarray, str, float]]:
+def greedy_cover(block: sp.csr_matrix, c: np.ndarray) -> np.ndarray:
+    """
+    A cover of every row of ``block`` by greedy choice: the column covering most new rows per cost, then pruned.
+
+    Parameters
+    ----------
+    block
+        0/1 rows x columns, every row with at least one column.
+    c
+        Column costs (> 0).
+
+    Returns
+    -------
+    chosen
+        Boolean per column.
+    """
+    csc = sp.csc_matrix(block, dtype=float)
+    left = np.ones(block.shape[0])
+    chosen = np.zeros(block.shape[1], bool)
+    cost = np.maximum(np.asarray(c, dtype=float), 1e-12)
+    while left.any():
+        gain = np.asarray(csc.T @ left).ravel()
+        j = int(np.argmax(np.where(chosen, -np.inf, gain / cost)))
+        chosen[j] = True
+        left[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = 0.0
+    # drop, dearest first, any column every one of whose rows another chosen column also covers
+    times = np.asarray(csc[:, chosen].sum(axis=1)).ravel()
+    for col in sorted(np.flatnonzero(chosen).tolist(), key=lambda k: -cost[k]):
+        rows = csc.indices[csc.indptr[col] : csc.indptr[col + 1]]
+        if (times[rows] >= 2).all():
+            chosen[col] = False
+            times[rows] -= 1
+    return chosen
+
+
+def _solve_piece(
+    block: sp.csr_matrix, c: np.ndarray, deadline: Deadline, stop_at: float | None
+) -> tuple[np.ndarray, str, float]:
+    """One piece: its chosen columns, status and proven lower bound (see :func:`lscp_task`)."""
+    n = block.shape[1]
+    integral = bool(np.all(c == np.round(c)))
+    x, result = None, None
+    if not deadline.expired():
+        cons = [Constraint(block, 1.0, np.inf)]
+        one = np.ones(n)
+        x, result = milp(c, one, np.zeros(n), one, cons, deadline, integral_values=integral, stop_at=stop_at)
+    if result is not None and result.status == 2:
+        if stop_at is None:
+            raise SolverError(f"HiGHS found no set cover ({result.message})")
+        # none as cheap as stop_at: a proof that the piece needs more
+        return greedy_cover(block, c), "bound", float(np.floor(stop_at + 1e-9) + 1 if integral else stop_at)
+    bound = float(c.min()) if result is None or not np.isfinite(result.bound) else max(result.bound, float(c.min()))
+    if integral:
+        bound = float(np.ceil(bound - 1e-6))
+    if x is None:
+        return greedy_cover(block, c), "time_limit", bound
+    assert result is not None
+    status = {0: "optimal", 3: "stopped"}.get(result.status, "time_limit")
+    return x > 0.5, status, bound
+
+
+def lscp_task(
+    payload: tuple[list[Piece], float | None] | tuple[list[Piece], float | None, float | None],
+) -> list[tuple[np.ndarray, str, float]]:
     """
     Solve independent set-covering pieces one after the other (a task an :class:`Executor` runs).
 
     Parameters
     ----------
     payload
-        ``(pieces, time_limit)``: each piece a (rows x columns) 0/1 block and its column costs;
-        ``time_limit`` is shared by the pieces of the payload.
+        ``(pieces, time_limit)`` or ``(pieces, time_limit, stop_at)``: each piece a (rows x
+        columns) 0/1 block and its column costs; ``time_limit`` is shared by the pieces of
+        the payload (one total); ``stop_at`` (one piece only) stops at the first cover
+        costing no more (status ``"stopped"``), or proves there is none (status ``"bound"``).
 
     Returns
     -------
     list
-        Per piece, the boolean chosen columns, status and gap.
+        Per piece, the boolean chosen columns, status and a proven lower bound on its cost. A piece
+        HiGHS has no cover for in time (or that the limit leaves no time for) gets a greedy cover.
     """
-    pieces, time_limit = payload
-    out = []
-    started = time.perf_counter()
-    for block, c in pieces:
-        left = None if time_limit is None else max(1e-3, time_limit - (time.perf_counter() - started))
-        n = block.shape[1]
-        x, result = milp(
-            c,
-            np.ones(n),
-            np.zeros(n),
-            np.ones(n),
-            [Constraint(block, 1.0, np.inf)],
-            left,
-            integral_values=bool(np.all(c == np.round(c))),
-        )
-        if x is None:
-            raise SolverError(f"HiGHS found no set cover ({result.message})")
-        out.append((x > 0.5, *status_of(result)))
-    return out
+    pieces, time_limit = payload[0], payload[1]
+    stop_at = payload[2] if len(payload) > 2 else None
+    deadline = Deadline(time_limit)
+    return [_solve_piece(block, c, deadline, stop_at) for block, c in pieces]
 
 
 def _batches(sizes: np.ndarray, n_bins: int) -> np.ndarray:
@@ -112,17 +162,18 @@ def _pieces(sub: sp.csr_matrix, costs: np.ndarray) -> tuple[int, list[np.ndarray
 
 
 def _solve_pieces(
-    pieces: list[Piece], time_limit: float | None, executor: Executor | None
+    pieces: list[Piece], time_limit: float | Deadline | None, executor: Executor | None, stop_at: float | None = None
 ) -> tuple[list[tuple[np.ndarray, str, float]], int | None]:
     """Each piece's chosen columns, here (one shared time limit) or packed into the executor's tasks."""
     if executor is None:
-        return lscp_task((pieces, time_limit)), None
+        return lscp_task((pieces, seconds_left(time_limit), stop_at if len(pieces) == 1 else None)), None
     n_tasks = int(min(len(pieces), executor.slots))
     if n_tasks == 0:
         return [], 0
     bins = _batches(np.array([b.nnz for b, _ in pieces], np.int64), n_tasks)
     members = [np.flatnonzero(bins == b) for b in range(n_tasks)]
-    results = executor.run(lscp_task, [([pieces[i] for i in m], time_limit) for m in members])
+    left = seconds_left(time_limit)
+    results = executor.run(lscp_task, [([pieces[i] for i in m], left) for m in members])
     out: list[Any] = [None] * len(pieces)
     for m, res in zip(members, results):
         for i, r in zip(m, res):
@@ -130,21 +181,28 @@ def _solve_pieces(
     return out, n_tasks
 
 
-def lscp(
+def cover_bound(
     a: sp.csr_matrix,
     req: np.ndarray,
-    time_limit: float | None,
+    time_limit: float | Deadline | None,
     costs: np.ndarray | None = None,
     executor: Executor | None = None,
+    target: float | None = None,
 ) -> tuple[np.ndarray, str, float, CoverStats]:
     """
-    Minimum (cost) set of columns covering every nonempty row of ``a``; required fixed in.
+    :func:`lscp` with, instead of a gap, a proven lower bound on the number (cost) of columns needed.
+
+    ``target``: only "is there a cover costing at most this?" matters (p-center's
+    question). When the reductions leave one piece to solve, HiGHS then stops at
+    the first such cover (status ``"stopped"``) or proves there is none (status
+    ``"bound"``, the bound above the target); otherwise the pieces are solved in full.
 
     Returns
     -------
-    selected, status, gap, stats
+    selected, status, bound, stats
     """
     n_rows, n_sites = a.shape
+    c_all = np.ones(n_sites) if costs is None else np.asarray(costs, dtype=float)
     chosen = np.zeros(n_sites, bool)
     chosen[req] = True
     rows = a[np.diff(a.indptr) > 0]
@@ -154,35 +212,34 @@ def lscp(
     if costs is None:
         rows, forced = _force_singles(rows, chosen)
     if rows.shape[0] == 0:
-        return (
-            np.flatnonzero(chosen),
-            "optimal",
-            0.0,
-            CoverStats(
-                rows=int(n_rows),
-                forced=forced,
-                independent_components=0 if executor else None,
-                tasks=0 if executor else None,
-            ),
+        stats = CoverStats(
+            rows=int(n_rows),
+            forced=forced,
+            independent_components=0 if executor else None,
+            tasks=0 if executor else None,
         )
+        return np.flatnonzero(chosen), "optimal", float(c_all[chosen].sum()), stats
     rows = rows[row_groups(rows)[1]]
     useful = np.diff(sp.csc_matrix(rows).indptr) > 0
     if costs is None:
         useful &= ~(dominated_sites(rows, np.zeros(0, np.int64)) & useful)
     cols = np.flatnonzero(useful)
     sub = sp.csr_matrix(rows[:, cols])
-    n_comp, cols_of, pieces = _pieces(sub, np.ones(len(cols)) if costs is None else costs[cols])
+    n_comp, cols_of, pieces = _pieces(sub, c_all[cols])
     single = [len(cc) == 1 for cc in cols_of]
     for cc, one in zip(cols_of, single):
         if one:
             chosen[cols[cc]] = True
     multi = [i for i, one in enumerate(single) if not one]
-    results, n_tasks = _solve_pieces([pieces[i] for i in multi], time_limit, executor)
-    status, gap = "optimal", 0.0
-    for i, (x, s, g) in zip(multi, results):
+    bound = float(c_all[chosen].sum())
+    stop_at = None if target is None else target - bound
+    results, n_tasks = _solve_pieces([pieces[i] for i in multi], time_limit, executor, stop_at)
+    status = "optimal"
+    for i, (x, s, piece_bound) in zip(multi, results):
         chosen[cols[cols_of[i][x]]] = True
+        bound += piece_bound
         if s != "optimal":
-            status, gap = s, max(gap, g) if np.isfinite(g) else g
+            status = s
     stats = CoverStats(
         rows=int(n_rows),
         distinct_rows=int(rows.shape[0]),
@@ -192,14 +249,43 @@ def lscp(
         independent_components=len(multi) if executor else None,
         tasks=n_tasks,
     )
-    return np.flatnonzero(chosen), status, gap, stats
+    return np.flatnonzero(chosen), status, bound, stats
+
+
+def lscp(
+    a: sp.csr_matrix,
+    req: np.ndarray,
+    time_limit: float | Deadline | None,
+    costs: np.ndarray | None = None,
+    executor: Executor | None = None,
+) -> tuple[np.ndarray, str, float, CoverStats]:
+    """
+    Minimum (cost) set of columns covering every nonempty row of ``a``; required fixed in.
+
+    ``time_limit`` is one total for every piece; a piece left without a cover in
+    time is covered greedily, so a plan is always returned (status ``time_limit``,
+    gap against the sum of the pieces' proven bounds).
+
+    Returns
+    -------
+    selected, status, gap, stats
+    """
+    selected, status, bound, stats = cover_bound(a, req, time_limit, costs, executor)
+    value = float(len(selected)) if costs is None else float(np.asarray(costs, dtype=float)[selected].sum())
+    return selected, status, 0.0 if status == "optimal" else gap_of(value, bound), stats
 
 
 def backup(
-    a: sp.csr_matrix, w: np.ndarray, k: int, req: np.ndarray, time_limit: float | None
+    a: sp.csr_matrix, w: np.ndarray, start: np.ndarray, req: np.ndarray, time_limit: float | Deadline | None
 ) -> tuple[np.ndarray, str, float, float]:
-    """The ``k`` stations covering every coverable row, maximising the population covered twice."""
+    """
+    The ``len(start)`` stations covering every coverable row, maximising the population covered twice.
+
+    ``start`` is a plan covering every coverable row (lscp's): HiGHS starts from it,
+    and it is kept when the time limit leaves nothing better.
+    """
     _n_rows, n_sites = a.shape
+    k = len(start)
     reach = np.diff(a.indptr) > 0
     rows = sp.csr_matrix(a[reach], dtype=float)
     rw = w[reach]
@@ -210,6 +296,9 @@ def backup(
     count = sp.csr_matrix(np.concatenate([np.ones(n_sites), np.zeros(m)])[None, :])
     lower = np.zeros(n_sites + m)
     lower[req] = 1.0
+    x0 = np.zeros(n_sites)
+    x0[start] = 1.0
+    u0 = (np.asarray(rows @ x0).ravel() >= 2).astype(float)
     x, result = milp(
         np.concatenate([np.zeros(n_sites), -rw]),
         np.concatenate([np.ones(n_sites), np.zeros(m)]),
@@ -217,10 +306,14 @@ def backup(
         np.ones(n_sites + m),
         [Constraint(cover_once, 1.0, np.inf), Constraint(twice, -np.inf, -1.0), Constraint(count, k, k)],
         time_limit,
+        start=np.concatenate([x0, u0]),
     )
-    if x is None:
+    if result.status == 2:
         raise SolverError(f"HiGHS found no backup-covering plan ({result.message})")
-    selected = np.flatnonzero(x[:n_sites] > 0.5)
-    status, gap = status_of(result)
+    selected = np.sort(np.asarray(start, np.int64)) if x is None else np.flatnonzero(x[:n_sites] > 0.5)
     times = np.asarray(a[:, selected].sum(axis=1)).ravel()
-    return selected, status, gap, float(w[times >= 2].sum())
+    value = float(w[times >= 2].sum())
+    if result.status == 0 and x is not None:
+        return selected, "optimal", 0.0, value
+    upper = -result.bound if np.isfinite(result.bound) else float(rw.sum())
+    return selected, "time_limit", gap_of(value, max(upper, value)), value

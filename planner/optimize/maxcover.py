@@ -1,4 +1,4 @@
-"""Maximal covering (mclp), its budget form, the capacitated forms, and the coverage curve."""
+"""Maximal covering (mclp), its budget form, and the coverage curve (the capacitated forms: :mod:`.capacity`)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..errors import DataError, InputError, SolverError
-from ._highs import Constraint, milp, status_of
+from ..errors import InputError
 from ._reduce import merge_rows
 from .cover import lscp
 from .heuristics import greedy, greedy_order
 from .problem import Problem
 from .rcfix import Cover, shrink, solve_cover
-from .results import BudgetResult, CapacityResult, MaxCoverStats
+from .results import BudgetResult, MaxCoverStats
 
-__all__ = ["budget_cover", "capacitated", "coverage_curve", "first_p", "greedy", "greedy_order", "mclp"]
+__all__ = ["budget_cover", "coverage_curve", "first_p", "greedy", "greedy_order", "mclp"]
 
 
 def _reduced(a: sp.csr_matrix, w: np.ndarray, req: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -99,71 +98,6 @@ def budget_cover(
     """Sites whose costs add up to at most ``budget`` covering the most weight."""
     selected, status, gap, stats = mclp(a, w, None, req, time_limit, costs=costs, budget=budget)
     return selected, status, gap, BudgetResult(**stats.as_dict(), cost=float(costs[selected].sum()))
-
-
-def capacitated(
-    minutes: sp.csr_matrix,
-    w: np.ndarray,
-    req: np.ndarray,
-    *,
-    p: int | None,
-    capacity: float,
-    split: bool,
-    time_limit: float | None,
-) -> tuple[np.ndarray, str, float, np.ndarray, CapacityResult]:
-    """Capacitated lscp (``p`` None) or mclp: ``x_ij`` the share of home i served by j."""
-    n_rows, ny = minutes.shape
-    reach = np.diff(minutes.indptr) > 0
-    coo = minutes[reach].tocoo()
-    rows_idx = np.flatnonzero(reach)
-    n_pairs = coo.nnz
-    if not split and (w[rows_idx] > capacity).any():
-        i = rows_idx[np.argmax(w[rows_idx])]
-        raise DataError(
-            f"home {i} has {w[i]:g} residents, more than capacity={capacity:g}; allow splitting or raise capacity"
-        )
-    n_var = ny + n_pairs  # variables: y (sites), x (pairs)
-    pair = np.arange(n_pairs)
-    wp = w[rows_idx][coo.row]
-    one_station = sp.csr_matrix((np.ones(n_pairs), (coo.row, ny + pair)), shape=(len(rows_idx), n_var))
-    link = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
-            (np.concatenate([pair, pair]), np.concatenate([ny + pair, coo.col])),
-        ),
-        shape=(n_pairs, n_var),
-    )
-    load = sp.csr_matrix(
-        (
-            np.concatenate([wp, -capacity * np.ones(ny)]),
-            (np.concatenate([coo.col, np.arange(ny)]), np.concatenate([ny + pair, np.arange(ny)])),
-        ),
-        shape=(ny, n_var),
-    )
-    constraints = [Constraint(link, -np.inf, 0.0), Constraint(load, -np.inf, 0.0)]
-    lower = np.zeros(n_var)
-    lower[req] = 1.0
-    integrality = np.concatenate([np.ones(ny), np.zeros(n_pairs) if split else np.ones(n_pairs)])
-    count = np.concatenate([np.ones(ny), np.zeros(n_pairs)])[None, :]
-    if p is None:
-        constraints.append(Constraint(one_station, 1.0, 1.0))
-        c = count.ravel()
-    else:
-        constraints += [Constraint(one_station, -np.inf, 1.0), Constraint(count, p, p)]
-        c = np.concatenate([np.zeros(ny), -wp])
-    x, result = milp(c, integrality, lower, np.ones(n_var), constraints, time_limit)
-    if x is None:
-        raise SolverError(
-            f"no capacitated plan: capacity={capacity:g} cannot serve every reachable home "
-            f"({result.message.split(':')[0]}); raise the capacity or the time limit"
-        )
-    selected = np.flatnonzero(x[:ny] > 0.5)
-    share = np.zeros(n_rows)
-    np.add.at(share, rows_idx[coo.row], x[ny:])
-    load_per_site = np.zeros(ny)
-    np.add.at(load_per_site, coo.col, wp * x[ny:])
-    figures = CapacityResult(load=tuple(load_per_site[selected].round(3).tolist()), capacity=capacity, split=split)
-    return (selected, *status_of(result), share, figures)
 
 
 def first_p(curve: pd.DataFrame, column: str, share: float) -> int | None:

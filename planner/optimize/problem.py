@@ -94,18 +94,46 @@ def _required(required: Any, n_sites: int) -> np.ndarray:
     return req
 
 
+#: the largest finite float: ``<= _LARGEST`` keeps every finite entry and drops ``inf``
+_LARGEST = float(np.finfo(float).max)
+
+
+def _bad_minutes(kind: str, row: int, col: int, value: float) -> InputError:
+    return InputError(
+        f"{kind} entry [{row}, {col}] is {value!r}: expected walking minutes >= 0 (inf or absent: unreachable)"
+    )
+
+
 def _dense_minutes(cost: Any, r: float) -> sp.csr_matrix:
     try:
-        arr = np.asarray(cost, dtype=float)
+        raw = np.asarray(cost)
+        arr = np.asarray(raw, dtype=float)
     except (TypeError, ValueError):
         raise InputError(
             f"expected a Coverage, a scipy sparse matrix or a 2-D array of minutes, got {type(cost).__name__}"
         ) from None
     if arr.ndim != 2:
         raise InputError(f"cost matrix has {arr.ndim} dimension(s); expected 2 (demand x sites)")
-    arr = np.nan_to_num(arr, nan=np.inf)
-    rows, cols = np.nonzero(arr <= r)
+    if raw.dtype.kind == "b":
+        raise InputError("cost matrix holds True / False, not minutes: expected walking minutes (inf: unreachable)")
+    bad = np.isnan(arr) | (arr < 0)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise _bad_minutes("cost matrix", int(i), int(j), float(arr[i, j]))
+    rows, cols = np.nonzero(arr <= min(r, _LARGEST))
     return sp.csr_matrix((arr[rows, cols], (rows, cols)), shape=arr.shape)
+
+
+def _sparse_minutes(matrix: sp.spmatrix, r: float) -> sp.csr_matrix:
+    if matrix.dtype.kind == "b":
+        raise InputError("sparse cost matrix holds True / False, not minutes: expected walking minutes")
+    coo = sp.coo_matrix(matrix)
+    data = coo.data.astype(float)
+    bad = np.isnan(data) | (data < 0)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise _bad_minutes("sparse cost matrix", int(coo.row[k]), int(coo.col[k]), float(data[k]))
+    return keep_within(shortest_entries(matrix), min(r, _LARGEST))
 
 
 @dataclass(frozen=True)
@@ -118,7 +146,8 @@ class Problem:
     minutes
         CSR (demand x sites) of the walking minutes within ``radius`` (absent: farther).
     radius
-        The limit in minutes (inclusive).
+        The limit in minutes (inclusive); ``inf`` when every finite entry counts
+        (a cost matrix given without a radius, for p-median, p-center and p-dispersion).
     weights
         Population (or weight) per demand row, finite and non-negative.
     required
@@ -157,26 +186,41 @@ class Problem:
 
     @classmethod
     def from_cost_matrix(
-        cls, matrix: Any, *, radius: float | None, weights: Any = None, required: Any = None
+        cls, matrix: Any, *, radius: float | None, weights: Any = None, required: Any = None, unlimited: bool = False
     ) -> Problem:
-        """From a sparse matrix of minutes (absent: unreachable) or a dense one (``inf`` / ``nan``: unreachable)."""
+        """
+        From a sparse matrix of minutes (absent or ``inf``: unreachable) or a dense one (``inf``: unreachable).
+
+        Minutes must be numbers >= 0: negative, ``-inf``, ``nan`` and boolean entries
+        are refused (:class:`InputError` naming the first). ``radius=None`` keeps every
+        finite entry when ``unlimited`` (the models that need no radius); otherwise it
+        is refused.
+        """
         kind = "a sparse cost matrix" if sp.issparse(matrix) else "a cost matrix"
-        if radius is None:
+        if radius is None and not unlimited:
             raise InputError(f"radius=None: {kind} needs radius (minutes within which a site covers a home)")
-        r = check_positive("radius", radius)
-        minutes = keep_within(shortest_entries(matrix), r) if sp.issparse(matrix) else _dense_minutes(matrix, r)
+        r = np.inf if radius is None else check_positive("radius", radius)
+        minutes = _sparse_minutes(matrix, r) if sp.issparse(matrix) else _dense_minutes(matrix, r)
         return cls._make(minutes, r, weights, required)
 
     @classmethod
     def build(
-        cls, coverage_or_cost: Any, *, radius: float | None = None, weights: Any = None, required: Any = None
+        cls,
+        coverage_or_cost: Any,
+        *,
+        radius: float | None = None,
+        weights: Any = None,
+        required: Any = None,
+        unlimited: bool = False,
     ) -> Problem:
-        """:meth:`from_coverage` or :meth:`from_cost_matrix`, by what is given."""
+        """:meth:`from_coverage` or :meth:`from_cost_matrix`, by what is given (``unlimited``: see the latter)."""
         if isinstance(coverage_or_cost, Problem):
             return coverage_or_cost
         if isinstance(coverage_or_cost, Coverage):
             return cls.from_coverage(coverage_or_cost, radius=radius, weights=weights, required=required)
-        return cls.from_cost_matrix(coverage_or_cost, radius=radius, weights=weights, required=required)
+        return cls.from_cost_matrix(
+            coverage_or_cost, radius=radius, weights=weights, required=required, unlimited=unlimited
+        )
 
     @classmethod
     def _make(cls, minutes: sp.csr_matrix, r: float, weights: Any, required: Any) -> Problem:

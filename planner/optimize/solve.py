@@ -10,11 +10,14 @@ from typing import Any
 import numpy as np
 
 from ..config import check_positive
+from ..coverage import Coverage
 from ..errors import InputError
+from ._highs import Deadline
+from .capacity import capacitated
 from .center import pcenter
 from .cover import Executor, backup, lscp
 from .dispersion import pdispersion
-from .maxcover import budget_cover, capacitated, mclp
+from .maxcover import budget_cover, mclp
 from .median import assign_nearest, pmedian
 from .problem import Problem, check_model, check_p
 from .results import BackupResult, DispersionResult, ModelResult, Solution
@@ -22,16 +25,20 @@ from .results import BackupResult, DispersionResult, ModelResult, Solution
 __all__ = ["Options", "make_solution", "solve"]
 
 
+#: the models for which a cost matrix needs no radius (every finite entry counts)
+UNLIMITED = ("pmedian", "pcenter", "pdispersion")
+
+
 @dataclass(frozen=True)
 class Options:
-    """A model's settings, validated: ``p``, capacity / split, costs / budget, time limit, executor."""
+    """A model's settings, validated: ``p``, capacity / split, costs / budget, the one deadline, executor."""
 
     p: int | None
     capacity: float | None
     split: bool
     costs: np.ndarray | None
     budget: float | None
-    time_limit: float | None
+    deadline: Deadline
     executor: Executor | None
 
 
@@ -39,49 +46,50 @@ Outcome = tuple[np.ndarray, str, float, ModelResult, "np.ndarray | None"]
 
 
 def _lscp(prob: Problem, o: Options) -> Outcome:
-    return (*lscp(prob.cover, prob.required, o.time_limit, executor=o.executor), None)
+    return (*lscp(prob.cover, prob.required, o.deadline, executor=o.executor), None)
 
 
 def _mclp(prob: Problem, o: Options) -> Outcome:
-    return (*mclp(prob.cover, prob.weights, o.p, prob.required, o.time_limit), None)
+    return (*mclp(prob.cover, prob.weights, o.p, prob.required, o.deadline.left()), None)
 
 
 def _capacitated(prob: Problem, o: Options, p: int | None) -> Outcome:
     assert o.capacity is not None
     selected, status, gap, share, figures = capacitated(
-        prob.minutes, prob.weights, prob.required, p=p, capacity=o.capacity, split=o.split, time_limit=o.time_limit
+        prob.minutes, prob.weights, prob.required, p=p, capacity=o.capacity, split=o.split, time_limit=o.deadline
     )
     return selected, status, gap, figures, share
 
 
 def _budget(prob: Problem, o: Options) -> Outcome:
     assert o.costs is not None and o.budget is not None
-    return (*budget_cover(prob.cover, prob.weights, prob.required, o.time_limit, o.costs, o.budget), None)
+    return (*budget_cover(prob.cover, prob.weights, prob.required, o.deadline.left(), o.costs, o.budget), None)
 
 
 def _pmedian(prob: Problem, o: Options) -> Outcome:
     assert o.p is not None
-    selected, status, gap = pmedian(prob.minutes, prob.weights, o.p, prob.required, o.time_limit)
+    selected, status, gap = pmedian(prob.minutes, prob.weights, o.p, prob.required, o.deadline)
     return selected, status, gap, assign_nearest(prob.minutes, prob.weights, selected), None
 
 
 def _pcenter(prob: Problem, o: Options) -> Outcome:
     assert o.p is not None
-    selected, _, status, gap = pcenter(prob.minutes, o.p, prob.required, o.time_limit)
+    selected, _, status, gap = pcenter(prob.minutes, prob.weights, o.p, prob.required, o.deadline)
     return selected, status, gap, assign_nearest(prob.minutes, prob.weights, selected), None
 
 
 def _backup(prob: Problem, o: Options) -> Outcome:
-    selected, status, gap, stats = lscp(prob.cover, prob.required, o.time_limit)
-    selected, status2, gap2, twice = backup(prob.cover, prob.weights, len(selected), prob.required, o.time_limit)
-    if status2 != "optimal":
+    """The lscp count, then the most population covered twice; the gap is in stations until lscp is proven."""
+    selected, status, gap, stats = lscp(prob.cover, prob.required, o.deadline)
+    selected, status2, gap2, twice = backup(prob.cover, prob.weights, selected, prob.required, o.deadline)
+    if status == "optimal" and status2 != "optimal":
         status, gap = status2, gap2
     return selected, status, gap, BackupResult(population_covered_twice=twice, cover=stats), None
 
 
 def _pdispersion(prob: Problem, o: Options) -> Outcome:
     assert o.p is not None
-    selected, spread, status, gap = pdispersion(prob.minutes, o.p, prob.required, prob.radius, o.time_limit)
+    selected, spread, status, gap = pdispersion(prob.minutes, o.p, prob.required, o.deadline)
     return selected, status, gap, DispersionResult(smallest_gap_minutes=spread), None
 
 
@@ -128,7 +136,8 @@ def make_solution(
 
     ``share``: per demand row, the share served (capacitated models); ``cover``: the
     covered pairs to count coverage with (default: the problem's). pdispersion's
-    rows are sites: a row is covered when it is chosen.
+    rows are sites, not homes: it covers nobody, its population figures are 0 and
+    its ``covered_share`` NaN (not applicable).
     """
     w = prob.weights
     n_rows = prob.shape[0]
@@ -137,27 +146,28 @@ def make_solution(
         covered = share > 1 - 1e-6
         population_covered = float((w * np.minimum(share, 1.0)).sum())
     else:
-        if model == "pdispersion":
-            covered = np.zeros(n_rows, bool)
-            covered[selected] = True
-        else:
-            a = prob.cover if cover is None else cover
-            covered = np.asarray(a[:, selected].sum(axis=1)).ravel() > 0 if len(selected) else np.zeros(n_rows, bool)
+        a = prob.cover if cover is None else cover
+        covered = np.asarray(a[:, selected].sum(axis=1)).ravel() > 0 if len(selected) else np.zeros(n_rows, bool)
         population_covered = float(w[covered].sum())
     total = float(w.sum())
     reach = prob.reach
+    coverable = float(w[reach].sum())
+    uncoverable = np.flatnonzero(~reach)
+    if model == "pdispersion":
+        covered, uncoverable = np.zeros(n_rows, bool), np.zeros(0, np.int64)
+        total = coverable = population_covered = 0.0
     return Solution(
         model=model,
         selected=selected,
         objective=_objective(model, selected, population_covered, result),
-        covered_share=population_covered / total if total > 0 else 0.0,
+        covered_share=float("nan") if model == "pdispersion" else population_covered / total if total > 0 else 0.0,
         status=status,
         gap=gap,
         population_total=total,
-        population_coverable=float(w[reach].sum()),
+        population_coverable=coverable,
         population_covered=population_covered,
         covered=covered,
-        uncoverable=np.flatnonzero(~reach),
+        uncoverable=uncoverable,
         p=p,
         seconds=time.perf_counter() - started,
         result=result,
@@ -172,13 +182,11 @@ def _options(
     split: bool,
     costs: Any,
     budget: Any,
-    time_limit: Any,
+    deadline: Deadline,
     executor: Executor | None,
 ) -> Options:
     n_rows, n_sites = prob.shape
     p = check_p(model, p, n_sites, len(prob.required))
-    if time_limit is not None:
-        time_limit = check_positive("time_limit", time_limit)
     if capacity is not None:
         capacity = check_positive("capacity", capacity)
         if model not in ("lscp", "mclp"):
@@ -187,7 +195,7 @@ def _options(
         costs, budget = _check_budget(costs, budget, n_sites, prob.required)
     if model == "pdispersion" and n_rows != n_sites:
         raise InputError(f"pdispersion needs a square sites x sites matrix; got {n_rows} x {n_sites}")
-    return Options(p, capacity, bool(split), costs, budget, time_limit, executor)
+    return Options(p, capacity, bool(split), costs, budget, deadline, executor)
 
 
 def _check_budget(costs: Any, budget: Any, n_sites: int, req: np.ndarray) -> tuple[np.ndarray, float]:
@@ -237,7 +245,11 @@ def solve(
         Number of stations for ``mclp``, ``pmedian``, ``pcenter``, ``pdispersion``
         (required sites included).
     radius
-        Limit in minutes; required for matrices, defaults to the coverage's longest.
+        Limit in minutes (inclusive). Defaults to the coverage's longest; for a
+        matrix, required by the covering models (lscp, mclp, backup, budget and the
+        capacitated forms), while for pmedian / pcenter ``None`` means every finite
+        entry counts. pdispersion ignores it: its distance between two sites is the
+        shorter of the two stored walks, and sites with none are infinitely far apart.
     weights
         Population per demand row (default: the coverage's population, else 1).
     required
@@ -248,12 +260,16 @@ def solve(
     costs, budget
         ``budget`` model: cost per site and the total allowed.
     time_limit
-        Seconds for HiGHS; on expiry the best solution found is returned with
-        status ``"time_limit"`` and its gap.
+        Seconds for the whole call (every inner solve and search step shares it).
+        On expiry the best plan found is returned with status ``"time_limit"`` and
+        its gap, ``|value - bound| / max(|value|, |bound|)`` against the best proven
+        bound on the optimum (always finite, in [0, 1]). A model is only declared
+        impossible when that is proven.
     executor
         Where lscp's independent pieces are solved (for example
-        :class:`planner.distributed.DaskExecutor`); ``time_limit`` then applies to
-        each task. Other models couple their pieces and are solved here.
+        :class:`planner.distributed.DaskExecutor`); each task gets the time left
+        when the pieces are handed out. Other models couple their pieces and are
+        solved here.
 
     Returns
     -------
@@ -267,9 +283,19 @@ def solve(
         If HiGHS returns no solution, or the model is infeasible (the message says why).
     """
     started = time.perf_counter()
+    deadline = Deadline(None if time_limit is None else check_positive("time_limit", time_limit))
     check_model(model, p)
-    prob = Problem.build(coverage_or_cost, radius=radius, weights=weights, required=required)
-    o = _options(model, prob, p, capacity, split, costs, budget, time_limit, executor)
+    if radius is None and model not in UNLIMITED and not isinstance(coverage_or_cost, (Coverage, Problem)):
+        raise InputError(
+            f"radius=None: model {model!r} counts the homes within a radius; give radius (minutes) "
+            f"(only {', '.join(UNLIMITED)} use every finite entry without one)"
+        )
+    if model == "pdispersion" and not isinstance(coverage_or_cost, (Coverage, Problem)):
+        radius = None  # its distance is the real walk between sites: the radius caps nothing
+    prob = Problem.build(
+        coverage_or_cost, radius=radius, weights=weights, required=required, unlimited=model in UNLIMITED
+    )
+    o = _options(model, prob, p, capacity, split, costs, budget, deadline, executor)
     if o.capacity is not None:
         outcome = _capacitated(prob, o, o.p if model == "mclp" else None)
     else:

@@ -1,0 +1,143 @@
+"""
+p-median on large instances: Benders cuts of the radius formulation (Duran-Mateluna, Ales & Elloumi 2023).
+
+The radius formulation's home variables are projected out: the master keeps the
+sites ``y`` and one walk ``theta_i`` per home, and a home's walk is bounded below
+by a cut for any threshold ``D`` among its distinct minutes:
+
+    theta_i >= D - sum_(j: d_ij < D) (D - d_ij) y_j
+
+(if a chosen site is nearer than ``D`` the right side is at most its walk; if
+none is, it is ``D``, no more than the walk). The best cut of a home at a point
+``y`` is found in one pass over its sorted minutes. First the linear relaxation
+is closed by rounds of cuts (each round's optimum is a lower bound), then the
+integer master is solved, checked against the true walks of the plan it picks,
+and cut again until its walks are the true ones. The master is small (one row
+per cut, few cuts per home), where the full radius model needs a row per level.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._heuristic import locate_allocate, median_greedy, nearest_cost
+from ._highs import Constraint, Deadline, milp
+
+__all__ = ["benders_median", "best_cuts"]
+
+
+def best_cuts(lv: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Per home, the threshold level whose cut is highest at ``y``, and that height.
+
+    ``lv`` is the homes' sorted minutes (:class:`planner.optimize.median._Levels`).
+    """
+    n_levels = len(lv.value)
+    n_homes = len(lv.start) - 1
+    g = lv.start[lv.row] + lv.level  # each pair's global level
+    yv = y[lv.col]
+    s_y = np.bincount(g, weights=yv, minlength=n_levels)
+    s_dy = np.bincount(g, weights=yv * lv.value[g], minlength=n_levels)
+    home = np.repeat(np.arange(n_homes), np.diff(lv.start))
+    cum_y, cum_dy = np.cumsum(s_y) - s_y, np.cumsum(s_dy) - s_dy
+    first = lv.start[:-1]
+    below_y = cum_y - cum_y[first][home]
+    below_dy = cum_dy - cum_dy[first][home]
+    height = lv.value * (1.0 - below_y) + below_dy
+    top = np.maximum.reduceat(height, first)
+    # the lowest level reaching the top (the same cut value, fewest sites)
+    hit = np.flatnonzero(height >= top[home] - 1e-12)
+    level = hit[np.unique(home[hit], return_index=True)[1]]
+    return level, top
+
+
+def _cut_rows(lv: Any, homes: np.ndarray, level: np.ndarray, n_sites: int, n_homes: int) -> Constraint:
+    """Rows ``theta_i + sum (D - d_ij) y_j >= D`` for the given homes and their global threshold levels."""
+    at = np.full(n_homes, -1, np.int64)
+    at[homes] = np.arange(len(homes))
+    k = at[lv.row]
+    g = lv.start[lv.row] + lv.level
+    keep = (k >= 0) & (g < np.where(k >= 0, level[np.maximum(k, 0)], 0))
+    d_cut = lv.value[level]
+    rows = np.concatenate([k[keep], np.arange(len(homes))])
+    cols = np.concatenate([lv.col[keep], n_sites + homes])
+    vals = np.concatenate([d_cut[k[keep]] - lv.value[g[keep]], np.ones(len(homes))])
+    a = sp.csr_matrix((vals, (rows, cols)), shape=(len(homes), n_sites + n_homes))
+    return Constraint(a, d_cut, np.inf)
+
+
+def benders_median(
+    lv: Any,
+    m: sp.csr_matrix,
+    w: np.ndarray,
+    p: int,
+    req: np.ndarray,
+    base: list[Constraint],
+    best: np.ndarray,
+    deadline: Deadline,
+) -> tuple[np.ndarray, float, float]:
+    """
+    Branch-and-cut by rounds: the plan with the least weighted minutes, with a proven lower bound.
+
+    Parameters
+    ----------
+    lv, m, w, p, req
+        Homes' sorted minutes, the reachable rows, their weights, stations, required sites.
+    base
+        The master's fixed rows over (y, theta): the count and "some chosen site reaches me".
+    best
+        A feasible plan (boolean per site) to start from.
+    deadline
+        The call's time limit.
+
+    Returns
+    -------
+    best, upper, lower
+        The best plan, its weighted minutes and the best lower bound proven.
+    """
+    n_homes, n_sites = m.shape
+    heavy = np.flatnonzero(w > 0)
+    c = np.concatenate([np.zeros(n_sites), w])
+    lo = np.concatenate([np.zeros(n_sites), lv.value[lv.start[:-1]]])
+    lo[req] = 1.0
+    hi = np.concatenate([np.ones(n_sites), np.full(n_homes, np.inf)])
+    cuts: list[Constraint] = []
+    walk = nearest_cost(m, best)
+    upper, lower = float((w * walk).sum()), float((w * lo[n_sites:]).sum())
+    level, _ = best_cuts(lv, best.astype(float))
+    cuts.append(_cut_rows(lv, heavy, level[heavy], n_sites, n_homes))
+    for integer in (False, True):
+        while not deadline.expired() and upper - lower > 1e-9 * max(1.0, upper):
+            kinds = np.concatenate([np.full(n_sites, float(integer)), np.zeros(n_homes)])
+            x0 = np.concatenate([best.astype(float), walk]) if integer else None
+            x, result = milp(c, kinds, lo, hi, base + cuts, deadline, start=x0)
+            if x is None:
+                break
+            lower = max(lower, result.bound if np.isfinite(result.bound) else lower)
+            y, theta = x[:n_sites], x[n_sites:]
+            level, top = best_cuts(lv, y)
+            late = heavy[top[heavy] > theta[heavy] + 1e-7 * np.maximum(1.0, np.abs(top[heavy]))]
+            if integer or len(late) == 0:
+                plan = y > 0.5 if integer else locate_allocate(m, w, _top_p(y, p, req, m, w), req)
+                d = nearest_cost(m, plan)
+                if np.isfinite(d).all() and float((w * d).sum()) < upper:
+                    best, upper, walk = plan, float((w * d).sum()), d
+            if len(late) == 0:
+                if integer and result.status == 0:
+                    lower = max(lower, float(c @ x))
+                break
+            cuts.append(_cut_rows(lv, late, level[late], n_sites, n_homes))
+    return best, upper, lower
+
+
+def _top_p(y: np.ndarray, p: int, req: np.ndarray, m: sp.csr_matrix, w: np.ndarray) -> np.ndarray:
+    """The p largest values of a fractional ``y`` (required first), if they serve every home; else greedy."""
+    order = np.argsort(-(y + 2.0 * np.isin(np.arange(len(y)), req)), kind="stable")
+    plan = np.zeros(len(y), bool)
+    plan[order[:p]] = True
+    if not np.isfinite(nearest_cost(m, plan)).all():
+        plan = median_greedy(m, w, p, req)
+    return plan
