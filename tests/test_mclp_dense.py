@@ -203,9 +203,18 @@ def test_time_limit_keeps_a_plan_with_an_honest_gap():
     assert best.status == "optimal"
     quick = planner.solve(m, model="mclp", p=150, radius=RADIUS, weights=w, time_limit=1e-4)
     assert quick.status == "time_limit" and len(quick.selected) == 150
-    assert np.isfinite(quick.gap) and quick.gap > 0
-    # the gap is on the weight the model sees: an upper bound the optimum keeps to
-    assert best.objective <= quick.objective * (1 + quick.gap) + 1e-6
+    assert 0 < quick.gap < 1
+    # the gap is gap_of(plan, bound) on the whole objective: the bound it implies holds the optimum
+    assert quick.objective <= best.objective <= quick.objective / (1 - quick.gap) + 1e-6
+
+
+def test_time_limited_gap_counts_what_required_sites_cover():
+    m, w = compound_csr(21, 10_000, 1_000)
+    req = list(range(0, 1_000, 10))  # 100 required sites cover most of the weight, outside the model
+    best = planner.solve(m, model="mclp", p=150, radius=RADIUS, weights=w, required=req)
+    quick = planner.solve(m, model="mclp", p=150, radius=RADIUS, weights=w, required=req, time_limit=1e-4)
+    assert quick.status == "time_limit" and 0 < quick.gap < 1
+    assert quick.objective <= best.objective <= quick.objective / (1 - quick.gap) + 1e-6
 
 
 # --------------------------------------------------------------------------- the pieces, on the model itself

@@ -80,7 +80,10 @@ def mclp(
         chosen[cand] = True
         chosen[np.setdiff1d(free, cand)[: k_free - len(cand)]] = True
         return np.flatnonzero(chosen), "optimal", 0.0, MaxCoverStats(**stats)
-    out = solve_cover(model, time_limit)
+    # the weight required sites cover, outside the model: gaps are of the whole objective
+    reach = np.diff(a.indptr) > 0
+    offset = float(w[reach].sum() - rw.sum())
+    out = solve_cover(model, time_limit, offset)
     chosen[cand[out.pick]] = True
     stats.update(
         incumbent_objective=out.incumbent,

@@ -46,7 +46,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import SolverError
-from ._highs import Constraint, _model, _new_highs, milp, status_of
+from ._highs import Constraint, _model, _new_highs, gap_of, milp, status_of
 from ._reduce import merge_rows
 from .heuristics import greedy, improve_by_swaps
 
@@ -320,16 +320,16 @@ def _fixings(model: Cover, dx: np.ndarray, dy: np.ndarray, gap: float) -> tuple[
     return fix_in, fix_out
 
 
-def _gap(upper: float, value: float) -> float:
-    """Relative gap between a bound and a plan's value (finite; 0 when the bound is met)."""
-    return max(upper - value, 0.0) / max(abs(value), 1e-9)
+def _gap(upper: float, value: float, offset: float) -> float:
+    """The reported gap (:func:`planner.optimize._highs.gap_of`) of the whole objective: the model's plus ``offset``."""
+    return gap_of(value + offset, max(upper, value) + offset)
 
 
 def _left(deadline: float | None) -> float | None:
     return None if deadline is None else deadline - time.perf_counter()
 
 
-def _no_lp(model: Cover) -> CoverOutcome:
+def _no_lp(model: Cover, offset: float) -> CoverOutcome:
     """
     The time ran out before the LP: the columns reaching the most weight, with a finite gap.
 
@@ -342,10 +342,10 @@ def _no_lp(model: Cover) -> CoverOutcome:
     upper = float(model.bonus.sum() + model.rw.sum())
     if model.count:
         upper = min(upper, float(np.sort(reach)[::-1][: round(model.cap)].sum()))
-    return CoverOutcome(pick, "time_limit", _gap(upper, value))
+    return CoverOutcome(pick, "time_limit", _gap(upper, value, offset))
 
 
-def solve_cover(model: Cover, time_limit: float | None) -> CoverOutcome:
+def solve_cover(model: Cover, time_limit: float | None, offset: float = 0.0) -> CoverOutcome:
     """
     The plan of most value, proven optimal (see the module's text).
 
@@ -355,6 +355,9 @@ def solve_cover(model: Cover, time_limit: float | None) -> CoverOutcome:
         A reduced model (:func:`shrink`).
     time_limit
         Seconds for every step together, or ``None``.
+    offset
+        The weight the plan gets whatever the model picks (rows the required sites cover):
+        the gap is reported on the whole objective, as the other models report theirs.
 
     Returns
     -------
@@ -365,7 +368,7 @@ def solve_cover(model: Cover, time_limit: float | None) -> CoverOutcome:
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     lp = _relax(model, time_limit)
     if lp is None:
-        return _no_lp(model)
+        return _no_lp(model, offset)
     x, u, v = lp
     upper, dx, dy = _bound(model, u, v)
     best = _incumbent(model, x)
@@ -386,7 +389,7 @@ def solve_cover(model: Cover, time_limit: float | None) -> CoverOutcome:
     small, kept = shrink(sub)
     left = _left(deadline)
     if left is not None and left <= 0:
-        return replace(done, status="time_limit", gap=_gap(upper, z), fixed=int(model.n - len(cols)))
+        return replace(done, status="time_limit", gap=_gap(upper, z, offset), fixed=int(model.n - len(cols)))
     hint = best[cols][kept] if (fix_in <= best).all() and not (best & fix_out).any() else None
     sub_pick, status, finished = _direct(small, left, _hint(small, hint))
     pick = fix_in.copy()
@@ -399,7 +402,7 @@ def solve_cover(model: Cover, time_limit: float | None) -> CoverOutcome:
     return CoverOutcome(
         pick,
         "optimal" if finished else status,
-        0.0 if finished else _gap(upper, value),
+        0.0 if finished else _gap(upper, value, offset),
         incumbent=z,
         lp_bound=upper,
         fixed=int(model.n - len(cols)),
