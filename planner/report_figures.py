@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.polygon import orient
 
+from ._graph import street_lines
 from .maps.style import COLOURS
 
 if TYPE_CHECKING:
@@ -50,25 +51,6 @@ def scale_metres(span_m: float) -> float:
     target = max(span_m / 5.0, 1.0)
     power = 10.0 ** math.floor(math.log10(target))
     return float(max(m * power for m in (1.0, 2.0, 5.0) if m * power <= target))
-
-
-def _street_segments(plan: Plan) -> list[np.ndarray]:
-    """Every street of the plan's (projected) network once, two-way pairs merged, as ``(n, 2)`` arrays."""
-    network = plan.network
-    seen: set[tuple[Any, Any, Any]] = set()
-    lines: list[np.ndarray] = []
-    for u, v, k, data in network.edges(keys=True, data=True):
-        key = (min(u, v), max(u, v), k)
-        if key in seen:
-            continue
-        seen.add(key)
-        geom = data.get("geometry")
-        if geom is not None:
-            lines.append(shapely.get_coordinates(geom))
-        else:
-            a, b = network.nodes[u], network.nodes[v]
-            lines.append(np.array([[a["x"], a["y"]], [b["x"], b["y"]]]))
-    return lines
 
 
 def _area_paths(geoms: Any) -> list[Any]:
@@ -142,7 +124,7 @@ def map_figure(plan: Plan) -> MapFigure:
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_axis_off()
-    ax.add_collection(LineCollection(_street_segments(plan), colors=COLOURS["basemap"], linewidths=0.5, zorder=1))
+    ax.add_collection(LineCollection(street_lines(plan.network), colors=COLOURS["basemap"], linewidths=0.5, zorder=1))
     ax.add_collection(PathCollection(areas, facecolors=COLOURS["proposed"], edgecolors="none", alpha=0.13, zorder=2))
     ax.add_collection(
         PathCollection(areas, facecolors="none", edgecolors=COLOURS["proposed"], linewidths=0.6, zorder=2)

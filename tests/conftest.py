@@ -86,3 +86,12 @@ def reuse_default_network(default_network, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "load_network", load_network)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium driven by Playwright, one per test module (skips with the reason when either is missing)."""
+    from browser import chromium_browser
+
+    with chromium_browser() as browser:
+        yield browser

@@ -20,16 +20,15 @@ import pytest
 import shapely
 
 import planner
+from browser import BROWSER_ARGS, block_network
 from planner.cli import main
 from planner.errors import InputError
-from planner.maps import (BASEMAPS, LABELS, check_basemap, footprint_polygons, leaflet_assets, plan_map,
+from planner.maps import (LABELS, check_basemap, footprint_polygons, leaflet_assets, plan_map,
                           wgs84_to_gcj02)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 MAPS = ROOT / "maps"
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--disable-sync"]
 
 
 def _unescape_js(page: str) -> str:
@@ -535,36 +534,11 @@ def offline_run(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's chromium driven by Playwright (skips with the reason when either is missing)."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
-    exe = shutil.which("chromium")
-    if exe is None:
-        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
-    with sync_api.sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=exe, args=BROWSER_ARGS)
-        except Exception as exc:  # noqa: BLE001
-            pytest.skip(f"chromium could not be launched: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-        yield browser
-        browser.close()
-
-
 def open_offline(browser, path: Path, *, width: int = 1200, height: int = 800):
     """Open ``path`` with the network off; returns (context, page, log) where log counts requests and errors."""
     context = browser.new_context(viewport={"width": width, "height": height})
     context.set_offline(True)
-    log = {"requests": [], "console_errors": [], "page_errors": []}
-
-    def route(r):
-        if r.request.url.startswith("file:"):
-            r.continue_()
-        else:
-            log["requests"].append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
+    log = {"requests": block_network(context), "console_errors": [], "page_errors": []}
     page = context.new_page()
     page.on("console", lambda m: m.type == "error" and log["console_errors"].append(m.text))
     page.on("pageerror", lambda e: log["page_errors"].append(str(e)))

@@ -22,6 +22,7 @@ import pytest
 import shapely
 
 import planner
+from browser import BROWSER_ARGS, block_network, chromium_browser
 from planner.errors import InputError
 from planner.optimize import solve
 from planner.report_figures import scale_metres
@@ -30,8 +31,6 @@ from planner.summary import station_table
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"]
 #: the two area names: markup and an ampersand, which must reach the page escaped
 AREA_NAMES = ["<b>West</b> & 西区", "East 东区"]
 
@@ -294,40 +293,20 @@ def test_translations_have_the_same_keys():
 @pytest.fixture(scope="module")
 def pdfs(pages, tmp_path_factory):
     """Both pages printed by Debian's chromium (Playwright, one browser session) with the network off."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
     pypdf = pytest.importorskip("pypdf", reason="pypdf not installed (pip install -e '.[test]')")
-    exe = shutil.which("chromium")
-    if exe is None:
-        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
     folder = tmp_path_factory.mktemp("report")
     out = {}
-    with sync_api.sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=exe, args=BROWSER_ARGS)
-        except Exception as exc:  # a browser that cannot start here is a skip, not a failure
-            pytest.skip(f"chromium could not be launched: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-        try:
-            context = browser.new_context(offline=True)
-            asked: list[str] = []
-
-            def route(r):
-                if r.request.url.startswith("file:"):
-                    r.continue_()
-                else:
-                    asked.append(r.request.url)
-                    r.abort()
-
-            context.route("**/*", route)
-            page = context.new_page()
-            for lang, text in pages.items():
-                path = folder / f"report_{lang}.html"
-                path.write_text(text, encoding="utf-8")
-                page.goto(path.as_uri(), wait_until="load")
-                page.pdf(path=str(folder / f"report_{lang}.pdf"), format="A4", prefer_css_page_size=True)
-                out[lang] = pypdf.PdfReader(folder / f"report_{lang}.pdf")
-            assert asked == []
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        context = browser.new_context(offline=True)
+        asked = block_network(context)
+        page = context.new_page()
+        for lang, text in pages.items():
+            path = folder / f"report_{lang}.html"
+            path.write_text(text, encoding="utf-8")
+            page.goto(path.as_uri(), wait_until="load")
+            page.pdf(path=str(folder / f"report_{lang}.pdf"), format="A4", prefer_css_page_size=True)
+            out[lang] = pypdf.PdfReader(folder / f"report_{lang}.pdf")
+        assert asked == []
     return out
 
 

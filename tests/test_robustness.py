@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import planner
+from browser import block_network, chromium_browser
 import planner.io
 import planner.pipeline
 from instances import random_points, synthetic_network
@@ -159,8 +160,6 @@ HOSTILE = [
 # map's whole script, so they get a page of their own (drawn with planner.plan_map)
 TEMPLATE_BREAKERS = ["tick`tock", "C:\\users\\map"]
 
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -254,19 +253,11 @@ def _render(browser, path: Path) -> dict:
     context = browser.new_context()
     context.set_offline(True)
     page = context.new_page()
-    dialogs, page_errors, console_errors, blocked = [], [], [], []
+    dialogs, page_errors, console_errors = [], [], []
     page.on("dialog", lambda d: (dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
     page.on("pageerror", lambda e: page_errors.append(str(e)))
     page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
-
-    def route(r):
-        if r.request.url.startswith("file:"):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    blocked = block_network(page)
     page.goto(path.as_uri(), wait_until="load")
     page.wait_for_timeout(300)  # let onerror handlers of broken images fire
     title_on_load = page.title()
@@ -283,21 +274,10 @@ def _render(browser, path: Path) -> dict:
 @pytest.fixture(scope="module")
 def rendered(hostile_run, breakers_page):
     """plan.html (and the breakers' map) in headless Chromium, all network blocked except file://."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(chromium):
-        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
     code, out = hostile_run
     assert code == 0
-    with sync_api.sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
-        except Exception as exc:  # noqa: BLE001
-            pytest.skip(f"chromium could not be launched: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-        try:
-            return {"plan": _render(browser, out / "plan.html"), "breakers": _render(browser, breakers_page)}
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        return {"plan": _render(browser, out / "plan.html"), "breakers": _render(browser, breakers_page)}
 
 
 def test_rendered_page_runs_no_injected_code(rendered):

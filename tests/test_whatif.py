@@ -18,13 +18,12 @@ import pytest
 import shapely
 
 import planner
+from browser import BROWSER_ARGS, block_network
 from instances import random_minutes, random_points, synthetic_network, to_csr
 from planner.coverage import Coverage
 from planner.errors import InputError
 from planner.maps.whatif import AREA_TOLERANCE_M, WhatIf, whatif_inputs, whatif_payload
 
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--disable-sync"]
 EVIL = "<img src=x onerror=alert(1)>`${x}`"
 NAMES = {"s0001": EVIL, "s0003": 'Hall "A", east', "s0004": "社区服务站"}
 
@@ -154,22 +153,6 @@ def test_the_page_data_decodes_to_the_coverage_nearest_first(small_plan):
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    """Debian's chromium driven by Playwright (skips with the reason when either is missing)."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
-    exe = shutil.which("chromium")
-    if exe is None:
-        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
-    with sync_api.sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=exe, args=BROWSER_ARGS)
-        except Exception as exc:  # noqa: BLE001
-            pytest.skip(f"chromium could not be launched: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def pages(small_plan, tmp_path_factory):
     """The small plan's what-if page, offline (Plan.map(whatif=True); Plan.write and the CLI: the slow test),
     twice in English and once in Chinese."""
@@ -184,16 +167,7 @@ def open_page(browser, path: Path):
     """``path`` with the network off: only file:, blob: and data: URLs load; returns (context, page, log)."""
     context = browser.new_context(viewport={"width": 1200, "height": 800}, accept_downloads=True)
     context.set_offline(True)
-    log = {"requests": [], "errors": []}
-
-    def route(r):
-        if r.request.url.startswith(("file:", "blob:", "data:")):
-            r.continue_()
-        else:
-            log["requests"].append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
+    log = {"requests": block_network(context, ("file:", "blob:", "data:")), "errors": []}
     page = context.new_page()
     page.on("console", lambda m: m.type == "error" and log["errors"].append(m.text))
     page.on("pageerror", lambda e: log["errors"].append(str(e)))

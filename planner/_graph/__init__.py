@@ -13,7 +13,7 @@ One home per idea:
     (:class:`Cells`, :func:`coverage_union`).
 """
 
-from .arrays import PIECE_M, NetworkArrays, Pieces, Segments, expand_ranges, network_arrays
+from .arrays import PIECE_M, NetworkArrays, Pieces, Segments, expand_ranges, network_arrays, street_lines
 from .cells import (
     CELL_CLOSE_M,
     CELL_INSET_M,
@@ -47,4 +47,5 @@ __all__ = [
     "expand_ranges",
     "network_arrays",
     "snap",
+    "street_lines",
 ]

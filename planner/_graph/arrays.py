@@ -25,7 +25,7 @@ from .cells import Cells, build_cells, cells_around, sample_spacing
 if TYPE_CHECKING:
     from scipy.spatial import cKDTree
 
-__all__ = ["PIECE_M", "NetworkArrays", "Pieces", "Segments", "expand_ranges", "network_arrays"]
+__all__ = ["PIECE_M", "NetworkArrays", "Pieces", "Segments", "expand_ranges", "network_arrays", "street_lines"]
 
 #: longest piece of street in the nearest-street index (metres)
 PIECE_M = 20.0
@@ -299,3 +299,34 @@ def network_arrays(G: nx.MultiDiGraph) -> NetworkArrays:
     )
     _CACHE[G] = arrays
     return arrays
+
+
+def street_lines(network: nx.MultiDiGraph) -> list[np.ndarray]:
+    """
+    Every street of a network once, as drawn: the two directions of a street merged.
+
+    Parameters
+    ----------
+    network
+        A walking network (projected or not); an edge without ``geometry`` is the
+        straight line between its nodes.
+
+    Returns
+    -------
+    list of ndarray
+        One ``(n, 2)`` array of x, y per street, in the network's CRS and edge order.
+    """
+    seen: set[tuple[object, object, object]] = set()
+    lines: list[np.ndarray] = []
+    for u, v, k, data in network.edges(keys=True, data=True):
+        key = (min(u, v), max(u, v), k)
+        if key in seen:
+            continue
+        seen.add(key)
+        geom = data.get("geometry")
+        if geom is not None:
+            lines.append(shapely.get_coordinates(geom))
+        else:
+            a, b = network.nodes[u], network.nodes[v]
+            lines.append(np.array([[a["x"], a["y"]], [b["x"], b["y"]]]))
+    return lines

@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from .._graph import street_lines
 from ..datums import wgs84_to_gcj02
 from ..errors import InputError
 from .gcj02 import _wgs
@@ -48,22 +49,8 @@ AREA_COLUMNS = ("area", "population", "population_covered", "covered_share")
 
 def _network_parts(network: nx.MultiDiGraph, gcj02: bool, digits: int = 6) -> list[list[list[float]]]:
     """Every street of a projected network once (two-way pairs merged), as ``[[lat, lon], ...]`` lists."""
-    seen: set[tuple[Any, Any, Any]] = set()
-    coords: list[np.ndarray] = []
-    sizes: list[int] = []
-    for u, v, k, data in network.edges(keys=True, data=True):
-        key = (min(u, v), max(u, v), k)
-        if key in seen:
-            continue
-        seen.add(key)
-        geom = data.get("geometry")
-        if geom is not None:
-            xy = shapely.get_coordinates(geom)
-        else:
-            nu, nv = network.nodes[u], network.nodes[v]
-            xy = np.array([[nu["x"], nu["y"]], [nv["x"], nv["y"]]])
-        coords.append(xy)
-        sizes.append(len(xy))
+    coords = street_lines(network)
+    sizes = [len(xy) for xy in coords]
     if not coords:
         return []
     xy = np.concatenate(coords)
