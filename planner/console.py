@@ -86,7 +86,7 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path], lang: str = 
         t["cli_headline"].format(
             n=s["n_stations"],
             model=s["model"],
-            status=s["solver_status"],
+            status=t.get(f"cli_value_{s['solver_status']}", s["solver_status"]),
             covered=s["population_covered"],
             total=s["population_total"],
             share=s["covered_share"],
@@ -94,7 +94,8 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path], lang: str = 
         )
     )
     if s["solver_status"] != "optimal":
-        reporter.echo(t["cli_not_optimal"].format(status=s["solver_status"], gap=s["gap"]))
+        status = t.get(f"cli_value_{s['solver_status']}", s["solver_status"])
+        reporter.echo(t["cli_not_optimal"].format(status=status, gap=s["gap"]))
     _report_stations(reporter, result.stations, t)
     _report_figures(reporter, s, t)
     if result.area_table is not None:

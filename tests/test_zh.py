@@ -159,7 +159,7 @@ def _result() -> SimpleNamespace:
         ],
     }
     stations = pd.DataFrame({"site_id": ["a", "b", "c"], "name": ["甲", "乙", "丙"], "tier": ["centre", "grid", "grid"],
-                             "status": ["proposed", "existing", "proposed"],
+                             "status": ["new", "existing", "new"],
                              "population_assigned": [600.0, 400.0, 234.5]})
     areas = pd.DataFrame({"area": ["东湖社区", "西湖社区", "南湖社区"], "covered_share": [0.25, 0.4, 0.9]})
     return SimpleNamespace(summary=summary, stations=stations, area_table=areas)
@@ -172,16 +172,18 @@ def _report(lang: str, capsys) -> list[str]:
 
 def test_plan_report_in_chinese_line_by_line(capsys):
     en, zh = _report("en", capsys), _report("zh", capsys)
-    assert en[0] == "3 stations (tiers, time_limit) cover 1,234 of 2,000 residents (61.7%) within 5 minutes' walk"
-    assert zh[0] == "3个站点（tiers，time_limit）在步行5分钟内覆盖1,234名居民，占全部2,000名居民的61.7%"
+    assert en[0] == "3 stations (tiers, time limit reached) cover 1,234 of 2,000 residents (61.7%) within 5 minutes' walk"
+    assert zh[0] == "3个站点（tiers，达到时间限制）在步行5分钟内覆盖1,234名居民，占全部2,000名居民的61.7%"
     assert len(en) == len(zh) == 22
     for e, z in zip(en, zh):
         # the same figures, in the same order (the Chinese lines say them in their own order: compare sorted)
         assert sorted(_numbers(e)) == sorted(_numbers(z)), (e, z)
-        # no English left: words of four letters or more are the model, solver status, raster's fields and file names
+        # no English left: words of four letters or more are the model, the --time-limit option, raster's fields
+        # and file names
         words = set(re.findall(r"[A-Za-z]{4,}", z))
         assert words <= {"tiers", "time", "limit", "count", "buildings", "stations", "areas", "plan", "html"}, z
-    assert "  甲［社区党群服务中心，拟建］：600人" in zh and "  乙［网格站，现有］：400人" in zh
+        assert "--time-limit" in z or not {"time", "limit"} & words, z
+    assert "  甲［社区党群服务中心，新建］：600人" in zh and "  乙［网格站，现有］：400人" in zh
     assert "  w3：20名居民，250米内无街道（最近的在412米外）" in zh
     assert zh[-2:] == ["已写入 out/plan.html（地图）", "已写入 out/areas.csv（各社区的人口、覆盖率及最近站点）"]
 
