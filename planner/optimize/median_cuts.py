@@ -25,6 +25,8 @@ import scipy.sparse as sp
 
 from ._heuristic import locate_allocate, median_greedy, nearest_cost
 from ._highs import Constraint, Deadline, milp
+from ._median_lp import lp_rounds
+from ._median_swap import interchange
 
 __all__ = ["benders_median", "best_cuts"]
 
@@ -104,32 +106,52 @@ def benders_median(
     lo = np.concatenate([np.zeros(n_sites), lv.value[lv.start[:-1]]])
     lo[req] = 1.0
     hi = np.concatenate([np.ones(n_sites), np.full(n_homes, np.inf)])
-    cuts: list[Constraint] = []
+    best = interchange(m, w, best, req, deadline)
     walk = nearest_cost(m, best)
     upper, lower = float((w * walk).sum()), float((w * lo[n_sites:]).sum())
     level, _ = best_cuts(lv, best.astype(float))
-    cuts.append(_cut_rows(lv, heavy, level[heavy], n_sites, n_homes))
-    for integer in (False, True):
-        while not deadline.expired() and upper - lower > 1e-9 * max(1.0, upper):
-            kinds = np.concatenate([np.full(n_sites, float(integer)), np.zeros(n_homes)])
-            x0 = np.concatenate([best.astype(float), walk]) if integer else None
-            x, result = milp(c, kinds, lo, hi, base + cuts, deadline, start=x0)
-            if x is None:
-                break
-            lower = max(lower, result.bound if np.isfinite(result.bound) else lower)
-            y, theta = x[:n_sites], x[n_sites:]
-            level, top = best_cuts(lv, y)
-            late = heavy[top[heavy] > theta[heavy] + 1e-7 * np.maximum(1.0, np.abs(top[heavy]))]
-            if integer or len(late) == 0:
-                plan = y > 0.5 if integer else locate_allocate(m, w, _top_p(y, p, req, m, w), req)
-                d = nearest_cost(m, plan)
-                if np.isfinite(d).all() and float((w * d).sum()) < upper:
-                    best, upper, walk = plan, float((w * d).sum()), d
-            if len(late) == 0:
-                if integer and result.status == 0:
-                    lower = max(lower, float(c @ x))
-                break
-            cuts.append(_cut_rows(lv, late, level[late], n_sites, n_homes))
+    cuts = [_cut_rows(lv, heavy, level[heavy], n_sites, n_homes)]
+
+    def separate(x: np.ndarray) -> Constraint | None:
+        level, top = best_cuts(lv, x[:n_sites])
+        theta = x[n_sites:]
+        late = heavy[top[heavy] > theta[heavy] + 1e-7 * np.maximum(1.0, np.abs(top[heavy]))]
+        if len(late) == 0:
+            return None
+        cut = _cut_rows(lv, late, level[late], n_sites, n_homes)
+        cuts.append(cut)
+        return cut
+
+    def met(bound: float) -> bool:
+        return upper - bound <= 1e-9 * max(1.0, upper)
+
+    lp = lp_rounds(c, lo, hi, base + cuts[:1], separate, deadline, met)
+    lower = max(lower, lp.bound)
+    if lp.closed and lp.x is not None:
+        plan = interchange(m, w, locate_allocate(m, w, _top_p(lp.x[:n_sites], p, req, m, w), req), req, deadline)
+        d = nearest_cost(m, plan)
+        if np.isfinite(d).all() and float((w * d).sum()) < upper:
+            best, upper, walk = plan, float((w * d).sum()), d
+    # sites no plan better than ``upper`` can use: the lower bound below covers the rest only up to ``upper``
+    out = lp.fixed_out(n_sites, upper, best)
+    hi[:n_sites][out] = 0.0
+    ceiling = upper
+    while not deadline.expired() and upper - lower > 1e-9 * max(1.0, upper):
+        kinds = np.concatenate([np.ones(n_sites), np.zeros(n_homes)])
+        x0 = np.concatenate([best.astype(float), walk])
+        x, result = milp(c, kinds, lo, hi, base + cuts, deadline, start=x0)
+        if x is None:
+            break
+        if np.isfinite(result.bound):
+            lower = max(lower, min(result.bound, ceiling))
+        plan = x[:n_sites] > 0.5
+        d = nearest_cost(m, plan)
+        if np.isfinite(d).all() and float((w * d).sum()) < upper:
+            best, upper, walk = plan, float((w * d).sum()), d
+        if separate(x) is None:
+            if result.status == 0:
+                lower = max(lower, min(float(c @ x), ceiling))
+            break
     return best, upper, lower
 
 
