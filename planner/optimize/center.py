@@ -8,8 +8,13 @@ its reductions: merged homes, forced and dominated sites, independent pieces).
 A binary search over the sorted distinct minutes finds the smallest ``d`` that
 ``p`` sites can do; it starts from the walk of the greedy / locate-allocate
 p-median plan (an upper bound) and the largest "nearest site" of any home (a
-lower bound). A step the time limit leaves undecided ends the search: the best
-plan found is kept, its longest walk against the largest walk proven too short.
+lower bound). Every plan found (the start, each cover) is grown to ``p`` sites
+and improved by single swaps (:mod:`._center_search`), so the upper bound falls
+further than the radius asked; once at most 16 distinct minutes are left, the
+radius just below the best plan is asked first, whose "no" ends the search (the
+decisions near the optimum are the slow ones). A step the time limit leaves
+undecided ends the search: the best plan found is kept, its longest walk against
+the largest walk proven too short.
 
 Among the plans with the optimal longest walk, one with few weighted minutes is
 then chosen, cheaply and deterministically: the covering plan is filled up to
@@ -24,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ._center_search import fill_to_p, swap_descent
 from ._heuristic import locate_allocate, median_greedy, nearest_cost
 from ._highs import Deadline, gap_of
 from ._reduce import keep_within, pattern
@@ -31,6 +37,8 @@ from .cover import cover_bound
 from .median import feasible_start
 
 __all__ = ["pcenter"]
+
+_PROBE_GAP = 16
 
 
 def _can_cover(
@@ -64,18 +72,24 @@ def pcenter(
     if m.shape[0] == 0:
         return np.flatnonzero(best), 0.0, "optimal", 0.0
     values = np.unique(m.data)
+    csc = sp.csc_matrix(m)
+    fixed = np.zeros(n_sites, bool)
+    fixed[req] = True
+    best = swap_descent(m, csc, best, fixed, deadline)
     longest = float(nearest_cost(m, best).max())
     hi = int(np.searchsorted(values, longest))
     # no plan does better than the nearest site of the farthest-off home
     lo = int(np.searchsorted(values, np.minimum.reduceat(m.data, m.indptr[:-1]).max()))
     while lo < hi and not deadline.expired():
-        mid = (lo + hi) // 2
+        # near the end, the one decision that may finish the search: just below the best plan
+        mid = hi - 1 if hi - lo <= _PROBE_GAP else (lo + hi) // 2
         ok, sel = _can_cover(m, float(values[mid]), p, req, deadline)
         if ok is None:
             break
         if ok:
             chosen = np.zeros(n_sites, bool)
             chosen[sel] = True
+            chosen = swap_descent(m, csc, fill_to_p(m, csc, chosen, p), fixed, deadline)
             hi = int(np.searchsorted(values, nearest_cost(m, chosen).max()))
             best = chosen
         else:
