@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from ._center_search import fill_to_p, swap_descent
 from ._heuristic import locate_allocate, median_greedy, nearest_cost
 from ._highs import Deadline, gap_of
-from ._reduce import keep_within, pattern
+from ._reduce import dominated_sites, keep_within, pattern
 from .cover import cover_bound
 from .median import feasible_start
 
@@ -41,11 +41,41 @@ __all__ = ["pcenter"]
 _PROBE_GAP = 16
 
 
+def _dominance(a: sp.csr_matrix, req: np.ndarray) -> sp.csr_matrix:
+    """
+    ``a`` with the same minimum cover, smaller: rows required sites cover, rows and sites dominated, dropped.
+
+    A row whose sites include all of another row's is covered whenever that one
+    is (dropped; of equal rows the first stays); a site whose rows another site
+    also covers is never needed (emptied, required sites kept). Repeated while
+    either frees the other.
+    """
+    rows = a[np.diff(a.indptr) > 0]
+    if len(req):
+        rows = rows[np.asarray(rows[:, req].sum(axis=1)).ravel() == 0]
+    while rows.shape[0] > 1:
+        r = sp.csr_matrix(rows, dtype=np.int32)
+        size = np.diff(r.indptr)
+        ov = (r @ r.T).tocoo()
+        off = ov.row != ov.col
+        i, k, shared = ov.row[off], ov.col[off], ov.data[off]
+        dominated = (shared == size[k]) & ((size[i] > size[k]) | (i > k))
+        drop = np.zeros(rows.shape[0], bool)
+        drop[i[dominated]] = True
+        rows = rows[~drop]
+        gone = dominated_sites(rows, req) & (np.diff(sp.csc_matrix(rows).indptr) > 0)
+        if not gone.any() and not drop.any():
+            break
+        rows = sp.csr_matrix(rows.multiply((~gone)[None, :]), dtype=bool)
+        rows.eliminate_zeros()
+    return sp.csr_matrix(rows, dtype=bool)
+
+
 def _can_cover(
     m: sp.csr_matrix, d: float, p: int, req: np.ndarray, deadline: Deadline
 ) -> tuple[bool | None, np.ndarray]:
     """Whether ``p`` sites reach every row of ``m`` within ``d`` (``None``: undecided in time), and a plan if so."""
-    sel, status, bound, _ = cover_bound(pattern(keep_within(m, d)), req, deadline, target=p)
+    sel, status, bound, _ = cover_bound(_dominance(pattern(keep_within(m, d)), req), req, deadline, target=p)
     if len(sel) <= p:
         return True, sel
     if status in ("optimal", "bound") or np.ceil(bound - 1e-9) > p:
