@@ -8,8 +8,13 @@ its reductions: merged homes, forced and dominated sites, independent pieces).
 A binary search over the sorted distinct minutes finds the smallest ``d`` that
 ``p`` sites can do; it starts from the walk of the greedy / locate-allocate
 p-median plan (an upper bound) and the largest "nearest site" of any home (a
-lower bound). A step the time limit leaves undecided ends the search: the best
-plan found is kept, its longest walk against the largest walk proven too short.
+lower bound). Every plan found (the start, each cover) is grown to ``p`` sites
+and improved by single swaps (:mod:`._center_search`), so the upper bound falls
+further than the radius asked; once at most 16 distinct minutes are left, the
+radius just below the best plan is asked first, whose "no" ends the search (the
+decisions near the optimum are the slow ones). A step the time limit leaves
+undecided ends the search: the best plan found is kept, its longest walk against
+the largest walk proven too short.
 
 Among the plans with the optimal longest walk, one with few weighted minutes is
 then chosen, cheaply and deterministically: the covering plan is filled up to
@@ -24,20 +29,53 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ._center_search import fill_to_p, swap_descent
 from ._heuristic import locate_allocate, median_greedy, nearest_cost
 from ._highs import Deadline, gap_of
-from ._reduce import keep_within, pattern
+from ._reduce import dominated_sites, keep_within, pattern
 from .cover import cover_bound
 from .median import feasible_start
 
 __all__ = ["pcenter"]
+
+_PROBE_GAP = 16
+
+
+def _dominance(a: sp.csr_matrix, req: np.ndarray) -> sp.csr_matrix:
+    """
+    ``a`` with the same minimum cover, smaller: rows required sites cover, rows and sites dominated, dropped.
+
+    A row whose sites include all of another row's is covered whenever that one
+    is (dropped; of equal rows the first stays); a site whose rows another site
+    also covers is never needed (emptied, required sites kept). Repeated while
+    either frees the other.
+    """
+    rows = a[np.diff(a.indptr) > 0]
+    if len(req):
+        rows = rows[np.asarray(rows[:, req].sum(axis=1)).ravel() == 0]
+    while rows.shape[0] > 1:
+        r = sp.csr_matrix(rows, dtype=np.int32)
+        size = np.diff(r.indptr)
+        ov = (r @ r.T).tocoo()
+        off = ov.row != ov.col
+        i, k, shared = ov.row[off], ov.col[off], ov.data[off]
+        dominated = (shared == size[k]) & ((size[i] > size[k]) | (i > k))
+        drop = np.zeros(rows.shape[0], bool)
+        drop[i[dominated]] = True
+        rows = rows[~drop]
+        gone = dominated_sites(rows, req) & (np.diff(sp.csc_matrix(rows).indptr) > 0)
+        if not gone.any() and not drop.any():
+            break
+        rows = sp.csr_matrix(rows.multiply((~gone)[None, :]), dtype=bool)
+        rows.eliminate_zeros()
+    return sp.csr_matrix(rows, dtype=bool)
 
 
 def _can_cover(
     m: sp.csr_matrix, d: float, p: int, req: np.ndarray, deadline: Deadline
 ) -> tuple[bool | None, np.ndarray]:
     """Whether ``p`` sites reach every row of ``m`` within ``d`` (``None``: undecided in time), and a plan if so."""
-    sel, status, bound, _ = cover_bound(pattern(keep_within(m, d)), req, deadline, target=p)
+    sel, status, bound, _ = cover_bound(_dominance(pattern(keep_within(m, d)), req), req, deadline, target=p)
     if len(sel) <= p:
         return True, sel
     if status in ("optimal", "bound") or np.ceil(bound - 1e-9) > p:
@@ -64,18 +102,24 @@ def pcenter(
     if m.shape[0] == 0:
         return np.flatnonzero(best), 0.0, "optimal", 0.0
     values = np.unique(m.data)
+    csc = sp.csc_matrix(m)
+    fixed = np.zeros(n_sites, bool)
+    fixed[req] = True
+    best = swap_descent(m, csc, best, fixed, deadline)
     longest = float(nearest_cost(m, best).max())
     hi = int(np.searchsorted(values, longest))
     # no plan does better than the nearest site of the farthest-off home
     lo = int(np.searchsorted(values, np.minimum.reduceat(m.data, m.indptr[:-1]).max()))
     while lo < hi and not deadline.expired():
-        mid = (lo + hi) // 2
+        # near the end, the one decision that may finish the search: just below the best plan
+        mid = hi - 1 if hi - lo <= _PROBE_GAP else (lo + hi) // 2
         ok, sel = _can_cover(m, float(values[mid]), p, req, deadline)
         if ok is None:
             break
         if ok:
             chosen = np.zeros(n_sites, bool)
             chosen[sel] = True
+            chosen = swap_descent(m, csc, fill_to_p(m, csc, chosen, p), fixed, deadline)
             hi = int(np.searchsorted(values, nearest_cost(m, chosen).max()))
             best = chosen
         else:
