@@ -288,7 +288,7 @@ def test_cli_plan_in_chinese_for_mainland_china(tmp_path, capsys, reuse_default_
     page = (tmp_path / "plan.html").read_text(encoding="utf-8")
     assert _links(page) == [] and TILE_HOSTS["gaode"] in page and "lang=zh_cn" in page
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
-    assert out.startswith(f"{summary['n_stations']}个站点（lscp，optimal）在步行5分钟内覆盖"
+    assert out.startswith(f"{summary['n_stations']}个站点（lscp，最优解）在步行5分钟内覆盖"
                           f"{summary['population_covered']:,.0f}名居民")
     assert f"已写入 {tmp_path / 'plan.html'}（地图）" in out and "wrote" not in out
 
