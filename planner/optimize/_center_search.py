@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._heuristic import nearest_cost
 from ._highs import Deadline
+from .heuristics import nearest_cost
 
 __all__ = ["fill_to_p", "swap_descent"]
 

@@ -30,10 +30,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._center_search import fill_to_p, swap_descent
-from ._heuristic import locate_allocate, median_greedy, nearest_cost
 from ._highs import Deadline, gap_of
 from ._reduce import dominated_sites, keep_within, pattern
 from .cover import cover_bound
+from .heuristics import locate_allocate, median_greedy, nearest_cost
 from .median import feasible_start
 
 __all__ = ["pcenter"]

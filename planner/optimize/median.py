@@ -35,10 +35,10 @@ import scipy.sparse as sp
 
 from ..coverage import nearest_among
 from ..errors import SolverError
-from ._heuristic import locate_allocate, median_cost, median_greedy, nearest_cost
 from ._highs import Constraint, Deadline, gap_of, milp
 from ._reduce import first_of_runs, pattern, row_groups
 from .cover import cover_bound
+from .heuristics import locate_allocate, median_cost, median_greedy, nearest_cost
 from .median_cuts import benders_median
 from .results import Assignment
 

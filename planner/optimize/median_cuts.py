@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ._heuristic import locate_allocate, median_greedy, nearest_cost
 from ._highs import Constraint, Deadline, milp
 from ._median_lp import lp_rounds
 from ._median_swap import interchange
+from .heuristics import locate_allocate, median_greedy, nearest_cost
 
 __all__ = ["benders_median", "best_cuts"]
 
