@@ -21,7 +21,6 @@ import pandas as pd
 
 from .config import DEFAULTS, check_positive
 from .coverage import Coverage, coverage
-from .coverage import within as covered_within
 from .distributed import ENGINES
 from .errors import InputError
 from .inputs import InputOptions, load_sites, network_for, read_homes
@@ -30,7 +29,7 @@ from .isochrones import isochrones
 from .layers import gis_files
 from .maps import plan_map, whatif_inputs
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
-from .report import plan_report
+from .report import covered_before, plan_report
 from .sites import input_crs_of, site_costs, warn_thin_osm
 from .summary import area_results, plan_summary, station_table
 from .unreachable import diagnose_unreachable
@@ -150,13 +149,7 @@ class Plan:
             add and remove stations in the browser (:func:`planner.maps.whatif_inputs`).
         """
         is_existing = self.existing
-        within = covered_within(self.coverage.minutes, self.minutes)  # minutes checked once, by plan()
-        ex_cols = np.flatnonzero(is_existing)
-        before = (
-            (np.asarray(within[:, ex_cols].sum(axis=1)).ravel() > 0)
-            if len(ex_cols)
-            else np.zeros(len(self.demand), bool)
-        )
+        before = covered_before(self)
         return plan_map(
             self.stations,
             self.isochrones,
