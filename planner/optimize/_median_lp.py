@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._highs import Constraint, Deadline, _model, _new_highs
+from ._median_bb import add_rows, limit_run
 
 __all__ = ["LpRounds", "lp_rounds"]
 
@@ -27,11 +28,14 @@ FIX_MARGIN = 1e-7
 class LpRounds:
     """What the rounds proved: the relaxation's optimum (a lower bound), its point, and the sites' reduced costs."""
 
-    def __init__(self, bound: float, x: np.ndarray | None, reduced: np.ndarray | None, closed: bool) -> None:
+    def __init__(
+        self, bound: float, x: np.ndarray | None, reduced: np.ndarray | None, closed: bool, model: Any = None
+    ) -> None:
         self.bound = bound
         self.x = x
         self.reduced = reduced
         self.closed = closed
+        self.model = model  # the HiGHS linear programme with every cut added (for branching on it)
 
     def fixed_out(self, n_sites: int, upper: float, keep: np.ndarray) -> np.ndarray:
         """Sites no plan worth at most ``upper`` can use (never those of ``keep``, a boolean per site)."""
@@ -68,11 +72,8 @@ def lp_rounds(
     h.passModel(_model(c, np.zeros(len(c)), lo, hi, rows))
     bound, x, reduced = -np.inf, None, None
     while True:
-        left = deadline.left()
-        if left is not None:
-            if left <= 0:
-                return LpRounds(bound, x, reduced, False)
-            h.setOptionValue("time_limit", max(float(left), 1e-3))
+        if not limit_run(h, deadline):
+            return LpRounds(bound, x, reduced, False)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return LpRounds(bound, x, reduced, False)
@@ -84,11 +85,5 @@ def lp_rounds(
             return LpRounds(bound, x, reduced, False)
         cut = separate(x)
         if cut is None:
-            return LpRounds(bound, x, reduced, True)
-        a = cut.A.tocsr()
-        n = a.shape[0]
-        row_lo = np.broadcast_to(np.asarray(cut.lower, dtype=float), (n,)).copy()
-        row_hi = np.clip(
-            np.broadcast_to(np.asarray(cut.upper, dtype=float), (n,)), -highspy.kHighsInf, highspy.kHighsInf
-        )
-        h.addRows(n, row_lo, row_hi.copy(), a.nnz, a.indptr[:-1].astype(np.int32), a.indices.astype(np.int32), a.data)
+            return LpRounds(bound, x, reduced, True, h)
+        add_rows(h, cut)

@@ -10,10 +10,12 @@ by a cut for any threshold ``D`` among its distinct minutes:
 (if a chosen site is nearer than ``D`` the right side is at most its walk; if
 none is, it is ``D``, no more than the walk). The best cut of a home at a point
 ``y`` is found in one pass over its sorted minutes. First the linear relaxation
-is closed by rounds of cuts (each round's optimum is a lower bound), then the
-integer master is solved, checked against the true walks of the plan it picks,
-and cut again until its walks are the true ones. The master is small (one row
-per cut, few cuts per home), where the full radius model needs a row per level.
+is closed by rounds of cuts (each round's optimum is a lower bound); the best plan
+among the sites it uses (solved exactly, a much smaller p-median) gives the
+incumbent; sites whose reduced cost exceeds the gap are fixed out; then our own
+branch-and-cut over the same relaxation (:mod:`._median_bb`) closes the gap. The
+master is small (one row per cut, few cuts per home), where the full radius
+model needs a row per level.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ._highs import Constraint, Deadline, milp
+from ..errors import SolverError
+from ._highs import Constraint, Deadline
+from ._median_bb import branch_and_cut
 from ._median_lp import lp_rounds
 from ._median_swap import interchange
 from .heuristics import locate_allocate, median_greedy, nearest_cost
@@ -128,31 +132,54 @@ def benders_median(
     lp = lp_rounds(c, lo, hi, base + cuts[:1], separate, deadline, met)
     lower = max(lower, lp.bound)
     if lp.closed and lp.x is not None:
-        plan = interchange(m, w, locate_allocate(m, w, _top_p(lp.x[:n_sites], p, req, m, w), req), req, deadline)
+        # the best plan among the sites the relaxation uses (measured: the optimum itself on the benchmark's
+        # road-like graphs), else the relaxation rounded and improved
+        plan = _restricted(m, w, p, req, lp.x[:n_sites] > 1e-9, deadline)
+        if plan is None:
+            plan = locate_allocate(m, w, _top_p(lp.x[:n_sites], p, req, m, w), req)
+            plan = interchange(m, w, plan, req, deadline)
         d = nearest_cost(m, plan)
         if np.isfinite(d).all() and float((w * d).sum()) < upper:
             best, upper, walk = plan, float((w * d).sum()), d
     # sites no plan better than ``upper`` can use: the lower bound below covers the rest only up to ``upper``
     out = lp.fixed_out(n_sites, upper, best)
     hi[:n_sites][out] = 0.0
-    ceiling = upper
-    while not deadline.expired() and upper - lower > 1e-9 * max(1.0, upper):
-        kinds = np.concatenate([np.ones(n_sites), np.zeros(n_homes)])
-        x0 = np.concatenate([best.astype(float), walk])
-        x, result = milp(c, kinds, lo, hi, base + cuts, deadline, start=x0)
-        if x is None:
-            break
-        if np.isfinite(result.bound):
-            lower = max(lower, min(result.bound, ceiling))
-        plan = x[:n_sites] > 0.5
+    if upper - lower <= 1e-9 * max(1.0, upper) or not lp.closed or lp.x is None:
+        return best, upper, lower
+
+    def evaluate(plan: np.ndarray) -> float:
         d = nearest_cost(m, plan)
-        if np.isfinite(d).all() and float((w * d).sum()) < upper:
-            best, upper, walk = plan, float((w * d).sum()), d
-        if separate(x) is None:
-            if result.status == 0:
-                lower = max(lower, min(float(c @ x), ceiling))
-            break
-    return best, upper, lower
+        return float((w * d).sum()) if np.isfinite(d).all() else np.inf
+
+    def rounding(y: np.ndarray) -> np.ndarray:
+        return _top_p(y, p, req, m, w)
+
+    lp.model.changeColsBounds(n_sites, np.arange(n_sites, dtype=np.int32), lo[:n_sites], hi[:n_sites])
+    tree = branch_and_cut(
+        lp.model, c, lo, hi, n_sites, lp.bound, separate, evaluate, rounding, best, upper, deadline, lp.reduced
+    )
+    return tree.best, tree.upper, max(lower, tree.lower)
+
+
+def _restricted(
+    m: sp.csr_matrix, w: np.ndarray, p: int, req: np.ndarray, support: np.ndarray, deadline: Deadline
+) -> np.ndarray | None:
+    """The best plan among the sites the relaxation uses (exactly, in the time left), when they are fewer than all."""
+    from .median import pmedian
+
+    if support.sum() >= len(support) or support.sum() < p:
+        return None
+    sites = np.flatnonzero(support)
+    sub = sp.csr_matrix(m[:, sites])
+    if (np.diff(sub.indptr) == 0).any():
+        return None
+    try:
+        chosen, _, _ = pmedian(sub, w, p, np.searchsorted(sites, req), deadline)
+    except SolverError:
+        return None
+    plan = np.zeros(len(support), bool)
+    plan[sites[chosen]] = True
+    return plan
 
 
 def _top_p(y: np.ndarray, p: int, req: np.ndarray, m: sp.csr_matrix, w: np.ndarray) -> np.ndarray:
