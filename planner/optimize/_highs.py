@@ -195,7 +195,8 @@ def milp(
     stop_at
         Stop at the first point with ``c @ x <= stop_at`` (a yes / no question:
         is there a point this good?); points worse than it are cut off, so an
-        "infeasible" answer means there is none.
+        "infeasible" answer (status 2) means there is none. With
+        ``integral_values`` the values are whole, and ``stop_at`` must be too.
 
     Returns
     -------
@@ -217,9 +218,13 @@ def milp(
     if limit is not None:
         h.setOptionValue("time_limit", max(float(limit), 1e-3))
     if stop_at is not None:
-        h.setOptionValue("objective_bound", float(stop_at))
+        # a row ``c @ x <= stop_at``, not HiGHS' ``objective_bound``: 1.16 prunes nodes whose bound reaches that (a
+        # cover of exactly p sites was missed and "Optimal" returned with a worse one) and its heuristics still
+        # report points above it as improving (measured); with the row every point HiGHS finds is an answer
+        margin = 0.5 if integral_values else 1e-9 * max(1.0, abs(float(stop_at)))
+        row = Constraint(sp.csr_matrix(c[None, :]), -np.inf, float(stop_at) + margin)
         h.setOptionValue("mip_max_improving_sols", 1)
-    h.passModel(_model(c, integrality, lower, upper, constraints))
+    h.passModel(_model(c, integrality, lower, upper, list(constraints) if stop_at is None else [*constraints, row]))
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = list(np.asarray(start, dtype=float))
@@ -242,6 +247,9 @@ def milp(
     if start is not None and x is not None and abs(objective - reported) > 1e-6 * max(1.0, abs(reported)):
         # HiGHS 1.16 can hand back the start instead of the better point it reports: solve again without it
         return milp(c, integrality, lower, upper, constraints, clock, None, integral_values, stop_at)
+    if stop_at is not None and code == 0 and (x is None or objective > stop_at + 1e-9 * max(1.0, abs(stop_at))):
+        # a guard (the row keeps every point within it): a point above ``stop_at`` is no answer
+        return None, MilpResult(2, "no point as good as stop_at", float("inf"))
     bound = float(info.mip_dual_bound) if code != 2 else float("inf")
     if code == 0 and x is not None:
         # a linear programme has no MIP bound: its optimum is the bound
