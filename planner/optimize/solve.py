@@ -28,6 +28,10 @@ __all__ = ["Options", "make_solution", "solve"]
 #: the models for which a cost matrix needs no radius (every finite entry counts)
 UNLIMITED = ("pmedian", "pcenter", "pdispersion")
 
+#: the share of ``time_limit`` the search may use; the rest is kept for assembling the answer after the last
+#: inner solve (a 0.5 s limit ran 0.603 s on a loaded machine when the search had all of it)
+SEARCH_SHARE = 0.95
+
 
 @dataclass(frozen=True)
 class Options:
@@ -260,7 +264,8 @@ def solve(
     costs, budget
         ``budget`` model: cost per site and the total allowed.
     time_limit
-        Seconds for the whole call (every inner solve and search step shares it).
+        Seconds for the whole call (every inner solve and search step shares
+        95 % of it; the rest is kept for assembling the answer).
         On expiry the best plan found is returned with status ``"time_limit"`` and
         its gap, ``|value - bound| / max(|value|, |bound|)`` against the best proven
         bound on the optimum (always finite, in [0, 1]). A model is only declared
@@ -283,7 +288,8 @@ def solve(
         If HiGHS returns no solution, or the model is infeasible (the message says why).
     """
     started = time.perf_counter()
-    deadline = Deadline(None if time_limit is None else check_positive("time_limit", time_limit))
+    limit = None if time_limit is None else check_positive("time_limit", time_limit)
+    deadline = Deadline(None if limit is None else limit * SEARCH_SHARE)
     check_model(model, p)
     if radius is None and model not in UNLIMITED and not isinstance(coverage_or_cost, (Coverage, Problem)):
         raise InputError(
