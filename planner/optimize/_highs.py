@@ -17,7 +17,17 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Constraint", "Deadline", "MilpResult", "gap_of", "milp", "seconds_left", "status_of"]
+__all__ = [
+    "Constraint",
+    "Deadline",
+    "MilpResult",
+    "add_rows",
+    "gap_of",
+    "limit_run",
+    "milp",
+    "seconds_left",
+    "status_of",
+]
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,34 @@ def _model(c: np.ndarray, integrality: Any, lower: Any, upper: Any, constraints:
     return lp
 
 
+def add_rows(h: Any, cut: Constraint) -> None:
+    """Append the rows of ``cut`` to the HiGHS model ``h``."""
+    import highspy
+
+    a = cut.A.tocsr()
+    n = a.shape[0]
+    row_lo = np.broadcast_to(np.asarray(cut.lower, dtype=float), (n,)).copy()
+    row_hi = np.clip(np.broadcast_to(np.asarray(cut.upper, dtype=float), (n,)), -highspy.kHighsInf, highspy.kHighsInf)
+    h.addRows(n, row_lo, row_hi.copy(), a.nnz, a.indptr[:-1].astype(np.int32), a.indices.astype(np.int32), a.data)
+
+
+def limit_run(h: Any, deadline: Deadline) -> bool:
+    """
+    Set the HiGHS object's time limit to the deadline; ``False`` when it has passed.
+
+    HiGHS compares its ``time_limit`` with the run time summed over every ``run()``
+    of the object (measured, highspy 1.16), so a reused model gets that sum plus the
+    seconds left, not the seconds left alone.
+    """
+    left = deadline.left()
+    if left is None:
+        return True
+    if left <= 0:
+        return False
+    h.setOptionValue("time_limit", float(h.getRunTime()) + max(float(left), 1e-3))
+    return True
+
+
 def milp(
     c: Any,
     integrality: Any,
@@ -222,9 +260,9 @@ def milp(
         # cover of exactly p sites was missed and "Optimal" returned with a worse one) and its heuristics still
         # report points above it as improving (measured); with the row every point HiGHS finds is an answer
         margin = 0.5 if integral_values else 1e-9 * max(1.0, abs(float(stop_at)))
-        row = Constraint(sp.csr_matrix(c[None, :]), -np.inf, float(stop_at) + margin)
+        rows = [*constraints, Constraint(sp.csr_matrix(c[None, :]), -np.inf, float(stop_at) + margin)]
         h.setOptionValue("mip_max_improving_sols", 1)
-    h.passModel(_model(c, integrality, lower, upper, list(constraints) if stop_at is None else [*constraints, row]))
+    h.passModel(_model(c, integrality, lower, upper, constraints if stop_at is None else rows))
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = list(np.asarray(start, dtype=float))

@@ -10,7 +10,7 @@ Cuts are valid everywhere, so they stay for every node. A node is closed when it
 bound reaches the best plan, or its sites are integral (the relaxation's value
 is then that plan's true weighted walk). Each node also fixes sites by reduced
 cost within its subtree, and rounds its point to a plan (the ``p`` largest
-sites, then locate-allocate). Nodes are taken best bound first, so the lowest
+sites). Nodes are taken best bound first, so the lowest
 open bound is the proven lower bound when the time runs out.
 """
 
@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ._highs import Constraint, Deadline
+from ._highs import Constraint, Deadline, add_rows, limit_run
 
-__all__ = ["TreeResult", "add_rows", "branch_and_cut", "limit_run"]
+__all__ = ["TreeResult", "branch_and_cut"]
 
 #: a site counts as integral within this
 INTEGRAL = 1e-6
@@ -48,34 +48,6 @@ class _Node:
     seq: int
     lo: np.ndarray = field(compare=False)
     hi: np.ndarray = field(compare=False)
-
-
-def add_rows(h: Any, cut: Constraint) -> None:
-    """Append the rows of ``cut`` to the HiGHS model ``h``."""
-    import highspy
-
-    a = cut.A.tocsr()
-    n = a.shape[0]
-    row_lo = np.broadcast_to(np.asarray(cut.lower, dtype=float), (n,)).copy()
-    row_hi = np.clip(np.broadcast_to(np.asarray(cut.upper, dtype=float), (n,)), -highspy.kHighsInf, highspy.kHighsInf)
-    h.addRows(n, row_lo, row_hi.copy(), a.nnz, a.indptr[:-1].astype(np.int32), a.indices.astype(np.int32), a.data)
-
-
-def limit_run(h: Any, deadline: Deadline) -> bool:
-    """
-    Set the HiGHS object's time limit to the deadline; ``False`` when it has passed.
-
-    HiGHS compares its ``time_limit`` with the run time summed over every ``run()``
-    of the object (measured, highspy 1.16), so a reused model gets that sum plus the
-    seconds left, not the seconds left alone.
-    """
-    left = deadline.left()
-    if left is None:
-        return True
-    if left <= 0:
-        return False
-    h.setOptionValue("time_limit", float(h.getRunTime()) + max(float(left), 1e-3))
-    return True
 
 
 def _solve_node(
@@ -121,7 +93,7 @@ def branch_and_cut(
     best: np.ndarray,
     upper: float,
     deadline: Deadline,
-    root_reduced: np.ndarray | None = None,
+    root_reduced: np.ndarray,
 ) -> TreeResult:
     """
     Prove (or improve) the best plan by branching on sites.
@@ -154,8 +126,8 @@ def branch_and_cut(
     heap = [_Node(root_bound, 0, 0, lo[:n_sites].copy(), hi[:n_sites].copy())]
     idx = np.arange(n_sites, dtype=np.int32)
     seq, nodes = 1, 0
-    tried: set[bytes] = set()
-    at_zero = lo[:n_sites] == 0 if root_reduced is None else (lo[:n_sites] == 0) & (root_reduced[:n_sites] > 0)
+    # nonbasic at zero in the root: fixed out everywhere once dearer than the gap to the best plan
+    root_zero = (lo[:n_sites] == 0) & (root_reduced[:n_sites] > 0)
     while heap:
         node = heapq.heappop(heap)
         if node.bound >= upper - tol:
@@ -163,8 +135,7 @@ def branch_and_cut(
         if deadline.expired():
             heapq.heappush(heap, node)
             break
-        if root_reduced is not None:
-            node.hi[at_zero & (root_bound + root_reduced[:n_sites] > upper + tol)] = 0.0
+        node.hi[root_zero & (root_bound + root_reduced[:n_sites] > upper + tol)] = 0.0
         h.changeColsBounds(n_sites, idx, node.lo, node.hi)
         state, bound, x, reduced = _solve_node(h, c, separate, deadline, upper - tol)
         nodes += 1
@@ -181,13 +152,10 @@ def branch_and_cut(
             if value < upper:
                 best, upper = plan, value
             continue
-        key = np.sort(np.argsort(-y, kind="stable")[: round(float(y.sum()))]).tobytes()
-        if key not in tried:
-            tried.add(key)
-            plan = rounding(y)
-            value = evaluate(plan)
-            if value < upper:
-                best, upper = plan, value
+        plan = rounding(y)
+        value = evaluate(plan)
+        if value < upper:
+            best, upper = plan, value
         if bound >= upper - tol:
             continue
         child_lo, child_hi = node.lo.copy(), node.hi.copy()

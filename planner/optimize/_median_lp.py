@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._highs import Constraint, Deadline, _model, _new_highs
-from ._median_bb import add_rows, limit_run
+from ._highs import Constraint, Deadline, _model, _new_highs, add_rows, limit_run
 
 __all__ = ["LpRounds", "lp_rounds"]
 

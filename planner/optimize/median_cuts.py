@@ -20,6 +20,7 @@ model needs a row per level.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ from ._highs import Constraint, Deadline
 from ._median_bb import branch_and_cut
 from ._median_lp import lp_rounds
 from ._median_swap import interchange
-from .heuristics import locate_allocate, median_greedy, nearest_cost
+from .heuristics import locate_allocate, median_cost, median_greedy, nearest_cost
 
 __all__ = ["benders_median", "best_cuts"]
 
@@ -111,8 +112,7 @@ def benders_median(
     lo[req] = 1.0
     hi = np.concatenate([np.ones(n_sites), np.full(n_homes, np.inf)])
     best = interchange(m, w, best, req, deadline)
-    walk = nearest_cost(m, best)
-    upper, lower = float((w * walk).sum()), float((w * lo[n_sites:]).sum())
+    upper, lower = median_cost(m, w, best), float((w * lo[n_sites:]).sum())
     level, _ = best_cuts(lv, best.astype(float))
     cuts = [_cut_rows(lv, heavy, level[heavy], n_sites, n_homes)]
 
@@ -138,25 +138,32 @@ def benders_median(
         if plan is None:
             plan = locate_allocate(m, w, _top_p(lp.x[:n_sites], p, req, m, w), req)
             plan = interchange(m, w, plan, req, deadline)
-        d = nearest_cost(m, plan)
-        if np.isfinite(d).all() and float((w * d).sum()) < upper:
-            best, upper, walk = plan, float((w * d).sum()), d
+        value = median_cost(m, w, plan)
+        if value < upper:
+            best, upper = plan, value
     # sites no plan better than ``upper`` can use: the lower bound below covers the rest only up to ``upper``
     out = lp.fixed_out(n_sites, upper, best)
     hi[:n_sites][out] = 0.0
-    if upper - lower <= 1e-9 * max(1.0, upper) or not lp.closed or lp.x is None:
+    if upper - lower <= 1e-9 * max(1.0, upper) or not lp.closed or lp.reduced is None:
         return best, upper, lower
-
-    def evaluate(plan: np.ndarray) -> float:
-        d = nearest_cost(m, plan)
-        return float((w * d).sum()) if np.isfinite(d).all() else np.inf
 
     def rounding(y: np.ndarray) -> np.ndarray:
         return _top_p(y, p, req, m, w)
 
-    lp.model.changeColsBounds(n_sites, np.arange(n_sites, dtype=np.int32), lo[:n_sites], hi[:n_sites])
     tree = branch_and_cut(
-        lp.model, c, lo, hi, n_sites, lp.bound, separate, evaluate, rounding, best, upper, deadline, lp.reduced
+        lp.model,
+        c,
+        lo,
+        hi,
+        n_sites,
+        lp.bound,
+        separate,
+        partial(median_cost, m, w),
+        rounding,
+        best,
+        upper,
+        deadline,
+        lp.reduced,
     )
     return tree.best, tree.upper, max(lower, tree.lower)
 
