@@ -1,15 +1,20 @@
 """Independent slow paths the tests check the fast code against.
 
-Nothing here uses planner's snapping or search: points are attached to their
-nearest street by brute force over every street geometry, the street is split
-at the attachment points, and networkx's Dijkstra walks the result.
+For the optimisers: :func:`min_cover` (scipy's own MILP) and :func:`brute_median`
+(every set of p sites). For the walks, nothing here uses planner's snapping or
+search: points are attached to their nearest street by brute force over every
+street geometry, the street is split at the attachment points, and networkx's
+Dijkstra walks the result.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
 import shapely
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 
 def split_graph(G: nx.MultiDiGraph, points: dict[str, shapely.Point]) -> nx.Graph:
@@ -85,3 +90,22 @@ def preclip(path, polygon, out):
             if "highway" in way.tags and any(n.ref in inside for n in way.nodes):
                 writer.add_way(way)
     return out
+
+
+def min_cover(cover: np.ndarray, fixed=()) -> int:
+    """Fewest columns of the 0/1 ``cover`` covering every row, ``fixed`` columns in (scipy's milp, no planner code)."""
+    n = cover.shape[1]
+    lower = np.zeros(n)
+    lower[list(fixed)] = 1
+    res = milp(np.ones(n), integrality=np.ones(n), bounds=Bounds(lower, np.ones(n)),
+               constraints=LinearConstraint(cover.astype(float), 1, np.inf))
+    assert res.status == 0
+    return round(res.fun)
+
+
+def brute_median(d: np.ndarray, w: np.ndarray, p: int, req=()) -> float:
+    """The p-median optimum by trying every set of p sites holding the required ones."""
+    rest = [j for j in range(d.shape[1]) if j not in req]
+    return min(
+        float(w @ d[:, list(req) + list(s)].min(axis=1)) for s in itertools.combinations(rest, p - len(req))
+    )

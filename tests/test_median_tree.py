@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import sys
 import time
 from pathlib import Path
@@ -10,27 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from instances import dense_road as _road
+from reference import brute_median as _brute
 
 import planner
 from planner.optimize import _median_bb, median, median_cuts
 from planner.optimize._highs import gap_of
-
-
-def _road(n: int, seed: int) -> np.ndarray:
-    """Dense seeded minutes: Euclidean distances with detours (each home's own site 0.01 away)."""
-    rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 10, (n, 2))
-    d = np.round(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * rng.uniform(1, 1.3, (n, n)), 2)
-    np.fill_diagonal(d, 0.01)
-    return d
-
-
-def _brute(d: np.ndarray, w: np.ndarray, p: int, req: tuple[int, ...] = ()) -> float:
-    """The optimum by trying every set of p sites holding the required ones (the independent check)."""
-    rest = [j for j in range(d.shape[1]) if j not in req]
-    return min(
-        float(w @ d[:, list(req) + list(s)].min(axis=1)) for s in itertools.combinations(rest, p - len(req))
-    )
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from reference import min_cover
 
 import planner
 from planner.optimize._highs import Constraint, milp as planner_milp
@@ -24,15 +24,6 @@ from planner.optimize.cover import cover_bound
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_median import road_minutes  # noqa: E402
-
-
-def min_cover(cover: np.ndarray) -> int:
-    """Fewest columns of the 0/1 ``cover`` covering every row (scipy's milp: no planner code)."""
-    n = cover.shape[1]
-    res = milp(np.ones(n), integrality=np.ones(n), bounds=Bounds(0, 1),
-               constraints=LinearConstraint(cover.astype(float), 1, np.inf))
-    assert res.status == 0
-    return round(res.fun)
 
 
 def _sparse(d: np.ndarray) -> sp.csr_matrix:

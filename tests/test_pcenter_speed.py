@@ -11,35 +11,12 @@ import time
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse.csgraph import shortest_path
-from scipy.spatial import Delaunay
+from instances import road_minutes as road
+from reference import min_cover
 
 import planner
 from planner.optimize._center_search import fill_to_p, swap_descent
 from planner.optimize._highs import Deadline
-
-
-def road(n: int, seed: int) -> np.ndarray:
-    """All-pairs minutes of a seeded road-like graph (Delaunay edges with detours)."""
-    rng = np.random.default_rng([17, n, seed])
-    xy = rng.uniform(0.0, 100.0 * np.sqrt(n), (n, 2))
-    tri = Delaunay(xy).simplices
-    e = np.unique(np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [0, 2]]]), axis=1), axis=0)
-    length = np.hypot(*(xy[e[:, 0]] - xy[e[:, 1]]).T) * rng.uniform(1.0, 1.3, len(e))
-    g = sp.csr_matrix((length, (e[:, 0], e[:, 1])), shape=(n, n))
-    return np.round(shortest_path(g, directed=False) / 80.0, 3)
-
-
-def min_cover(cover: np.ndarray, fixed: np.ndarray) -> int:
-    """Fewest columns of the 0/1 ``cover`` covering every row, ``fixed`` columns in (scipy / HiGHS)."""
-    n = cover.shape[1]
-    lower = np.zeros(n)
-    lower[fixed] = 1
-    res = milp(np.ones(n), integrality=np.ones(n), bounds=Bounds(lower, np.ones(n)),
-               constraints=LinearConstraint(cover.astype(float), 1, np.inf))
-    assert res.status == 0
-    return round(res.fun)
 
 
 def reference_radius(d: np.ndarray, p: int, fixed: np.ndarray) -> float:

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from instances import dense_road as _road
+from reference import brute_median as _brute
 
 from planner.optimize import median
 from planner.optimize._highs import Deadline
 from planner.optimize._median_swap import interchange
-
-
-def _road(n: int, seed: int) -> np.ndarray:
-    """Dense seeded minutes: Euclidean distances with detours."""
-    rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 10, (n, 2))
-    d = np.round(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * rng.uniform(1, 1.3, (n, n)), 2)
-    np.fill_diagonal(d, 0.01)  # a sparse matrix drops zeros (out of reach): keep each home's own site
-    return d
-
-
-def _brute(d: np.ndarray, w: np.ndarray, p: int) -> float:
-    """The optimum by trying every set of p sites (the independent check)."""
-    return min(float(w @ d[:, list(s)].min(axis=1)) for s in itertools.combinations(range(d.shape[1]), p))
 
 
 @pytest.mark.parametrize(("seed", "p", "weighted"), [(1, 2, False), (2, 3, True), (3, 3, False)])
