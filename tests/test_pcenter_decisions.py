@@ -3,7 +3,8 @@
 HiGHS' ``objective_bound`` once answered them: it prunes every node whose bound
 reaches the bound, so a cover of exactly p sites was cut off and "no" returned
 (the benchmark's 900-node graph: p = 5 reported 14.571 minutes "optimal", the
-optimum is 14.348). The decisions now carry a row ``sum y <= p``.
+optimum is 14.348). The decisions now keep the plain objective and stop by
+callback at the first cover of p sites or once the bound passes p.
 """
 
 from __future__ import annotations

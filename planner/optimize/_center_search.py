@@ -3,10 +3,12 @@ Upper bounds for the p-center search: plans with a short longest walk, found che
 
 A cover found for a radius ``d`` tells the search only "``p`` sites can do ``d``".
 Its longest walk is often shorter than ``d``, and shorter still once the plan is
-grown to ``p`` sites (:func:`fill_to_p`) and improved by single swaps
-(:func:`swap_descent`): every minute these cut from the upper bound is a
-set-covering decision the exact search need not make. Neither is needed for
-exactness; both only tighten the bracket.
+grown to ``p`` sites (:func:`fill_to_p`), each site moved to the 1-center of the
+homes it serves (:func:`relocate`, the alternating heuristic) and improved by
+single swaps (:func:`swap_descent`); :func:`improve` repeats the three while the
+longest walk falls. Every minute these cut from the upper bound is a
+set-covering decision the exact search need not make. None is needed for
+exactness; they only tighten the bracket.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import scipy.sparse as sp
 from ._highs import Deadline
 from .heuristics import nearest_cost
 
-__all__ = ["fill_to_p", "swap_descent"]
+__all__ = ["fill_to_p", "improve", "relocate", "swap_descent"]
+
+_RELOCATIONS = 50
 
 
 def _add(cur: np.ndarray, csc: sp.csc_matrix, j: int) -> np.ndarray:
@@ -148,3 +152,74 @@ def swap_descent(
         chosen[best[1]] = True
         chosen[best[2]] = False
     return chosen
+
+
+def relocate(m: sp.csr_matrix, chosen: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """
+    Each chosen site not ``fixed`` moved to the 1-center of the rows it is nearest to.
+
+    The 1-center of a group of rows is the site reaching all of them with the
+    shortest longest walk (the current site on ties, else the lowest index).
+
+    Returns
+    -------
+    chosen
+        A new boolean per site; sites may merge (fewer than before), never more.
+    """
+    coo = m.tocoo()
+    keep = chosen[coo.col]
+    if not keep.any() or not (chosen & ~fixed).any():
+        return chosen.copy()
+    r, c, v = coo.row[keep], coo.col[keep], coo.data[keep]
+    order = np.lexsort((c, v, r))  # per row: nearest chosen site first (lowest index on ties)
+    r, c = r[order], c[order]
+    first = np.r_[True, r[1:] != r[:-1]]
+    owner = np.full(m.shape[0], -1, np.int64)
+    owner[r[first]] = c[first]
+    sites = np.flatnonzero(chosen & ~fixed)
+    group = np.full(m.shape[1], -1, np.int64)
+    group[sites] = np.arange(len(sites))
+    row_group = np.where(owner >= 0, group[np.maximum(owner, 0)], -1)
+    size = np.bincount(row_group[row_group >= 0], minlength=len(sites))
+    g = row_group[coo.row]
+    inside = g >= 0
+    keys, inverse = np.unique(g[inside] * m.shape[1] + coo.col[inside], return_inverse=True)
+    count = np.bincount(inverse, minlength=len(keys))
+    worst = np.full(len(keys), -np.inf)
+    np.maximum.at(worst, inverse, coo.data[inside])
+    kg, kc = keys // m.shape[1], keys % m.shape[1]
+    ok = count == size[kg]  # sites reaching every row of the group (the group's own site always does)
+    kg, kc, worst = kg[ok], kc[ok], worst[ok]
+    order = np.lexsort((kc, kc != sites[kg], worst, kg))  # per group: shortest longest walk, own site on ties
+    first = np.r_[True, kg[order][1:] != kg[order][:-1]]
+    out = chosen & fixed
+    out[kc[order][first]] = True
+    return out
+
+
+def improve(
+    m: sp.csr_matrix, csc: sp.csc_matrix, chosen: np.ndarray, fixed: np.ndarray, p: int, deadline: Deadline
+) -> np.ndarray:
+    """
+    ``chosen`` grown to ``p`` sites, then relocated, refilled and swapped while its longest walk gets shorter.
+
+    Returns
+    -------
+    chosen
+        A new boolean per site whose longest walk is no longer than ``chosen``'s.
+    """
+    best = swap_descent(m, csc, fill_to_p(m, csc, chosen, p), fixed, deadline)
+    longest = float(nearest_cost(m, best).max())
+    while not deadline.expired():
+        cand = best
+        for _ in range(_RELOCATIONS):  # to a fixed point: a step that leaves the longest walk may still regroup
+            moved = relocate(m, cand, fixed)
+            if np.array_equal(moved, cand):
+                break
+            cand = moved
+        cand = swap_descent(m, csc, fill_to_p(m, csc, cand, p), fixed, deadline)
+        value = float(nearest_cost(m, cand).max())
+        if value >= longest:
+            break
+        best, longest = cand, value
+    return best

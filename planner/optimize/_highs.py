@@ -290,7 +290,12 @@ def milp(
     limit = clock.left()
     if limit is not None:
         h.setOptionValue("time_limit", max(float(limit), 1e-3))
-    answer = _watch(h, float(stop_at), integral_values) if stop_at is not None else None
+    answer = None
+    if stop_at is not None:
+        answer = _watch(h, float(stop_at), integral_values)
+        # a restart after root fixings re-runs the root (cuts, strong branching) of a yes / no question: without
+        # it the 900-node p-center "no" decisions ran 25-45 % faster, the others alike (measured)
+        h.setOptionValue("mip_allow_restart", False)
     h.passModel(_model(c, integrality, lower, upper, constraints))
     if start is not None:
         sol = highspy.HighsSolution()

@@ -5,16 +5,22 @@ Exact by a sequence of set-covering problems: the optimum is one of the stored
 minutes, and "can ``p`` sites give every reachable home a site within ``d``?" is
 answered by :func:`planner.optimize.cover.cover_bound` (the lscp machinery with
 its reductions: merged homes, forced and dominated sites, independent pieces).
-A binary search over the sorted distinct minutes finds the smallest ``d`` that
-``p`` sites can do; it starts from the walk of the greedy / locate-allocate
-p-median plan (an upper bound) and the largest "nearest site" of any home (a
-lower bound). Every plan found (the start, each cover) is grown to ``p`` sites
-and improved by single swaps (:mod:`._center_search`), so the upper bound falls
-further than the radius asked; once at most 16 distinct minutes are left, the
-radius just below the best plan is asked first, whose "no" ends the search (the
-decisions near the optimum are the slow ones). A step the time limit leaves
-undecided ends the search: the best plan found is kept, its longest walk against
-the largest walk proven too short.
+A search over the sorted distinct minutes finds the smallest ``d`` that ``p``
+sites can do; it starts from the walk of the greedy / locate-allocate p-median
+plan (an upper bound) and the largest "nearest site" of any home (a lower
+bound). Every plan found (the start, each cover) is grown to ``p`` sites, its
+sites moved to the 1-centers of their homes and improved by single swaps
+(:mod:`._center_search`), so the upper bound falls further than the radius asked.
+
+Decisions far below the optimum are quick "no"s and those above it quick
+"yes"es; those just below it are the slow ones (seconds to tens of seconds on
+900 nodes). So the search bisects with each probe time-boxed (0.5 s plus the
+slowest "yes" so far); once a probe gives up in its box, or at most 16 distinct
+minutes are left, it works from the top: the radius just below the best plan is
+asked, without a box, until the first "no", which proves the best plan optimal
+(a "no" at ``d`` is a "no" for every shorter walk). Only the whole call's time
+limit leaves a step undecided; that ends the search: the best plan found is
+kept, its longest walk against the largest walk proven too short.
 
 Among the plans with the optimal longest walk, one with few weighted minutes is
 then chosen, cheaply and deterministically: the covering plan is filled up to
@@ -26,10 +32,12 @@ far longer than the p-center itself). Status and gap refer to the longest walk.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import scipy.sparse as sp
 
-from ._center_search import fill_to_p, swap_descent
+from ._center_search import improve
 from ._highs import Deadline, gap_of
 from ._reduce import dominated_sites, keep_within, pattern
 from .cover import cover_bound
@@ -39,6 +47,9 @@ from .median import feasible_start
 __all__ = ["pcenter"]
 
 _PROBE_GAP = 16
+_BOX_FLOOR = (
+    0.5  # seconds a bisection probe may take (plus the slowest "yes" so far) before the search turns to the top
+)
 
 
 def _dominance(a: sp.csr_matrix, req: np.ndarray) -> sp.csr_matrix:
@@ -105,21 +116,32 @@ def pcenter(
     csc = sp.csc_matrix(m)
     fixed = np.zeros(n_sites, bool)
     fixed[req] = True
-    best = swap_descent(m, csc, best, fixed, deadline)
+    best = improve(m, csc, best, fixed, p, deadline)
     longest = float(nearest_cost(m, best).max())
     hi = int(np.searchsorted(values, longest))
     # no plan does better than the nearest site of the farthest-off home
     lo = int(np.searchsorted(values, np.minimum.reduceat(m.data, m.indptr[:-1]).max()))
+    near, slowest_yes = False, 0.0
     while lo < hi and not deadline.expired():
-        # near the end, the one decision that may finish the search: just below the best plan
-        mid = hi - 1 if hi - lo <= _PROBE_GAP else (lo + hi) // 2
-        ok, sel = _can_cover(m, float(values[mid]), p, req, deadline)
+        # near the optimum (a time-boxed probe gave up, or few minutes are left) every probe is just below the
+        # best plan and runs to the end: each "yes" lowers the best plan, the first "no" proves it optimal
+        near = near or hi - lo <= _PROBE_GAP
+        mid = hi - 1 if near else (lo + hi) // 2
+        left = deadline.left()
+        box = _BOX_FLOOR + slowest_yes
+        budget = deadline if near or (left is not None and left <= box) else Deadline(box)
+        started = time.perf_counter()
+        ok, sel = _can_cover(m, float(values[mid]), p, req, budget)
         if ok is None:
-            break
+            if budget is deadline:
+                break
+            near = True
+            continue
         if ok:
+            slowest_yes = max(slowest_yes, time.perf_counter() - started)
             chosen = np.zeros(n_sites, bool)
             chosen[sel] = True
-            chosen = swap_descent(m, csc, fill_to_p(m, csc, chosen, p), fixed, deadline)
+            chosen = improve(m, csc, chosen, fixed, p, deadline)
             hi = int(np.searchsorted(values, nearest_cost(m, chosen).max()))
             best = chosen
         else:
