@@ -15,10 +15,11 @@ sites moved to the 1-centers of their homes and improved by single swaps
 Decisions far below the optimum are quick "no"s and those above it quick
 "yes"es; those just below it are the slow ones (seconds to tens of seconds on
 900 nodes). So the search bisects with each probe time-boxed (0.5 s plus the
-slowest "yes" so far); once a probe gives up in its box, or at most 16 distinct
-minutes are left, it works from the top: the radius just below the best plan is
-asked, without a box, until the first "no", which proves the best plan optimal
-(a "no" at ``d`` is a "no" for every shorter walk). Only the whole call's time
+slowest "yes" so far); a probe that gives up in its box is set aside as a "no"
+not proven, and the search looks above it. Once at most 16 distinct minutes are
+left above the set-aside probes, it asks just below the best plan, without a box,
+until the first "no", which proves the best plan optimal (a "no" at ``d`` is a
+"no" for every shorter walk, set-aside ones included). Only the whole call's time
 limit leaves a step undecided; that ends the search: the best plan found is
 kept, its longest walk against the largest walk proven too short.
 
@@ -47,9 +48,8 @@ from .median import feasible_start
 __all__ = ["pcenter"]
 
 _PROBE_GAP = 16
-_BOX_FLOOR = (
-    0.5  # seconds a bisection probe may take (plus the slowest "yes" so far) before the search turns to the top
-)
+#: seconds a bisection probe may take, plus the slowest "yes" so far, before it is set aside
+_BOX_FLOOR = 0.5
 
 
 def _dominance(a: sp.csr_matrix, req: np.ndarray) -> sp.csr_matrix:
@@ -121,12 +121,11 @@ def pcenter(
     hi = int(np.searchsorted(values, longest))
     # no plan does better than the nearest site of the farthest-off home
     lo = int(np.searchsorted(values, np.minimum.reduceat(m.data, m.indptr[:-1]).max()))
-    near, slowest_yes = False, 0.0
+    soft, slowest_yes = lo, 0.0  # soft: the lowest index no time-boxed probe has given up on
     while lo < hi and not deadline.expired():
-        # near the optimum (a time-boxed probe gave up, or few minutes are left) every probe is just below the
-        # best plan and runs to the end: each "yes" lowers the best plan, the first "no" proves it optimal
-        near = near or hi - lo <= _PROBE_GAP
-        mid = hi - 1 if near else (lo + hi) // 2
+        # the last few minutes (or those above every probe that gave up): just below the best plan, to the end
+        near = hi - soft <= _PROBE_GAP
+        mid = hi - 1 if near else (soft + hi) // 2
         left = deadline.left()
         box = _BOX_FLOOR + slowest_yes
         budget = deadline if near or (left is not None and left <= box) else Deadline(box)
@@ -135,7 +134,7 @@ def pcenter(
         if ok is None:
             if budget is deadline:
                 break
-            near = True
+            soft = mid + 1  # set aside (not proven): the search looks higher first; the final "no" settles it
             continue
         if ok:
             slowest_yes = max(slowest_yes, time.perf_counter() - started)
@@ -146,6 +145,7 @@ def pcenter(
             best = chosen
         else:
             lo = mid + 1
+        soft = min(max(soft, lo), hi)
     radius = float(values[hi])
     status, gap = ("optimal", 0.0) if lo >= hi else ("time_limit", gap_of(radius, float(values[lo])))
     # keeping every walk within the optimum: up to p sites, then fewer weighted minutes (a heuristic)
