@@ -182,7 +182,8 @@ def relocate(m: sp.csr_matrix, chosen: np.ndarray, fixed: np.ndarray) -> np.ndar
     row_group = np.where(owner >= 0, group[np.maximum(owner, 0)], -1)
     size = np.bincount(row_group[row_group >= 0], minlength=len(sites))
     g = row_group[coo.row]
-    inside = g >= 0
+    # a 1-center does no worse than the group's own site, so no walk longer than the plan's longest is needed
+    inside = (g >= 0) & (coo.data <= nearest_cost(m, chosen).max())
     keys, inverse = np.unique(g[inside] * m.shape[1] + coo.col[inside], return_inverse=True)
     count = np.bincount(inverse, minlength=len(keys))
     worst = np.full(len(keys), -np.inf)
