@@ -64,7 +64,7 @@ def test_improve_keeps_p_sites_and_never_lengthens_the_longest_walk(seed: int) -
 def test_search_that_gives_up_every_time_box_still_proves_the_optimum(monkeypatch, n: int, p: int, seed: int) -> None:
     d = road_minutes(n, seed)
     expected = planner.solve(d, model="pcenter", p=p)
-    monkeypatch.setattr(center, "_BOX_FLOOR", 0.0)  # every bisection probe gives up at once: the top-down path
+    monkeypatch.setattr(center, "_BOX_CHECKS", 0)  # every bisection probe gives up at once: the top-down path
     monkeypatch.setattr(center, "_PROBE_GAP", 0)
     sol = planner.solve(d, model="pcenter", p=p)
     assert sol.status == "optimal" and sol.objective == expected.objective == d[:, sol.selected].min(axis=1).max()
@@ -72,3 +72,28 @@ def test_search_that_gives_up_every_time_box_still_proves_the_optimum(monkeypatc
     below = values[np.searchsorted(values, sol.objective) - 1]
     assert min_cover(d <= below) > p  # scipy alone: no p sites do better
     assert min_cover(d <= sol.objective) <= p
+
+
+def test_the_same_matrix_gives_the_same_plan_every_time() -> None:
+    # the probes are boxed in HiGHS' work, not seconds: the search, hence the plan, does not depend on the load
+    d = road_minutes(300, 4)
+    plans = {tuple(planner.solve(d, model="pcenter", p=p).selected) for p in (30,) for _ in range(3)}
+    assert len(plans) == 1
+
+
+def test_a_probe_boxed_in_work_gives_up_and_says_so(monkeypatch) -> None:
+    seen = []
+    real = center._can_cover
+
+    def spy(m, d, p, req, deadline, work=None):
+        out = real(m, d, p, req, deadline, work)
+        seen.append((work, out[0]))
+        return out
+
+    monkeypatch.setattr(center, "_can_cover", spy)
+    monkeypatch.setattr(center, "_BOX_CHECKS", 0)
+    d = road_minutes(300, 4)
+    sol = planner.solve(d, model="pcenter", p=30)
+    assert sol.status == "optimal"
+    assert any(work == 0 and ok is None for work, ok in seen)  # boxed probes gave up ...
+    assert seen[-1][0] is None and seen[-1][1] is False  # ... and the last, unboxed, said no

@@ -201,7 +201,7 @@ def limit_run(h: Any, deadline: Deadline) -> bool:
     return True
 
 
-def _watch(h: Any, stop_at: float, integral_values: bool) -> dict[str, bool]:
+def _watch(h: Any, stop_at: float, integral_values: bool, work: int | None) -> dict[str, bool]:
     """
     Interrupt HiGHS once the yes / no question "is there a point with ``c @ x <= stop_at``?" is answered.
 
@@ -210,9 +210,13 @@ def _watch(h: Any, stop_at: float, integral_values: bool) -> dict[str, bool]:
     objective: a row ``c @ x <= stop_at`` instead makes HiGHS prove infeasibility
     without an incumbent, hence without reduced-cost fixing (2.5x the nodes and the
     time on a 530-row set cover whose minimum is one above the question, measured).
+    ``work``: give up (neither) after this many of HiGHS' interrupt checks (it makes
+    them at fixed points of its search; highspy 1.16 reports no iteration count
+    there), a box that, unlike seconds, gives the same answer on every run and machine.
     """
     tol = 1e-9 * max(1.0, abs(stop_at))
-    answer = {"yes": False, "no": False}
+    answer = {"yes": False, "no": False, "gave_up": False}
+    checks = [0]
 
     def above(bound: float) -> bool:
         if integral_values:
@@ -225,10 +229,14 @@ def _watch(h: Any, stop_at: float, integral_values: bool) -> dict[str, bool]:
             event.interrupt()
 
     def interrupt(event: Any) -> None:
+        checks[0] += 1
         if answer["yes"]:
             event.interrupt()
         elif above(float(event.data_out.mip_dual_bound)):
             answer["no"] = True
+            event.interrupt()
+        elif work is not None and checks[0] > work:
+            answer["gave_up"] = True
             event.interrupt()
 
     h.cbMipImprovingSolution.subscribe(improving)
@@ -246,6 +254,7 @@ def milp(
     start: Any = None,
     integral_values: bool = False,
     stop_at: float | None = None,
+    work: int | None = None,
 ) -> tuple[np.ndarray | None, MilpResult]:
     """
     Minimise ``c @ x`` over a mixed-integer programme with HiGHS, to a zero gap.
@@ -270,6 +279,9 @@ def milp(
         question: is there a point this good?) or once the bound proves there is
         none (status 2). With ``integral_values`` the values are whole, and
         ``stop_at`` must be too.
+    work
+        With ``stop_at``: give up the question after this many of HiGHS' interrupt
+        checks (status 1, as a time limit): a deterministic time box.
 
     Returns
     -------
@@ -292,7 +304,7 @@ def milp(
         h.setOptionValue("time_limit", max(float(limit), 1e-3))
     answer = None
     if stop_at is not None:
-        answer = _watch(h, float(stop_at), integral_values)
+        answer = _watch(h, float(stop_at), integral_values, work)
         # a restart after root fixings re-runs the root (cuts, strong branching) of a yes / no question: without
         # it the 900-node p-center "no" decisions ran 25-45 % faster, the others alike (measured)
         h.setOptionValue("mip_allow_restart", False)
@@ -317,7 +329,7 @@ def milp(
     reported = float(info.objective_function_value)
     if start is not None and x is not None and abs(objective - reported) > 1e-6 * max(1.0, abs(reported)):
         # HiGHS 1.16 can hand back the start instead of the better point it reports: solve again without it
-        return milp(c, integrality, lower, upper, constraints, clock, None, integral_values, stop_at)
+        return milp(c, integrality, lower, upper, constraints, clock, None, integral_values, stop_at, work)
     if answer is not None and code in (0, 2, 4):
         assert stop_at is not None
         good = x is not None and objective <= stop_at + 1e-9 * max(1.0, abs(stop_at))
@@ -328,6 +340,8 @@ def milp(
         if not good and (code in (0, 2) or answer["no"]):
             # the tree (or its bound) proved that no point is as good as ``stop_at``
             return None, MilpResult(2, "no point as good as stop_at", float("inf"))
+        if answer["gave_up"]:
+            code = 1  # the work box: undecided, as at a time limit
     bound = float(info.mip_dual_bound) if code != 2 else float("inf")
     if code == 0 and x is not None:
         # a linear programme has no MIP bound: its optimum is the bound

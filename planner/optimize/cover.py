@@ -66,7 +66,7 @@ def greedy_cover(block: sp.csr_matrix, c: np.ndarray) -> np.ndarray:
 
 
 def _solve_piece(
-    block: sp.csr_matrix, c: np.ndarray, deadline: Deadline, stop_at: float | None
+    block: sp.csr_matrix, c: np.ndarray, deadline: Deadline, stop_at: float | None, work: int | None = None
 ) -> tuple[np.ndarray, str, float]:
     """One piece: its chosen columns, status and proven lower bound (see :func:`lscp_task`)."""
     n = block.shape[1]
@@ -75,7 +75,7 @@ def _solve_piece(
     if not deadline.expired():
         cons = [Constraint(block, 1.0, np.inf)]
         one = np.ones(n)
-        x, result = milp(c, one, np.zeros(n), one, cons, deadline, integral_values=integral, stop_at=stop_at)
+        x, result = milp(c, one, np.zeros(n), one, cons, deadline, integral_values=integral, stop_at=stop_at, work=work)
     if result is not None and result.status == 2:
         if stop_at is None:
             raise SolverError(f"HiGHS found no set cover ({result.message})")
@@ -92,7 +92,7 @@ def _solve_piece(
 
 
 def lscp_task(
-    payload: tuple[list[Piece], float | None] | tuple[list[Piece], float | None, float | None],
+    payload: tuple[list[Piece], float | None] | tuple[list[Piece], float | None, float | None, int | None],
 ) -> list[tuple[np.ndarray, str, float]]:
     """
     Solve independent set-covering pieces one after the other (a task an :class:`Executor` runs).
@@ -100,10 +100,12 @@ def lscp_task(
     Parameters
     ----------
     payload
-        ``(pieces, time_limit)`` or ``(pieces, time_limit, stop_at)``: each piece a (rows x
-        columns) 0/1 block and its column costs; ``time_limit`` is shared by the pieces of
-        the payload (one total); ``stop_at`` (one piece only) stops at the first cover
-        costing no more (status ``"stopped"``), or proves there is none (status ``"bound"``).
+        ``(pieces, time_limit)`` or ``(pieces, time_limit, stop_at, work)``: each piece a
+        (rows x columns) 0/1 block and its column costs; ``time_limit`` is shared by the
+        pieces of the payload (one total); ``stop_at`` (one piece only) stops at the first
+        cover costing no more (status ``"stopped"``), or proves there is none (status
+        ``"bound"``); ``work`` (or ``None``) gives that question up after so many HiGHS
+        interrupt checks (status ``"time_limit"``).
 
     Returns
     -------
@@ -112,9 +114,9 @@ def lscp_task(
         HiGHS has no cover for in time (or that the limit leaves no time for) gets a greedy cover.
     """
     pieces, time_limit = payload[0], payload[1]
-    stop_at = payload[2] if len(payload) > 2 else None
+    stop_at, work = (payload[2], payload[3]) if len(payload) > 2 else (None, None)
     deadline = Deadline(time_limit)
-    return [_solve_piece(block, c, deadline, stop_at) for block, c in pieces]
+    return [_solve_piece(block, c, deadline, stop_at, work) for block, c in pieces]
 
 
 def _batches(sizes: np.ndarray, n_bins: int) -> np.ndarray:
@@ -162,11 +164,16 @@ def _pieces(sub: sp.csr_matrix, costs: np.ndarray) -> tuple[int, list[np.ndarray
 
 
 def _solve_pieces(
-    pieces: list[Piece], time_limit: float | Deadline | None, executor: Executor | None, stop_at: float | None = None
+    pieces: list[Piece],
+    time_limit: float | Deadline | None,
+    executor: Executor | None,
+    stop_at: float | None = None,
+    work: int | None = None,
 ) -> tuple[list[tuple[np.ndarray, str, float]], int | None]:
     """Each piece's chosen columns, here (one shared time limit) or packed into the executor's tasks."""
     if executor is None:
-        return lscp_task((pieces, seconds_left(time_limit), stop_at if len(pieces) == 1 else None)), None
+        one = len(pieces) == 1
+        return lscp_task((pieces, seconds_left(time_limit), stop_at if one else None, work if one else None)), None
     n_tasks = int(min(len(pieces), executor.slots))
     if n_tasks == 0:
         return [], 0
@@ -188,6 +195,7 @@ def cover_bound(
     costs: np.ndarray | None = None,
     executor: Executor | None = None,
     target: float | None = None,
+    work: int | None = None,
 ) -> tuple[np.ndarray, str, float, CoverStats]:
     """
     :func:`lscp` with, instead of a gap, a proven lower bound on the number (cost) of columns needed.
@@ -196,6 +204,8 @@ def cover_bound(
     question). When the reductions leave one piece to solve, HiGHS then stops at
     the first such cover (status ``"stopped"``) or proves there is none (status
     ``"bound"``, the bound above the target); otherwise the pieces are solved in full.
+    ``work``: with one piece and a target, the question is given up after this many
+    HiGHS interrupt checks (status ``"time_limit"``).
 
     Returns
     -------
@@ -233,7 +243,7 @@ def cover_bound(
     multi = [i for i, one in enumerate(single) if not one]
     bound = float(c_all[chosen].sum())
     stop_at = None if target is None else target - bound
-    results, n_tasks = _solve_pieces([pieces[i] for i in multi], time_limit, executor, stop_at)
+    results, n_tasks = _solve_pieces([pieces[i] for i in multi], time_limit, executor, stop_at, work)
     status = "optimal"
     for i, (x, s, piece_bound) in zip(multi, results):
         chosen[cols[cols_of[i][x]]] = True
