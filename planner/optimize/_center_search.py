@@ -172,10 +172,11 @@ def relocate(m: sp.csr_matrix, chosen: np.ndarray, fixed: np.ndarray) -> np.ndar
         return chosen.copy()
     r, c, v = coo.row[keep], coo.col[keep], coo.data[keep]
     order = np.lexsort((c, v, r))  # per row: nearest chosen site first (lowest index on ties)
-    r, c = r[order], c[order]
+    r, c, v = r[order], c[order], v[order]
     first = np.r_[True, r[1:] != r[:-1]]
     owner = np.full(m.shape[0], -1, np.int64)
     owner[r[first]] = c[first]
+    longest = float(v[first].max()) if first.sum() == m.shape[0] else np.inf  # the plan's longest walk
     sites = np.flatnonzero(chosen & ~fixed)
     group = np.full(m.shape[1], -1, np.int64)
     group[sites] = np.arange(len(sites))
@@ -183,7 +184,7 @@ def relocate(m: sp.csr_matrix, chosen: np.ndarray, fixed: np.ndarray) -> np.ndar
     size = np.bincount(row_group[row_group >= 0], minlength=len(sites))
     g = row_group[coo.row]
     # a 1-center does no worse than the group's own site, so no walk longer than the plan's longest is needed
-    inside = (g >= 0) & (coo.data <= nearest_cost(m, chosen).max())
+    inside = (g >= 0) & (coo.data <= longest)
     keys, inverse = np.unique(g[inside] * m.shape[1] + coo.col[inside], return_inverse=True)
     count = np.bincount(inverse, minlength=len(keys))
     worst = np.full(len(keys), -np.inf)
