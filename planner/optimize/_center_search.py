@@ -201,14 +201,14 @@ def relocate(m: sp.csr_matrix, chosen: np.ndarray, fixed: np.ndarray) -> np.ndar
 
 def improve(
     m: sp.csr_matrix, csc: sp.csc_matrix, chosen: np.ndarray, fixed: np.ndarray, p: int, deadline: Deadline
-) -> np.ndarray:
+) -> tuple[np.ndarray, float]:
     """
     ``chosen`` grown to ``p`` sites, then relocated, refilled and swapped while its longest walk gets shorter.
 
     Returns
     -------
-    chosen
-        A new boolean per site whose longest walk is no longer than ``chosen``'s.
+    chosen, longest
+        A new boolean per site whose longest walk is no longer than ``chosen``'s, and that walk.
     """
     best = swap_descent(m, csc, fill_to_p(m, csc, chosen, p), fixed, deadline)
     longest = float(nearest_cost(m, best).max())
@@ -224,4 +224,4 @@ def improve(
         if value >= longest:
             break
         best, longest = cand, value
-    return best
+    return best, longest

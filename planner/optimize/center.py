@@ -16,8 +16,8 @@ Decisions far below the optimum are quick "no"s and those above it quick
 "yes"es; those just below it are the slow ones (seconds to tens of seconds on
 900 nodes). So the search bisects with each probe boxed (15 of HiGHS'
 interrupt checks, doubled after each give-up: work, not seconds, so that the
-search and its plan are the same on every run); a probe that gives up in its box is set aside
-as a "no" not proven, and the search looks above it. Once at most 16 distinct
+search and its plan are the same on every run); a probe that gives up in its
+box is set aside as a "no" not proven, and the search looks above it. Once at most 16 distinct
 minutes are left above the set-aside probes, or a set-aside probe lies within 1 %
 of the best plan's walk, it asks just below the best plan, without a box, until
 the first "no", which proves the best plan optimal (a "no" at ``d`` is a "no" for
@@ -42,7 +42,7 @@ from ._center_search import improve
 from ._highs import Deadline, gap_of
 from ._reduce import dominated_sites, keep_within, pattern
 from .cover import cover_bound
-from .heuristics import locate_allocate, median_greedy, nearest_cost
+from .heuristics import locate_allocate, median_greedy
 from .median import feasible_start
 
 __all__ = ["pcenter"]
@@ -121,8 +121,7 @@ def pcenter(
     csc = sp.csc_matrix(m)
     fixed = np.zeros(n_sites, bool)
     fixed[req] = True
-    best = improve(m, csc, best, fixed, p, deadline)
-    longest = float(nearest_cost(m, best).max())
+    best, longest = improve(m, csc, best, fixed, p, deadline)
     hi = int(np.searchsorted(values, longest))
     # no plan does better than the nearest site of the farthest-off home
     lo = int(np.searchsorted(values, np.minimum.reduceat(m.data, m.indptr[:-1]).max()))
@@ -142,9 +141,8 @@ def pcenter(
         if ok:
             chosen = np.zeros(n_sites, bool)
             chosen[sel] = True
-            chosen = improve(m, csc, chosen, fixed, p, deadline)
-            hi = int(np.searchsorted(values, nearest_cost(m, chosen).max()))
-            best = chosen
+            best, longest = improve(m, csc, chosen, fixed, p, deadline)
+            hi = int(np.searchsorted(values, longest))
         else:
             lo = mid + 1
         soft = min(max(soft, lo), hi)
