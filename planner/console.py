@@ -144,6 +144,12 @@ def _report_figures(reporter: Reporter, s: dict[str, Any], t: Mapping[str, str])
                     homes=s["n_beyond_centre"], population=s["population_beyond_centre"], minutes=s["tier_minutes"]
                 )
             )
+    if "target_population" in s:
+        reporter.echo(
+            t["cli_pscp"].format(
+                share=s["share"], target=s["target_population"], lower=s["lower_bound"], greedy=s["greedy_count"]
+            )
+        )
     for key in ("longest_walk", "mean_minutes", "population_covered_twice", "smallest_gap_minutes", "cost"):
         if key in s:
             reporter.echo(t[f"cli_{key}"].format(value=s[key]))

@@ -237,6 +237,7 @@ def plan(
     capacity: float | None = None,
     split: bool = True,
     budget: float | None = None,
+    share: float | None = None,
     tiers: bool = False,
     tier_minutes: float = 15.0,
     max_centres: int | None = None,
@@ -267,8 +268,8 @@ def plan(
         existing stations are kept as required sites.
     minutes, speed_kmh
         Walking limit and speed.
-    model, p, time_limit, capacity, split, budget
-        See :func:`planner.solve`. For ``budget`` the site costs come from a
+    model, p, time_limit, capacity, split, budget, share
+        See :func:`planner.solve` (``share``: ``pscp``'s fraction of residents). For ``budget`` the site costs come from a
         ``cost`` column of the candidates file, else from
         :data:`planner.config.SITE_COSTS` by site kind.
     tiers, tier_minutes
@@ -323,7 +324,7 @@ def plan(
         with dask_client() as started:
             return plan(**{**arguments, "client": started})
     minutes, speed_kmh, tier_minutes, max_centres = _checked(
-        minutes, speed_kmh, model, p, tiers, tier_minutes, max_centres
+        minutes, speed_kmh, model, p, tiers, tier_minutes, max_centres, share
     )
     laps = _Laps()
     options = InputOptions(input_crs, name_column, population_column, raster_mode, raster_units, raster_band)
@@ -366,6 +367,7 @@ def plan(
         capacity=capacity,
         split=split,
         budget=budget,
+        share=share,
     )
     laps("optimise")
     unreachable = None
@@ -422,6 +424,7 @@ def _optimise(
     capacity: float | None,
     split: bool,
     budget: float | None,
+    share: float | None = None,
 ) -> Solution:
     """The tiered plan, or the model's (lscp's pieces on the Dask cluster with ``engine="dask"``)."""
     if tiers:
@@ -446,17 +449,18 @@ def _optimise(
             split=split,
             costs=site_costs(sites) if model == "budget" else None,
             budget=budget,
+            share=share,
             executor=executor,
         )
 
 
 def _checked(
-    minutes: Any, speed_kmh: Any, model: str, p: Any, tiers: bool, tier_minutes: Any, max_centres: Any
+    minutes: Any, speed_kmh: Any, model: str, p: Any, tiers: bool, tier_minutes: Any, max_centres: Any, share: Any
 ) -> tuple[float, float, float, int | None]:
     """The walk, speed, tier walk and centre cap of :func:`plan`, checked once (a tiered plan replaces the model)."""
     minutes = check_positive("minutes", minutes)
     speed_kmh = check_positive("speed_kmh", speed_kmh)
-    check_model(model, p, tiers=tiers)
+    check_model(model, p, tiers=tiers, share=share)
     max_centres = _check_max_centres(max_centres, tiers)
     if tiers:
         tier_minutes = check_positive("tier_minutes", tier_minutes)

@@ -124,7 +124,12 @@ def _question(plan: Plan, t: _Text) -> str:
     s = plan.summary
     key = "q_tiers" if plan.model == "tiers" else f"q_{plan.model}"
     text = t(
-        key, minutes=plan.minutes, p=s.get("p"), budget=plan.budget or 0.0, tier_minutes=s.get("tier_minutes", 0.0)
+        key,
+        minutes=plan.minutes,
+        p=s.get("p"),
+        budget=plan.budget or 0.0,
+        tier_minutes=s.get("tier_minutes", 0.0),
+        share=100 * s.get("share", 0.0),
     )
     if s["n_existing"]:
         text += t("q_existing", n_existing=s["n_existing"])
@@ -179,7 +184,12 @@ def _model_text(plan: Plan, t: _Text) -> str:
     s = plan.summary
     cap = t("cap", n=s["max_centres"]) if "max_centres" in s else ""
     model = t(
-        f"model_{plan.model}", p=s.get("p"), budget=plan.budget or 0.0, tier_minutes=s.get("tier_minutes", 0.0), cap=cap
+        f"model_{plan.model}",
+        p=s.get("p"),
+        budget=plan.budget or 0.0,
+        tier_minutes=s.get("tier_minutes", 0.0),
+        cap=cap,
+        share=100 * s.get("share", 0.0),
     )
     if s["solver_status"] == "optimal":
         return model + t("solver_optimal")

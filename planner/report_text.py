@@ -18,6 +18,8 @@ TEXT: dict[str, dict[str, str]] = {
         "q_lscp": "Where should the fewest stations go so that every home some candidate site can reach is within a "
         "{minutes:g}-minute walk of one?",
         "q_mclp": "Where should {p} stations go so that the most residents are within a {minutes:g}-minute walk of one?",
+        "q_pscp": "Where should the fewest stations go so that at least {share:.4g} % of residents are within a "
+        "{minutes:g}-minute walk of one?",
         "q_budget": "Which stations, costing {budget:g} in all at most, put the most residents within a "
         "{minutes:g}-minute walk of one?",
         "q_pmedian": "Where should {p} stations go so that residents walk the least in all (each to the nearest, "
@@ -59,6 +61,7 @@ TEXT: dict[str, dict[str, str]] = {
         "a_model": "Model",
         "model_lscp": "set covering (LSCP): fewest stations",
         "model_mclp": "maximal covering (MCLP), p = {p}",
+        "model_pscp": "partial set covering (PSCP): fewest stations for {share:.4g} % of residents",
         "model_budget": "maximal covering within a budget of {budget:g}",
         "model_pmedian": "p-median, p = {p}",
         "model_pcenter": "p-centre, p = {p}",
@@ -156,6 +159,7 @@ TEXT: dict[str, dict[str, str]] = {
         "question_h": "规划问题",
         "q_lscp": "以最少的站点，使候选站点可达的每一户居民都在某一站点{minutes:g}分钟步行范围内，站点应设在哪里？",
         "q_mclp": "设置{p}个站点，使{minutes:g}分钟步行范围内的居民最多，站点应设在哪里？",
+        "q_pscp": "以最少的站点，使至少{share:.4g}%的居民处于某一站点{minutes:g}分钟步行范围内，站点应设在哪里？",
         "q_budget": "在总费用不超过{budget:g}的前提下，选择哪些站点能使{minutes:g}分钟步行范围内的居民最多？",
         "q_pmedian": "设置{p}个站点，使居民到最近站点的步行时间总和最小（{minutes:g}分钟以内），站点应设在哪里？",
         "q_pcenter": "设置{p}个站点，使居民到最近站点的最长步行时间尽可能短，站点应设在哪里？",
@@ -193,6 +197,7 @@ TEXT: dict[str, dict[str, str]] = {
         "a_model": "模型",
         "model_lscp": "集合覆盖模型（LSCP）：站点最少",
         "model_mclp": "最大覆盖模型（MCLP），p = {p}",
+        "model_pscp": "部分集合覆盖模型（PSCP）：覆盖{share:.4g}%居民的最少站点",
         "model_budget": "预算约束下的最大覆盖，预算{budget:g}",
         "model_pmedian": "p-中位模型，p = {p}",
         "model_pcenter": "p-中心模型，p = {p}",

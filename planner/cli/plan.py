@@ -28,12 +28,19 @@ __all__ = ["plan_command"]
     help="lscp: fewest stations covering every reachable home; mclp: --p stations covering the most people; "
     "pmedian: --p stations, least total walking; pcenter: --p stations, shortest longest walk; "
     "backup: lscp's count, most people covered twice; pdispersion: --p stations spread apart; "
-    "budget: most people within --budget (site costs: a 'cost' column or by site type).",
+    "budget: most people within --budget (site costs: a 'cost' column or by site type); "
+    "pscp: fewest stations covering --share of residents.",
 )
 @click.option("--p", "p", type=int, default=None, help="Number of stations (mclp, pmedian, pcenter, pdispersion).")
 @click.option("--capacity", type=float, default=None, help="Most residents one station serves (lscp, mclp).")
 @click.option("--no-split", is_flag=True, help="With --capacity: each home is served by one station whole.")
 @click.option("--budget", type=float, default=None, help="Total cost allowed (model budget).")
+@click.option(
+    "--share",
+    type=str,
+    default=None,
+    help="Fraction of all residents to cover with the fewest stations (model pscp): 0.9 or 90%.",
+)
 @click.option(
     "--tiers",
     is_flag=True,
@@ -138,6 +145,7 @@ def plan_command(
     capacity,
     no_split,
     budget,
+    share,
     tiers,
     tier_minutes,
     max_centres,
@@ -164,7 +172,8 @@ def plan_command(
     from ..pipeline import plan
 
     quiet = setup_logging(common)
-    check_model(model, p, tiers=tiers)
+    share = _share(share)
+    check_model(model, p, tiers=tiers, share=share)
     if engine != "dask" and (scheduler is not None or workers is not None):
         raise click.UsageError("--scheduler and --workers need --engine dask")
     if scheduler is not None and workers is not None:
@@ -191,6 +200,7 @@ def plan_command(
             capacity=capacity,
             split=not no_split,
             budget=budget,
+            share=share,
             tiers=tiers,
             tier_minutes=tier_minutes,
             max_centres=max_centres,
@@ -220,3 +230,14 @@ def _gis_arguments(common: dict[str, Any]) -> dict[str, Any]:
     formats, dxf, output_crs = common.pop("formats"), common.pop("dxf"), common.pop("output_crs")
     check_output_crs(output_crs, dxf=dxf)
     return {"shapefile": "shp" in formats, "dxf": dxf, "output_crs": output_crs}
+
+
+def _share(text: str | None) -> float | str | None:
+    """``--share`` as a fraction: ``0.9`` or ``90%`` (anything else is passed on for the model's one-line error)."""
+    if text is None:
+        return None
+    value = text.strip()
+    try:
+        return float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        return text

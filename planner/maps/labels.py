@@ -92,6 +92,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cli_population_covered_twice": "covered twice: {value:,.0f} residents",
         "cli_smallest_gap_minutes": "closest two stations: {value:.1f} min apart",
         "cli_cost": "cost: {value:g}",
+        "cli_pscp": "asked: at least {share:.1%} of residents ({target:,.0f}); proven fewest: {lower} stations "
+        "(the greedy plan needed {greedy})",
         "cli_raster": "population raster {name} ({units}, {placement}): {population:,.0f} people in {cells:,} cells "
         "inside the study area, {outside:,.0f} outside it",
         "cli_areas": "areas: {n:,}; {low:,} with less than half their residents covered{lowest} (areas.csv)",
@@ -212,6 +214,7 @@ LABELS: dict[str, dict[str, str]] = {
         "cli_population_covered_twice": "双重覆盖：{value:,.0f}名居民",
         "cli_smallest_gap_minutes": "最近两站相距：步行{value:.1f}分钟",
         "cli_cost": "费用：{value:g}",
+        "cli_pscp": "要求：至少覆盖{share:.1%}的居民（{target:,.0f}人）；已证明至少需要{lower}个站点（贪心方案需要{greedy}个）",
         "cli_raster": "人口栅格 {name}（{units}，{placement}）：研究区内{cells:,}个栅格共{population:,.0f}人，"
         "区外{outside:,.0f}人",
         "cli_areas": "社区：{n:,}个，其中{low:,}个覆盖率不足一半{lowest}（见 areas.csv）",

@@ -15,6 +15,10 @@ One module per model family, in spopt's manner:
     whose ``costs`` add up to at most ``budget``), the capacitated forms
     (``capacity=C``: a station serves at most ``C`` people; ``split=False`` keeps
     each home with one station), and :func:`coverage_curve`.
+``partial``
+    ``pscp`` (partial set covering: the fewest stations covering at least
+    ``share`` of all residents), by a search over the number of stations on the
+    maximal covering model, finished by HiGHS where the LP leaves it open.
 ``median``
     ``pmedian``: ``p`` stations minimising the population-weighted walking
     minutes, everyone assigned to the nearest chosen station (within the limit).

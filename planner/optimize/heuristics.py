@@ -23,7 +23,9 @@ __all__ = [
 ]
 
 
-def greedy_order(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def greedy_order(
+    block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int, target: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """
     Greedy maximal covering: k columns, each adding the most uncovered weight (ties: lowest index).
 
@@ -41,6 +43,8 @@ def greedy_order(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int
         Weight each column adds whatever else is chosen (rows only it reaches).
     k
         Columns to pick (at most the number of columns).
+    target
+        Stop early, once the columns picked cover this much weight.
 
     Returns
     -------
@@ -55,10 +59,14 @@ def greedy_order(block: sp.csr_matrix, rw: np.ndarray, bonus: np.ndarray, k: int
     chosen = np.zeros(n, bool)
     order = np.zeros(min(k, n), np.int64)
     gains = np.zeros(min(k, n))
+    total = 0.0
     for step in range(min(k, n)):
         j = int(np.argmax(np.where(chosen, -np.inf, gain)))
         order[step], gains[step] = j, gain[j]
         chosen[j] = True
+        total += float(gain[j])  # as np.cumsum adds, left to right
+        if target is not None and total >= target:
+            return order[: step + 1], gains[: step + 1]
         rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
         hit = rows[left[rows] > 0]
         if len(hit):

@@ -14,15 +14,27 @@ from ..coverage import Coverage
 from ..errors import InputError
 from ._reduce import keep_within, pattern, shortest_entries
 
-__all__ = ["MODELS", "NEEDS_P", "Problem", "check_model", "check_p"]
+__all__ = ["MODELS", "NEEDS_P", "Problem", "check_model", "check_p", "check_share_value"]
 
-MODELS = ("lscp", "mclp", "pmedian", "backup", "pcenter", "pdispersion", "budget")
+MODELS = ("lscp", "mclp", "pscp", "pmedian", "backup", "pcenter", "pdispersion", "budget")
 NEEDS_P = ("mclp", "pmedian", "pcenter", "pdispersion")
 
 
-def check_model(model: str, p: Any = None, *, tiers: bool = False) -> None:
+def check_share_value(share: Any) -> float:
+    """``share`` of ``pscp`` as a fraction in (0, 1] (one clear line otherwise)."""
+    if share is None:
+        raise InputError("model='pscp' needs share, the fraction of residents to cover (for example --share 0.9)")
+    if isinstance(share, bool) or not isinstance(share, (int, float, np.integer, np.floating)):
+        raise InputError(f"share={share!r}: expected a fraction of residents, for example 0.9 for 90 %")
+    value = float(share)
+    if not np.isfinite(value) or value <= 0 or value > 1:
+        raise InputError(f"share={share!r}: expected a fraction in (0, 1], for example 0.9 for 90 %")
+    return value
+
+
+def check_model(model: str, p: Any = None, *, tiers: bool = False, share: Any = None) -> None:
     """
-    The model name, and that ``p`` is given when the model needs it (the one place these are checked).
+    The model name, that ``p`` is given when the model needs it, and ``pscp``'s ``share`` (the one place these are checked).
 
     Parameters
     ----------
@@ -32,14 +44,24 @@ def check_model(model: str, p: Any = None, *, tiers: bool = False) -> None:
         The number of stations asked for.
     tiers
         A tiered plan replaces the model: nothing is asked of ``model`` / ``p`` then.
+    share
+        ``pscp``: the fraction of residents to cover (refused for other models).
 
     Raises
     ------
     InputError
-        An unknown model, or a model that needs ``p`` without it.
+        An unknown model, a model that needs ``p`` without it, a missing or impossible ``share``.
     """
     if tiers:
         return
+    _check_name_and_p(model, p)
+    if model == "pscp":
+        check_share_value(share)
+    elif share is not None:
+        raise InputError(f"share applies to model 'pscp' (the fewest stations covering that share), not {model!r}")
+
+
+def _check_name_and_p(model: str, p: Any) -> None:
     if model not in MODELS:
         raise InputError(f"model={model!r}: unknown model; expected one of {', '.join(MODELS)}")
     if model in NEEDS_P and p is None:
@@ -56,7 +78,7 @@ def check_model(model: str, p: Any = None, *, tiers: bool = False) -> None:
 
 def check_p(model: str, p: Any, n_sites: int, n_required: int) -> int | None:
     """``p`` as a whole number the model can use (``None`` for models that find it themselves)."""
-    check_model(model, p)
+    _check_name_and_p(model, p)
     if model not in NEEDS_P:
         if p is not None:
             warnings.warn(

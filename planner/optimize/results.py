@@ -16,6 +16,7 @@ __all__ = [
     "DispersionResult",
     "MaxCoverStats",
     "ModelResult",
+    "PartialResult",
     "Solution",
     "TierResult",
 ]
@@ -101,6 +102,38 @@ class BudgetResult(MaxCoverStats):
 
     REPORTED = ("cost",)
     cost: float = 0.0
+
+
+@dataclass(frozen=True)
+class PartialResult(ModelResult):
+    """pscp: the target and how the search over the number of stations went.
+
+    Attributes
+    ----------
+    share
+        The fraction of all residents asked for.
+    target_population
+        ``share`` times the total population: the plan covers at least this.
+    rows, distinct_rows, sites_kept
+        Demand rows given, rows left after merging (and dropping those required
+        sites cover), sites left after dropping dominated ones.
+    lower_bound
+        The fewest stations not ruled out (equal to the plan's count when optimal).
+    greedy_count
+        Stations the greedy plan needed (where the search started).
+    probes
+        Numbers of stations tried (each a yes / no maximal-covering question).
+    """
+
+    REPORTED = ("share", "target_population", "lower_bound", "greedy_count")
+    share: float = 0.0
+    target_population: float = 0.0
+    rows: int = 0
+    distinct_rows: int = 0
+    sites_kept: int = 0
+    lower_bound: int = 0
+    greedy_count: int = 0
+    probes: int = 0
 
 
 @dataclass(frozen=True)
@@ -192,7 +225,7 @@ class Solution:
     selected
         Sorted column indices of the chosen sites (required ones included).
     objective
-        lscp / tiers: number of stations; mclp / budget: population covered;
+        lscp / pscp / tiers: number of stations; mclp / budget: population covered;
         pmedian: population-weighted minutes; backup: population covered twice;
         pcenter: the longest walk (minutes); pdispersion: the smallest walk between
         two chosen stations (minutes).

@@ -19,6 +19,7 @@ from .cover import Executor, backup, lscp
 from .dispersion import pdispersion
 from .maxcover import budget_cover, mclp
 from .median import assign_nearest, pmedian
+from .partial import check_share, pscp
 from .problem import Problem, check_model, check_p
 from .results import BackupResult, DispersionResult, ModelResult, Solution
 
@@ -35,13 +36,14 @@ SEARCH_SHARE = 0.95
 
 @dataclass(frozen=True)
 class Options:
-    """A model's settings, validated: ``p``, capacity / split, costs / budget, the one deadline, executor."""
+    """A model's settings, validated: ``p``, capacity / split, costs / budget, share, the one deadline, executor."""
 
     p: int | None
     capacity: float | None
     split: bool
     costs: np.ndarray | None
     budget: float | None
+    share: float | None
     deadline: Deadline
     executor: Executor | None
 
@@ -68,6 +70,11 @@ def _capacitated(prob: Problem, o: Options, p: int | None) -> Outcome:
 def _budget(prob: Problem, o: Options) -> Outcome:
     assert o.costs is not None and o.budget is not None
     return (*budget_cover(prob.cover, prob.weights, prob.required, o.deadline.left(), o.costs, o.budget), None)
+
+
+def _pscp(prob: Problem, o: Options) -> Outcome:
+    assert o.share is not None
+    return (*pscp(prob.cover, prob.weights, o.share, prob.required, o.deadline), None)
 
 
 def _pmedian(prob: Problem, o: Options) -> Outcome:
@@ -100,6 +107,7 @@ def _pdispersion(prob: Problem, o: Options) -> Outcome:
 _MODELS: dict[str, Callable[[Problem, Options], Outcome]] = {
     "lscp": _lscp,
     "mclp": _mclp,
+    "pscp": _pscp,
     "budget": _budget,
     "pmedian": _pmedian,
     "pcenter": _pcenter,
@@ -109,7 +117,7 @@ _MODELS: dict[str, Callable[[Problem, Options], Outcome]] = {
 
 
 def _objective(model: str, selected: np.ndarray, covered_population: float, result: ModelResult) -> float:
-    if model in ("lscp", "tiers"):
+    if model in ("lscp", "pscp", "tiers"):
         return float(len(selected))
     if model in ("mclp", "budget"):
         return covered_population
@@ -186,6 +194,7 @@ def _options(
     split: bool,
     costs: Any,
     budget: Any,
+    share: Any,
     deadline: Deadline,
     executor: Executor | None,
 ) -> Options:
@@ -199,7 +208,10 @@ def _options(
         costs, budget = _check_budget(costs, budget, n_sites, prob.required)
     if model == "pdispersion" and n_rows != n_sites:
         raise InputError(f"pdispersion needs a square sites x sites matrix; got {n_rows} x {n_sites}")
-    return Options(p, capacity, bool(split), costs, budget, deadline, executor)
+    if model == "pscp":
+        w = prob.weights
+        share = check_share(share, float(w.sum()), float(w[prob.reach].sum()))
+    return Options(p, capacity, bool(split), costs, budget, share, deadline, executor)
 
 
 def _check_budget(costs: Any, budget: Any, n_sites: int, req: np.ndarray) -> tuple[np.ndarray, float]:
@@ -228,6 +240,7 @@ def solve(
     split: bool = True,
     costs: Any = None,
     budget: float | None = None,
+    share: float | None = None,
     time_limit: float | None = None,
     executor: Executor | None = None,
 ) -> Solution:
@@ -243,14 +256,14 @@ def solve(
         :class:`planner.optimize.Problem`. A pair is covered when its minutes are
         ``<= radius`` (inclusive). For ``pdispersion``: a square sites x sites matrix.
     model
-        One of ``lscp``, ``mclp``, ``pmedian``, ``backup``, ``pcenter``,
+        One of ``lscp``, ``mclp``, ``pscp``, ``pmedian``, ``backup``, ``pcenter``,
         ``pdispersion``, ``budget`` (see :mod:`planner.optimize`).
     p
         Number of stations for ``mclp``, ``pmedian``, ``pcenter``, ``pdispersion``
         (required sites included).
     radius
         Limit in minutes (inclusive). Defaults to the coverage's longest; for a
-        matrix, required by the covering models (lscp, mclp, backup, budget and the
+        matrix, required by the covering models (lscp, mclp, pscp, backup, budget and the
         capacitated forms), while for pmedian / pcenter ``None`` means every finite
         entry counts. pdispersion ignores it: its distance between two sites is the
         shorter of the two stored walks, and sites with none are infinitely far apart.
@@ -263,6 +276,10 @@ def solve(
         ``split=False`` keeps each home with one station.
     costs, budget
         ``budget`` model: cost per site and the total allowed.
+    share
+        ``pscp`` model: the fraction of all residents (homes no candidate reaches
+        included) the fewest stations must cover, in (0, 1]; more than the
+        candidates can reach is refused, naming the most they can.
     time_limit
         Seconds for the whole call (every inner solve and search step shares
         95 % of it; the rest is kept for assembling the answer).
@@ -290,7 +307,7 @@ def solve(
     started = time.perf_counter()
     limit = None if time_limit is None else check_positive("time_limit", time_limit)
     deadline = Deadline(None if limit is None else limit * SEARCH_SHARE)
-    check_model(model, p)
+    check_model(model, p, share=share)
     if radius is None and model not in UNLIMITED and not isinstance(coverage_or_cost, (Coverage, Problem)):
         raise InputError(
             f"radius=None: model {model!r} counts the homes within a radius; give radius (minutes) "
@@ -301,10 +318,10 @@ def solve(
     prob = Problem.build(
         coverage_or_cost, radius=radius, weights=weights, required=required, unlimited=model in UNLIMITED
     )
-    o = _options(model, prob, p, capacity, split, costs, budget, deadline, executor)
+    o = _options(model, prob, p, capacity, split, costs, budget, share, deadline, executor)
     if o.capacity is not None:
         outcome = _capacitated(prob, o, o.p if model == "mclp" else None)
     else:
         outcome = _MODELS[model](prob, o)
-    selected, status, gap, result, share = outcome
-    return make_solution(model, prob, selected, status, gap, result, started, p=o.p, share=share)
+    selected, status, gap, result, served = outcome
+    return make_solution(model, prob, selected, status, gap, result, started, p=o.p, share=served)
