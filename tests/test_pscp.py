@@ -234,3 +234,16 @@ def test_shared_extracts_match_the_plain_milp(name):
     for share in (0.8 * reach, 0.95 * reach):
         sol = planner.solve(cov, model="pscp", share=share)
         _check(sol, w, share * w.sum(), plain_fewest(a, w, share * w.sum()))
+
+
+def test_cli_optimize_on_a_cost_matrix(tmp_path):
+    matrix = tmp_path / "minutes.csv"
+    matrix.write_text("demand_id,site_id,minutes\nh1,s1,2\nh2,s1,4\nh2,s2,3\nh3,s2,1\nh4,s3,2\nh5,s3,9\n")
+    out = tmp_path / "out"
+    args = ["optimize", "--cost-matrix", str(matrix), "--radius", "5", "--model", "pscp", "--out", str(out), "-q"]
+    assert main([*args, "--share", "60%"]) == 0
+    result = json.loads((out / "result.json").read_text())
+    # one site reaches at most 2 of the 5 homes; s1 and s2 reach h1, h2, h3
+    assert result["selected_site_ids"] == ["s1", "s2"] and result["population_covered"] == 3.0
+    assert result["share"] == 0.6 and result["lower_bound"] == 2 and result["status"] == "optimal"
+    assert main([*args, "--share", "0.9"]) == 2  # h5 is beyond every site: at most 80 %

@@ -100,15 +100,16 @@ def curve_command(
 @click.option("--weights", "weights_path", type=str, default=None, help="CSV demand_id,population (default: 1 each).")
 @click.option("--radius", type=float, required=True, help="Minutes within which a site covers a home.")
 @click.option(
-    "--model", type=str, default="lscp", show_default=True, help="lscp, mclp, pmedian, pcenter, backup, budget."
+    "--model", type=str, default="lscp", show_default=True, help="lscp, mclp, pscp, pmedian, pcenter, backup."
 )
 @click.option("--p", "p", type=int, default=None, help="Number of stations.")
+@click.option("--share", type=str, default=None, help="pscp: fraction of the population to cover (0.9 or 90%).")
 @click.option("--time-limit", type=float, default=None, help="Seconds for the solver.")
 @click.option(
     "--out", "out", type=str, default="maps", show_default=True, help="Output folder (result.json, selected_sites.csv)."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Errors only.")
-def optimize_command(cost_matrix, weights_path, radius, model, p, time_limit, out, quiet):
+def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_limit, out, quiet):
     """Solve a location model on your own travel times (no map, no network)."""
     import numpy as np
     import pandas as pd
@@ -116,9 +117,11 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, time_limit, ou
 
     from ..io import check_output_dir, json_text, read_cost_matrix, read_weights, write_outputs
     from ..optimize import check_model, solve
+    from .plan import _share
 
     setup_logging({"quiet": quiet})
-    check_model(model, p)
+    share = _share(share)
+    check_model(model, p, share=share)
     out_dir = check_output_dir(out)
     matrix, demand_ids, site_ids = read_cost_matrix(cost_matrix)
     if weights_path:
@@ -135,7 +138,7 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, time_limit, ou
         w = weights.reindex(demand_ids).to_numpy(float)
     else:
         w = np.ones(len(demand_ids))
-    sol = solve(matrix, model=model, p=p, radius=radius, weights=w, time_limit=time_limit)
+    sol = solve(matrix, model=model, p=p, radius=radius, weights=w, share=share, time_limit=time_limit)
     result = {
         "model": model,
         "p": sol.p,
@@ -153,6 +156,7 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, time_limit, ou
         "covered_share": sol.covered_share,
         "uncoverable_demand_ids": [str(demand_ids[i]) for i in sol.uncoverable],
         "seconds": round(sol.seconds, 4),
+        **sol.result.figures(),
     }
     from ..coverage import within
 
