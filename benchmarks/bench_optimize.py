@@ -13,7 +13,8 @@ Every instance is solved three (or four) ways, from the same instance objects:
    ``scipy.optimize.milp``: one binary per site, one covered variable per home,
    the coverage as a ``scipy.sparse`` matrix, no reductions at all.
    lscp: min sum x  s.t.  A x >= 1 (every home).  mclp: max sum w y  s.t.
-   y_i <= sum_j a_ij x_j, sum x = p, x, y binary. ``mip_rel_gap=0`` (the same
+   y_i <= sum_j a_ij x_j, sum x = p, x, y binary.  pscp: min sum x  s.t.
+   y_i <= sum_j a_ij x_j, w @ y >= share * sum w, x, y binary. ``mip_rel_gap=0`` (the same
    proof standard as Station Planner; HiGHS' default would stop at 1e-4).
 3. **Station Planner** -- ``planner.solve(minutes_csr, model=..., p=...,
    radius=5, weights=w, time_limit=...)``, the ``planner`` this process imports
@@ -56,13 +57,15 @@ Both: a home is covered by a site when Euclidean distance / (80 m per minute) <=
 minutes (400 m); the sparse minutes matrix comes from
 ``scipy.spatial.cKDTree.sparse_distance_matrix`` (never dense except for spopt). For
 lscp the instance is the homes with at least one site in reach (the report says how
-many were dropped); mclp uses every home.
+many were dropped); mclp and pscp use every home. pscp (partial set covering) asks for
+the fewest sites covering 95 % of the population some site reaches (``PSCP_SHARE``);
+spopt has no such model, so it is compared with the plain model only.
 
 Sizes (homes x sites, mclp p): 2,000 x 400 (40), 10,000 x 1,000 (100),
 50,000 x 5,000 (300), 200,000 x 20,000 (1,000), each in both families.
 ``--quick``: the two small ones.
 
-Run: PYTHONPATH=. python benchmarks/bench_optimize.py [--quick] [--family sparse|compounds|both]
+Run: PYTHONPATH=. python benchmarks/bench_optimize.py [--quick] [--family sparse|compounds|both] [--models lscp mclp pscp]
      [--sizes 2000x400:40 50000x5000] [--reference /path/to/other/checkout]
      [--baseline-time-limit S] [--spopt-time-limit S] [--planner-time-limit S|none]
      [--no-baseline] [--no-spopt] [--json report.json]
@@ -94,6 +97,14 @@ REPEAT = 1  # --repeat: Station Planner's solves (and the reference's) are timed
 DEFAULT_SIZES = [(2_000, 400, 40), (10_000, 1_000, 100), (50_000, 5_000, 300), (200_000, 20_000, 1_000)]
 SPOPT_SIZES = {(2_000, 400), (10_000, 1_000)}
 REL_TOL = 1e-6
+PSCP_SHARE = 0.95  # pscp: the fewest stations covering 95 % of the population some site reaches
+MODELS = ("lscp", "mclp", "pscp")
+
+
+def pscp_share(inst: Instance) -> float:
+    """The ``share`` (of all residents) pscp is asked for: ``PSCP_SHARE`` of those some site reaches."""
+    reach = np.diff(inst.minutes.indptr) > 0
+    return PSCP_SHARE * float(inst.weights[reach].sum()) / float(inst.weights.sum())
 
 
 def log(msg: str) -> None:
@@ -107,12 +118,17 @@ def peak_rss_mb() -> float:
 # --------------------------------------------------------------------------- checks
 
 
-def check_selection(a: sp.csr_matrix, w: np.ndarray, selected: np.ndarray, model: str, p: int | None) -> dict:
+def check_selection(a: sp.csr_matrix, w: np.ndarray, selected: np.ndarray, model: str, p: int | None,
+                    share: float | None = None) -> dict:
     """Recompute the objective of a selection independently of the solver that made it."""
     selected = np.asarray(selected, dtype=np.int64)
     hit = np.asarray(a[:, selected].sum(axis=1)).ravel() > 0 if len(selected) else np.zeros(a.shape[0], bool)
     if model == "lscp":
         return {"check_objective": float(len(selected)), "feasible": bool(hit.all())}
+    if model == "pscp":
+        assert share is not None
+        return {"check_objective": float(len(selected)),
+                "feasible": bool(w[hit].sum() >= share * w.sum() * (1 - 1e-9))}
     return {"check_objective": float(w[hit].sum()), "feasible": len(selected) == p}
 
 
@@ -174,6 +190,17 @@ def run_baseline(inst: Instance, model: str, time_limit: float) -> dict:
                    constraints=[LinearConstraint(a, lb=1.0, ub=np.inf)], options=options)
         selected = np.flatnonzero(res.x > 0.5) if res.x is not None else np.zeros(0, np.int64)
         objective = float(res.fun) if res.x is not None else None
+    elif model == "pscp":
+        # min sum x  s.t.  y_i - sum_j a_ij x_j <= 0, w @ y >= share * total
+        link = sp.hstack([-a, sp.identity(n_homes, format="csr")], format="csr")
+        total = sp.csr_matrix(np.concatenate([np.zeros(n_sites), w])[None, :])
+        c = np.concatenate([np.ones(n_sites), np.zeros(n_homes)])
+        target = pscp_share(inst) * w.sum() * (1 - 1e-9)
+        res = milp(c, integrality=np.ones(n_sites + n_homes), bounds=Bounds(0, 1),
+                   constraints=[LinearConstraint(link, -np.inf, 0.0), LinearConstraint(total, target, np.inf)],
+                   options=options)
+        selected = np.flatnonzero(res.x[:n_sites] > 0.5) if res.x is not None else np.zeros(0, np.int64)
+        objective = float(round(res.fun)) if res.x is not None else None
     else:
         # variables [x (sites) | y (homes)]; y_i - sum_j a_ij x_j <= 0; sum x = p
         link = sp.hstack([-a, sp.identity(n_homes, format="csr")], format="csr")
@@ -190,7 +217,7 @@ def run_baseline(inst: Instance, model: str, time_limit: float) -> dict:
     out = {"seconds": seconds, "status": status, "objective": objective, "n_selected": int(len(selected)),
            "gap": float(gap) if gap is not None and np.isfinite(gap) else None}
     if res.x is not None:
-        out.update(check_selection(a, w, selected, model, inst.p))
+        out.update(check_selection(a, w, selected, model, inst.p, pscp_share(inst)))
     return out
 
 
@@ -201,6 +228,8 @@ def run_planner(inst: Instance, model: str, time_limit: float | None) -> dict:
     kwargs = {"model": model, "radius": RADIUS, "weights": w, "time_limit": time_limit}
     if model == "mclp":
         kwargs["p"] = inst.p
+    if model == "pscp":
+        kwargs["share"] = pscp_share(inst)
     runs: list[float] = []
     # --repeat N: N runs, and more of a fast solve (up to 20, until 1 s in all), the fastest counts
     while len(runs) < REPEAT or (REPEAT > 1 and sum(runs) < 1.0 and len(runs) < 20):
@@ -211,10 +240,11 @@ def run_planner(inst: Instance, model: str, time_limit: float | None) -> dict:
     out = {"seconds": seconds, "status": sol.status, "objective": float(sol.objective),
            "n_selected": int(len(sol.selected)), "gap": float(sol.gap) if np.isfinite(sol.gap) else None}
     out["runs_s"] = [round(x, 4) for x in runs]
-    for key in ("distinct_rows", "sites_kept", "components", "rows_in_model", "sites_fixed", "sites_in_mip", "rows_in_mip"):
+    for key in ("distinct_rows", "sites_kept", "components", "rows_in_model", "sites_fixed", "sites_in_mip", "rows_in_mip",
+                "lower_bound", "greedy_count", "probes"):
         if hasattr(sol.result, key):
             out[key] = getattr(sol.result, key)
-    out.update(check_selection(pattern(m), w, sol.selected, model, inst.p))
+    out.update(check_selection(pattern(m), w, sol.selected, model, inst.p, pscp_share(inst)))
     return out
 
 
@@ -259,7 +289,7 @@ def worker(spec: str, time_limit: float | None) -> int:
 def same(a, b, model: str) -> bool:
     if a is None or b is None:
         return False
-    if model == "lscp":
+    if model in ("lscp", "pscp"):
         return round(a) == round(b)
     return abs(a - b) <= REL_TOL * max(1.0, abs(a), abs(b))
 
@@ -345,7 +375,7 @@ def table(report: dict) -> str:
         m = e["methods"]
         d = info[e["instance"]]
         row = (
-            e["instance"], e["model"], str(e["p"] or "-"),
+            e["instance"], e["model"], str(e["p"] or (f"{PSCP_SHARE:.0%}" if e["model"] == "pscp" else "-")),
             str(d["distinct_coverage_sets_lscp"] if e["model"] == "lscp" else d["distinct_coverage_sets"]),
             fmt_obj(m["planner"].get("objective")), "yes" if e["objectives_equal"] else "NO",
             fmt_s(m.get("spopt")), fmt_s(m.get("baseline")), fmt_s(m["planner"]),
@@ -404,6 +434,14 @@ def targets(report: dict) -> tuple[list[dict], str]:
                     add(label, f"{pl['seconds']:.2f} s, {pl['status']}",
                         pl["status"] == "optimal" and pl["seconds"] < limit)
     for name in names:
+        e = solves.get((name, "pscp"))
+        if e and e["methods"]["planner"].get("status") is not None:
+            pl, base = e["methods"]["planner"], e["methods"].get("baseline")
+            versus = "" if e["baseline_over_planner"] is None else f", {fmt_r(e['baseline_over_planner'], base, pl)} " \
+                "the plain model"
+            rows.append({"target": f"pscp {name} ({PSCP_SHARE:.0%} of the reachable population)",
+                         "measured": f"{pl['seconds']:.2f} s, {pl['status']}{versus}", "result": "(no target)"})
+    for name in names:
         e = solves.get((name, "lscp"))
         if e and e.get("reference_over_planner") is not None:
             add(f"lscp {name} at least as fast as the reference", f"{e['reference_over_planner']:.2f}x the "
@@ -446,6 +484,8 @@ def parse_args(argv):
                     help="sparse family: mean number of sites within reach of a point (default 1.5)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="time Station Planner (and the reference) this many times; the fastest counts (default 1)")
+    ap.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS),
+                    help=f"models to solve (default: all; pscp asks for {PSCP_SHARE:.0%} of the reachable population)")
     ap.add_argument("--json", metavar="PATH", help="also write the JSON report here")
     ap.add_argument("--from-json", metavar="PATH", help="print a saved --json report's table and targets again")
     ap.add_argument("--worker", help=argparse.SUPPRESS)  # FAMILY:HxS:P:MODEL, for --reference
@@ -468,7 +508,10 @@ def parse_args(argv):
 
 def solve_all(inst: Instance, model: str, args) -> dict:
     entry = {"instance": inst.name, "model": model, "p": inst.p if model == "mclp" else None, "methods": {}}
-    use_spopt = not args.no_spopt and (inst.n_homes, inst.n_sites) in SPOPT_SIZES
+    if model == "pscp":
+        entry["share"] = pscp_share(inst)
+    # spopt has no partial set covering model
+    use_spopt = not args.no_spopt and (inst.n_homes, inst.n_sites) in SPOPT_SIZES and model != "pscp"
     runs = [("planner", lambda: run_planner(inst, model, args.planner_time_limit))]
     if args.reference:
         # both checkouts timed the same way, each in a fresh subprocess, for the reference ratio
@@ -550,7 +593,7 @@ def main(argv=None) -> int:
             log(f"{inst.name}: {desc['pairs_within_5_min']} pairs, {desc['mean_sites_per_home']} sites/home, "
                 f"{desc['distinct_coverage_sets']} distinct sets, {desc['homes_unreachable_dropped_for_lscp']} "
                 f"homes unreachable")
-            for model in ("lscp", "mclp"):
+            for model in args.models:
                 entry = solve_all(inst, model, args)
                 lines = compare(entry)
                 mismatches += lines
@@ -579,7 +622,7 @@ def main(argv=None) -> int:
         for line in mismatches:
             print(line)
     else:
-        print("All objectives equal (lscp: stations; mclp: covered weight, rel. tol 1e-6); "
+        print("All objectives equal (lscp / pscp: stations; mclp: covered weight, rel. tol 1e-6); "
               "every selection re-checked independently.")
     print(f"Station Planner: {planner.__file__}" + (f"; reference: {args.reference}" if args.reference else ""))
     print(f"Time limits: spopt {args.spopt_time_limit:g} s, baseline {args.baseline_time_limit:g} s, planner "

@@ -247,3 +247,15 @@ def test_cli_optimize_on_a_cost_matrix(tmp_path):
     assert result["selected_site_ids"] == ["s1", "s2"] and result["population_covered"] == 3.0
     assert result["share"] == 0.6 and result["lower_bound"] == 2 and result["status"] == "optimal"
     assert main([*args, "--share", "0.9"]) == 2  # h5 is beyond every site: at most 80 %
+
+
+def test_curve_needed_is_exact_beyond_its_last_p():
+    """coverage_curve's stations for 80 / 90 / 95 % of the reachable: the partial covering optimum, not "more than"."""
+    minutes, w = compound_csr(4, 2_000, 400)
+    cover = sp.csr_matrix((np.ones(minutes.nnz), minutes.indices, minutes.indptr), shape=minutes.shape)
+    reachable = w[np.diff(minutes.indptr) > 0].sum()
+    curve, needed = planner.optimize.coverage_curve(minutes, max_p=3, radius=RADIUS, weights=w)
+    assert len(curve) == 3
+    for t in (80, 90, 95):
+        assert needed[f"{t}%"] == plain_fewest(cover, w, t / 100 * reachable) > 3
+    assert needed["100%"] == planner.solve(minutes, radius=RADIUS, weights=w).n_stations

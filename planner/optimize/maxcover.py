@@ -109,9 +109,22 @@ def first_p(curve: pd.DataFrame, column: str, share: float) -> int | None:
     return int(hit["p"].iloc[0]) if len(hit) else None
 
 
-def _needed(curve: pd.DataFrame, lscp_count: int) -> dict[str, int | None]:
-    needed: dict[str, int | None] = {f"{t}%": first_p(curve, "coverable_share", t / 100) for t in (80, 90, 95)}
-    needed["100%"] = lscp_count
+def _needed(curve: pd.DataFrame, prob: Problem, time_limit: float | None) -> dict[str, int | None]:
+    """Stations for 80 / 90 / 95 % of the reachable residents (beyond the curve: pscp) and 100 % (lscp)."""
+    from ._highs import Deadline
+    from .partial import pscp
+
+    w, reach = prob.weights, prob.reach
+    needed: dict[str, int | None] = {}
+    for t in (80, 90, 95):
+        first = first_p(curve, "coverable_share", t / 100)
+        if first is None and w[reach].sum() > 0:
+            # the fewest stations, exactly, however many more than the curve's largest p
+            share = t / 100 * float(w[reach].sum()) / float(w.sum())
+            selected, status, _, _ = pscp(prob.cover, w, share, prob.required, Deadline(time_limit))
+            first = len(selected) if status == "optimal" else None
+        needed[f"{t}%"] = first
+    needed["100%"] = len(lscp(prob.cover, prob.required, time_limit)[0])
     return needed
 
 
@@ -147,9 +160,10 @@ def coverage_curve(
         ``curve``: a DataFrame with ``p``, ``population_covered``,
         ``covered_share`` (of all residents), ``coverable_share`` (of residents
         some candidate reaches), ``status``, ``gap``, ``seconds``, ``selected``
-        (site indices, space-separated). ``needed``: stations needed to cover
-        80 / 90 / 95 / 100 % of the reachable population (``None`` when more
-        than ``max_p``; 100 % is the exact lscp minimum).
+        (site indices, space-separated). ``needed``: the fewest stations covering
+        80 / 90 / 95 / 100 % of the reachable population, exact even beyond
+        ``max_p`` (partial set covering; 100 %: the lscp minimum); ``None`` only
+        when a time limit stopped that search.
     """
     prob = Problem.build(coverage_or_cost, radius=radius, weights=weights, required=required)
     _n_rows, n_sites = prob.shape
@@ -185,4 +199,4 @@ def coverage_curve(
         if progress:
             progress(f"coverage curve: p = {p} of {max_p}", p / max_p)
     curve = pd.DataFrame(records).drop(columns="_selected")
-    return curve, _needed(curve, len(lscp(a, req, time_limit)[0]))
+    return curve, _needed(curve, prob, time_limit)
