@@ -24,7 +24,8 @@ Measured against the alternatives on the benchmark's families (``benchmarks/benc
 ``--models pscp``) and on 200 x 60 dense random matrices: the partial covering MILP alone (on the
 reduced model, or on the counts left open) was 3-15x slower on the large instances (it spends
 tens of seconds finding the plan HiGHS' maximal covering decision, or the LP dive, finds in
-seconds), and about 1.4x faster on the small dense ones (1 s or less each). Required sites are
+seconds), and as fast in total on the small dense ones (up to 3x faster on single ones, each
+within a few seconds). Required sites are
 always in, and count. One deadline covers every step (the greedy plan is always made, so a plan
 is always returned); when it runs out the best plan is returned with its gap in stations against
 the fewest not ruled out.
