@@ -282,3 +282,10 @@ def test_lp_dive_plans_are_checked_and_exact(monkeypatch):
         sol = planner.solve(minutes, model="pscp", share=share * reach, radius=RADIUS, weights=w)
         _check(sol, w, share * reach * w.sum(), plain_fewest(cover, w, share * reach * w.sum()))
     assert True in dives, dives
+
+
+def test_share_with_tiers_is_refused(tmp_path, capsys):
+    assert main(["plan", "--tiers", "--share", "0.9", "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: share=0.9: a tiered plan replaces the model (pscp's share does not apply)"
+    ]

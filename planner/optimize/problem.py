@@ -53,6 +53,8 @@ def check_model(model: str, p: Any = None, *, tiers: bool = False, share: Any = 
         An unknown model, a model that needs ``p`` without it, a missing or impossible ``share``.
     """
     if tiers:
+        if share is not None:
+            raise InputError(f"share={share!r}: a tiered plan replaces the model (pscp's share does not apply)")
         return
     _check_name_and_p(model, p)
     if model == "pscp":
