@@ -40,17 +40,19 @@ against ``U`` (before the LP is solved: against what the best columns reach on t
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..errors import SolverError
-from ._highs import Constraint, _model, _new_highs, gap_of, milp, status_of
+from ._highs import Constraint, Deadline, MilpResult, _model, _new_highs, gap_of, milp, status_of
 from ._reduce import merge_rows
 from .heuristics import greedy, improve_by_swaps
 
-__all__ = ["Cover", "CoverOutcome", "shrink", "solve_cover"]
+__all__ = ["Cover", "CoverOutcome", "cover_milp", "shrink", "solve_cover"]
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,40 @@ def _fill(model: Cover, pick: np.ndarray) -> np.ndarray:
     return pick
 
 
+def cover_milp(
+    model: Cover,
+    time_limit: float | Deadline | None,
+    *,
+    extra: Sequence[Constraint] = (),
+    **options: Any,
+) -> tuple[np.ndarray | None, MilpResult]:
+    """
+    The compact maximal covering MIP of ``model`` (columns ``x``, then rows ``y``), maximised by HiGHS.
+
+    Parameters
+    ----------
+    model
+        The model.
+    time_limit
+        Seconds or a :class:`planner.optimize._highs.Deadline`.
+    extra
+        Further rows over ``[x, y]``.
+    **options
+        Passed to :func:`planner.optimize._highs.milp` (``start``, ``integral_values``,
+        ``stop_at`` on the negated weight, ``work``).
+    """
+    m, n = model.block.shape
+    return milp(
+        -np.concatenate([model.bonus, model.rw]),
+        np.concatenate([np.ones(n), np.zeros(m)]),
+        np.zeros(n + m),
+        np.ones(n + m),
+        [*_constraints(model), *extra],
+        time_limit,
+        **options,
+    )
+
+
 def _direct(model: Cover, time_limit: float | None, start: np.ndarray | None) -> tuple[np.ndarray, str, bool]:
     """
     The compact MIP, solved by HiGHS (from ``start`` when it is a feasible plan).
@@ -250,16 +286,7 @@ def _direct(model: Cover, time_limit: float | None, start: np.ndarray | None) ->
     if start is not None and model.feasible(start):
         point = np.concatenate([start, model.covered(start)]).astype(float)
     weights = np.concatenate([model.bonus, model.rw])
-    x, result = milp(
-        -weights,
-        np.concatenate([np.ones(n), np.zeros(m)]),
-        np.zeros(n + m),
-        np.ones(n + m),
-        _constraints(model),
-        time_limit,
-        start=point,
-        integral_values=bool(np.all(weights == np.round(weights))),
-    )
+    x, result = cover_milp(model, time_limit, start=point, integral_values=bool(np.all(weights == np.round(weights))))
     if x is None:
         if start is not None and point is not None:
             return start, "time_limit", False
