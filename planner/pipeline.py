@@ -424,7 +424,7 @@ def _optimise(
     capacity: float | None,
     split: bool,
     budget: float | None,
-    share: float | None = None,
+    share: float | None,
 ) -> Solution:
     """The tiered plan, or the model's (lscp's pieces on the Dask cluster with ``engine="dask"``)."""
     if tiers:

@@ -20,7 +20,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 import planner
 from planner.cli import main
-from planner.cli.plan import _share
+from planner.cli._base import share_value
 from planner.errors import InputError
 from planner.optimize import partial
 from conftest import EXTRACTS, shared_file
@@ -126,7 +126,7 @@ def test_compound_instance_and_required_sites():
         assert sol.result.greedy_count >= sol.n_stations
 
 
-def test_required_sites_alone_reach_the_share():
+def test_required_sites_alone_reach_theshare_value():
     m = np.array([[1.0, np.inf, np.inf], [np.inf, 2.0, np.inf], [np.inf, np.inf, 3.0]])
     sol = planner.solve(m, model="pscp", share=0.5, radius=RADIUS, weights=[10, 1, 1], required=[0])
     assert sol.selected.tolist() == [0] and sol.status == "optimal" and sol.result.lower_bound == 1
@@ -187,10 +187,10 @@ def test_share_belongs_to_pscp():
 
 
 def test_cli_share_values():
-    assert _share("90%") == pytest.approx(0.9)
-    assert _share(" 0.85 ") == pytest.approx(0.85)
-    assert _share("ninety") == "ninety"
-    assert _share(None) is None
+    assert share_value("90%") == pytest.approx(0.9)
+    assert share_value(" 0.85 ") == pytest.approx(0.85)
+    assert share_value("ninety") == "ninety"
+    assert share_value(None) is None
 
 
 def test_cli_refuses_a_percentage_without_the_sign(tmp_path, capsys):

@@ -28,6 +28,7 @@ __all__ = [
     "main",
     "run",
     "setup_logging",
+    "share_value",
     "table_cell",
 ]
 
@@ -227,3 +228,14 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:  # pragma: no cover - console-script wrapper
     """Console-script entry point (``planner``)."""
     sys.exit(main())
+
+
+def share_value(text: str | None) -> float | str | None:
+    """``--share`` as a fraction: ``0.9`` or ``90%`` (anything else is passed on for the model's one-line error)."""
+    if text is None:
+        return None
+    value = text.strip()
+    try:
+        return float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        return text

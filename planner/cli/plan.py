@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..console import Reporter, report_plan
-from ._base import area_arguments, cli, common_options, lang_option, setup_logging
+from ._base import area_arguments, cli, common_options, lang_option, setup_logging, share_value
 
 __all__ = ["plan_command"]
 
@@ -172,7 +172,7 @@ def plan_command(
     from ..pipeline import plan
 
     quiet = setup_logging(common)
-    share = _share(share)
+    share = share_value(share)
     check_model(model, p, tiers=tiers, share=share)
     if engine != "dask" and (scheduler is not None or workers is not None):
         raise click.UsageError("--scheduler and --workers need --engine dask")
@@ -230,14 +230,3 @@ def _gis_arguments(common: dict[str, Any]) -> dict[str, Any]:
     formats, dxf, output_crs = common.pop("formats"), common.pop("dxf"), common.pop("output_crs")
     check_output_crs(output_crs, dxf=dxf)
     return {"shapefile": "shp" in formats, "dxf": dxf, "output_crs": output_crs}
-
-
-def _share(text: str | None) -> float | str | None:
-    """``--share`` as a fraction: ``0.9`` or ``90%`` (anything else is passed on for the model's one-line error)."""
-    if text is None:
-        return None
-    value = text.strip()
-    try:
-        return float(value[:-1]) / 100 if value.endswith("%") else float(value)
-    except ValueError:
-        return text

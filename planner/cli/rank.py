@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..console import Reporter
-from ._base import area_arguments, cli, common_options, lang_option, setup_logging, table_cell
+from ._base import area_arguments, cli, common_options, lang_option, setup_logging, share_value, table_cell
 
 __all__ = ["curve_command", "optimize_command", "score_command"]
 
@@ -117,10 +117,9 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_li
 
     from ..io import check_output_dir, json_text, read_cost_matrix, read_weights, write_outputs
     from ..optimize import check_model, solve
-    from .plan import _share
 
     setup_logging({"quiet": quiet})
-    share = _share(share)
+    share = share_value(share)
     check_model(model, p, share=share)
     out_dir = check_output_dir(out)
     matrix, demand_ids, site_ids = read_cost_matrix(cost_matrix)
