@@ -85,8 +85,8 @@ def test_a_probe_boxed_in_work_gives_up_and_says_so(monkeypatch) -> None:
     seen = []
     real = center._can_cover
 
-    def spy(m, d, p, req, deadline, work=None):
-        out = real(m, d, p, req, deadline, work)
+    def spy(m, d, p, req, deadline, work=None, start=None):
+        out = real(m, d, p, req, deadline, work, start)
         seen.append((work, out[0]))
         return out
 

@@ -12,18 +12,22 @@ bound). Every plan found (the start, each cover) is grown to ``p`` sites, its
 sites moved to the 1-centers of their homes and improved by single swaps
 (:mod:`._center_search`), so the upper bound falls further than the radius asked.
 
-Decisions far below the optimum are quick "no"s and those above it quick
-"yes"es; those just below it are the slow ones (seconds to tens of seconds on
-900 nodes). So the search bisects with each probe boxed (15 of HiGHS'
-interrupt checks, doubled after each give-up: work, not seconds, so that the
-search and its plan are the same on every run); a probe that gives up in its
-box is set aside as a "no" not proven, and the search looks above it. Once at most 16 distinct
-minutes are left above the set-aside probes, or a set-aside probe lies within 1 %
-of the best plan's walk, it asks just below the best plan, without a box, until
-the first "no", which proves the best plan optimal (a "no" at ``d`` is a "no" for
-every shorter walk, set-aside ones included). Only the whole call's time limit
-leaves a step undecided; that ends the search: the best plan found is kept, its
-longest walk against the largest walk proven too short.
+Decisions far below the optimum are quick "no"s (the LP bound of the set cover
+passes ``p``) and those above it quick "yes"es; those just below it are the slow
+ones (seconds to tens of seconds on 900 nodes). Each decision first asks a
+weighted swap search (:mod:`._cover_search`) for a cover of ``p`` sites from the
+best plan: a "yes" it finds costs milliseconds where HiGHS took up to 16 s
+(700 nodes, p = 70). Only when it finds none does HiGHS decide. The search
+bisects with each of HiGHS' probes boxed (5 of its interrupt checks: work, not
+seconds, so that the search and its plan are the same on every run); a probe
+that gives up in its box is set aside as a "no" not proven, and the search looks
+above it. Once at most 16 distinct minutes are left above the set-aside probes,
+or a set-aside probe lies within 1 % of the best plan's walk, it asks just below
+the best plan, without a box, until the first "no", which proves the best plan
+optimal (a "no" at ``d`` is a "no" for every shorter walk, set-aside ones
+included). Only the whole call's time limit leaves a step undecided; that ends
+the search: the best plan found is kept, its longest walk against the largest
+walk proven too short.
 
 Among the plans with the optimal longest walk, one with few weighted minutes is
 then chosen, cheaply and deterministically: the covering plan is filled up to
@@ -39,6 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._center_search import improve
+from ._cover_search import find_cover
 from ._highs import Deadline, gap_of
 from ._reduce import dominated_sites, keep_within, pattern
 from .cover import cover_bound
@@ -50,8 +55,9 @@ __all__ = ["pcenter"]
 _PROBE_GAP = 16
 #: HiGHS interrupt checks a bisection probe may take before it is set aside (a box in work, not seconds, so that
 #: the search, hence the plan, is the same on every run; the 900-node decisions near the optimum take 8-44 for a
-#: "yes", 99-1,500 for a "no"; 15 measured best of 15 / 30 / 60 over the 500-900-node benchmark instances)
-_BOX_CHECKS = 15
+#: "yes", 99-1,500 for a "no"; with the swap search giving the "yes"es, a box of 5 wastes 0.1-0.5 s per give-up
+#: where 15 doubled per give-up wasted 0.7-4.9 s at 700-900 nodes)
+_BOX_CHECKS = 5
 #: a give-up within this share of the best plan's walk: the optimum is near, settled from the top
 _NEAR_SHARE = 0.01
 
@@ -87,10 +93,23 @@ def _dominance(a: sp.csr_matrix, req: np.ndarray) -> sp.csr_matrix:
 
 
 def _can_cover(
-    m: sp.csr_matrix, d: float, p: int, req: np.ndarray, deadline: Deadline, work: int | None = None
+    m: sp.csr_matrix,
+    d: float,
+    p: int,
+    req: np.ndarray,
+    deadline: Deadline,
+    work: int | None = None,
+    start: np.ndarray | None = None,
 ) -> tuple[bool | None, np.ndarray]:
-    """Whether ``p`` sites reach every row of ``m`` within ``d`` (``None``: undecided in time / work), and a plan."""
+    """
+    Whether ``p`` sites reach every row of ``m`` within ``d`` (``None``: undecided in time / work), and a plan.
+
+    The swap search from ``start`` (site indices) is asked first; HiGHS decides when it finds no cover.
+    """
     a = _dominance(pattern(keep_within(m, d)), req)
+    found = find_cover(a, np.setdiff1d(start if start is not None else [], req), p - len(req))
+    if found is not None:
+        return True, np.union1d(req, found)
     sel, status, bound, _ = cover_bound(a, req, deadline, target=p, work=work)
     if len(sel) <= p:
         return True, sel
@@ -131,8 +150,8 @@ def pcenter(
         # the best plan, to the end
         near = hi - soft <= _PROBE_GAP or (gave_up > 0 and values[hi] - values[soft] <= _NEAR_SHARE * values[hi])
         mid = hi - 1 if near else (soft + hi) // 2
-        work = None if near else _BOX_CHECKS * 2**gave_up  # each give-up doubles the next box
-        ok, sel = _can_cover(m, float(values[mid]), p, req, deadline, work)
+        work = None if near else _BOX_CHECKS
+        ok, sel = _can_cover(m, float(values[mid]), p, req, deadline, work, np.flatnonzero(best))
         if ok is None:
             if work is None or deadline.expired():
                 break
