@@ -1,42 +1,47 @@
 """Reading the walking ways of an ``.osm.pbf`` file in compiled code.
 
-Two compiled readers share the work, so that Python touches each highway way once
-and never a node:
+DuckDB's spatial extension (``ST_ReadOSM``, a compiled PBF reader that decodes
+blocks on every core) scans the file once into a temporary table: the nodes (with a clip
+area, only those in its bounding box widened by :data:`NODE_MARGIN_DEG`) and the
+ways with a ``highway`` key, their node ids and tags. Which ways touch the clip
+area, and which tags each kept way has, are then SQL over that table; Python sees
+the kept ways only, and the walking rule once per combination of tags. A node a
+kept way uses that lies outside the widened box (a very long way) is looked up
+in a second scan, by id, only when there is one.
 
-* GDAL's OSM driver (through pyogrio) gives the geometry of every way with a
-  ``highway`` tag (node locations resolved in its own bounded index: in memory
-  up to ``OSM_MAX_TMPFILE_SIZE``, then on disk), filtered to a clip area's
-  bounding box when there is one;
-* libosmium (pyosmium) gives the ways' node ids and tags, filtered to
-  ``highway`` ways before Python sees them (``osmium.filter.KeyFilter``).
-
-A way's vertices are its nodes in order, so zipping the two gives every node its
-location; a node GDAL does not place (a way it files as an area, or one cut by
-the edge of an extract) is looked up in a last libosmium pass over the few such
-ids. Locations are rounded to OSM's 1e-7 degree, which gives back exactly the
-doubles libosmium and pyrosm read. With a clip area, only ways with a node inside
-it are kept, whole, so memory grows with the area kept, not with the file.
+Locations are rounded to OSM's 1e-7 degree, which gives back exactly the
+doubles pyrosm reads. With a clip area, only ways with a node
+inside it are kept, whole, so the memory Python holds grows with the area kept,
+not with the file (DuckDB's own table spills to a temporary folder beyond
+:data:`MEMORY_LIMIT`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from .config import WALKING_TAGS
 from .errors import DataError
 
-__all__ = ["MAX_ID_BLOCKS", "WalkingWays", "read_walking_ways"]
+__all__ = ["MEMORY_LIMIT", "NODE_MARGIN_DEG", "WalkingWays", "read_walking_ways"]
 
 log = logging.getLogger(__name__)
 
-
-#: the most blocks of 2**22 node ids a libosmium id filter may span (about 1.3 MB each)
-MAX_ID_BLOCKS = 48
+#: degrees added around a clip area's bounding box when its nodes are read (about 5 km): the far nodes of the
+#: ways crossing its edge are in it, except on very long ways (looked up by id in a second scan)
+NODE_MARGIN_DEG = 0.05
+#: DuckDB's memory for its table of the file's nodes and highway ways; beyond it, a temporary folder
+MEMORY_LIMIT = "2GB"
 
 
 @dataclass(frozen=True)
@@ -102,52 +107,29 @@ def read_walking_ways(
     DataError
         The file cannot be read as OSM data.
     """
-    import osmium
-
+    if os.path.getsize(path) == 0:
+        raise DataError(f"{path}: file is empty; expected OpenStreetMap data")
     if progress:
-        progress("reading way geometries (GDAL)", 0.05)
-    g_ids, g_coords, g_index = _gdal_lines(path, clip)
-    if clip is not None:
-        hit = shapely.intersects_xy(clip, g_coords[:, 0], g_coords[:, 1]) if len(g_coords) else np.zeros(0, bool)
-        touching = set(np.unique(g_ids[g_index[hit]]).tolist())
-    way_ids: list[int] = []
-    highways: list[str] = []
-    names: list[object] = []
-    refs: list[np.ndarray] = []
-    n_read = 0
-    verdicts: dict[tuple, bool] = {}
+        progress("scanning the file (DuckDB)", 0.05)
+    with _duckdb(path) as sql:
+        ids, lon, lat, n_read = _scan(sql, path, clip)
+        if progress:
+            progress(f"{n_read:,} highway ways and {len(ids):,} nodes read; keeping the walkable ones", 0.3)
+        frame, flat = _kept_ways(sql, clip, ids, lon, lat)
+        lengths = frame["n"].to_numpy(np.int64)
+        ok = _walkable(frame, walkable) & (lengths >= 2)
+        flat = flat[np.repeat(ok, lengths)]
+        frame, lengths = frame[ok], lengths[ok]
+        ids, lon, lat = _place(sql, path, clip, flat, ids, lon, lat)
+    way_arr = frame["id"].to_numpy(np.int64)
+    highways = frame["highway"].astype(str).to_numpy(object)
+    names = frame["name"].astype(object).where(frame["name"].notna(), None).to_numpy(object)
+    n_ways = len(lengths)
     if progress:
-        progress("reading highway ways (libosmium)", 0.3)
-    try:
-        for w in osmium.FileProcessor(path, osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
-            n_read += 1
-            if clip is not None and w.id not in touching:
-                continue
-            tags = w.tags
-            values = tuple(tags.get(key) for key in WALKING_TAGS)
-            ok = verdicts.get(values)
-            if ok is None:  # the rule once per combination of tags (a few hundred in a town)
-                ok = verdicts[values] = walkable(dict(zip(WALKING_TAGS, values)))
-            if not ok:
-                continue
-            nodes = w.nodes  # type: ignore[union-attr]  # a WAY filter yields ways only
-            if len(nodes) < 2:
-                continue
-            refs.append(np.fromiter((n.ref for n in nodes), np.int64, len(nodes)))
-            way_ids.append(w.id)
-            highways.append(str(tags.get("highway")))
-            names.append(tags.get("name"))
-    except RuntimeError as exc:
-        raise DataError(f"{path}: not a readable .osm.pbf file ({exc})") from None
-    lengths = np.array([len(r) for r in refs], np.int64)
-    flat = np.concatenate(refs) if refs else np.zeros(0, np.int64)
-    way_arr = np.asarray(way_ids, np.int64)
-    ids, lon, lat = _locate(path, flat, lengths, way_arr, g_ids, g_coords, g_index)
-    if progress:
-        progress(f"{n_read:,} highway ways read, {len(refs):,} kept; {len(ids):,} nodes placed", 0.45)
+        progress(f"{n_read:,} highway ways read, {n_ways:,} kept; {len(ids):,} nodes placed", 0.45)
     # one row per segment
     starts = np.cumsum(lengths) - lengths
-    way_of = np.repeat(np.arange(len(refs)), lengths)
+    way_of = np.repeat(np.arange(n_ways), lengths)
     last = np.zeros(len(flat), bool)
     last[starts + lengths - 1] = True
     seg_u, seg_v, seg_way = flat[:-1][~last[:-1]], flat[1:][~last[:-1]], way_of[:-1][~last[:-1]]
@@ -155,7 +137,7 @@ def read_walking_ways(
     seg_u, seg_v, seg_way = seg_u[known], seg_v[known], seg_way[known]
     if clip is not None and len(seg_way):
         inside = shapely.intersects_xy(clip, lon, lat)
-        touches = np.zeros(len(refs), bool)
+        touches = np.zeros(n_ways, bool)
         pos_u, pos_v = _positions(ids, seg_u), _positions(ids, seg_v)
         np.logical_or.at(touches, seg_way, inside[pos_u] | inside[pos_v])
         keep = touches[seg_way]
@@ -171,89 +153,126 @@ def read_walking_ways(
         lat=lat,
         u=seg_u,
         v=seg_v,
-        way_id=way_arr[seg_way] if len(way_arr) else np.zeros(0, np.int64),
-        highway=np.asarray(highways, dtype=object)[seg_way] if highways else np.zeros(0, dtype=object),
-        name=np.asarray(names, dtype=object)[seg_way] if names else np.zeros(0, dtype=object),
+        way_id=way_arr[seg_way],
+        highway=highways[seg_way],
+        name=names[seg_way],
         n_ways_read=n_read,
         n_ways_kept=n_kept,
     )
 
 
-def _gdal_lines(path: str, clip) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ids, vertex coordinates (rounded to 1e-7 degree) and vertex-to-way index of the highway lines."""
-    import pyogrio
+@contextmanager
+def _duckdb(path: str) -> Iterator[Any]:
+    """An in-memory DuckDB connection with the spatial extension, its spill folder removed afterwards."""
+    import duckdb
+    import duckdb_extension_spatial
 
-    options = {"bbox": tuple(clip.bounds)} if clip is not None else {}
-    try:
-        frame = pyogrio.read_dataframe(path, layer="lines", columns=["osm_id"], where="highway IS NOT NULL", **options)
-    except Exception as exc:
-        raise DataError(f"{path}: not a readable .osm.pbf file ({type(exc).__name__})") from None
-    if not len(frame):
-        return np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0, np.int64)
-    coords, index = shapely.get_coordinates(frame.geometry.values, return_index=True)
-    return frame["osm_id"].astype("int64").to_numpy(), np.round(coords, 7), index
-
-
-def _locate(path, flat, lengths, way_ids, g_ids, g_coords, g_index):
-    """Locations of the nodes in ``flat`` (the kept ways' node ids, way after way)."""
-    import osmium
-
-    lon = np.full(len(flat), np.nan)
-    lat = np.full(len(flat), np.nan)
-    if len(flat) and len(g_ids):
-        # the GDAL line of each kept way, where its vertices match the way's nodes one to one
-        g_order = np.argsort(g_ids, kind="stable")
-        pos = np.searchsorted(g_ids[g_order], way_ids)
-        pos = np.minimum(pos, len(g_ids) - 1)
-        line = np.where(g_ids[g_order][pos] == way_ids, g_order[pos], -1)
-        g_count = np.bincount(g_index, minlength=len(g_ids))
-        g_start = np.cumsum(g_count) - g_count
-        match = (line >= 0) & (g_count[np.maximum(line, 0)] == lengths)
-        ways = np.flatnonzero(match)
-        if len(ways):
-            starts = np.cumsum(lengths) - lengths
-            offset = np.arange(int(lengths[ways].sum())) - np.repeat(
-                np.cumsum(lengths[ways]) - lengths[ways], lengths[ways]
-            )
-            dst = np.repeat(starts[ways], lengths[ways]) + offset
-            src = np.repeat(g_start[line[ways]], lengths[ways]) + offset
-            lon[dst], lat[dst] = g_coords[src, 0], g_coords[src, 1]
-    ids = np.unique(flat)
-    # a node placed in any of its ways is placed
-    placed = np.isfinite(lon)
-    best = np.full(len(ids), -1, np.int64)
-    where = np.searchsorted(ids, flat[placed])
-    best[where] = np.flatnonzero(placed)
-    out_lon = np.where(best >= 0, lon[np.maximum(best, 0)], np.nan)
-    out_lat = np.where(best >= 0, lat[np.maximum(best, 0)], np.nan)
-    missing = ids[best < 0]
-    if len(missing):
-        # libosmium's id filter costs about 1.3 MB per block of 2**22 ids it holds: fine for ids in a few
-        # blocks; ids spread over many blocks are matched in Python instead (slower, memory-bounded)
-        few_blocks = len(np.unique(missing >> 22)) <= MAX_ID_BLOCKS
-        wanted = set(missing.tolist())
-        try:
-            nodes = osmium.FileProcessor(path, osmium.osm.NODE)
-            if few_blocks:
-                nodes = nodes.with_filter(osmium.filter.IdFilter(missing.tolist()))
-            for n in nodes:
-                if not few_blocks and n.id not in wanted:
-                    continue
-                loc = n.location
-                if loc.valid():
-                    k = np.searchsorted(ids, n.id)
-                    out_lon[k], out_lat[k] = loc.lon, loc.lat
-        except RuntimeError as exc:
-            raise DataError(f"{path}: not a readable .osm.pbf file ({exc})") from None
-    ok = np.isfinite(out_lon)
-    log.debug(
-        "%s: %d nodes placed by GDAL, %d looked up, %d not in the file",
-        path,
-        int((best >= 0).sum()),
-        len(missing),
-        int((~ok).sum()),
+    ext = os.path.join(
+        os.path.dirname(duckdb_extension_spatial.__file__),
+        "extensions",
+        f"v{duckdb.__version__}",
+        "spatial.duckdb_extension",
     )
-    return ids[ok], out_lon[ok], out_lat[ok]
+    if not os.path.exists(ext):
+        raise ImportError(
+            f"DuckDB's spatial extension for duckdb {duckdb.__version__} is not installed "
+            f"(expected {ext}; pip install duckdb-extension-spatial=={duckdb.__version__})"
+        )
+    with tempfile.TemporaryDirectory(prefix="planner-duckdb-") as tmp:
+        sql = duckdb.connect(
+            ":memory:", config={"memory_limit": MEMORY_LIMIT, "temp_directory": tmp, "preserve_insertion_order": False}
+        )
+        try:
+            sql.load_extension(ext)
+            yield sql
+        except duckdb.Error as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if isinstance(exc, duckdb.ParserException | duckdb.InvalidInputException | duckdb.ConversionException):
+                raise DataError(f"{path}: not a readable .osm.pbf file ({reason})") from None
+            raise DataError(f"{path}: reading failed ({reason})") from None
+        finally:
+            sql.close()
+
+
+def _literal(path: str) -> str:
+    """``path`` as an SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _scan(sql: Any, path: str, clip) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The one pass over the file: table ``src`` of nodes (near ``clip``) and highway ways; the nodes, sorted."""
+    nodes = "kind = 'node'"
+    if clip is not None:
+        x0, y0, x1, y1 = (float(v) for v in clip.bounds)
+        e = NODE_MARGIN_DEG
+        nodes += f" AND lon BETWEEN {x0 - e!r} AND {x1 + e!r} AND lat BETWEEN {y0 - e!r} AND {y1 + e!r}"
+    sql.execute(
+        f"CREATE TEMP TABLE src AS SELECT kind, id, lon, lat, refs, tags FROM ST_ReadOSM({_literal(path)}) "
+        f"WHERE ({nodes}) OR (kind = 'way' AND tags['highway'] IS NOT NULL)"
+    )
+    got = sql.execute("SELECT id, lon, lat FROM src WHERE kind = 'node'").fetchnumpy()
+    order = np.argsort(np.asarray(got["id"], np.int64), kind="stable")
+    ids = np.asarray(got["id"], np.int64)[order]
+    lon = np.round(np.asarray(got["lon"], float)[order], 7)
+    lat = np.round(np.asarray(got["lat"], float)[order], 7)
+    n_read = int(sql.execute("SELECT count(*) FROM src WHERE kind = 'way'").fetchone()[0])
+    return ids, lon, lat, n_read
+
+
+def _kept_ways(sql: Any, clip, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The highway ways to keep (all, or those with a node in ``clip``) by id: their tags, then their node ids."""
+    if clip is None:
+        sql.execute("CREATE TEMP TABLE kept AS SELECT id FROM src WHERE kind = 'way'")
+    else:
+        inside = pd.DataFrame({"id": ids[shapely.intersects_xy(clip, lon, lat)] if len(ids) else ids})
+        sql.register("inside", inside)
+        sql.execute(
+            "CREATE TEMP TABLE kept AS SELECT DISTINCT w.id FROM (SELECT id, unnest(refs) AS ref FROM src WHERE kind = 'way') w "
+            "SEMI JOIN inside ON w.ref = inside.id"
+        )
+    keys = ", ".join(f"tags[{_literal(k)}] AS {_literal(k).replace(chr(39), chr(34))}" for k in (*WALKING_TAGS, "name"))
+    frame = sql.execute(
+        f"SELECT id, len(refs) AS n, {keys} FROM src SEMI JOIN kept USING (id) WHERE kind = 'way' ORDER BY id"
+    ).df()
+    refs = sql.execute(
+        "SELECT id, unnest(refs) AS ref, generate_subscripts(refs, 1) AS i FROM src SEMI JOIN kept USING (id) "
+        "WHERE kind = 'way'"
+    ).fetchnumpy()
+    order = np.lexsort((np.asarray(refs["i"]), np.asarray(refs["id"])))  # way after way (by id), nodes in order
+    return frame.reset_index(drop=True), np.asarray(refs["ref"], np.int64)[order]
+
+
+def _walkable(frame: pd.DataFrame, walkable: Callable[[dict], bool]) -> np.ndarray:
+    """The walking rule per way, evaluated once per combination of tags (a few hundred in a town)."""
+    if not len(frame):
+        return np.zeros(0, bool)
+    tags = frame[list(WALKING_TAGS)].astype(object)
+    codes, combos = pd.factorize(pd.MultiIndex.from_frame(tags.where(tags.notna(), "\0")))
+    verdict = np.array(
+        [bool(walkable({k: (None if v == "\0" else v) for k, v in zip(WALKING_TAGS, combo)})) for combo in combos],
+        bool,
+    )
+    return verdict[codes]
+
+
+def _place(sql: Any, path: str, clip, flat: np.ndarray, ids, lon, lat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nodes ``flat`` uses: from the scan, and (with a clip area) the few beyond its box by a scan by id."""
+    wanted = np.unique(flat)
+    pos = _positions(ids, wanted)
+    missing = wanted[pos < 0]
+    found_ids, found_lon, found_lat = ids[pos[pos >= 0]], lon[pos[pos >= 0]], lat[pos[pos >= 0]]
+    if clip is not None and len(missing):
+        sql.register("missing", pd.DataFrame({"id": missing}))
+        got = sql.execute(
+            f"SELECT id, lon, lat FROM ST_ReadOSM({_literal(path)}) SEMI JOIN missing USING (id) WHERE kind = 'node'"
+        ).fetchnumpy()
+        log.debug("%s: %d nodes beyond the clip box looked up, %d found", path, len(missing), len(got["id"]))
+        found_ids = np.concatenate([found_ids, np.asarray(got["id"], np.int64)])
+        found_lon = np.concatenate([found_lon, np.round(np.asarray(got["lon"], float), 7)])
+        found_lat = np.concatenate([found_lat, np.round(np.asarray(got["lat"], float), 7)])
+        order = np.argsort(found_ids, kind="stable")
+        found_ids, found_lon, found_lat = found_ids[order], found_lon[order], found_lat[order]
+    return found_ids, found_lon, found_lat
 
 
 def _positions(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:

@@ -86,6 +86,33 @@ def test_bbox_boundary_equals_a_preclipped_file(tmp_path):
     assert G_box.graph["boundary"].label == f"bbox {BOX}"
 
 
+def test_nodes_beyond_the_read_box_are_looked_up_by_id(tmp_path, monkeypatch):
+    """With no margin around the clip box, the far nodes of the ways crossing its edge come from the scan by id."""
+    from planner import _pbf
+
+    looked_up = []
+    real = _pbf._place
+
+    def spy(sql, path, clip, flat, ids, lon, lat):
+        out = real(sql, path, clip, flat, ids, lon, lat)
+        looked_up.append(len(out[0]) - int((_pbf._positions(ids, out[0]) >= 0).sum()))
+        return out
+
+    monkeypatch.setattr(_pbf, "NODE_MARGIN_DEG", 0.0)
+    monkeypatch.setattr(_pbf, "_place", spy)
+    cut = preclip(HELSINKI, with_margin(resolve_boundary(BOX), 400.0), tmp_path / "cut.osm.pbf")
+    same_graph(planner.load_network(str(cut)), planner.load_network(HELSINKI, boundary=BOX))
+    assert looked_up and looked_up[-1] > 10  # nodes outside the box were placed by the second scan
+
+
+def test_a_missing_spatial_extension_is_named(monkeypatch):
+    import duckdb
+
+    monkeypatch.setattr(duckdb, "__version__", "0.0.1")
+    with pytest.raises(ImportError, match=r"spatial extension for duckdb 0\.0\.1.*duckdb-extension-spatial==0\.0\.1"):
+        planner.load_network(HELSINKI)
+
+
 def test_walks_across_the_edge_keep_their_minutes():
     _walks_across_the_edge(HELSINKI, BOX)
 
