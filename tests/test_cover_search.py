@@ -15,7 +15,9 @@ from reference import min_cover
 
 import planner
 import planner.optimize.center as center
+from planner.optimize import _cover_search
 from planner.optimize._cover_search import find_cover
+from planner.optimize._highs import Deadline
 
 
 def _covers(a: np.ndarray, cols: np.ndarray) -> bool:
@@ -66,8 +68,8 @@ def test_pcenter_takes_its_yes_answers_and_stays_exact(monkeypatch, p: int) -> N
     answers = []
     real = center.find_cover
 
-    def spy(a, start, k):
-        out = real(a, start, k)
+    def spy(a, start, k, deadline=None):
+        out = real(a, start, k, deadline)
         answers.append(out is not None)
         return out
 
@@ -80,3 +82,28 @@ def test_pcenter_takes_its_yes_answers_and_stays_exact(monkeypatch, p: int) -> N
     below = np.unique(d[d < r]).max()
     assert min_cover((d <= below).astype(int)) > p  # the next shorter walk cannot be done by p sites
     assert min_cover((d <= r).astype(int)) <= p
+
+
+def test_a_time_limit_is_kept() -> None:
+    a = sp.csr_matrix(_random_cover(1))
+    k = min_cover(a.toarray().astype(int))
+    assert find_cover(a, np.zeros(0, np.int64), k, Deadline(None)) is not None
+    assert find_cover(a, np.zeros(0, np.int64), k, Deadline(0.0)) is None  # expired before the first run
+
+
+def test_under_a_short_limit_the_first_use_does_not_compile(monkeypatch) -> None:
+    calls = []
+    real = _cover_search._search
+
+    class NotLoaded:
+        signatures: list = []
+
+        def __call__(self, *args):
+            calls.append(args)
+            return real(*args)
+
+    monkeypatch.setattr(_cover_search, "_search", NotLoaded())
+    a = sp.csr_matrix(_random_cover(2))
+    k = min_cover(a.toarray().astype(int))
+    assert find_cover(a, np.zeros(0, np.int64), k, Deadline(1.0)) is None and not calls  # 1 s < the load allowance
+    assert find_cover(a, np.zeros(0, np.int64), k, Deadline(60.0)) is not None and calls

@@ -107,7 +107,7 @@ def _can_cover(
     The swap search from ``start`` (site indices) is asked first; HiGHS decides when it finds no cover.
     """
     a = _dominance(pattern(keep_within(m, d)), req)
-    found = find_cover(a, np.setdiff1d(start if start is not None else [], req), p - len(req))
+    found = find_cover(a, np.setdiff1d(start if start is not None else [], req), p - len(req), deadline)
     if found is not None:
         return True, np.union1d(req, found)
     sel, status, bound, _ = cover_bound(a, req, deadline, target=p, work=work)
