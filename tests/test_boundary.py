@@ -105,6 +105,15 @@ def test_nodes_beyond_the_read_box_are_looked_up_by_id(tmp_path, monkeypatch):
     assert looked_up and looked_up[-1] > 10  # nodes outside the box were placed by the second scan
 
 
+def test_a_path_with_quotes_and_chinese_is_read(tmp_path):
+    """The path reaches DuckDB's SQL as a literal: a quote in it is escaped, not an injection or a syntax error."""
+    folder = tmp_path / "o'brien; DROP TABLE src; 街道"
+    folder.mkdir()
+    copy = folder / "赣州.osm.pbf"
+    copy.write_bytes(open(HELSINKI, "rb").read())
+    same_graph(planner.load_network(HELSINKI, boundary=BOX), planner.load_network(str(copy), boundary=BOX))
+
+
 def test_a_missing_spatial_extension_is_named(monkeypatch):
     import duckdb
 
