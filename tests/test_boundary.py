@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import json
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -110,7 +111,7 @@ def test_a_path_with_quotes_and_chinese_is_read(tmp_path):
     folder = tmp_path / "o'brien; DROP TABLE src; 街道"
     folder.mkdir()
     copy = folder / "赣州.osm.pbf"
-    copy.write_bytes(open(HELSINKI, "rb").read())
+    copy.write_bytes(Path(HELSINKI).read_bytes())
     same_graph(planner.load_network(HELSINKI, boundary=BOX), planner.load_network(str(copy), boundary=BOX))
 
 
