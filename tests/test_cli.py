@@ -268,7 +268,7 @@ def test_optimize_with_own_cost_matrix(tmp_path):
     assert json.loads((out / "result.json").read_text())["selected_site_ids"] == ["s1", "s2"]
 
 
-def test_tiers_and_other_models(tmp_path):
+def test_tiers(tmp_path):
     out = tmp_path / "t"
     assert main(["plan", "--tiers", "--out", str(out), "-q"]) == 0
     s = json.loads((out / "summary.json").read_text())
@@ -276,6 +276,11 @@ def test_tiers_and_other_models(tmp_path):
     assert s["model"] == "tiers" and set(stations["tier"]) == {"centre", "grid"}
     assert s["n_centres"] == (stations["tier"] == "centre").sum() and s["n_stations"] == len(stations)
     assert s["population_covered"] == pytest.approx(s["population_coverable"], abs=0.2)
+
+
+@pytest.mark.slow
+def test_other_models_by_cli(tmp_path):
+    """Each model's wiring through `planner plan` (the models themselves are checked by brute force elsewhere)."""
     for args in (["--model", "pcenter", "--p", "9"], ["--model", "pmedian", "--p", "9"], ["--model", "backup"],
                  ["--model", "budget", "--budget", "4"], ["--model", "mclp", "--p", "3", "--capacity", "2500"]):
         assert main(["plan", *args, "--out", str(tmp_path / args[1]), "-q"]) == 0, args

@@ -74,6 +74,7 @@ def test_frontier_cuts_streets_partway():
     assert poly.covers(shapely.Point(390, 5)) and not poly.covers(shapely.Point(405, 0))
 
 
+@pytest.mark.slow  # 6-12 s: with the slow cases, to keep the default suite under 3 minutes
 def test_few_sites_use_local_cells_and_match_whole_network():
     from planner._graph import network_arrays
 

@@ -81,6 +81,7 @@ def test_matches_brute_force(seed):
     _check(sol, w, share * w.sum(), brute_fewest(cover, w, share * w.sum(), req), req)
 
 
+@pytest.mark.slow  # 6-12 s: with the slow cases, to keep the default suite under 3 minutes
 def test_matches_plain_milp_where_the_search_branches(monkeypatch):
     """120 x 40 random instances, many sites per home, 3 shares each: some counts the LP leaves open, and
     HiGHS decides them both ways (a plan with that many stations, and a proof that none exists)."""
