@@ -180,7 +180,15 @@ def _duckdb(path: str) -> Iterator[Any]:
         )
     with tempfile.TemporaryDirectory(prefix="planner-duckdb-") as tmp:
         sql = duckdb.connect(
-            ":memory:", config={"memory_limit": MEMORY_LIMIT, "temp_directory": tmp, "preserve_insertion_order": False}
+            ":memory:",
+            config={
+                "memory_limit": MEMORY_LIMIT,
+                "temp_directory": tmp,
+                "preserve_insertion_order": False,
+                # offline by design: the one extension is loaded from its wheel, nothing is fetched
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+            },
         )
         try:
             sql.load_extension(ext)
