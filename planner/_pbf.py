@@ -127,21 +127,7 @@ def read_walking_ways(
     n_ways = len(lengths)
     if progress:
         progress(f"{n_read:,} highway ways read, {n_ways:,} kept; {len(ids):,} nodes placed", 0.45)
-    # one row per segment
-    starts = np.cumsum(lengths) - lengths
-    way_of = np.repeat(np.arange(n_ways), lengths)
-    last = np.zeros(len(flat), bool)
-    last[starts + lengths - 1] = True
-    seg_u, seg_v, seg_way = flat[:-1][~last[:-1]], flat[1:][~last[:-1]], way_of[:-1][~last[:-1]]
-    known = (_positions(ids, seg_u) >= 0) & (_positions(ids, seg_v) >= 0)
-    seg_u, seg_v, seg_way = seg_u[known], seg_v[known], seg_way[known]
-    if clip is not None and len(seg_way):
-        inside = shapely.intersects_xy(clip, lon, lat)
-        touches = np.zeros(n_ways, bool)
-        pos_u, pos_v = _positions(ids, seg_u), _positions(ids, seg_v)
-        np.logical_or.at(touches, seg_way, inside[pos_u] | inside[pos_v])
-        keep = touches[seg_way]
-        seg_u, seg_v, seg_way = seg_u[keep], seg_v[keep], seg_way[keep]
+    seg_u, seg_v, seg_way = _segments(flat, lengths, ids, lon, lat, clip)
     used = np.unique(np.concatenate([seg_u, seg_v])) if len(seg_u) else np.zeros(0, np.int64)
     sel = _positions(ids, used)
     ids, lon, lat = ids[sel], lon[sel], lat[sel]
@@ -159,6 +145,30 @@ def read_walking_ways(
         n_ways_read=n_read,
         n_ways_kept=n_kept,
     )
+
+
+def _segments(flat: np.ndarray, lengths: np.ndarray, ids: np.ndarray, lon, lat, clip):
+    """
+    One row per segment of the kept ways (node ids ``u``, ``v`` and the way's index), both nodes placed.
+
+    With ``clip``, only segments of ways with a placed node inside it are kept (whole ways).
+    """
+    n_ways = len(lengths)
+    starts = np.cumsum(lengths) - lengths
+    way_of = np.repeat(np.arange(n_ways), lengths)
+    last = np.zeros(len(flat), bool)
+    last[starts + lengths - 1] = True
+    seg_u, seg_v, seg_way = flat[:-1][~last[:-1]], flat[1:][~last[:-1]], way_of[:-1][~last[:-1]]
+    known = (_positions(ids, seg_u) >= 0) & (_positions(ids, seg_v) >= 0)
+    seg_u, seg_v, seg_way = seg_u[known], seg_v[known], seg_way[known]
+    if clip is not None and len(seg_way):
+        inside = shapely.intersects_xy(clip, lon, lat)
+        touches = np.zeros(n_ways, bool)
+        pos_u, pos_v = _positions(ids, seg_u), _positions(ids, seg_v)
+        np.logical_or.at(touches, seg_way, inside[pos_u] | inside[pos_v])
+        keep = touches[seg_way]
+        seg_u, seg_v, seg_way = seg_u[keep], seg_v[keep], seg_way[keep]
+    return seg_u, seg_v, seg_way
 
 
 @contextmanager

@@ -73,6 +73,36 @@ def _flip(j, sign, c_ptr, c_idx, r_ptr, r_idx, cnt, xo, w, s_open, s_close, unc,
 
 
 @numba.njit(cache=True, nogil=True)
+def _best_pair(
+    r, r_ptr, r_idx, c_ptr, c_idx, chosen, sites, cnt, xo, w, s_open, s_close, age, corr, tabu_in, tabu_out
+):  # pragma: no cover
+    """The swap for row ``r``: open a site reaching it, close a chosen one; least weight left uncovered, oldest on ties."""
+    visits = 0
+    best, bj, bk = -(1 << 62), -1, -1
+    for t in range(r_ptr[r], r_ptr[r + 1]):
+        j = r_idx[t]
+        if chosen[j] or j == tabu_out:
+            continue
+        for u in range(c_ptr[j], c_ptr[j + 1]):  # rows j would keep covered when their only site closes
+            i = c_idx[u]
+            if cnt[i] == 1:
+                corr[xo[i]] += w[i]
+        for q in range(len(sites)):
+            s = sites[q]
+            if s == tabu_in:
+                continue
+            gain = s_open[j] - s_close[s] + corr[s]
+            if gain > best or (gain == best and age[j] + age[s] < age[bj] + age[bk]):
+                best, bj, bk = gain, j, s
+        for u in range(c_ptr[j], c_ptr[j + 1]):
+            i = c_idx[u]
+            if cnt[i] == 1:
+                corr[xo[i]] = 0
+        visits += 2 * (c_ptr[j + 1] - c_ptr[j]) + len(sites)
+    return bj, bk, visits
+
+
+@numba.njit(cache=True, nogil=True)
 def _search(r_ptr, r_idx, c_ptr, c_idx, start, k, steps, run, work):  # pragma: no cover
     """One run: sites (boolean) covering every row with ``k`` sites, whether found, and the work done."""
     n, m = len(r_ptr) - 1, len(c_ptr) - 1
@@ -118,27 +148,10 @@ def _search(r_ptr, r_idx, c_ptr, c_idx, start, k, steps, run, work):  # pragma: 
             return chosen, False, done
         state = state * np.uint64(6364136223846793005) + np.uint64(1442695040888963407)
         r = unc[int((state >> np.uint64(33)) % np.uint64(n_unc))]
-        best, bj, bk = -(1 << 62), -1, -1
-        for t in range(r_ptr[r], r_ptr[r + 1]):
-            j = r_idx[t]
-            if chosen[j] or j == tabu_out:
-                continue
-            for u in range(c_ptr[j], c_ptr[j + 1]):  # rows j would keep covered when their only site closes
-                i = c_idx[u]
-                if cnt[i] == 1:
-                    corr[xo[i]] += w[i]
-            for q in range(len(sites)):
-                s = sites[q]
-                if s == tabu_in:
-                    continue
-                gain = s_open[j] - s_close[s] + corr[s]
-                if gain > best or (gain == best and age[j] + age[s] < age[bj] + age[bk]):
-                    best, bj, bk = gain, j, s
-            for u in range(c_ptr[j], c_ptr[j + 1]):
-                i = c_idx[u]
-                if cnt[i] == 1:
-                    corr[xo[i]] = 0
-            done += 2 * (c_ptr[j + 1] - c_ptr[j]) + len(sites)
+        bj, bk, visits = _best_pair(
+            r, r_ptr, r_idx, c_ptr, c_idx, chosen, sites, cnt, xo, w, s_open, s_close, age, corr, tabu_in, tabu_out
+        )
+        done += visits
         if bj < 0:  # the row's only sites are tabu: lift the tabu
             tabu_in, tabu_out = -1, -1
             continue
