@@ -110,7 +110,7 @@ def _can_cover(
     found = find_cover(a, np.setdiff1d(start if start is not None else [], req), p - len(req), deadline)
     if found is not None:
         return True, np.union1d(req, found)
-    sel, status, bound, _ = cover_bound(a, req, deadline, target=p, work=work)
+    sel, status, bound, _ = cover_bound(a, req, deadline, target=p, work=work, cuts=work is None)
     if len(sel) <= p:
         return True, sel
     if status in ("optimal", "bound") or np.ceil(bound - 1e-9) > p:

@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import SolverError
+from ._cover_cuts import triangle_cuts
 from ._highs import Constraint, Deadline, gap_of, milp, seconds_left
 from ._reduce import bipartite_components, dominated_sites, row_groups
 from .results import CoverStats
@@ -66,7 +67,12 @@ def greedy_cover(block: sp.csr_matrix, c: np.ndarray) -> np.ndarray:
 
 
 def _solve_piece(
-    block: sp.csr_matrix, c: np.ndarray, deadline: Deadline, stop_at: float | None, work: int | None = None
+    block: sp.csr_matrix,
+    c: np.ndarray,
+    deadline: Deadline,
+    stop_at: float | None,
+    work: int | None = None,
+    cuts: bool = False,
 ) -> tuple[np.ndarray, str, float]:
     """One piece: its chosen columns, status and proven lower bound (see :func:`lscp_task`)."""
     n = block.shape[1]
@@ -74,6 +80,10 @@ def _solve_piece(
     x, result = None, None
     if not deadline.expired():
         cons = [Constraint(block, 1.0, np.inf)]
+        if cuts and bool(np.all(c == 1.0)):
+            extra = triangle_cuts(block, deadline)
+            if extra.shape[0]:
+                cons.append(Constraint(extra, 2.0, np.inf))
         one = np.ones(n)
         x, result = milp(c, one, np.zeros(n), one, cons, deadline, integral_values=integral, stop_at=stop_at, work=work)
     if result is not None and result.status == 2:
@@ -92,7 +102,9 @@ def _solve_piece(
 
 
 def lscp_task(
-    payload: tuple[list[Piece], float | None] | tuple[list[Piece], float | None, float | None, int | None],
+    payload: tuple[list[Piece], float | None]
+    | tuple[list[Piece], float | None, float | None, int | None]
+    | tuple[list[Piece], float | None, float | None, int | None, bool],
 ) -> list[tuple[np.ndarray, str, float]]:
     """
     Solve independent set-covering pieces one after the other (a task an :class:`Executor` runs).
@@ -105,7 +117,8 @@ def lscp_task(
         pieces of the payload (one total); ``stop_at`` (one piece only) stops at the first
         cover costing no more (status ``"stopped"``), or proves there is none (status
         ``"bound"``); ``work`` (or ``None``) gives that question up after so many HiGHS
-        interrupt checks (status ``"time_limit"``).
+        interrupt checks (status ``"time_limit"``); a fifth ``True`` adds the LP's violated
+        {0, 1/2}-cuts over triples of rows first (unit costs; :mod:`._cover_cuts`).
 
     Returns
     -------
@@ -115,8 +128,9 @@ def lscp_task(
     """
     pieces, time_limit = payload[0], payload[1]
     stop_at, work = (payload[2], payload[3]) if len(payload) > 2 else (None, None)
+    cuts = bool(payload[4]) if len(payload) > 4 else False
     deadline = Deadline(time_limit)
-    return [_solve_piece(block, c, deadline, stop_at, work) for block, c in pieces]
+    return [_solve_piece(block, c, deadline, stop_at, work, cuts) for block, c in pieces]
 
 
 def _batches(sizes: np.ndarray, n_bins: int) -> np.ndarray:
@@ -169,11 +183,13 @@ def _solve_pieces(
     executor: Executor | None,
     stop_at: float | None = None,
     work: int | None = None,
+    cuts: bool = False,
 ) -> tuple[list[tuple[np.ndarray, str, float]], int | None]:
     """Each piece's chosen columns, here (one shared time limit) or packed into the executor's tasks."""
     if executor is None:
         one = len(pieces) == 1
-        return lscp_task((pieces, seconds_left(time_limit), stop_at if one else None, work if one else None)), None
+        payload = (pieces, seconds_left(time_limit), stop_at if one else None, work if one else None, cuts)
+        return lscp_task(payload), None
     n_tasks = int(min(len(pieces), executor.slots))
     if n_tasks == 0:
         return [], 0
@@ -196,6 +212,7 @@ def cover_bound(
     executor: Executor | None = None,
     target: float | None = None,
     work: int | None = None,
+    cuts: bool = False,
 ) -> tuple[np.ndarray, str, float, CoverStats]:
     """
     :func:`lscp` with, instead of a gap, a proven lower bound on the number (cost) of columns needed.
@@ -206,6 +223,8 @@ def cover_bound(
     ``"bound"``, the bound above the target); otherwise the pieces are solved in full.
     ``work``: with one piece and a target, the question is given up after this many
     HiGHS interrupt checks (status ``"time_limit"``).
+    ``cuts``: each piece's LP is first tightened by {0, 1/2}-cuts over triples of rows
+    (:mod:`._cover_cuts`; unit costs), for the hard "no" decisions.
 
     Returns
     -------
@@ -243,7 +262,7 @@ def cover_bound(
     multi = [i for i, one in enumerate(single) if not one]
     bound = float(c_all[chosen].sum())
     stop_at = None if target is None else target - bound
-    results, n_tasks = _solve_pieces([pieces[i] for i in multi], time_limit, executor, stop_at, work)
+    results, n_tasks = _solve_pieces([pieces[i] for i in multi], time_limit, executor, stop_at, work, cuts)
     status = "optimal"
     for i, (x, s, piece_bound) in zip(multi, results):
         chosen[cols[cols_of[i][x]]] = True
