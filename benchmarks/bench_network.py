@@ -175,5 +175,6 @@ def main() -> None:
         print(f"    {'both (the scan rate)':52} {total:5.2f} s = {size / total:5.1f} MB/s (target >= 20 MB/s); "
               f"with the fixed cost: {size / sum(scans.values()):.1f} MB/s")
 
+
 if __name__ == "__main__":
     main()

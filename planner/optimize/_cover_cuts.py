@@ -93,14 +93,13 @@ def triangle_cuts(block: sp.csr_matrix, deadline: Deadline) -> sp.csr_matrix:
     adj = (a @ a.T).tocsr()
     adj.setdiag(0)
     adj.eliminate_zeros()
-    csc = sp.csc_matrix(a)
     for _ in range(_ROUNDS):
         if not limit_run(h, deadline):
             break
         h.run()
         y = np.clip(np.asarray(h.getSolution().col_value, float), 0.0, 1.0)
         frac = (y > 1e-6) & (y < 1 - 1e-6)
-        rows = np.unique(csc.indices[np.repeat(frac, np.diff(csc.indptr))])
+        rows = np.flatnonzero(a @ frac.astype(float))  # rows a fractional site reaches
         tri = _triangles(adj, rows, _MAX_TRIANGLES)
         if tri is None or not len(tri):
             break
@@ -112,15 +111,15 @@ def triangle_cuts(block: sp.csr_matrix, deadline: Deadline) -> sp.csr_matrix:
         if not len(cand):
             break
         # the exact left-hand side: the sites reaching all three count twice
-        both = a[i[cand]].multiply(a[k[cand]]).multiply(a[l[cand]])
+        both = sp.csr_matrix(a[i[cand]].multiply(a[k[cand]]).multiply(a[l[cand]]))
         lhs = low[cand] + 2 * (both @ y)
-        bad = cand[lhs < 2 - 1e-6]
-        if not len(bad):
+        violated = np.flatnonzero(lhs < 2 - 1e-6)
+        if not len(violated):
             break
-        bad = bad[np.argsort(lhs[lhs < 2 - 1e-6], kind="stable")][:_PER_ROUND]  # most violated first
+        pick = violated[np.argsort(lhs[violated], kind="stable")][:_PER_ROUND]  # most violated first
+        bad = cand[pick]
         union = ((a[i[bad]] + a[k[bad]] + a[l[bad]]) > 0).astype(float)
-        triple = a[i[bad]].multiply(a[k[bad]]).multiply(a[l[bad]])
-        rows_new = sp.csr_matrix(union + triple)
+        rows_new = sp.csr_matrix(union + both[pick])
         found.append(rows_new)
         add_rows(h, Constraint(rows_new, 2.0, np.inf))
     return sp.vstack(found, format="csr") if found else sp.csr_matrix((0, m))

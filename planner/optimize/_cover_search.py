@@ -107,9 +107,6 @@ def _search(r_ptr, r_idx, c_ptr, c_idx, start, k, steps, run, work):  # pragma: 
     """One run: sites (boolean) covering every row with ``k`` sites, whether found, and the work done."""
     n, m = len(r_ptr) - 1, len(c_ptr) - 1
     chosen = np.zeros(m, np.bool_)
-    for i in range(n):
-        if r_ptr[i] == r_ptr[i + 1]:
-            return chosen, False, 0  # a row no site reaches
     state = np.uint64(88172645463325252) + np.uint64(run) * np.uint64(0x9E3779B97F4A7C15)
     done = 0
     cnt = np.zeros(n, np.int64)
@@ -202,6 +199,8 @@ def find_cover(a: sp.csr_matrix, start: np.ndarray, k: int, deadline: Deadline |
     left = deadline.left() if deadline is not None else None
     if k <= 0 or (left is not None and not _search.signatures and left < _LOAD_SECONDS):
         return None
+    if (np.diff(a.indptr) == 0).any():
+        return None  # a row no site reaches
     c = sp.csc_matrix(a)
     arrays = (
         a.indptr.astype(np.int64),
