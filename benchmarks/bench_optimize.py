@@ -485,7 +485,7 @@ def parse_args(argv):
     ap.add_argument("--repeat", type=int, default=1,
                     help="time Station Planner (and the reference) this many times; the fastest counts (default 1)")
     ap.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS),
-                    help=f"models to solve (default: all; pscp asks for {PSCP_SHARE:.0%} of the reachable population)")
+                    help=f"models to solve (default: all; pscp asks for {PSCP_SHARE * 100:.0f}%% of the reachable population)")
     ap.add_argument("--json", metavar="PATH", help="also write the JSON report here")
     ap.add_argument("--from-json", metavar="PATH", help="print a saved --json report's table and targets again")
     ap.add_argument("--worker", help=argparse.SUPPRESS)  # FAMILY:HxS:P:MODEL, for --reference
