@@ -324,7 +324,7 @@ def plan(
         with dask_client() as started:
             return plan(**{**arguments, "client": started})
     minutes, speed_kmh, tier_minutes, max_centres = _checked(
-        minutes, speed_kmh, model, p, tiers, tier_minutes, max_centres, share
+        minutes, speed_kmh, model, p, tiers, tier_minutes, max_centres, share, capacity, budget
     )
     laps = _Laps()
     options = InputOptions(input_crs, name_column, population_column, raster_mode, raster_units, raster_band)
@@ -454,10 +454,9 @@ def _optimise(
         )
 
 
-def _checked(
-    minutes: Any, speed_kmh: Any, model: str, p: Any, tiers: bool, tier_minutes: Any, max_centres: Any, share: Any
-) -> tuple[float, float, float, int | None]:
+def _checked(*args: Any) -> tuple[float, float, float, int | None]:
     """The walk, speed, tier walk and centre cap of :func:`plan`, checked once (a tiered plan replaces the model)."""
+    minutes, speed_kmh, model, p, tiers, tier_minutes, max_centres, share, capacity, budget = args
     minutes = check_positive("minutes", minutes)
     speed_kmh = check_positive("speed_kmh", speed_kmh)
     check_model(model, p, tiers=tiers, share=share)
@@ -466,6 +465,11 @@ def _checked(
         tier_minutes = check_positive("tier_minutes", tier_minutes)
         if tier_minutes < minutes:
             raise InputError(f"tier_minutes={tier_minutes:g}: expected at least minutes={minutes:g}")
+        for name, value in (("capacity", capacity), ("budget", budget)):
+            if value is not None:
+                raise InputError(
+                    f"{name}={value!r}: a tiered plan takes no {name} (it places the fewest stations needed)"
+                )
     return minutes, speed_kmh, float(tier_minutes), max_centres
 
 

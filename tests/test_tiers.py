@@ -187,6 +187,25 @@ def test_tiers_replace_the_model_and_its_p(tmp_path, monkeypatch, capsys):
     assert "stop here" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--p", "8"], "p=8: a tiered plan places the fewest grid stations"),
+        (["--capacity", "500"], "capacity=500.0: a tiered plan takes no capacity"),
+        (["--model", "budget", "--budget", "10"], "budget=10.0: a tiered plan takes no budget"),
+    ],
+)
+def test_tiers_refuse_a_count_a_capacity_or_a_budget(args, words, tmp_path, capsys):
+    """`--tiers --p 8` used to plan as if --p were absent: a count, capacity or budget the tiers ignore is refused."""
+    out = tmp_path / "o"
+    assert main(["plan", "--tiers", *args, "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1 and not out.exists()
+    kwargs = {"p": 8} if "--p" in args else {"capacity": 500.0} if "--capacity" in args else {"budget": 10.0}
+    with pytest.raises(InputError, match=words.split(":")[0]):
+        planner.plan(tiers=True, **kwargs)  # refused before the network is read
+
+
 # the planner's warning, printed by the CLI as a "warning:" line that the test reads
 @pytest.mark.filterwarnings("always:tiers.* have no site that may be a community centre:UserWarning")
 def test_homes_without_a_possible_centre_are_said(helsinki, tmp_path, monkeypatch, capsys):

@@ -43,16 +43,23 @@ def check_model(model: str, p: Any = None, *, tiers: bool = False, share: Any = 
     p
         The number of stations asked for.
     tiers
-        A tiered plan replaces the model: nothing is asked of ``model`` / ``p`` then.
+        A tiered plan replaces the model: nothing is asked of ``model`` then, and ``p`` is refused (the
+        tiers choose their own number of grid stations: the fewest that reach every home).
     share
         ``pscp``: the fraction of residents to cover (refused for other models).
 
     Raises
     ------
     InputError
-        An unknown model, a model that needs ``p`` without it, a missing or impossible ``share``.
+        An unknown model, a model that needs ``p`` without it, a missing or impossible ``share``, ``p`` or
+        ``share`` with ``tiers``.
     """
     if tiers:
+        if p is not None:
+            raise InputError(
+                f"p={p!r}: a tiered plan places the fewest grid stations that reach every home, it takes no count "
+                "(drop --p; --max-centres caps the community centres)"
+            )
         if share is not None:
             raise InputError(f"share={share!r}: a tiered plan replaces the model (pscp's share does not apply)")
         return
