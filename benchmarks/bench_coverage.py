@@ -180,8 +180,8 @@ def part_b(report: dict, quick: bool) -> None:
         net.nodes_in_range(list(site_nodes), 5.0, "minutes")
         pandana_s = time.perf_counter() - t
         # the same node-to-node work in our engine: sites placed on nodes, homes = all nodes
-        from planner.coverage import coverage_matrix
         from planner._graph import snap
+        from planner.coverage import coverage_matrix
 
         node_pts = shapely.points(xs, ys)
         posts = snap(a, node_pts[np.searchsorted(a.node_ids, site_nodes)])

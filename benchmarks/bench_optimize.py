@@ -85,10 +85,10 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from optimize_instances import FAMILIES, RADIUS, SPEED, Instance, describe, make_instance, pattern
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 import planner
-from optimize_instances import FAMILIES, RADIUS, SPEED, Instance, describe, make_instance, pattern
 
 warnings.filterwarnings("ignore")
 
@@ -169,7 +169,7 @@ def run_spopt(inst: Instance, model: str, time_limit: float) -> dict:
     value = pulp.value(prob.objective)
     selected = np.array([j for j, v in enumerate(mdl.fac_vars) if (v.value() or 0) > 0.5], dtype=np.int64)
     out = {"seconds": seconds, "build_seconds": t_build, "status": status,
-           "objective": float(value) if value is not None else None, "n_selected": int(len(selected))}
+           "objective": float(value) if value is not None else None, "n_selected": len(selected)}
     if error and not optimal:
         out["error"] = error
     out.update(check_selection(pattern(m), w, selected, model, inst.p))
@@ -214,7 +214,7 @@ def run_baseline(inst: Instance, model: str, time_limit: float) -> dict:
     seconds = time.perf_counter() - t0
     status = "optimal" if res.status == 0 else ("time_limit" if res.status == 1 else f"highs_status_{res.status}")
     gap = getattr(res, "mip_gap", None)
-    out = {"seconds": seconds, "status": status, "objective": objective, "n_selected": int(len(selected)),
+    out = {"seconds": seconds, "status": status, "objective": objective, "n_selected": len(selected),
            "gap": float(gap) if gap is not None and np.isfinite(gap) else None}
     if res.x is not None:
         out.update(check_selection(a, w, selected, model, inst.p, pscp_share(inst)))
@@ -238,7 +238,7 @@ def run_planner(inst: Instance, model: str, time_limit: float | None) -> dict:
         runs.append(time.perf_counter() - t0)
     seconds = min(runs)
     out = {"seconds": seconds, "status": sol.status, "objective": float(sol.objective),
-           "n_selected": int(len(sol.selected)), "gap": float(sol.gap) if np.isfinite(sol.gap) else None}
+           "n_selected": len(sol.selected), "gap": float(sol.gap) if np.isfinite(sol.gap) else None}
     out["runs_s"] = [round(x, 4) for x in runs]
     for key in ("distinct_rows", "sites_kept", "components", "rows_in_model", "sites_fixed", "sites_in_mip", "rows_in_mip",
                 "lower_bound", "greedy_count", "probes"):
@@ -255,7 +255,7 @@ def warm_up() -> None:
     run_baseline(inst, "mclp", 10)
     try:
         run_spopt(inst, "lscp", 10)
-    except Exception as exc:  # noqa: BLE001 -- spopt may be missing; reported later
+    except Exception as exc:
         log(f"spopt warm-up failed: {exc}")
 
 
@@ -388,7 +388,8 @@ def table(report: dict) -> str:
                     fmt_r(e.get("reference_over_planner"), m.get("reference"), sub))
         rows.append(row)
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
-    line = lambda r: "  ".join(c.rjust(wd) if i >= 2 else c.ljust(wd) for i, (c, wd) in enumerate(zip(r, widths)))
+    def line(r):
+        return "  ".join(c.rjust(wd) if i >= 2 else c.ljust(wd) for i, (c, wd) in enumerate(zip(r, widths)))
     out = [line(head), line(tuple("-" * wd for wd in widths))] + [line(r) for r in rows]
     out.append("* = not proven optimal (time limit or error); >=Nx: the other method hit its limit, so the ratio "
                "is a lower bound; Nx?: Station Planner hit its limit; distinct = distinct coverage sets among the "
@@ -447,7 +448,8 @@ def targets(report: dict) -> tuple[list[dict], str]:
             add(f"lscp {name} at least as fast as the reference", f"{e['reference_over_planner']:.2f}x the "
                 "reference's speed", e["reference_over_planner"] >= 0.9)
     if any("reference" in r["target"] for r in rows):
-        add("(reference: PASS at >= 0.9x, the same code's run-to-run spread here)", "", None)
+        rows.append({"target": "(reference: PASS at >= 0.9x, the same code's run-to-run spread here)", "measured": "",
+                     "result": ""})
     w0 = max(len(r["target"]) for r in rows)
     w1 = max(len(r["measured"]) for r in rows)
     text = "\n".join(f"{r['target'].ljust(w0)}  {r['measured'].ljust(w1)}  {r['result']}" for r in rows)
@@ -526,7 +528,7 @@ def solve_all(inst: Instance, model: str, args) -> dict:
         log(f"  {inst.name} {model} {name} ...")
         try:
             res = fn()
-        except Exception as exc:  # noqa: BLE001 -- recorded in the report, the run goes on
+        except Exception as exc:
             res = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
         entry["methods"][name] = res
         if "seconds" in res:

@@ -37,9 +37,10 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 warnings.filterwarnings("ignore")
 
+from bench_coverage import grid_coordinates  # noqa: E402
+
 from planner._graph import NetworkArrays, network_arrays, snap  # noqa: E402
 from planner.coverage import coverage_matrix  # noqa: E402
-from bench_coverage import grid_coordinates  # noqa: E402
 
 
 def reset_peak() -> float:
@@ -113,8 +114,8 @@ def _worker_reset():
 
 def _worker_warm():
     """Load the compiled search on the worker (numba's cache) before timing."""
-    from planner.distributed import TileArrays, Tile, tile_task
     from planner._graph import Snapped
+    from planner.distributed import Tile, TileArrays, tile_task
 
     one = lambda v, t=np.float64: np.array([v], dtype=t)  # noqa: E731
     s = Snapped(one(0, np.int64), one(0, np.int64), one(1, np.int64), one(0.1), one(0.1), one(0.0), one(1.0), one(0.0))
