@@ -73,8 +73,10 @@ def test_matches_brute_force(seed):
     m = np.where(r.random((n_rows, n)) < r.uniform(0.1, 0.6), r.integers(1, 11, (n_rows, n)).astype(float), np.inf)
     w = r.integers(0, 20, n_rows).astype(float) if seed % 2 else r.random(n_rows) * 10
     cover = m <= RADIUS
-    if w[cover.any(axis=1)].sum() == 0:
-        pytest.skip("no weight within reach in this draw")
+    if w[cover.any(axis=1)].sum() == 0:  # seed 7: no site reaches anyone, so no share can be asked for
+        with pytest.raises(InputError, match=r"share=0.5: at most 0.0000% of residents live within the walk"):
+            planner.solve(m, model="pscp", share=0.5, radius=RADIUS, weights=w)
+        return
     share = float(r.uniform(0.05, 1.0)) * w[cover.any(axis=1)].sum() / w.sum()
     req = [int(r.integers(n))] if seed % 3 == 0 else []
     sol = planner.solve(m, model="pscp", share=share, radius=RADIUS, weights=w, required=req or None)
