@@ -168,23 +168,20 @@ def test_max_centres_needs_tiers_and_a_count(tmp_path, capsys):
         planner.plan(max_centres=5)
 
 
-def test_tiers_replace_the_model_and_its_p(tmp_path, monkeypatch, capsys):
-    """`planner plan --tiers --model mclp` (no --p) reaches the plan: the tiers replace the model."""
+def test_tiers_refuse_another_model(tmp_path, capsys):
+    """`planner plan --tiers --model mclp` used to plan the tiers and drop mclp unsaid: refused in one line."""
     from planner.optimize import check_model
 
-    check_model("mclp", None, tiers=True)  # nothing asked of the model
+    check_model("lscp", None, tiers=True)  # the default model: nothing more is asked
     with pytest.raises(InputError, match="needs p"):
         check_model("mclp", None)
-    reached = {}
-
-    def fake_plan(*args, **kwargs):
-        reached.update(kwargs)
-        raise InputError("stop here")
-
-    monkeypatch.setattr(planner.pipeline, "plan", fake_plan)
-    assert main(["plan", "--tiers", "--model", "mclp", "--out", str(tmp_path / "x"), "-q"]) == 2
-    assert reached["tiers"] is True and reached["model"] == "mclp" and reached["p"] is None
-    assert "stop here" in capsys.readouterr().err
+    out = tmp_path / "x"
+    assert main(["plan", "--tiers", "--model", "mclp", "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "model='mclp': a tiered plan replaces the model" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    with pytest.raises(InputError, match="model='pmedian': a tiered plan replaces the model"):
+        planner.plan(tiers=True, model="pmedian")
 
 
 @pytest.mark.parametrize(
@@ -192,7 +189,7 @@ def test_tiers_replace_the_model_and_its_p(tmp_path, monkeypatch, capsys):
     [
         (["--p", "8"], "p=8: a tiered plan places the fewest grid stations"),
         (["--capacity", "500"], "capacity=500.0: a tiered plan takes no capacity"),
-        (["--model", "budget", "--budget", "10"], "budget=10.0: a tiered plan takes no budget"),
+        (["--budget", "10"], "budget=10.0: a tiered plan takes no budget"),
     ],
 )
 def test_tiers_refuse_a_count_a_capacity_or_a_budget(args, words, tmp_path, capsys):

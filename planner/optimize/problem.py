@@ -43,8 +43,8 @@ def check_model(model: str, p: Any = None, *, tiers: bool = False, share: Any = 
     p
         The number of stations asked for.
     tiers
-        A tiered plan replaces the model: nothing is asked of ``model`` then, and ``p`` is refused (the
-        tiers choose their own number of grid stations: the fewest that reach every home).
+        A tiered plan replaces the model: a model other than the default ``"lscp"``, a ``p`` or a ``share``
+        is refused then (the tiers place the fewest centres and grid stations that reach every home).
     share
         ``pscp``: the fraction of residents to cover (refused for other models).
 
@@ -55,6 +55,11 @@ def check_model(model: str, p: Any = None, *, tiers: bool = False, share: Any = 
         ``share`` with ``tiers``.
     """
     if tiers:
+        if model != "lscp":
+            raise InputError(
+                f"model={model!r}: a tiered plan replaces the model (it places the fewest community centres and "
+                "grid stations that reach every home); drop --model"
+            )
         if p is not None:
             raise InputError(
                 f"p={p!r}: a tiered plan places the fewest grid stations that reach every home, it takes no count "
