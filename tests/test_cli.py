@@ -268,6 +268,45 @@ def test_optimize_with_own_cost_matrix(tmp_path):
     assert json.loads((out / "result.json").read_text())["selected_site_ids"] == ["s1", "s2"]
 
 
+def test_optimize_pmedian_pcenter_need_no_radius(tmp_path, capsys):
+    """`planner optimize --model pmedian|pcenter` without --radius: every listed time counts (brute force)."""
+    import itertools
+
+    r = np.random.default_rng(5)
+    minutes = np.where(r.random((25, 8)) < 0.6, r.integers(1, 30, (25, 8)).astype(float), np.inf)
+    minutes[:, 0] = r.integers(20, 40, 25)  # every home has a time to site 0: any plan with it serves all
+    weights = r.integers(1, 9, 25).astype(float)
+    rows = [(f"h{i}", f"s{j}", minutes[i, j]) for i in range(25) for j in range(8) if np.isfinite(minutes[i, j])]
+    cm, w = tmp_path / "cm.csv", tmp_path / "w.csv"
+    pd.DataFrame(rows, columns=["demand_id", "site_id", "minutes"]).to_csv(cm, index=False)
+    pd.DataFrame({"demand_id": [f"h{i}" for i in range(25)], "population": weights}).to_csv(w, index=False)
+    best = {"pmedian": np.inf, "pcenter": np.inf}
+    for combo in itertools.combinations(range(8), 3):
+        near = minutes[:, list(combo)].min(axis=1)
+        if np.isfinite(near).all():
+            best["pmedian"] = min(best["pmedian"], float(weights @ near))
+            best["pcenter"] = min(best["pcenter"], float(near.max()))
+    for model in ("pmedian", "pcenter"):
+        out = tmp_path / model
+        args = ["optimize", "--cost-matrix", str(cm), "--weights", str(w), "--model", model, "--p", "3"]
+        assert main([*args, "--out", str(out), "-q"]) == 0
+        result = json.loads((out / "result.json").read_text())
+        assert result["radius"] is None and result["status"] == "optimal"
+        assert result["objective"] == pytest.approx(best[model])
+        table = pd.read_csv(out / "selected_sites.csv")  # without a radius: every home with a time to the site
+        cols = [int(x[1:]) for x in table["site_id"]]
+        assert table["population_within"].tolist() == pytest.approx([weights[np.isfinite(minutes[:, j])].sum() for j in cols])
+    for model, words in (
+        ("lscp", "--model lscp needs --radius"),
+        ("budget", "--model budget: not from a demand x site cost matrix"),
+        ("pdispersion", "--model pdispersion: not from a demand x site cost matrix"),
+    ):
+        out = tmp_path / f"no_{model}"
+        assert main(["optimize", "--cost-matrix", str(cm), "--model", model, "--p", "2", "--out", str(out), "-q"]) == 2
+        err = capsys.readouterr().err
+        assert words in err and len(err.strip().splitlines()) == 1 and not out.exists()
+
+
 def test_tiers(tmp_path):
     out = tmp_path / "t"
     assert main(["plan", "--tiers", "--out", str(out), "-q"]) == 0

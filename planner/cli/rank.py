@@ -98,7 +98,13 @@ def curve_command(
     "--cost-matrix", "cost_matrix", type=str, required=True, help="CSV demand_id,site_id,minutes (long format)."
 )
 @click.option("--weights", "weights_path", type=str, default=None, help="CSV demand_id,population (default: 1 each).")
-@click.option("--radius", type=float, required=True, help="Minutes within which a site covers a home.")
+@click.option(
+    "--radius",
+    type=float,
+    default=None,
+    help="Minutes within which a site covers a home (lscp, mclp, pscp, backup); pmedian / pcenter: a longest "
+    "walk allowed, default none (every listed time counts).",
+)
 @click.option(
     "--model", type=str, default="lscp", show_default=True, help="lscp, mclp, pscp, pmedian, pcenter, backup."
 )
@@ -121,6 +127,13 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_li
     setup_logging({"quiet": quiet})
     share = share_value(share)
     check_model(model, p, share=share)
+    if model in ("pdispersion", "budget"):
+        raise click.UsageError(
+            f"--model {model}: not from a demand x site cost matrix (pdispersion needs sites x sites walks, budget "
+            "a cost per site); use planner.solve in Python, or planner plan"
+        )
+    if radius is None and model not in ("pmedian", "pcenter"):
+        raise click.UsageError(f"--model {model} needs --radius (minutes within which a site covers a home)")
     out_dir = check_output_dir(out)
     matrix, demand_ids, site_ids = read_cost_matrix(cost_matrix)
     if weights_path:
@@ -159,7 +172,9 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_li
     }
     from ..coverage import within
 
-    covered_by = np.asarray(within(matrix, radius)[:, sol.selected].T.astype(float) @ w).ravel()
+    # without a radius every listed time counts: "within" is then every home with a time to the site
+    covered_by = np.asarray(within(matrix, np.inf if radius is None else radius)[:, sol.selected].T.astype(float) @ w)
+    covered_by = covered_by.ravel()
     table = pd.DataFrame({"site_id": site_ids[sol.selected], "population_within": np.round(covered_by, 3)})
     paths = write_outputs(out_dir, {"result.json": json_text(result), "selected_sites.csv": table.to_csv(index=False)})
     if not quiet:
