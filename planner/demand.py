@@ -223,6 +223,8 @@ def _finish(demand, shapes, source, network, max_snap_m, progress, footprints):
     demand = demand.sort_values("demand_id", kind="stable").reset_index(drop=True)
     if "boundary" in network.graph:
         demand.attrs["outside_boundary"] = outside
+    if source is not None:
+        demand.attrs["file"] = os.path.basename(os.fspath(source))  # named in the summary and the report
     if progress:
         progress(f"demand: {len(demand):,} points, population {demand['population'].sum():,.0f}", 1.0)
     return (demand, shapes) if footprints else demand

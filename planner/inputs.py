@@ -134,9 +134,11 @@ def load_sites(
         for row in frame.attrs.get("off_network", [])
     ]
     outside = cands.attrs.get("outside_boundary")
+    files = {k: v for k, v in {**cands.attrs, **ex.attrs}.items() if k.endswith("_file")}
     cands.attrs, ex.attrs = {}, {}
     both = pd.concat([cands, ex], ignore_index=True)
     both.attrs = {"off_network": off} if off else {}
     if outside:
         both.attrs["outside_boundary"] = outside
+    both.attrs.update(files)
     return both

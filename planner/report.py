@@ -163,7 +163,8 @@ def _demand_text(plan: Plan, t: _Text) -> str:
         r = s["raster"]
         how = t("m_raster", name=r.get("name", ""), units=r.get("units", ""), placement=r.get("placement", ""))
     else:
-        how = t(f"m_{method}") if f"m_{method}" in t.phrases else _e(method)
+        how = t.phrases[f"m_{method}"] if f"m_{method}" in t.phrases else method
+        how = t("m_named", how=how, name=s["demand_file"]) if s.get("demand_file") else _e(how)
     return t("a_demand_value", n=s["n_demand"], total=_n(s["population_total"])) + how
 
 
@@ -172,12 +173,21 @@ def _candidate_text(plan: Plan, t: _Text) -> str:
     kinds = kinds.sort_index().sort_values(ascending=False, kind="stable")
     parts = []
     if "file" in kinds:
-        parts.append(t("s_file", n=int(kinds["file"])))
+        name = plan.summary.get("candidate_file")
+        parts.append(t("s_named", n=int(kinds["file"]), name=name) if name else t("s_file", n=int(kinds["file"])))
     osm = kinds.drop("file", errors="ignore")
     if len(osm):
         listed = t.phrases["list_sep"].join(f"{k} {v}" for k, v in osm.items())
         parts.append(t("s_osm", n=int(osm.sum()), kinds=listed))
     return _e(t.phrases["list_sep"]).join(parts) or t("none")
+
+
+def _existing_text(s: dict, t: _Text) -> str:
+    if not s["n_existing"]:
+        return t("none")
+    if s.get("existing_file"):
+        return t("a_existing_named", n=s["n_existing"], name=s["existing_file"])
+    return t("a_existing_value", n=s["n_existing"])
 
 
 def _model_text(plan: Plan, t: _Text) -> str:
@@ -218,7 +228,7 @@ def _assumptions(plan: Plan, t: _Text) -> str:
     rows += [
         (t("a_demand"), _demand_text(plan, t)),
         (t("a_candidates"), _candidate_text(plan, t)),
-        (t("a_existing"), t("a_existing_value", n=s["n_existing"]) if s["n_existing"] else t("none")),
+        (t("a_existing"), _existing_text(s, t)),
         (t("a_model"), _model_text(plan, t)),
     ]
     body = "\n".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)

@@ -158,6 +158,8 @@ def load_candidates(
     sites = sites.sort_values("site_id", kind="stable").reset_index(drop=True)
     if "boundary" in network.graph:
         sites.attrs["outside_boundary"] = outside
+    if source is not None:  # named in the summary and the report
+        sites.attrs["existing_file" if existing else "candidate_file"] = os.path.basename(os.fspath(source))
     if progress:
         progress(f"{what}: {len(sites):,} sites", 1.0)
     return sites

@@ -81,6 +81,14 @@ def plan_summary(p: Plan) -> dict[str, Any]:
     summary.update(sol.result.figures())
     if p.budget is not None:
         summary["budget"] = p.budget
+    # the input files by name (no folders: the summary is handed on)
+    for key, frame, attr in (
+        ("demand_file", homes, "file"),
+        ("candidate_file", sites, "candidate_file"),
+        ("existing_file", sites, "existing_file"),
+    ):
+        if frame.attrs.get(attr):
+            summary[key] = str(frame.attrs[attr])
     if "raster" in homes.attrs:
         summary["raster"] = json_safe(homes.attrs["raster"])
         summary["demand_method"] = f"raster ({homes.attrs['raster']['placement']})"

@@ -276,7 +276,7 @@ CASES: dict[str, tuple] = {
                               ["cm.csv", "not a readable CSV", "utf-8"]),
     "radius zero": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "0"), 2, ["radius=0", "positive"]),
     "radius nan": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "nan"), 2, ["radius=nan", "finite"]),
-    "radius missing": (_optimize("--cost-matrix", _cm(CM_OK)), 2, ["Missing option", "--radius"]),
+    "radius missing": (_optimize("--cost-matrix", _cm(CM_OK)), 2, ["--model lscp needs --radius"]),
     "optimize model unknown": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "5", "--model", "nearest"), 2,
                                ["'nearest'", "unknown model"]),
     "optimize p larger than sites": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "5", "--model", "mclp", "--p", "5"), 2,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import re
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -243,12 +245,42 @@ def test_hostile_names_are_escaped(plan_ex):
     areas.loc[: 1, "nearest_station"] = HOSTILE[1:3]
     network = plan_ex.network.copy()
     network.graph["source"] = HOSTILE[0]
-    hostile = dataclasses.replace(plan_ex, stations=stations, unreachable=left, area_table=areas, network=network)
+    sites = plan_ex.sites.copy()
+    sites.attrs = {**plan_ex.sites.attrs, "existing_file": HOSTILE[1]}  # a file's name is the user's text too
+    hostile = dataclasses.replace(
+        plan_ex, stations=stations, unreachable=left, area_table=areas, network=network, sites=sites
+    )
     for lang in ("en", "zh"):
         page = hostile.report(lang=lang)
         assert "<script" not in page and "<img src=x" not in page and '"quoted"' not in page
         assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4
         assert page.count("&quot;quoted&quot; &amp; &#x27;apostrophes&#x27;") >= 4
+
+
+def test_input_files_are_named(plan_ex, pages, tmp_path):
+    """The committee sees which files the plan read (names only, no folders): summary, report in both languages."""
+    n = int(plan_ex.existing.sum())
+    assert plan_ex.summary["existing_file"] == "sample_existing.csv" and n == 2
+    assert "demand_file" not in plan_ex.summary and "candidate_file" not in plan_ex.summary  # both from OSM
+    assert f"{n:,} from sample_existing.csv, kept in the plan" in pages["en"]
+    assert f"{n:,}个（来自sample_existing.csv），规划中予以保留" in pages["zh"]
+    homes = tmp_path / "社区人口 2024.csv"
+    ll = plan_ex.demand.to_crs("EPSG:4326")
+    pd.DataFrame({"lon": ll.geometry.x, "lat": ll.geometry.y, "population": plan_ex.demand["population"]}).to_csv(
+        homes, index=False
+    )
+    cands = tmp_path / "candidates.csv"
+    sl = plan_ex.sites[~plan_ex.existing].to_crs("EPSG:4326")
+    pd.DataFrame({"lon": sl.geometry.x, "lat": sl.geometry.y, "name": sl["name"]}).to_csv(cands, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        own = planner.plan(network=plan_ex.network, demand=homes, candidates=cands)
+    assert own.summary["demand_file"] == "社区人口 2024.csv" and own.summary["candidate_file"] == "candidates.csv"
+    assert "existing_file" not in own.summary and str(tmp_path) not in json.dumps(own.summary, ensure_ascii=False)
+    page = own.report(lang="en")
+    assert "from a population file (社区人口 2024.csv)" in page
+    assert f"{len(sl):,} from candidates.csv" in page
+    assert "来自人口文件（社区人口 2024.csv）" in own.report(lang="zh")
 
 
 def test_other_models_ask_their_own_question(plan_ex):
