@@ -253,6 +253,11 @@ CASES: dict[str, tuple] = {
     "curve max-p zero": (_curve("--max-p", "0"), 2, ["--max-p 0", ">= 1"]),
     "curve max-p text": (_curve("--max-p", "all"), 2, ["--max-p", "'all'", "integer"]),
     "curve without max-p": (_curve(), 2, ["Missing option", "--max-p"]),
+    "curve max-p below the existing": (
+        _curve("--max-p", "1", "--existing", str(Path(__file__).parents[1] / "data" / "sample_existing.csv")),
+        2,
+        ["max_p=1", "existing stations that must be kept (2)"],
+    ),
     "curve minutes negative": (_curve("--max-p", "2", "--minutes", "-1"), 2, ["minutes=-1", "positive"]),
     "curve candidates without lat": (_curve("--max-p", "2", "--candidates", _f("c.csv", "lon,name\n24.94,a\n")), 2,
                                      ["c.csv", "'lat' missing"]),

@@ -170,6 +170,11 @@ def coverage_curve(
     w, req = prob.weights, prob.required
     if isinstance(max_p, bool) or int(max_p) != max_p or max_p < 1:
         raise InputError(f"max_p={max_p!r}: expected a whole number >= 1")
+    if max_p < len(req):  # the curve starts at the stations kept
+        raise InputError(
+            f"max_p={int(max_p)}: smaller than the number of existing stations that must be kept ({len(req)}); "
+            f"expected at least {len(req)}"
+        )
     max_p = min(int(max_p), n_sites)
     a, reach = prob.cover, prob.reach
     total, coverable = float(w.sum()), float(w[reach].sum())
