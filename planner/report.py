@@ -376,15 +376,19 @@ def _left_out_section(plan: Plan, t: _Text) -> str:
             f"<p>{t('left_out_intro', n=len(table), pop=_n(s['population_uncoverable']), minutes=plan.minutes)}</p>"
         )
         reason = table["reason"].astype(str)
-        groups = table.assign(kind=[_reason(t, r, plan.minutes) for r in reason]).groupby("kind", sort=True)
+        # the residents of each home unrounded (the table's are to 0.1): the sums agree with the summary's
+        exact = table["demand_id"].map(plan.demand.set_index("demand_id")["population"]).fillna(table["population"])
+        kinds = [_reason(t, r, plan.minutes) for r in reason]
+        groups = table.assign(kind=kinds, population=exact.to_numpy(float)).groupby("kind", sort=True)
         summary_rows = [[k, f"{len(g):,}", _n(g["population"].sum())] for k, g in groups]
         parts.append(_table([t("c_reason"), t("c_homes"), t("c_residents")], summary_rows, numeric=(1, 2)))
         rows = []
         for row in table.head(MAX_LISTED_HOMES).itertuples(index=False):
-            near = (
-                _e(row.nearest_site_name) if row.nearest_site_name is not None else t("beyond", look=DIAGNOSIS_MINUTES)
-            )
+            named = isinstance(row.nearest_site_name, str) and bool(row.nearest_site_name.strip())
+            near = _e(row.nearest_site_name) if named else t("beyond", look=DIAGNOSIS_MINUTES)
             walk = "" if pd.isna(row.nearest_minutes) else f"{row.nearest_minutes:.1f}"
+            if str(row.reason).startswith("no street"):
+                near = walk = ""  # off the streets: the reason says it all
             rows.append([_e(row.demand_id), _n(row.population), _reason(t, str(row.reason), plan.minutes), near, walk])
         head = [t(k) for k in ("c_home", "c_residents", "c_reason", "c_nearest_candidate", "c_walk")]
         key = "left_out_list_h" if len(table) > MAX_LISTED_HOMES else "left_out_list_all"

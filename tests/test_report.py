@@ -283,6 +283,21 @@ def test_input_files_are_named(plan_ex, pages, tmp_path):
     assert "来自人口文件（社区人口 2024.csv）" in own.report(lang="zh")
 
 
+def test_left_out_without_a_name_and_unrounded_sums(plan_ex):
+    """A home off the streets and one whose nearest candidate has no name print no 'nan'; group sums are unrounded."""
+    left = plan_ex.unreachable.copy()
+    assert len(left) >= 3
+    left["nearest_site_name"] = left["nearest_site_name"].astype(object)
+    left.loc[0, ["reason", "nearest_site_name", "nearest_minutes"]] = ["no street within 250 m", np.nan, np.nan]
+    left.loc[1, "nearest_site_name"] = np.nan
+    page = dataclasses.replace(plan_ex, unreachable=left).report(lang="en")
+    assert ">nan<" not in page and "nan</td>" not in page
+    exact = plan_ex.demand.set_index("demand_id")["population"]
+    rest = exact[left["demand_id"].iloc[1:]].sum()
+    assert f"<td class=num>{rest:,.0f}</td>" in page  # the 'no candidate' group, from the unrounded residents
+    assert f"<td class=num>{exact[left['demand_id'].iloc[0]]:,.0f}</td>" in page
+
+
 def test_other_models_ask_their_own_question(plan_ex):
     """mclp with p = 4: the question, and the homes some candidate reaches that the four leave out."""
     sol = solve(plan_ex.coverage, model="mclp", p=4, required=np.flatnonzero(plan_ex.existing))
