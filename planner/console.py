@@ -168,7 +168,9 @@ def _report_figures(reporter: Reporter, s: dict[str, Any], t: Mapping[str, str])
 
 
 def _report_areas(reporter: Reporter, s: dict[str, Any], table: Any, t: Mapping[str, str]) -> None:
-    low = table[table["covered_share"] < 0.5]
+    from .areas import OUTSIDE
+
+    low = table[(table["covered_share"] < 0.5) & (table["area"] != OUTSIDE)]  # the homes outside: a line of their own
     lowest = (
         t["cli_areas_lowest"].format(area=s["lowest_area"]["area"], share=s["lowest_area"]["covered_share"])
         if "lowest_area" in s

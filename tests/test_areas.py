@@ -126,15 +126,18 @@ def test_areas_csv_rederived(census, tmp_path, monkeypatch):
     assert "东门社区" in page or json.dumps("东门社区")[1:-1] in page
 
 
-def test_areas_group_osm_homes(census, tmp_path, monkeypatch):
+def test_areas_group_osm_homes(census, tmp_path, monkeypatch, capsys):
     network, osm_homes, areas, _ = census
     monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
     small = areas.iloc[:2]
     part = tmp_path / "two.geojson"
     small.to_crs("EPSG:4326").to_file(part, driver="GeoJSON")
     out = tmp_path / "out"
-    assert main(["plan", "--areas", str(part), "--out", str(out), "-q"]) == 0
+    assert main(["plan", "--areas", str(part), "--out", str(out)]) == 0
     table = pd.read_csv(out / "areas.csv", encoding="utf-8-sig")
+    # the homes outside every area are no area: not counted among those under half covered
+    low = int((table["covered_share"].iloc[:-1] < 0.5).sum())
+    assert f"areas: 2; {low} with less than half their residents covered" in capsys.readouterr().out
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert list(table["area"]) == [*small["社区名称"], OUTSIDE]
     # every resident is in one row: the table adds up to the plan's total
@@ -189,3 +192,15 @@ def test_bad_area_files(census, tmp_path, monkeypatch, capsys, case):
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert code != 0 and not out.exists()
     assert len(err) == 1 and all(w in err[0] for w in words), err
+
+
+def test_the_homes_outside_every_area_are_no_area(capsys):
+    """`areas: 2; 1 with less than half ...`: the row of homes outside every area is not counted as an area."""
+    from planner.console import Reporter, _report_areas
+    from planner.maps.labels import LABELS
+
+    table = pd.DataFrame({"area": ["东门社区", "西门社区", OUTSIDE], "covered_share": [0.9, 0.1, 0.004]})
+    s = {"n_areas": 2, "population_outside_areas": 4634.8}
+    _report_areas(Reporter(quiet=False), s, table, LABELS["en"])
+    out = capsys.readouterr().out
+    assert "areas: 2; 1 with less than half their residents covered" in out
