@@ -104,6 +104,7 @@ def read_sites(
         progress=progress,
         crs=input_crs_of(options.input_crs, which),
         name_column=options.name_column,
+        input_key=which,
     )
 
 

@@ -50,6 +50,7 @@ def load_candidates(
     progress: Callable[[str, float], None] | None = None,
     crs: str | None = None,
     name_column: str | None = None,
+    input_key: str | None = None,
 ) -> gpd.GeoDataFrame:
     """
     Places that could host a station (or that already do).
@@ -73,6 +74,9 @@ def load_candidates(
     name_column
         The file's column holding the site names, when its header is none of
         :data:`planner.config.COLUMN_ALIASES` (``--name-column``).
+    input_key
+        The ``--input-crs`` key the file is read under, named when its points look like GCJ-02 or BD-09
+        (default ``candidates`` / ``existing``; ``planner score`` reads its shortlist as ``sites``).
     max_snap_m
         Points farther than this from the network are left out with a warning
         naming them; they are listed in ``sites.attrs["off_network"]``.
@@ -99,7 +103,8 @@ def load_candidates(
     if source is not None:
         gdf = read_points(source, what=what, crs=input_crs, name_column=name_column)
         if input_crs is None:
-            check_datum(network, gdf, what=what, source=source, option="existing" if existing else "candidates")
+            key = input_key or ("existing" if existing else "candidates")
+            check_datum(network, gdf, what=what, source=source, option=key)
         n = len(gdf)
         ids = (
             gdf["site_id"].astype(str).to_numpy()

@@ -232,6 +232,12 @@ CASES: dict[str, tuple] = {
     "candidates unknown input CRS": (_plan("--candidates", _f("c.csv", "lon,lat,name\n24.946208,60.17479,A\n"),
                                            "--input-crs", "gcj03"), 2,
                                      ["c.csv", "'gcj03'", "wgs84, gcj02, bd09 or an EPSG code"]),
+    "score input-crs for candidates it does not read": (_score("--input-crs", "candidates=bd09"), 2,
+                                                        ["candidates=bd09", "reads no candidates file",
+                                                         "sites=bd09"]),
+    "plan input-crs for sites it does not read": (_plan("--input-crs", "sites=gcj02"), 2,
+                                                  ["sites=gcj02", "reads no sites file",
+                                                   "demand, candidates, existing, areas"]),
     "candidates negative cost": (_plan("--candidates", _f("c.csv", "lon,lat,name,cost\n24.946208,60.17479,a,-2\n")), 2,
                                  ["c.csv", "'cost'", "-2", "non-negative number"]),
     "p larger than the candidates file": (

@@ -112,6 +112,11 @@ def test_gcj02_files_give_the_wgs84_plan(guixi, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "candidates_gcj02.csv" in err and "--input-crs candidates=gcj02" in err
     assert "--input-crs existing=gcj02" in err
+    # planner score reads its shortlist as --sites: the hint names the key that command takes
+    cands = write(folder, table, "gcj02")[0]
+    assert main(["score", "--source", str(path), "--sites", str(cands), "--csv", str(tmp_path / "r.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "--input-crs sites=gcj02" in err and "candidates=gcj02" not in err
 
 
 def test_unknown_input_crs_is_one_line(guixi, tmp_path, capsys):

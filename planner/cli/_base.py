@@ -38,8 +38,12 @@ SOURCE_HELP = (
 )
 
 
-def input_crs_option(values: tuple[str, ...]) -> dict[str, str] | None:
-    """``--input-crs`` values as the ``input_crs`` of :func:`planner.plan` (a dict by file; ``*`` for all)."""
+def input_crs_option(values: tuple[str, ...], reads: tuple[str, ...] | None = None) -> dict[str, str] | None:
+    """
+    ``--input-crs`` values as the ``input_crs`` of :func:`planner.plan` (a dict by file; ``*`` for all).
+
+    ``reads``: the files the command reads; a key for another is refused (it would change nothing).
+    """
     from ..sites import INPUT_FILES
 
     out: dict[str, str] = {}
@@ -51,6 +55,11 @@ def input_crs_option(values: tuple[str, ...]) -> dict[str, str] | None:
         if key != "*" and key not in INPUT_FILES:
             raise click.UsageError(
                 f"--input-crs {value}: unknown file {key!r}; expected {', '.join(INPUT_FILES)} (e.g. candidates=gcj02)"
+            )
+        if reads is not None and key != "*" and key not in reads:
+            hint = f" (its sites are --sites: sites={crs})" if key == "candidates" and "sites" in reads else ""
+            raise click.UsageError(
+                f"--input-crs {value}: this command reads no {key} file{hint}; expected {', '.join(reads)}"
             )
         if not crs:
             raise click.UsageError(f"--input-crs {value}: no CRS given; expected wgs84, gcj02, bd09 or e.g. EPSG:4547")
@@ -192,10 +201,13 @@ def setup_logging(common: dict[str, Any]) -> bool:
     return quiet
 
 
-def area_arguments(common: dict[str, Any]) -> dict[str, Any]:
-    """The :data:`COMMON_OPTIONS` as the keywords ``plan`` / ``score`` / ``coverage_curve_plan`` take."""
+def area_arguments(common: dict[str, Any], reads: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The :data:`COMMON_OPTIONS` as the keywords ``plan`` / ``score`` / ``coverage_curve_plan`` take.
+
+    ``reads``: the files the command reads (see :func:`input_crs_option`).
+    """
     args = {key: value for key, value in common.items() if key not in ("quiet", "verbose", "input_crs")}
-    args["input_crs"] = input_crs_option(common.get("input_crs", ()))
+    args["input_crs"] = input_crs_option(common.get("input_crs", ()), reads)
     return args
 
 

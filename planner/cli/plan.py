@@ -192,7 +192,7 @@ def plan_command(
     reporter = Reporter(quiet)
     with reporter.running(), cluster as client:
         result = plan(
-            **area_arguments(common),
+            **area_arguments(common, ("demand", "candidates", "existing", "areas")),
             candidates=candidates,
             model=model,
             p=p,

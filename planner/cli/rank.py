@@ -48,7 +48,7 @@ def score_command(
     targets = _ranking_targets(csv_path, geojson_path)
     reporter = Reporter(quiet)
     with reporter.running():
-        table = score(**area_arguments(common), sites=sites, progress=reporter)
+        table = score(**area_arguments(common, ("demand", "sites", "existing")), sites=sites, progress=reporter)
     _write_ranking(table, targets)
     if not quiet:
         _print_ranking(table, common["minutes"], top, targets, lang)
@@ -82,7 +82,7 @@ def curve_command(
     reporter = Reporter(quiet)
     with reporter.running():
         curve, needed, png = coverage_curve_plan(
-            **area_arguments(common),
+            **area_arguments(common, ("demand", "candidates", "existing")),
             candidates=candidates,
             max_p=max_p,
             time_limit=time_limit,
