@@ -414,6 +414,22 @@ def test_declared_projected_crs_is_kept(tmp_path):
     np.testing.assert_allclose(gdf.geometry.y, LAT, atol=1e-6)
 
 
+@pytest.mark.parametrize("suffix", ["gpkg", "geojson"])
+def test_declared_cgcs2000_is_kept(tmp_path, suffix):
+    """A bureau's file in CGCS2000 (EPSG:4490) is never GCJ-02: a global --input-crs gcj02 moved it ~500 m."""
+    p = tmp_path / f"communities.{suffix}"
+    frame = _stations_frame().to_crs("EPSG:4490")
+    frame.to_file(p)
+    assert gpd.read_file(p).crs.to_epsg() == 4490
+    with pytest.warns(UserWarning, match=r"declares China Geodetic Coordinate System 2000 \(geographic\).*'gcj02' is ignored"):
+        gdf = read_points(p, what="demand", crs="gcj02")
+    assert (_metres(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.5).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no input CRS given: read in its own, quietly
+        gdf = read_points(p, what="demand")
+    assert (_metres(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.5).all()
+
+
 def test_geographic_file_holding_metres_takes_the_given_crs(tmp_path):
     p = tmp_path / "wrong_prj.gpkg"
     _stations_frame().to_crs("EPSG:4547").set_crs("EPSG:4326", allow_override=True).to_file(p)

@@ -75,19 +75,28 @@ def _dbf_text(dbf: Path) -> bytes:
 
 
 def _vector_to_wgs84(p: Path, gdf: gpd.GeoDataFrame, src: _SourceCRS | None) -> gpd.GeoDataFrame:
-    """``gdf`` in EPSG:4326: a declared projected CRS is kept, else ``src`` wins over the declared one."""
+    """
+    ``gdf`` in EPSG:4326: a declared CRS other than WGS-84 is kept, else ``src`` wins over the declared one.
+
+    A file that declares a projected CRS, or a geographic one other than WGS-84 (CGCS2000,
+    EPSG:4490: a bureau's census polygons), is read in it whatever ``--input-crs`` says, with a
+    warning: such a file is never GCJ-02 / BD-09. WGS-84 is what GeoJSON always declares, so
+    there ``src`` (a GCJ-02 export, say) decides.
+    """
     declared = gdf.crs
-    if declared is not None and not declared.is_geographic:
+    wgs84 = declared is None or declared.to_epsg() == 4326 or (declared.is_geographic and "WGS 84" in declared.name)
+    if not wgs84:
+        kind = "geographic" if declared.is_geographic else "projected"
         if src is not None and not (src.crs is not None and src.crs.equals(declared)):
             warnings.warn(
-                f"{p}: declares {declared.name} (projected); its coordinates are read in it and the "
+                f"{p}: declares {declared.name} ({kind}); its coordinates are read in it and the "
                 f"input CRS {src.label!r} is ignored",
                 UserWarning,
                 stacklevel=3,
             )
-        return gdf.to_crs("EPSG:4326")
-    if src is None and declared is not None and declared.to_epsg() != 4326:
-        src = _SourceCRS(declared.to_string(), crs=declared)
+        if not declared.is_geographic:
+            return gdf.to_crs("EPSG:4326")
+        src = _SourceCRS(declared.to_string(), crs=declared)  # lon / lat: checked for range and order below
     if len(gdf) == 0:
         return gdf.set_crs("EPSG:4326", allow_override=True)
     geoms = gdf.geometry.values
