@@ -196,6 +196,8 @@ def _report_unreachable(reporter: Reporter, s: dict[str, Any], t: Mapping[str, s
     for row in s["unreachable"][:5]:
         if str(row.get("reason", "")).startswith("no street"):
             near = t["cli_no_street"].format(reason=row["reason"], metres=row["street_m"], snap=DEFAULTS.max_snap_m)
+        elif str(row.get("reason", "")).startswith("only unusable"):
+            near = t["cli_unusable"].format(name=row["nearest_site_name"], minutes=row["nearest_minutes"])
         elif isinstance(row["nearest_site_name"], str) and row["nearest_site_name"].strip():
             near = t["cli_nearest"].format(name=row["nearest_site_name"], minutes=row["nearest_minutes"])
         else:

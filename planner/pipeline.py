@@ -374,7 +374,8 @@ def plan(
     if len(sol.uncoverable):
         if progress:
             progress(f"diagnosing {len(sol.uncoverable):,} homes no candidate reaches", 0.0)
-        unreachable = diagnose_unreachable(network, homes, sites, sol.uncoverable, minutes=minutes)
+        unusable = {k: getattr(sol.result, k) for k in ("unusable", "unusable_why")} if tiers else {}
+        unreachable = diagnose_unreachable(network, homes, sites, sol.uncoverable, minutes=minutes, **unusable)
     laps("diagnosis")
     iso = isochrones(network, sites.iloc[sol.selected], minutes=minutes, progress=progress)
     laps("isochrones")
@@ -467,9 +468,7 @@ def _checked(*args: Any) -> tuple[float, float, float, int | None]:
             raise InputError(f"tier_minutes={tier_minutes:g}: expected at least minutes={minutes:g}")
         for name, value in (("capacity", capacity), ("budget", budget)):
             if value is not None:
-                raise InputError(
-                    f"{name}={value!r}: a tiered plan takes no {name} (it places the fewest stations needed)"
-                )
+                raise InputError(f"{name}={value!r}: a tiered plan takes no {name} (it places the fewest stations)")
     return minutes, speed_kmh, float(tier_minutes), max_centres
 
 

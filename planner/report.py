@@ -358,10 +358,12 @@ def _areas_section(plan: Plan, t: _Text) -> str:
 # ----------------------------------------------------------------- homes left out, the coverage curve
 
 
-def _reason(t: _Text, reason: str, minutes: float) -> str:
+def _reason(t: _Text, reason: str, minutes: float, tier: float = 0.0) -> str:
     """The diagnosis' reason (:func:`planner.unreachable.diagnose_unreachable`) in the report's language."""
     if reason.startswith("no street"):
         return t("r_street", m=DEFAULTS.max_snap_m)
+    if reason.startswith("only unusable"):
+        return t("r_unusable", minutes=minutes, tier=tier)
     return t("r_candidate", minutes=minutes)
 
 
@@ -376,9 +378,10 @@ def _left_out_section(plan: Plan, t: _Text) -> str:
             f"<p>{t('left_out_intro', n=len(table), pop=_n(s['population_uncoverable']), minutes=plan.minutes)}</p>"
         )
         reason = table["reason"].astype(str)
+        tier = float(s.get("tier_minutes") or 0.0)
         # the residents of each home unrounded (the table's are to 0.1): the sums agree with the summary's
         exact = table["demand_id"].map(plan.demand.set_index("demand_id")["population"]).fillna(table["population"])
-        kinds = [_reason(t, r, plan.minutes) for r in reason]
+        kinds = [_reason(t, r, plan.minutes, tier) for r in reason]
         groups = table.assign(kind=kinds, population=exact.to_numpy(float)).groupby("kind", sort=True)
         summary_rows = [[k, f"{len(g):,}", _n(g["population"].sum())] for k, g in groups]
         parts.append(_table([t("c_reason"), t("c_homes"), t("c_residents")], summary_rows, numeric=(1, 2)))
@@ -389,7 +392,9 @@ def _left_out_section(plan: Plan, t: _Text) -> str:
             walk = "" if pd.isna(row.nearest_minutes) else f"{row.nearest_minutes:.1f}"
             if str(row.reason).startswith("no street"):
                 near = walk = ""  # off the streets: the reason says it all
-            rows.append([_e(row.demand_id), _n(row.population), _reason(t, str(row.reason), plan.minutes), near, walk])
+            rows.append(
+                [_e(row.demand_id), _n(row.population), _reason(t, str(row.reason), plan.minutes, tier), near, walk]
+            )
         head = [t(k) for k in ("c_home", "c_residents", "c_reason", "c_nearest_candidate", "c_walk")]
         key = "left_out_list_h" if len(table) > MAX_LISTED_HOMES else "left_out_list_all"
         parts.append(f"<h3>{t(key, shown=MAX_LISTED_HOMES, n=len(table))}</h3>")

@@ -129,6 +129,8 @@ TEXT: dict[str, dict[str, str]] = {
         "c_reason": "Reason",
         "r_street": "No street or path within {m:g} m (off the walking network)",
         "r_candidate": "No candidate site within {minutes:g} minutes' walk",
+        "r_unusable": "Only grid-only sites within {minutes:g} minutes' walk, with no possible community centre "
+        "within {tier:g} minutes of them",
         "left_out_list_h": "The {shown} most populous of the {n:,} (all in unreachable.csv)",
         "left_out_list_all": "All {n:,}, most populous first (also in unreachable.csv)",
         "c_home": "Home",
@@ -265,6 +267,7 @@ TEXT: dict[str, dict[str, str]] = {
         "c_reason": "原因",
         "r_street": "{m:g}米内无街道或步道（不在步行路网上）",
         "r_candidate": "{minutes:g}分钟步行范围内无候选站点",
+        "r_unusable": "步行{minutes:g}分钟内仅有只能作网格站的站点，且其{tier:g}分钟内没有可作党群服务中心的站点",
         "left_out_list_h": "{n:,}处中人口最多的{shown}处（全部见 unreachable.csv）",
         "left_out_list_all": "全部{n:,}处，按人口从多到少（亦见 unreachable.csv）",
         "c_home": "住户点",

@@ -6,6 +6,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ._graph import network_arrays, snap
 from .config import DEFAULTS
@@ -27,6 +28,8 @@ def diagnose_unreachable(
     look_minutes: float = DIAGNOSIS_MINUTES,
     minutes: float = DEFAULTS.minutes,
     max_snap_m: float = DEFAULTS.max_snap_m,
+    unusable: np.ndarray | None = None,
+    unusable_why: str = "",
 ) -> pd.DataFrame:
     """
     Homes no candidate reaches: their population, nearest candidate and its walk.
@@ -43,13 +46,17 @@ def diagnose_unreachable(
         ``unreachable.csv`` and ``null`` in ``summary.json``).
     minutes, max_snap_m
         The plan's walking limit and snapping distance, for the reasons.
+    unusable, unusable_why
+        Per site, whether the model could not use it (a tiered plan's grid-only site with no
+        possible centre within its walk), and why: a home whose only sites within ``minutes``
+        are such gets the reason ``only unusable sites within 5 min (why)``, not "no candidate".
 
     Returns
     -------
     table
         One row per home, most populous first: ``demand_id``, ``population``,
         ``lon``, ``lat``, ``reason`` (``no street within 250 m`` or ``no
-        candidate within 5 min``), ``street_m`` (walk to the nearest street, in
+        candidate within 5 min``, or the ``unusable`` one), ``street_m`` (walk to the nearest street, in
         metres), ``nearest_site_id``, ``nearest_site_name``, ``nearest_minutes``.
     """
     rows = np.asarray(rows, dtype=np.int64)
@@ -64,13 +71,20 @@ def diagnose_unreachable(
     else:
         street_m = snap(network_arrays(network), homes.to_crs(network.graph["crs"]).geometry.values).distance_m
     off = street_m > max_snap_m
+    reason = np.where(off, f"no street within {max_snap_m:g} m", f"no candidate within {minutes:g} min").astype(object)
+    if unusable is not None and len(rows):
+        near = sp.csr_matrix(back.T)
+        near.data = (near.data <= minutes).astype(float)  # sites within the plan's walk of each home
+        some = np.asarray(near.sum(axis=1)).ravel() > 0
+        usable = np.asarray(near @ (~np.asarray(unusable, bool)).astype(float)).ravel() > 0
+        reason[~off & some & ~usable] = f"only unusable sites within {minutes:g} min ({unusable_why})"
     table = pd.DataFrame(
         {
             "demand_id": homes["demand_id"].to_numpy(),
             "population": np.round(homes["population"].to_numpy(float), 1),
             "lon": np.round(ll.geometry.x.to_numpy(), 7),
             "lat": np.round(ll.geometry.y.to_numpy(), 7),
-            "reason": np.where(off, f"no street within {max_snap_m:g} m", f"no candidate within {minutes:g} min"),
+            "reason": reason,
             "street_m": np.round(street_m, 1),
             "nearest_site_id": np.where(nearest >= 0, sites["site_id"].to_numpy()[np.maximum(nearest, 0)], None),
             "nearest_site_name": np.where(nearest >= 0, sites["name"].to_numpy()[np.maximum(nearest, 0)], None),

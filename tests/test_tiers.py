@@ -205,6 +205,7 @@ def test_tiers_refuse_a_count_a_capacity_or_a_budget(args, words, tmp_path, caps
 
 # the planner's warning, printed by the CLI as a "warning:" line that the test reads
 @pytest.mark.filterwarnings("always:tiers.* have no site that may be a community centre:UserWarning")
+@pytest.mark.filterwarnings("always:tiers.* grid-only sites have no site that may be a community centre:UserWarning")
 def test_homes_without_a_possible_centre_are_said(helsinki, tmp_path, monkeypatch, capsys):
     """Candidates that may all be grid stations but one: homes far from it are told, not dropped."""
     network, _, sites = helsinki
@@ -218,6 +219,38 @@ def test_homes_without_a_possible_centre_are_said(helsinki, tmp_path, monkeypatc
     err = capsys.readouterr().err
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert s["n_beyond_centre"] > 0 and "have no site that may be a community centre within 6 min" in err
+    assert "grid-only sites have no site that may be a community centre within 6 min, so cannot be" in err
     assert s["n_centres"] == 1
     stations = gpd.read_file(out / "stations.geojson")
     assert list(stations.loc[stations["tier"] == "centre", "name"]) == [str(sites["name"].iloc[0])]
+
+
+@pytest.mark.filterwarnings("ignore:tiers.* homes .* have no site that may be a community centre:UserWarning")
+def test_grid_sites_no_centre_can_serve_are_said(helsinki, tmp_path):
+    """A grid-only site with no possible centre within the tier walk cannot be a station: said, and its homes'
+    reason says so (they read 'no candidate within 5 min' beside a nearest candidate 3.5 minutes away)."""
+    from reference import walking_minutes
+
+    network, _, sites = helsinki
+    ll = sites.to_crs("EPSG:4326")
+    cands = tmp_path / "c.csv"
+    _tier_file(cands, sites["name"], ll.geometry.x, ll.geometry.y, np.where(np.arange(len(sites)) == 0, "centre", "grid"))
+    with pytest.warns(UserWarning, match="grid-only sites have no site that may be a community centre within 6 min"):
+        p = planner.plan(network=network, candidates=cands, tiers=True, tier_minutes=6.0)
+    S = p.sites.reset_index(drop=True)
+    may_centre = S["tier"].isin(["centre", "any"]).to_numpy()
+    pairs = walking_minutes(network, S, S, 6.0)  # networkx Dijkstra, no planner code
+    served = {j for (j, k) in pairs if j != k and may_centre[k]}
+    unusable = np.array([not may_centre[j] and j not in served for j in range(len(S))])
+    assert unusable.any() and p.summary["n_unusable_sites"] == int(unusable.sum())
+    left = p.unreachable.set_index("demand_id")
+    left = left[~left["reason"].str.startswith("no street")]  # off the streets: that reason first
+    homes = p.demand[p.demand["demand_id"].isin(left.index)].reset_index(drop=True)
+    near = walking_minutes(network, homes, S, 5.0)
+    some = {i for (i, j) in near}
+    usable = {i for (i, j) in near if not unusable[j]}
+    expect = sorted(str(homes["demand_id"][i]) for i in some - usable)
+    only = sorted(left.index[left["reason"].str.startswith("only unusable sites within 5 min")].astype(str))
+    assert expect and only == expect
+    page = p.report(lang="zh")
+    assert "步行5分钟内仅有只能作网格站的站点" in page

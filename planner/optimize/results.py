@@ -201,9 +201,20 @@ class TierResult(ModelResult):
         that constraint, with a warning).
     tier_of
         Per site, ``centre`` or ``grid`` (meaningful for the selected).
+    unusable, n_unusable_sites, unusable_why
+        Per site, whether it could be neither (a grid-only site with no site that may be a centre
+        within ``tier_minutes``: left out, with a warning), how many, and that reason in words.
     """
 
-    REPORTED = ("n_centres", "n_grid", "tier_minutes", "max_centres", "n_beyond_centre", "population_beyond_centre")
+    REPORTED = (
+        "n_centres",
+        "n_grid",
+        "tier_minutes",
+        "max_centres",
+        "n_beyond_centre",
+        "population_beyond_centre",
+        "n_unusable_sites",
+    )
     n_centres: int = 0
     n_grid: int = 0
     tier_minutes: float = 0.0
@@ -211,6 +222,9 @@ class TierResult(ModelResult):
     n_beyond_centre: int = 0
     population_beyond_centre: float = 0.0
     tier_of: np.ndarray = None  # type: ignore[assignment]
+    unusable: np.ndarray = None  # type: ignore[assignment]
+    n_unusable_sites: int = 0
+    unusable_why: str = ""
 
 
 @dataclass(frozen=True)

@@ -249,6 +249,7 @@ def solve_tiers(inp: TierInputs, *, time_limit: float | None, max_centres: int |
     n = len(inp.sites)
     r = _roles(inp, max_centres)
     usable = r["may_centre"] | r["may_grid"]
+    _warn_unusable(inp, usable)
     reach_near = np.diff(sp.csr_matrix(inp.near[:, usable]).indptr) > 0
     reach_centre = np.diff(sp.csr_matrix(inp.far[:, r["may_centre"]]).indptr) > 0
     w = inp.population
@@ -291,9 +292,34 @@ def solve_tiers(inp: TierInputs, *, time_limit: float | None, max_centres: int |
         n_beyond_centre=int(beyond.sum()),
         population_beyond_centre=float(w[beyond].sum()),
         tier_of=np.where(centre, "centre", "grid").astype(object),
+        unusable=~usable,
+        n_unusable_sites=int((~usable).sum()),
+        unusable_why=f"grid-only, no possible centre within {inp.tier_minutes:g} min",
     )
     prob = Problem(_columns(inp.near, usable), inp.minutes, w, np.flatnonzero(r["existing"]))
     return make_solution("tiers", prob, np.flatnonzero(centre | grid), *status_of(result), figures, started)
+
+
+def _warn_unusable(inp: TierInputs, usable: np.ndarray) -> None:
+    """Name the grid-only sites no centre can serve, and the homes only they reach (they were dropped unsaid)."""
+    if usable.all():
+        return
+    names = ", ".join(repr(str(x)) for x in inp.sites["name"].to_numpy()[~usable][:3])
+    near = sp.csr_matrix(inp.near)
+    only = (np.diff(near.indptr) > 0) & (np.diff(sp.csr_matrix(near[:, usable]).indptr) == 0)
+    left = (
+        f"; {int(only.sum()):,} homes ({float(inp.population[only].sum()):,.0f} residents) have no other site within "
+        f"{inp.minutes:g} min"
+        if only.any()
+        else ""
+    )
+    warnings.warn(
+        f"tiers: {int((~usable).sum()):,} grid-only sites have no site that may be a community centre within "
+        f"{inp.tier_minutes:g} min, so cannot be grid stations ({names}){left} (add centre candidates near them, "
+        "tier=centre or any, or lengthen --tier-minutes)",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def _ones(m: sp.spmatrix) -> sp.csr_matrix:
