@@ -207,7 +207,7 @@ class Plan:
         if self.area_table is not None:
             files["areas.csv"] = self.area_table.to_csv(index=False)
         files.update(gis_files(self, shapefile=shapefile, dxf=dxf, output_crs=output_crs))
-        return write_outputs(out_dir, files)
+        return write_outputs(out_dir, files, owned=(*OUTPUT_FILES, "areas.csv", "plan.dxf", "shp"))
 
 
 class _Laps:

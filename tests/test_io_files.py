@@ -508,3 +508,15 @@ def test_cli_csv_output_starts_with_a_bom(tmp_path):
     data = (out / "selected_sites.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and not data[3:].startswith(b"\xef\xbb\xbf")
     assert "site_id" in pd.read_csv(out / "selected_sites.csv").columns
+
+
+def test_outputs_of_an_earlier_run_are_named(tmp_path):
+    """A folder reused by a run that writes fewer files: the earlier run's areas.csv / shp files are named."""
+    owned = ("summary.json", "areas.csv", "unreachable.csv", "shp")
+    write_outputs(tmp_path, {"summary.json": "{}", "areas.csv": "a", "shp/x.shp": b"1", "shp/x.dbf": b"2"}, owned)
+    with pytest.warns(UserWarning, match=r"areas.csv, shp/x.dbf, shp/x.shp from an earlier run, not written by this"):
+        write_outputs(tmp_path, {"summary.json": "{}"}, owned)
+    (tmp_path / "mine.csv").write_text("not ours")  # not a name the run writes: never mentioned
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_outputs(tmp_path, {"summary.json": "{}", "areas.csv": "b", "shp/x.shp": b"3", "shp/x.dbf": b"4"}, owned)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -147,7 +148,9 @@ def _json_default(obj: object) -> object:
     raise TypeError(f"cannot write {type(obj).__name__} to JSON")
 
 
-def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]) -> list[Path]:
+def write_outputs(
+    out_dir: str | os.PathLike[str], files: dict[str, str | bytes], owned: tuple[str, ...] = ()
+) -> list[Path]:
     """
     Write several files into ``out_dir`` so that none is ever half-written.
 
@@ -166,6 +169,11 @@ def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]
         File name -> content (``str`` is encoded as UTF-8, ``bytes`` written as is but
         for the BOM of a ``.csv``). A name may hold subfolders (``shp/stations.shp``):
         they are created, and their files staged beside their targets like the others.
+    owned
+        Names (files or subfolders) this kind of run may write: one in the folder from an
+        earlier run that this run did not write (an ``areas.csv`` of a run with areas, an
+        ``unreachable.csv`` when every home is now reached) gets a warning naming it, as it
+        would otherwise pass for this run's.
 
     Returns
     -------
@@ -208,7 +216,26 @@ def write_outputs(out_dir: str | os.PathLike[str], files: dict[str, str | bytes]
         for tmp, _ in staged:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+    _warn_stale(out, files, owned)
     return [target for _, target in staged]
+
+
+def _warn_stale(out: Path, files: dict[str, str | bytes], owned: tuple[str, ...]) -> None:
+    """Warn of outputs of an earlier run left in ``out`` that this run did not write over."""
+    stale = []
+    for name in owned:
+        path = _target(out, name)
+        if path.is_dir():
+            stale += [f"{name}/{f.name}" for f in sorted(path.iterdir()) if f"{name}/{f.name}" not in files]
+        elif path.exists() and name not in files:
+            stale.append(name)
+    if stale:
+        warnings.warn(
+            f"{out}: {', '.join(stale[:6])}{' ...' if len(stale) > 6 else ''} from an earlier run, not written by "
+            "this one (delete them, or write to an empty --out folder)",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _target(out: Path, name: str) -> Path:
