@@ -235,7 +235,13 @@ def drop_far_points(
 
 
 def check_datum(
-    G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame, *, what: str, source: str | os.PathLike[str], option: str
+    G: nx.MultiDiGraph,
+    gdf: gpd.GeoDataFrame,
+    *,
+    what: str,
+    source: str | os.PathLike[str],
+    option: str,
+    declared: str | None = None,
 ) -> None:
     """Warn when WGS-84 points in China sit markedly closer to the streets read as GCJ-02 or BD-09.
 
@@ -257,6 +263,11 @@ def check_datum(
         The file they came from, for the message.
     option
         The ``--input-crs`` key that reads the file (``demand``, ``candidates``, ...).
+    declared
+        ``"gcj02"`` / ``"bd09"`` when the user declared that datum and ``gdf`` holds the points
+        converted from it: the check runs the other way (points that sit markedly closer to
+        the streets as written, taken as WGS-84, were WGS-84 already and the conversion moved
+        them hundreds of metres).
     """
     import warnings
 
@@ -277,6 +288,20 @@ def check_datum(
         px, py = to_net.transform(x, y)
         return float(np.median(snap(arrays, shapely.points(px, py)).distance_m))
 
+    if declared in ("gcj02", "bd09"):
+        from ..datums import wgs84_to_bd09, wgs84_to_gcj02
+
+        raw = (wgs84_to_gcj02 if declared == "gcj02" else wgs84_to_bd09)(lon, lat)  # the file's own numbers
+        converted, written = median_gap(lon, lat), median_gap(*raw)
+        if written <= 0.5 * converted and converted - written > 30.0:
+            warnings.warn(
+                f"{source}: {what} sit much closer to the streets as written (WGS-84): median {written:,.0f} m from a "
+                f"street, against {converted:,.0f} m converted from {declared}; if they are WGS-84 already (GPS, "
+                f"OpenStreetMap, a GIS), drop --input-crs {option}={declared}",
+                UserWarning,
+                stacklevel=3,
+            )
+        return
     given = median_gap(lon, lat)
     options = {"gcj02": median_gap(*gcj02_to_wgs84(lon, lat)), "bd09": median_gap(*bd09_to_wgs84(lon, lat))}
     datum, best = min(options.items(), key=lambda item: item[1])
