@@ -202,4 +202,6 @@ def _report_unreachable(reporter: Reporter, s: dict[str, Any], t: Mapping[str, s
             near = t["cli_nearest"].format(name=row["nearest_site_name"], minutes=row["nearest_minutes"])
         else:
             near = t["cli_no_candidate"]
-        reporter.echo(t["cli_unreachable_row"].format(id=row["demand_id"], population=row["population"], near=near))
+        name = row.get("name")
+        home = f"{name} ({row['demand_id']})" if isinstance(name, str) and name.strip() else row["demand_id"]
+        reporter.echo(t["cli_unreachable_row"].format(id=home, population=row["population"], near=near))

@@ -192,6 +192,8 @@ def load_demand(
                 "population": gdf["population"].to_numpy(float),
                 "method": "file",
                 "kind": "file",
+                # the compound's name (小区名称), when the file gives one: named in the outputs beside its id
+                **({"name": gdf["name"].to_numpy(object)} if "name" in gdf else {}),
             },
             geometry=gdf.geometry.to_crs(crs).values,
             crs=crs,

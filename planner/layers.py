@@ -55,8 +55,8 @@ def home_layer(p: Plan) -> gpd.GeoDataFrame:
     Returns
     -------
     homes
-        Points (EPSG:4326) in the plan's demand order with ``demand_id``,
-        ``population``, ``covered`` (:attr:`planner.Solution.covered`: reached by a
+        Points (EPSG:4326) in the plan's demand order with ``demand_id``, ``name``
+        (when the demand file names its homes), ``population``, ``covered`` (:attr:`planner.Solution.covered`: reached by a
         chosen station, fully served under a capacity), ``station_id`` /
         ``station_name`` / ``minutes`` (the nearest chosen station within the walk and
         the walk to it; null where none), ``area`` (with areas) and ``reason`` (null
@@ -80,6 +80,7 @@ def home_layer(p: Plan) -> gpd.GeoDataFrame:
     reason[covered] = None
     columns: dict[str, object] = {
         "demand_id": p.demand["demand_id"].to_numpy(),
+        **({"name": p.demand["name"].to_numpy(object)} if "name" in p.demand else {}),
         "population": p.demand["population"].to_numpy(float),
         "covered": covered,
         "station_id": np.where(near, sites["site_id"].to_numpy(object)[pick], None),

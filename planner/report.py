@@ -392,9 +392,11 @@ def _left_out_section(plan: Plan, t: _Text) -> str:
             walk = "" if pd.isna(row.nearest_minutes) else f"{row.nearest_minutes:.1f}"
             if str(row.reason).startswith("no street"):
                 near = walk = ""  # off the streets: the reason says it all
-            rows.append(
-                [_e(row.demand_id), _n(row.population), _reason(t, str(row.reason), plan.minutes, tier), near, walk]
-            )
+            home = _e(row.demand_id)
+            name = getattr(row, "name", None)  # the compound's name, when the demand file gives one
+            if isinstance(name, str) and name.strip():
+                home = f"{_e(name)} ({home})"
+            rows.append([home, _n(row.population), _reason(t, str(row.reason), plan.minutes, tier), near, walk])
         head = [t(k) for k in ("c_home", "c_residents", "c_reason", "c_nearest_candidate", "c_walk")]
         key = "left_out_list_h" if len(table) > MAX_LISTED_HOMES else "left_out_list_all"
         parts.append(f"<h3>{t(key, shown=MAX_LISTED_HOMES, n=len(table))}</h3>")

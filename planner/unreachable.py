@@ -54,7 +54,8 @@ def diagnose_unreachable(
     Returns
     -------
     table
-        One row per home, most populous first: ``demand_id``, ``population``,
+        One row per home, most populous first: ``demand_id``, ``name`` (when the demand
+        file names its homes), ``population``,
         ``lon``, ``lat``, ``reason`` (``no street within 250 m`` or ``no
         candidate within 5 min``, or the ``unusable`` one), ``street_m`` (walk to the nearest street, in
         metres), ``nearest_site_id``, ``nearest_site_name``, ``nearest_minutes``.
@@ -81,6 +82,7 @@ def diagnose_unreachable(
     table = pd.DataFrame(
         {
             "demand_id": homes["demand_id"].to_numpy(),
+            **({"name": homes["name"].to_numpy(object)} if "name" in homes else {}),
             "population": np.round(homes["population"].to_numpy(float), 1),
             "lon": np.round(ll.geometry.x.to_numpy(), 7),
             "lat": np.round(ll.geometry.y.to_numpy(), 7),

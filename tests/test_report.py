@@ -6,6 +6,7 @@ docs/img/station_table.png."""
 from __future__ import annotations
 
 import base64
+import html
 import dataclasses
 import json
 import re
@@ -266,9 +267,10 @@ def test_input_files_are_named(plan_ex, pages, tmp_path):
     assert f"{n:,}个（来自sample_existing.csv），规划中予以保留" in pages["zh"]
     homes = tmp_path / "社区人口 2024.csv"
     ll = plan_ex.demand.to_crs("EPSG:4326")
-    pd.DataFrame({"lon": ll.geometry.x, "lat": ll.geometry.y, "population": plan_ex.demand["population"]}).to_csv(
-        homes, index=False
-    )
+    compounds = [f"<b>小区{i}</b>" for i in range(len(ll))]  # the file's names (小区名称), markup included
+    pd.DataFrame(
+        {"小区名称": compounds, "lon": ll.geometry.x, "lat": ll.geometry.y, "population": plan_ex.demand["population"]}
+    ).to_csv(homes, index=False)
     cands = tmp_path / "candidates.csv"
     sl = plan_ex.sites[~plan_ex.existing].to_crs("EPSG:4326")
     pd.DataFrame({"lon": sl.geometry.x, "lat": sl.geometry.y, "name": sl["name"]}).to_csv(cands, index=False)
@@ -281,6 +283,15 @@ def test_input_files_are_named(plan_ex, pages, tmp_path):
     assert "from a population file (社区人口 2024.csv)" in page
     assert f"{len(sl):,} from candidates.csv" in page
     assert "来自人口文件（社区人口 2024.csv）" in own.report(lang="zh")
+    # the homes keep their names: in the left-out table (escaped), unreachable.csv and the GIS homes layer
+    from planner.layers import home_layer
+
+    named = dict(zip(own.demand["demand_id"], own.demand["name"]))
+    assert set(own.demand["name"]) <= set(compounds) and len(own.unreachable)
+    first = own.unreachable.iloc[0]
+    assert first["name"] == named[first["demand_id"]]
+    assert f"{html.escape(first['name'])} ({first['demand_id']})" in page
+    assert home_layer(own)["name"].tolist() == own.demand["name"].tolist()
 
 
 def test_left_out_without_a_name_and_unrounded_sums(plan_ex):
