@@ -1,4 +1,4 @@
-"""A plan as GIS layers (stations, walking areas, homes, areas, unreachable homes) and the GIS / CAD files of them.
+"""A plan as GIS layers (stations, walking areas, homes, areas, unreachable homes, sites, left out) and their files.
 
 ``plan.gpkg`` holds every layer; ``--format shp`` adds one shapefile per layer in
 ``shp/``; ``--dxf`` adds ``plan.dxf``. Their CRS: ``--output-crs`` when given, else
@@ -27,7 +27,7 @@ from .io.output import lonlat_rounded
 if TYPE_CHECKING:
     from .pipeline import Plan
 
-__all__ = ["UNREACHABLE_COLUMNS", "gis_files", "home_layer", "plan_layers"]
+__all__ = ["UNREACHABLE_COLUMNS", "gis_files", "home_layer", "left_out_layer", "plan_layers", "site_layer"]
 
 #: the columns of :func:`planner.unreachable.diagnose_unreachable`'s table, for an empty ``unreachable`` layer
 UNREACHABLE_COLUMNS = (
@@ -107,6 +107,36 @@ def _unreachable_layer(p: Plan) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table.reset_index(drop=True), geometry=geometry, crs="EPSG:4326")
 
 
+def site_layer(p: Plan) -> gpd.GeoDataFrame:
+    """Every site the plan weighed (EPSG:4326): ``site_id``, ``name``, ``kind``, ``existing``, ``tier``, ``chosen``."""
+    chosen = np.zeros(len(p.sites), bool)
+    chosen[np.asarray(p.solution.selected, np.int64)] = True
+    cols = [c for c in ("site_id", "name", "kind", "existing", "tier") if c in p.sites]
+    frame = pd.DataFrame(p.sites[cols]).reset_index(drop=True).assign(chosen=chosen)
+    return gpd.GeoDataFrame(frame, geometry=p.sites.to_crs("EPSG:4326").geometry.values, crs="EPSG:4326")
+
+
+def left_out_layer(p: Plan) -> gpd.GeoDataFrame:
+    """
+    The input rows a plan left out, each with its reason (EPSG:4326; empty when none).
+
+    Columns ``what`` (``home`` or ``site``), ``id``, ``name``, ``population`` (homes) and ``reason``:
+    homes and candidate sites outside the planning boundary, sites farther than the snapping
+    distance from every street (homes that far are kept, as not covered: see ``homes``).
+    """
+    rows = []
+    for what, frame in (("home", p.demand), ("site", p.sites)):
+        outside = frame.attrs.get("outside_boundary", {}).get("records", [])
+        rows += [{**r, "what": what, "reason": "outside the planning boundary"} for r in outside]
+    rows += [{**r, "what": "site"} for r in p.sites.attrs.get("off_network", [])]
+    table = pd.DataFrame(rows, columns=["what", "demand_id", "site_id", "name", "population", "reason", "lon", "lat"])
+    home = table["demand_id"].notna().to_numpy()
+    table.insert(1, "id", np.where(home, table["demand_id"].astype(object), table["site_id"].astype(object)))
+    table = table.drop(columns=["demand_id", "site_id"])
+    geometry = gpd.points_from_xy(table.pop("lon").astype(float), table.pop("lat").astype(float))
+    return gpd.GeoDataFrame(table.astype({"population": float}), geometry=geometry, crs="EPSG:4326")
+
+
 def plan_layers(p: Plan) -> dict[str, gpd.GeoDataFrame]:
     """
     The layers of ``plan.gpkg`` and ``shp/``, in EPSG:4326.
@@ -123,12 +153,17 @@ def plan_layers(p: Plan) -> dict[str, gpd.GeoDataFrame]:
         ``stations`` (:attr:`Plan.stations`), ``isochrones``, ``homes``
         (:func:`home_layer`), ``areas`` (with areas: their polygons and figures) and
         ``unreachable`` (:attr:`Plan.unreachable` at the homes; empty when every home
-        is reachable).
+        is reachable), ``sites`` (every candidate and existing station the plan weighed,
+        ``chosen`` or not) and ``left_out`` (the homes and sites of the input files the
+        plan left out, with the reason: outside the planning boundary, no street within
+        the snapping distance), so that every input row is somewhere.
     """
     layers = {"stations": p.stations, "isochrones": p.isochrones, "homes": home_layer(p)}
     if p.areas is not None:
         layers["areas"] = p.areas
     layers["unreachable"] = _unreachable_layer(p)
+    layers["sites"] = site_layer(p)
+    layers["left_out"] = left_out_layer(p)
     return {name: lonlat_rounded(layer) for name, layer in layers.items()}
 
 

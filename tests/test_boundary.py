@@ -175,6 +175,17 @@ def test_boundary_file_in_any_crs_and_plan_accounting(default_network, tmp_path,
     assert sorted(clipped.sites["site_id"]) == sorted(sites_in["site_id"])
     assert s["n_demand_outside_boundary"] > 0 and s["n_sites_outside_boundary"] > 0
     assert s["n_demand"] + s["n_demand_outside_boundary"] <= full.summary["n_demand"]
+    # every home and site read is somewhere in plan.gpkg: planned (homes, sites) or left out with its reason
+    left = gpd.read_file(out / "plan.gpkg", layer="left_out")
+    assert set(left["reason"]) == {"outside the planning boundary"}
+    gone_homes, gone_sites = left[left["what"] == "home"], left[left["what"] == "site"]
+    assert len(gone_homes) == s["n_demand_outside_boundary"] and len(gone_sites) == s["n_sites_outside_boundary"]
+    assert gone_homes["population"].sum() == pytest.approx(s["population_outside_boundary"], abs=0.1)
+    outside_ids = set(full.demand["demand_id"]) - set(homes_in["demand_id"])
+    assert set(gone_homes["id"]) <= outside_ids and not set(gone_homes["id"]) & set(clipped.demand["demand_id"])
+    assert not shapely.intersects(area, gone_homes.geometry.values).any()
+    weighed = gpd.read_file(out / "plan.gpkg", layer="sites")
+    assert sorted(weighed["site_id"]) == sorted(clipped.sites["site_id"]) and weighed["chosen"].sum() == s["n_stations"]
     assert "Planning boundary" in (out / "plan.html").read_text(encoding="utf-8")
     # several features and no name: one line listing them
     capsys.readouterr()

@@ -83,6 +83,13 @@ def test_far_homes_and_sites_are_accounted_for(tmp_path, capsys):
     assert set(table["reason"]) <= {"no street within 250 m", "no candidate within 5 min"}
     # every resident accounted for: covered + not covered = total
     assert table["population"].sum() + s["population_covered"] == pytest.approx(s["population_total"])
+    # and every site: weighed (plan.gpkg 'sites') or left out where it is, with its reason ('left_out')
+    import geopandas as gpd
+
+    left = gpd.read_file(out / "plan.gpkg", layer="left_out")
+    assert left[["what", "name", "reason"]].values.tolist() == [["site", "Far away", "no street within 250 m"]]
+    assert (left.geometry.x[0], left.geometry.y[0]) == pytest.approx((25.5, 60.5), abs=1e-6)
+    assert gpd.read_file(out / "plan.gpkg", layer="sites")["name"].tolist() == ["A"]
 
 
 def test_default_osm_is_not_thin(tmp_path, capsys):

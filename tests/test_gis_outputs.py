@@ -30,7 +30,7 @@ from planner.layers import gis_files, home_layer
 NAMES = ["中心站", "北站 Töölö", "东湖社区服务站", "南门站", "西区站", "广场站", "公园站", "图书馆站", "第九站", "第十站"]
 AREAS = ["西区 West", "东区"]
 CRS = "EPSG:3067"  # ETRS89 / TM35FIN: Finland's national grid, where the Helsinki default lies
-LAYERS = ["stations", "isochrones", "homes", "areas", "unreachable"]
+LAYERS = ["stations", "isochrones", "homes", "areas", "unreachable", "sites", "left_out"]
 
 
 @pytest.fixture(scope="module")

@@ -228,6 +228,8 @@ def drop_far_points(
             off = pd.DataFrame(gone[cols]).reset_index(drop=True)
             off["street_m"] = off["street_m"].round(1)
             off["reason"] = reason
+            ll = gone.to_crs("EPSG:4326").geometry  # where they are, for the outputs' layer of what was left out
+            off["lon"], off["lat"] = ll.x.round(7).to_numpy(), ll.y.round(7).to_numpy()
             gdf = gdf[~far].reset_index(drop=True)
             # records, not a frame: pandas compares attrs when frames are joined
             gdf.attrs["off_network"] = off.to_dict(orient="records")

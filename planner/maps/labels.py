@@ -137,7 +137,8 @@ LABELS: dict[str, dict[str, str]] = {
         "output_summary.json": "summary",
         "output_unreachable.csv": "homes no candidate reaches",
         "output_areas.csv": "population, share covered and nearest station per area",
-        "output_plan.gpkg": "GIS layers: stations, walking areas, homes, areas, unreachable homes",
+        "output_plan.gpkg": "GIS layers: stations, walking areas, homes, areas, unreachable homes, sites weighed, "
+        "what was left out",
         "output_shp": "the same layers as shapefiles (field names in fields.csv)",
         "output_plan.dxf": "CAD drawing: stations, walking areas (CRS on layer CRS)",
         "chart_all": "of all residents",
@@ -257,7 +258,7 @@ LABELS: dict[str, dict[str, str]] = {
         "output_summary.json": "概要",
         "output_unreachable.csv": "候选点均不可达的住户",
         "output_areas.csv": "各社区的人口、覆盖率及最近站点",
-        "output_plan.gpkg": "GIS图层：站点、步行服务圈、住户、社区、不可达住户",
+        "output_plan.gpkg": "GIS图层：站点、步行服务圈、住户、社区、不可达住户、全部候选点、未纳入的住户与站点",
         "output_shp": "同样的图层（Shapefile，字段名见fields.csv）",
         "output_plan.dxf": "CAD图：站点、步行服务圈（坐标系见CRS图层）",
         "chart_all": "占全部居民",
