@@ -114,6 +114,7 @@ def load_candidates(
             else np.array([f"{prefix}-{i + 1:04d}" for i in range(n)])
         )
         names = gdf["name"].fillna("").astype(str).to_numpy() if "name" in gdf else ids.copy()
+        names = np.where(np.char.strip(names.astype(str)) == "", ids, names).astype(object)  # a blank name: its id
         kind = np.full(n, "file", dtype=object)
         geometry = gdf.geometry.to_crs(crs).values
         extra = {}

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import planner
 from planner.cli import main
 
 @pytest.fixture
@@ -118,3 +119,12 @@ def test_name_and_population_columns_by_option(tmp_path):
     # without the option the file is refused, naming what it found
     assert main(["plan", "--demand", str(d), "--out", str(tmp_path / "x"), "-q"]) == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_a_blank_name_is_the_sites_id(default_network, tmp_path):
+    """A candidate whose name cell is empty (or blank) is named by its id, not an empty station name."""
+    c = tmp_path / "c.csv"
+    c.write_text("site_id,name,lon,lat\nS1,,24.946208,60.17479\nS2,  ,24.945,60.170\nS3,东门,24.9455,60.1705\n",
+                 encoding="utf-8")
+    sites = planner.load_candidates(c, network=default_network)
+    assert dict(zip(sites["site_id"], sites["name"])) == {"S1": "S1", "S2": "S2", "S3": "东门"}
