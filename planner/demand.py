@@ -41,7 +41,6 @@ from ._graph import check_datum, drop_far_points
 from ._osm import read_features
 from .boundary import split_by_boundary
 from .config import DEFAULTS, check_positive
-from .datums import datum_name
 from .errors import DataError, InputError
 from .io import read_points
 from .network import network_source
@@ -182,9 +181,7 @@ def load_demand(
             out = _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
             (out[0] if footprints else out).attrs["areas"] = areas
             return out
-        if input_crs is None or datum_name(str(input_crs)) in ("gcj02", "bd09"):
-            declared = None if input_crs is None else datum_name(str(input_crs))
-            check_datum(network, gdf, what="demand points", source=source, option="demand", declared=declared)
+        check_datum(network, gdf, what="demand points", source=source, option="demand", declared=input_crs)
         ids = gdf["demand_id"].astype(str) if "demand_id" in gdf else pd.Series([f"d{i:06d}" for i in range(len(gdf))])
         demand = gpd.GeoDataFrame(
             {

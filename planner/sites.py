@@ -24,7 +24,6 @@ from ._graph import check_datum, drop_far_points, network_arrays
 from ._osm import read_features
 from .boundary import split_by_boundary
 from .config import CANDIDATE_TAGS, DEFAULTS, OPEN_AIR_KINDS, TIER_ALIASES
-from .datums import datum_name
 from .errors import DataError, InputError
 from .io import cell_phrase, read_points
 from .network import network_source
@@ -103,10 +102,8 @@ def load_candidates(
     prefix = "existing" if existing else "site"
     if source is not None:
         gdf = read_points(source, what=what, crs=input_crs, name_column=name_column)
-        if input_crs is None or datum_name(str(input_crs)) in ("gcj02", "bd09"):
-            key = input_key or ("existing" if existing else "candidates")
-            declared = None if input_crs is None else datum_name(str(input_crs))
-            check_datum(network, gdf, what=what, source=source, option=key, declared=declared)
+        key = input_key or ("existing" if existing else "candidates")
+        check_datum(network, gdf, what=what, source=source, option=key, declared=input_crs)
         n = len(gdf)
         ids = (
             gdf["site_id"].astype(str).to_numpy()

@@ -266,18 +266,20 @@ def check_datum(
     option
         The ``--input-crs`` key that reads the file (``demand``, ``candidates``, ...).
     declared
-        ``"gcj02"`` / ``"bd09"`` when the user declared that datum and ``gdf`` holds the points
-        converted from it: the check runs the other way (points that sit markedly closer to
-        the streets as written, taken as WGS-84, were WGS-84 already and the conversion moved
-        them hundreds of metres).
+        The input CRS the user gave for the file (``None``: none). With GCJ-02 / BD-09,
+        ``gdf`` holds the points converted from it and the check runs the other way (points
+        that sit markedly closer to the streets as written, taken as WGS-84, were WGS-84
+        already and the conversion moved them hundreds of metres); with any other, nothing
+        is checked.
     """
     import warnings
 
     import pyproj
 
-    from ..datums import bd09_to_wgs84, gcj02_to_wgs84, in_china
+    from ..datums import bd09_to_wgs84, datum_name, gcj02_to_wgs84, in_china
 
-    if len(gdf) == 0:
+    datum_given = None if declared is None else datum_name(str(declared))
+    if len(gdf) == 0 or (declared is not None and datum_given not in ("gcj02", "bd09")):
         return
     ll = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
     lon, lat = shapely.get_x(ll.geometry.values), shapely.get_y(ll.geometry.values)
@@ -290,15 +292,15 @@ def check_datum(
         px, py = to_net.transform(x, y)
         return float(np.median(snap(arrays, shapely.points(px, py)).distance_m))
 
-    if declared in ("gcj02", "bd09"):
+    if datum_given is not None:
         from ..datums import wgs84_to_bd09, wgs84_to_gcj02
 
-        raw = (wgs84_to_gcj02 if declared == "gcj02" else wgs84_to_bd09)(lon, lat)  # the file's own numbers
+        raw = (wgs84_to_gcj02 if datum_given == "gcj02" else wgs84_to_bd09)(lon, lat)  # the file's own numbers
         converted, written = median_gap(lon, lat), median_gap(*raw)
         if written <= 0.5 * converted and converted - written > 30.0:
             warnings.warn(
                 f"{source}: {what} sit much closer to the streets as written (WGS-84): median {written:,.0f} m from a "
-                f"street, against {converted:,.0f} m converted from {declared}; if they are WGS-84 already (GPS, "
+                f"street, against {converted:,.0f} m converted from {datum_given}; if they are WGS-84 already (GPS, "
                 f"OpenStreetMap, a GIS), drop --input-crs {option}={declared}",
                 UserWarning,
                 stacklevel=3,
