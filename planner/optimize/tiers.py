@@ -249,8 +249,8 @@ def solve_tiers(inp: TierInputs, *, time_limit: float | None, max_centres: int |
     n = len(inp.sites)
     r = _roles(inp, max_centres)
     usable = r["may_centre"] | r["may_grid"]
-    _warn_unusable(inp, usable)
     reach_near = np.diff(sp.csr_matrix(inp.near[:, usable]).indptr) > 0
+    _warn_unusable(inp, usable, reach_near)
     reach_centre = np.diff(sp.csr_matrix(inp.far[:, r["may_centre"]]).indptr) > 0
     w = inp.population
     beyond = ~reach_centre
@@ -300,13 +300,12 @@ def solve_tiers(inp: TierInputs, *, time_limit: float | None, max_centres: int |
     return make_solution("tiers", prob, np.flatnonzero(centre | grid), *status_of(result), figures, started)
 
 
-def _warn_unusable(inp: TierInputs, usable: np.ndarray) -> None:
-    """Name the grid-only sites no centre can serve, and the homes only they reach (they were dropped unsaid)."""
+def _warn_unusable(inp: TierInputs, usable: np.ndarray, reach_near: np.ndarray) -> None:
+    """Name the grid-only sites no centre can serve, and the homes only they reach (``reach_near``: a usable site)."""
     if usable.all():
         return
     names = ", ".join(repr(str(x)) for x in inp.sites["name"].to_numpy()[~usable][:3])
-    near = sp.csr_matrix(inp.near)
-    only = (np.diff(near.indptr) > 0) & (np.diff(sp.csr_matrix(near[:, usable]).indptr) == 0)
+    only = (np.diff(sp.csr_matrix(inp.near).indptr) > 0) & ~reach_near
     left = (
         f"; {int(only.sum()):,} homes ({float(inp.population[only].sum()):,.0f} residents) have no other site within "
         f"{inp.minutes:g} min"
