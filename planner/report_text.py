@@ -1,13 +1,55 @@
-"""The committee report's phrases, English and Chinese: one table, ``TEXT[lang][key]``, formatted with ``str.format``.
+"""The committee report's phrases, English and Chinese: one table, ``TEXT[lang][key]``, formatted with ``format``.
 
 The phrases are plain text (the report escapes them after formatting, OSM names included). The Chinese follows the
 map's glossary (:mod:`planner.maps.labels`): 党群服务中心 service centre, 社区 community, 网格站 grid station,
 5分钟生活圈 5-minute life circle.
+
+Every phrase is a :class:`Phrase`, whose ``format`` also makes a count's noun and verb agree with it in English:
+a field whose format holds ``|`` gives the words before it for 1 and those after it otherwise, so
+``{n} {n:station|stations} {n:covers|cover}`` reads "1 station covers", "2 stations cover". Chinese has no plural.
+The map's and the command line's labels (:data:`planner.maps.LABELS`) are phrases too.
 """
 
 from __future__ import annotations
 
-__all__ = ["TEXT"]
+import string
+from typing import Any
+
+__all__ = ["TEXT", "Phrase"]
+
+
+class _CountFormatter(string.Formatter):
+    """:meth:`str.format`, except that a field ``{n:one|other}`` gives ``one`` when ``n == 1``, else ``other``."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            one, other = format_spec.split("|", 1)
+            return one if value == 1 else other
+        return super().format_field(value, format_spec)
+
+
+_COUNTS = _CountFormatter()
+
+
+class Phrase(str):
+    """
+    A phrase of the report, the map or the command line: a string whose ``format`` agrees words with counts.
+
+    ``Phrase("{n} {n:station|stations}").format(n=1)`` is ``"1 station"``, with ``n=2`` ``"2 stations"``: a field
+    whose format spec holds ``|`` is replaced by the words before the bar when its value equals 1 and by those
+    after it otherwise (the value itself is not printed). Every other field formats as :meth:`str.format` does.
+    """
+
+    __slots__ = ()
+
+    def format(self, *args: Any, **kwargs: Any) -> str:
+        """The phrase with its fields filled in, nouns and verbs agreeing with their counts."""
+        return _COUNTS.vformat(self, args, kwargs)
+
+    def format_map(self, mapping: Any) -> str:
+        """:meth:`format` with the values of ``mapping`` (anything indexable by name, as for :meth:`str.format_map`)."""
+        return _COUNTS.vformat(self, (), mapping)
+
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -17,32 +59,36 @@ TEXT: dict[str, dict[str, str]] = {
         "question_h": "The question",
         "q_lscp": "Where should the fewest stations go so that every home some candidate site can reach is within a "
         "{minutes:g}-minute walk of one?",
-        "q_mclp": "Where should {p} stations go so that the most residents are within a {minutes:g}-minute walk of one?",
+        "q_mclp": "Where should {p} {p:station|stations} go so that the most residents are within a {minutes:g}-minute "
+        "walk of one?",
         "q_pscp": "Where should the fewest stations go so that at least {share:.4g} % of residents are within a "
         "{minutes:g}-minute walk of one?",
         "q_budget": "Which stations, costing {budget:g} in all at most, put the most residents within a "
         "{minutes:g}-minute walk of one?",
-        "q_pmedian": "Where should {p} stations go so that residents walk the least in all (each to the nearest, "
-        "within {minutes:g} minutes)?",
-        "q_pcenter": "Where should {p} stations go so that the longest walk to the nearest one is as short as possible?",
+        "q_pmedian": "Where should {p} {p:station|stations} go so that residents walk the least in all (each to the "
+        "nearest, within {minutes:g} minutes)?",
+        "q_pcenter": "Where should {p} {p:station|stations} go so that the longest walk to the nearest one is as short "
+        "as possible?",
         "q_backup": "With the fewest stations that put every reachable home within {minutes:g} minutes, which give the "
         "most residents a second station within the walk?",
-        "q_pdispersion": "Where should {p} stations go, as far apart from each other as possible?",
+        "q_pdispersion": "Where should {p} {p:station|stations} go, as far apart from each other as possible?",
         "q_tiers": "The 1+5+N plan: a community service centre within {tier_minutes:g} minutes' walk of every home and "
         "a grid station within {minutes:g} minutes (fewest centres first, then fewest grid stations).",
-        "q_existing": " The {n_existing} existing stations are kept.",
+        "q_existing": " The {n_existing} existing {n_existing:station is|stations are} kept.",
         "q_capacity": " Each station serves at most {capacity:,.0f} residents.",
-        "answer": "Answer: {n} stations ({new} new, {existing} existing) put {covered} of {total} residents ({share}) "
-        "within the walk: {share_reach} of the {reachable} residents some site can reach.",
+        "answer": "Answer: {n} {n:station|stations} ({new} new, {existing} existing) {n:puts|put} {covered} of {total} "
+        "residents ({share}) within the walk: {share_reach} of the {reachable} residents some site can reach.",
         "assumptions_h": "Assumptions",
         "a_walk": "Walk",
         "a_walk_value": "{minutes:g} minutes at {speed:g} km/h (about {metres:,.0f} m along streets and paths)",
         "a_network": "Walking network",
-        "a_network_value": "{source}: {nodes:,} junctions, {edges:,} street segments (OpenStreetMap)",
+        "a_network_value": "{source}: {nodes:,} {nodes:junction|junctions}, {edges:,} "
+        "{edges:street segment|street segments} (OpenStreetMap)",
         "a_boundary": "Planning boundary",
-        "a_boundary_value": "{label}; left out as outside it: {homes:,} homes ({pop} residents), {sites:,} sites",
+        "a_boundary_value": "{label}; left out as outside it: {homes:,} {homes:home|homes} ({pop} residents), "
+        "{sites:,} {sites:site|sites}",
         "a_demand": "Residents",
-        "a_demand_value": "{total} residents at {n:,} home points, ",
+        "a_demand_value": "{total} residents at {n:,} {n:home point|home points}, ",
         "m_buildings": "estimated from the floor area of OSM residential buildings",
         "m_buildings+landuse": "estimated from the floor area of OSM residential buildings; residential land use "
         "without buildings sampled on a grid",
@@ -55,7 +101,7 @@ TEXT: dict[str, dict[str, str]] = {
         "a_candidates": "Candidate sites",
         "s_file": "{n:,} from a file",
         "s_named": "{n:,} from {name}",
-        "s_osm": "{n:,} OpenStreetMap places ({kinds})",
+        "s_osm": "{n:,} OpenStreetMap {n:place|places} ({kinds})",
         "list_sep": ", ",
         "a_existing": "Existing stations",
         "a_existing_value": "{n:,}, kept in the plan",
@@ -124,8 +170,8 @@ TEXT: dict[str, dict[str, str]] = {
         "areas_note": "Walk: the shortest walk from any home of the area to a station of the plan.",
         "left_out_h": "Homes left out, and why",
         "left_out_none": "Every home has a candidate site within a {minutes:g}-minute walk.",
-        "left_out_intro": "{n:,} homes ({pop} residents) have no candidate site within a {minutes:g}-minute walk, so "
-        "no plan can cover them:",
+        "left_out_intro": "{n:,} {n:home|homes} ({pop} residents) {n:has|have} no candidate site within a "
+        "{minutes:g}-minute walk, so no plan can cover {n:it|them}:",
         "c_reason": "Reason",
         "r_street": "No street or path within {m:g} m (off the walking network)",
         "r_candidate": "No candidate site within {minutes:g} minutes' walk",
@@ -136,14 +182,14 @@ TEXT: dict[str, dict[str, str]] = {
         "c_home": "Home",
         "c_nearest_candidate": "Nearest candidate",
         "beyond": "none within {look:g} min",
-        "left_out_choice": "A further {n:,} homes ({pop} residents) could be reached from a candidate site but are "
-        "not within the walk of the {stations} stations chosen.",
+        "left_out_choice": "A further {n:,} {n:home|homes} ({pop} residents) could be reached from a candidate site "
+        "but {n:is|are} not within the walk of the {stations} {stations:station|stations} chosen.",
         "curve_h": "Coverage curve",
         "curve_intro": "The most residents any p stations put within the walk, solved exactly (maximal covering, "
         "HiGHS) for p = {lo} to {hi}, existing stations always among them, each p within {seconds:g} s; ",
         "curve_all": "{n} is this plan's number of stations.",
-        "curve_capped": "the curve stops after {steps} values of p (this plan has {n} stations) to keep the report "
-        "quick; planner curve draws it further.",
+        "curve_capped": "the curve stops after {steps} {steps:value|values} of p (this plan has {n} "
+        "{n:station|stations}) to keep the report quick; planner curve draws it further.",
         "needed": "Stations needed for 80 %, 90 %, 95 % and 100 % of the reachable residents: {a}, {b}, {c}, {d}.",
         "more_than": "more than {n}",
         "curve_plan_mark": " The ring marks this plan.",
@@ -293,3 +339,5 @@ TEXT: dict[str, dict[str, str]] = {
         "svg_reachable": "占可达居民比例",
     },
 }
+# every phrase formats as a Phrase: {n:station|stations} picks the singular for a count of 1
+TEXT = {lang: {key: Phrase(text) for key, text in phrases.items()} for lang, phrases in TEXT.items()}

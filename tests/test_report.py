@@ -6,11 +6,12 @@ docs/img/station_table.png."""
 from __future__ import annotations
 
 import base64
-import html
 import dataclasses
+import html
 import json
 import re
 import shutil
+import string
 import subprocess
 import sys
 import tempfile
@@ -23,9 +24,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from browser import BROWSER_ARGS, block_network, chromium_browser
 
 import planner
-from browser import BROWSER_ARGS, block_network, chromium_browser
 from planner.errors import InputError
 from planner.optimize import solve
 from planner.report_figures import scale_metres
@@ -343,6 +344,66 @@ def test_translations_have_the_same_keys():
     assert TEXT["en"].keys() == TEXT["zh"].keys()
     for key in TEXT["en"]:  # the same placeholders (in any order)
         assert set(re.findall(r"\{(\w+)", TEXT["en"][key])) == set(re.findall(r"\{(\w+)", TEXT["zh"][key])), key
+
+
+#: the plural nouns after a count in the English phrases (perhaps after one of the words of COUNT_WORDS): never
+#: after 1, and their singular never after 2
+PLURAL_NOUNS = ("stations", "homes", "sites", "areas", "places", "points", "centres", "junctions", "segments",
+                "values", "cells")
+COUNT_WORDS = ("existing", "new", "community", "grid", "home", "street", "OpenStreetMap")
+
+
+def _counted(count: int, nouns) -> re.Pattern:
+    """``count``, perhaps one of COUNT_WORDS, then one of ``nouns`` (not a word of a longer noun: "home points")."""
+    words = "|".join(COUNT_WORDS)
+    return re.compile(rf"\b{count} (?:(?:{words}) )?(?:{'|'.join(nouns)})\b(?! (?:point|segment))")
+
+
+def _every_count(phrase: str, count: int) -> str:
+    """``phrase`` with every field set to ``count`` (names, paths and figures alike)."""
+    fields = {name for _, name, _, _ in string.Formatter().parse(phrase) if name}
+    return phrase.format(**dict.fromkeys(fields, count))
+
+
+def test_a_count_of_one_takes_the_singular():
+    """Every English phrase of the report, the map and the command line with its counts set to 1, then to 2: no
+    "1 stations", "1 existing stations", "1 homes"..., and no "2 station" (Chinese has no plural)."""
+    from planner.maps.labels import LABELS
+
+    one, two = _counted(1, PLURAL_NOUNS), _counted(2, [noun[:-1] for noun in PLURAL_NOUNS])
+    phrases = {**{f"report {k}": v for k, v in TEXT["en"].items()}, **{f"labels {k}": v for k, v in LABELS["en"].items()}}
+    counted = 0
+    for key, phrase in phrases.items():
+        singular, plural = _every_count(phrase, 1), _every_count(phrase, 2)
+        assert not one.search(singular), f"{key}: {singular!r}"
+        assert not two.search(plural), f"{key}: {plural!r}"
+        counted += bool(_counted(2, PLURAL_NOUNS).search(plural))
+    assert counted >= 15  # the phrases with a counted noun were all looked at
+    # the verbs agree too
+    assert _every_count(TEXT["en"]["left_out_intro"], 1).startswith("1 home (1 residents) has no candidate site")
+    assert _every_count(LABELS["en"]["cli_unreachable"], 1).startswith("1 home (1 residents) is beyond")
+    assert _every_count(LABELS["en"]["cli_unreachable"], 2).startswith("2 homes (2 residents) are beyond")
+
+
+def test_a_one_station_plan_says_one_station(default_network, capsys):
+    """MCLP with p = 1: the report's question and answer and the terminal's headline say "1 station", with the
+    figures re-derived from the coverage matrix."""
+    from planner.console import Reporter, report_plan
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        single = planner.plan(network=default_network, model="mclp", p=1)
+    assert len(single.stations) == 1 and not single.existing.any()
+    f = _figures(single)
+    page = html.unescape(single.report(lang="en"))
+    assert "Where should 1 station go so that the most residents are within a 5-minute walk of one?" in page
+    assert f"Answer: 1 station (1 new, 0 existing) puts {f['after']:,.0f} of {f['total']:,.0f} residents" in page
+    assert not re.search(r"\b1 (?:stations|homes|sites)\b", page)
+    capsys.readouterr()
+    report_plan(Reporter(quiet=False), single, [], "en")
+    headline = capsys.readouterr().out.splitlines()[0]
+    assert headline == (f"1 station (mclp, optimal) covers {f['after']:,.0f} of {f['total']:,.0f} residents "
+                        f"({f['after'] / f['total']:.1%}) within 5 minutes' walk")
 
 
 # ----------------------------------------------------------------- chromium prints it on A4

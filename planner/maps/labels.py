@@ -1,5 +1,8 @@
 """Labels in English and Chinese, the escaping of text bound for the page, and the legend.
 
+Every label is a :class:`planner.report_text.Phrase`: a count's noun and verb agree with it in English
+(``{n} {n:station|stations}`` reads "1 station", "2 stations"); Chinese has no plural.
+
 Every string that comes from OSM or a user file goes through :func:`_text`
 (HTML-escaped, and safe inside the JavaScript template literals folium writes).
 """
@@ -12,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import InputError
+from ..report_text import Phrase
 from .style import AREA_STEPS, AREA_STYLE, COLOURS
 
 # names with a leading underscore are for the other modules of planner.maps
@@ -57,7 +61,8 @@ LABELS: dict[str, dict[str, str]] = {
         "tier": "Tier",
         "centre": "Community centre",
         "grid": "Grid station",
-        "summary": "{stations} stations cover {covered:,.0f} of {total:,.0f} residents ({share:.1%})",
+        "summary": "{stations} {stations:station|stations} {stations:covers|cover} {covered:,.0f} of {total:,.0f} "
+        "residents ({share:.1%})",
         "summary_title": "Plan summary",
         "summary_stations": "Stations",
         "summary_stations_value": "{stations} ({proposed} proposed, {existing} existing)",
@@ -77,32 +82,36 @@ LABELS: dict[str, dict[str, str]] = {
         "area_share": "Share covered",
         "area_legend": "Area, {share} covered",
         # the command line (planner plan / score / curve) and the charts (planner.plots)
-        "cli_headline": "{n} stations ({model}, {status}) cover {covered:,.0f} of {total:,.0f} residents ({share:.1%}) "
-        "within {minutes:g} minutes' walk",
+        "cli_headline": "{n} {n:station|stations} ({model}, {status}) {n:covers|cover} {covered:,.0f} of {total:,.0f} "
+        "residents ({share:.1%}) within {minutes:g} minutes' walk",
         "cli_not_optimal": "not proven optimal: {status}, gap {gap:.2%} (raise --time-limit)",
         "cli_stations": "stations (residents assigned: each covered home counted once, at its nearest station):",
         "cli_station": "  {name} [{tier}, {status}]: {population:,.0f}",
         "cli_more_stations": "  ... and {n:,} more (stations.csv)",
-        "cli_tiers": "tiers: {centres:.0f} community centres (within {minutes:g} min{cap}), {grid:.0f} grid stations",
+        "cli_tiers": "tiers: {centres:.0f} {centres:community centre|community centres} (within {minutes:g} min{cap}), "
+        "{grid:.0f} {grid:grid station|grid stations}",
         "cli_tiers_cap": ", at most {n}",
-        "cli_beyond_centre": "  {homes:,} homes ({population:,.0f} residents) have no possible community centre within "
-        "{minutes:g} min",
+        "cli_beyond_centre": "  {homes:,} {homes:home|homes} ({population:,.0f} residents) {homes:has|have} no "
+        "possible community centre within {minutes:g} min",
         "cli_longest_walk": "longest walk to a station: {value:.1f} min",
         "cli_mean_minutes": "mean walk: {value:.1f} min",
         "cli_population_covered_twice": "covered twice: {value:,.0f} residents",
         "cli_smallest_gap_minutes": "closest two stations: {value:.1f} min apart",
         "cli_cost": "cost: {value:g}",
-        "cli_pscp": "asked: at least {share:.1%} of residents ({target:,.0f}); proven fewest: {lower} stations "
-        "(the greedy plan needed {greedy})",
-        "cli_raster": "population raster {name} ({units}, {placement}): {population:,.0f} people in {cells:,} cells "
-        "inside the study area, {outside:,.0f} outside it",
+        "cli_pscp": "asked: at least {share:.1%} of residents ({target:,.0f}); proven fewest: {lower} "
+        "{lower:station|stations} (the greedy plan needed {greedy})",
+        "cli_raster": "population raster {name} ({units}, {placement}): {population:,.0f} people in {cells:,} "
+        "{cells:cell|cells} inside the study area, {outside:,.0f} outside it",
         "cli_areas": "areas: {n:,}; {low:,} with less than half their residents covered{lowest} (areas.csv)",
         "cli_areas_lowest": " (lowest: {area}, {share:.1%})",
         "cli_outside_areas": "  {population:,.0f} residents live outside every area",
-        "cli_unreachable": "{homes} homes ({population:,.0f} residents) are beyond a {minutes:g}-minute walk of every "
-        "candidate site; the most populous:",
-        "cli_off_network": "  of which {homes:,} homes ({population:,.0f} residents) are farther than {metres:g} m from "
-        "every mapped street (counted as not covered)",
+        "cli_unreachable": "{homes} {homes:home|homes} ({population:,.0f} residents) {homes:is|are} beyond a "
+        "{minutes:g}-minute walk of every candidate site: no plan can cover {homes:it|them}",
+        "cli_only_unusable": "{homes} {homes:home|homes} ({population:,.0f} residents) {homes:has|have} within a "
+        "{minutes:g}-minute walk only grid-only sites that no possible community centre can serve",
+        "cli_off_network": "{homes:,} {homes:home|homes} ({population:,.0f} residents) {homes:is|are} farther "
+        "than {metres:g} m from every mapped street (counted as not covered)",
+        "cli_left_out_rows": "the homes no plan can cover, most populous first:",
         "cli_no_street": "{reason} ({metres:,.0f} m)",
         "cli_nearest": "nearest candidate {name} at {minutes:.1f} min",
         "cli_unusable": "only {name} at {minutes:.1f} min, a grid-only site with no possible centre within reach",
@@ -110,7 +119,7 @@ LABELS: dict[str, dict[str, str]] = {
         "cli_unreachable_row": "  {id}: {population:,.0f} residents, {near}",
         "cli_wrote": "wrote {path}",
         "cli_wrote_what": "wrote {path}  ({what})",
-        "cli_wrote_sites": "wrote {path}  ({n} sites)",
+        "cli_wrote_sites": "wrote {path}  ({n} {n:site|sites})",
         "cli_value_centre": "centre",
         "cli_value_grid": "grid",
         "cli_value_proposed": "proposed",
@@ -222,8 +231,11 @@ LABELS: dict[str, dict[str, str]] = {
         "cli_areas": "社区：{n:,}个，其中{low:,}个覆盖率不足一半{lowest}（见 areas.csv）",
         "cli_areas_lowest": "（最低：{area}，{share:.1%}）",
         "cli_outside_areas": "  {population:,.0f}名居民不在任何社区范围内",
-        "cli_unreachable": "{homes}户住户（{population:,.0f}名居民）步行{minutes:g}分钟内没有任何候选点；人口最多的几户：",
-        "cli_off_network": "  其中{homes:,}户（{population:,.0f}名居民）距任何已测绘街道超过{metres:g}米（计为未覆盖）",
+        "cli_unreachable": "{homes}户住户（{population:,.0f}名居民）步行{minutes:g}分钟内没有任何候选点，任何方案都无法覆盖",
+        "cli_only_unusable": "{homes}户住户（{population:,.0f}名居民）步行{minutes:g}分钟内仅有只能作网格站、"
+        "且附近没有可作党群服务中心的站点",
+        "cli_off_network": "{homes:,}户住户（{population:,.0f}名居民）距任何已测绘街道超过{metres:g}米（计为未覆盖）",
+        "cli_left_out_rows": "任何方案都无法覆盖的住户（按人口从多到少）：",
         "cli_no_street": "{snap:g}米内无街道（最近的在{metres:,.0f}米外）",
         "cli_nearest": "最近候选点{name}，步行{minutes:.1f}分钟",
         "cli_unusable": "仅有{name}（步行{minutes:.1f}分钟），只能作网格站且附近没有可作党群服务中心的站点",
@@ -268,6 +280,8 @@ LABELS: dict[str, dict[str, str]] = {
         "chart_title": "覆盖曲线（每个p的精确最优解）",
     },
 }
+# every label formats as a Phrase: {n:station|stations} picks the singular for a count of 1
+LABELS = {lang: {key: Phrase(text) for key, text in labels.items()} for lang, labels in LABELS.items()}
 
 
 def _labels(lang: str) -> dict[str, str]:
