@@ -37,7 +37,9 @@ class Boundary:
     polygon
         The area, WGS-84 (Polygon or MultiPolygon, valid).
     label
-        Where it came from, for messages and the summary.
+        Where it came from, for messages, the summary and the report: a file by its
+        name only, without its folder (like the other input files: the summary is
+        handed on), a bbox, or an OSM boundary's name and id.
     """
 
     polygon: shapely.Geometry
@@ -152,7 +154,7 @@ def _from_file(path: Path, name: str | None) -> Boundary:
             )
         gdf = gdf.set_crs("EPSG:4326")
     gdf = gdf.to_crs("EPSG:4326")
-    label = str(path)
+    label = path.name
     if len(gdf) > 1:
         columns = [c for c in NAME_KEYS if c in gdf.columns]
         names = gdf[columns[0]].astype(str).tolist() if columns else []
@@ -165,7 +167,7 @@ def _from_file(path: Path, name: str | None) -> Boundary:
             how = "no feature" if not hits else f"{len(hits)} features"
             raise InputError(f"{path}: {how} named {name!r}; expected one of: {listed}")
         gdf = gdf.iloc[hits]
-        label = f"{path} ({name})"
+        label = f"{path.name} ({name})"
     return Boundary(_check_polygon(shapely.union_all(gdf.geometry.values), str(path)), label)
 
 

@@ -163,7 +163,10 @@ def test_boundary_file_in_any_crs_and_plan_accounting(default_network, tmp_path,
     out = tmp_path / "out"
     assert main(["plan", "--boundary", str(f), "--boundary-name", "中心区", "--out", str(out), "-q"]) == 0
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert s["boundary"] == f"{f} (中心区)"
+    # the boundary file by its name, without its folder, as the other input files (the summary is handed on)
+    assert s["boundary"] == f"{f.name} (中心区)" and str(tmp_path) not in (out / "summary.json").read_text("utf-8")
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert f"{f.name} (中心区); left out as outside it" in report and str(tmp_path) not in report
     # the homes and candidates planned are exactly the whole source's inside the boundary (the source is
     # read within the boundary's box plus a walk; those read but outside it are counted)
     full = planner.plan(model="lscp", network=default_network)
