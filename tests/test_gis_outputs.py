@@ -207,19 +207,88 @@ def test_dxf_stations_isochrones_and_the_crs_a_cad_user_sees(written):
         point = stations.geometry[site_id]
         assert abs(lon - point.x) < 1e-8 and abs(lat - point.y) < 1e-8
     assert {i.get_attrib_text("NAME") for i in inserts} <= set(NAMES)
-    rings: dict[str, list] = {}
-    for line in msp.query("LWPOLYLINE[layer=='ISOCHRONES']"):
-        assert line.closed
-        site_id = line.get_xdata("STATION_PLANNER")[0].value
-        rings.setdefault(site_id, []).append(np.array(line.get_points("xy")))
+    rings: dict[tuple[str, bool], list] = {}  # (site_id, hole): the rings of that walk, outlines or holes
+    for hole, layer in ((False, "ISOCHRONES"), (True, "ISOCHRONES_HOLES")):
+        for line in msp.query(f"LWPOLYLINE[layer=='{layer}']"):
+            assert line.closed
+            site_id = line.get_xdata("STATION_PLANNER")[0].value
+            rings.setdefault((site_id, hole), []).append(np.array(line.get_points("xy")))
     iso = _geojson(out / "isochrones.geojson").to_crs(CRS)
-    assert sorted(rings) == sorted(iso.index)
+    assert sorted({site_id for site_id, _ in rings}) == sorted(iso.index)
     for site_id, geom in iso.geometry.items():
-        # every ring of the GeoJSON (exterior, holes), vertex by vertex (a closed polyline omits the closing one)
-        theirs = [shapely.get_coordinates(ring)[:-1] for ring in shapely.get_rings(shapely.get_parts(geom))]
-        assert [len(r) for r in rings[site_id]] == [len(r) for r in theirs]
-        assert np.allclose(np.concatenate(rings[site_id]), np.concatenate(theirs), rtol=0, atol=1e-6)
+        # every ring of the GeoJSON (exteriors, then holes), vertex by vertex (a closed polyline omits the closing one)
+        parts = shapely.get_parts(geom)
+        outlines = [shapely.get_coordinates(part.exterior)[:-1] for part in parts]
+        holes = [shapely.get_coordinates(ring)[:-1] for part in parts for ring in part.interiors]
+        for hole, theirs in ((False, outlines), (True, holes)):
+            mine = rings.get((site_id, hole), [])
+            assert [len(r) for r in mine] == [len(r) for r in theirs], (site_id, hole)
+            if theirs:
+                assert np.allclose(np.concatenate(mine), np.concatenate(theirs), rtol=0, atol=1e-6)
     assert {t.dxf.text for t in msp.query("TEXT[layer=='AREAS']")} == set(AREAS)
+
+
+def _cad_area(msp, layer: str) -> float:
+    """The area CAD sums over a layer's closed polylines (shoelace formula on their vertices)."""
+    total = 0.0
+    for line in msp.query(f"LWPOLYLINE[layer=='{layer}']"):
+        assert line.closed
+        x, y = np.array(line.get_points("xy")).T
+        x, y = x - x[0], y - y[0]  # from a vertex: products of millions of metres lose centimetres
+        total += abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))) / 2
+    return total
+
+
+def test_dxf_holes_apart_and_every_walking_area_leads_to_its_station(written):
+    """A walk's holes are on ISOCHRONES_HOLES: CAD's area of ISOCHRONES less it is the walks' area (shapely, the
+    same CRS); each walking-area polyline's XDATA and each outline's label is a site_id of stations.csv."""
+    _, out, _ = written
+    msp = ezdxf.readfile(out / "plan.dxf").modelspace()
+    iso = gpd.read_file(out / "isochrones.geojson").to_crs(CRS)
+    n_holes = int(shapely.get_num_interior_rings(shapely.get_parts(iso.geometry.values)).sum())
+    assert n_holes > 0  # Helsinki's walks have holes (blocks no path crosses): the case in point
+    assert len(msp.query("LWPOLYLINE[layer=='ISOCHRONES_HOLES']")) == n_holes
+    assert _cad_area(msp, "ISOCHRONES") - _cad_area(msp, "ISOCHRONES_HOLES") == pytest.approx(
+        float(iso.area.sum()), rel=1e-9
+    )
+    assert _cad_area(msp, "ISOCHRONES_HOLES") > 1.0  # counted as area before
+    gpkg_areas = gpd.read_file(out / "plan.gpkg", layer="areas")  # the drawing's CRS
+    assert _cad_area(msp, "AREAS") - _cad_area(msp, "AREAS_HOLES") == pytest.approx(
+        float(gpkg_areas.area.sum()), rel=1e-9
+    )
+    site_ids = set(pd.read_csv(out / "stations.csv", encoding="utf-8-sig", dtype={"site_id": str})["site_id"])
+    for layer in ("ISOCHRONES", "ISOCHRONES_HOLES"):
+        for line in msp.query(f"LWPOLYLINE[layer=='{layer}']"):
+            assert line.get_xdata("STATION_PLANNER")[0].value in site_ids, layer
+    labels = msp.query("TEXT[layer=='ISOCHRONES']")
+    assert sorted(label.dxf.text for label in labels) == sorted(site_ids)
+    walks = iso.set_index(iso["site_id"].astype(str)).geometry
+    for label in labels:  # at the northernmost vertex of the largest part of its own walk
+        largest = max(shapely.get_parts(walks[label.dxf.text]), key=lambda part: part.area)
+        xy = shapely.get_coordinates(largest.exterior)
+        at = label.get_placement()[1]
+        assert np.allclose((at.x, at.y), xy[xy[:, 1].argmax()], rtol=0, atol=1e-6)
+        assert label.get_xdata("STATION_PLANNER")[0].value == label.dxf.text
+
+
+def test_dxf_holes_of_a_walk_and_an_area(tmp_path):
+    """A square area of 1 km with a 200 m square hole: CAD's AREAS less AREAS_HOLES is 960,000 m2; a walk 200 m
+    round with a 50 m hole: shapely's area of the ring."""
+    crs = pyproj.CRS(4548)
+    x, y = 500_000.0, 3_130_000.0
+    ring = shapely.Point(x, y).buffer(200.0).difference(shapely.Point(x, y).buffer(50.0))
+    stations = gpd.GeoDataFrame({"site_id": ["s1"], "name": ["东门站"], "status": ["new"]},
+                                geometry=[shapely.Point(x, y)], crs=crs)  # fmt: skip
+    iso = gpd.GeoDataFrame({"site_id": ["s1"]}, geometry=[ring], crs=crs)
+    square = shapely.box(x - 500, y - 500, x + 500, y + 500).difference(shapely.box(x - 100, y - 100, x + 100, y + 100))
+    areas = gpd.GeoDataFrame({"area": ["东区"]}, geometry=[square], crs=crs)
+    (tmp_path / "a.dxf").write_bytes(dxf_bytes(stations, iso, crs, areas=areas))
+    msp = ezdxf.readfile(tmp_path / "a.dxf").modelspace()
+    assert _cad_area(msp, "AREAS") - _cad_area(msp, "AREAS_HOLES") == pytest.approx(960_000.0, rel=1e-12)
+    assert _cad_area(msp, "ISOCHRONES") - _cad_area(msp, "ISOCHRONES_HOLES") == pytest.approx(ring.area, rel=1e-12)
+    (hole,) = msp.query("LWPOLYLINE[layer=='ISOCHRONES_HOLES']")
+    assert hole.get_xdata("STATION_PLANNER")[0].value == "s1"
+    assert [t.dxf.text for t in msp.query("TEXT[layer=='ISOCHRONES']")] == ["s1"]
 
 
 def test_defaults_dxf_in_the_plan_utm_zone_gpkg_in_lonlat_and_an_empty_unreachable_layer(written, tmp_path):
@@ -347,5 +416,8 @@ def test_guixi_in_cgcs2000_with_osm_chinese_names(tmp_path):
     doc = ezdxf.readfile(out / "plan.dxf")
     assert sorted(i.get_attrib_text("NAME") for i in doc.modelspace().query("INSERT")) == sorted(csv["name"])
     assert dict(doc.header.custom_vars)["CRS"] == "EPSG:4548"
+    walks = gpd.read_file(out / "isochrones.geojson").to_crs("EPSG:4548")  # CAD's area less the holes: the walks'
+    cad = _cad_area(doc.modelspace(), "ISOCHRONES") - _cad_area(doc.modelspace(), "ISOCHRONES_HOLES")
+    assert cad == pytest.approx(float(walks.area.sum()), rel=1e-9)
     back = gpkg.to_crs("EPSG:4326")
     assert np.allclose(back.geometry.x, csv["lon"], atol=1e-6) and np.allclose(back.geometry.y, csv["lat"], atol=1e-6)

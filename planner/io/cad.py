@@ -4,6 +4,14 @@ CAD measures in drawing units, so the drawing is in a projected CRS in metres (s
 :func:`planner.io.gis.check_output_crs`). A DXF file cannot declare its CRS, so the
 drawing says it where a CAD user looks: a note on layer ``CRS`` beside the plan, and
 the drawing's custom properties (``CRS``, ``CRS_NAME``, ``UNITS``: AutoCAD's DWGPROPS).
+
+A polygon's outer rings are on its layer (``ISOCHRONES``, ``AREAS``) and its holes on a
+layer of their own (``ISOCHRONES_HOLES``, ``AREAS_HOLES``), so that the area CAD sums
+over a layer's closed polylines, less that of its holes layer, is the polygons' area.
+Each walking area's polylines, holes included, carry their station's ``site_id`` (the
+``site_id`` of ``stations.csv``) as XDATA of :data:`XDATA_APP`, and a TEXT on layer
+``ISOCHRONES`` shows it at the northernmost vertex of the walk's largest outline, where
+overlapping outlines can still be told apart (the station's marker already shows its name).
 """
 
 from __future__ import annotations
@@ -14,10 +22,28 @@ import geopandas as gpd
 import pyproj
 import shapely
 
-__all__ = ["BLOCK", "DXF_LAYERS", "MARKER_RADIUS_M", "TEXT_HEIGHT_M", "XDATA_APP", "crs_label", "dxf_bytes"]
+__all__ = [
+    "BLOCK",
+    "DXF_LAYERS",
+    "HOLES",
+    "MARKER_RADIUS_M",
+    "TEXT_HEIGHT_M",
+    "XDATA_APP",
+    "crs_label",
+    "dxf_bytes",
+]
 
-#: layer of each kind of entity, with its colour (AutoCAD colour index)
-DXF_LAYERS = {"STATIONS": 1, "ISOCHRONES": 3, "AREAS": 5, "CRS": 7}
+#: the holes of a polygon layer are on the layer of that name with this suffix (``ISOCHRONES_HOLES``)
+HOLES = "_HOLES"
+#: layer of each kind of entity, with its colour (AutoCAD colour index); holes in their outline's colour
+DXF_LAYERS = {
+    "STATIONS": 1,
+    "ISOCHRONES": 3,
+    "ISOCHRONES" + HOLES: 3,
+    "AREAS": 5,
+    "AREAS" + HOLES: 5,
+    "CRS": 7,
+}
 #: the block every station is an insert of: a circle and a cross, with the attributes
 #: ``NAME`` (shown beside it), ``SITE_ID`` and ``STATUS`` (hidden; CAD's attribute
 #: extraction lists them)
@@ -54,13 +80,15 @@ def dxf_bytes(
         Points with ``site_id``, ``name`` and ``status``: one insert of :data:`BLOCK`
         each, on layer ``STATIONS``.
     isochrones
-        Polygons with ``site_id``: one closed LWPOLYLINE per ring (holes too), on
-        layer ``ISOCHRONES``, with the ``site_id`` as XDATA of :data:`XDATA_APP`.
+        Polygons with ``site_id``: one closed LWPOLYLINE per ring, outer rings on
+        layer ``ISOCHRONES`` and holes on ``ISOCHRONES_HOLES``, each with the
+        ``site_id`` as XDATA of :data:`XDATA_APP`; the ``site_id`` as a TEXT on
+        ``ISOCHRONES`` at the top of the largest outline.
     crs
         A projected CRS in metres: the drawing's coordinates (x east, y north).
     areas
-        Optional area polygons with ``area`` (names): closed polylines and their
-        names on layer ``AREAS``.
+        Optional area polygons with ``area`` (names): closed polylines (holes on
+        ``AREAS_HOLES``) and their names on layer ``AREAS``.
 
     Returns
     -------
@@ -69,6 +97,7 @@ def dxf_bytes(
     """
     import ezdxf
     from ezdxf import units
+    from ezdxf.enums import TextEntityAlignment
 
     doc = ezdxf.new("R2013")
     doc.units = units.M
@@ -88,13 +117,19 @@ def dxf_bytes(
         for attrib in insert.attribs:
             attrib.dxf.layer = "STATIONS"
     for row in isochrones.itertuples():
-        for ring in _rings(row.geometry):
-            line = msp.add_lwpolyline(ring, close=True, dxfattribs={"layer": "ISOCHRONES"})
-            line.set_xdata(XDATA_APP, [(1000, _line(row.site_id))])
+        site_id = [(1000, _line(row.site_id))]
+        for ring, hole in _rings(row.geometry):
+            line = msp.add_lwpolyline(ring, close=True, dxfattribs={"layer": "ISOCHRONES" + (HOLES if hole else "")})
+            line.set_xdata(XDATA_APP, site_id)
+        top = _top(row.geometry)
+        if top is not None:
+            label = msp.add_text(_line(row.site_id), dxfattribs={**text, "layer": "ISOCHRONES"})
+            label.set_placement(top, align=TextEntityAlignment.BOTTOM_CENTER)
+            label.set_xdata(XDATA_APP, site_id)
     if areas is not None:
         for row in areas.to_crs(crs).itertuples():
-            for ring in _rings(row.geometry):
-                msp.add_lwpolyline(ring, close=True, dxfattribs={"layer": "AREAS"})
+            for ring, hole in _rings(row.geometry):
+                msp.add_lwpolyline(ring, close=True, dxfattribs={"layer": "AREAS" + (HOLES if hole else "")})
             if not row.geometry.is_empty:
                 at = row.geometry.representative_point()
                 msp.add_text(_line(row.area), dxfattribs={**text, "layer": "AREAS", "insert": (at.x, at.y)})
@@ -122,15 +157,29 @@ def _station_block(doc) -> None:
         block.add_attdef(tag, (1.5 * r, -TEXT_HEIGHT_M * (2 + 1.5 * k)), dxfattribs={**text, "flags": 1})
 
 
-def _rings(geom) -> list[list[tuple[float, float]]]:
-    """Every ring (exterior and interior) of a polygon or multipolygon, without the repeated closing point."""
+def _polygons(geom) -> list[shapely.Polygon]:
+    """The non-empty polygons of a polygon or multipolygon."""
+    return [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, shapely.Polygon) and not g.is_empty]
+
+
+def _rings(geom) -> list[tuple[list[tuple[float, float]], bool]]:
+    """Every ring of a polygon or multipolygon, without the repeated closing point, and whether it is a hole."""
     rings = []
-    for polygon in getattr(geom, "geoms", [geom]):
-        if polygon.is_empty or not isinstance(polygon, shapely.Polygon):
-            continue
-        for ring in (polygon.exterior, *polygon.interiors):
-            rings.append([(float(x), float(y)) for x, y in ring.coords[:-1]])
+    for polygon in _polygons(geom):
+        for k, ring in enumerate((polygon.exterior, *polygon.interiors)):
+            rings.append(([(float(x), float(y)) for x, y in ring.coords[:-1]], k > 0))
     return rings
+
+
+def _top(geom) -> tuple[float, float] | None:
+    """The northernmost vertex of the largest polygon's outline (the first of a tie), or ``None`` when empty."""
+    polygons = _polygons(geom)
+    if not polygons:
+        return None
+    largest = max(polygons, key=lambda polygon: polygon.area)
+    xy = shapely.get_coordinates(largest.exterior)
+    x, y = xy[int(xy[:, 1].argmax())]
+    return float(x), float(y)
 
 
 def _crs_note(doc, crs: pyproj.CRS, parts: list[gpd.GeoDataFrame]) -> None:
