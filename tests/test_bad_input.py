@@ -388,3 +388,55 @@ def test_error_values_are_shown_as_written(case, tmp_path, capsys):
     build, _, _ = CASES[case]
     _, _, err = _run(build(tmp_path, tmp_path / "out"), capsys)
     assert "np." not in err, err
+
+
+# ----------------------------------------------------------------- a broken shapefile of areas (--areas)
+
+
+def _broken_areas(how: str):
+    """``--areas`` value: two area polygons over the default written as a shapefile, then broken ``how``."""
+
+    def build(t: Path) -> str:
+        import geopandas as gpd
+        import shapely
+
+        path = t / "broken.shp"
+        boxes = [shapely.box(24.90, 60.15, 24.94, 60.18), shapely.box(24.94, 60.15, 24.98, 60.18)]
+        gpd.GeoDataFrame({"name": ["West", "East"]}, geometry=boxes, crs="EPSG:4326").to_file(path)
+        if how == "truncated .shp":  # GDAL read it as two rows without geometry, dropped without a word
+            whole = path.read_bytes()
+            path.write_bytes(whole[: len(whole) // 2])
+        elif how == "no .shx":
+            path.with_suffix(".shx").unlink()
+        elif how == "no .dbf":
+            path.with_suffix(".dbf").unlink()
+        elif how == "not a shapefile":
+            path.write_bytes(b"<html>404 Not Found</html>\n" * 8)
+        return str(path)
+
+    return build
+
+
+#: how the shapefile is broken -> what the error line says besides its name and "not a readable shapefile of areas"
+BROKEN_AREAS = {
+    "truncated .shp": "the .shp is cut short",
+    "no .shx": "the .shx index file is missing",
+    "no .dbf": "the .dbf attribute file is missing",
+    "not a shapefile": "the .shp has no shapefile header",
+}
+
+
+@pytest.mark.parametrize("how", list(BROKEN_AREAS))
+def test_broken_areas_shapefile(how, tmp_path, capsys):
+    """``planner plan --areas broken.shp``: one line naming the file, not a readable shapefile of areas (it said
+    "expected areas points", or planned without the areas of a cut .shp), exit 2, nothing written."""
+    out = tmp_path / "out"
+    code, stdout, stderr = _run(["plan", "--areas", _broken_areas(how)(tmp_path), "--out", str(out)], capsys)
+    assert "Traceback" not in stdout and "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    for needle in (str(tmp_path / "broken.shp"), "not a readable shapefile of areas", BROKEN_AREAS[how]):
+        assert needle in lines[0], (needle, lines[0])
+    assert "points" not in lines[0]
+    assert code == 2, lines[0]
+    assert _output_left(out) == [], f"files written despite the error: {_output_left(out)}"

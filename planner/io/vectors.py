@@ -19,19 +19,17 @@ __all__ = ["_read_vector", "_vector_to_wgs84"]
 log = logging.getLogger("planner.io")
 
 
+#: what a shapefile that cannot be read should have been
+_SHAPEFILE_EXPECTED = "expected its .shp, .shx and .dbf (and .prj, .cpg) files whole and side by side; export it again"
+
+
 def _read_vector(p: Path, what: str) -> tuple[gpd.GeoDataFrame, str | None]:
     """Read a GeoJSON / GPKG / shapefile; return it and the encoding of a shapefile's attributes."""
     suffix = p.suffix.lower()
     encoding = None
     options: dict[str, str] = {}
     if suffix == ".shp":
-        parts = {ext: q for ext in (".dbf", ".shx", ".cpg") if (q := _sidecar(p, ext)) is not None}
-        for part, role in ((".dbf", "attributes"), (".shx", "index")):
-            if part not in parts:
-                raise InputError(
-                    f"{p}: its {part} file ({role}) is missing; expected the shapefile's .shp, .shx, "
-                    ".dbf (and .prj, .cpg) files side by side"
-                )
+        parts = _shapefile_parts(p, what)
         if ".cpg" in parts:
             encoding = parts[".cpg"].read_text(encoding="ascii", errors="replace").strip() or None
         else:
@@ -47,8 +45,71 @@ def _read_vector(p: Path, what: str) -> tuple[gpd.GeoDataFrame, str | None]:
     try:
         gdf = gpd.read_file(p, **options)
     except Exception as exc:
-        raise InputError(f"{p}: not a readable {suffix} file ({type(exc).__name__}); expected {what} points") from None
+        if suffix == ".shp":
+            raise InputError(
+                f"{p}: not a readable shapefile of {what} ({type(exc).__name__}); {_SHAPEFILE_EXPECTED}"
+            ) from None
+        raise InputError(
+            f"{p}: not a readable {suffix} file of {what} ({type(exc).__name__}); expected a valid {suffix} file "
+            "(export it again)"
+        ) from None
     return gdf, encoding
+
+
+def _shapefile_parts(p: Path, what: str) -> dict[str, Path]:
+    """
+    The ``.dbf``, ``.shx`` (and ``.cpg``) of the shapefile ``p``, once its parts are checked to be there and whole.
+
+    GDAL reads a ``.shp`` cut short as rows without geometry, which would then be dropped
+    without a word; the headers say how long each part must be.
+
+    Raises
+    ------
+    InputError
+        One line naming the file: a ``.shx`` or ``.dbf`` missing, a part without its header,
+        cut short, or a ``.dbf`` whose rows do not match the shapes.
+    """
+
+    def refuse(reason: str) -> InputError:
+        return InputError(f"{p}: not a readable shapefile of {what} ({reason}); {_SHAPEFILE_EXPECTED}")
+
+    parts = {ext: q for ext in (".dbf", ".shx", ".cpg") if (q := _sidecar(p, ext)) is not None}
+    for part, role in ((".shx", "index"), (".dbf", "attribute")):
+        if part not in parts:
+            raise refuse(f"the {part} {role} file is missing")
+    try:
+        shp_size = p.stat().st_size
+        with p.open("rb") as f:
+            shp_head = f.read(100)
+        shx = parts[".shx"].read_bytes()
+        dbf_size = parts[".dbf"].stat().st_size
+        with parts[".dbf"].open("rb") as f:
+            dbf_head = f.read(32)
+    except OSError as exc:
+        raise refuse(type(exc).__name__) from None
+    # the main file and the index: a 100-byte header (file code 9994, big-endian; the length in 16-bit words),
+    # then, in the index, each shape's offset and length in words, 8 bytes a shape
+    if len(shp_head) < 100 or int.from_bytes(shp_head[:4], "big") != 9994:
+        raise refuse("the .shp has no shapefile header")
+    declared = 2 * int.from_bytes(shp_head[24:28], "big")
+    if shp_size < declared:
+        raise refuse(f"the .shp is cut short: {shp_size:,} of {declared:,} bytes")
+    if len(shx) < 100 or int.from_bytes(shx[:4], "big") != 9994 or (len(shx) - 100) % 8:
+        raise refuse("the .shx is not a whole shapefile index")
+    shapes = np.frombuffer(shx, dtype=">i4", offset=100).reshape(-1, 2).astype(np.int64)
+    end = int((2 * shapes.sum(axis=1) + 8).max()) if len(shapes) else 100
+    if end > shp_size:
+        raise refuse(f"the .shp is cut short: its last shape ends at byte {end:,} of {shp_size:,}")
+    # the attributes: a 32-byte header (rows, header length, row length; little-endian), then the rows
+    if len(dbf_head) < 32:
+        raise refuse("the .dbf has no dBase header")
+    rows = int.from_bytes(dbf_head[4:8], "little")
+    needed = int.from_bytes(dbf_head[8:10], "little") + rows * int.from_bytes(dbf_head[10:12], "little")
+    if dbf_size < needed:
+        raise refuse(f"the .dbf is cut short: {dbf_size:,} of {needed:,} bytes")
+    if rows != len(shapes):
+        raise refuse(f"row count {rows:,} in the .dbf, shape count {len(shapes):,} in the .shx")
+    return parts
 
 
 def _sidecar(shp: Path, ext: str) -> Path | None:
