@@ -24,7 +24,7 @@ from .coverage import Coverage, coverage
 from .distributed import ENGINES
 from .errors import InputError
 from .inputs import InputOptions, load_sites, network_for, read_homes
-from .io import geojson_text, json_text, write_outputs, xlsx_bytes
+from .io import csv_text, geojson_text, json_text, write_outputs, xlsx_bytes
 from .isochrones import isochrones
 from .layers import gis_files
 from .maps import plan_map, whatif_inputs
@@ -197,15 +197,15 @@ class Plan:
             "plan.html": self.map(lang=lang, inline_assets=inline_assets, **view).get_root().render(),
             "report.html": self.report(lang=lang),
             "stations.geojson": geojson_text(self.stations),
-            "stations.csv": self.stations.drop(columns="geometry").to_csv(index=False),
+            "stations.csv": csv_text(self.stations.drop(columns="geometry")),
             "stations.xlsx": xlsx_bytes(self.stations.drop(columns="geometry"), "stations"),
             "isochrones.geojson": geojson_text(self.isochrones),
             "summary.json": json_text(self.summary),
         }
         if self.unreachable is not None and len(self.unreachable):
-            files["unreachable.csv"] = self.unreachable.to_csv(index=False)
+            files["unreachable.csv"] = csv_text(self.unreachable)
         if self.area_table is not None:
-            files["areas.csv"] = self.area_table.to_csv(index=False)
+            files["areas.csv"] = csv_text(self.area_table)
         files.update(gis_files(self, shapefile=shapefile, dxf=dxf, output_crs=output_crs))
         return write_outputs(out_dir, files, owned=(*OUTPUT_FILES, "areas.csv", "plan.dxf", "shp"))
 

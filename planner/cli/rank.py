@@ -73,7 +73,7 @@ def curve_command(
 ):
     """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
     from ..curve import coverage_curve_plan
-    from ..io import check_output_dir, write_outputs
+    from ..io import check_output_dir, csv_text, write_outputs
 
     quiet = setup_logging(common)
     if max_p < 1:
@@ -89,7 +89,7 @@ def curve_command(
             progress=reporter,
             lang=lang,
         )
-        paths = write_outputs(out_dir, {"curve.csv": curve.to_csv(index=False), "curve.png": png})
+        paths = write_outputs(out_dir, {"curve.csv": csv_text(curve), "curve.png": png})
     _print_curve(reporter, curve, needed, max_p, paths, lang)
 
 
@@ -121,7 +121,7 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_li
     import pandas as pd
     import scipy.sparse as sp
 
-    from ..io import check_output_dir, json_text, read_cost_matrix, read_weights, write_outputs
+    from ..io import check_output_dir, csv_text, json_text, read_cost_matrix, read_weights, write_outputs
     from ..optimize import check_model, solve
 
     setup_logging({"quiet": quiet})
@@ -176,7 +176,7 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_li
     covered_by = np.asarray(within(matrix, np.inf if radius is None else radius)[:, sol.selected].T.astype(float) @ w)
     covered_by = covered_by.ravel()
     table = pd.DataFrame({"site_id": site_ids[sol.selected], "population_within": np.round(covered_by, 3)})
-    paths = write_outputs(out_dir, {"result.json": json_text(result), "selected_sites.csv": table.to_csv(index=False)})
+    paths = write_outputs(out_dir, {"result.json": json_text(result), "selected_sites.csv": csv_text(table)})
     if not quiet:
         click.echo(
             f"{model}: {sol.n_stations} sites, objective {sol.objective:,.4g} ({sol.status}), "
@@ -208,11 +208,11 @@ def _ranking_targets(csv_path: str | None, geojson_path: str | None) -> dict[str
 
 def _write_ranking(table: Any, targets: dict[str, Path]) -> None:
     """The ranking as CSV and / or GeoJSON, one atomic batch per folder."""
-    from ..io import geojson_text, write_outputs
+    from ..io import csv_text, geojson_text, write_outputs
 
     contents = {}
     if "--csv" in targets:
-        contents["--csv"] = table.to_csv(index=False)
+        contents["--csv"] = csv_text(table)
     if "--geojson" in targets:
         import geopandas as gpd
 

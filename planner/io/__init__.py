@@ -10,7 +10,7 @@ Modules, by idea:
 * :mod:`~planner.io.vectors`, :mod:`~planner.io.crs`: GIS files, input CRS and
   coordinate checks;
 * :mod:`~planner.io.costs`: a travel-time matrix and its weights;
-* :mod:`~planner.io.output`: GeoJSON / JSON text and atomic writing of outputs;
+* :mod:`~planner.io.output`: GeoJSON / JSON / spreadsheet-safe CSV text and atomic writing of outputs;
 * :mod:`~planner.io._common`: what the readers share (input-file checks, cell wording).
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ._common import COORD_DECIMALS, cell_phrase, check_input_file
 from .costs import read_cost_matrix, read_weights
-from .output import check_output_dir, geojson_text, json_safe, json_text, write_outputs, xlsx_bytes
+from .output import check_output_dir, csv_text, geojson_text, json_safe, json_text, write_outputs, xlsx_bytes
 from .points import read_points
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "cell_phrase",
     "check_input_file",
     "check_output_dir",
+    "csv_text",
     "geojson_text",
     "json_safe",
     "json_text",

@@ -18,6 +18,7 @@ import pyproj
 
 from ..datums import datum_name
 from ..errors import InputError
+from .output import csv_text
 
 __all__ = [
     "LAYER_GEOMETRY",
@@ -260,7 +261,5 @@ def shapefile_files(layers: dict[str, gpd.GeoDataFrame], crs: pyproj.CRS, folder
             cpg.write_text("UTF-8", encoding="ascii")  # whatever GDAL wrote: the attributes are UTF-8
             for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
                 files[f"{folder}/{layer}{ext}"] = (Path(tmp) / f"{layer}{ext}").read_bytes()
-    files[f"{folder}/fields.csv"] = (
-        pd.DataFrame(rows, columns=["layer", "field", "column"]).to_csv(index=False).encode()
-    )
+    files[f"{folder}/fields.csv"] = csv_text(pd.DataFrame(rows, columns=["layer", "field", "column"])).encode()
     return files

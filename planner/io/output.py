@@ -1,9 +1,10 @@
-"""Writing outputs: deterministic GeoJSON and JSON text, and files written atomically into a folder."""
+"""Writing outputs: deterministic GeoJSON, JSON and CSV text, and files written atomically into a folder."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -16,8 +17,17 @@ import shapely
 from ..errors import InputError, PlannerError
 from ._common import COORD_DECIMALS
 
+#: the first characters that make a spreadsheet (Excel, WPS, LibreOffice) read a text cell as a formula
+FORMULA_START = "=+-@\t\r"
+# also text whose apostrophes come before such a character ("'=x"): the readers drop one, and read it back as it was
+_FORMULA = "^'*[" + re.escape(FORMULA_START) + "]"
+# text that is a plain number ("-5", "+1.5e3") opens as that number, never as a formula
+_PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
 __all__ = [
+    "FORMULA_START",
     "check_output_dir",
+    "csv_text",
     "geojson_text",
     "json_safe",
     "json_text",
@@ -79,6 +89,69 @@ def lonlat_rounded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         geoms[polygonal] = shapely.set_precision(geoms[polygonal], 10.0**-COORD_DECIMALS)
     out[out.geometry.name] = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
     return out
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """
+    CSV text of ``frame`` that no spreadsheet opens as a formula (OWASP's CSV injection).
+
+    A text cell (in a column of object, string or categorical dtype) or a column
+    header that begins with one of :data:`FORMULA_START` (``=``, ``+``, ``-``,
+    ``@``, tab, carriage return) is written with a leading apostrophe, so that
+    Excel, WPS and LibreOffice show it as text instead of running it: a site named
+    ``=1+1`` is written ``'=1+1`` (and one named ``'=1+1``, ``''=1+1``). Numbers are
+    untouched, in numeric columns (``-1.5``) and in text cells alike (a ``site_id``
+    ``-5`` opens as the number it reads). The planner's own readers
+    (:func:`read_points`) drop that apostrophe again.
+
+    Parameters
+    ----------
+    frame
+        The table, written without its index as :meth:`pandas.DataFrame.to_csv`
+        writes it otherwise (comma-separated, :data:`os.linesep` line ends; the UTF-8
+        BOM is added by :func:`write_outputs`). A text cell holding a line break or
+        a carriage return is quoted, so that it stays one cell.
+
+    Returns
+    -------
+    text
+        The CSV text, a header line then one line per row.
+    """
+    guarded = frame.copy()
+    for position in range(guarded.shape[1]):
+        guarded.isetitem(position, _guard_text(guarded.iloc[:, position]))
+    guarded.columns = _guard_text(pd.Series(guarded.columns, dtype=object)).to_list()
+    # written with CRLF row ends, so that the csv module also quotes a field holding a lone carriage return
+    # (with "\n" alone it would not, and a spreadsheet would start a new row there, its cell maybe a formula);
+    # the row ends, outside quotes (the even pieces between '"'), are then given back the usual line end
+    pieces = guarded.to_csv(index=False, lineterminator="\r\n").split('"')
+    pieces[::2] = [piece.replace("\r\n", os.linesep) for piece in pieces[::2]]
+    return '"'.join(pieces)
+
+
+def _guard_text(values: pd.Series) -> pd.Series:
+    """``values`` with an apostrophe in front of each text cell a spreadsheet would read as a formula."""
+    column = _text_column(values)
+    if column is None:
+        return values  # numbers, dates... kept as they are
+    text = column.str
+    risky = (text.contains(_FORMULA, na=False) & ~text.fullmatch(_PLAIN_NUMBER, na=False)).to_numpy(dtype=bool)
+    if not risky.any():
+        return values
+    guarded = column.astype(object).copy()
+    guarded.iloc[risky] = "'" + column.iloc[risky].astype(str)
+    return guarded
+
+
+def _text_column(values: pd.Series) -> pd.Series | None:
+    """``values`` as a column that holds text (categories as plain values), or ``None`` if it holds none."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return None
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "mixed", "mixed-integer"):
+        return None  # numbers, dates, bytes... in an object column
+    return values
 
 
 def json_text(obj: object) -> str:
@@ -291,6 +364,11 @@ def xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
     """
     An Excel workbook of one sheet (openpyxl), as bytes for :func:`write_outputs`.
 
+    Text is stored as text: openpyxl would store a string beginning with ``=`` as a
+    formula (and ``#N/A``, ``#REF!``... as error values); such cells, headers
+    included, are set back to string cells, so that a site named ``=1+1`` reads
+    ``=1+1`` in Excel and WPS, never ``2``.
+
     Parameters
     ----------
     table
@@ -305,7 +383,25 @@ def xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
     """
     import io
 
+    from openpyxl.cell.cell import ERROR_CODES
+
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         table.to_excel(writer, sheet_name=sheet, index=False)
+        cells = writer.sheets[sheet]
+        # header in row 1, data from row 2, column j in column j + 1 (openpyxl counts from 1)
+        columns = [pd.Series(table.columns, dtype=object), *(table.iloc[:, j] for j in range(table.shape[1]))]
+        for k, values in enumerate(columns):
+            for i in np.flatnonzero(_not_text_in_excel(values, ERROR_CODES)):
+                row, column = (1, int(i) + 1) if k == 0 else (int(i) + 2, k)
+                cells.cell(row=row, column=column).data_type = "s"
     return buf.getvalue()
+
+
+def _not_text_in_excel(values: pd.Series, error_codes: tuple[str, ...]) -> np.ndarray:
+    """Which text cells of ``values`` openpyxl would store as a formula or an error value."""
+    column = _text_column(values)
+    if column is None:
+        return np.zeros(len(values), dtype=bool)
+    formula = column.str.startswith("=", na=False) & (column.str.len() > 1)
+    return (formula | column.isin(error_codes)).to_numpy(dtype=bool)

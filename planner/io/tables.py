@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from io import StringIO
 from pathlib import Path
@@ -17,10 +18,15 @@ from ._common import _TEXT_COLUMNS, _pick, _row, _value, cell_phrase
 from .columns import _aliases, _apply_aliases, _cell_text, _check_numeric
 from .crs import _SourceCRS, _xy_to_wgs84
 from .encodings import _decode
+from .output import FORMULA_START, _text_column
 
 __all__ = ["_read_csv", "_read_excel", "_table_points"]
 
 log = logging.getLogger("planner.io")
+
+# the apostrophe csv_text puts before a text cell a spreadsheet would read as a formula (or before
+# apostrophes and such a character: "''=x" was "'=x")
+_GUARDED = "^'(?='*[" + re.escape(FORMULA_START) + "])"
 
 
 def _read_csv(
@@ -37,7 +43,7 @@ def _read_csv(
         df = pd.read_csv(StringIO(text), dtype=dict.fromkeys(as_text, str))
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{p}: not a readable CSV ({str(exc).splitlines()[0]})") from None
-    return df, encoding
+    return _unguarded(df), encoding
 
 
 def _read_excel(p: Path, sheet: str | None, what: str) -> tuple[pd.DataFrame, str]:
@@ -81,7 +87,37 @@ def _read_excel(p: Path, sheet: str | None, what: str) -> tuple[pd.DataFrame, st
     df.columns = header
     # labels: data rows from 0, blank rows counted (row N of a message is sheet row N + the header's row)
     df.index = df.index - head - 1
-    return df.infer_objects(), sheet
+    return _unguarded(df.infer_objects()), sheet
+
+
+def _unguarded(df: pd.DataFrame) -> pd.DataFrame:
+    """
+    ``df`` without the apostrophe the planner's CSV outputs put before formula-like text.
+
+    One leading ``'`` is dropped from a text cell or header when the character after it
+    is one of ``= + - @``, tab or carriage return, or further apostrophes and then one of
+    those (``'=1+1`` reads ``=1+1``, ``''=1+1`` reads ``'=1+1``, as written by
+    :func:`~planner.io.output.csv_text`); ``'Hara`` stays as it is.
+    """
+    headers = pd.Series(df.columns, dtype=object)
+    out = df.copy()
+    out.columns = _drop_guard(headers).to_list()
+    for position in range(out.shape[1]):
+        out.isetitem(position, _drop_guard(out.iloc[:, position]))
+    return out
+
+
+def _drop_guard(values: pd.Series) -> pd.Series:
+    """``values`` with the guarding apostrophe dropped from its text cells (numbers untouched)."""
+    column = _text_column(values)
+    if column is None:
+        return values
+    guarded = column.str.contains(_GUARDED, na=False).to_numpy(dtype=bool)
+    if not guarded.any():
+        return values
+    out = column.copy()
+    out.iloc[guarded] = column.iloc[guarded].str.slice(1)
+    return out
 
 
 def _missing(value: object) -> bool:
