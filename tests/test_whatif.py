@@ -16,10 +16,10 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-
-import planner
 from browser import BROWSER_ARGS, block_network
 from instances import random_minutes, random_points, synthetic_network, to_csr
+
+import planner
 from planner.coverage import Coverage
 from planner.errors import InputError
 from planner.maps.whatif import AREA_TOLERANCE_M, WhatIf, whatif_inputs, whatif_payload
@@ -175,8 +175,16 @@ def open_page(browser, path: Path):
     page.on("console", lambda m: m.type == "error" and log["errors"].append(m.text))
     page.on("pageerror", lambda e: log["errors"].append(str(e)))
     page.goto(path.as_uri(), wait_until="load")
-    page.wait_for_function("() => window.stationPlanner !== undefined", timeout=10_000)
+    settle(page)
     return context, page, log
+
+
+def settle(page) -> None:
+    """Wait for the page's planner and for the map's first zoom (fitting the plan) to end: while Leaflet animates a
+    zoom, its canvases ignore the pointer and sites are not yet where ``where`` says."""
+    page.wait_for_function("() => window.stationPlanner !== undefined", timeout=10_000)
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.wait_for_function("() => document.querySelector('.leaflet-zoom-anim') === null", timeout=10_000)
 
 
 def clickable(page, site_ids):
@@ -308,9 +316,9 @@ def test_the_page_breaks_ties_as_python_does(chromium, tmp_path):
     cov = Coverage(to_csr(cost), (5.0,), np.arange(n_homes).astype(str), ids, weights)
     rng = np.random.default_rng(7)
     homes = gpd.GeoDataFrame({"demand_id": cov.demand_ids, "population": weights},
-                             geometry=shapely.points(rng.uniform(0, 0.01, (n_homes, 2)) + [24.9, 60.1]), crs=4326)
+                             geometry=shapely.points(rng.uniform(0, 0.01, (n_homes, 2)) + np.array([24.9, 60.1])), crs=4326)
     sites = gpd.GeoDataFrame({"site_id": ids, "name": ids, "existing": np.arange(n_sites) == 0},
-                             geometry=shapely.points(rng.uniform(0, 0.01, (n_sites, 2)) + [24.9, 60.1]), crs=4326)
+                             geometry=shapely.points(rng.uniform(0, 0.01, (n_sites, 2)) + np.array([24.9, 60.1])), crs=4326)
     areas = gpd.GeoDataFrame({"site_id": ids}, geometry=sites.to_crs(3067).buffer(300).to_crs(4326).values, crs=4326)
     proposed = np.array([0, 3, 4])
     ev = planner.evaluate(cov, ids[proposed], minutes=5)
@@ -360,6 +368,80 @@ def test_cli_whatif_on_the_default_in_chromium(chromium, reuse_default_network, 
         sid, x, y = clickable(page, candidates)
         page.mouse.click(x, y)
         check_against_evaluate(page, p.coverage, [*state["stations"], sid])
+        assert log == {"requests": [], "errors": []}
+    finally:
+        context.close()
+
+
+# ----------------------------------------------------------------- what a click does, in words; the scale bar
+
+#: a site's tooltip in each of its states (issue 28: a removed proposed station said "click to add")
+TIPS = {
+    "en": {
+        "candidate": "Candidate: {name} · click to add: +{n} residents",
+        "proposed": "Proposed station: {name} · click to remove: −{n} residents",
+        "dropped": "Proposed station, removed: {name} · click to restore: +{n} residents",
+        "added": "Added station: {name} · click to remove: −{n} residents",
+        "existing": "Existing station: {name} · click to remove: −{n} residents",
+        "removed": "Existing station, removed: {name} · click to restore: +{n} residents",
+    },
+    "zh": {
+        "candidate": "候选站点：{name} · 点击新增，增加覆盖{n}人",
+        "proposed": "拟建网格站：{name} · 点击移除，失去覆盖{n}人",
+        "dropped": "拟建网格站（已移除）：{name} · 点击恢复，增加覆盖{n}人",
+        "added": "新增站点：{name} · 点击移除，失去覆盖{n}人",
+        "existing": "现有网格站：{name} · 点击移除，失去覆盖{n}人",
+        "removed": "现有网格站（已移除）：{name} · 点击恢复，增加覆盖{n}人",
+    },
+}
+
+
+def hover(page, x: float, y: float) -> None:
+    """Move the mouse to ``(x, y)`` in one step, once Leaflet's canvas reads the pointer again (it skips moves
+    within 32 ms of the last one it read)."""
+    page.wait_for_timeout(50)
+    page.mouse.move(x, y)
+
+
+def shown(page, selector: str = ".leaflet-tooltip") -> str:
+    """The text of the one tooltip (or popup: ``.leaflet-popup-content``) shown; a closed one fades out first."""
+    page.wait_for_function("(s) => document.querySelectorAll(s).length === 1", arg=selector, timeout=3000)
+    return page.locator(selector).inner_text()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_tooltips_say_what_a_click_does_and_the_scale_is_metric(chromium, small_plan, pages, lang):
+    p = small_plan
+    cov, order = p.coverage, p.sites["site_id"].astype(str).tolist()
+    names = dict(zip(order, p.sites["name"].astype(str)))
+    chosen = {order[c] for c in p.solution.selected}
+
+    def covered(stations) -> float:
+        return planner.evaluate(cov, sorted(stations, key=order.index)).population_covered
+
+    context, page, log = open_page(chromium, pages[lang])
+    try:
+        # a proposed station, a candidate and an existing station: hovered, clicked, and read again
+        steps = [
+            (sorted(chosen - {"e01"}, key=order.index), "proposed", "dropped"),
+            ([s for s in order if s not in chosen], "candidate", "added"),
+            (["e01"], "existing", "removed"),
+        ]
+        for among, before, after in steps:
+            sid, x, y = clickable(page, among)
+            hover(page, x, y)
+            n = abs(covered(chosen ^ {sid}) - covered(chosen))
+            assert page.evaluate("(s) => stationPlanner.status(s)", sid) == before
+            assert shown(page) == TIPS[lang][before].format(name=names[sid], n=f"{n:,.0f}")
+            page.mouse.click(x, y)
+            chosen ^= {sid}
+            assert page.evaluate("(s) => stationPlanner.status(s)", sid) == after
+            assert shown(page) == TIPS[lang][after].format(name=names[sid], n=f"{n:,.0f}")  # what a click undoes
+        # one scale bar, in metres (Leaflet's default adds feet and miles)
+        scale = page.locator(".leaflet-control-scale-line")
+        assert scale.count() == 1
+        assert re.fullmatch(r"\d+ k?m", scale.inner_text()), scale.inner_text()
+        assert not re.search(r"ft|mi", page.locator(".leaflet-control-scale").inner_text())
         assert log == {"requests": [], "errors": []}
     finally:
         context.close()

@@ -197,9 +197,12 @@
       /* the tooltip's text is made each time it is shown or updated: what a click would do now */
       markers[s].bindTooltip((function (s) { return function () { return tip(s); }; })(s), {direction: "top"});
     }
+    /* what a click on site s does now, by its status (tip_candidate, tip_proposed, tip_added, tip_existing,
+       tip_removed, tip_dropped), as text: a name is never read as markup */
     function tip(s) {
-      var key = choice.chosen[s] ? "tip_remove" : existing[s] ? "tip_restore" : "tip_add";
-      return fill(words[key], {name: esc(names[s]), n: people(choice.marginal(s))});
+      var box = document.createElement("span");
+      box.textContent = fill(words["tip_" + status(s)], {name: names[s], n: people(choice.marginal(s))});
+      return box;
     }
     function restyle(s) {
       var m = markers[s], st = status(s), station = choice.chosen[s] === 1;
@@ -266,7 +269,8 @@
           if (!rows[j]) {
             rows[j] = document.createElement("tr");
             rows[j].setAttribute("data-site-id", ids[j]);
-            rows[j].innerHTML = "<td>" + esc(names[j]) + '</td><td class="planner-wi-num"></td>';
+            rows[j].appendChild(document.createElement("td")).textContent = names[j];
+            rows[j].appendChild(document.createElement("td")).className = "planner-wi-num";
             table.insertBefore(rows[j], after);
           }
           if (rows[j].lastChild.textContent !== text) { rows[j].lastChild.textContent = text; }

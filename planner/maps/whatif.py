@@ -63,9 +63,12 @@ WHATIF_LABELS: dict[str, dict[str, str]] = {
         "reset": "Back to the proposed plan",
         "csv": "Download this plan (CSV)",
         "geojson": "Download this plan (GeoJSON)",
-        "tip_add": "Candidate: {name} · click to add: +{n} residents",
-        "tip_remove": "Station: {name} · click to remove: −{n} residents",
-        "tip_restore": "Existing station, removed: {name} · click to restore: +{n} residents",
+        "tip_candidate": "Candidate: {name} · click to add: +{n} residents",
+        "tip_proposed": "Proposed station: {name} · click to remove: −{n} residents",
+        "tip_added": "Added station: {name} · click to remove: −{n} residents",
+        "tip_existing": "Existing station: {name} · click to remove: −{n} residents",
+        "tip_removed": "Existing station, removed: {name} · click to restore: +{n} residents",
+        "tip_dropped": "Proposed station, removed: {name} · click to restore: +{n} residents",
         "proposed": "Proposed station",
         "added": "Added station",
         "existing": "Existing station",
@@ -91,9 +94,12 @@ WHATIF_LABELS: dict[str, dict[str, str]] = {
         "reset": "恢复推荐方案",
         "csv": "下载当前方案（CSV）",
         "geojson": "下载当前方案（GeoJSON）",
-        "tip_add": "候选站点：{name} · 点击新增，增加覆盖{n}人",
-        "tip_remove": "站点：{name} · 点击移除，失去覆盖{n}人",
-        "tip_restore": "现有网格站（已移除）：{name} · 点击恢复，增加覆盖{n}人",
+        "tip_candidate": "候选站点：{name} · 点击新增，增加覆盖{n}人",
+        "tip_proposed": "拟建网格站：{name} · 点击移除，失去覆盖{n}人",
+        "tip_added": "新增站点：{name} · 点击移除，失去覆盖{n}人",
+        "tip_existing": "现有网格站：{name} · 点击移除，失去覆盖{n}人",
+        "tip_removed": "现有网格站（已移除）：{name} · 点击恢复，增加覆盖{n}人",
+        "tip_dropped": "拟建网格站（已移除）：{name} · 点击恢复，增加覆盖{n}人",
         "proposed": "拟建网格站",
         "added": "新增站点",
         "existing": "现有网格站",
@@ -304,17 +310,22 @@ def whatif_payload(
 
 @functools.lru_cache(maxsize=1)
 def whatif_script() -> str:
-    """The page's script (``whatif.js``, package data), safe to inline in a ``<script>`` element."""
+    r"""The page's script (``whatif.js``, package data), safe to inline in a ``<script>`` element.
+
+    ``</script`` would end the element and ``<!--`` could make the parser skip past its end: both get a backslash
+    (``<\/``, ``<\!--``: the same text in a JavaScript string, where alone ``whatif.js`` may hold them).
+    """
     text = importlib.resources.files("planner.maps").joinpath("whatif.js").read_text(encoding="utf-8")
-    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE).replace("<!--", "<\\!--")
 
 
 class _WhatIfScript(MacroElement):
-    """Starts the what-if script on the map with its data and its three layers."""
+    """Starts the what-if script on the map with its data and its three layers; adds a metric scale."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+            L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
             window.stationPlanner = window.StationPlannerWhatIf({{ this._parent.get_name() }}, {{ this.data }}, {
                 sites: {{ this.groups[0].get_name() }},
                 walk: {{ this.groups[1].get_name() }},
@@ -343,6 +354,7 @@ class _WhatIfScript(MacroElement):
 def _whatif_layers(fmap: folium.Map, style: MapStyle, whatif: WhatIf, demand: gpd.GeoDataFrame) -> None:
     """The what-if layers (sites, walking areas, homes: filled by the script), its script, CSS and panel."""
     data = whatif_payload(whatif, demand, gcj02=style.gcj02, lang=style.lang)
+    fmap.control_scale = False  # the script adds a metric scale: planners measure in metres, in either language
     words = data["labels"]
     groups = [
         folium.FeatureGroup(name=html.escape(words[key]), show=True)
