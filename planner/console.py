@@ -97,11 +97,12 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path], lang: str = 
         status = t.get(f"cli_value_{s['solver_status']}", s["solver_status"])
         reporter.echo(t["cli_not_optimal"].format(status=status, gap=s["gap"]))
     _report_stations(reporter, result.stations, t)
+    _report_ledger(reporter, result.ledger, lang)
     _report_figures(reporter, s, t)
     if result.area_table is not None:
         _report_areas(reporter, s, result.area_table, t)
     if s["n_uncoverable"]:
-        _report_unreachable(reporter, s, t)
+        _report_unreachable(reporter, s, result.ledger, t)
     shp = sorted({path.parent for path in paths if path.parent.name == "shp"})  # one line for the folder
     for path in [path for path in paths if path.parent.name != "shp"] + shp:
         what = t.get(f"output_{path.name}", OUTPUT_DESCRIPTIONS.get(path.name, ""))
@@ -132,13 +133,32 @@ def _report_stations(reporter: Reporter, stations: Any, t: Mapping[str, str]) ->
         reporter.echo(t["cli_more_stations"].format(n=len(order) - MAX_LISTED_STATIONS))
 
 
+def _report_ledger(reporter: Reporter, ledger: Any, lang: str) -> None:
+    """The plan's account (:meth:`planner.ledger.Ledger.lines`): every resident and site of the input, once."""
+    if ledger is None:
+        return
+    from .ledger import class_text
+
+    walk = dict(minutes=ledger.minutes, tier=ledger.tier_minutes)
+    colon = "：" if lang == "zh" else ": "
+    for label, n, people in ledger.lines(lang):
+        if n is None and people is None:  # a heading
+            what = class_text("sites" if label == class_text("sites_head", lang, **walk) else "homes", lang, **walk)
+            tail = "" if what == class_text("sites", lang, **walk) else class_text("residents", lang, **walk)
+            reporter.echo(f"{label}{colon.strip()} [{what}{' / ' + tail if tail else ''}]")
+        elif people is None:
+            reporter.echo(f"  {label}{colon}{n:,}")
+        else:
+            reporter.echo(f"  {label}{colon}{'' if n is None else f'{n:,} / '}{people:,.0f}")
+
+
 def _report_figures(reporter: Reporter, s: dict[str, Any], t: Mapping[str, str]) -> None:
     if "n_centres" in s:
         cap = t["cli_tiers_cap"].format(n=s["max_centres"]) if "max_centres" in s else ""
         reporter.echo(
             t["cli_tiers"].format(centres=s["n_centres"], minutes=s["tier_minutes"], cap=cap, grid=s["n_grid"])
         )
-        if s.get("n_beyond_centre"):
+        if s.get("n_beyond_centre"):  # the account's no_possible_centre class
             reporter.echo(
                 t["cli_beyond_centre"].format(
                     homes=s["n_beyond_centre"], population=s["population_beyond_centre"], minutes=s["tier_minutes"]
@@ -181,18 +201,18 @@ def _report_areas(reporter: Reporter, s: dict[str, Any], table: Any, t: Mapping[
         reporter.echo(t["cli_outside_areas"].format(population=s["population_outside_areas"]))
 
 
-def _report_unreachable(reporter: Reporter, s: dict[str, Any], t: Mapping[str, str]) -> None:
-    reporter.echo(
-        t["cli_unreachable"].format(
-            homes=s["n_uncoverable"], population=s["population_uncoverable"], minutes=s["minutes"]
-        )
-    )
-    if s.get("n_off_network"):
+def _report_unreachable(reporter: Reporter, s: dict[str, Any], ledger: Any, t: Mapping[str, str]) -> None:
+    """The homes no plan can cover, by the account's class (each line counts its class only), then the first few."""
+    for cls, key in (("no_candidate", "cli_unreachable"), ("only_unusable", "cli_only_unusable")):
+        if ledger.n(cls):
+            reporter.echo(t[key].format(homes=ledger.n(cls), population=ledger.people(cls), minutes=ledger.minutes))
+    if ledger.n("off_network"):
         reporter.echo(
             t["cli_off_network"].format(
-                homes=s["n_off_network"], population=s["population_off_network"], metres=DEFAULTS.max_snap_m
+                homes=ledger.n("off_network"), population=ledger.people("off_network"), metres=DEFAULTS.max_snap_m
             )
         )
+    reporter.echo(t["cli_left_out_rows"])
     for row in s["unreachable"][:5]:
         if str(row.get("reason", "")).startswith("no street"):
             near = t["cli_no_street"].format(reason=row["reason"], metres=row["street_m"], snap=DEFAULTS.max_snap_m)

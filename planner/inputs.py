@@ -13,7 +13,7 @@ import pandas as pd
 
 from .demand import load_demand
 from .network import load_network
-from .sites import input_crs_of, load_candidates
+from .sites import duplicate_records, input_crs_of, load_candidates
 
 __all__ = ["InputOptions", "load_sites", "network_for", "read_homes", "read_sites"]
 
@@ -126,9 +126,11 @@ def load_sites(
     if existing is None:
         return cands
     ex = read_sites(existing, network, options, progress, which="existing")
-    clash = set(cands["site_id"]) & set(ex["site_id"])
-    if clash:
-        cands = cands[~cands["site_id"].isin(clash)]
+    clash = cands["site_id"].isin(set(ex["site_id"])).to_numpy()
+    duplicates = [*cands.attrs.get("duplicates", []), *ex.attrs.get("duplicates", [])]
+    if clash.any():
+        duplicates += duplicate_records(cands[clash], "an existing station has this site_id")
+        cands = cands[~clash]
     off = [
         {**row, "existing": flag}
         for frame, flag in ((cands, False), (ex, True))
@@ -139,6 +141,8 @@ def load_sites(
     cands.attrs, ex.attrs = {}, {}
     both = pd.concat([cands, ex], ignore_index=True)
     both.attrs = {"off_network": off} if off else {}
+    if duplicates:
+        both.attrs["duplicates"] = duplicates
     if outside:
         both.attrs["outside_boundary"] = outside
     both.attrs.update(files)

@@ -9,7 +9,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from .inputs import InputOptions, load_sites, network_for, read_homes
 from .io import csv_text, geojson_text, json_text, write_outputs, xlsx_bytes
 from .isochrones import isochrones
 from .layers import gis_files
+from .ledger import Ledger, account
 from .maps import plan_map, whatif_inputs
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
 from .report import covered_before, plan_report
@@ -91,6 +92,9 @@ class Plan:
     area_table
         Per area: population, covered share and nearest chosen station (see
         :func:`planner.areas.area_table`), written to ``areas.csv``; else ``None``.
+    ledger
+        The account of every input resident and site (:class:`planner.ledger.Ledger`), computed once:
+        every output renders its figures.
     """
 
     network: nx.MultiDiGraph
@@ -102,6 +106,7 @@ class Plan:
     isochrones: gpd.GeoDataFrame
     minutes: float
     speed_kmh: float
+    ledger: Ledger
     budget: float | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     unreachable: pd.DataFrame | None = None
@@ -118,6 +123,39 @@ class Plan:
     def existing(self) -> np.ndarray:
         """Per site, whether it is an existing station."""
         return self.sites["existing"].to_numpy(bool)
+
+    def with_solution(self, solution: Solution) -> Plan:
+        """
+        The plan with another answer over the same homes and sites: its station table and account made anew.
+
+        The walking areas, the areas' nearest stations and the diagnosis stay this plan's. Not for a tiered plan,
+        whose account needs the walk to the centres.
+
+        Parameters
+        ----------
+        solution
+            An answer of :func:`planner.solve` over :attr:`coverage`.
+
+        Returns
+        -------
+        Plan
+        """
+        if self.model == "tiers" or solution.model == "tiers":
+            raise InputError("with_solution: a tiered plan is accounted for by planner.plan(tiers=True) only")
+        cov = self.coverage
+        ledger = account(
+            self.demand,
+            self.sites,
+            cov.within(self.minutes),
+            solution.covered,
+            solution.uncoverable,
+            solution.selected,
+            minutes=self.minutes,
+            areas=self.areas if self.area_table is not None else None,
+            boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
+            population_served=_served(solution, cov),
+        )
+        return replace(self, solution=solution, stations=station_table(self.sites, solution, cov), ledger=ledger)
 
     @cached_property
     def summary(self) -> dict[str, Any]:
@@ -350,16 +388,13 @@ def plan(
     laps("coverage")
     if progress:
         progress(f"solving {'tiers' if tiers else model} over {len(sites):,} sites and {len(homes):,} homes", 0.0)
+    tier_inputs = TierInputs.from_network(network, homes, sites, cov, minutes, tier_minutes) if tiers else None
     sol = _optimise(
-        network,
-        homes,
         sites,
         cov,
-        minutes,
         engine=engine,
         client=client,
-        tiers=tiers,
-        tier_minutes=tier_minutes,
+        tier_inputs=tier_inputs,
         max_centres=max_centres,
         model=model,
         p=p,
@@ -379,13 +414,15 @@ def plan(
     laps("diagnosis")
     iso = isochrones(network, sites.iloc[sol.selected], minutes=minutes, progress=progress)
     laps("isochrones")
-    area_polys, table = area_results(network, homes, sites, cov, sol, area_polys, minutes, progress)
+    ledger = _account(network, homes, sites, cov, sol, minutes, tier_inputs, area_polys)
+    area_polys, table = area_results(network, homes, sites, cov, sol, area_polys, minutes, progress, ledger)
     iso = iso.sort_values("site_id", kind="stable").reset_index(drop=True)
     names = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str)))
     iso.insert(1, "name", iso["site_id"].astype(str).map(names).to_numpy())
     result = Plan(network, homes, sites, cov, sol, station_table(sites, sol, cov), iso, minutes, speed_kmh,
                   budget=budget if model == "budget" and not tiers else None, seconds=laps.seconds,
-                  unreachable=unreachable, footprints=footprints, areas=area_polys, area_table=table)  # fmt: skip
+                  unreachable=unreachable, footprints=footprints, areas=area_polys, area_table=table,
+                  ledger=ledger)  # fmt: skip
     log.info("plan: %d stations cover %.1f%% of the population", sol.n_stations, 100 * sol.covered_share)
     return result
 
@@ -407,17 +444,49 @@ def _coverage(
     return coverage(network, homes, sites, minutes=minutes, progress=progress)
 
 
-def _optimise(
+def _account(
     network: nx.MultiDiGraph,
     homes: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
     cov: Coverage,
+    sol: Solution,
     minutes: float,
+    tier_inputs: TierInputs | None,
+    area_polys: gpd.GeoDataFrame | None,
+) -> Ledger:
+    """The plan's account of every resident and site (:mod:`planner.ledger`)."""
+    tiered = sol.result if tier_inputs is not None else None
+    return account(
+        homes,
+        sites,
+        cov.within(minutes),
+        sol.covered,
+        sol.uncoverable,
+        sol.selected,
+        minutes=minutes,
+        unusable=getattr(tiered, "unusable", None),
+        tier_minutes=None if tier_inputs is None else tier_inputs.tier_minutes,
+        centre_within=None if tier_inputs is None else tier_inputs.far,
+        tier_of=getattr(tiered, "tier_of", None),
+        areas=area_polys,
+        boundary=network.graph["boundary"].polygon if "boundary" in network.graph else None,
+        population_served=_served(sol, cov),
+    )
+
+
+def _served(sol: Solution, cov: Coverage) -> float | None:
+    """The model's served residents where they differ from its covered homes' (a capacity split), else ``None``."""
+    whole = float(cov.population[np.asarray(sol.covered, bool)].sum())
+    return sol.population_covered if abs(sol.population_covered - whole) > 1e-6 else None
+
+
+def _optimise(
+    sites: gpd.GeoDataFrame,
+    cov: Coverage,
     *,
     engine: str,
     client: Any,
-    tiers: bool,
-    tier_minutes: float,
+    tier_inputs: TierInputs | None,
     max_centres: int | None,
     model: str,
     p: int | None,
@@ -428,12 +497,8 @@ def _optimise(
     share: float | None,
 ) -> Solution:
     """The tiered plan, or the model's (lscp's pieces on the Dask cluster with ``engine="dask"``)."""
-    if tiers:
-        return solve_tiers(
-            TierInputs.from_network(network, homes, sites, cov, minutes, tier_minutes),
-            time_limit=time_limit,
-            max_centres=max_centres,
-        )
+    if tier_inputs is not None:
+        return solve_tiers(tier_inputs, time_limit=time_limit, max_centres=max_centres)
     else:
         executor = None
         if engine == "dask":

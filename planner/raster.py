@@ -133,6 +133,7 @@ def read_raster_demand(
             units = "density" if _says_density(src, band) else "count"
         res = (abs(src.transform.a), abs(src.transform.e))
         crs = src.crs
+        whole = _raster_total(src, band, units)
     rows, cols, people = _populated_cells(values)
     xs, ys = _apply(transform, cols + 0.5, rows + 0.5)
     if units == "density":
@@ -152,6 +153,11 @@ def read_raster_demand(
         "cells": int(inside.sum()),
         "population": float(people[inside].sum()),
         "population_outside": float(people[~inside].sum()),
+        # the window read (inside + outside the study area) and, when the band is small enough to add up
+        # (at most RASTER_TOTAL_CELLS cells), the raster's own total: the account reconciles the three
+        "cells_outside": int((~inside).sum()),
+        "population_window": float(people.sum()),
+        "population_raster": whole,
     }
     rows, cols, people = rows[inside], cols[inside], people[inside]
     net_crs = network.graph["crs"]
@@ -186,6 +192,23 @@ def read_raster_demand(
         info["population_outside"],
     )
     return homes[["demand_id", "population", "method", "kind", "geometry"]], info
+
+
+#: the largest band (cells) whose total is added up for the plan's account; larger ones leave it unknown
+RASTER_TOTAL_CELLS = 50_000_000
+
+
+def _raster_total(src: DatasetReader, band: int, units: str) -> float | None:
+    """Every populated cell of the band added up (people), block by block; ``None`` past :data:`RASTER_TOTAL_CELLS`."""
+    if src.width * src.height > RASTER_TOTAL_CELLS:
+        return None
+    total = 0.0
+    for _, window in src.block_windows(band):
+        rows, cols, people = _populated_cells(src.read(band, window=window, masked=True).astype("float64"))
+        if units == "density":
+            people = people * _cell_km2(src.window_transform(window), rows, cols, src.crs)
+        total += float(people.sum())
+    return total
 
 
 def _check_options(p: Path, mode: str, units: str | None) -> None:

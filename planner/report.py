@@ -16,8 +16,9 @@ import pandas as pd
 
 from .areas import OUTSIDE
 from .config import DEFAULTS
-from .coverage import within as covered_within
 from .errors import InputError
+from .ledger import TEXT as LEDGER_TEXT
+from .ledger import UNCOVERABLE, class_text
 from .report_figures import CURVE_SECONDS, CURVE_STEPS, curve_svg, map_figure, report_curve
 from .report_text import TEXT
 from .unreachable import DIAGNOSIS_MINUTES
@@ -99,12 +100,9 @@ def _pct(share: float) -> str:
 
 
 def covered_before(plan: Plan) -> np.ndarray:
-    """Per home, whether an existing station alone is within the plan's walk (all ``False`` without any)."""
-    columns = np.flatnonzero(plan.existing)
-    if not len(columns):
-        return np.zeros(len(plan.demand), bool)
-    within = covered_within(plan.coverage.minutes, plan.minutes)
-    return np.asarray(within[:, columns].sum(axis=1)).ravel() > 0
+    """Per home, whether an existing station alone is within the plan's walk: the account's (all ``False`` without)."""
+    before = plan.ledger.before if plan.ledger is not None else None
+    return np.zeros(len(plan.demand), bool) if before is None else before
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: Sequence[int] = (), css: str = "") -> str:
@@ -237,8 +235,7 @@ def _assumptions(plan: Plan, t: _Text) -> str:
 
 def _before_after(plan: Plan, t: _Text) -> str:
     s = plan.summary
-    pop = plan.coverage.population
-    before = float(pop[covered_before(plan)].sum())
+    before = plan.ledger.population_before if plan.ledger is not None else 0.0
     after, total, reachable = s["population_covered"], s["population_total"], s["population_coverable"]
     n_existing = int(plan.existing.sum())
 
@@ -268,6 +265,41 @@ def _summary_section(plan: Plan, t: _Text) -> str:
         f'<p class="answer">{_answer(plan, t)}</p>\n'
         f"{_assumptions(plan, t)}\n{_before_after(plan, t)}\n</section>"
     )
+
+
+def _account(plan: Plan, t: _Text) -> str:
+    """The plan's account (:meth:`planner.ledger.Ledger.lines`), as it is: one table per block."""
+    ledger = plan.ledger
+    if ledger is None:
+        return ""
+    text = LEDGER_TEXT[t.lang]
+    parts = [f"<h2>{_e(text['account_h'])}</h2>"]
+    blocks: list[tuple[str, list[list[str]], bool]] = []
+    for label, n, people in ledger.lines(t.lang):
+        if n is None and people is None:  # a heading
+            blocks.append((label, [], label != class_text("sites_head", t.lang, minutes=ledger.minutes)))
+        else:
+            row = [_e(label), "" if n is None else f"{n:,}"]
+            blocks[-1][1].append([*row, _n(people or 0.0)] if blocks[-1][2] else row)
+    for head, rows, with_people in blocks:
+        cols = [_e(head), _e(text["homes" if with_people else "sites"])] + (
+            [_e(text["residents"])] if with_people else []
+        )
+        parts.append(_table(cols, rows, numeric=(1, 2), css="account"))
+    if ledger.centres is not None and ledger.n_centre("no_possible_centre"):
+        parts.append(
+            '<p class="note">'
+            + _e(
+                text["centre_note"].format(
+                    tier=ledger.tier_minutes,
+                    n=ledger.n_centre("no_possible_centre"),
+                    pop=f"{ledger.people_centre('no_possible_centre'):,.0f}",
+                )
+            )
+            + "</p>"
+        )
+    parts.append(f'<p class="note">{_e(text["account_note"])}</p>')
+    return "\n".join(parts)
 
 
 # ----------------------------------------------------------------- the map, the stations, the areas
@@ -369,21 +401,29 @@ def _reason(t: _Text, reason: str, minutes: float, tier: float = 0.0) -> str:
 
 def _left_out_section(plan: Plan, t: _Text) -> str:
     s = plan.summary
-    parts = [f'<section id="left-out">\n<h2>{t("left_out_h")}</h2>']
+    parts = [f'<section id="left-out">\n{_account(plan, t)}\n<h2>{t("left_out_h")}</h2>']
     table = plan.unreachable if plan.unreachable is not None else pd.DataFrame()
     if not len(table):
         parts.append(f"<p>{t('left_out_none', minutes=plan.minutes)}</p>")
     else:
-        parts.append(
-            f"<p>{t('left_out_intro', n=len(table), pop=_n(s['population_uncoverable']), minutes=plan.minutes)}</p>"
-        )
-        reason = table["reason"].astype(str)
+        ledger = plan.ledger
         tier = float(s.get("tier_minutes") or 0.0)
-        # the residents of each home unrounded (the table's are to 0.1): the sums agree with the summary's
-        exact = table["demand_id"].map(plan.demand.set_index("demand_id")["population"]).fillna(table["population"])
-        kinds = [_reason(t, r, plan.minutes, tier) for r in reason]
-        groups = table.assign(kind=kinds, population=exact.to_numpy(float)).groupby("kind", sort=True)
-        summary_rows = [[k, f"{len(g):,}", _n(g["population"].sum())] for k, g in groups]
+        if ledger.n("no_candidate"):
+            intro = t(
+                "left_out_intro",
+                n=ledger.n("no_candidate"),
+                pop=_n(ledger.people("no_candidate")),
+                minutes=plan.minutes,
+            )
+            parts.append(f"<p>{intro}</p>")
+        # the account's classes of the homes no plan can cover (each home in one), in the report's words
+        reasons = {"only_unusable": "only unusable", "no_candidate": "no candidate", "off_network": "no street"}
+        summary_rows = [
+            [_reason(t, reasons[c], plan.minutes, tier), f"{ledger.n(c):,}", _n(ledger.people(c))]
+            for c in UNCOVERABLE
+            if ledger.n(c)
+        ]
+        parts.append(f"<h3>{_e(LEDGER_TEXT[t.lang]['left_out_classes'])}</h3>")
         parts.append(_table([t("c_reason"), t("c_homes"), t("c_residents")], summary_rows, numeric=(1, 2)))
         rows = []
         for row in table.head(MAX_LISTED_HOMES).itertuples(index=False):
@@ -401,13 +441,9 @@ def _left_out_section(plan: Plan, t: _Text) -> str:
         key = "left_out_list_h" if len(table) > MAX_LISTED_HOMES else "left_out_list_all"
         parts.append(f"<h3>{t(key, shown=MAX_LISTED_HOMES, n=len(table))}</h3>")
         parts.append(_table(head, rows, numeric=(1, 4), css="homes"))
-    missed = ~np.asarray(plan.solution.covered, bool)
-    missed[np.asarray(plan.solution.uncoverable, dtype=np.int64)] = False
-    if missed.any():
-        pop = float(plan.coverage.population[missed].sum())
-        parts.append(
-            f'<p class="note">{t("left_out_choice", n=int(missed.sum()), pop=_n(pop), stations=s["n_stations"])}</p>'
-        )
+    if plan.ledger.n("not_covered"):
+        n, pop = plan.ledger.n("not_covered"), _n(plan.ledger.people("not_covered"))
+        parts.append(f'<p class="note">{t("left_out_choice", n=n, pop=pop, stations=s["n_stations"])}</p>')
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -32,6 +32,7 @@ __all__ = [
     "INPUT_FILES",
     "THIN_CANDIDATES_PER_KM",
     "THIN_RESIDENTS_PER_KM",
+    "duplicate_records",
     "input_crs_of",
     "load_candidates",
     "read_tiers",
@@ -157,12 +158,16 @@ def load_candidates(
         geometry=geometry,
         crs=crs,
     )
-    sites = sites.drop_duplicates("site_id", keep="first")
+    repeated = sites["site_id"].duplicated(keep="first").to_numpy()
+    duplicates = duplicate_records(sites[repeated], "repeated site_id in the file")
+    sites = sites[~repeated]
     sites, outside = split_by_boundary(network, sites, what)
     sites = drop_far_points(network, sites, what=what, max_snap_m=max_snap_m)
     sites = sites.sort_values("site_id", kind="stable").reset_index(drop=True)
     if "boundary" in network.graph:
         sites.attrs["outside_boundary"] = outside
+    if duplicates:  # in the plan's account: every input row has a class
+        sites.attrs["duplicates"] = duplicates
     if source is not None:  # named in the summary and the report
         sites.attrs["existing_file" if existing else "candidate_file"] = os.path.basename(os.fspath(source))
     if progress:
@@ -340,3 +345,14 @@ def warn_thin_osm(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame | None, site
                 UserWarning,
                 stacklevel=2,
             )
+
+
+def duplicate_records(frame: gpd.GeoDataFrame, why: str) -> list[dict]:
+    """Sites left out as duplicates: ``site_id``, ``name``, ``existing``, ``reason``, ``lon`` / ``lat``."""
+    if not len(frame):
+        return []
+    ll = frame.geometry.to_crs("EPSG:4326")
+    return [
+        {"site_id": str(i), "name": str(n), "existing": bool(e), "reason": why, "lon": float(x), "lat": float(y)}
+        for i, n, e, x, y in zip(frame["site_id"], frame["name"], frame["existing"], ll.x, ll.y)
+    ]

@@ -9,12 +9,13 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 
 from .areas import OUTSIDE
-from .config import DEFAULTS
 from .coverage import Coverage
 from .datums import in_china, wgs84_to_gcj02
 from .io import json_safe
+from .ledger import UNCOVERABLE, Ledger
 from .optimize import Solution
 from .sites import site_costs
 from .unreachable import DIAGNOSIS_MINUTES
@@ -42,11 +43,10 @@ def plan_summary(p: Plan) -> dict[str, Any]:
         Inputs, totals, coverage, solver status, stage seconds, the model's own
         figures, the first 50 unreachable homes, and boundary / area figures when known.
     """
-    sol, homes, sites, cov = p.solution, p.demand, p.sites, p.coverage
-    unreached = sol.uncoverable
-    off_network = (
-        homes["street_m"].to_numpy(float) > DEFAULTS.max_snap_m if "street_m" in homes else np.zeros(len(homes), bool)
-    )
+    sol, homes, sites = p.solution, p.demand, p.sites
+    ledger = p.ledger
+    assert ledger is not None, "a plan carries its account"
+    uncoverable = (*UNCOVERABLE,)
     summary: dict[str, Any] = {
         "source": p.network.graph.get("source"),
         "minutes": p.minutes,
@@ -59,16 +59,18 @@ def plan_summary(p: Plan) -> dict[str, Any]:
         "n_network_nodes": p.network.number_of_nodes(),
         "n_network_edges": p.network.number_of_edges(),
         "demand_method": str(homes["method"].iloc[0]) if len(homes) else None,
-        "population_total": round(sol.population_total, 1),
-        "population_coverable": round(sol.population_coverable, 1),
-        "population_covered": round(sol.population_covered, 1),
-        "covered_share": round(sol.covered_share, 6),
-        "n_uncoverable": len(unreached),
-        "population_uncoverable": round(float(cov.population[unreached].sum()), 1),
+        # every figure below is the account's (planner.ledger): the plan's homes, by class
+        "population_total": round(ledger.population_plan, 1),
+        "population_coverable": round(ledger.population_plan - ledger.people(*uncoverable), 1),
+        "population_covered": round(ledger.served, 1),
+        "covered_share": round(ledger.served / ledger.population_plan, 6) if ledger.population_plan > 0 else 0.0,
+        # beyond every usable site, or off the streets: no plan can cover them
+        "n_uncoverable": sum(ledger.n(c) for c in uncoverable),
+        "population_uncoverable": round(ledger.people(*uncoverable), 1),
         # homes farther than the snapping distance from every street: in every
         # total, never covered (also among the uncoverable)
-        "n_off_network": int(off_network.sum()),
-        "population_off_network": round(float(cov.population[off_network].sum()), 1),
+        "n_off_network": ledger.n("off_network"),
+        "population_off_network": round(ledger.people("off_network"), 1),
         "sites_off_network": json_safe(sites.attrs.get("off_network", [])),
         "n_stations": sol.n_stations,
         "objective": round(sol.objective, 4),
@@ -79,6 +81,9 @@ def plan_summary(p: Plan) -> dict[str, Any]:
         "unreachable": [] if p.unreachable is None else json_safe(p.unreachable.head(50).to_dict(orient="records")),
     }
     summary.update(sol.result.figures())
+    if ledger.centres is not None:  # the account's class (the model's figure also counts the homes off the streets)
+        summary["n_beyond_centre"] = ledger.n_centre("no_possible_centre")
+        summary["population_beyond_centre"] = round(ledger.people_centre("no_possible_centre"), 4)
     if p.budget is not None:
         summary["budget"] = p.budget
     # the input files by name (no folders: the summary is handed on)
@@ -92,20 +97,21 @@ def plan_summary(p: Plan) -> dict[str, Any]:
     if "raster" in homes.attrs:
         summary["raster"] = json_safe(homes.attrs["raster"])
         summary["demand_method"] = f"raster ({homes.attrs['raster']['placement']})"
-    summary.update(_boundary_figures(p))
+    summary.update(_boundary_figures(p, ledger))
     summary.update(_area_figures(p))
+    summary["ledger"] = ledger.as_dict()
     return summary
 
 
-def _boundary_figures(p: Plan) -> dict[str, Any]:
+def _boundary_figures(p: Plan, ledger: Ledger) -> dict[str, Any]:
     if "boundary" not in p.network.graph:
         return {}
-    out_homes = p.demand.attrs.get("outside_boundary", {"n": 0, "population": 0.0})
     return {
         "boundary": p.network.graph["boundary"].label,
-        "n_demand_outside_boundary": int(out_homes["n"]),
-        "population_outside_boundary": round(float(out_homes["population"]), 1),
-        "n_sites_outside_boundary": int(p.sites.attrs.get("outside_boundary", {"n": 0})["n"]),
+        # a raster's populated cells (and their people) read outside the boundary are among them
+        "n_demand_outside_boundary": ledger.n("outside_boundary"),
+        "population_outside_boundary": round(ledger.people("outside_boundary"), 1),
+        "n_sites_outside_boundary": int(ledger.sites.at["outside_boundary", "n"]),
     }
 
 
@@ -114,7 +120,7 @@ def _area_figures(p: Plan) -> dict[str, Any]:
         return {}
     table = p.area_table
     out: dict[str, Any] = {"n_areas": len(p.areas)}
-    inside = table[table["area"] != OUTSIDE]
+    inside = table[(table["area"] != OUTSIDE) & (table["population"] > 0)]
     if len(inside):
         worst = inside.sort_values(["covered_share", "population"], ascending=[True, False]).iloc[0]
         out["lowest_area"] = {
@@ -204,8 +210,13 @@ def area_results(
     area_polys: gpd.GeoDataFrame | None,
     minutes: float,
     progress: Progress | None,
+    ledger: Ledger | None = None,
 ) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame | None]:
-    """The areas with their figures, and the per-area table (``None``, ``None`` without areas)."""
+    """The areas with their figures, and the per-area table (``None``, ``None`` without areas).
+
+    The residents and their classes come from the plan's account (``ledger.areas``); this adds the nearest
+    chosen station of each area. With a planning boundary the areas are drawn clipped to it.
+    """
     if area_polys is None:
         return None, None
     from .areas import area_table, nearest_station
@@ -221,6 +232,12 @@ def area_results(
     )
     chosen_order = sites.iloc[sol.selected][["site_id", "name"]].reset_index(drop=True)
     table = area_table(homes, sol.covered, area_polys, walk, station, chosen_order)
+    if ledger is not None and ledger.areas is not None:
+        table = _ledger_areas(ledger.areas, table)
+    if "boundary" in network.graph:
+        shapes = area_polys.to_crs("EPSG:4326")
+        clipped = shapely.intersection(shapes.geometry.values, network.graph["boundary"].polygon)
+        area_polys = shapes.set_geometry(clipped)[~shapely.is_empty(clipped)].reset_index(drop=True)
     figures = table.set_index("area")
     area_polys = area_polys.assign(
         **{
@@ -229,6 +246,22 @@ def area_results(
         }
     )
     return area_polys, table
+
+
+def _ledger_areas(areas: pd.DataFrame, nearest: pd.DataFrame) -> pd.DataFrame:
+    """``areas.csv``: the account's per-area classes (rounded), then the nearest chosen station of each area."""
+    out = pd.DataFrame({"area": areas["area"].astype(str), "n_homes": areas["n_homes"].astype(int)})
+    out.insert(1, "population", areas["population"].round(1))
+    for col in areas.columns:
+        if col.startswith("population_"):
+            out[col] = areas[col].round(1)
+    out.insert(4, "covered_share", areas["covered_share"].round(4))
+    out["share_inside"] = areas["share_inside"].round(4)
+    out["where"] = areas["where"]
+    near = nearest.set_index("area")
+    for col in ("nearest_station", "nearest_station_id", "nearest_station_minutes"):
+        out[col] = out["area"].map(near[col]).to_numpy() if len(near) else None
+    return out.reset_index(drop=True)
 
 
 def _rounded_keeping_sum(values: np.ndarray, decimals: int = 1) -> np.ndarray:

@@ -128,7 +128,7 @@ def test_a_home_within_the_walk_left_unserved_is_blamed_on_capacity(written):
     served = np.flatnonzero(homes["covered"].to_numpy())
     covered = np.asarray(p.solution.covered, bool).copy()
     covered[served[0]] = False  # what a capacitated plan reports for a home its full station turns away
-    full = home_layer(dataclasses.replace(p, solution=dataclasses.replace(p.solution, covered=covered)))
+    full = home_layer(p.with_solution(dataclasses.replace(p.solution, covered=covered)))
     assert full["reason"][served[0]] == f"the stations within {p.minutes:g} min are full (capacity)"
     assert full["station_id"][served[0]] == homes["station_id"][served[0]] is not None
     assert full.drop(index=served[0]).equals(homes.drop(index=served[0]))

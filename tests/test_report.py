@@ -313,7 +313,7 @@ def test_left_out_without_a_name_and_unrounded_sums(plan_ex):
 def test_other_models_ask_their_own_question(plan_ex):
     """mclp with p = 4: the question, and the homes some candidate reaches that the four leave out."""
     sol = solve(plan_ex.coverage, model="mclp", p=4, required=np.flatnonzero(plan_ex.existing))
-    mclp = dataclasses.replace(plan_ex, solution=sol, stations=station_table(plan_ex.sites, sol, plan_ex.coverage))
+    mclp = plan_ex.with_solution(sol)
     page = mclp.report(lang="en")
     assert "Where should 4 stations go so that the most residents are within a 5-minute walk of one?" in page
     within, pop = _within(mclp), mclp.demand["population"].to_numpy(float)

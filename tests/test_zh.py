@@ -10,14 +10,17 @@ import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from planner import fonts
 from planner.cli import main
 from planner.cli.rank import _print_curve, _print_ranking
 from planner.console import OUTPUT_DESCRIPTIONS, Reporter, report_plan
+from planner.ledger import account
 from planner.maps import LABELS, check_basemap, leaflet_assets, plan_map
 from planner.maps.leaflet import ASSET_URLS, heat_plugin
 from planner.plots import curve_png
@@ -161,8 +164,24 @@ def _result() -> SimpleNamespace:
     stations = pd.DataFrame({"site_id": ["a", "b", "c"], "name": ["甲", "乙", "丙"], "tier": ["centre", "grid", "grid"],
                              "status": ["new", "existing", "new"],
                              "population_assigned": [600.0, 400.0, 234.5]})
-    areas = pd.DataFrame({"area": ["东湖社区", "西湖社区", "南湖社区"], "covered_share": [0.25, 0.4, 0.9]})
-    return SimpleNamespace(summary=summary, stations=stations, area_table=areas)
+    areas = pd.DataFrame({"area": ["东湖社区", "西湖社区", "南湖社区"], "covered_share": [0.25, 0.4, 0.9],
+                          "population": [100.0, 200.0, 300.0]})
+    return SimpleNamespace(summary=summary, stations=stations, area_table=areas, ledger=_ledger())
+
+
+def _ledger():
+    """The account of the summary above: 1,234.5 covered, 675.5 coverable, w1 / w2 beyond every candidate, w3 off the
+    streets; two sites (one chosen, a centre), a tier walk that reaches a possible centre from the first home only."""
+    demand = gpd.GeoDataFrame(
+        {"demand_id": ["c1", "c2", "w1", "w2", "w3"], "population": [1234.5, 675.5, 40.0, 30.0, 20.0],
+         "street_m": [5.0, 5.0, 5.0, 5.0, 412.0]},
+        geometry=gpd.points_from_xy(range(5), range(5)), crs="EPSG:3857")
+    sites = gpd.GeoDataFrame({"site_id": ["a", "b"], "existing": [False, False], "tier": ["centre", "any"]},
+                             geometry=gpd.points_from_xy([0, 1], [0, 1]), crs="EPSG:3857")
+    within = sp.csr_matrix(([True, True], ([0, 1], [0, 1])), shape=(5, 2))
+    return account(demand, sites, within, np.array([True, False, False, False, False]), np.array([2, 3, 4]),
+                   np.array([0]), minutes=5.0, tier_minutes=15.0, centre_within=within,
+                   tier_of=np.array(["centre", "grid"], dtype=object))
 
 
 def _report(lang: str, capsys) -> list[str]:
@@ -174,7 +193,7 @@ def test_plan_report_in_chinese_line_by_line(capsys):
     en, zh = _report("en", capsys), _report("zh", capsys)
     assert en[0] == "3 stations (tiers, time limit reached) cover 1,234 of 2,000 residents (61.7%) within 5 minutes' walk"
     assert zh[0] == "3个站点（tiers，达到时间限制）在步行5分钟内覆盖1,234名居民，占全部2,000名居民的61.7%"
-    assert len(en) == len(zh) == 22
+    assert len(en) == len(zh) == 38
     for e, z in zip(en, zh):
         # the same figures, in the same order (the Chinese lines say them in their own order: compare sorted)
         assert sorted(_numbers(e)) == sorted(_numbers(z)), (e, z)

@@ -1,0 +1,558 @@
+"""The plan's account: every input resident and every input site in exactly one class, computed once.
+
+Every output (the CLI's lines, ``summary.json``, the report, ``areas.csv``, the GIS layers, the map) renders
+these figures and computes none of its own; the what-if page recomputes the same classes in the browser, by the
+same definitions, for the station set the planner clicks.
+
+Residents (homes) fall in one *coverage* class, in this order of precedence:
+
+``covered``
+    Within the walk of a chosen station (fully served, for the capacitated models).
+``not_covered``
+    A site the model could use is within the walk, but no chosen station is.
+``only_unusable``
+    Only sites the model cannot use are within the walk (a tiered plan's grid-only site with no possible
+    community centre within the tier walk).
+``no_candidate``
+    No site at all within the walk: no plan can cover them.
+``off_network``
+    Farther than :attr:`planner.config.Defaults.max_snap_m` from every walkable street.
+``outside_boundary``
+    In the input, outside the planning boundary (for a population raster: the people of the cells read
+    outside the boundary or the study area); left out of the plan.
+``outside_window``
+    A population raster's people beyond the window read around the study area (when the raster's total
+    is known).
+
+Under a tiered plan every home is also in one *centre* class: ``centre_within`` (a chosen community centre
+within the tier walk), ``centre_beyond`` (a site that may be a centre is within it, none was chosen),
+``no_possible_centre`` (no site that may be a centre within it) or ``off_network``.
+
+Sites fall in one class: ``new`` and ``existing`` (chosen), ``not_chosen``, ``unusable`` (a tiered plan's
+grid-only site no possible centre can serve), ``off_network``, ``outside_boundary`` (candidates only: an
+existing station outside is kept) and ``duplicate`` (a candidate with an existing station's id, or a
+repeated id in one file: the first is kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+
+from .config import DEFAULTS
+
+__all__ = [
+    "CENTRE_CLASSES",
+    "HOME_CLASSES",
+    "LEFT_OUT",
+    "PLAN_HOME_CLASSES",
+    "SITE_CLASSES",
+    "TEXT",
+    "UNCOVERABLE",
+    "Ledger",
+    "account",
+    "class_text",
+]
+
+#: the coverage classes of the residents, in order of precedence (see the module's docstring)
+HOME_CLASSES = (
+    "covered",
+    "not_covered",
+    "only_unusable",
+    "no_candidate",
+    "off_network",
+    "outside_boundary",
+    "outside_window",
+)
+#: the classes of the homes the plan holds (one per demand row)
+PLAN_HOME_CLASSES = HOME_CLASSES[:5]
+#: the centre classes of a tiered plan's homes
+CENTRE_CLASSES = ("centre_within", "centre_beyond", "no_possible_centre", "off_network")
+#: the classes of the sites
+SITE_CLASSES = ("new", "existing", "not_chosen", "unusable", "off_network", "outside_boundary", "duplicate")
+#: coverage classes counted as "left out": no chosen station within the walk
+LEFT_OUT = ("not_covered", "only_unusable", "no_candidate", "off_network")
+#: coverage classes of the homes no plan can cover (beyond every candidate the model can use, or off the streets)
+UNCOVERABLE = ("only_unusable", "no_candidate", "off_network")
+
+
+#: the classes in words, by language; ``{minutes}``, ``{tier}`` and ``{metres}`` are filled in (see :func:`class_text`)
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "covered": "covered: a station within {minutes:g} min",
+        "not_covered": "coverable, not covered by this plan",
+        "only_unusable": "only sites unusable under the tiers within {minutes:g} min",
+        "no_candidate": "no candidate within {minutes:g} min",
+        "off_network": "no street within {metres:g} m",
+        "outside_boundary": "outside the planning boundary",
+        "outside_window": "in the raster, beyond the window read",
+        "centre_within": "a community centre within {tier:g} min",
+        "centre_beyond": "a possible centre within {tier:g} min, none chosen",
+        "no_possible_centre": "no possible community centre within {tier:g} min",
+        "site_new": "new stations",
+        "site_existing": "existing stations kept",
+        "site_not_chosen": "candidates not chosen",
+        "site_unusable": "unusable under the tiers",
+        "site_off_network": "off the streets",
+        "site_outside_boundary": "outside the planning boundary",
+        "site_duplicate": "duplicates",
+        "homes_head": "Every resident of the input, once",
+        "centres_head": "Walk to a community centre",
+        "sites_head": "Every site of the input, once",
+        "homes": "homes",
+        "residents": "residents",
+        "sites": "sites",
+        "total": "total",
+        "account_h": "Every resident and every site of the input, once",
+        "account_note": "Each resident of the input is in exactly one row of the first table (and, in a tiered plan, "
+        "of the second); each site in one row of the last. Every figure of this report, of the map and of the files "
+        "comes from this account.",
+        "left_out_classes": "Residents not covered, by reason",
+        "centre_note": "Walk to a community centre: homes with no possible community centre within {tier:g} min: "
+        "{n:,}; their residents: {pop}. No plan can give them a centre within that walk.",
+    },
+    "zh": {
+        "covered": "已覆盖：步行{minutes:g}分钟内有站点",
+        "not_covered": "可覆盖，本方案未覆盖",
+        "only_unusable": "步行{minutes:g}分钟内仅有分层方案不可用的站点",
+        "no_candidate": "步行{minutes:g}分钟内没有任何候选点",
+        "off_network": "距任何街道超过{metres:g}米",
+        "outside_boundary": "在规划范围以外",
+        "outside_window": "在栅格中、读取范围以外",
+        "centre_within": "步行{tier:g}分钟内有社区党群服务中心",
+        "centre_beyond": "步行{tier:g}分钟内有可建中心的候选点，但未选中",
+        "no_possible_centre": "步行{tier:g}分钟内没有可建社区党群服务中心的候选点",
+        "site_new": "新建站点",
+        "site_existing": "保留的现有站点",
+        "site_not_chosen": "未选中的候选点",
+        "site_unusable": "分层方案中不可用",
+        "site_off_network": "远离街道",
+        "site_outside_boundary": "在规划范围以外",
+        "site_duplicate": "重复",
+        "homes_head": "输入中的每位居民（各计一次）",
+        "centres_head": "到社区党群服务中心的步行",
+        "sites_head": "输入中的每个站点（各计一次）",
+        "homes": "户数",
+        "residents": "居民",
+        "sites": "站点",
+        "total": "合计",
+        "account_h": "输入中的每位居民和每个站点（各计一次）",
+        "account_note": "输入中的每位居民恰好属于第一张表中的一行（分层方案另属第二张表中的一行），每个站点恰好属于最后一张表中的一行。"
+        "本报告、地图和各文件中的所有数字都来自这份账目。",
+        "left_out_classes": "未覆盖的居民（按原因）",
+        "centre_note": "到社区党群服务中心的步行：步行{tier:g}分钟内没有可建社区党群服务中心候选点的住户{n:,}户，"
+        "居民{pop}人；任何方案都无法让他们在该步行时间内到达中心。",
+    },
+}
+
+
+def class_text(key: str, lang: str, *, minutes: float | None, tier: float | None = None) -> str:
+    """A class (``covered``, ``site_new``...) or heading of :data:`TEXT` in ``lang``, its walks filled in."""
+    return TEXT[lang][key].format(minutes=minutes or 0.0, tier=tier or 0.0, metres=DEFAULTS.max_snap_m)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """
+    The account of a plan: every input resident and site in one class.
+
+    Attributes
+    ----------
+    minutes
+        The plan's walk.
+    home_class
+        Per home of the plan (demand row), its coverage class (one of :data:`PLAN_HOME_CLASSES`).
+    population
+        Per home of the plan, its residents.
+    homes
+        Per coverage class (:data:`HOME_CLASSES`, index), ``n`` (homes; populated raster cells for the raster
+        classes; ``None`` when unknown) and ``population``.
+    site_class
+        Per site of the plan, its class.
+    sites
+        Per site class (:data:`SITE_CLASSES`, index), ``n``.
+    tier_minutes, centre_class, centres
+        A tiered plan's tier walk, each home's centre class and the per-class ``n`` / ``population``;
+        else ``None``.
+    areas
+        With areas: per area (in the areas' order, :data:`planner.areas.OUTSIDE` last when homes fall outside
+        every area) ``area``, ``n_homes``, ``population`` (residents in the plan), a ``population_<class>`` column
+        per coverage class, ``covered_share`` (covered / population; NaN when no resident of the area is in the
+        plan), ``share_inside`` (the share of the area's residents inside the planning boundary, 1.0 without
+        one) and ``where`` (``inside``, ``partly outside``, ``outside`` the boundary); else ``None``.
+    raster_total
+        A population raster's own total (every cell of the band), when known.
+    population_served
+        The residents the chosen stations serve: the ``covered`` class, except under a capacity split
+        between stations, where a home served in part is ``not_covered`` and its served part counts here.
+    before
+        Per home of the plan, whether an existing station alone is within the walk (the plan's "before").
+    """
+
+    minutes: float
+    home_class: np.ndarray
+    population: np.ndarray
+    homes: pd.DataFrame
+    site_class: np.ndarray
+    sites: pd.DataFrame
+    tier_minutes: float | None = None
+    centre_class: np.ndarray | None = None
+    centres: pd.DataFrame | None = None
+    areas: pd.DataFrame | None = None
+    raster_total: float | None = None
+    population_served: float | None = None
+    before: np.ndarray | None = None
+
+    @property
+    def population_before(self) -> float:
+        """Residents the existing stations alone put within the walk (0 without existing stations)."""
+        return 0.0 if self.before is None else float(self.population[self.before].sum())
+
+    @property
+    def served(self) -> float:
+        """:attr:`population_served`, or the ``covered`` class's residents."""
+        return self.people("covered") if self.population_served is None else float(self.population_served)
+
+    def n(self, cls: str) -> int:
+        """Homes (or sites, for a site class) in ``cls``."""
+        if cls in self.homes.index:
+            value = self.homes.at[cls, "n"]
+            return 0 if value is None or pd.isna(value) else int(value)
+        return int(self.sites.at[cls, "n"])
+
+    def n_centre(self, cls: str) -> int:
+        """Homes of a tiered plan in centre class ``cls`` (0 without tiers)."""
+        return 0 if self.centres is None else int(self.centres.at[cls, "n"])
+
+    def people_centre(self, cls: str) -> float:
+        """Residents of a tiered plan in centre class ``cls`` (0 without tiers)."""
+        return 0.0 if self.centres is None else float(self.centres.at[cls, "population"])
+
+    def people(self, *classes: str) -> float:
+        """Residents in the coverage classes given (unrounded)."""
+        return float(sum(float(self.homes.at[c, "population"]) for c in classes))
+
+    @property
+    def population_input(self) -> float:
+        """Every resident of the input: the sum over the coverage classes."""
+        return float(self.homes["population"].sum())
+
+    @property
+    def population_plan(self) -> float:
+        """The residents the plan holds (every class but the two outside ones)."""
+        return self.people(*PLAN_HOME_CLASSES)
+
+    @property
+    def n_sites_input(self) -> int:
+        """Every site of the input: the sum over the site classes."""
+        return int(self.sites["n"].sum())
+
+    def rows(self, cls: str) -> np.ndarray:
+        """Row indices of the plan's homes in coverage class ``cls``."""
+        return np.flatnonzero(self.home_class == cls)
+
+    def lines(self, lang: str = "en") -> list[tuple[str, int | None, float | None]]:
+        """The account as rows of (heading or class in words, count, residents), non-empty classes only.
+
+        Rendered as they are by the CLI and the report: the residents' coverage classes and their total, the
+        centre classes of a tiered plan, then the sites' classes and their total (``None`` residents).
+        """
+        walk = dict(minutes=self.minutes, tier=self.tier_minutes)
+        rows: list[tuple[str, int | None, float | None]] = [(class_text("homes_head", lang, **walk), None, None)]
+        for cls, row in self.homes.iterrows():
+            n = None if pd.isna(row["n"]) else int(row["n"])
+            if (n or 0) > 0 or float(row["population"]) > 0:
+                rows.append((class_text(str(cls), lang, **walk), n, float(row["population"])))
+        homes_n = int(self.homes["n"].fillna(0).sum())
+        rows.append((class_text("total", lang, **walk), homes_n, self.population_input))
+        if self.centres is not None:
+            rows.append((class_text("centres_head", lang, **walk), None, None))
+            for cls, row in self.centres.iterrows():
+                if int(row["n"]) > 0:
+                    rows.append((class_text(str(cls), lang, **walk), int(row["n"]), float(row["population"])))
+        rows.append((class_text("sites_head", lang, **walk), None, None))
+        for cls, n in self.sites["n"].items():
+            if int(n) > 0:
+                rows.append((class_text(f"site_{cls}", lang, **walk), int(n), None))
+        rows.append((class_text("total", lang, **walk), self.n_sites_input, None))
+        return rows
+
+    def as_dict(self) -> dict[str, Any]:
+        """The account as plain JSON values (``summary.json``'s ``ledger``)."""
+
+        def block(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+            out = {}
+            for cls, row in frame.iterrows():
+                n = row["n"]
+                entry: dict[str, Any] = {"n": None if n is None or pd.isna(n) else int(n)}
+                if "population" in frame:
+                    entry["population"] = round(float(row["population"]), 1)
+                out[str(cls)] = entry
+            return out
+
+        out: dict[str, Any] = {
+            "minutes": self.minutes,
+            "homes": block(self.homes),
+            "population_input": round(self.population_input, 1),
+            "sites": {str(c): int(v) for c, v in self.sites["n"].items()},
+            "n_sites_input": self.n_sites_input,
+        }
+        if self.centres is not None:
+            out["tier_minutes"] = self.tier_minutes
+            out["centres"] = block(self.centres)
+        if self.raster_total is not None:
+            out["raster_total"] = round(self.raster_total, 1)
+        if self.population_served is not None:
+            out["population_served"] = round(self.population_served, 1)
+        return out
+
+    def check(self) -> None:
+        """Raise ``AssertionError`` unless every class count adds up to its input (run on every plan)."""
+        for cls in PLAN_HOME_CLASSES:
+            hit = self.home_class == cls
+            assert int(self.homes.at[cls, "n"]) == int(hit.sum()), cls
+            assert np.isclose(float(self.homes.at[cls, "population"]), float(self.population[hit].sum())), cls
+        assert np.isin(self.home_class, PLAN_HOME_CLASSES).all()
+        assert np.isin(self.site_class, SITE_CLASSES[:4]).all()
+        if self.centre_class is not None and self.centres is not None:
+            assert np.isclose(float(self.centres["population"].sum()), self.population_plan)
+        if self.areas is not None:
+            assert np.isclose(float(self.areas["population"].sum()), self.population_plan)
+
+
+def account(
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    within: sp.csr_matrix,
+    covered: np.ndarray,
+    uncoverable: np.ndarray,
+    selected: np.ndarray,
+    *,
+    minutes: float,
+    unusable: np.ndarray | None = None,
+    tier_minutes: float | None = None,
+    centre_within: sp.csr_matrix | None = None,
+    tier_of: np.ndarray | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    boundary: shapely.Geometry | None = None,
+    max_snap_m: float = DEFAULTS.max_snap_m,
+    population_served: float | None = None,
+) -> Ledger:
+    """
+    The account of a plan, from its stage outputs (see the module's docstring for the classes).
+
+    Parameters
+    ----------
+    demand, sites
+        The plan's homes and sites, with what their loaders left out in ``attrs``
+        (``outside_boundary``, ``off_network``, ``duplicates``, ``raster``).
+    within
+        Boolean CSR homes x sites: pairs within the plan's walk.
+    covered, uncoverable, selected
+        The solution's covered homes, the rows no usable site reaches and the chosen sites' columns.
+    minutes
+        The walk.
+    unusable
+        Per site, whether the model could not use it (a tiered plan's), else ``None``.
+    tier_minutes, centre_within, tier_of
+        A tiered plan's tier walk, the boolean CSR homes x sites within it and each site's tier
+        (``centre`` / ``grid``, meaningful for the chosen ones); ``None`` otherwise.
+    areas, boundary
+        The areas (with ``area``) the homes' ``area`` column names, and the planning boundary (WGS-84).
+    max_snap_m
+        The snapping distance: homes farther from every street are off the network.
+    population_served
+        The model's served residents when it differs from the ``covered`` class (a capacity split).
+
+    Returns
+    -------
+    Ledger
+    """
+    n_homes = len(demand)
+    pop = demand["population"].to_numpy(float) if n_homes else np.zeros(0)
+    covered = np.asarray(covered, bool)
+    off = demand["street_m"].to_numpy(float) > max_snap_m if "street_m" in demand else np.zeros(n_homes, bool)
+    beyond = np.zeros(n_homes, bool)
+    beyond[np.asarray(uncoverable, np.int64)] = True
+    reached = np.diff(sp.csr_matrix(within).indptr) > 0  # some site, usable or not, within the walk
+    home_class = np.select(
+        [covered, off, ~beyond, reached],
+        ["covered", "off_network", "not_covered", "only_unusable"],
+        default="no_candidate",
+    ).astype(object)
+    homes = _home_table(home_class, pop, demand.attrs)
+    raster = demand.attrs.get("raster") or {}
+    site_class = _site_classes(sites, selected, unusable)
+    centre_class = centres = None
+    if tier_minutes is not None and centre_within is not None and tier_of is not None:
+        centre_class, centres = _centres(sites, centre_within, selected, tier_of, off, pop)
+    area_frame = None
+    if areas is not None and "area" in demand:
+        area_frame = _areas(demand, home_class, pop, areas, boundary)
+    ledger = Ledger(
+        minutes=float(minutes),
+        home_class=home_class,
+        population=pop,
+        homes=homes,
+        site_class=site_class,
+        sites=_site_table(site_class, sites.attrs),
+        tier_minutes=None if tier_minutes is None else float(tier_minutes),
+        centre_class=centre_class,
+        centres=centres,
+        areas=area_frame,
+        raster_total=raster.get("population_raster"),
+        population_served=population_served,
+        before=_before(within, sites),
+    )
+    ledger.check()
+    return ledger
+
+
+def _before(within: sp.csr_matrix, sites: gpd.GeoDataFrame) -> np.ndarray:
+    """Per home, whether an existing station alone is within the walk."""
+    columns = np.flatnonzero(sites["existing"].to_numpy(bool)) if len(sites) else np.zeros(0, np.int64)
+    if not len(columns):
+        return np.zeros(within.shape[0], bool)
+    return np.diff(sp.csr_matrix(within[:, columns]).indptr) > 0
+
+
+def _home_table(home_class: np.ndarray, pop: np.ndarray, attrs: Mapping[str, Any]) -> pd.DataFrame:
+    n = {c: int((home_class == c).sum()) for c in PLAN_HOME_CLASSES}
+    people = {c: float(pop[home_class == c].sum()) for c in PLAN_HOME_CLASSES}
+    outside = attrs.get("outside_boundary") or {}
+    n["outside_boundary"] = int(outside.get("n", 0))
+    people["outside_boundary"] = float(outside.get("population", 0.0))
+    raster = attrs.get("raster") or {}
+    window_n: int | None = 0
+    window_people = 0.0
+    if raster:
+        # the raster's cells read around the study area but outside it (or outside the boundary)
+        n["outside_boundary"] += int(raster.get("cells_outside", 0))
+        people["outside_boundary"] += float(raster.get("population_outside", 0.0))
+        if raster.get("population_raster") is not None:
+            window_people = max(float(raster["population_raster"]) - float(raster.get("population_window", 0.0)), 0.0)
+            window_n = None
+    n_col: list[int | None] = [*n.values(), window_n]
+    frame = pd.DataFrame(
+        {"n": pd.array(n_col, dtype="Int64"), "population": [*people.values(), window_people]},
+        index=pd.Index(HOME_CLASSES, name="class"),
+    )
+    return frame
+
+
+def _site_classes(sites: gpd.GeoDataFrame, selected: np.ndarray, unusable: np.ndarray | None) -> np.ndarray:
+    n = len(sites)
+    chosen = np.zeros(n, bool)
+    chosen[np.asarray(selected, np.int64)] = True
+    existing = sites["existing"].to_numpy(bool) if n else np.zeros(0, bool)
+    bad = np.zeros(n, bool) if unusable is None else np.asarray(unusable, bool)
+    return np.select([chosen & existing, chosen, bad], ["existing", "new", "unusable"], default="not_chosen").astype(
+        object
+    )
+
+
+def _site_table(site_class: np.ndarray, attrs: Mapping[str, Any]) -> pd.DataFrame:
+    n = {c: int((site_class == c).sum()) for c in SITE_CLASSES[:4]}
+    n["off_network"] = len(attrs.get("off_network") or [])
+    n["outside_boundary"] = int((attrs.get("outside_boundary") or {}).get("n", 0))
+    n["duplicate"] = len(attrs.get("duplicates") or [])
+    return pd.DataFrame({"n": list(n.values())}, index=pd.Index(SITE_CLASSES, name="class"))
+
+
+def _centres(
+    sites: gpd.GeoDataFrame,
+    centre_within: sp.csr_matrix,
+    selected: np.ndarray,
+    tier_of: np.ndarray,
+    off: np.ndarray,
+    pop: np.ndarray,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per home: a chosen centre within the tier walk, a possible one only, none possible, or off the streets."""
+    m = sp.csr_matrix(centre_within)
+    chosen = np.zeros(len(sites), bool)
+    chosen[np.asarray(selected, np.int64)] = True
+    is_centre = chosen & (np.asarray(tier_of).astype(str) == "centre")
+    tier = sites["tier"].astype(str).to_numpy() if "tier" in sites else np.full(len(sites), "any")
+    may_centre = np.isin(tier, ("centre", "any")) | is_centre
+    has_centre = np.asarray(m @ is_centre.astype(float)).ravel() > 0
+    may = np.asarray(m @ may_centre.astype(float)).ravel() > 0
+    cls = np.select(
+        [off, has_centre, may], ["off_network", "centre_within", "centre_beyond"], default="no_possible_centre"
+    ).astype(object)
+    frame = pd.DataFrame(
+        {
+            "n": pd.array([int((cls == c).sum()) for c in CENTRE_CLASSES], dtype="Int64"),
+            "population": [float(pop[cls == c].sum()) for c in CENTRE_CLASSES],
+        },
+        index=pd.Index(CENTRE_CLASSES, name="class"),
+    )
+    return cls, frame
+
+
+def _areas(
+    demand: gpd.GeoDataFrame,
+    home_class: np.ndarray,
+    pop: np.ndarray,
+    areas: gpd.GeoDataFrame,
+    boundary: shapely.Geometry | None,
+) -> pd.DataFrame:
+    from .areas import OUTSIDE, assign_areas
+
+    names = list(areas["area"].astype(str))
+    home_area = demand["area"].astype(str).to_numpy()
+    if (home_area == OUTSIDE).any():
+        names.append(OUTSIDE)
+    position = {name: i for i, name in enumerate(names)}
+    k = np.array([position.get(a, -1) for a in home_area], dtype=np.int64)
+    m = len(names)
+    cols: dict[str, Any] = {
+        "area": names,
+        "n_homes": np.bincount(k, minlength=m),
+        "population": np.bincount(k, weights=pop, minlength=m),
+    }
+    for cls in PLAN_HOME_CLASSES:
+        cols[f"population_{cls}"] = np.bincount(k, weights=pop * (home_class == cls), minlength=m)
+    outside_pop = np.zeros(m)
+    records = (demand.attrs.get("outside_boundary") or {}).get("records")
+    if boundary is not None and records is not None and len(records):
+        rec = pd.DataFrame(records)
+        pts = gpd.GeoDataFrame(
+            geometry=shapely.points(rec["lon"].to_numpy(float), rec["lat"].to_numpy(float)), crs="EPSG:4326"
+        )
+        out_area = assign_areas(pts, areas)
+        where = np.array([position.get(a, -1) for a in out_area.astype(str)], dtype=np.int64)
+        ok = where >= 0
+        w = rec["population"].to_numpy(float) if "population" in rec else np.zeros(len(rec))
+        outside_pop = np.bincount(where[ok], weights=w[ok], minlength=m).astype(float)
+    cols["population_outside_boundary"] = outside_pop
+    population = cols["population"]
+    whole = population + outside_pop
+    cols["covered_share"] = np.divide(
+        cols["population_covered"], population, out=np.full(m, np.nan), where=population > 0
+    )
+    cols["share_inside"] = np.divide(population, whole, out=np.ones(m), where=whole > 0)
+    if boundary is not None and len(areas):
+        # an area with no home in the input at all: its shape tells where it lies
+        polys = areas.to_crs("EPSG:4326").geometry.values
+        frac = np.divide(
+            shapely.area(shapely.intersection(polys, boundary)),
+            shapely.area(polys),
+            out=np.ones(len(polys)),
+            where=shapely.area(polys) > 0,
+        )
+        empty = whole[: len(polys)] <= 0
+        cols["share_inside"][: len(polys)][empty] = frac[empty]
+    share_inside = cols["share_inside"]
+    cols["where"] = np.where(
+        share_inside >= 1.0 - 1e-9, "inside", np.where(share_inside <= 1e-9, "outside", "partly outside")
+    )
+    if names and names[-1] == OUTSIDE:
+        cols["where"][-1] = "inside"
+    return pd.DataFrame(cols)
