@@ -48,3 +48,33 @@ def block_network(target, allow: tuple[str, ...] = ("file:",)) -> list[str]:
 
     target.route("**/*", route)
     return blocked
+
+
+#: run before a page's own scripts: any alert / confirm / prompt, and any element that gets an ``on...`` attribute
+#: (an ``onerror`` / ``onload`` smuggled in as markup), is recorded in ``window.__scriptsRan``
+SCRIPT_WATCH = """
+(() => {
+    const ran = window.__scriptsRan = [];
+    for (const name of ["alert", "confirm", "prompt"]) {
+        window[name] = (...args) => { ran.push(name + "(" + args.join(",") + ")"); };
+    }
+    const handlers = (el) => el.getAttributeNames ? el.getAttributeNames().filter((a) => a.startsWith("on")) : [];
+    const look = (el) => {
+        if (el.nodeType !== 1) { return; }
+        for (const e of [el, ...el.querySelectorAll("*")]) {
+            for (const a of handlers(e)) { ran.push(e.tagName.toLowerCase() + "[" + a + "]"); }
+        }
+    };
+    new MutationObserver((records) => {
+        for (const r of records) {
+            if (r.type === "attributes" && r.attributeName.startsWith("on")) { ran.push("attribute " + r.attributeName); }
+            r.addedNodes.forEach(look);
+        }
+    }).observe(document, {childList: true, subtree: true, attributes: true});
+})();
+"""
+
+
+def watch_scripts(target) -> None:
+    """Record in ``window.__scriptsRan`` any dialog or inline handler a Playwright page or context's pages get."""
+    target.add_init_script(SCRIPT_WATCH)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -14,14 +15,17 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
-from browser import BROWSER_ARGS, block_network
+from browser import BROWSER_ARGS, block_network, watch_scripts
 from instances import random_minutes, random_points, synthetic_network, to_csr
 
 import planner
+from planner.areas import OUTSIDE
 from planner.coverage import Coverage
 from planner.errors import InputError
+from planner.maps.style import AREA_STEPS
 from planner.maps.whatif import AREA_TOLERANCE_M, WhatIf, whatif_inputs, whatif_payload
 
 EVIL = "<img src=x onerror=alert(1)>`${x}`"
@@ -187,19 +191,50 @@ def settle(page) -> None:
     page.wait_for_function("() => document.querySelector('.leaflet-zoom-anim') === null", timeout=10_000)
 
 
-def clickable(page, site_ids):
-    """The first site drawn in the open (on the sites' canvas, not under a panel, no other site within 16 px),
-    and where it is on the page."""
+def in_the_open(page, site_ids) -> list[tuple[str, float, float]]:
+    """The sites of ``site_ids`` drawn in the open (on the sites' canvas, not under a panel, no other site within
+    16 px), each with where it is on the page."""
     where = page.evaluate("() => Object.fromEntries(stationPlanner.sites().map((s) => [s, stationPlanner.where(s)]))")
     xy = np.array([[p["x"], p["y"]] for p in where.values()])
+    found = []
     for sid in site_ids:
         x, y = where[sid]["x"], where[sid]["y"]
         near = np.hypot(*(xy - [x, y]).T)
         top = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y);"
                             " return !!e && !!e.closest('.leaflet-planner-sites-pane'); }", [x, y])
         if top and (near < 16).sum() == 1:
-            return sid, x, y
+            found.append((sid, x, y))
+    return found
+
+
+def clickable(page, site_ids):
+    """The first site of ``site_ids`` drawn in the open, and where it is on the page."""
+    for sid in site_ids:
+        found = in_the_open(page, [sid])
+        if found:
+            return found[0]
     raise AssertionError("no site can be clicked")
+
+
+def area_point(page, k: int) -> tuple[float, float]:
+    """A point of the ``k``-th drawn area (of the areas layer) in the open: the area is the first element there
+    under the map's canvases (not under a panel, the legend or another control)."""
+    point = page.evaluate(
+        """(k) => {
+            const path = document.querySelectorAll("path.planner-area")[k], box = path.getBoundingClientRect();
+            for (let i = 1; i < 12; i++) {
+                for (let j = 1; j < 12; j++) {
+                    const x = box.left + box.width * i / 12, y = box.top + box.height * j / 12;
+                    const here = document.elementsFromPoint(x, y).filter((e) => e.tagName !== "CANVAS");
+                    if (here[0] === path) { return [x, y]; }
+                }
+            }
+            return null;
+        }""",
+        k,
+    )
+    assert point is not None, f"area {k} is nowhere in the open"
+    return point[0], point[1]
 
 
 def panel(page) -> dict:
@@ -373,6 +408,135 @@ def test_cli_whatif_on_the_default_in_chromium(chromium, reuse_default_network, 
         context.close()
 
 
+# ----------------------------------------------------------------- the areas layer follows the clicks (issue 28)
+
+
+def grid(bounds, names: list[str], *, cells: int = 2) -> gpd.GeoDataFrame:
+    """``cells`` x ``cells`` boxes over ``(west, south, east, north)`` named in row order; fewer names, fewer boxes."""
+    west, south, east, north = bounds
+    xs, ys = np.linspace(west, east, cells + 1), np.linspace(south, north, cells + 1)
+    boxes = [shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for j in range(cells) for i in range(cells)]
+    return gpd.GeoDataFrame({"name": names}, geometry=boxes[: len(names)], crs="EPSG:4326")
+
+
+def walk_figures(plan, stations) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per home covered or not, and per row of the plan's area table its residents, covered and share, for
+    ``stations``: straight from the plan's minutes (a home is covered when a station is within the plan's walk)."""
+    columns = np.flatnonzero(plan.sites["site_id"].astype(str).isin(list(stations)).to_numpy())
+    pairs = plan.coverage.minutes.tocsc()[:, columns].tocoo()
+    covered = np.zeros(plan.coverage.shape[0], bool)
+    covered[pairs.row[pairs.data <= plan.minutes]] = True
+    pop = np.asarray(plan.coverage.population, float)
+    homes = pd.DataFrame({"area": plan.demand["area"].astype(str).to_numpy(), "pop": pop, "covered": pop * covered})
+    sums = homes.groupby("area").sum().reindex(plan.area_table["area"], fill_value=0.0)
+    share = np.divide(sums["covered"], sums["pop"], out=np.zeros(len(sums)), where=sums["pop"].to_numpy() > 0)
+    table = pd.DataFrame({"name": sums.index.to_numpy(), "population": sums["pop"].to_numpy(),
+                          "population_covered": sums["covered"].to_numpy(), "covered_share": share})
+    return covered, table
+
+
+def area_colour(share: float) -> str:
+    """The areas layer's colour of a share: the last of AREA_STEPS whose bound the share (to 4 places) reaches."""
+    return [colour for bound, colour in AREA_STEPS if round(share, 4) >= bound][-1]
+
+
+def fills(page) -> list[str]:
+    return page.evaluate("() => Array.from(document.querySelectorAll('path.planner-area'), (p) => p.getAttribute('fill'))")
+
+
+def check_areas_against_python(page, plan, stations, base_covered):
+    """The page's totals and areas against :func:`walk_figures` for the same stations (to 0.1 resident)."""
+    covered, table = walk_figures(plan, stations)
+    pop = np.asarray(plan.coverage.population, float)
+    state = page.evaluate("() => window.stationPlanner.state()")
+    assert sorted(state["stations"]) == sorted(stations)
+    assert state["population_covered"] == pytest.approx(pop[covered].sum(), abs=0.1)
+    assert state["covered_share"] * pop.sum() == pytest.approx(pop[covered].sum(), abs=0.1)
+    assert state["newly_covered"] == pytest.approx(pop[covered & ~base_covered].sum(), abs=0.1)
+    assert state["newly_uncovered"] == pytest.approx(pop[~covered & base_covered].sum(), abs=0.1)
+    areas = pd.DataFrame(state["areas"])
+    assert areas["name"].tolist() == table["name"].tolist()
+    for key in ("population", "population_covered"):
+        np.testing.assert_allclose(areas[key], table[key], rtol=0, atol=0.1)
+    np.testing.assert_allclose(areas["covered_share"].to_numpy() * table["population"], table["population_covered"],
+                               rtol=0, atol=0.1)
+    drawn = plan.areas["area"].astype(str).tolist()  # every polygon of the grid has a geometry
+    expected = [area_colour(table.set_index("name").loc[name, "covered_share"]) for name in drawn]
+    assert fills(page) == expected
+    return state, table
+
+
+@pytest.fixture(scope="module")
+def helsinki_areas_page(helsinki, tmp_path_factory):
+    """The embedded default planned with three cells of a 2 x 2 grid over its homes as areas (some homes are outside
+    every area), and its what-if page, offline."""
+    network, demand, _ = helsinki
+    folder = tmp_path_factory.mktemp("whatif_areas")
+    grid(demand.to_crs("EPSG:4326").total_bounds, ["东门社区", "West", "North"]).to_file(folder / "areas.geojson")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plan = planner.plan(network=network, areas=folder / "areas.geojson")
+    path = folder / "plan.html"
+    path.write_text(plan.map(offline=True, whatif=True).get_root().render(), encoding="utf-8")
+    return plan, path
+
+
+@pytest.mark.slow
+def test_the_areas_follow_twenty_random_clicks_on_the_default(chromium, helsinki_areas_page):
+    plan, path = helsinki_areas_page
+    table = plan.area_table
+    assert table["area"].tolist() == ["东门社区", "West", "North", OUTSIDE]  # areas.csv's rows, the homes outside last
+    order = plan.sites["site_id"].astype(str).tolist()
+    proposed = [order[c] for c in plan.solution.selected]
+    base_covered, _ = walk_figures(plan, proposed)
+    context, page, log = open_page(chromium, path)
+    try:
+        # at load: the plan's own figures (areas.csv, rounded to 0.1 and 4 places) and colours
+        state, _ = check_areas_against_python(page, plan, proposed, base_covered)
+        areas = pd.DataFrame(state["areas"])
+        np.testing.assert_allclose(areas["population"], table["population"], atol=0.1)
+        np.testing.assert_allclose(areas["population_covered"], table["population_covered"], atol=0.1)
+        np.testing.assert_allclose(areas["covered_share"], table["covered_share"], atol=1e-4)
+        at_load = fills(page)
+        # twenty seeded clicks, each on a station or a candidate (of those drawn in the open: the mouse can click them)
+        pool = in_the_open(page, order)
+        assert len(pool) >= 20, f"{len(pool)} of {len(order)} sites can be clicked"
+        rng = np.random.default_rng(0)
+        chosen = set(proposed)
+        for k in rng.integers(len(pool), size=20):
+            sid, x, y = pool[k]
+            hover(page, x, y)  # as a hand does: over the site (its tooltip opens), then the click
+            page.mouse.click(x, y)
+            chosen ^= {sid}
+            check_areas_against_python(page, plan, chosen, base_covered)
+        # every station removed: no area has anyone covered, every area is red, and a tooltip says so
+        for sid in page.evaluate("() => stationPlanner.state().stations"):
+            page.evaluate("(s) => stationPlanner.toggle(s)", sid)
+        state, _ = check_areas_against_python(page, plan, set(), base_covered)
+        assert all(a["population_covered"] == 0 and a["covered_share"] == 0 for a in state["areas"])
+        assert fills(page) == [AREA_STEPS[0][1]] * 3 != at_load
+        x, y = area_point(page, 0)
+        hover(page, x, y)
+        assert shown(page) == "东门社区: 0.0%"
+        page.mouse.click(x, y)
+        assert shown(page, ".leaflet-popup-content").splitlines() == [
+            "Area: 东门社区", f"Population: {table['population'].iloc[0]:,.0f}", "Population covered: 0",
+            "Share covered: 0.0%"]
+        # back to the proposed plan: its figures and colours again
+        page.locator('#planner-whatif button[data-action="reset"]').click()
+        state, _ = check_areas_against_python(page, plan, proposed, base_covered)
+        np.testing.assert_allclose(pd.DataFrame(state["areas"])["population_covered"], table["population_covered"],
+                                   atol=0.1)
+        assert fills(page) == at_load
+        covered_now = f"Population covered: {table['population_covered'].iloc[0]:,.0f}"
+        assert shown(page, ".leaflet-popup-content").splitlines()[2] == covered_now  # the open popup follows
+        hover(page, *area_point(page, 0))
+        assert shown(page) == f"东门社区: {table['covered_share'].iloc[0]:.1%}"
+        assert log == {"requests": [], "errors": []}
+    finally:
+        context.close()
+
+
 # ----------------------------------------------------------------- what a click does, in words; the scale bar
 
 #: a site's tooltip in each of its states (issue 28: a removed proposed station said "click to add")
@@ -405,7 +569,10 @@ def hover(page, x: float, y: float) -> None:
 
 def shown(page, selector: str = ".leaflet-tooltip") -> str:
     """The text of the one tooltip (or popup: ``.leaflet-popup-content``) shown; a closed one fades out first."""
-    page.wait_for_function("(s) => document.querySelectorAll(s).length === 1", arg=selector, timeout=3000)
+    try:
+        page.wait_for_function("(s) => document.querySelectorAll(s).length === 1", arg=selector, timeout=3000)
+    except Exception as exc:
+        raise AssertionError(f"not one {selector} shown: {page.locator(selector).all_inner_texts()}") from exc
     return page.locator(selector).inner_text()
 
 
@@ -442,6 +609,107 @@ def test_tooltips_say_what_a_click_does_and_the_scale_is_metric(chromium, small_
         assert scale.count() == 1
         assert re.fullmatch(r"\d+ k?m", scale.inner_text()), scale.inner_text()
         assert not re.search(r"ft|mi", page.locator(".leaflet-control-scale").inner_text())
+        assert log == {"requests": [], "errors": []}
+    finally:
+        context.close()
+
+
+# ----------------------------------------------------------------- hostile names run no script
+
+
+#: names from a planner's files that would run a script if read as markup
+HOSTILE = ["</script><img src=x onerror=alert(1)>", '"><svg onload=alert(1)>', "onerror=alert(1)"]
+HOSTILE_AREAS = ["<!--<script>alert(2)</script>", "<img src=x onerror=alert(2)>", 'x" onmouseover="alert(2)']
+
+
+@pytest.fixture(scope="module")
+def hostile_plan(tmp_path_factory):
+    """A plan whose candidates and areas have names that are markup, and its what-if page (offline)."""
+    folder = tmp_path_factory.mktemp("whatif_hostile")
+    G = synthetic_network(5, 25)
+    homes = random_points(G, 150, 1, "h")
+    # six candidates on junctions far apart (each can be hovered and clicked on its own)
+    xy = np.array([[G.nodes[n]["x"], G.nodes[n]["y"]] for n in G.nodes])
+    picked = [0]
+    while len(picked) < 6:
+        picked.append(int(np.argmax(np.hypot(*(xy[:, None, :] - xy[picked][None, :, :]).transpose(2, 0, 1)).min(1))))
+    sites = gpd.GeoDataFrame({"site_id": [f"c{i}" for i in range(6)], "name": [*HOSTILE, "Hall", "Park", "Square"]},
+                             geometry=shapely.points(xy[picked]), crs=G.graph["crs"])
+    homes.to_crs("EPSG:4326").to_file(folder / "homes.geojson")
+    sites.to_crs("EPSG:4326").to_file(folder / "sites.geojson")
+    # three of a 2 x 2 grid over the homes: some homes are outside every area
+    grid(homes.to_crs("EPSG:4326").total_bounds, HOSTILE_AREAS).to_file(folder / "areas.geojson")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the seeded points: a few share a spot, a few are off the streets
+        plan = planner.plan(network=G, demand=folder / "homes.geojson", candidates=folder / "sites.geojson",
+                            areas=folder / "areas.geojson", minutes=4)
+    page = folder / "hostile.html"
+    page.write_text(plan.map(lang="en", offline=True, whatif=True).get_root().render(), encoding="utf-8")
+    return plan, page
+
+
+def test_the_page_data_names_each_homes_area(hostile_plan):
+    plan, _ = hostile_plan
+    w = whatif_inputs(plan)
+    data = whatif_payload(w, plan.demand)
+    assert data["area_name"] == plan.area_table["area"].tolist() == [*HOSTILE_AREAS, OUTSIDE]
+    home_area = decode(data["home_area"], "<i4")
+    assert np.array(data["area_name"])[home_area].tolist() == plan.demand["area"].astype(str).tolist()
+    assert data["area_polygon"] == [0, 1, 2, -1]  # the homes outside every area have no polygon
+    n = len(plan.demand)
+    with pytest.raises(InputError, match=f"what-if areas: {n - 1} home areas for {n} homes"):
+        whatif_payload(dataclasses.replace(w, home_area=w.home_area[:-1]), plan.demand)
+    with pytest.raises(InputError, match="a home area out of range"):
+        whatif_payload(dataclasses.replace(w, home_area=np.full(n, 4)), plan.demand)
+    # an areas layer the page could not recolour is refused
+    bare = dataclasses.replace(w, area_names=(), home_area=np.zeros(0, np.int64), area_polygon=np.zeros(0, np.int64))
+    with pytest.raises(InputError, match="the map draws 3 areas and the what-if data knows the homes of 0"):
+        planner.plan_map(plan.stations, plan.isochrones, plan.demand, plan.solution.covered, areas=plan.areas,
+                         whatif=bare)
+
+
+def test_hostile_names_run_no_script_and_read_as_text(chromium, hostile_plan):
+    plan, path = hostile_plan
+    text = path.read_text(encoding="utf-8")
+    for name in [*HOSTILE, *HOSTILE_AREAS]:  # no name in the page as markup (JSON escapes < > & ' ...)
+        assert ("<" not in name and '"' not in name) or name not in text, name
+    assert "<svg onload" not in text and "<img src=x" not in text and "<!--<script>" not in text
+    context = chromium.new_context(viewport={"width": 1200, "height": 800})
+    watch_scripts(context)
+    context.set_offline(True)
+    log = {"requests": block_network(context, ("file:", "blob:", "data:")), "errors": []}
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and log["errors"].append(m.text))
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto(path.as_uri(), wait_until="load")
+        settle(page)
+        names = dict(zip(plan.sites["site_id"].astype(str), plan.sites["name"].astype(str)))
+        assert [names[f"c{i}"] for i in range(3)] == HOSTILE  # kept as given
+        for i in range(3):  # hover and click each: tooltip and the panel's list show the name as text
+            sid, x, y = clickable(page, [f"c{i}"])
+            hover(page, x, y)
+            assert HOSTILE[i] in shown(page)
+            page.mouse.click(x, y)
+            assert HOSTILE[i] in shown(page)
+            if sid not in page.evaluate("() => stationPlanner.state().stations"):
+                page.mouse.click(x, y)  # a station now: listed in the panel
+            row = page.locator(f'#planner-whatif tr[data-site-id="{sid}"] td').first
+            assert row.inner_text() == HOSTILE[i]
+        # the areas: their tooltips and popups, rebuilt by the page on every click, show the names as text
+        for k, name in enumerate(HOSTILE_AREAS):
+            x, y = area_point(page, k)
+            hover(page, x, y)
+            assert shown(page).startswith(f"{name}: ")
+            page.mouse.click(x, y)
+            assert shown(page, ".leaflet-popup-content").splitlines()[0] == f"Area: {name}"
+        assert [a["name"] for a in page.evaluate("() => stationPlanner.state().areas")] == plan.area_table[
+            "area"].tolist()
+        page.wait_for_timeout(300)  # an image that failed to load would have fired by now
+        assert page.evaluate("() => window.__scriptsRan") == [] and dialogs == []
+        assert page.evaluate("() => document.querySelectorAll('img, [onerror], [onload], [onmouseover]').length") == 0
         assert log == {"requests": [], "errors": []}
     finally:
         context.close()

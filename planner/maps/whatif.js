@@ -5,11 +5,13 @@
  * window.StationPlannerWhatIf(map, data, groups) returns the page's API (window.stationPlanner):
  *   toggle(site_id) -> state()   add the site as a station, or remove it
  *   reset()         -> state()   back to the proposed plan
- *   state()         -> {stations, population_covered, covered_share, assigned, newly_covered, newly_uncovered}
+ *   state()         -> {stations, population_covered, covered_share, assigned, newly_covered, newly_uncovered,
+ *                       areas: [{name, population, population_covered, covered_share}, ...]}
  *   marginal(site_id) -> residents the click would cover (+) or leave uncovered (-) right now
  *   status(site_id)   -> candidate | proposed | added | existing | removed | dropped
  *   sites(), where(site_id) -> every site_id; where a site is drawn ({x, y}, page coordinates)
- * The figures are those of planner.evaluate(coverage, stations) for the same stations.
+ * The figures are those of planner.evaluate(coverage, stations) for the same stations; with --areas, each area's
+ * those of areas.csv (its homes, covered within the walk), and the map's areas layer is recoloured to match.
  * data: see planner/maps/whatif.py (whatif_payload): typed arrays as base64 of little-endian bytes.
  */
 (function () {
@@ -194,6 +196,8 @@
         {renderer: siteRenderer, pane: "planner-sites", fillOpacity: 1, opacity: 1, bubblingMouseEvents: false},
         looks.candidate));
       markers[s].on("click", (function (s) { return function () { toggleColumn(s); }; })(s));
+      markers[s].on("mouseover", function () { overSite = true; hoverArea(null); });
+      markers[s].on("mouseout", function () { overSite = false; });
       /* the tooltip's text is made each time it is shown or updated: what a click would do now */
       markers[s].bindTooltip((function (s) { return function () { return tip(s); }; })(s), {direction: "top"});
     }
@@ -216,6 +220,77 @@
       if (station) { groups.walk.addLayer(area(s)); } else if (areas[s]) { groups.walk.removeLayer(areas[s]); }
     }
 
+    /* ---- the areas of --areas: residents and residents covered per area, the map's areas layer recoloured with
+       the scale it was drawn with (a share rounded to 4 decimals, as in areas.csv, takes the last step it reaches) */
+    var areaNames = data.area_name, nA = areaNames.length, homeArea = decode(data.home_area, "i32");
+    var areaPop = new Float64Array(nA), areaLayers = new Array(nA), areaLook = new Array(nA);
+    for (h = 0; h < nH && nA; h++) { if (homeArea[h] >= 0) { areaPop[homeArea[h]] += cov.pop[h]; } }
+    if (groups.areas && nA) {
+      var polygons = [];
+      groups.areas.eachLayer(function (g) { polygons = polygons.concat(g.getLayers ? g.getLayers() : [g]); });
+      data.area_polygon.forEach(function (k, a) { if (k >= 0) { areaLayers[a] = polygons[k]; } });
+    }
+    /* the sites' canvas lies over the areas and takes the pointer everywhere: where no site is under it, the area
+       there shows its tooltip (sticky, as on the plan map) and a click opens its popup */
+    function areaAt(e) {
+      var o = e.originalEvent, found = o ? document.elementsFromPoint(o.clientX, o.clientY) : [];
+      for (var i = 0; i < found.length; i++) {
+        for (var a = 0; a < nA; a++) {
+          /* an area's path is made again when its layer is shown again: asked each time */
+          if (areaLayers[a] && areaLayers[a].getElement() === found[i]) { return areaLayers[a]; }
+        }
+      }
+      return null;
+    }
+    var hoveredArea = null, overSite = false;
+    function hoverArea(layer, latlng) {
+      if (hoveredArea && hoveredArea !== layer) { hoveredArea.closeTooltip(); }
+      hoveredArea = layer;
+      if (layer) { layer.openTooltip(latlng); }
+    }
+    if (nA) {
+      map.on("mousemove", function (e) { hoverArea(overSite ? null : areaAt(e), e.latlng); });
+      map.on("mouseout", function () { hoverArea(null); });
+      map.on("click", function (e) {
+        var layer = areaAt(e);
+        if (layer) { layer.openPopup(e.latlng); }
+      });
+    }
+    function share(a, inArea) { return areaPop[a] > 0 ? inArea[a] / areaPop[a] : 0; }
+    function areaColour(rounded) {
+      var colour = data.colours.area_missing;
+      data.area_steps.forEach(function (step) { if (rounded >= step[0]) { colour = step[1]; } });
+      return colour;
+    }
+    /* "label: value" lines, the label in bold, as text */
+    function areaLines(lines) {
+      var box = document.createElement("div");
+      lines.forEach(function (line, i) {
+        if (i) { box.appendChild(document.createElement("br")); }
+        box.appendChild(document.createElement("b")).textContent = line[0];
+        box.appendChild(document.createTextNode(": " + line[1]));
+      });
+      return box;
+    }
+    function paintAreas(inArea) {
+      for (var a = 0; a < nA; a++) {
+        var layer = areaLayers[a];
+        if (!layer) { continue; }
+        var rounded = Math.round(share(a, inArea) * 1e4) / 1e4, shown = (100 * rounded).toFixed(1) + "%";
+        var colour = areaColour(rounded), look = colour + " " + people(inArea[a]) + " " + shown;
+        if (areaLook[a] === look) { continue; }
+        areaLook[a] = look;
+        layer.setStyle({fillColor: colour});
+        var tipText = document.createElement("span");
+        tipText.textContent = areaNames[a] + ": " + shown;
+        layer.setTooltipContent(tipText);
+        layer.setPopupContent(areaLines([
+          [words.area_name, areaNames[a]], [words.area_population, people(areaPop[a])],
+          [words.area_covered, people(inArea[a])], [words.area_share, shown]
+        ]));
+      }
+    }
+
     /* ---- the panel */
     var panel = document.getElementById("planner-whatif");
     panel.innerHTML =
@@ -236,10 +311,11 @@
 
     /* the figures of the stations chosen now (each a sum over the homes in order, as in Python) */
     function figures() {
-      var covered = 0, gained = 0, lost = 0, assigned = new Float64Array(nS), k;
+      var covered = 0, gained = 0, lost = 0, assigned = new Float64Array(nS), inArea = new Float64Array(nA), k;
       for (k = 0; k < nH; k++) {
         var on = choice.nearest[k] >= 0;
         if (on) { covered += cov.pop[k]; assigned[choice.nearest[k]] += cov.pop[k]; }
+        if (on && nA && homeArea[k] >= 0) { inArea[homeArea[k]] += cov.pop[k]; }
         if (on && !base[k]) { gained += cov.pop[k]; }
         if (!on && base[k]) { lost += cov.pop[k]; }
       }
@@ -247,7 +323,7 @@
       for (k = 0; k < nS; k++) {
         if (choice.chosen[k]) { stations.push(k); per[ids[k]] = assigned[k]; }
       }
-      return {stations: stations, covered: covered, gained: gained, lost: lost, assigned: per};
+      return {stations: stations, covered: covered, gained: gained, lost: lost, assigned: per, areas: inArea};
     }
     var current = null;
     function render() {
@@ -261,6 +337,7 @@
       cells.share.textContent = percent(cov.total > 0 ? f.covered / cov.total : 0);
       cells.gained.textContent = "+" + people(f.gained);
       cells.lost.textContent = "\u2212" + people(f.lost);
+      paintAreas(f.areas);
       /* the list of stations: rows added and removed one at a time, figures rewritten where they changed */
       var after = null;
       for (var i = f.stations.length - 1, j = nS - 1; j >= 0; j--) {
@@ -315,7 +392,10 @@
         covered_share: cov.total > 0 ? f.covered / cov.total : 0,
         assigned: Object.assign({}, f.assigned),
         newly_covered: f.gained,
-        newly_uncovered: f.lost
+        newly_uncovered: f.lost,
+        areas: areaNames.map(function (name, a) {
+          return {name: name, population: areaPop[a], population_covered: f.areas[a], covered_share: share(a, f.areas)};
+        })
       };
     }
     function plan() {

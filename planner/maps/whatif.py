@@ -5,7 +5,8 @@ form), every site's walking area (simplified) and its own script (``whatif.js``,
 The script keeps the same figures as :func:`planner.evaluate` for the stations chosen and exposes them as
 ``window.stationPlanner`` (``toggle(site_id)``, ``reset()``, ``state()``, ``marginal(site_id)``, ``status(site_id)``,
 ``sites()``, ``where(site_id)``). Homes and sites are drawn on two canvases (one DOM marker per site cost more per
-frame than the update itself).
+frame than the update itself). With areas (``--areas``) the page also carries each home's area and recolours the map's
+areas layer (:func:`planner.maps.layers._area_layer`) on every click, as ``state().areas``.
 
 Each home's entries are stored nearest first (by minutes, then by column), so the script assigns a home
 to the first chosen site of its row: ties go to the lowest column, as in Python.
@@ -19,7 +20,7 @@ import html
 import importlib.resources
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 import folium
@@ -35,7 +36,8 @@ from ..errors import InputError
 from ..evaluation import limited
 from .gcj02 import _wgs
 from .labels import _labels, _legend_item
-from .style import COLOURS, MapStyle
+from .leaflet import _Areas
+from .style import AREA_STEPS, COLOURS, MapStyle
 
 if TYPE_CHECKING:
     from ..pipeline import Plan
@@ -140,6 +142,14 @@ class WhatIf:
         Columns of the proposed plan's stations (existing ones included).
     areas
         One walking area per site, in the order of ``sites`` (any CRS; empty where a site reaches nothing).
+    area_names
+        With areas (``--areas``): the rows of the plan's area table (``areas.csv``), in its order, the homes
+        outside every area (:data:`planner.areas.OUTSIDE`) last when there are any; else empty.
+    home_area
+        Per home, its row in ``area_names`` (-1: none); empty without areas.
+    area_polygon
+        Per row of ``area_names``, its place among the polygons the map's areas layer draws (``plan_map``'s
+        ``areas`` less those without a geometry, in order); -1 for a row drawn by none (the homes outside).
     """
 
     coverage: Coverage
@@ -147,6 +157,9 @@ class WhatIf:
     sites: gpd.GeoDataFrame
     proposed: np.ndarray
     areas: gpd.GeoDataFrame
+    area_names: tuple[str, ...] = ()
+    home_area: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    area_polygon: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 def whatif_inputs(plan: Plan) -> WhatIf:
@@ -154,7 +167,8 @@ def whatif_inputs(plan: Plan) -> WhatIf:
     The what-if data of a plan: its coverage, its sites and the walking area of every site, chosen or not.
 
     The walking areas of the chosen stations are the plan's own; those of the other sites are drawn
-    from the same network and walk (:func:`planner.isochrones`).
+    from the same network and walk (:func:`planner.isochrones`). With areas, the homes' areas (``area``)
+    and the rows of :attr:`~planner.Plan.area_table`, for the page to recolour :attr:`~planner.Plan.areas`.
 
     Parameters
     ----------
@@ -183,7 +197,29 @@ def whatif_inputs(plan: Plan) -> WhatIf:
         sites=sites[["site_id", "name", "existing", "geometry"]],
         proposed=np.asarray(plan.solution.selected, dtype=np.int64),
         areas=gpd.GeoDataFrame({"site_id": ids}, geometry=pd.Series(shapes).values, crs="EPSG:4326"),
+        **_plan_areas(plan),
     )
+
+
+def _plan_areas(plan: Plan) -> dict[str, Any]:
+    """``area_names``, ``home_area`` and ``area_polygon`` of :class:`WhatIf` for a plan (nothing without areas)."""
+    if plan.area_table is None or "area" not in plan.demand:
+        return {}
+    names = plan.area_table["area"].astype(str).tolist()
+    home_area = _first_place(names, plan.demand["area"].astype(str))
+    drawn: list[str] = []
+    if plan.areas is not None:
+        geoms = np.asarray(plan.areas.geometry.values)
+        drawn = plan.areas["area"].astype(str)[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))].tolist()
+    polygon = _first_place(drawn, pd.Series(names))
+    return {"area_names": tuple(names), "home_area": home_area, "area_polygon": polygon}
+
+
+def _first_place(names: list[str], values: pd.Series) -> np.ndarray:
+    """Per value, the place of its first occurrence in ``names`` (-1 where it has none)."""
+    index = pd.Index(names, dtype=object)
+    first = pd.Series(np.arange(len(names)), index=index)[~index.duplicated()]
+    return first.reindex(values.to_numpy(object)).fillna(-1).to_numpy(np.int64)
 
 
 def _b64(values: Any, dtype: str) -> str:
@@ -254,12 +290,15 @@ def whatif_payload(
         Homes (``home_lat``, ``home_lon``: micro-degrees, Int32; ``home_pop``: Float64), the pairs within the walk in
         CSR form (``indptr``: Int32, ``indices``: Uint16 below 65,536 sites else Int32, ``walk``: minutes, Float32),
         the sites (``site_id``, ``name``, ``site_lat`` / ``site_lon`` in 1e-7 degrees, ``map_lat`` / ``map_lon``,
-        ``existing`` and ``proposed`` flags), the walking areas (:func:`_rings`) and the labels.
+        ``existing`` and ``proposed`` flags), the walking areas (:func:`_rings`), the areas of ``--areas``
+        (``area_name``; ``home_area``: Int32, -1 for none; ``area_polygon``: the drawn polygon of each, -1 for none;
+        ``area_steps``: the colour scale of :data:`planner.maps.style.AREA_STEPS`) and the labels.
 
     Raises
     ------
     InputError
-        ``demand``, ``sites`` or ``areas`` not matching the coverage's shape, a ``proposed`` column out of range.
+        ``demand``, ``sites`` or ``areas`` not matching the coverage's shape, a ``proposed`` column out of range,
+        ``home_area`` or ``area_polygon`` not one per home / area name or naming a row out of range.
     """
     cov = whatif.coverage
     n_homes, n_sites = cov.shape
@@ -273,6 +312,7 @@ def whatif_payload(
     if len(cols) and (cols.min() < 0 or cols.max() >= n_sites):
         raise InputError(f"what-if: proposed column {int(cols.max())} out of range; expected 0 to {n_sites - 1}")
     proposed[cols] = True
+    home_area, area_polygon = _check_areas(whatif, n_homes)
     indptr, indices, walk = _rows(cov, whatif.minutes)
     homes = _wgs(demand, gcj02)
     sites = _wgs(whatif.sites, False)
@@ -299,13 +339,45 @@ def whatif_payload(
         "existing": _b64(sites["existing"].to_numpy(bool), "u1"),
         "proposed": _b64(proposed, "u1"),
         **_rings(whatif.areas, gcj02),
-        "labels": {**words, "walk_layer": words["walk_layer"].format(minutes=whatif.minutes)},
+        "area_name": list(whatif.area_names),
+        "home_area": _b64(home_area, "<i4"),
+        "area_polygon": area_polygon.tolist(),
+        "area_steps": [[lo, colour] for lo, colour in AREA_STEPS],
+        "labels": {
+            **words,
+            "walk_layer": words["walk_layer"].format(minutes=whatif.minutes),
+            **{key: _labels(lang)[key] for key in ("area_name", "area_covered", "area_share")},
+            "area_population": _labels(lang)["population"],
+        },
         "colours": {
             **{k: COLOURS[k] for k in ("covered", "uncovered", "proposed", "existing", "candidate")},
             "added": ADDED,
             "area": COLOURS["proposed"],
+            "area_missing": COLOURS["area_missing"],
         },
     }
+
+
+def _check_areas(whatif: WhatIf, n_homes: int) -> tuple[np.ndarray, np.ndarray]:
+    """``home_area`` (one per home, or none at all without areas) and ``area_polygon``, checked."""
+    n_areas = len(whatif.area_names)
+    home_area = np.asarray(whatif.home_area, dtype=np.int64)
+    polygon = np.asarray(whatif.area_polygon, dtype=np.int64)
+    if not n_areas and not len(home_area) and not len(polygon):
+        return home_area, polygon
+    problems = []
+    if len(home_area) != n_homes:
+        problems.append(f"{len(home_area)} home areas for {n_homes} homes")
+    elif len(home_area) and (home_area.min() < -1 or home_area.max() >= n_areas):
+        problems.append(f"a home area out of range (expected -1 to {n_areas - 1})")
+    if len(polygon) != n_areas:
+        problems.append(f"{len(polygon)} area polygons for {n_areas} area names")
+    drawn = polygon[polygon >= 0]
+    if len(np.unique(drawn)) != len(drawn):
+        problems.append("two areas with the same polygon")
+    if problems:
+        raise InputError(f"what-if areas: {'; '.join(problems)}; expected them as whatif_inputs(plan) makes them")
+    return home_area, polygon
 
 
 @functools.lru_cache(maxsize=1)
@@ -320,7 +392,10 @@ def whatif_script() -> str:
 
 
 class _WhatIfScript(MacroElement):
-    """Starts the what-if script on the map with its data and its three layers; adds a metric scale."""
+    """Starts the what-if script on the map; adds a metric scale.
+
+    The script gets its data, its three layers and the map's areas layer (if any).
+    """
 
     _template = Template(
         """
@@ -329,16 +404,20 @@ class _WhatIfScript(MacroElement):
             window.stationPlanner = window.StationPlannerWhatIf({{ this._parent.get_name() }}, {{ this.data }}, {
                 sites: {{ this.groups[0].get_name() }},
                 walk: {{ this.groups[1].get_name() }},
-                homes: {{ this.groups[2].get_name() }}
+                homes: {{ this.groups[2].get_name() }}{% if this.areas %},
+                areas: {{ this.areas.get_name() }}{% endif %}
             });
         {% endmacro %}
         """
     )
 
-    def __init__(self, data: dict[str, Any], groups: list[folium.FeatureGroup]) -> None:
+    def __init__(
+        self, data: dict[str, Any], groups: list[folium.FeatureGroup], areas: folium.FeatureGroup | None = None
+    ) -> None:
         super().__init__()
         self._name = "PlannerWhatIf"
         self.groups = groups
+        self.areas = areas
         # compact JSON, with what could end the script element, be read as markup or open a template literal escaped
         self.data = (
             json.dumps(data, separators=(",", ":"), allow_nan=False)
@@ -352,8 +431,12 @@ class _WhatIfScript(MacroElement):
 
 
 def _whatif_layers(fmap: folium.Map, style: MapStyle, whatif: WhatIf, demand: gpd.GeoDataFrame) -> None:
-    """The what-if layers (sites, walking areas, homes: filled by the script), its script, CSS and panel."""
+    """The what-if layers (sites, walking areas, homes: filled by the script), its script, CSS and panel.
+
+    The map's areas layer (drawn before) is handed to the script, which recolours it on every click.
+    """
     data = whatif_payload(whatif, demand, gcj02=style.gcj02, lang=style.lang)
+    area_group = _area_group(fmap, data["area_polygon"])
     fmap.control_scale = False  # the script adds a metric scale: planners measure in metres, in either language
     words = data["labels"]
     groups = [
@@ -362,7 +445,7 @@ def _whatif_layers(fmap: folium.Map, style: MapStyle, whatif: WhatIf, demand: gp
     ]
     for group in groups:
         group.add_to(fmap)
-    _WhatIfScript(data, groups).add_to(fmap)
+    _WhatIfScript(data, groups, area_group).add_to(fmap)
     root = cast(Figure, fmap.get_root())
     css = _STYLE.format(added=ADDED, **COLOURS)
     root.header.add_child(folium.Element(f"<style>{css}</style>"), name="planner_whatif_style")
@@ -376,6 +459,28 @@ def _whatif_layers(fmap: folium.Map, style: MapStyle, whatif: WhatIf, demand: gp
         ),
         name="planner_whatif_panel",
     )
+
+
+def _area_group(fmap: folium.Map, area_polygon: list[int]) -> folium.FeatureGroup | None:
+    """The map's areas layer (a group holding :class:`~planner.maps.leaflet._Areas`), if any.
+
+    Checked against the what-if data: the page can recolour the polygons only when it knows which homes each holds.
+    """
+    for group in fmap._children.values():
+        if not isinstance(group, folium.FeatureGroup):
+            continue
+        shapes = [c for c in group._children.values() if isinstance(c, _Areas)]
+        if not shapes:
+            continue
+        drawn = len(json.loads(shapes[0].data)["features"])
+        known = sum(k >= 0 for k in area_polygon)
+        if drawn != known or (known and max(area_polygon) >= drawn):
+            raise InputError(
+                f"what-if: the map draws {drawn} areas and the what-if data knows the homes of {known}; "
+                "expected the same areas (Plan.map(whatif=True), or WhatIf's area fields from whatif_inputs)"
+            )
+        return group
+    return None
 
 
 def _whatif_legend(lang: str, minutes: float) -> str:
