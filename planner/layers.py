@@ -63,13 +63,15 @@ def home_layer(p: Plan) -> gpd.GeoDataFrame:
         where covered): the diagnosis of :attr:`Plan.unreachable` (no street within
         the snapping distance, no candidate within the walk), ``no chosen station
         within N min`` (a plan of fewer stations than would cover it), or ``the
-        stations within N min are full (capacity)``.
+        stations within N min are full (capacity)``; ``class``, the home's coverage class in the plan's account
+        (:data:`planner.ledger.PLAN_HOME_CLASSES`) and, for a tiered plan, ``centre_class``.
     """
     sites, minutes = p.sites, p.minutes
     column, walk = nearest_among(p.coverage.minutes, np.asarray(p.solution.selected, np.int64))
     near = (column >= 0) & (walk <= minutes + 1e-9)
     pick = np.maximum(column, 0)
-    covered = np.asarray(p.solution.covered, bool)
+    ledger = p.ledger
+    covered = ledger.home_class == "covered"
     reason = np.where(
         near, f"the stations within {minutes:g} min are full (capacity)", f"no chosen station within {minutes:g} min"
     ).astype(object)
@@ -90,6 +92,9 @@ def home_layer(p: Plan) -> gpd.GeoDataFrame:
     if p.areas is not None and "area" in p.demand:
         columns["area"] = p.demand["area"].to_numpy(object)
     columns["reason"] = reason
+    columns["class"] = ledger.home_class  # the plan's account (planner.ledger)
+    if ledger.centre_class is not None:
+        columns["centre_class"] = ledger.centre_class
     return gpd.GeoDataFrame(columns, geometry=p.demand.to_crs("EPSG:4326").geometry.values, crs="EPSG:4326")
 
 
@@ -108,11 +113,14 @@ def _unreachable_layer(p: Plan) -> gpd.GeoDataFrame:
 
 
 def site_layer(p: Plan) -> gpd.GeoDataFrame:
-    """Every site the plan weighed (EPSG:4326): ``site_id``, ``name``, ``kind``, ``existing``, ``tier``, ``chosen``."""
+    """Every site the plan weighed (EPSG:4326), with the account's ``class`` (new, existing, not_chosen, unusable).
+
+    Columns ``site_id``, ``name``, ``kind``, ``existing``, ``tier``, ``chosen``, ``class``.
+    """
     chosen = np.zeros(len(p.sites), bool)
     chosen[np.asarray(p.solution.selected, np.int64)] = True
     cols = [c for c in ("site_id", "name", "kind", "existing", "tier") if c in p.sites]
-    frame = pd.DataFrame(p.sites[cols]).reset_index(drop=True).assign(chosen=chosen)
+    frame = pd.DataFrame(p.sites[cols]).reset_index(drop=True).assign(chosen=chosen, **{"class": p.ledger.site_class})
     return gpd.GeoDataFrame(frame, geometry=p.sites.to_crs("EPSG:4326").geometry.values, crs="EPSG:4326")
 
 
@@ -120,16 +128,22 @@ def left_out_layer(p: Plan) -> gpd.GeoDataFrame:
     """
     The input rows a plan left out, each with its reason (EPSG:4326; empty when none).
 
-    Columns ``what`` (``home`` or ``site``), ``id``, ``name``, ``population`` (homes) and ``reason``:
-    homes and candidate sites outside the planning boundary, sites farther than the snapping
-    distance from every street (homes that far are kept, as not covered: see ``homes``).
+    Columns ``what`` (``home`` or ``site``), ``id``, ``name``, ``population`` (homes), ``class`` (the account's:
+    ``outside_boundary``, ``off_network``, ``duplicate``) and ``reason``: homes and candidate sites outside the
+    planning boundary, sites farther than the snapping distance from every street (homes that far are kept, as not
+    covered: see ``homes``), candidate rows repeating a site id.
     """
     rows = []
     for what, frame in (("home", p.demand), ("site", p.sites)):
         outside = frame.attrs.get("outside_boundary", {}).get("records", [])
-        rows += [{**r, "what": what, "reason": "outside the planning boundary"} for r in outside]
-    rows += [{**r, "what": "site"} for r in p.sites.attrs.get("off_network", [])]
-    table = pd.DataFrame(rows, columns=["what", "demand_id", "site_id", "name", "population", "reason", "lon", "lat"])
+        rows += [
+            {**r, "what": what, "class": "outside_boundary", "reason": "outside the planning boundary"} for r in outside
+        ]
+    rows += [{**r, "what": "site", "class": "off_network"} for r in p.sites.attrs.get("off_network", [])]
+    rows += [{**r, "what": "site", "class": "duplicate"} for r in p.sites.attrs.get("duplicates", [])]
+    table = pd.DataFrame(
+        rows, columns=["what", "demand_id", "site_id", "name", "population", "class", "reason", "lon", "lat"]
+    )
     home = table["demand_id"].notna().to_numpy()
     table.insert(1, "id", np.where(home, table["demand_id"].astype(object), table["site_id"].astype(object)))
     table = table.drop(columns=["demand_id", "site_id"])

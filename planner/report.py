@@ -370,7 +370,7 @@ def _areas_section(plan: Plan, t: _Text) -> str:
         far = row.nearest_station_minutes
         rows.append(
             [
-                t("outside") if row.area == OUTSIDE else _e(row.area),
+                _area_name(row, t),
                 _n(row.population),
                 _n(row.n_homes),
                 _n(row.population_covered),
@@ -385,6 +385,18 @@ def _areas_section(plan: Plan, t: _Text) -> str:
         + _table(head, rows, numeric=(1, 2, 3, 4, 6), css="areas")
         + f'\n<p class="note">{t("areas_note")}</p>\n</section>'
     )
+
+
+def _area_name(row: Any, t: _Text) -> str:
+    """An area's name, with a word where the planning boundary cuts it (the account's ``where``)."""
+    if row.area == OUTSIDE:
+        return t("outside")
+    where = getattr(row, "where", "inside")
+    if where == "outside":
+        return t("area_beyond", name=row.area)
+    if where == "partly outside":
+        return t("area_partly", name=row.area, share=_pct(float(row.share_inside)))
+    return _e(row.area)
 
 
 # ----------------------------------------------------------------- homes left out, the coverage curve
