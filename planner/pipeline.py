@@ -32,7 +32,7 @@ from .maps import plan_map, whatif_inputs
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
 from .report import covered_before, plan_report
 from .sites import input_crs_of, site_costs, warn_thin_osm
-from .summary import area_results, plan_summary, station_table
+from .summary import area_results, plan_summary, station_sheet, station_table
 from .unreachable import diagnose_unreachable
 
 __all__ = ["OUTPUT_FILES", "Plan", "plan"]
@@ -236,7 +236,7 @@ class Plan:
             "report.html": self.report(lang=lang),
             "stations.geojson": geojson_text(self.stations),
             "stations.csv": csv_text(self.stations.drop(columns="geometry")),
-            "stations.xlsx": xlsx_bytes(self.stations.drop(columns="geometry"), "stations"),
+            "stations.xlsx": xlsx_bytes(station_sheet(self.stations, lang), "站点" if lang == "zh" else "stations"),
             "isochrones.geojson": geojson_text(self.isochrones),
             "summary.json": json_text(self.summary),
         }

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, float], None]
 
-__all__ = ["area_results", "plan_summary", "station_table"]
+__all__ = ["area_results", "plan_summary", "station_sheet", "station_table"]
 
 
 def plan_summary(p: Plan) -> dict[str, Any]:
@@ -183,6 +183,75 @@ def station_table(sites: gpd.GeoDataFrame, sol: Solution, cov: Coverage) -> gpd.
     )
     stations = gpd.GeoDataFrame(columns, geometry=ll.geometry.values, crs="EPSG:4326")
     return stations.sort_values("site_id", kind="stable").reset_index(drop=True)
+
+
+#: ``stations.xlsx`` under ``--lang zh``: the headers a committee reads (stations.csv keeps the English names)
+SHEET_HEADERS_ZH = {
+    "site_id": "站点编号",
+    "name": "名称",
+    "tier": "层级",
+    "kind": "类型",
+    "status": "状态",
+    "existing": "现有站点",
+    "lon": "经度（WGS-84）",
+    "lat": "纬度（WGS-84）",
+    "gcj02_lon": "经度（GCJ-02，高德）",
+    "gcj02_lat": "纬度（GCJ-02，高德）",
+    "population_within": "步行范围内居民",
+    "population_assigned": "分配居民数（每户只计一次）",
+    "farthest_assigned_minutes": "最远分配步行（分钟）",
+    "cost": "费用",
+}
+#: and its values
+SHEET_VALUES_ZH = {
+    "tier": {"centre": "社区党群服务中心", "grid": "网格站"},
+    "status": {"new": "新建", "existing": "现有"},
+    "kind": {
+        "community_centre": "社区中心",
+        "social_centre": "社会活动中心",
+        "social_facility": "社会服务设施",
+        "townhall": "政府办公楼",
+        "library": "图书馆",
+        "public_building": "公共建筑",
+        "post_office": "邮局",
+        "property_management": "物业用房",
+        "government": "政府机关",
+        "association": "社会团体",
+        "park": "公园",
+        "playground": "游乐场",
+        "fitness_station": "健身点",
+        "common": "公共绿地",
+        "square": "广场",
+        "file": "规划提供",
+    },
+}
+
+
+def station_sheet(stations: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """
+    The station table as ``stations.xlsx`` writes it: as :func:`station_table`, in Chinese under ``lang="zh"``.
+
+    Parameters
+    ----------
+    stations
+        :func:`station_table`'s rows (the geometry dropped or not).
+    lang
+        ``"en"`` (the table as is) or ``"zh"``: headers, tiers, statuses, OSM kinds and yes / no in Chinese.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    table = pd.DataFrame(stations.drop(columns="geometry", errors="ignore"))
+    if lang != "zh":
+        return table
+    table = table.copy()
+    for col, words in SHEET_VALUES_ZH.items():
+        if col in table:
+            table[col] = [words.get(str(v), v) for v in table[col]]
+    if "existing" in table:
+        table["existing"] = np.where(table["existing"].to_numpy(bool), "是", "否")
+    return table.rename(columns=SHEET_HEADERS_ZH)
 
 
 def _assignment(cov: Coverage, selected: np.ndarray, covered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

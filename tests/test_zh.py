@@ -355,3 +355,28 @@ def test_inlined_leaflet_is_the_release_online_pages_load():
     js, _, _ = leaflet_assets()
     assert re.search(r"Leaflet (\d+\.\d+\.\d+)", js[:2000]).group(1) == LEAFLET_VERSION
     assert all(f"leaflet@{LEAFLET_VERSION}/" in url for url in ASSET_URLS if "/npm/leaflet@" in url)
+
+
+def test_station_sheet_in_chinese(default_network, tmp_path):
+    """stations.xlsx under --lang zh: every header in Chinese, tiers / statuses / OSM kinds / yes-no in Chinese, the
+    figures those of stations.csv (whose English names stay, as the README documents)."""
+    import openpyxl
+
+    from planner import plan
+
+    p = plan(network=default_network)
+    p.write(tmp_path, lang="zh")
+    csv = pd.read_csv(tmp_path / "stations.csv", encoding="utf-8-sig")
+    sheet = openpyxl.load_workbook(tmp_path / "stations.xlsx").worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    head, body = rows[0], rows[1:]
+    assert sheet.title == "站点" and len(head) == len(csv.columns) and len(body) == len(csv)
+    for h in head:  # Chinese, bar the datum names in brackets
+        assert not re.search(r"[A-Za-z]", re.sub(r"（[^）]*）", "", h)), h
+    table = pd.DataFrame(body, columns=head)
+    assert list(table["名称"]) == list(csv["name"]) and list(table["站点编号"]) == list(csv["site_id"])
+    assert set(table["层级"]) <= {"社区党群服务中心", "网格站"} and set(table["状态"]) <= {"新建", "现有"}
+    assert set(table["现有站点"]) <= {"是", "否"}
+    assert not any(re.search(r"[A-Za-z]", str(v)) for v in table["类型"]), list(table["类型"])
+    assert np.allclose(table["分配居民数（每户只计一次）"].astype(float), csv["population_assigned"])
+    assert sum(table["分配居民数（每户只计一次）"]) == pytest.approx(p.summary["population_covered"], abs=0.05)
