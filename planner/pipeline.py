@@ -158,6 +158,25 @@ class Plan:
         return replace(self, solution=solution, stations=station_table(self.sites, solution, cov), ledger=ledger)
 
     @cached_property
+    def site_isochrones(self) -> gpd.GeoDataFrame:
+        """
+        The walking area of every site, chosen or not (EPSG:4326; ``site_id`` and geometry, in :attr:`sites` order).
+
+        The chosen stations' are :attr:`isochrones` (drawn once, by the plan); the others' are drawn on first use,
+        from the same network and walk, for the what-if page (:func:`planner.maps.whatif_inputs`).
+        """
+        ids = self.sites["site_id"].astype(str).to_numpy()
+        chosen = np.zeros(len(ids), bool)
+        chosen[np.asarray(self.solution.selected, np.int64)] = True
+        known = dict(zip(self.isochrones["site_id"].astype(str), self.isochrones.geometry.values))
+        unique = len(set(ids)) == len(ids)  # else every area is drawn again, in the order of the sites
+        todo = np.flatnonzero(~chosen | ~np.isin(ids, list(known))) if unique else np.arange(len(ids))
+        shapes = np.array([known.get(i) if unique else None for i in ids], dtype=object)
+        if len(todo):
+            shapes[todo] = isochrones(self.network, self.sites.iloc[todo], minutes=self.minutes).geometry.values
+        return gpd.GeoDataFrame({"site_id": ids}, geometry=pd.Series(shapes).values, crs="EPSG:4326")
+
+    @cached_property
     def summary(self) -> dict[str, Any]:
         """The figures written to ``summary.json``, computed from the fields above."""
         return plan_summary(self)

@@ -166,8 +166,8 @@ def whatif_inputs(plan: Plan) -> WhatIf:
     """
     The what-if data of a plan: its coverage, its sites and the walking area of every site, chosen or not.
 
-    The walking areas of the chosen stations are the plan's own; those of the other sites are drawn
-    from the same network and walk (:func:`planner.isochrones`). With areas, the homes' areas (``area``)
+    The walking areas are :attr:`planner.Plan.site_isochrones` (the chosen stations' are the plan's own; no
+    walk is computed here). With areas, the homes' areas (``area``)
     and the rows of :attr:`~planner.Plan.area_table`, for the page to recolour :attr:`~planner.Plan.areas`.
 
     Parameters
@@ -179,24 +179,13 @@ def whatif_inputs(plan: Plan) -> WhatIf:
     -------
     WhatIf
     """
-    from ..isochrones import isochrones
-
     sites = plan.sites
-    ids = sites["site_id"].astype(str).to_numpy()
-    chosen = np.zeros(len(sites), bool)
-    chosen[plan.solution.selected] = True
-    known = dict(zip(plan.isochrones["site_id"].astype(str), plan.isochrones.geometry.values))
-    unique = len(set(ids)) == len(ids)  # else every area is drawn again, in the order of the sites
-    todo = np.flatnonzero(~chosen | ~np.isin(ids, list(known))) if unique else np.arange(len(sites))
-    shapes = np.array([known.get(i) if unique else None for i in ids], dtype=object)
-    if len(todo):
-        shapes[todo] = isochrones(plan.network, sites.iloc[todo], minutes=plan.minutes).geometry.values
     return WhatIf(
         coverage=plan.coverage,
         minutes=plan.minutes,
         sites=sites[["site_id", "name", "existing", "geometry"]],
         proposed=np.asarray(plan.solution.selected, dtype=np.int64),
-        areas=gpd.GeoDataFrame({"site_id": ids}, geometry=pd.Series(shapes).values, crs="EPSG:4326"),
+        areas=plan.site_isochrones,
         **_plan_areas(plan),
     )
 
