@@ -18,7 +18,8 @@ from .evaluation import Evaluation, evaluate
 from .maps import plan_map
 from .network import load_network
 from .optimize import Solution, solve
-from .pipeline import Plan, plan
+from .pipeline import plan
+from .plan import Plan
 from .score import score
 from .sites import load_candidates
 
