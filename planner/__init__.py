@@ -19,7 +19,7 @@ from .maps import plan_map
 from .network import load_network
 from .optimize import Solution, solve
 from .pipeline import plan
-from .plan import Plan
+from .result import Plan
 from .score import score
 from .sites import load_candidates
 

@@ -25,7 +25,7 @@ from .io.gis import check_output_crs, gpkg_bytes, shapefile_files, warn_outside_
 from .io.output import lonlat_rounded
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from .result import Plan
 
 __all__ = ["UNREACHABLE_COLUMNS", "gis_files", "home_layer", "left_out_layer", "plan_layers", "site_layer"]
 

@@ -23,7 +23,7 @@ from .inputs import InputOptions, load_sites, network_for, read_homes
 from .isochrones import isochrones
 from .ledger import Ledger, account
 from .optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
-from .plan import OUTPUT_FILES, Plan, served_population
+from .result import OUTPUT_FILES, Plan, served_population
 from .sites import input_crs_of, site_costs, warn_thin_osm
 from .summary import area_results, station_table
 from .unreachable import diagnose_unreachable

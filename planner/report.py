@@ -1,6 +1,6 @@
 """The committee report: ``report.html``, one printable, self-contained page per plan, in English or Chinese.
 
-Every figure comes from the :class:`~planner.plan.Plan` and its ``summary``; the page carries no date, links
+Every figure comes from the :class:`~planner.result.Plan` and its ``summary``; the page carries no date, links
 nothing outside itself (the map is an embedded PNG, the curve inline SVG) and escapes every string that comes from
 OSM or a user's file, so two runs of the same plan write the same bytes.
 """
@@ -24,7 +24,7 @@ from .report_text import TEXT
 from .unreachable import DIAGNOSIS_MINUTES
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from .result import Plan
 
 __all__ = ["MAX_LISTED_HOMES", "covered_before", "plan_report"]
 

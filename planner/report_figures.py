@@ -22,7 +22,7 @@ from ._graph import street_lines
 from .maps.style import COLOURS
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from .result import Plan
 
 __all__ = ["CURVE_SECONDS", "CURVE_STEPS", "MapFigure", "curve_svg", "map_figure", "report_curve", "scale_metres"]
 

@@ -21,7 +21,7 @@ from .sites import site_costs
 from .unreachable import DIAGNOSIS_MINUTES
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from .result import Plan
 
 Progress = Callable[[str, float], None]
 

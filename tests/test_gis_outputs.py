@@ -379,7 +379,7 @@ def test_cli_options_reach_the_files(written, tmp_path, monkeypatch, capsys):
     p, _, _ = written
     small = dataclasses.replace(p, isochrones=p.isochrones.iloc[:1])  # the plan and its files are tested above
     monkeypatch.setattr(planner.pipeline, "plan", lambda **_: small)
-    monkeypatch.setattr(planner.plan.Plan, "map", lambda self, **_: folium.Map(tiles=None))  # (seconds to draw)
+    monkeypatch.setattr(planner.result.Plan, "map", lambda self, **_: folium.Map(tiles=None))  # (seconds to draw)
     out = tmp_path / "out"
     assert main(["plan", "--format", "shp", "--dxf", "--output-crs", "EPSG:3879", "--out", str(out)]) == 0
     report = capsys.readouterr().out

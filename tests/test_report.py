@@ -333,7 +333,7 @@ class _NoMap:
 
 
 def test_write_and_scale_bar(plan_ex, pages, tmp_path, monkeypatch):
-    monkeypatch.setattr(planner.plan.Plan, "map", lambda self, **kwargs: _NoMap())
+    monkeypatch.setattr(planner.result.Plan, "map", lambda self, **kwargs: _NoMap())
     paths = plan_ex.write(tmp_path, lang="zh")
     assert tmp_path / "report.html" in paths
     assert (tmp_path / "report.html").read_text(encoding="utf-8") == pages["zh"]

@@ -40,7 +40,7 @@ from .leaflet import _Areas
 from .style import AREA_STEPS, COLOURS, MapStyle
 
 if TYPE_CHECKING:
-    from ..plan import Plan
+    from ..result import Plan
 
 __all__ = ["AREA_TOLERANCE_M", "WHATIF_LABELS", "WhatIf", "whatif_inputs", "whatif_payload", "whatif_script"]
 
