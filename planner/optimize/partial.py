@@ -271,11 +271,15 @@ def pscp(
     cand = free[kept]
     hi, plan, lo = _bounds(model, need)
     greedy_count = hi
-    lo = max(lo, _lp_floor(model, need, hi, deadline))
+    if not deadline.expired():  # the greedy plan is always made; the LP only with time left
+        lo = max(lo, _lp_floor(model, need, hi, deadline))
     probes = 0
     status = "optimal"
     floor, fixed = lo, None  # the highest count proven too small or left open by the LP, and its fixings
     while hi - lo > 1:
+        if deadline.expired():  # no solve is started past the deadline (each would run its set-up first)
+            status = "time_limit"
+            break
         if hi - floor > 1:
             # bisection while the LP settles each count; one it leaves open moves it up
             k = (floor + hi) // 2
