@@ -39,6 +39,11 @@ __all__ = [
     "reached_nodes",
 ]
 
+#: most sites drawn in one vectorised batch
+_BATCH_SITES = 64
+#: batches per drawing thread when there are few sites (smaller batches even out the threads' work)
+_BATCHES_PER_THREAD = 4
+
 
 def reached_nodes(arrays: NetworkArrays, posts: Snapped, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(site, node, minutes) triples of the nodes each site reaches within ``limit``.
@@ -159,14 +164,22 @@ def isochrones(
     # nearest-street cells: the whole network's (cached) or, for a few sites in
     # a large network, those of the streets around them (exact within reach)
     cells = arrays.cells_near(sites.geometry.values, limit * arrays.metres_per_minute) if n_sites else None
+    if cells is not None:  # dissolved for the streets the sites reach (and their own) only
+        ptr, incident = arrays.node_streets
+        nodes = np.unique(node_of)
+        _, at = expand_ranges(ptr[nodes], ptr[nodes + 1])
+        cells.prepare(np.concatenate([incident[at], posts.edge]))
     order = np.lexsort((node_of, site_of))
     site_of, node_of, node_min = site_of[order], node_of[order], node_min[order]
     reach = _Reach(site_of * np.int64(arrays.n_nodes) + node_of, node_min, arrays.n_nodes)
     bounds = np.searchsorted(site_of, np.arange(n_sites + 1))
     # sites are drawn in batches: the geometry of a batch is built in one
     # vectorised pass, then unioned site by site; shapely releases the GIL,
-    # so batches run on several threads
-    batch = 64
+    # so batches run on several threads. A plan's few stations are cut into
+    # several batches per thread (a site's area is drawn alone either way),
+    # so that the threads finish together
+    n_threads = max(1, min(threads or os.cpu_count() or 1, 8))
+    batch = int(min(_BATCH_SITES, max(1, -(-n_sites // (_BATCHES_PER_THREAD * n_threads)))))
     cuts = np.unique(np.arange(0, n_sites + batch, batch).clip(max=n_sites))
     done = [0]
 
@@ -189,8 +202,8 @@ def isochrones(
             progress(f"isochrones: {done[0]:,} of {n_sites:,}", done[0] / n_sites)
         return out
 
-    n_threads = max(1, min(threads or os.cpu_count() or 1, 8, len(cuts) - 1))
-    if n_threads == 1:
+    n_threads = min(n_threads, len(cuts) - 1)
+    if n_threads <= 1:
         parts = [draw(lo, hi) for lo, hi in itertools.pairwise(cuts)]
     else:
         with ThreadPoolExecutor(n_threads) as pool:

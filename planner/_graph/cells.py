@@ -3,12 +3,16 @@
 A home belongs to the street nearest to it; isochrones clip what can be walked
 from each street to that street's cell. The cells come from a Voronoi diagram of
 points sampled along the streets (:func:`build_cells`), dissolved per segment and
-per street with coverage unions (:func:`coverage_union`).
+per street with coverage unions (:func:`coverage_union`), for the streets that
+are asked for (:meth:`Cells.prepare`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,18 +51,104 @@ CELL_MAX_POINTS = 400_000
 CELL_MARGIN_M = 5_000.0
 
 
-@dataclass(frozen=True)
+#: rows of a vectorised GEOS call below which it is not split over threads
+_MIN_ROWS_PER_THREAD = 256
+
+
 class Cells:
-    """Areas by nearest network piece.
+    """Areas by nearest network piece, dissolved from one Voronoi diagram street by street.
 
     ``segment`` holds, per segment, the area whose nearest point of the network
     lies on that segment; ``street`` the same per street; ``depth`` the farthest
     any point of a street's cell lies from the street (``inf`` where empty).
+    Only the streets passed to :meth:`prepare` are filled (``None`` / NaN for
+    the others): a street's cells depend on the diagram alone, not on which
+    other streets were dissolved, so a plan's isochrones dissolve the streets
+    they reach and no others.
+
+    Parameters
+    ----------
+    pieces, owner
+        The diagram's pieces and the segment each belongs to, ordered by segment.
+    segment_street, segment_ptr
+        The street of each segment; per street, its segments
+        ``segment_ptr[i]:segment_ptr[i + 1]``.
+    street_geoms
+        The streets' lines (the depth of a cell is measured from its street).
     """
 
-    segment: np.ndarray
-    street: np.ndarray
-    depth: np.ndarray
+    def __init__(
+        self,
+        pieces: np.ndarray,
+        owner: np.ndarray,
+        segment_street: np.ndarray,
+        segment_ptr: np.ndarray,
+        street_geoms: np.ndarray,
+    ) -> None:
+        n_segments, n_streets = len(segment_street), len(street_geoms)
+        self._pieces = pieces
+        self._piece_ptr = np.searchsorted(owner, np.arange(n_segments + 1))
+        self._segment_ptr = segment_ptr
+        self._street_geoms = street_geoms
+        self._ready = np.zeros(n_streets, bool)
+        self._lock = threading.Lock()
+        self.segment = np.full(n_segments, None, dtype=object)
+        self.street = np.full(n_streets, None, dtype=object)
+        self.depth = np.full(n_streets, np.nan)
+
+    def prepare(self, streets: np.ndarray) -> Cells:
+        """
+        Dissolve the cells of ``streets`` (street indices; repeats allowed) that are not dissolved yet.
+
+        Parameters
+        ----------
+        streets
+            Street (undirected edge) indices.
+
+        Returns
+        -------
+        cells
+            This object, its ``segment`` / ``street`` / ``depth`` filled for ``streets``.
+        """
+        from .arrays import expand_ranges  # arrays imports this module
+
+        streets = np.unique(np.asarray(streets, dtype=np.int64))
+        with self._lock:
+            todo = streets[~self._ready[streets]]
+            if not len(todo):
+                return self
+            street_of, segments = expand_ranges(self._segment_ptr[todo], self._segment_ptr[todo + 1])
+            segment_of, pieces = expand_ranges(self._piece_ptr[segments], self._piece_ptr[segments + 1])
+            segment_cells = _dissolve(self._pieces[pieces], segment_of, len(segments))
+            street_cells = _dissolve(segment_cells, street_of, len(todo))
+            depth = np.full(len(todo), np.inf)
+            drawn = ~shapely.is_empty(street_cells)
+            depth[drawn] = _in_threads(
+                lambda cells, lines: shapely.hausdorff_distance(cells, lines, densify=0.25),
+                street_cells[drawn],
+                self._street_geoms[todo[drawn]],
+            )
+            self.segment[segments] = segment_cells
+            self.street[todo] = street_cells
+            self.depth[todo] = depth
+            self._ready[todo] = True
+        return self
+
+
+def _in_threads(func: Callable[..., np.ndarray], *columns: np.ndarray) -> np.ndarray:
+    """``func(*columns)``, a vectorised shapely call, over consecutive slices of the rows on several threads.
+
+    Each row's result depends on that row only, so the slices give what one call
+    gives; shapely releases the GIL inside GEOS, so the slices run side by side.
+    """
+    n_rows = len(columns[0])
+    n_threads = max(1, min(os.cpu_count() or 1, 8, n_rows // _MIN_ROWS_PER_THREAD))
+    if n_threads == 1:
+        return func(*columns)
+    cuts = np.linspace(0, n_rows, n_threads + 1).astype(np.int64)
+    with ThreadPoolExecutor(n_threads) as pool:
+        parts = list(pool.map(lambda lo, hi: func(*(c[lo:hi] for c in columns)), cuts[:-1], cuts[1:]))
+    return np.concatenate(parts)
 
 
 def sample_spacing(seg: Segments) -> np.ndarray:
@@ -130,7 +220,7 @@ def build_cells(arrays: NetworkArrays, streets: np.ndarray | None) -> Cells:
     there would be more than :data:`CELL_MAX_POINTS`), a hair inside each
     segment's ends, plus each segment's midpoint; their Voronoi cells, out to
     :data:`CELL_MARGIN_M` beyond the samples, are dissolved per segment and
-    per street.
+    per street as :meth:`Cells.prepare` asks for them.
 
     Parameters
     ----------
@@ -142,8 +232,8 @@ def build_cells(arrays: NetworkArrays, streets: np.ndarray | None) -> Cells:
     Returns
     -------
     cells
-        Per segment and per street of the whole network (empty polygons for
-        the streets left out).
+        Per segment and per street of the whole network, once prepared (empty
+        polygons for the streets left out).
     """
     seg = arrays.segments
     if streets is None:
@@ -154,13 +244,7 @@ def build_cells(arrays: NetworkArrays, streets: np.ndarray | None) -> Cells:
     spacing = max(CELL_SPACING_M, float(seg.length[members].sum()) / CELL_MAX_POINTS)
     fine = arrays.fine_spacing if spacing <= CELL_SPACING_M else None
     xy, owner = _sample_points(seg, members, spacing, fine)
-    pieces = _voronoi_pieces(xy)
-    segment_cells = _dissolve(pieces, owner, len(seg.edge))
-    street_cells = _dissolve(segment_cells, seg.edge, len(arrays.edge_geoms))
-    depth = np.full(len(street_cells), np.inf)
-    drawn = ~shapely.is_empty(street_cells)
-    depth[drawn] = shapely.hausdorff_distance(street_cells[drawn], arrays.edge_geoms[drawn], densify=0.25)
-    return Cells(segment_cells, street_cells, depth)
+    return Cells(_voronoi_pieces(xy), owner, seg.edge, seg.ptr, arrays.edge_geoms)
 
 
 def _sample_points(
@@ -221,7 +305,10 @@ def _inset_ends(seg: Segments, real: np.ndarray, xy: np.ndarray, owner: np.ndarr
 
 def _voronoi_pieces(xy: np.ndarray) -> np.ndarray:
     """Voronoi cell of each point of ``xy`` (in order), reaching :data:`CELL_MARGIN_M` beyond the points."""
-    points = shapely.multipoints(xy)
+    # GEOS takes the sites of the diagram from the vertices of any geometry: a
+    # line through the points is made in one step (a multipoint makes a point
+    # object per sample first), and gives the same diagram
+    points = shapely.linestrings(xy) if len(xy) > 1 else shapely.multipoints(xy)
     extent = shapely.buffer(shapely.envelope(points), CELL_MARGIN_M)
     pieces = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=extent, ordered=True))
     # only the outermost pieces reach past the extent (the others lie inside its envelope)
@@ -254,7 +341,7 @@ def _dissolve(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray
             mask = pos[None, :] < counts[ids][:, None]
             table = np.full((len(ids), width), None, dtype=object)
             table[mask] = geoms[(starts[ids][:, None] + pos[None, :])[mask]]
-            out[ids] = _coverage_union_rows(table)
+            out[ids] = _in_threads(_coverage_union_rows, table)
         if width >= counts.max(initial=0):
             return out
         width *= 2
