@@ -511,6 +511,10 @@ def _areas(
         names.append(OUTSIDE)
     position = {name: i for i, name in enumerate(names)}
     k = np.array([position.get(a, -1) for a in home_area], dtype=np.int64)
+    if (k < 0).any():
+        from .errors import DataError
+
+        raise DataError(f"homes name areas that are not in the areas layer: {sorted(set(home_area[k < 0]))[:3]}")
     m = len(names)
     cols: dict[str, Any] = {
         "area": names,
