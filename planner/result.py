@@ -147,6 +147,44 @@ class Plan:
         )
         return replace(self, solution=solution, stations=station_table(self.sites, solution, cov), ledger=ledger)
 
+    def account_for(self, stations: Any) -> Ledger:
+        """
+        The account of this plan's homes and sites for another set of stations, as the what-if page computes it.
+
+        A home is covered when a station of the set is within the walk (no capacity); the other classes are the
+        plan's (which sites can reach a home does not depend on the set). Not for a tiered plan.
+
+        Parameters
+        ----------
+        stations
+            ``site_id`` values of :attr:`sites` (an unknown id is an error).
+
+        Returns
+        -------
+        Ledger
+        """
+        if self.model == "tiers":
+            raise InputError("account_for: a tiered plan is accounted for by planner.plan(tiers=True) only")
+        ids = self.sites["site_id"].astype(str).to_numpy()
+        wanted = [str(s) for s in stations]
+        unknown = sorted(set(wanted) - set(ids))
+        if unknown:
+            raise InputError(f"account_for: unknown site_id {unknown[0]!r}; expected ids of the plan's sites")
+        columns = np.flatnonzero(np.isin(ids, wanted))
+        within = self.coverage.within(self.minutes)
+        covered = np.diff(within[:, columns].tocsr().indptr) > 0 if len(columns) else np.zeros(within.shape[0], bool)
+        return account(
+            self.demand,
+            self.sites,
+            within,
+            covered,
+            self.solution.uncoverable,
+            columns,
+            minutes=self.minutes,
+            areas=self.areas if self.area_table is not None else None,
+            boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
+        )
+
     @cached_property
     def site_isochrones(self) -> gpd.GeoDataFrame:
         """

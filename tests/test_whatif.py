@@ -460,6 +460,11 @@ def check_areas_against_python(page, plan, stations, base_covered):
         np.testing.assert_allclose(areas[key], table[key], rtol=0, atol=0.1)
     np.testing.assert_allclose(areas["covered_share"].to_numpy() * table["population"], table["population_covered"],
                                rtol=0, atol=0.1)
+    # and the account Python keeps for that station set (planner.ledger, by the same definitions)
+    ledger = plan.account_for(stations)
+    assert state["population_covered"] == pytest.approx(ledger.people("covered"), abs=0.1)
+    np.testing.assert_allclose(areas["population"], ledger.areas["population"], rtol=0, atol=0.1)
+    np.testing.assert_allclose(areas["population_covered"], ledger.areas["population_covered"], rtol=0, atol=0.1)
     drawn = plan.areas["area"].astype(str).tolist()  # every polygon of the grid has a geometry
     expected = [area_colour(table.set_index("name").loc[name, "covered_share"]) for name in drawn]
     assert fills(page) == expected
