@@ -134,7 +134,7 @@ def _walk_layer(fmap: folium.Map, style: MapStyle, isochrones: gpd.GeoDataFrame)
         iso = _wgs(isochrones, style.gcj02)[["site_id", "geometry"]].copy()
         iso["site_id"] = iso["site_id"].astype(str).map(_text)
         _Shapes(
-            json.loads(iso.to_json(drop_id=True)),
+            _geojson_dict(iso),
             {
                 "color": COLOURS["proposed"],
                 "weight": 1,
@@ -146,6 +146,18 @@ def _walk_layer(fmap: folium.Map, style: MapStyle, isochrones: gpd.GeoDataFrame)
             },
         ).add_to(walk)
     walk.add_to(fmap)
+
+
+def _geojson_dict(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    """``json.loads(frame.to_json(drop_id=True))`` without writing and parsing the JSON text in between.
+
+    The page writes the dictionary as JSON again; tuples come out as the lists the text would
+    have given, and every number is the same float. A frame in another CRS than EPSG:4326
+    gets a ``crs`` member from ``to_json``: it takes the text's way.
+    """
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        return json.loads(frame.to_json(drop_id=True))
+    return frame.to_geo_dict(drop_id=True)
 
 
 def _boundary_layer(fmap: folium.Map, style: MapStyle, boundary: BaseGeometry) -> None:

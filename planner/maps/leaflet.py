@@ -26,7 +26,7 @@ import re
 from typing import TYPE_CHECKING, Any, cast
 
 import folium
-from branca.element import Figure, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from ..errors import DataError, InputError
@@ -141,7 +141,53 @@ _STYLE = """
 """
 
 
-class _Popup(MacroElement):
+#: Jinja's opening delimiters (``{{``, ``{%``, ``{#``)
+_JINJA_START = re.compile(r"\{[{%#]")
+#: the line ends Jinja reads as one
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+class _Script(MacroElement):
+    """A :class:`MacroElement` whose macros' output goes into the page as text.
+
+    branca adds each macro's output (``header``, ``html``, ``script``) to the page as
+    ``Element(text)``: a Jinja template made of that text, compiled to be rendered once
+    (0.1-0.3 s of Jinja lexing for a plan's layers, whose scripts carry their data as JSON).
+    Text without a Jinja delimiter renders to itself with every line end made a newline
+    and a final one dropped (Jinja's defaults): :class:`_Text` holds that. Text with a
+    delimiter goes branca's way.
+    """
+
+    def render(self, **kwargs: Any) -> Any:
+        """Add the macros' output to the page's header, body and script, then render the children."""
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("You cannot render this Element if it is not in a Figure.")
+        macros = self._template.module.__dict__
+        for part, into in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            if macros.get(part) is not None:
+                text = str(macros[part](self, kwargs))
+                into.add_child(Element(text) if _JINJA_START.search(text) else _Text(text), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class _Text(Element):
+    """Markup as a template without Jinja syntax renders it (see :class:`_Script`), kept as a string."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        lines = _LINE_END.split(text)
+        if lines[-1] == "":
+            del lines[-1]
+        self._text = "\n".join(lines)
+
+    def render(self, **kwargs: Any) -> str:
+        """The markup."""
+        return self._text
+
+
+class _Popup(_Script):
     """A popup bound to its parent layer; the HTML goes in as a JSON string (no jQuery)."""
 
     _template = Template(
@@ -164,7 +210,7 @@ def _popup(rows: list[tuple[str, str]]) -> _Popup:
     return _Popup(_rows_html(rows))
 
 
-class _Points(MacroElement):
+class _Points(_Script):
     """Many circle markers (``circleMarker``, radius in pixels) or circles (``circle``, metres) drawn in one loop.
 
     ``rows`` are ``[lat, lon, radius, tooltip_html_or_null]``; ``options`` are Leaflet path options.
@@ -197,7 +243,7 @@ class _Points(MacroElement):
         self.kind = kind
 
 
-class _Lines(MacroElement):
+class _Lines(_Script):
     """One multi-part polyline: ``parts`` are lists of ``[lat, lon]``."""
 
     _template = Template(
@@ -215,7 +261,7 @@ class _Lines(MacroElement):
         self.options = options
 
 
-class _Shapes(MacroElement):
+class _Shapes(_Script):
     """A GeoJSON document drawn with one style (``options`` = Leaflet path options incl. ``pane``)."""
 
     _template = Template(
@@ -234,7 +280,7 @@ class _Shapes(MacroElement):
         self.options = options
 
 
-class _Polygons(MacroElement):
+class _Polygons(_Script):
     """One multi-polygon: ``polygons`` are lists of rings, each a list of ``[lat, lon]``.
 
     The coordinates go in as compact JSON (numbers only) to keep the page small.
@@ -255,7 +301,7 @@ class _Polygons(MacroElement):
         self.options = options
 
 
-class _Areas(MacroElement):
+class _Areas(_Script):
     """A GeoJSON document of filled areas, each with its own fill colour, tooltip and popup.
 
     Every feature's ``properties`` hold ``fill`` (a colour), ``tooltip`` and ``popup``
@@ -294,7 +340,7 @@ class _Areas(MacroElement):
         self.options = options
 
 
-class _ZoomControl(MacroElement):
+class _ZoomControl(_Script):
     """Leaflet's zoom buttons with titles in the map's language."""
 
     _template = Template(
