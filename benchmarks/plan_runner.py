@@ -7,22 +7,100 @@ imported from anywhere else). Printed as the last line of stdout, one JSON objec
 * ``import``: seconds of ``import planner`` (everything the package imports when imported);
 * ``stages``: ``Plan.seconds`` (the pipeline's own wall time per stage);
 * ``plan``: seconds of the whole ``planner.plan`` call;
-* ``outputs``: seconds to render each file ``Plan.write`` writes, in its order and by the same calls
-  (the map built and rendered to HTML, the report, GeoJSON, CSV, xlsx, summary, GIS files), then
-  ``(writing to disk)``: the atomic write of all of them into the output folder;
+* ``outputs``: seconds to render each file ``Plan.write`` writes, then ``(writing to disk)``;
 * ``files``: the file names rendered (``bench_plan.py`` compares them with what ``planner plan`` wrote).
+
+The outputs are timed inside the version's own ``Plan.write`` (with the defaults of ``planner plan``):
+its source is read and each file's expression wrapped in a timer (the values of its ``files`` dict,
+``files[name] = ...``, ``files.update(...)`` and the final ``write_outputs``), so the same calls run
+in the same order as in ``planner plan``, whatever the version writes and however it writes it.
 
 Run: ``PYTHONPATH=<checkout> python benchmarks/plan_runner.py OUT_DIR [SOURCE]``
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
 import os
 import sys
+import textwrap
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+#: what the timed parts of Plan.write are called when not by a file name
+DISK = "(writing to disk)"
+
+
+def _file_name(node: ast.expr | None) -> bool:
+    """Whether ``node`` is a string constant naming a file (``"plan.html"``)."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and "." in node.value
+
+
+class _Timer(ast.NodeTransformer):
+    """Wraps each output's expression in ``Plan.write`` into ``_timed(name, lambda: expression)``."""
+
+    @staticmethod
+    def _wrap(name: str | None, node: ast.expr) -> ast.expr:
+        thunk = ast.Lambda(args=ast.arguments([], [], None, [], [], None, []), body=node)
+        return ast.Call(ast.Name("_timed", ast.Load()), [ast.Constant(name), thunk], [])
+
+    def visit_Dict(self, node: ast.Dict) -> ast.Dict:
+        self.generic_visit(node)
+        node.values = [
+            self._wrap(key.value, value) if _file_name(key) else value for key, value in zip(node.keys, node.values)
+        ]
+        return node
+
+    def visit_Assign(self, node: ast.Assign) -> ast.Assign:
+        self.generic_visit(node)
+        target = node.targets[0]
+        if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and _file_name(target.slice):
+            node.value = self._wrap(str(target.slice.value), node.value)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.Call:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "update" and node.args:
+            node.args = [self._wrap(None, node.args[0])]  # named by the files it returns
+        return node
+
+    def visit_Return(self, node: ast.Return) -> ast.Return:
+        self.generic_visit(node)
+        if node.value is not None:
+            node.value = self._wrap(DISK, node.value)
+        return node
+
+
+def timed_write(plan: Any, out_dir: Path, outputs: dict[str, float]) -> list[str]:
+    """Run ``plan.write(out_dir)`` with each output's time added to ``outputs``; the names of the files."""
+    write = type(plan).write
+    tree = ast.parse(textwrap.dedent(inspect.getsource(write)))
+    tree = ast.fix_missing_locations(_Timer().visit(tree))
+    names: list[str] = []
+
+    def _timed(name: str | None, make: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        value = make()
+        seconds = time.perf_counter() - start
+        if name is None:  # files.update(...): one call makes several files, its time goes to the first
+            keys = list(value)
+            names.extend(keys)
+            outputs.update({key: seconds if i == 0 else 0.0 for i, key in enumerate(keys)})
+        else:
+            outputs[name] = seconds
+            if name != DISK:
+                names.append(name)
+        return value
+
+    namespace = dict(sys.modules[write.__module__].__dict__, _timed=_timed)
+    exec(compile(tree, inspect.getsourcefile(write) or "<write>", "exec"), namespace)
+    namespace[write.__name__](plan, out_dir)
+    return names
 
 
 def main(argv: list[str]) -> dict:
@@ -38,41 +116,13 @@ def main(argv: list[str]) -> dict:
     if expected and not planner_file.startswith(str(Path(expected).resolve()) + os.sep):
         raise SystemExit(f"planner imported from {planner_file}, not from the checkout {expected}")
 
-    from planner import pipeline
-
     warnings.simplefilter("ignore")
     start = time.perf_counter()
     result = planner.plan(source)
     plan_seconds = time.perf_counter() - start
 
     outputs: dict[str, float] = {}
-    files: dict[str, str | bytes] = {}
-
-    def render(name: str, make) -> None:
-        start = time.perf_counter()
-        files[name] = make()
-        outputs[name] = time.perf_counter() - start
-
-    # the order and the calls of Plan.write with the defaults of `planner plan`
-    render("plan.html", lambda: result.map(lang="en", inline_assets=False).get_root().render())
-    render("report.html", lambda: result.report(lang="en"))
-    render("stations.geojson", lambda: pipeline.geojson_text(result.stations))
-    render("stations.csv", lambda: result.stations.drop(columns="geometry").to_csv(index=False))
-    render("stations.xlsx", lambda: pipeline.xlsx_bytes(result.stations.drop(columns="geometry"), "stations"))
-    render("isochrones.geojson", lambda: pipeline.geojson_text(result.isochrones))
-    render("summary.json", lambda: pipeline.json_text(result.summary))
-    if result.unreachable is not None and len(result.unreachable):
-        render("unreachable.csv", lambda: result.unreachable.to_csv(index=False))
-    if result.area_table is not None:
-        render("areas.csv", lambda: result.area_table.to_csv(index=False))
-    start = time.perf_counter()
-    gis = pipeline.gis_files(result, shapefile=False, dxf=False, output_crs=None)
-    files.update(gis)
-    for name in gis:  # one call makes them all: its time goes to the first
-        outputs[name] = time.perf_counter() - start if name == next(iter(gis)) else 0.0
-    start = time.perf_counter()
-    pipeline.write_outputs(out_dir, files)
-    outputs["(writing to disk)"] = time.perf_counter() - start
+    files = timed_write(result, out_dir, outputs)
     return {
         "planner_file": planner_file,
         "import": import_seconds,
