@@ -68,8 +68,9 @@ class Cells:
 
     Parameters
     ----------
-    pieces, owner
-        The diagram's pieces and the segment each belongs to, ordered by segment.
+    diagram, owner
+        The Voronoi diagram of the samples and the segment of each of its
+        pieces, ordered by segment.
     segment_street, segment_ptr
         The street of each segment; per street, its segments
         ``segment_ptr[i]:segment_ptr[i + 1]``.
@@ -79,14 +80,14 @@ class Cells:
 
     def __init__(
         self,
-        pieces: np.ndarray,
+        diagram: _Diagram,
         owner: np.ndarray,
         segment_street: np.ndarray,
         segment_ptr: np.ndarray,
         street_geoms: np.ndarray,
     ) -> None:
         n_segments, n_streets = len(segment_street), len(street_geoms)
-        self._pieces = pieces
+        self._diagram = diagram
         self._piece_ptr = np.searchsorted(owner, np.arange(n_segments + 1))
         self._segment_ptr = segment_ptr
         self._street_geoms = street_geoms
@@ -110,16 +111,18 @@ class Cells:
         cells
             This object, its ``segment`` / ``street`` / ``depth`` filled for ``streets``.
         """
+        from .._build import gc_paused
         from .arrays import expand_ranges  # arrays imports this module
 
         streets = np.unique(np.asarray(streets, dtype=np.int64))
-        with self._lock:
+        # the pieces are made for the dissolve and dropped after it (the collector need not look at them)
+        with self._lock, gc_paused():
             todo = streets[~self._ready[streets]]
             if not len(todo):
                 return self
             street_of, segments = expand_ranges(self._segment_ptr[todo], self._segment_ptr[todo + 1])
             segment_of, pieces = expand_ranges(self._piece_ptr[segments], self._piece_ptr[segments + 1])
-            segment_cells = _dissolve(self._pieces[pieces], segment_of, len(segments))
+            segment_cells = _dissolve(self._diagram.pieces(pieces), segment_of, len(segments))
             street_cells = _dissolve(segment_cells, street_of, len(todo))
             depth = np.full(len(todo), np.inf)
             drawn = ~shapely.is_empty(street_cells)
@@ -244,7 +247,7 @@ def build_cells(arrays: NetworkArrays, streets: np.ndarray | None) -> Cells:
     spacing = max(CELL_SPACING_M, float(seg.length[members].sum()) / CELL_MAX_POINTS)
     fine = arrays.fine_spacing if spacing <= CELL_SPACING_M else None
     xy, owner = _sample_points(seg, members, spacing, fine)
-    return Cells(_voronoi_pieces(xy), owner, seg.edge, seg.ptr, arrays.edge_geoms)
+    return Cells(_Diagram(xy), owner, seg.edge, seg.ptr, arrays.edge_geoms)
 
 
 def _sample_points(
@@ -303,20 +306,32 @@ def _inset_ends(seg: Segments, real: np.ndarray, xy: np.ndarray, owner: np.ndarr
     return xy
 
 
-def _voronoi_pieces(xy: np.ndarray) -> np.ndarray:
-    """Voronoi cell of each point of ``xy`` (in order), reaching :data:`CELL_MARGIN_M` beyond the points."""
-    # GEOS takes the sites of the diagram from the vertices of any geometry: a
-    # line through the points is made in one step (a multipoint makes a point
-    # object per sample first), and gives the same diagram
-    points = shapely.linestrings(xy) if len(xy) > 1 else shapely.multipoints(xy)
-    extent = shapely.buffer(shapely.envelope(points), CELL_MARGIN_M)
-    pieces = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=extent, ordered=True))
-    # only the outermost pieces reach past the extent (the others lie inside its envelope)
-    box = shapely.bounds(points)
-    pb = shapely.bounds(pieces)
-    outer = (pb[:, 0] < box[0]) | (pb[:, 1] < box[1]) | (pb[:, 2] > box[2]) | (pb[:, 3] > box[3])
-    pieces[outer] = shapely.intersection(pieces[outer], extent)
-    return pieces
+class _Diagram:
+    """The Voronoi diagram of the points ``xy``, reaching :data:`CELL_MARGIN_M` beyond them.
+
+    Kept as GEOS made it, one collection; :meth:`pieces` makes the cells of the
+    points asked for (a network's hundred thousand samples need not all be
+    Python objects, nor stay alive as such).
+    """
+
+    def __init__(self, xy: np.ndarray) -> None:
+        # GEOS takes the sites of the diagram from the vertices of any geometry: a
+        # line through the points is made in one step (a multipoint makes a point
+        # object per sample first), and gives the same diagram
+        points = shapely.linestrings(xy) if len(xy) > 1 else shapely.multipoints(xy)
+        self._extent = shapely.buffer(shapely.envelope(points), CELL_MARGIN_M)
+        self._box = shapely.bounds(points)
+        self._collection = shapely.voronoi_polygons(points, extend_to=self._extent, ordered=True)
+
+    def pieces(self, points: np.ndarray) -> np.ndarray:
+        """The Voronoi cells of the points with indices ``points`` (in the order of ``xy``), within the extent."""
+        pieces = shapely.get_geometry(self._collection, points)
+        # only the outermost pieces reach past the extent (the others lie inside its envelope)
+        box = self._box
+        pb = shapely.bounds(pieces)
+        outer = (pb[:, 0] < box[0]) | (pb[:, 1] < box[1]) | (pb[:, 2] > box[2]) | (pb[:, 3] > box[3])
+        pieces[outer] = shapely.intersection(pieces[outer], self._extent)
+        return pieces
 
 
 def _dissolve(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
