@@ -625,8 +625,11 @@ def test_station_tables_add_up_to_the_residents_covered(run):
     assert len(rows) == ledger.n("new") + ledger.n("existing")
     assert Counter(r["status"] for r in rows) == Counter({s: ledger.n(s) for s in ("new", "existing") if ledger.n(s)})
     assert abs(sum(float(r["population_assigned"]) for r in rows) - ledger.served) <= 0.05 + 1e-6
-    sheet = openpyxl.load_workbook(run.out / "stations.xlsx", read_only=True)["stations"]
-    header, *cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    book = openpyxl.load_workbook(run.out / "stations.xlsx", read_only=True)
+    try:  # a read-only workbook holds its file open until closed
+        header, *cells = [list(r) for r in book["stations"].iter_rows(values_only=True)]
+    finally:
+        book.close()
     assert len(cells) == len(rows)
     assigned = [row[header.index("population_assigned")] for row in cells]
     assert all(isinstance(v, float | int) for v in assigned)
