@@ -248,8 +248,8 @@ def split_by_boundary(network, frame: gpd.GeoDataFrame, what: str) -> tuple[gpd.
     -------
     inside, outside
         The rows in the boundary (its edge included), and ``{"n": rows left out,
-        "population": their residents, "records": each one's id, name, population and
-        lon / lat}`` (the records name them in the outputs); everything is inside without
+        "population": their residents, "records": each one's id, name, population, area (homes spread
+        from an area) and lon / lat}`` (the records name them in the outputs); everything is inside without
         a boundary.
 
     Raises
@@ -272,7 +272,7 @@ def split_by_boundary(network, frame: gpd.GeoDataFrame, what: str) -> tuple[gpd.
         )
     out = frame[~keep]
     population = float(out["population"].sum()) if "population" in out else 0.0
-    cols = [c for c in ("demand_id", "site_id", "name", "population") if c in out]
+    cols = [c for c in ("demand_id", "site_id", "name", "population", "area") if c in out]
     records = pd.DataFrame(out[cols]).reset_index(drop=True)
     ll = out.to_crs("EPSG:4326").geometry
     records["lon"], records["lat"] = ll.x.round(7).to_numpy(), ll.y.round(7).to_numpy()

@@ -158,7 +158,9 @@ def load_demand(
             source, network, mode=raster_mode, units=raster_units, band=raster_band, buildings=buildings
         )
         out = _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
-        (out[0] if footprints else out).attrs["raster"] = info
+        frame = out[0] if footprints else out
+        frame.attrs["raster_outside"] = info.pop("outside_records")  # rows of plan.gpkg's left_out layer
+        frame.attrs["raster"] = info
         return out
     if source is not None:
         gdf = read_points(

@@ -128,7 +128,7 @@ def left_out_layer(p: Plan) -> gpd.GeoDataFrame:
     """
     The input rows a plan left out, each with its reason (EPSG:4326; empty when none).
 
-    Columns ``what`` (``home`` or ``site``), ``id``, ``name``, ``population`` (homes), ``class`` (the account's:
+    Columns ``what`` (``home``: a raster's cell too; or ``site``), ``id``, ``name``, ``population`` (homes), ``class`` (the account's:
     ``outside_boundary``, ``off_network``, ``duplicate``) and ``reason``: homes and candidate sites outside the
     planning boundary, sites farther than the snapping distance from every street (homes that far are kept, as not
     covered: see ``homes``), candidate rows repeating a site id.
@@ -139,6 +139,11 @@ def left_out_layer(p: Plan) -> gpd.GeoDataFrame:
         rows += [
             {**r, "what": what, "class": "outside_boundary", "reason": "outside the planning boundary"} for r in outside
         ]
+    where = "planning boundary" if "boundary" in p.network.graph else "study area"
+    rows += [
+        {**r, "what": "home", "class": "outside_boundary", "reason": f"raster cell outside the {where}"}
+        for r in p.demand.attrs.get("raster_outside", [])
+    ]
     rows += [{**r, "what": "site", "class": "off_network"} for r in p.sites.attrs.get("off_network", [])]
     rows += [{**r, "what": "site", "class": "duplicate"} for r in p.sites.attrs.get("duplicates", [])]
     table = pd.DataFrame(

@@ -91,7 +91,8 @@ TEXT: dict[str, dict[str, str]] = {
         "only_unusable": "only sites unusable under the tiers within {minutes:g} min",
         "no_candidate": "no candidate within {minutes:g} min",
         "off_network": "no street within {metres:g} m",
-        "outside_boundary": "outside the planning boundary (or a raster's study area)",
+        "outside_boundary": "outside the planning boundary",
+        "outside_boundary_raster": "in the raster, outside the planning boundary or study area",
         "outside_window": "in the raster, beyond the window read",
         "centre_within": "a community centre within {tier:g} min",
         "centre_beyond": "a possible centre within {tier:g} min, none chosen",
@@ -124,7 +125,8 @@ TEXT: dict[str, dict[str, str]] = {
         "only_unusable": "步行{minutes:g}分钟内仅有分层方案不可用的站点",
         "no_candidate": "步行{minutes:g}分钟内没有任何候选点",
         "off_network": "距任何街道超过{metres:g}米",
-        "outside_boundary": "在规划范围（或栅格的研究区）以外",
+        "outside_boundary": "在规划范围以外",
+        "outside_boundary_raster": "在栅格中、规划范围或研究区以外",
         "outside_window": "在栅格中、读取范围以外",
         "centre_within": "步行{tier:g}分钟内有社区党群服务中心",
         "centre_beyond": "步行{tier:g}分钟内有可建中心的候选点，但未选中",
@@ -194,6 +196,8 @@ class Ledger:
         between stations, where a home served in part is ``not_covered`` and its served part counts here.
     before
         Per home of the plan, whether an existing station alone is within the walk (the plan's "before").
+    from_raster
+        Whether the residents come from a population raster (its cells outside the study area are counted).
     """
 
     minutes: float
@@ -209,6 +213,7 @@ class Ledger:
     raster_total: float | None = None
     population_served: float | None = None
     before: np.ndarray | None = None
+    from_raster: bool = False
 
     @property
     def population_before(self) -> float:
@@ -221,10 +226,12 @@ class Ledger:
         return self.people("covered") if self.population_served is None else float(self.population_served)
 
     def n(self, cls: str) -> int:
-        """Homes (or sites, for a site class) in ``cls``."""
-        if cls in self.homes.index:
-            value = self.homes.at[cls, "n"]
-            return 0 if value is None or pd.isna(value) else int(value)
+        """Homes in coverage class ``cls`` (populated cells for a raster's outside classes; 0 when unknown)."""
+        value = self.homes.at[cls, "n"]
+        return 0 if value is None or pd.isna(value) else int(value)
+
+    def n_sites(self, cls: str) -> int:
+        """Sites in site class ``cls``."""
         return int(self.sites.at[cls, "n"])
 
     def n_centre(self, cls: str) -> int:
@@ -269,7 +276,8 @@ class Ledger:
         for cls, row in self.homes.iterrows():
             n = None if pd.isna(row["n"]) else int(row["n"])
             if (n or 0) > 0 or float(row["population"]) > 0:
-                rows.append((class_text(str(cls), lang, **walk), n, float(row["population"])))
+                key = "outside_boundary_raster" if cls == "outside_boundary" and self.from_raster else str(cls)
+                rows.append((class_text(key, lang, **walk), n, float(row["population"])))
         homes_n = int(self.homes["n"].fillna(0).sum())
         rows.append((class_text("total", lang, **walk), homes_n, self.population_input))
         if self.centres is not None:
@@ -410,6 +418,7 @@ def account(
         raster_total=raster.get("population_raster"),
         population_served=population_served,
         before=_before(within, sites),
+        from_raster=bool(raster),
     )
     ledger.check()
     return ledger
@@ -531,6 +540,9 @@ def _areas(
             geometry=shapely.points(rec["lon"].to_numpy(float), rec["lat"].to_numpy(float)), crs="EPSG:4326"
         )
         out_area = assign_areas(pts, areas)
+        if "area" in rec:  # homes spread from an area keep it (one on a shared edge is not given to the neighbour)
+            known = rec["area"].notna().to_numpy()
+            out_area = np.where(known, rec["area"].astype(object).to_numpy(), out_area)
         where = np.array([position.get(a, -1) for a in out_area.astype(str)], dtype=np.int64)
         ok = where >= 0
         w = rec["population"].to_numpy(float) if "population" in rec else np.zeros(len(rec))

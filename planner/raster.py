@@ -159,6 +159,13 @@ def read_raster_demand(
         "population_window": float(people.sum()),
         "population_raster": whole,
     }
+    # the cells read outside the study area, named in plan.gpkg's left_out layer (not in summary.json)
+    out_ll = shapely.get_coordinates(centres.values[~inside])
+    info["outside_records"] = [
+        {"demand_id": f"r{r + int(window.row_off)}-{c + int(window.col_off)}", "population": float(v),
+         "lon": round(float(x), 7), "lat": round(float(y), 7)}
+        for r, c, v, (x, y) in zip(rows[~inside], cols[~inside], people[~inside], out_ll)
+    ]  # fmt: skip
     rows, cols, people = rows[inside], cols[inside], people[inside]
     net_crs = network.graph["crs"]
     cell_ids = np.array(

@@ -105,9 +105,9 @@ LABELS: dict[str, dict[str, str]] = {
         "cli_areas": "areas: {n:,}; {low:,} with less than half their residents covered{lowest} (areas.csv)",
         "cli_areas_lowest": " (lowest: {area}, {share:.1%})",
         "cli_outside_areas": "  {population:,.0f} residents live outside every area",
-        "cli_unreachable": "{homes} {homes:home|homes} ({population:,.0f} residents) {homes:is|are} beyond a "
+        "cli_unreachable": "{homes:,} {homes:home|homes} ({population:,.0f} residents) {homes:is|are} beyond a "
         "{minutes:g}-minute walk of every candidate site: no plan can cover {homes:it|them}",
-        "cli_only_unusable": "{homes} {homes:home|homes} ({population:,.0f} residents) {homes:has|have} within a "
+        "cli_only_unusable": "{homes:,} {homes:home|homes} ({population:,.0f} residents) {homes:has|have} within a "
         "{minutes:g}-minute walk only grid-only sites that no possible community centre can serve",
         "cli_off_network": "{homes:,} {homes:home|homes} ({population:,.0f} residents) {homes:is|are} farther "
         "than {metres:g} m from every mapped street (counted as not covered)",
@@ -231,8 +231,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cli_areas": "社区：{n:,}个，其中{low:,}个覆盖率不足一半{lowest}（见 areas.csv）",
         "cli_areas_lowest": "（最低：{area}，{share:.1%}）",
         "cli_outside_areas": "  {population:,.0f}名居民不在任何社区范围内",
-        "cli_unreachable": "{homes}户住户（{population:,.0f}名居民）步行{minutes:g}分钟内没有任何候选点，任何方案都无法覆盖",
-        "cli_only_unusable": "{homes}户住户（{population:,.0f}名居民）步行{minutes:g}分钟内仅有只能作网格站、"
+        "cli_unreachable": "{homes:,}户住户（{population:,.0f}名居民）步行{minutes:g}分钟内没有任何候选点，任何方案都无法覆盖",
+        "cli_only_unusable": "{homes:,}户住户（{population:,.0f}名居民）步行{minutes:g}分钟内仅有只能作网格站、"
         "且附近没有可作党群服务中心的站点",
         "cli_off_network": "{homes:,}户住户（{population:,.0f}名居民）距任何已测绘街道超过{metres:g}米（计为未覆盖）",
         "cli_left_out_rows": "任何方案都无法覆盖的住户（按人口从多到少）：",
