@@ -273,9 +273,15 @@ def _sample_points(
     order = np.argsort(owner, kind="stable")
     xy, owner = xy[order], owner[order]
     # a point shared by several segments (overlapping streets) goes to the
-    # lowest segment, hence the lowest street index, as in snap()
-    _, first = np.unique(np.round(xy, 6), axis=0, return_index=True)
-    first.sort()
+    # lowest segment, hence the lowest street index, as in snap(): the first of
+    # each run of equal rounded points in a stable sort (np.unique(axis=0)'s
+    # choice, without its sort of structured rows)
+    rounded = np.round(xy, 6)
+    order = np.lexsort((rounded[:, 1], rounded[:, 0]))
+    ranked = rounded[order]
+    starts = np.ones(len(order), bool)
+    starts[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    first = np.sort(order[starts])
     return xy[first], owner[first]
 
 
