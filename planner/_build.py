@@ -15,7 +15,7 @@ same rules, so the graph is the same:
   one value of its segments or the list of their distinct values; rings with no
   endpoint are dropped;
 * coordinates go to the UTM zone ``GeoSeries.estimate_utm_crs`` picks for the
-  kept nodes; ``length`` is measured on the projected geometry and ``minutes``
+  kept nodes (:func:`utm_crs`); ``length`` is measured on the projected geometry and ``minutes``
   is ``length`` at the walking speed.
 
 Chains are ordered without walking them in Python: the chain's nodes form paths,
@@ -42,7 +42,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from ._pbf import WalkingWays, _positions
 
-__all__ = ["build_network", "gc_paused"]
+__all__ = ["build_network", "gc_paused", "utm_crs"]
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ def _kept_edges(
 def _project(ways: WalkingWays, ends: np.ndarray, inner: np.ndarray) -> tuple[pyproj.CRS, np.ndarray, np.ndarray]:
     """The UTM zone of the nodes ``ends``, and every node's ``x`` / ``y`` in it (NaN but at ``ends`` and ``inner``)."""
     n = len(ways.node_id)
-    crs = gpd.GeoSeries(shapely.points(ways.lon[ends], ways.lat[ends]), crs="EPSG:4326").estimate_utm_crs()
+    crs = utm_crs(ways.lon[ends], ways.lat[ends])
     to_utm = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x, y = np.full(n, np.nan), np.full(n, np.nan)
     used = np.zeros(n, bool)
@@ -247,6 +247,41 @@ def _project(ways: WalkingWays, ends: np.ndarray, inner: np.ndarray) -> tuple[py
     px, py = to_utm.transform(ways.lon[used], ways.lat[used])
     x[used], y[used] = px, py
     return crs, x, y
+
+
+#: degrees from a UTM zone's edge (or the equator) within which :func:`utm_crs` asks pyproj
+_UTM_EDGE_DEG = 1e-6
+
+
+def utm_crs(lon: np.ndarray, lat: np.ndarray) -> pyproj.CRS:
+    """
+    The WGS 84 UTM zone ``GeoSeries.estimate_utm_crs`` picks for points, without its database query.
+
+    geopandas takes the middle of the points' bounds and asks pyproj for the WGS 84 UTM
+    CRSs whose area of use holds it, taking the first (about 0.08 s). Each zone's area is
+    6 degrees of longitude from 180 W, the northern ones from the equator to 84 N, the
+    southern ones from 80 S to the equator: inside them the zone follows from the middle
+    alone (the same CRS for 460 random points, Norway and Svalbard among them). Points
+    whose middle lies on or near an edge, or beyond 84 N / 80 S, are left to geopandas.
+
+    Parameters
+    ----------
+    lon, lat
+        The points' WGS 84 coordinates (degrees).
+
+    Returns
+    -------
+    crs
+        EPSG:326zz (north) or EPSG:327zz (south).
+    """
+    if len(lon):
+        x = float(np.mean([np.nanmin(lon), np.nanmax(lon)]))  # the middle, as geopandas computes it
+        y = float(np.mean([np.nanmin(lat), np.nanmax(lat)]))
+        offset = (x + 180.0) / 6.0
+        inside = -80.0 + _UTM_EDGE_DEG < y < 84.0 - _UTM_EDGE_DEG and abs(y) > _UTM_EDGE_DEG
+        if inside and -180.0 < x < 180.0 and abs(offset - round(offset)) * 6.0 > _UTM_EDGE_DEG:
+            return pyproj.CRS.from_epsg((32600 if y > 0 else 32700) + int(np.floor(offset)) + 1)
+    return gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326").estimate_utm_crs()
 
 
 def _straight_lines(x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
