@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .gcj02 import _wgs
 from .labels import Labels, _text
-from .leaflet import _Areas, _heat_links, _Lines, _Points, _Polygons, _popup, _Shapes
+from .leaflet import _Areas, _heat_links, _HeatLayer, _Lines, _Points, _Polygons, _popup, _Shapes
 from .shapes import _basemap_polygons, footprint_polygons
 from .style import AREA_STYLE, COLOURS, MapStyle
 
@@ -267,9 +267,7 @@ def _heat_layer(fmap: folium.Map, style: MapStyle, demand: gpd.GeoDataFrame, cov
                     kind="circle",
                 ).add_to(group)
         else:
-            from folium.plugins import HeatMap
-
-            heat = HeatMap(
+            heat = _HeatLayer(
                 [[float(a), float(b), float(w)] for a, b, w in zip(lat, lon, weight)],
                 radius=28,
                 blur=22,

@@ -21,13 +21,17 @@ import base64
 import functools
 import importlib.resources
 import json
+import math
 import os
 import re
 from typing import TYPE_CHECKING, Any, cast
 
 import folium
 from branca.element import Element, Figure, MacroElement
+from folium.elements import JSCSSMixin
+from folium.map import Layer
 from folium.template import Template
+from folium.utilities import none_max, none_min, remove_empty, validate_location
 
 from ..errors import DataError, InputError
 from .labels import _rows_html
@@ -44,6 +48,7 @@ __all__ = [
     "LEAFLET_VERSION",
     "TIANDITU_ENV",
     "_Areas",
+    "_HeatLayer",
     "_Lines",
     "_Points",
     "_Polygons",
@@ -471,6 +476,58 @@ def heat_plugin() -> str:
     """
     text = (importlib.resources.files("folium") / "templates" / "leaflet_heat.min.js").read_text(encoding="utf-8")
     return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
+
+
+#: where folium's HeatMap loads Leaflet.heat from
+_FOLIUM_HEAT_JS = "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js"
+
+
+class _HeatLayer(JSCSSMixin, Layer):
+    """folium's ``plugins.HeatMap`` (folium 0.20: its template, options and JavaScript link).
+
+    Importing ``folium.plugins`` for it imports every folium plugin (about 0.1 s of each
+    ``plan.html``). The page is the same: the template, the element's name (``HeatMap``),
+    its data (each point's location checked and made floats) and its options in order.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.heatLayer(
+                {{ this.data|tojson }},
+                {{ this.options|tojavascript }}
+            );
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        data: list[list[float]],
+        *,
+        radius: float,
+        blur: float,
+        min_opacity: float,
+        max_zoom: int,
+        control: bool = True,
+    ) -> None:
+        super().__init__(name=None, overlay=True, control=control, show=True)
+        self._name = "HeatMap"
+        self.default_js = [("leaflet-heat.js", _FOLIUM_HEAT_JS)]  # folium's; _heat_links sets the page's
+        self.data = [[*validate_location(row[:2]), *row[2:]] for row in data]
+        if any(math.isnan(value) for row in self.data for value in row):
+            raise ValueError("data may not contain NaNs.")
+        self.options = remove_empty(min_opacity=min_opacity, max_zoom=max_zoom, radius=radius, blur=blur)
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        """The data's bounds, ``[[lat_min, lon_min], [lat_max, lon_max]]`` (as folium's HeatMap)."""
+        bounds: list[list[float | None]] = [[None, None], [None, None]]
+        for point in self.data:
+            bounds = [
+                [none_min(bounds[0][0], point[0]), none_min(bounds[0][1], point[1])],
+                [none_max(bounds[1][0], point[0]), none_max(bounds[1][1], point[1])],
+            ]
+        return bounds
 
 
 def _heat_links(heat: MacroElement, inline: bool) -> None:
