@@ -7,8 +7,10 @@ for :func:`planner.io.write_outputs`, which writes every output or none.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -216,11 +218,40 @@ def gpkg_bytes(layers: dict[str, gpd.GeoDataFrame], crs: pyproj.CRS) -> bytes:
     data
         The ``.gpkg`` file's bytes.
     """
-    with tempfile.TemporaryDirectory(prefix="planner-gpkg-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="planner-gpkg-") as tmp, _sqlite_unsynced():
         path = Path(tmp) / "plan.gpkg"
         for name, gdf in layers.items():
             _write_layer(_in_crs(gdf, crs), path, name, "GPKG")
         return path.read_bytes()
+
+
+@contextlib.contextmanager
+def _sqlite_unsynced() -> Iterator[None]:
+    """
+    GDAL's SQLite writes (a GeoPackage) without waiting for the disk at each commit.
+
+    The GeoPackage is a scratch file, read back at once and written to its target by
+    :func:`planner.io.write_outputs`; SQLite's ``synchronous`` setting changes when it
+    syncs, not what it writes. Each layer's commits waited for the disk: 0.4-0.7 s of a
+    plan's ``plan.gpkg``, of which 0.1 s is work. GDAL's setting is restored after.
+
+    Yields
+    ------
+    None
+        Inside the block, ``OGR_SQLITE_SYNCHRONOUS`` is ``OFF``.
+    """
+    import pyogrio
+
+    before = pyogrio.get_gdal_config_option(_SYNCHRONOUS)
+    pyogrio.set_gdal_config_options({_SYNCHRONOUS: "OFF"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({_SYNCHRONOUS: before})
+
+
+#: GDAL's option for SQLite's PRAGMA synchronous
+_SYNCHRONOUS = "OGR_SQLITE_SYNCHRONOUS"
 
 
 def shapefile_files(layers: dict[str, gpd.GeoDataFrame], crs: pyproj.CRS, folder: str = "shp") -> dict[str, bytes]:
