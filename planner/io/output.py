@@ -55,12 +55,13 @@ def geojson_text(gdf: gpd.GeoDataFrame) -> str:
         ending with a newline.
     """
     out = lonlat_rounded(gdf)
-    data = json.loads(out.to_json(drop_id=True, na="null"))
+    data = out.to_geo_dict(drop_id=True, na="null")
     data.pop("bbox", None)
+    # the coordinates are Python floats already (shapely's mapping): only the properties need making safe
+    for feature in data["features"]:
+        feature["properties"] = json_safe(feature["properties"])
     data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
-    return (
-        json.dumps(json_safe(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
-    )
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def lonlat_rounded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
