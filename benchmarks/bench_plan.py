@@ -48,8 +48,13 @@ REFERENCE_COMMIT = "00269ec"
 #: ``planner plan`` as the console script runs it, then where ``planner`` came from (last line of stdout)
 CLI_CHILD = r"""
 import json, sys
-from planner.cli import main
-code = main(sys.argv[1:])
+from planner.cli import run  # the console script's own entry point, as `planner plan` runs it
+sys.argv = ["planner", *sys.argv[1:]]
+try:
+    run()
+    code = 0
+except SystemExit as stop:
+    code = stop.code or 0
 import planner
 print(json.dumps({"code": code, "planner_file": planner.__file__}))
 """
