@@ -20,7 +20,16 @@ import shapely
 
 from .errors import InputError
 
-__all__ = ["BOUNDARY_FILES", "NAME_KEYS", "Boundary", "inside", "resolve_boundary", "split_by_boundary", "with_margin"]
+__all__ = [
+    "BOUNDARY_FILES",
+    "NAME_KEYS",
+    "Boundary",
+    "inside",
+    "planning_area",
+    "resolve_boundary",
+    "split_by_boundary",
+    "with_margin",
+]
 
 #: file suffixes read as polygon files
 BOUNDARY_FILES = (".geojson", ".json", ".gpkg", ".shp")
@@ -90,6 +99,12 @@ def resolve_boundary(boundary, *, name: str | None = None, source=None) -> Bound
     if source is None:
         raise InputError(f"boundary={text!r}: no such file, and no OSM source to look the name up in")
     return _from_osm_name(text, source)
+
+
+def planning_area(network) -> shapely.Geometry | None:
+    """The network's planning boundary (WGS-84 polygon), or ``None`` when it was read without one."""
+    area = network.graph.get("boundary")
+    return None if area is None else area.polygon
 
 
 def with_margin(boundary: Boundary, metres: float) -> shapely.Geometry:

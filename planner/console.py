@@ -134,22 +134,13 @@ def _report_stations(reporter: Reporter, stations: Any, t: Mapping[str, str]) ->
 
 
 def _report_ledger(reporter: Reporter, ledger: Any, lang: str) -> None:
-    """The plan's account (:meth:`planner.ledger.Ledger.lines`): every resident and site of the input, once."""
-    if ledger is None:
-        return
-    from .ledger import class_text
-
-    walk = dict(minutes=ledger.minutes, tier=ledger.tier_minutes)
+    """The plan's account (:meth:`planner.ledger.Ledger.blocks`): every resident and site of the input, once."""
     colon = "：" if lang == "zh" else ": "
-    for label, n, people in ledger.lines(lang):
-        if n is None and people is None:  # a heading
-            what = class_text("sites" if label == class_text("sites_head", lang, **walk) else "homes", lang, **walk)
-            tail = "" if what == class_text("sites", lang, **walk) else class_text("residents", lang, **walk)
-            reporter.echo(f"{label}{colon.strip()} [{what}{' / ' + tail if tail else ''}]")
-        elif people is None:
-            reporter.echo(f"  {label}{colon}{n:,}")
-        else:
-            reporter.echo(f"  {label}{colon}{'' if n is None else f'{n:,} / '}{people:,.0f}")
+    for block in ledger.blocks(lang):
+        reporter.echo(f"{block.heading}{colon.strip()} [{' / '.join(block.columns)}]")
+        for label, n, people in block.rows:
+            figures = [f"{v:,.0f}" for v in (n, people) if v is not None]
+            reporter.echo(f"  {label}{colon}{' / '.join(figures)}")
 
 
 def _report_figures(reporter: Reporter, s: dict[str, Any], t: Mapping[str, str]) -> None:

@@ -36,7 +36,7 @@ repeated id in one file: the first is kept).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,7 @@ __all__ = [
     "SITE_CLASSES",
     "TEXT",
     "UNCOVERABLE",
+    "Block",
     "Ledger",
     "account",
     "class_text",
@@ -161,6 +162,18 @@ def class_text(key: str, lang: str, *, minutes: float | None, tier: float | None
 
 
 @dataclass(frozen=True)
+class Block:
+    """One table of the account in words: its heading, its columns' names and its rows (class, count, residents).
+
+    A count is ``None`` where it is unknown (a raster beyond the window read); residents are ``None`` for sites.
+    """
+
+    heading: str
+    columns: tuple[str, ...]
+    rows: Sequence[tuple[str, int | None, float | None]]
+
+
+@dataclass(frozen=True)
 class Ledger:
     """
     The account of a plan: every input resident and site in one class.
@@ -180,6 +193,8 @@ class Ledger:
         Per site of the plan, its class.
     sites
         Per site class (:data:`SITE_CLASSES`, index), ``n``.
+    before
+        Per home of the plan, whether an existing station alone is within the walk (the plan's "before").
     tier_minutes, centre_class, centres
         A tiered plan's tier walk, each home's centre class and the per-class ``n`` / ``population``;
         else ``None``.
@@ -194,8 +209,6 @@ class Ledger:
     population_served
         The residents the chosen stations serve: the ``covered`` class, except under a capacity split
         between stations, where a home served in part is ``not_covered`` and its served part counts here.
-    before
-        Per home of the plan, whether an existing station alone is within the walk (the plan's "before").
     from_raster
         Whether the residents come from a population raster (its cells outside the study area are counted).
     """
@@ -206,19 +219,19 @@ class Ledger:
     homes: pd.DataFrame
     site_class: np.ndarray
     sites: pd.DataFrame
+    before: np.ndarray
     tier_minutes: float | None = None
     centre_class: np.ndarray | None = None
     centres: pd.DataFrame | None = None
     areas: pd.DataFrame | None = None
     raster_total: float | None = None
     population_served: float | None = None
-    before: np.ndarray | None = None
     from_raster: bool = False
 
     @property
     def population_before(self) -> float:
         """Residents the existing stations alone put within the walk (0 without existing stations)."""
-        return 0.0 if self.before is None else float(self.population[self.before].sum())
+        return float(self.population[self.before].sum())
 
     @property
     def served(self) -> float:
@@ -261,36 +274,39 @@ class Ledger:
         """Every site of the input: the sum over the site classes."""
         return int(self.sites["n"].sum())
 
-    def rows(self, cls: str) -> np.ndarray:
-        """Row indices of the plan's homes in coverage class ``cls``."""
-        return np.flatnonzero(self.home_class == cls)
+    def blocks(self, lang: str = "en") -> list[Block]:
+        """The account in words, as the CLI and the report render it: non-empty classes only.
 
-    def lines(self, lang: str = "en") -> list[tuple[str, int | None, float | None]]:
-        """The account as rows of (heading or class in words, count, residents), non-empty classes only.
-
-        Rendered as they are by the CLI and the report: the residents' coverage classes and their total, the
-        centre classes of a tiered plan, then the sites' classes and their total (``None`` residents).
+        The residents' coverage classes and their total, a tiered plan's centre classes, then the sites' classes
+        and their total; each block names its columns (``homes`` and ``residents``, or ``sites``).
         """
         walk = dict(minutes=self.minutes, tier=self.tier_minutes)
-        rows: list[tuple[str, int | None, float | None]] = [(class_text("homes_head", lang, **walk), None, None)]
+
+        def say(key: str) -> str:
+            return class_text(key, lang, **walk)
+
+        people = (say("homes"), say("residents"))
+        homes = []
         for cls, row in self.homes.iterrows():
             n = None if pd.isna(row["n"]) else int(row["n"])
             if (n or 0) > 0 or float(row["population"]) > 0:
                 key = "outside_boundary_raster" if cls == "outside_boundary" and self.from_raster else str(cls)
-                rows.append((class_text(key, lang, **walk), n, float(row["population"])))
-        homes_n = int(self.homes["n"].fillna(0).sum())
-        rows.append((class_text("total", lang, **walk), homes_n, self.population_input))
+                homes.append((say(key), n, float(row["population"])))
+        homes.append((say("total"), int(self.homes["n"].fillna(0).sum()), self.population_input))
+        out = [Block(say("homes_head"), people, homes)]
         if self.centres is not None:
-            rows.append((class_text("centres_head", lang, **walk), None, None))
-            for cls, row in self.centres.iterrows():
-                if int(row["n"]) > 0:
-                    rows.append((class_text(str(cls), lang, **walk), int(row["n"]), float(row["population"])))
-        rows.append((class_text("sites_head", lang, **walk), None, None))
-        for cls, n in self.sites["n"].items():
-            if int(n) > 0:
-                rows.append((class_text(f"site_{cls}", lang, **walk), int(n), None))
-        rows.append((class_text("total", lang, **walk), self.n_sites_input, None))
-        return rows
+            centres = [
+                (say(str(cls)), int(row["n"]), float(row["population"]))
+                for cls, row in self.centres.iterrows()
+                if int(row["n"]) > 0
+            ]
+            out.append(Block(say("centres_head"), people, centres))
+        sites: list[tuple[str, int, None]] = [
+            (say(f"site_{cls}"), int(n), None) for cls, n in self.sites["n"].items() if int(n) > 0
+        ]
+        sites.append((say("total"), self.n_sites_input, None))
+        out.append(Block(say("sites_head"), (say("sites"),), sites))
+        return out
 
     def as_dict(self) -> dict[str, Any]:
         """The account as plain JSON values (``summary.json``'s ``ledger``)."""

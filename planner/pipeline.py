@@ -15,6 +15,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 
+from .boundary import planning_area
 from .config import DEFAULTS, check_positive
 from .coverage import Coverage, coverage
 from .distributed import ENGINES
@@ -256,7 +257,7 @@ def _account(
         centre_within=None if tier_inputs is None else tier_inputs.far,
         tier_of=getattr(tiered, "tier_of", None),
         areas=area_polys,
-        boundary=network.graph["boundary"].polygon if "boundary" in network.graph else None,
+        boundary=planning_area(network),
         population_served=served_population(sol, cov),
     )
 

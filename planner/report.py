@@ -18,7 +18,7 @@ from .areas import OUTSIDE
 from .config import DEFAULTS
 from .errors import InputError
 from .ledger import TEXT as LEDGER_TEXT
-from .ledger import UNCOVERABLE, class_text
+from .ledger import UNCOVERABLE
 from .report_figures import CURVE_SECONDS, CURVE_STEPS, curve_svg, map_figure, report_curve
 from .report_text import TEXT
 from .unreachable import DIAGNOSIS_MINUTES
@@ -26,7 +26,7 @@ from .unreachable import DIAGNOSIS_MINUTES
 if TYPE_CHECKING:
     from .result import Plan
 
-__all__ = ["MAX_LISTED_HOMES", "covered_before", "plan_report"]
+__all__ = ["MAX_LISTED_HOMES", "plan_report"]
 
 #: homes listed by name in the report's "homes left out" (all are in ``unreachable.csv``)
 MAX_LISTED_HOMES = 40
@@ -97,12 +97,6 @@ def _n(value: float) -> str:
 
 def _pct(share: float) -> str:
     return f"{share:.1%}"
-
-
-def covered_before(plan: Plan) -> np.ndarray:
-    """Per home, whether an existing station alone is within the plan's walk: the account's (all ``False`` without)."""
-    before = plan.ledger.before if plan.ledger is not None else None
-    return np.zeros(len(plan.demand), bool) if before is None else before
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: Sequence[int] = (), css: str = "") -> str:
@@ -235,7 +229,7 @@ def _assumptions(plan: Plan, t: _Text) -> str:
 
 def _before_after(plan: Plan, t: _Text) -> str:
     s = plan.summary
-    before = plan.ledger.population_before if plan.ledger is not None else 0.0
+    before = plan.ledger.population_before
     after, total, reachable = s["population_covered"], s["population_total"], s["population_coverable"]
     n_existing = int(plan.existing.sum())
 
@@ -268,24 +262,16 @@ def _summary_section(plan: Plan, t: _Text) -> str:
 
 
 def _account(plan: Plan, t: _Text) -> str:
-    """The plan's account (:meth:`planner.ledger.Ledger.lines`), as it is: one table per block."""
+    """The plan's account (:meth:`planner.ledger.Ledger.blocks`), as it is: one table per block."""
     ledger = plan.ledger
-    if ledger is None:
-        return ""
     text = LEDGER_TEXT[t.lang]
     parts = [f"<h2>{_e(text['account_h'])}</h2>"]
-    blocks: list[tuple[str, list[list[str]], bool]] = []
-    for label, n, people in ledger.lines(t.lang):
-        if n is None and people is None:  # a heading
-            blocks.append((label, [], label != class_text("sites_head", t.lang, minutes=ledger.minutes)))
-        else:
-            row = [_e(label), "" if n is None else f"{n:,}"]
-            blocks[-1][1].append([*row, _n(people or 0.0)] if blocks[-1][2] else row)
-    for head, rows, with_people in blocks:
-        cols = [_e(head), _e(text["homes" if with_people else "sites"])] + (
-            [_e(text["residents"])] if with_people else []
-        )
-        parts.append(_table(cols, rows, numeric=(1, 2), css="account"))
+    for block in ledger.blocks(t.lang):
+        rows = [
+            [_e(label), "" if n is None else f"{n:,}", *([] if people is None else [_n(people)])]
+            for label, n, people in block.rows
+        ]
+        parts.append(_table([_e(c) for c in (block.heading, *block.columns)], rows, numeric=(1, 2), css="account"))
     if ledger.centres is not None and ledger.n_centre("no_possible_centre"):
         parts.append(
             '<p class="note">'

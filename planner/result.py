@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .boundary import planning_area
 from .coverage import Coverage
 from .errors import InputError
 from .io import csv_text, geojson_text, json_text, write_outputs, xlsx_bytes
@@ -25,7 +26,7 @@ from .layers import gis_files
 from .ledger import Ledger, account
 from .maps import plan_map, whatif_inputs
 from .optimize import Solution
-from .report import covered_before, plan_report
+from .report import plan_report
 from .summary import plan_summary, station_sheet, station_table
 
 __all__ = ["OUTPUT_FILES", "Plan", "served_population"]
@@ -142,7 +143,7 @@ class Plan:
             solution.selected,
             minutes=self.minutes,
             areas=self.areas if self.area_table is not None else None,
-            boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
+            boundary=planning_area(self.network),
             population_served=served_population(solution, cov),
         )
         return replace(self, solution=solution, stations=station_table(self.sites, solution, cov), ledger=ledger)
@@ -182,7 +183,7 @@ class Plan:
             columns,
             minutes=self.minutes,
             areas=self.areas if self.area_table is not None else None,
-            boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
+            boundary=planning_area(self.network),
         )
 
     @cached_property
@@ -234,7 +235,6 @@ class Plan:
             add and remove stations in the browser (:func:`planner.maps.whatif_inputs`).
         """
         is_existing = self.existing
-        before = covered_before(self)
         return plan_map(
             self.stations,
             self.isochrones,
@@ -247,13 +247,13 @@ class Plan:
             unreachable=self.unreachable,
             candidates=self.sites[~is_existing],
             network=self.network,
-            covered_before=before,
+            covered_before=self.ledger.before,
             offline=offline,
             basemap=basemap,
             tianditu_key=tianditu_key,
             footprints=self.footprints,
             areas=self.areas,
-            boundary=self.network.graph["boundary"].polygon if "boundary" in self.network.graph else None,
+            boundary=planning_area(self.network),
             inline_assets=inline_assets,
             whatif=whatif_inputs(self) if whatif else None,
         )

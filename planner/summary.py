@@ -45,8 +45,6 @@ def plan_summary(p: Plan) -> dict[str, Any]:
     """
     sol, homes, sites = p.solution, p.demand, p.sites
     ledger = p.ledger
-    assert ledger is not None, "a plan carries its account"
-    uncoverable = (*UNCOVERABLE,)
     summary: dict[str, Any] = {
         "source": p.network.graph.get("source"),
         "minutes": p.minutes,
@@ -61,12 +59,12 @@ def plan_summary(p: Plan) -> dict[str, Any]:
         "demand_method": str(homes["method"].iloc[0]) if len(homes) else None,
         # every figure below is the account's (planner.ledger): the plan's homes, by class
         "population_total": round(ledger.population_plan, 1),
-        "population_coverable": round(ledger.population_plan - ledger.people(*uncoverable), 1),
+        "population_coverable": round(ledger.population_plan - ledger.people(*UNCOVERABLE), 1),
         "population_covered": round(ledger.served, 1),
         "covered_share": round(ledger.served / ledger.population_plan, 6) if ledger.population_plan > 0 else 0.0,
         # beyond every usable site, or off the streets: no plan can cover them
-        "n_uncoverable": sum(ledger.n(c) for c in uncoverable),
-        "population_uncoverable": round(ledger.people(*uncoverable), 1),
+        "n_uncoverable": sum(ledger.n(c) for c in UNCOVERABLE),
+        "population_uncoverable": round(ledger.people(*UNCOVERABLE), 1),
         # homes farther than the snapping distance from every street: in every
         # total, never covered (also among the uncoverable)
         "n_off_network": ledger.n("off_network"),
@@ -111,7 +109,7 @@ def _boundary_figures(p: Plan, ledger: Ledger) -> dict[str, Any]:
         # a raster's populated cells (and their people) read outside the boundary are among them
         "n_demand_outside_boundary": ledger.n("outside_boundary"),
         "population_outside_boundary": round(ledger.people("outside_boundary"), 1),
-        "n_sites_outside_boundary": int(ledger.sites.at["outside_boundary", "n"]),
+        "n_sites_outside_boundary": ledger.n_sites("outside_boundary"),
     }
 
 
