@@ -50,6 +50,7 @@ __all__ = [
     "area_table",
     "assign_areas",
     "load_areas",
+    "nearest_by_area",
     "nearest_station",
     "spread_population",
 ]
@@ -370,19 +371,8 @@ def area_table(
     pop_covered = np.bincount(k, weights=pop * covered, minlength=m)
     pop_off = np.bincount(k, weights=pop * off, minlength=m)
     n_homes = np.bincount(k, minlength=m)
-    walk = np.asarray(walk_to_station, float)
-    best = np.full(m, np.inf)
-    np.minimum.at(best, k, walk)
-    # the station of each area's shortest walk (first home in order on ties)
-    which = np.full(m, -1, np.int64)
-    hit = np.isfinite(walk) & (walk == best[k])
-    rows = np.flatnonzero(hit)
-    firsts = rows[np.unique(k[rows], return_index=True)[1]] if len(rows) else rows
-    which[k[firsts]] = np.asarray(station)[firsts]
-    ids = stations["site_id"].astype(str).to_numpy()
-    st_names = stations["name"].astype(str).to_numpy()
     share = np.divide(pop_covered, population, out=np.zeros(m), where=population > 0)
-    return pd.DataFrame(
+    figures = pd.DataFrame(
         {
             "area": names,
             "population": np.round(population, 1),
@@ -390,6 +380,45 @@ def area_table(
             "population_covered": np.round(pop_covered, 1),
             "covered_share": np.round(share, 4),
             "population_off_network": np.round(pop_off, 1),
+        }
+    )
+    return figures.join(nearest_by_area(k, m, walk_to_station, station, stations))
+
+
+def nearest_by_area(
+    k: np.ndarray, m: int, walk_to_station: np.ndarray, station: np.ndarray, stations: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """
+    Per area, the chosen station of the shortest walk from any of its homes (first home in order on ties).
+
+    Parameters
+    ----------
+    k, m
+        Per home, its area's row (0 to ``m - 1``), and the number of areas.
+    walk_to_station, station
+        Per home, the walk in minutes to its nearest chosen station (``inf``: none within the search) and
+        that station's row in ``stations`` (-1: none).
+    stations
+        The chosen stations with ``site_id`` and ``name``.
+
+    Returns
+    -------
+    table
+        ``m`` rows: ``nearest_station`` (name), ``nearest_station_id`` and ``nearest_station_minutes`` (empty
+        where no station is within the search).
+    """
+    walk = np.asarray(walk_to_station, float)
+    best = np.full(m, np.inf)
+    np.minimum.at(best, k, walk)
+    which = np.full(m, -1, np.int64)
+    hit = np.isfinite(walk) & (walk == best[k])
+    rows = np.flatnonzero(hit)
+    firsts = rows[np.unique(k[rows], return_index=True)[1]] if len(rows) else rows
+    which[k[firsts]] = np.asarray(station)[firsts]
+    ids = stations["site_id"].astype(str).to_numpy()
+    st_names = stations["name"].astype(str).to_numpy()
+    return pd.DataFrame(
+        {
             "nearest_station": np.where(which >= 0, st_names[np.maximum(which, 0)] if len(ids) else "", None),  # type: ignore[arg-type]
             "nearest_station_id": np.where(which >= 0, ids[np.maximum(which, 0)] if len(ids) else "", None),  # type: ignore[arg-type]
             "nearest_station_minutes": np.round(np.where(np.isfinite(best), best, np.nan), 2),

@@ -277,16 +277,16 @@ def area_results(
     area_polys: gpd.GeoDataFrame | None,
     minutes: float,
     progress: Progress | None,
-    ledger: Ledger | None = None,
+    ledger: Ledger,
 ) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame | None]:
     """The areas with their figures, and the per-area table (``None``, ``None`` without areas).
 
     The residents and their classes come from the plan's account (``ledger.areas``); this adds the nearest
     chosen station of each area. With a planning boundary the areas are drawn clipped to it.
     """
-    if area_polys is None:
+    if area_polys is None or ledger.areas is None:
         return None, None
-    from .areas import area_table, nearest_station
+    from .areas import nearest_by_area, nearest_station
 
     walk, station = nearest_station(
         network,
@@ -298,9 +298,9 @@ def area_results(
         progress=progress,
     )
     chosen_order = sites.iloc[sol.selected][["site_id", "name"]].reset_index(drop=True)
-    table = area_table(homes, sol.covered, area_polys, walk, station, chosen_order)
-    if ledger is not None and ledger.areas is not None:
-        table = _ledger_areas(ledger.areas, table)
+    k = pd.Index(ledger.areas["area"].astype(str)).get_indexer(homes["area"].astype(str))  # the account's rows
+    nearest = nearest_by_area(k, len(ledger.areas), walk, station, chosen_order)
+    table = _ledger_areas(ledger.areas, nearest)
     if "boundary" in network.graph:
         shapes = area_polys.to_crs("EPSG:4326")
         clipped = shapely.intersection(shapes.geometry.values, network.graph["boundary"].polygon)
@@ -325,10 +325,7 @@ def _ledger_areas(areas: pd.DataFrame, nearest: pd.DataFrame) -> pd.DataFrame:
     out.insert(4, "covered_share", areas["covered_share"].round(4))
     out["share_inside"] = areas["share_inside"].round(4)
     out["where"] = areas["where"]
-    near = nearest.set_index("area")
-    for col in ("nearest_station", "nearest_station_id", "nearest_station_minutes"):
-        out[col] = out["area"].map(near[col]).to_numpy() if len(near) else None
-    return out.reset_index(drop=True)
+    return out.reset_index(drop=True).join(nearest)
 
 
 def _rounded_keeping_sum(values: np.ndarray, decimals: int = 1) -> np.ndarray:
