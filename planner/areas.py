@@ -4,8 +4,8 @@ A planner's census comes per area: community boundaries with a population each.
 :func:`load_areas` reads such a layer; :func:`spread_population` turns each area's
 count into homes without collapsing it to one point (so coverage is never
 all-or-nothing per community); :func:`assign_areas` names the area of any home
-(OSM or a points file, for ``--areas``); :func:`area_table` gives per area the
-population, the covered share and the nearest chosen station (``areas.csv``).
+(OSM or a points file, for ``--areas``); :func:`nearest_by_area` gives each area's nearest chosen
+station, beside the residents of the plan's account (:mod:`planner.ledger`) in ``areas.csv``.
 
 The spreading rule, per area, first that applies:
 
@@ -40,14 +40,13 @@ import scipy.sparse as sp
 import shapely
 
 from .config import DEFAULTS
-from .errors import DataError, InputError
+from .errors import InputError
 
 __all__ = [
     "GRID_M",
     "MIN_BUILDING_SHARE",
     "MIN_LANDUSE_SHARE",
     "OUTSIDE",
-    "area_table",
     "assign_areas",
     "load_areas",
     "nearest_by_area",
@@ -314,75 +313,6 @@ def assign_areas(homes: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> np.ndarray
     np.minimum.at(best, h_idx, a_idx)
     names = np.append(areas["area"].to_numpy(object), OUTSIDE)
     return names[best]
-
-
-def area_table(
-    homes: gpd.GeoDataFrame,
-    covered: np.ndarray,
-    areas: gpd.GeoDataFrame,
-    walk_to_station: np.ndarray,
-    station: np.ndarray,
-    stations: gpd.GeoDataFrame,
-    *,
-    max_snap_m: float = DEFAULTS.max_snap_m,
-) -> pd.DataFrame:
-    """
-    Per area: population, covered, share, and the nearest chosen station.
-
-    Parameters
-    ----------
-    homes
-        The plan's homes with ``area`` and ``population`` (and ``street_m``).
-    covered
-        Per home, within the walking limit of a chosen station.
-    areas
-        The areas (their order is the table's), with ``area``.
-    walk_to_station, station
-        Per home, the walk in minutes to its nearest chosen station (``inf`` when
-        none within the search) and that station's row in ``stations`` (-1: none).
-    stations
-        The chosen stations with ``site_id`` and ``name``.
-
-    Returns
-    -------
-    table
-        ``area``, ``population``, ``n_homes``, ``population_covered``,
-        ``covered_share``, ``population_off_network`` (homes farther than
-        ``max_snap_m`` from every street), ``nearest_station`` (name),
-        ``nearest_station_id`` and ``nearest_station_minutes`` (the shortest walk
-        from any of the area's homes to a chosen station; empty when none is
-        within the search); a last row :data:`OUTSIDE` when homes fall outside
-        every area. The populations sum to the plan's total.
-    """
-    names = list(areas["area"].astype(str))
-    home_area = homes["area"].astype(str).to_numpy()
-    if (home_area == OUTSIDE).any():
-        names.append(OUTSIDE)
-    position = {name: i for i, name in enumerate(names)}
-    unknown = sorted(set(home_area) - set(position))
-    if unknown:
-        raise DataError(f"homes name areas that are not in the areas layer: {unknown[:3]}")
-    k = np.array([position[a] for a in home_area], dtype=np.int64) if len(home_area) else np.zeros(0, np.int64)
-    pop = homes["population"].to_numpy(float)
-    covered = np.asarray(covered, bool)
-    off = homes["street_m"].to_numpy(float) > max_snap_m if "street_m" in homes else np.zeros(len(homes), bool)
-    m = len(names)
-    population = np.bincount(k, weights=pop, minlength=m)
-    pop_covered = np.bincount(k, weights=pop * covered, minlength=m)
-    pop_off = np.bincount(k, weights=pop * off, minlength=m)
-    n_homes = np.bincount(k, minlength=m)
-    share = np.divide(pop_covered, population, out=np.zeros(m), where=population > 0)
-    figures = pd.DataFrame(
-        {
-            "area": names,
-            "population": np.round(population, 1),
-            "n_homes": n_homes,
-            "population_covered": np.round(pop_covered, 1),
-            "covered_share": np.round(share, 4),
-            "population_off_network": np.round(pop_off, 1),
-        }
-    )
-    return figures.join(nearest_by_area(k, m, walk_to_station, station, stations))
 
 
 def nearest_by_area(

@@ -81,8 +81,9 @@ class Plan:
         (EPSG:4326) with the figures of :attr:`area_table`, drawn on the map;
         else ``None``.
     area_table
-        Per area: population, covered share and nearest chosen station (see
-        :func:`planner.areas.area_table`), written to ``areas.csv``; else ``None``.
+        Per area: the account's residents by class, covered share and where the boundary cuts it
+        (:attr:`planner.ledger.Ledger.areas`), and the nearest chosen station (:func:`planner.areas.nearest_by_area`),
+        written to ``areas.csv``; else ``None``.
     ledger
         The account of every input resident and site (:class:`planner.ledger.Ledger`), computed once:
         every output renders its figures.
