@@ -37,7 +37,7 @@ repeated id in one file: the first is kept).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -204,6 +204,8 @@ class Ledger:
         per coverage class, ``covered_share`` (covered / population; NaN when no resident of the area is in the
         plan), ``share_inside`` (the share of the area's residents inside the planning boundary, 1.0 without
         one) and ``where`` (``inside``, ``partly outside``, ``outside`` the boundary); else ``None``.
+    area_row
+        With areas: per home of the plan, its row in :attr:`areas`; else ``None``.
     raster_total
         A population raster's own total (every cell of the band), when known.
     population_served
@@ -224,6 +226,7 @@ class Ledger:
     centre_class: np.ndarray | None = None
     centres: pd.DataFrame | None = None
     areas: pd.DataFrame | None = None
+    area_row: np.ndarray | None = None
     raster_total: float | None = None
     population_served: float | None = None
     from_raster: bool = False
@@ -307,6 +310,72 @@ class Ledger:
         sites.append((say("total"), self.n_sites_input, None))
         out.append(Block(say("sites_head"), (say("sites"),), sites))
         return out
+
+    def restated(
+        self, covered: np.ndarray, selected: np.ndarray, existing: np.ndarray, population_served: float | None = None
+    ) -> Ledger:
+        """
+        The same account for another set of chosen stations over the same homes and sites (not a tiered plan's).
+
+        Only what the stations decide changes: the homes ``covered`` / ``not_covered``, the sites ``new`` /
+        ``existing`` / ``not_chosen`` and the areas' covered figures; what lies outside, off the streets or beyond
+        every site stays as counted.
+
+        Parameters
+        ----------
+        covered
+            Per home of the plan, whether it is covered.
+        selected
+            The chosen sites' columns.
+        existing
+            Per site of the plan, whether it is an existing station.
+        population_served
+            The served residents where they differ from the covered homes' (a capacity split).
+
+        Returns
+        -------
+        Ledger
+        """
+        if self.centres is not None:
+            raise ValueError("a tiered plan's account needs its walk to the centres: made by planner.plan only")
+        covered = np.asarray(covered, bool)
+        movable = np.isin(self.home_class, ("covered", "not_covered"))
+        if (covered & ~movable).any():
+            raise ValueError("covered: a home no usable site reaches cannot be covered")
+        home_class = np.where(movable, np.where(covered, "covered", "not_covered"), self.home_class).astype(object)
+        homes = self.homes.copy()
+        for cls in ("covered", "not_covered"):
+            hit = home_class == cls
+            homes.at[cls, "n"] = int(hit.sum())
+            homes.at[cls, "population"] = float(self.population[hit].sum())
+        site_class = _site_classes(existing, selected, self.site_class == "unusable")
+        sites = self.sites.copy()
+        for cls in SITE_CLASSES[:4]:
+            sites.loc[cls, "n"] = int((site_class == cls).sum())
+        areas = self.areas
+        if areas is not None and self.area_row is not None:
+            areas = areas.copy()
+            for cls in ("covered", "not_covered"):
+                weight = self.population * (home_class == cls)
+                areas[f"population_{cls}"] = np.bincount(self.area_row, weights=weight, minlength=len(areas))
+            population = areas["population"].to_numpy(float)
+            areas["covered_share"] = np.divide(
+                areas["population_covered"].to_numpy(float),
+                population,
+                out=np.full(len(areas), np.nan),
+                where=population > 0,
+            )
+        ledger = replace(
+            self,
+            home_class=home_class,
+            homes=homes,
+            site_class=site_class,
+            sites=sites,
+            areas=areas,
+            population_served=population_served,
+        )
+        ledger.check()
+        return ledger
 
     def as_dict(self) -> dict[str, Any]:
         """The account as plain JSON values (``summary.json``'s ``ledger``)."""
@@ -413,13 +482,13 @@ def account(
     ).astype(object)
     homes = _home_table(home_class, pop, demand.attrs)
     raster = demand.attrs.get("raster") or {}
-    site_class = _site_classes(sites, selected, unusable)
+    site_class = _site_classes(sites["existing"].to_numpy(bool), selected, unusable)
     centre_class = centres = None
     if tier_minutes is not None and centre_within is not None and tier_of is not None:
         centre_class, centres = _centres(sites, centre_within, selected, tier_of, off, pop)
-    area_frame = None
+    area_frame = area_row = None
     if areas is not None and "area" in demand:
-        area_frame = _areas(demand, home_class, pop, areas, boundary)
+        area_frame, area_row = _areas(demand, home_class, pop, areas, boundary)
     ledger = Ledger(
         minutes=float(minutes),
         home_class=home_class,
@@ -431,6 +500,7 @@ def account(
         centre_class=centre_class,
         centres=centres,
         areas=area_frame,
+        area_row=area_row,
         raster_total=raster.get("population_raster"),
         population_served=population_served,
         before=_before(within, sites),
@@ -472,11 +542,11 @@ def _home_table(home_class: np.ndarray, pop: np.ndarray, attrs: Mapping[str, Any
     return frame
 
 
-def _site_classes(sites: gpd.GeoDataFrame, selected: np.ndarray, unusable: np.ndarray | None) -> np.ndarray:
-    n = len(sites)
+def _site_classes(existing: np.ndarray, selected: np.ndarray, unusable: np.ndarray | None) -> np.ndarray:
+    n = len(existing)
+    existing = np.asarray(existing, bool)
     chosen = np.zeros(n, bool)
     chosen[np.asarray(selected, np.int64)] = True
-    existing = sites["existing"].to_numpy(bool) if n else np.zeros(0, bool)
     bad = np.zeros(n, bool) if unusable is None else np.asarray(unusable, bool)
     return np.select([chosen & existing, chosen, bad], ["existing", "new", "unusable"], default="not_chosen").astype(
         object
@@ -527,7 +597,8 @@ def _areas(
     pop: np.ndarray,
     areas: gpd.GeoDataFrame,
     boundary: shapely.Geometry | None,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per area, the residents by class and where the boundary cuts it; and per home, its area's row."""
     from .areas import OUTSIDE, assign_areas
 
     names = list(areas["area"].astype(str))
@@ -587,4 +658,4 @@ def _areas(
     )
     if names and names[-1] == OUTSIDE:
         cols["where"][-1] = "inside"
-    return pd.DataFrame(cols)
+    return pd.DataFrame(cols), k

@@ -23,7 +23,7 @@ from .errors import InputError
 from .io import csv_text, geojson_text, json_text, write_outputs, xlsx_bytes
 from .isochrones import isochrones
 from .layers import gis_files
-from .ledger import Ledger, account
+from .ledger import Ledger
 from .maps import plan_map, whatif_inputs
 from .optimize import Solution
 from .report import plan_report
@@ -120,8 +120,9 @@ class Plan:
         """
         The plan with another answer over the same homes and sites: its station table and account made anew.
 
-        The walking areas, the areas' nearest stations and the diagnosis stay this plan's. Not for a tiered plan,
-        whose account needs the walk to the centres.
+        The walking areas, the areas' nearest stations and the diagnosis stay this plan's; the account is this
+        plan's restated (:meth:`planner.ledger.Ledger.restated`). Not for a tiered plan, whose account needs the
+        walk to the centres.
 
         Parameters
         ----------
@@ -135,18 +136,8 @@ class Plan:
         if self.model == "tiers" or solution.model == "tiers":
             raise InputError("with_solution: a tiered plan is accounted for by planner.plan(tiers=True) only")
         cov = self.coverage
-        ledger = account(
-            self.demand,
-            self.sites,
-            cov.within(self.minutes),
-            solution.covered,
-            solution.uncoverable,
-            solution.selected,
-            minutes=self.minutes,
-            areas=self.areas if self.area_table is not None else None,
-            boundary=planning_area(self.network),
-            population_served=served_population(solution, cov),
-        )
+        served = served_population(solution, cov)
+        ledger = self.ledger.restated(solution.covered, solution.selected, self.existing, served)
         return replace(self, solution=solution, stations=station_table(self.sites, solution, cov), ledger=ledger)
 
     def account_for(self, stations: Any) -> Ledger:
@@ -173,19 +164,8 @@ class Plan:
         if unknown:
             raise InputError(f"account_for: unknown site_id {unknown[0]!r}; expected ids of the plan's sites")
         columns = np.flatnonzero(np.isin(ids, wanted))
-        within = self.coverage.within(self.minutes)
-        covered = np.diff(within[:, columns].tocsr().indptr) > 0 if len(columns) else np.zeros(within.shape[0], bool)
-        return account(
-            self.demand,
-            self.sites,
-            within,
-            covered,
-            self.solution.uncoverable,
-            columns,
-            minutes=self.minutes,
-            areas=self.areas if self.area_table is not None else None,
-            boundary=planning_area(self.network),
-        )
+        covered = np.diff(self.coverage.within(self.minutes)[:, columns].tocsr().indptr) > 0
+        return self.ledger.restated(covered, columns, self.existing)
 
     @cached_property
     def site_isochrones(self) -> gpd.GeoDataFrame:

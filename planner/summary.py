@@ -298,8 +298,8 @@ def area_results(
         progress=progress,
     )
     chosen_order = sites.iloc[sol.selected][["site_id", "name"]].reset_index(drop=True)
-    k = pd.Index(ledger.areas["area"].astype(str)).get_indexer(homes["area"].astype(str))  # the account's rows
-    nearest = nearest_by_area(k, len(ledger.areas), walk, station, chosen_order)
+    assert ledger.area_row is not None  # made with the areas' table
+    nearest = nearest_by_area(ledger.area_row, len(ledger.areas), walk, station, chosen_order)
     table = _ledger_areas(ledger.areas, nearest)
     if "boundary" in network.graph:
         shapes = area_polys.to_crs("EPSG:4326")

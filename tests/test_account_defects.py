@@ -153,3 +153,33 @@ def test_raster_people_outside_the_boundary_are_counted(files, tmp_path, capsys)
     homes = s["ledger"]["homes"]
     assert sum(c["population"] for c in homes.values()) == pytest.approx(files.raster_total, abs=0.5)
     assert s["ledger"]["raster_total"] == pytest.approx(files.raster_total, abs=0.05)
+
+
+def test_the_account_for_the_plans_own_stations_is_the_plans(files):
+    """Plan.account_for / with_solution restate the account for a station set: for the plan's own stations it is the
+    plan's, areas cut by the boundary included (they were re-made from the clipped polygons: an area wholly outside
+    vanished, a cut one read as wholly inside)."""
+    import planner
+
+    p = planner.plan(
+        files.source,
+        demand=files.homes,
+        candidates=files.sites,
+        existing=files.existing,
+        input_crs={"demand": "gcj02", "candidates": "gcj02", "existing": "gcj02"},
+        areas=files.communities,
+        boundary=str(files.boundary),
+    )
+    assert set(p.ledger.areas["where"]) >= {"outside", "partly outside"}
+    for ledger in (p.account_for(p.stations["site_id"]), p.with_solution(p.solution).ledger):
+        pd.testing.assert_frame_equal(ledger.areas, p.ledger.areas)
+        pd.testing.assert_frame_equal(ledger.homes, p.ledger.homes)
+        pd.testing.assert_frame_equal(ledger.sites, p.ledger.sites)
+        assert (ledger.home_class == p.ledger.home_class).all()
+    # no station: everyone coverable is not covered, every area at 0, the rest of the account unchanged
+    none = p.account_for([])
+    assert none.n("covered") == 0 and none.n("not_covered") == p.ledger.n("covered") + p.ledger.n("not_covered")
+    assert (none.areas["population_covered"] == 0).all()
+    assert none.n_sites("not_chosen") == sum(p.ledger.n_sites(c) for c in ("not_chosen", "new", "existing"))
+    for cls in ("no_candidate", "off_network", "outside_boundary"):
+        assert none.people(cls) == p.ledger.people(cls)
