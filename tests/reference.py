@@ -10,6 +10,7 @@ Dijkstra walks the result.
 from __future__ import annotations
 
 import itertools
+import re
 
 import networkx as nx
 import numpy as np
@@ -97,8 +98,12 @@ def min_cover(cover: np.ndarray, fixed=()) -> int:
     n = cover.shape[1]
     lower = np.zeros(n)
     lower[list(fixed)] = 1
-    res = milp(np.ones(n), integrality=np.ones(n), bounds=Bounds(lower, np.ones(n)),
-               constraints=LinearConstraint(cover.astype(float), 1, np.inf))
+    res = milp(
+        np.ones(n),
+        integrality=np.ones(n),
+        bounds=Bounds(lower, np.ones(n)),
+        constraints=LinearConstraint(cover.astype(float), 1, np.inf),
+    )
     assert res.status == 0
     return round(res.fun)
 
@@ -106,6 +111,22 @@ def min_cover(cover: np.ndarray, fixed=()) -> int:
 def brute_median(d: np.ndarray, w: np.ndarray, p: int, req=()) -> float:
     """The p-median optimum by trying every set of p sites holding the required ones."""
     rest = [j for j in range(d.shape[1]) if j not in req]
-    return min(
-        float(w @ d[:, list(req) + list(s)].min(axis=1)) for s in itertools.combinations(rest, p - len(req))
-    )
+    return min(float(w @ d[:, list(req) + list(s)].min(axis=1)) for s in itertools.combinations(rest, p - len(req)))
+
+
+# ----------------------------------------------------------------- spreadsheets (OWASP's CSV injection)
+
+#: the first characters that make Excel or WPS read a cell as a formula
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: a cell that is a plain number (which may start with + or -)
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def guarded(name: str) -> str:
+    """A text as a spreadsheet-safe CSV must hold it: a leading apostrophe before a formula-like start."""
+    return "'" + name if name.startswith(FORMULA_START) else name
+
+
+def formula_cells(rows: list[list[str]]) -> list[str]:
+    """The cells of parsed CSV rows that a spreadsheet would open as a formula (none, in a safe file)."""
+    return [cell for row in rows for cell in row if cell.startswith(FORMULA_START) and not NUMBER.fullmatch(cell)]

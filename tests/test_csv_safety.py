@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
+from reference import formula_cells, guarded
 
 import planner
 from planner.cli import main
@@ -34,14 +34,8 @@ NAMES = [
     "\tTAB",
 ]
 AREA_NAMES = ['=HYPERLINK("http://x","社区")', "-东门社区"]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: the embedded default's candidate nearest to the homes no candidate reaches (a 10.6-minute walk away)
 FAR_SITE = "osm-node-4544347110"
-NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def _guarded(name: str) -> str:
-    return "'" + name if name.startswith(FORMULA_START) else name
 
 
 @pytest.fixture(scope="module")
@@ -120,23 +114,22 @@ CSV_OUTPUTS = [
 def test_no_cell_opens_as_a_formula(runs, output):
     rows = _rows(runs[output])
     assert len(rows) > 1 and all(len(row) == len(rows[0]) for row in rows)  # one cell per field: none split
-    risky = [cell for row in rows for cell in row if cell.startswith(FORMULA_START) and not NUMBER.fullmatch(cell)]
-    assert risky == []
+    assert formula_cells(rows) == []
 
 
-def test_the_names_are_written_guarded(runs):
+def test_the_names_are_writtenguarded(runs):
     stations = _cells(runs["stations.csv"])
     existing = stations[stations["status"] == "existing"]
-    assert list(existing["name"]) == [_guarded(n) for n in NAMES]
+    assert list(existing["name"]) == [guarded(n) for n in NAMES]
     areas = _cells(runs["areas.csv"])
-    assert list(areas["area"][:2]) == [_guarded(n) for n in AREA_NAMES]
-    assert set(areas["nearest_station"]) <= {_guarded(n) for n in NAMES}
+    assert list(areas["area"][:2]) == [guarded(n) for n in AREA_NAMES]
+    assert set(areas["nearest_station"]) <= {guarded(n) for n in NAMES}
     unreachable = _cells(runs["unreachable.csv"])
-    assert (unreachable["nearest_site_name"] == _guarded(NAMES[-1])).any()
+    assert (unreachable["nearest_site_name"] == guarded(NAMES[-1])).any()
     ranking = _cells(runs["score --csv"])
-    assert sorted(ranking["name"]) == sorted(_guarded(n) for n in NAMES)
+    assert sorted(ranking["name"]) == sorted(guarded(n) for n in NAMES)
     curve = _cells(runs["curve.csv"])
-    assert curve["names"].iloc[0] in {_guarded(n) for n in NAMES}  # p = 1: one site's name
+    assert curve["names"].iloc[0] in {guarded(n) for n in NAMES}  # p = 1: one site's name
     selected = _cells(runs["selected_sites.csv"])
     assert sorted(selected["site_id"]) == ["'-2+3", "'=1+1", "'@s"]
 

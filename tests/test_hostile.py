@@ -19,13 +19,13 @@ from __future__ import annotations
 import csv
 import html
 import io
-import re
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 from browser import block_network
+from reference import formula_cells, guarded
 
 import planner
 from planner.cli import main
@@ -41,8 +41,6 @@ HOSTILE = [
 ]
 #: the embedded default's candidate nearest to the homes no candidate reaches within 5 minutes (tests/test_csv_safety.py)
 FAR_SITE = "osm-node-4544347110"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 #: before any script of the page: record every element that gets an ``on...`` attribute (markup smuggled in
 #: by a name), at load or later, and every dialog
@@ -67,11 +65,6 @@ WATCH = """
     }).observe(document, {childList: true, subtree: true, attributes: true});
 })();
 """
-
-
-def guarded(name: str) -> str:
-    """A name as the planner writes it to a CSV (a leading apostrophe before a formula-like text)."""
-    return "'" + name if name.startswith(FORMULA_START) else name
 
 
 @pytest.fixture(scope="module")
@@ -145,8 +138,7 @@ def test_no_csv_cell_opens_as_a_formula(hostile):
         data = (out / name).read_bytes().decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(data, newline="")))
         assert len(rows) > 1 and all(len(row) == len(rows[0]) for row in rows), name  # no cell split
-        risky = [cell for row in rows for cell in row if cell.startswith(FORMULA_START) and not NUMBER.fullmatch(cell)]
-        assert risky == [], name
+        assert formula_cells(rows) == [], name
     existing = [row["name"] for row in csv_rows(out / "stations.csv") if row["status"] == "existing"]
     assert sorted(existing) == sorted(guarded(n) for n in HOSTILE)
     assert guarded(HOSTILE[3]) in {row["nearest_site_name"] for row in csv_rows(out / "unreachable.csv")}
