@@ -32,6 +32,7 @@ __all__ = [
     "json_safe",
     "json_text",
     "lonlat_rounded",
+    "text_column",
     "write_outputs",
     "xlsx_bytes",
 ]
@@ -132,7 +133,7 @@ def csv_text(frame: pd.DataFrame) -> str:
 
 def _guard_text(values: pd.Series) -> pd.Series:
     """``values`` with an apostrophe in front of each text cell a spreadsheet would read as a formula."""
-    column = _text_column(values)
+    column = text_column(values)
     if column is None:
         return values  # numbers, dates... kept as they are
     text = column.str
@@ -144,7 +145,7 @@ def _guard_text(values: pd.Series) -> pd.Series:
     return guarded
 
 
-def _text_column(values: pd.Series) -> pd.Series | None:
+def text_column(values: pd.Series) -> pd.Series | None:
     """``values`` as a column that holds text (categories as plain values), or ``None`` if it holds none."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype(object)
@@ -401,7 +402,7 @@ def xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
 
 def _not_text_in_excel(values: pd.Series, error_codes: tuple[str, ...]) -> np.ndarray:
     """Which text cells of ``values`` openpyxl would store as a formula or an error value."""
-    column = _text_column(values)
+    column = text_column(values)
     if column is None:
         return np.zeros(len(values), dtype=bool)
     formula = column.str.startswith("=", na=False) & (column.str.len() > 1)

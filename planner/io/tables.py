@@ -18,7 +18,7 @@ from ._common import _TEXT_COLUMNS, _pick, _row, _value, cell_phrase
 from .columns import _aliases, _apply_aliases, _cell_text, _check_numeric
 from .crs import _SourceCRS, _xy_to_wgs84
 from .encodings import _decode
-from .output import FORMULA_START, _text_column
+from .output import FORMULA_START, text_column
 
 __all__ = ["_read_csv", "_read_excel", "_table_points"]
 
@@ -109,7 +109,7 @@ def _unguarded(df: pd.DataFrame) -> pd.DataFrame:
 
 def _drop_guard(values: pd.Series) -> pd.Series:
     """``values`` with the guarding apostrophe dropped from its text cells (numbers untouched)."""
-    column = _text_column(values)
+    column = text_column(values)
     if column is None:
         return values
     guarded = column.str.contains(_GUARDED, na=False).to_numpy(dtype=bool)
