@@ -15,10 +15,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from .errors import InputError
+from .io.output import left_out_records
 
 __all__ = [
     "BOUNDARY_FILES",
@@ -287,8 +287,5 @@ def split_by_boundary(network, frame: gpd.GeoDataFrame, what: str) -> tuple[gpd.
         )
     out = frame[~keep]
     population = float(out["population"].sum()) if "population" in out else 0.0
-    cols = [c for c in ("demand_id", "site_id", "name", "population", "area") if c in out]
-    records = pd.DataFrame(out[cols]).reset_index(drop=True)
-    ll = out.to_crs("EPSG:4326").geometry
-    records["lon"], records["lat"] = ll.x.round(7).to_numpy(), ll.y.round(7).to_numpy()
-    return frame[keep], {"n": len(out), "population": population, "records": records.to_dict(orient="records")}
+    records = left_out_records(out, ("demand_id", "site_id", "name", "population", "area"))
+    return frame[keep], {"n": len(out), "population": population, "records": records}

@@ -25,7 +25,7 @@ from ._osm import read_features
 from .boundary import split_by_boundary
 from .config import CANDIDATE_TAGS, DEFAULTS, OPEN_AIR_KINDS, TIER_ALIASES
 from .errors import DataError, InputError
-from .io import cell_phrase, read_points
+from .io import cell_phrase, left_out_records, read_points
 from .network import network_source
 
 __all__ = [
@@ -349,10 +349,4 @@ def warn_thin_osm(network: nx.MultiDiGraph, homes: gpd.GeoDataFrame | None, site
 
 def duplicate_records(frame: gpd.GeoDataFrame, why: str) -> list[dict]:
     """Sites left out as duplicates: ``site_id``, ``name``, ``existing``, ``reason``, ``lon`` / ``lat``."""
-    if not len(frame):
-        return []
-    ll = frame.geometry.to_crs("EPSG:4326")
-    return [
-        {"site_id": str(i), "name": str(n), "existing": bool(e), "reason": why, "lon": float(x), "lat": float(y)}
-        for i, n, e, x, y in zip(frame["site_id"], frame["name"], frame["existing"], ll.x, ll.y)
-    ]
+    return left_out_records(frame, ("site_id", "name", "existing"), reason=why)

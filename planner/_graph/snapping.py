@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..io.output import left_out_records
 from .arrays import NetworkArrays, network_arrays
 
 if TYPE_CHECKING:
@@ -224,15 +225,9 @@ def drop_far_points(
                 UserWarning,
                 stacklevel=3,
             )
-            cols = [c for c in ("site_id", "name", "street_m") if c in gone]
-            off = pd.DataFrame(gone[cols]).reset_index(drop=True)
-            off["street_m"] = off["street_m"].round(1)
-            off["reason"] = reason
-            ll = gone.to_crs("EPSG:4326").geometry  # where they are, for the outputs' layer of what was left out
-            off["lon"], off["lat"] = ll.x.round(7).to_numpy(), ll.y.round(7).to_numpy()
+            gone = gone.assign(street_m=gone["street_m"].round(1))
             gdf = gdf[~far].reset_index(drop=True)
-            # records, not a frame: pandas compares attrs when frames are joined
-            gdf.attrs["off_network"] = off.to_dict(orient="records")
+            gdf.attrs["off_network"] = left_out_records(gone, ("site_id", "name", "street_m"), reason=reason)
     return gdf
 
 

@@ -18,7 +18,16 @@ from __future__ import annotations
 
 from ._common import COORD_DECIMALS, cell_phrase, check_input_file
 from .costs import read_cost_matrix, read_weights
-from .output import check_output_dir, csv_text, geojson_text, json_safe, json_text, write_outputs, xlsx_bytes
+from .output import (
+    check_output_dir,
+    csv_text,
+    geojson_text,
+    json_safe,
+    json_text,
+    left_out_records,
+    write_outputs,
+    xlsx_bytes,
+)
 from .points import read_points
 
 __all__ = [
@@ -30,6 +39,7 @@ __all__ = [
     "geojson_text",
     "json_safe",
     "json_text",
+    "left_out_records",
     "read_cost_matrix",
     "read_points",
     "read_weights",

@@ -31,6 +31,7 @@ __all__ = [
     "geojson_text",
     "json_safe",
     "json_text",
+    "left_out_records",
     "lonlat_rounded",
     "text_column",
     "write_outputs",
@@ -63,6 +64,33 @@ def geojson_text(gdf: gpd.GeoDataFrame) -> str:
         feature["properties"] = json_safe(feature["properties"])
     data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+
+
+def left_out_records(frame: gpd.GeoDataFrame, columns: tuple[str, ...], **values: object) -> list[dict]:
+    """
+    Rows a stage left out, as the outputs name them (the ``left_out`` layer of ``plan.gpkg``, the summary).
+
+    Parameters
+    ----------
+    frame
+        The rows left out (points in any CRS).
+    columns
+        The columns to keep, those ``frame`` has, in this order.
+    **values
+        Columns of one value for every row (``reason="..."``), after them.
+
+    Returns
+    -------
+    records
+        One dict per row: the columns, the values, then ``lon`` / ``lat`` (WGS-84, 7 decimals). Records,
+        not a frame: pandas compares ``attrs`` when frames are joined.
+    """
+    table = pd.DataFrame(frame[[c for c in columns if c in frame]]).reset_index(drop=True)
+    for name, value in values.items():
+        table[name] = value
+    ll = frame.to_crs("EPSG:4326").geometry
+    table["lon"], table["lat"] = ll.x.round(7).to_numpy(), ll.y.round(7).to_numpy()
+    return table.to_dict(orient="records")
 
 
 def lonlat_rounded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
