@@ -36,6 +36,7 @@ import pandas as pd
 import shapely
 
 from .errors import DataError, InputError
+from .io.output import left_out_records
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -160,12 +161,17 @@ def read_raster_demand(
         "population_raster": whole,
     }
     # the cells read outside the study area, named in plan.gpkg's left_out layer (not in summary.json)
-    out_ll = shapely.get_coordinates(centres.values[~inside])
-    info["outside_records"] = [
-        {"demand_id": f"r{r + int(window.row_off)}-{c + int(window.col_off)}", "population": float(v),
-         "lon": round(float(x), 7), "lat": round(float(y), 7)}
-        for r, c, v, (x, y) in zip(rows[~inside], cols[~inside], people[~inside], out_ll)
-    ]  # fmt: skip
+    outside = gpd.GeoDataFrame(
+        {
+            "demand_id": [
+                f"r{r + int(window.row_off)}-{c + int(window.col_off)}" for r, c in zip(rows[~inside], cols[~inside])
+            ],
+            "population": people[~inside],
+        },
+        geometry=centres.values[~inside],
+        crs="EPSG:4326",
+    )
+    info["outside_records"] = left_out_records(outside, ("demand_id", "population"))
     rows, cols, people = rows[inside], cols[inside], people[inside]
     net_crs = network.graph["crs"]
     cell_ids = np.array(
