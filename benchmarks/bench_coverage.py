@@ -3,7 +3,7 @@
 (a) The embedded default (central Helsinki) with every network node as a site and as a
     home, against the osmnx isochrone recipe (one ``networkx.ego_graph`` per site).
 (b) A seeded synthetic street grid of 160,000 nodes with 10,000 sites and 50,000 homes:
-    the whole ``planner.coverage`` call (snapping included), warm, and pandana 0.8's
+    the whole ``planner.reach.matrix`` call (snapping included), warm, and pandana 0.8's
     ``nodes_in_range`` on the same network where pandana is installed.
 (c) Isochrones: 1,000 polygons on the synthetic grid.
 (d) The larger OSM extracts of ../shared/data/osm through ``planner plan`` (skipped when absent).
@@ -28,7 +28,7 @@ import numpy as np
 import shapely
 
 import planner
-from planner._graph import network_arrays
+from planner.reach.arrays import network_arrays
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 warnings.filterwarnings("ignore")
@@ -180,8 +180,8 @@ def part_b(report: dict, quick: bool) -> None:
         net.nodes_in_range(list(site_nodes), 5.0, "minutes")
         pandana_s = time.perf_counter() - t
         # the same node-to-node work in our engine: sites placed on nodes, homes = all nodes
-        from planner._graph import snap
-        from planner.coverage import coverage_matrix
+        from planner.reach.matrix import coverage_matrix
+        from planner.reach.snapping import snap
 
         node_pts = shapely.points(xs, ys)
         posts = snap(a, node_pts[np.searchsorted(a.node_ids, site_nodes)])

@@ -42,7 +42,7 @@ import hashlib, json, resource, sys, time, warnings
 warnings.simplefilter("ignore")
 import numpy as np, shapely
 import planner
-from planner import network as N
+from planner.network import sources as N
 def hwm():  # this process's own peak resident memory (ru_maxrss would include the parent's, across exec)
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
@@ -101,7 +101,7 @@ def scan_rates(path: Path, clip) -> dict[str, float]:
 
     import numpy as np
 
-    from planner import _pbf
+    from planner.network import pbf as _pbf
 
     out = {"open DuckDB + load the spatial extension (fixed)": float("inf"), "scan into DuckDB's table": float("inf"),
            "highway ways touching the area (join)": float("inf")}
@@ -143,7 +143,7 @@ def main() -> None:
     import osmium
     import shapely
 
-    from planner.boundary import resolve_boundary, with_margin
+    from planner.network.boundary import resolve_boundary, with_margin
 
     with tempfile.TemporaryDirectory() as tmp:
         big = merge(pbfs, Path(tmp) / "merged.osm.pbf")

@@ -5,11 +5,11 @@ grid, 50 m apart, with jitter) of 1,000 x 1,000 = 1,000,000 nodes, with 50,000 c
 sites and 500,000 homes scattered over its 50 km x 50 km. The grid's arrays are built
 directly with numpy (a networkx graph of a million nodes would take minutes and
 gigabytes to build and is not what is being measured); ``--check-side`` first proves on
-a small grid that they equal ``planner._graph.network_arrays`` of the networkx graph
+a small grid that they equal ``planner.reach.arrays.network_arrays`` of the networkx graph
 that ``bench_coverage.grid_network`` builds. Homes and sites are snapped once
-(``planner._graph.snap``), then the coverage matrix (5 minutes) is computed:
+(``planner.reach.snapping.snap``), then the coverage matrix (5 minutes) is computed:
 
-- single process: ``planner.coverage.coverage_matrix`` (what ``planner.coverage`` runs,
+- single process: ``planner.reach.matrix.coverage_matrix`` (what ``planner.reach.matrix`` runs,
   two threads on this 2-core machine);
 - Dask: ``planner.distributed.coverage_matrix_dask`` on a LocalCluster of 2 worker
   processes with one thread each (what ``planner plan --engine dask`` runs).
@@ -39,8 +39,9 @@ warnings.filterwarnings("ignore")
 
 from bench_coverage import grid_coordinates  # noqa: E402
 
-from planner._graph import NetworkArrays, network_arrays, snap  # noqa: E402
-from planner.coverage import coverage_matrix  # noqa: E402
+from planner.reach.arrays import NetworkArrays, network_arrays  # noqa: E402
+from planner.reach.matrix import coverage_matrix  # noqa: E402
+from planner.reach.snapping import snap  # noqa: E402
 
 
 def reset_peak() -> float:
@@ -114,8 +115,8 @@ def _worker_reset():
 
 def _worker_warm():
     """Load the compiled search on the worker (numba's cache) before timing."""
-    from planner._graph import Snapped
     from planner.distributed import Tile, TileArrays, tile_task
+    from planner.reach.snapping import Snapped
 
     one = lambda v, t=np.float64: np.array([v], dtype=t)  # noqa: E731
     s = Snapped(one(0, np.int64), one(0, np.int64), one(1, np.int64), one(0.1), one(0.1), one(0.0), one(1.0), one(0.0))

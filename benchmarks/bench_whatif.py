@@ -29,8 +29,8 @@ import shapely
 from scipy.spatial import cKDTree
 
 import planner
-from planner.coverage import Coverage
-from planner.maps import WhatIf, plan_map
+from planner.outputs.maps import WhatIf, plan_map
+from planner.reach.matrix import Coverage
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]  # fmt: skip

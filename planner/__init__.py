@@ -8,20 +8,20 @@ set of stations.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import coverage, isochrones  # modules, callable as their stage function
-from .areas import load_areas
-from .config import CANDIDATE_TAGS, DEFAULTS, Defaults
-from .coverage import Coverage
-from .demand import load_demand
-from .errors import DataError, InputError, PlannerError, SolverError
-from .evaluation import Evaluation, evaluate
-from .maps import plan_map
-from .network import load_network
-from .optimize import Solution, solve
-from .pipeline import plan
-from .result import Plan
-from .score import score
-from .sites import load_candidates
+from planner.config import CANDIDATE_TAGS, DEFAULTS, Defaults
+from planner.demand.areas import load_areas
+from planner.demand.points import load_demand
+from planner.errors import DataError, InputError, PlannerError, SolverError
+from planner.network.sources import load_network
+from planner.optimize import Solution, solve
+from planner.outputs.maps import plan_map
+from planner.reach import coverage, isochrones
+from planner.reach.evaluation import Evaluation, evaluate
+from planner.reach.matrix import Coverage
+from planner.result import Plan
+from planner.runs.pipeline import plan
+from planner.runs.scoring import score
+from planner.sites import load_candidates
 
 try:
     __version__ = version("station-planner")

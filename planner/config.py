@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .errors import InputError
+from planner.errors import InputError
 
 __all__ = [
     "ACCESS_CLOSED",
@@ -154,7 +154,7 @@ TIER_ALIASES: dict[str, tuple[str, ...]] = {
 #: highway=* values walkable without further tags. Both readers of OSM files (.osm.pbf
 #: and raw .osm XML) keep a way with one of them unless its tags close it to pedestrians;
 #: ``highway=cycleway`` is not among them: a cycleway is walked only when its ``foot`` tag
-#: allows it (see :data:`FOOT_ALLOWED` and :func:`planner.network.walkable_way`).
+#: allows it (see :data:`FOOT_ALLOWED` and :func:`planner.network.sources.walkable_way`).
 WALKABLE_HIGHWAYS: frozenset[str] = frozenset(
     {
         "footway",
@@ -213,7 +213,7 @@ NOT_WALKED_HIGHWAYS: frozenset[str] = frozenset(
     }
 )
 
-#: the OSM way tags :func:`planner.network.walkable_way` reads
+#: the OSM way tags :func:`planner.network.sources.walkable_way` reads
 WALKING_TAGS: tuple[str, ...] = (
     "highway",
     "foot",

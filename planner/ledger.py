@@ -46,7 +46,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from .config import DEFAULTS
+from planner.config import DEFAULTS
 
 __all__ = [
     "CENTRE_CLASSES",
@@ -199,7 +199,7 @@ class Ledger:
         A tiered plan's tier walk, each home's centre class and the per-class ``n`` / ``population``;
         else ``None``.
     areas
-        With areas: per area (in the areas' order, :data:`planner.areas.OUTSIDE` last when homes fall outside
+        With areas: per area (in the areas' order, :data:`planner.demand.areas.OUTSIDE` last when homes fall outside
         every area) ``area``, ``n_homes``, ``population`` (residents in the plan), a ``population_<class>`` column
         per coverage class, ``covered_share`` (covered / population; NaN when no resident of the area is in the
         plan), ``share_inside`` (the share of the area's residents inside the planning boundary, 1.0 without
@@ -599,7 +599,7 @@ def _areas(
     boundary: shapely.Geometry | None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Per area, the residents by class and where the boundary cuts it; and per home, its area's row."""
-    from .areas import OUTSIDE, assign_areas
+    from planner.demand.areas import OUTSIDE, assign_areas
 
     names = list(areas["area"].astype(str))
     home_area = demand["area"].astype(str).to_numpy()
@@ -608,7 +608,7 @@ def _areas(
     position = {name: i for i, name in enumerate(names)}
     k = np.array([position.get(a, -1) for a in home_area], dtype=np.int64)
     if (k < 0).any():
-        from .errors import DataError
+        from planner.errors import DataError
 
         raise DataError(f"homes name areas that are not in the areas layer: {sorted(set(home_area[k < 0]))[:3]}")
     m = len(names)

@@ -17,17 +17,17 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .boundary import planning_area
-from .coverage import Coverage
-from .errors import InputError
-from .io import csv_text, geojson_text, json_text, write_outputs, xlsx_bytes
-from .isochrones import isochrones
-from .layers import gis_files
-from .ledger import Ledger
-from .maps import plan_map, whatif_inputs
-from .optimize import Solution
-from .report import plan_report
-from .summary import plan_summary, station_sheet, station_table
+from planner.errors import InputError
+from planner.ledger import Ledger
+from planner.network.boundary import planning_area
+from planner.optimize import Solution
+from planner.outputs.files import csv_text, geojson_text, json_text, write_outputs, xlsx_bytes
+from planner.outputs.gis_layers import gis_files
+from planner.outputs.maps import plan_map, whatif_inputs
+from planner.outputs.report import plan_report
+from planner.outputs.summary import plan_summary, station_sheet, station_table
+from planner.reach.matrix import Coverage
+from planner.reach.walk_areas import isochrones
 
 __all__ = ["OUTPUT_FILES", "Plan", "served_population"]
 
@@ -70,7 +70,7 @@ class Plan:
     seconds
         Wall time of each stage.
     unreachable
-        Homes no candidate reaches (see :func:`planner.unreachable.diagnose_unreachable`), or ``None``.
+        Homes no candidate reaches (see :func:`planner.reach.unreachable.diagnose_unreachable`), or ``None``.
     footprints
         The shapes the demand stage read, drawn as the offline map's basemap: OSM
         building polygons and sampled residential land use with ``kind``, in the
@@ -82,7 +82,7 @@ class Plan:
         else ``None``.
     area_table
         Per area: the account's residents by class, covered share and where the boundary cuts it
-        (:attr:`planner.ledger.Ledger.areas`), and the nearest chosen station (:func:`planner.areas.nearest_by_area`),
+        (:attr:`planner.ledger.Ledger.areas`), and the nearest chosen station (:func:`planner.demand.areas.nearest_by_area`),
         written to ``areas.csv``; else ``None``.
     ledger
         The account of every input resident and site (:class:`planner.ledger.Ledger`), computed once:
@@ -173,7 +173,7 @@ class Plan:
         The walking area of every site, chosen or not (EPSG:4326; ``site_id`` and geometry, in :attr:`sites` order).
 
         The chosen stations' are :attr:`isochrones` (drawn once, by the plan); the others' are drawn on first use,
-        from the same network and walk, for the what-if page (:func:`planner.maps.whatif_inputs`).
+        from the same network and walk, for the what-if page (:func:`planner.outputs.maps.whatif_inputs`).
         """
         ids = self.sites["site_id"].astype(str).to_numpy()
         chosen = np.zeros(len(ids), bool)
@@ -213,7 +213,7 @@ class Plan:
             basemap (a ``basemap`` other than ``osm`` tiled over them); ``inline_assets``: Leaflet inlined only.
         basemap, tianditu_key, whatif
             Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key; ``whatif``: click to
-            add and remove stations in the browser (:func:`planner.maps.whatif_inputs`).
+            add and remove stations in the browser (:func:`planner.outputs.maps.whatif_inputs`).
         """
         is_existing = self.existing
         return plan_map(
@@ -240,7 +240,7 @@ class Plan:
         )
 
     def report(self, *, lang: str = "en") -> str:
-        """The committee report: one printable, self-contained HTML page (see :func:`planner.report.plan_report`)."""
+        """The committee report: one printable, self-contained HTML page (see :func:`planner.outputs.report.plan_report`)."""
         return plan_report(self, lang=lang)
 
     def write(

@@ -20,13 +20,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._graph import check_datum, drop_far_points, network_arrays
-from ._osm import read_features
-from .boundary import split_by_boundary
-from .config import CANDIDATE_TAGS, DEFAULTS, OPEN_AIR_KINDS, TIER_ALIASES
-from .errors import DataError, InputError
-from .io import cell_phrase, left_out_records, read_points
-from .network import network_source
+from planner.config import CANDIDATE_TAGS, DEFAULTS, OPEN_AIR_KINDS, TIER_ALIASES
+from planner.errors import DataError, InputError
+from planner.io import cell_phrase, left_out_records, read_points
+from planner.network.boundary import split_by_boundary
+from planner.network.osm import read_features
+from planner.network.sources import network_source
+from planner.reach.arrays import network_arrays
+from planner.reach.snapping import check_datum, drop_far_points
 
 __all__ = [
     "INPUT_FILES",
@@ -249,7 +250,7 @@ def site_costs(sites: gpd.GeoDataFrame) -> np.ndarray:
     costs
         One non-negative number per row.
     """
-    from .config import SITE_COSTS
+    from planner.config import SITE_COSTS
 
     kinds = sites["kind"].astype(str)
     by_kind = kinds.map(

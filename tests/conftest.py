@@ -71,7 +71,7 @@ def reuse_default_network(default_network, monkeypatch):
     """``planner.plan`` and the CLI get the session's ``default_network`` when they ask for the
     embedded default with default parameters, instead of building it again (other sources,
     speeds, boundaries: built as usual)."""
-    import planner.inputs as pipeline
+    import planner.runs.inputs as pipeline
 
     real = pipeline.load_network
     signature = inspect.signature(real)

@@ -13,8 +13,8 @@ import pytest
 import shapely
 
 import planner
-from planner.areas import MIN_BUILDING_SHARE, OUTSIDE, load_areas, spread_population
 from planner.cli import main
+from planner.demand.areas import MIN_BUILDING_SHARE, OUTSIDE, load_areas, spread_population
 
 
 def _boxes(homes, crs_out="EPSG:4547", pops=(7804.0, 6095.0, 5089.0, 3158.0, 3462.0, 1327.0)):
@@ -87,7 +87,7 @@ def test_the_spreading_rule(census):
 
 def test_areas_csv_rederived(census, tmp_path, monkeypatch):
     network, _, areas, path = census
-    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)
     out = tmp_path / "out"
     assert main(["plan", "--demand", str(path), "--model", "mclp", "--p", "4", "--out", str(out), "-q"]) == 0
     raw = (out / "areas.csv").read_bytes()
@@ -128,7 +128,7 @@ def test_areas_csv_rederived(census, tmp_path, monkeypatch):
 
 def test_areas_group_osm_homes(census, tmp_path, monkeypatch, capsys):
     network, osm_homes, areas, _ = census
-    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)
     small = areas.iloc[:2]
     part = tmp_path / "two.geojson"
     small.to_crs("EPSG:4326").to_file(part, driver="GeoJSON")
@@ -167,7 +167,7 @@ def test_area_names(tmp_path):
                                   "missing areas"])
 def test_bad_area_files(census, tmp_path, monkeypatch, capsys, case):
     network, _, areas, _ = census
-    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)
     path = tmp_path / "bad.geojson"
     g = areas.to_crs("EPSG:4326")
     option = "--demand"
@@ -196,8 +196,8 @@ def test_bad_area_files(census, tmp_path, monkeypatch, capsys, case):
 
 def test_the_homes_outside_every_area_are_no_area(capsys):
     """`areas: 2; 1 with less than half ...`: the row of homes outside every area is not counted as an area."""
-    from planner.console import Reporter, _report_areas
-    from planner.maps.labels import LABELS
+    from planner.outputs.console import Reporter, _report_areas
+    from planner.outputs.maps.labels import LABELS
 
     table = pd.DataFrame({"area": ["东门社区", "西门社区", OUTSIDE], "covered_share": [0.9, 0.1, 0.004]})
     s = {"n_areas": 2, "population_outside_areas": 4634.8}

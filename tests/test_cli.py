@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +13,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from reference import walking_minutes
 
 import planner
 from planner.cli import main
-from reference import walking_minutes
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -335,7 +335,7 @@ def test_pmedian_too_few_stations_says_how_many(tmp_path, capsys):
 @pytest.mark.parametrize("seed", range(20))
 def test_rounded_station_figures_keep_their_sum(seed):
     """population_assigned to 0.1 per station, its column adding up to the rounded total (largest remainders)."""
-    from planner.summary import _rounded_keeping_sum
+    from planner.outputs.summary import _rounded_keeping_sum
 
     r = np.random.default_rng(seed)
     values = r.random(int(r.integers(1, 40))) * r.choice([1.0, 10.0, 1000.0])

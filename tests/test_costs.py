@@ -11,6 +11,7 @@ import pytest
 import planner
 from planner.cli import main
 
+
 @pytest.fixture
 def files(tmp_path):
     from pathlib import Path

@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import shared_file
 from pyproj import Geod
+from test_datums import _ref_gcj02_to_bd09, _ref_wgs84_to_gcj02
 
 import planner
-from planner import datums
 from planner.cli import main
-from conftest import shared_file
-from test_datums import _ref_gcj02_to_bd09, _ref_wgs84_to_gcj02
+from planner.io import datums
 
 pytestmark = [
     pytest.mark.slow,

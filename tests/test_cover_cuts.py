@@ -13,8 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from planner.optimize._cover_cuts import triangle_cuts
-from planner.optimize._highs import Deadline
+from planner.optimize.cover_cuts import triangle_cuts
+from planner.optimize.milp import Deadline
 
 
 def _cover(seed: int, n: int, m: int, density: float) -> np.ndarray:

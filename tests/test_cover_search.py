@@ -14,10 +14,10 @@ from instances import road_minutes
 from reference import min_cover
 
 import planner
-import planner.optimize.center as center
-from planner.optimize import _cover_search
-from planner.optimize._cover_search import find_cover
-from planner.optimize._highs import Deadline
+import planner.optimize.center.model as center
+from planner.optimize import cover_search as _cover_search
+from planner.optimize.cover_search import find_cover
+from planner.optimize.milp import Deadline
 
 
 def _covers(a: np.ndarray, cols: np.ndarray) -> bool:

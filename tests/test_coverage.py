@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from instances import random_points, synthetic_network
+from reference import walking_minutes
 
 import planner
 from planner import InputError
-from reference import walking_minutes
-from instances import random_points, synthetic_network
 
 
 def assert_matches(cov_matrix: sp.csr_matrix, expected: dict, limit: float) -> None:

@@ -23,7 +23,8 @@ from reference import formula_cells, guarded
 
 import planner
 from planner.cli import main
-from planner.io import csv_text, read_points, xlsx_bytes
+from planner.io import read_points
+from planner.outputs.files import csv_text, xlsx_bytes
 
 NAMES = [
     "=1+1",
@@ -67,7 +68,7 @@ def runs(helsinki, tmp_path_factory):
     matrix.to_csv(folder / "matrix.csv", index=False)
     out = {name: folder / name for name in ("plan", "curve", "optimize")}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
+        patch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)
         plan_args = ["--existing", str(named), "--areas", str(folder / "areas.geojson"), "--format", "shp"]
         assert main(["plan", *plan_args, "--out", str(out["plan"]), "--quiet"]) == 0
         assert main(["curve", "--candidates", str(named), "--max-p", "2", "--out", str(out["curve"]), "--quiet"]) == 0

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
-from planner import datums
-from planner.datums import (
+from planner.errors import InputError
+from planner.io import datums
+from planner.io.datums import (
     CHINA_BBOX,
     DATUMS,
     bd09_to_gcj02,
@@ -21,7 +22,6 @@ from planner.datums import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from planner.errors import InputError
 
 GEOD = Geod(ellps="WGS84")
 FUNCTIONS = [wgs84_to_gcj02, gcj02_to_wgs84, gcj02_to_bd09, bd09_to_gcj02, wgs84_to_bd09, bd09_to_wgs84]
@@ -109,7 +109,7 @@ def test_forward_bd09_matches_independent_formula():
 
 
 def test_maps_uses_this_module():
-    from planner import maps
+    from planner.outputs import maps
 
     assert maps.wgs84_to_gcj02 is datums.wgs84_to_gcj02
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pytest
 import pyrosm
+import pytest
 import shapely
+from conftest import shared_file
 
 import planner
-from planner import DataError, InputError
-from conftest import shared_file
+from planner import InputError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -116,7 +116,7 @@ def test_landuse_far_apart_is_sampled_per_polygon():
     """Two compounds 400 km apart (a province extract): one 50 m lattice, but no grid over the box of both."""
     import tracemalloc
 
-    from planner.demand import _landuse_points
+    from planner.demand.points import _landuse_points
 
     a = shapely.box(0, 0, 200, 100)
     b = shapely.box(400_000, 300_000, 400_100, 300_100)

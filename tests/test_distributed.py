@@ -21,18 +21,19 @@ import shapely.affinity
 
 distributed = pytest.importorskip("distributed")
 
+from instances import random_points, synthetic_network  # noqa: E402
+
 import planner  # noqa: E402
-from planner._graph import network_arrays, snap  # noqa: E402
 from planner.cli import main  # noqa: E402
-from planner.coverage import coverage_matrix  # noqa: E402
 from planner.distributed import (  # noqa: E402
     coverage_dask,
     coverage_matrix_dask,
     dask_client,
     solve_dask,
 )
-
-from instances import random_points, synthetic_network  # noqa: E402
+from planner.reach.arrays import network_arrays  # noqa: E402
+from planner.reach.matrix import coverage_matrix  # noqa: E402
+from planner.reach.snapping import snap  # noqa: E402
 
 
 def same_matrix(a, b) -> bool:

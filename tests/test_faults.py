@@ -8,22 +8,18 @@ The download tests mock the HTTP layer (no internet is needed), as in
 from __future__ import annotations
 
 import json
-import socket
 import warnings
 from pathlib import Path
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pyproj
-import scipy.sparse as sp
 import shapely
 
 import planner
-from planner import DataError
 from planner.cli import main
-from planner.io import json_text
+from planner.outputs.files import json_text
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -68,7 +64,7 @@ def test_sample_existing_stations_reach_residents(default_network):
 def test_tiers_existing_station_without_centre_is_one_error_line(default_network, tmp_path, capsys, monkeypatch):
     """The far corner of the extract is more than 400 m (5 minutes) from every sample
     candidate in a straight line, so no walk there is shorter: no centre can serve it."""
-    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: default_network)
+    monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: default_network)
     existing = tmp_path / "existing.csv"
     existing.write_text("site_id,name,lon,lat\nex-far,Far station,24.935378,60.176917\n", encoding="utf-8")
     out = tmp_path / "out"

@@ -22,10 +22,10 @@ from conftest import shared_file
 import planner
 from planner.cli import main
 from planner.errors import InputError, PlannerError
-from planner.io import write_outputs
-from planner.io.cad import dxf_bytes
-from planner.io.gis import SHP_FIELDS, check_output_crs, china_zone_code, shp_field_names, warn_outside_area
-from planner.layers import gis_files, home_layer
+from planner.outputs.cad import dxf_bytes
+from planner.outputs.files import write_outputs
+from planner.outputs.gis import SHP_FIELDS, check_output_crs, china_zone_code, shp_field_names, warn_outside_area
+from planner.outputs.gis_layers import gis_files, home_layer
 
 NAMES = ["中心站", "北站 Töölö", "东湖社区服务站", "南门站", "西区站", "广场站", "公园站", "图书馆站", "第九站", "第十站"]
 AREAS = ["西区 West", "东区"]
@@ -378,7 +378,7 @@ def test_cli_refuses_a_bad_output_crs_before_any_work(tmp_path, capsys):
 def test_cli_options_reach_the_files(written, tmp_path, monkeypatch, capsys):
     p, _, _ = written
     small = dataclasses.replace(p, isochrones=p.isochrones.iloc[:1])  # the plan and its files are tested above
-    monkeypatch.setattr(planner.pipeline, "plan", lambda **_: small)
+    monkeypatch.setattr(planner.runs.pipeline, "plan", lambda **_: small)
     monkeypatch.setattr(planner.result.Plan, "map", lambda self, **_: folium.Map(tiles=None))  # (seconds to draw)
     out = tmp_path / "out"
     assert main(["plan", "--format", "shp", "--dxf", "--output-crs", "EPSG:3879", "--out", str(out)]) == 0
@@ -395,7 +395,7 @@ def test_cli_options_reach_the_files(written, tmp_path, monkeypatch, capsys):
 def test_every_file_written(written):
     _, out, _ = written
     shp = [f"shp/{layer}{ext}" for layer in LAYERS for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg")]
-    expected = {*planner.pipeline.OUTPUT_FILES, "areas.csv", "plan.dxf", *shp, "shp/fields.csv"}
+    expected = {*planner.runs.pipeline.OUTPUT_FILES, "areas.csv", "plan.dxf", *shp, "shp/fields.csv"}
     assert {q.relative_to(out).as_posix() for q in out.rglob("*")} - {"shp"} == expected
 
 

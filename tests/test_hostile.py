@@ -96,15 +96,15 @@ def hostile(helsinki, tmp_path_factory):
     table.loc[existing].to_csv(folder / "existing.csv", index=False)
     out = folder / "out"
     plans = []
-    real_plan = planner.pipeline.plan
+    real_plan = planner.runs.pipeline.plan
 
     def spy(*args, **kwargs):  # keeps the Plan the CLI writes
         plans.append(real_plan(*args, **kwargs))
         return plans[-1]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
-        patch.setattr(planner.pipeline, "plan", spy)
+        patch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)
+        patch.setattr(planner.runs.pipeline, "plan", spy)
         args = ["--candidates", str(folder / "candidates.csv"), "--existing", str(folder / "existing.csv")]
         code = main(["plan", *args, "--whatif", "--offline", "--format", "shp", "--out", str(out), "-q"])
     assert code == 0

@@ -23,7 +23,8 @@ from shapely.geometry import Polygon
 from planner.cli import main
 from planner.config import COLUMN_ALIASES, ID_ALIASES
 from planner.errors import InputError
-from planner.io import read_points, write_outputs
+from planner.io import read_points
+from planner.outputs.files import write_outputs
 
 # three stations in a county town on CM 114E (Hubei), WGS-84
 NAMES = ["幸福社区服务站", "东门村便民点", "城关镇·综合站"]
@@ -378,7 +379,7 @@ def _metres(lon1, lat1, lon2, lat2) -> np.ndarray:
     return np.asarray(pyproj.Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)[2])
 
 
-needs_datums = pytest.mark.skipif(importlib.util.find_spec("planner.datums") is None,
+needs_datums = pytest.mark.skipif(importlib.util.find_spec("planner.io.datums") is None,
                                   reason="planner.datums (to_wgs84) is not written yet")
 
 

@@ -6,8 +6,8 @@ graph, ties kept), the walk along it to either end node, and networkx's Dijkstra
 from the site over the graph split at the site (tests/reference.py). A point is
 walkable when that walk is within the limit; the polygon may differ from the
 walkable area only within the documented tolerances
-(``planner.isochrones.EDGE_TOLERANCE_M`` of its edge or of the limit, or where a
-point is within ``planner.isochrones.TIE_TOLERANCE_M`` of being equally near two
+(``planner.reach.walk_areas.EDGE_TOLERANCE_M`` of its edge or of the limit, or where a
+point is within ``planner.reach.walk_areas.TIE_TOLERANCE_M`` of being equally near two
 streets).
 """
 
@@ -19,11 +19,11 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
-
-import planner
 from reference import split_graph
 
-iso_module = sys.modules["planner.isochrones"]
+import planner
+
+iso_module = sys.modules["planner.reach.walk_areas"]
 
 LIMIT = 5.0
 GRID_STEP_M = 2.0

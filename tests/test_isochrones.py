@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from instances import random_points, synthetic_network
 
 import planner
-from instances import random_points, synthetic_network
 
 
 def containment(G, demand, sites, minutes):
@@ -76,7 +76,7 @@ def test_frontier_cuts_streets_partway():
 
 @pytest.mark.slow  # 6-12 s: with the slow cases, to keep the default suite under 3 minutes
 def test_few_sites_use_local_cells_and_match_whole_network():
-    from planner._graph import network_arrays
+    from planner.reach.arrays import network_arrays
 
     G = synthetic_network(21, n_nodes=300)
     homes = random_points(G, 1500, 21, "h")

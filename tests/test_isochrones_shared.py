@@ -17,13 +17,14 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-
-import planner
-from planner._graph import network_arrays, snap
 from conftest import EXTRACTS, shared_file
 
+import planner
+from planner.reach.arrays import network_arrays
+from planner.reach.snapping import snap
+
 pytestmark = pytest.mark.slow
-iso_module = sys.modules["planner.isochrones"]
+iso_module = sys.modules["planner.reach.walk_areas"]
 
 LIMIT = 5.0
 EXTRACTS = [*EXTRACTS, "porto_region_roads.osm.pbf"]

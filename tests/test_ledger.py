@@ -1,7 +1,7 @@
 """The plan's account (issue 28): every input resident and site in exactly one class, told the same way by every output.
 
 Each input runs once through ``planner plan`` (the CLI, not ``--quiet``: its lines are captured, and a spy on
-``planner.pipeline.plan`` keeps the Plan the CLI wrote, so that the account compared is the one behind the files).
+``planner.runs.pipeline.plan`` keeps the Plan the CLI wrote, so that the account compared is the one behind the files).
 Then, per input:
 
 - the classes add up to the input, counted without the plan: the county builder's truth (``tests/county.py``:
@@ -10,7 +10,7 @@ Then, per input:
   or a snapping limit, and pyosmium's count of the elements carrying a candidate tag (and of the buildings Guixi's
   homes are made of);
 - every figure parsed back from each output equals the account's: the CLI's lines (also in Chinese, through
-  ``planner.console.report_plan``), ``summary.json``, ``report.html`` (``section#left-out`` and the figures quoting
+  ``planner.outputs.console.report_plan``), ``summary.json``, ``report.html`` (``section#left-out`` and the figures quoting
   it), ``areas.csv``, ``stations.csv`` / ``stations.xlsx``, ``unreachable.csv`` and the layers of ``plan.gpkg``;
 - each home's class against oracles that use no planner code: shapely for the homes off the streets (every input),
   networkx Dijkstra (``tests/reference.py``) for who is covered, coverable, beyond every site or reaching only
@@ -44,12 +44,12 @@ from county import cli_args, guixi_files, guixi_network
 from reference import walking_minutes
 
 import planner
-from planner.areas import OUTSIDE
 from planner.cli import main
 from planner.config import CANDIDATE_TAGS, DEFAULTS
-from planner.console import Reporter, report_plan
+from planner.demand.areas import OUTSIDE
 from planner.ledger import CENTRE_CLASSES, HOME_CLASSES, PLAN_HOME_CLASSES, SITE_CLASSES, TEXT, UNCOVERABLE
 from planner.ledger import class_text as words
+from planner.outputs.console import Reporter, report_plan
 
 pytestmark = [
     # the planner's own warnings on these inputs, printed by the CLI as "warning:" lines (a run that is not --quiet)
@@ -138,11 +138,11 @@ def run(request, tmp_path_factory) -> Run:
     with pytest.MonkeyPatch.context() as patch:
         if name == "default":
             network = request.getfixturevalue("default_network")  # built once per session
-            real_load = planner.inputs.load_network
+            real_load = planner.runs.inputs.load_network
             patch.setattr(
-                planner.inputs, "load_network", lambda src=None, **kw: network if src is None else real_load(src, **kw)
+                planner.runs.inputs, "load_network", lambda src=None, **kw: network if src is None else real_load(src, **kw)
             )
-            source = Path(planner._osm.default_pbf())
+            source = Path(planner.network.osm.default_pbf())
             args = ["plan"]
         elif name.startswith("osm-"):
             source = shared_file(name[len("osm-") :])
@@ -154,13 +154,13 @@ def run(request, tmp_path_factory) -> Run:
             args = cli_args(files, kind, boundary=boundary)
             boundary = boundary or kind == "boundary"
         plans: list[planner.Plan] = []
-        real_plan = planner.pipeline.plan
+        real_plan = planner.runs.pipeline.plan
 
         def spy(*a, **kw):
             plans.append(real_plan(*a, **kw))
             return plans[-1]
 
-        patch.setattr(planner.pipeline, "plan", spy)
+        patch.setattr(planner.runs.pipeline, "plan", spy)
         out = tmp_path_factory.mktemp(f"ledger_{name}") / "out"
         stdout, stderr = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):

@@ -18,13 +18,12 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from browser import BROWSER_ARGS, block_network
 
 import planner
-from browser import BROWSER_ARGS, block_network
 from planner.cli import main
 from planner.errors import InputError
-from planner.maps import (LABELS, check_basemap, footprint_polygons, leaflet_assets, plan_map,
-                          wgs84_to_gcj02)
+from planner.outputs.maps import LABELS, check_basemap, footprint_polygons, leaflet_assets, plan_map, wgs84_to_gcj02
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -237,8 +236,8 @@ def _parts(geoms) -> int:
 
 
 def test_demand_stage_hands_its_footprints_to_the_map(helsinki, tmp_path):
-    from planner._osm import read_features
-    from planner.network import network_source
+    from planner.network.osm import read_features
+    from planner.network.sources import network_source
 
     network, demand, _ = helsinki
     homes, shapes = planner.load_demand(network=network, footprints=True)
@@ -291,7 +290,7 @@ def test_footprints_cap_and_gcj02_shift(monkeypatch):
     fp = gpd.GeoDataFrame({"kind": ["building"] * 5}, geometry=inside + outside, crs="EPSG:4326")
     page = plan_map(stations, iso, demand, covered, network=G, offline=True, footprints=fp).get_root().render()
     assert len(_basemap_polygons(page, "building")) == 5
-    monkeypatch.setattr(planner.maps, "MAX_FOOTPRINTS", 4)
+    monkeypatch.setattr(planner.outputs.maps, "MAX_FOOTPRINTS", 4)
     with pytest.warns(UserWarning, match="5 footprints are more than 4; drew the 3 polygons"):
         page = plan_map(stations, iso, demand, covered, network=G, offline=True, footprints=fp).get_root().render()
     drawn = _basemap_polygons(page, "building")
@@ -461,13 +460,13 @@ def test_areas_layer_coloured_by_share_covered(lang, legend_items):
     assert "\\u0026lt;script\\u0026gt;alert(1)" in page
     # the legend lists the steps with their colours
     legend = _legend(text)
-    for (_, colour), label in zip(planner.maps.AREA_STEPS, legend_items):
+    for (_, colour), label in zip(planner.outputs.maps.AREA_STEPS, legend_items):
         assert f'style="background:{colour}59;border:1px solid #555555;border-radius:0"></span>{label}</div>' in legend
     # without areas nothing of the layer is drawn
     page = _unescape_js(plan_map(stations, iso, demand, covered, lang=lang).get_root().render())
     assert t["area_layer"] not in page and "planner-area-share" not in page and '"planner-area"' not in page
     assert not [label for label in legend_items if label in page]
-    assert not [colour for _, colour in planner.maps.AREA_STEPS if colour in page]
+    assert not [colour for _, colour in planner.outputs.maps.AREA_STEPS if colour in page]
 
 
 def test_areas_need_their_columns_and_take_any_crs():

@@ -19,13 +19,13 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from instances import random_minutes
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.spatial import cKDTree
 
 import planner
 from planner.optimize import rcfix
 from planner.optimize.heuristics import improve_by_swaps
-from instances import random_minutes
 
 RADIUS = 5.0
 SPEED = 80.0  # metres per minute: 5 minutes is 400 m

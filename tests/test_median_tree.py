@@ -13,8 +13,10 @@ from instances import dense_road as _road
 from reference import brute_median as _brute
 
 import planner
-from planner.optimize import _median_bb, median, median_cuts
-from planner.optimize._highs import gap_of
+from planner.optimize.median import branch_cut as _median_bb
+from planner.optimize.median import cuts as median_cuts
+from planner.optimize.median import model as median
+from planner.optimize.milp import gap_of
 
 
 @pytest.fixture

@@ -26,11 +26,11 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from instances import minute_matrices, random_minutes, to_csr
 from scipy.optimize import linprog
 
 import planner
 from planner import DataError, InputError, SolverError
-from instances import minute_matrices, random_minutes, to_csr
 
 INF = np.inf
 

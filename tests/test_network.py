@@ -21,9 +21,9 @@ import requests
 
 import planner
 from planner import DataError, InputError
-from planner._osm import default_pbf, parse_bbox
 from planner.config import DEFAULTS, WALKABLE_HIGHWAYS
-from planner.network import walkable_way
+from planner.network.osm import default_pbf, parse_bbox
+from planner.network.sources import walkable_way
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 METRES_PER_MINUTE = 4.8 * 1000 / 60
@@ -574,7 +574,7 @@ def test_corrupt_cache_file_is_removed_and_downloaded_again(monkeypatch, offline
 
 
 def test_cache_file_of_the_wrong_shape_is_reported(tmp_path):
-    from planner._osm import cache_problem
+    from planner.network.osm import cache_problem
 
     path = tmp_path / "x.json"
     path.write_text('{"version": 0.6}', encoding="utf-8")

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from instances import minute_matrices, random_minutes, to_csr
 
 import planner
 from planner import InputError
-from planner.coverage import Coverage
-from instances import minute_matrices, random_minutes, to_csr
+from planner.reach.matrix import Coverage
 
 INF = np.inf
 RADIUS = 5.0

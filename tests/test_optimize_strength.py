@@ -15,12 +15,12 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from instances import random_minutes, road_minutes, to_csr
+from reference import min_cover
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 import planner
 from planner import InputError, SolverError
-from instances import random_minutes, road_minutes, to_csr
-from reference import min_cover
 
 INF = np.inf
 

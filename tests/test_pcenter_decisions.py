@@ -18,10 +18,11 @@ import scipy.sparse as sp
 from reference import min_cover
 
 import planner
-from planner.optimize._highs import Constraint, milp as planner_milp
-from planner.optimize._reduce import keep_within, pattern
-from planner.optimize.center import _dominance
+from planner.optimize.center.model import _dominance
 from planner.optimize.cover import cover_bound
+from planner.optimize.milp import Constraint
+from planner.optimize.milp import milp as planner_milp
+from planner.optimize.reduce import keep_within, pattern
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_median import road_minutes  # noqa: E402

@@ -15,8 +15,8 @@ from instances import road_minutes as road
 from reference import min_cover
 
 import planner
-from planner.optimize._center_search import fill_to_p, swap_descent
-from planner.optimize._highs import Deadline
+from planner.optimize.center.search import fill_to_p, swap_descent
+from planner.optimize.milp import Deadline
 
 
 def reference_radius(d: np.ndarray, p: int, fixed: np.ndarray) -> float:
@@ -99,7 +99,7 @@ def test_pcenter_500_nodes_p50_is_exact_and_quick():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_dominance_keeps_the_minimum_cover_and_shrinks(seed):
-    from planner.optimize.center import _dominance
+    from planner.optimize.center.model import _dominance
 
     d = road(50, 10 + seed)
     r = float(np.quantile(d, 0.03))

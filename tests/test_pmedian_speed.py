@@ -8,9 +8,9 @@ import scipy.sparse as sp
 from instances import dense_road as _road
 from reference import brute_median as _brute
 
-from planner.optimize import median
-from planner.optimize._highs import Deadline
-from planner.optimize._median_swap import interchange
+from planner.optimize.median import model as median
+from planner.optimize.median.swap import interchange
+from planner.optimize.milp import Deadline
 
 
 @pytest.mark.parametrize(("seed", "p", "weighted"), [(1, 2, False), (2, 3, True), (3, 3, False)])

@@ -16,15 +16,15 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import EXTRACTS, shared_file
 from scipy.optimize import Bounds, LinearConstraint, milp
+from test_mclp_dense import compound_csr
 
 import planner
 from planner.cli import main
 from planner.cli._base import share_value
 from planner.errors import InputError
 from planner.optimize import partial
-from conftest import EXTRACTS, shared_file
-from test_mclp_dense import compound_csr
 
 RADIUS = 5.0
 
@@ -149,7 +149,7 @@ def test_embedded_default_coverage(helsinki):
 
 
 class _Ticks:
-    """A clock for :class:`planner.optimize._highs.Deadline` that moves one second each time it is read."""
+    """A clock for :class:`planner.optimize.milp.Deadline` that moves one second each time it is read."""
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -162,7 +162,7 @@ class _Ticks:
 @pytest.mark.parametrize("reads", [2, 4, 8, 16])
 def test_a_passed_deadline_keeps_a_plan_and_its_bound(monkeypatch, reads):
     """The search stopped by its deadline (an injected clock: no wall time) still meets the share, with a bound."""
-    from planner.optimize import _highs
+    from planner.optimize import milp as _highs
 
     minutes, w = compound_csr(5, 4_000, 400)
     reach = w[np.diff(minutes.indptr) > 0].sum() / w.sum()

@@ -174,7 +174,7 @@ def _bad(folder, case):
 @pytest.mark.parametrize("case", ["bands", "no crs", "elsewhere", "corrupt"])
 def test_bad_rasters_are_one_line(rasters, tmp_path, capsys, monkeypatch, case):
     network = rasters[0]
-    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)
     path, words = _bad(tmp_path, case)
     out = tmp_path / "out"
     code = main(["plan", "--demand", str(path), "--out", str(out), "-q"])
@@ -185,7 +185,7 @@ def test_bad_rasters_are_one_line(rasters, tmp_path, capsys, monkeypatch, case):
 
 def test_plan_reports_the_raster(rasters, tmp_path, monkeypatch):
     network, _, p1, _ = rasters
-    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)
     out = tmp_path / "out"
     assert main(["plan", "--demand", str(p1), "--raster-mode", "cells", "--out", str(out), "-q"]) == 0
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -223,7 +223,7 @@ def test_guixi_rasters_in_wgs84_and_cgcs2000(tmp_path):
 
 def test_score_and_curve_take_raster_options(rasters, tmp_path, monkeypatch):
     network, _, p1, _ = rasters
-    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)
     _, _, people = cells_inside(p1, area_box(network))
     ranking = planner.score(demand=p1, network=network, raster_mode="cells")
     assert ranking["population_15min"].max() <= people.sum() + 1e-6

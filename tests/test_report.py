@@ -29,9 +29,8 @@ from browser import BROWSER_ARGS, block_network, chromium_browser
 import planner
 from planner.errors import InputError
 from planner.optimize import solve
-from planner.report_figures import scale_metres
-from planner.report_text import TEXT
-from planner.summary import station_table
+from planner.outputs.report_figures import scale_metres
+from planner.outputs.report_text import TEXT
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -207,7 +206,7 @@ def test_curve_rederived(plan_ex, pages):
 
 def test_curve_capped(plan_ex, pages):
     """A plan with more stations than the curve's steps: the curve stops, says so, and marks no plan point."""
-    from planner.report import plan_report
+    from planner.outputs.report import plan_report
 
     page = plan_report(plan_ex, curve_steps=3)
     rows = parse(page).table("curve-table")[1:]
@@ -285,7 +284,7 @@ def test_input_files_are_named(plan_ex, pages, tmp_path):
     assert f"{len(sl):,} from candidates.csv" in page
     assert "来自人口文件（社区人口 2024.csv）" in own.report(lang="zh")
     # the homes keep their names: in the left-out table (escaped), unreachable.csv and the GIS homes layer
-    from planner.layers import home_layer
+    from planner.outputs.gis_layers import home_layer
 
     named = dict(zip(own.demand["demand_id"], own.demand["name"]))
     assert set(own.demand["name"]) <= set(compounds) and len(own.unreachable)
@@ -368,7 +367,7 @@ def _every_count(phrase: str, count: int) -> str:
 def test_a_count_of_one_takes_the_singular():
     """Every English phrase of the report, the map and the command line with its counts set to 1, then to 2: no
     "1 stations", "1 existing stations", "1 homes"..., and no "2 station" (Chinese has no plural)."""
-    from planner.maps.labels import LABELS
+    from planner.outputs.maps.labels import LABELS
 
     one, two = _counted(1, PLURAL_NOUNS), _counted(2, [noun[:-1] for noun in PLURAL_NOUNS])
     phrases = {**{f"report {k}": v for k, v in TEXT["en"].items()}, **{f"labels {k}": v for k, v in LABELS["en"].items()}}
@@ -388,7 +387,7 @@ def test_a_count_of_one_takes_the_singular():
 def test_a_one_station_plan_says_one_station(default_network, capsys):
     """MCLP with p = 1: the report's question and answer and the terminal's headline say "1 station", with the
     figures re-derived from the coverage matrix."""
-    from planner.console import Reporter, report_plan
+    from planner.outputs.console import Reporter, report_plan
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import block_network, chromium_browser
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from instances import random_points, synthetic_network
 
 import planner
-from browser import block_network, chromium_browser
-import planner.io
-import planner.pipeline
-from instances import random_points, synthetic_network
+import planner.outputs.files
+import planner.runs.pipeline
 from planner.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -50,7 +50,7 @@ def test_sigint_before_solving_keeps_previous_outputs(baseline, tmp_path, monkey
     shutil.copytree(baseline, out)  # the outputs of an earlier `planner plan --out maps -q`
     before = _snapshot(out)
 
-    real_solve = planner.pipeline.solve
+    real_solve = planner.runs.pipeline.solve
     reached = []
 
     def interrupted_solve(*args, **kwargs):
@@ -59,7 +59,7 @@ def test_sigint_before_solving_keeps_previous_outputs(baseline, tmp_path, monkey
         time.sleep(5)
         return real_solve(*args, **kwargs)
 
-    monkeypatch.setattr(planner.pipeline, "solve", interrupted_solve)
+    monkeypatch.setattr(planner.runs.pipeline, "solve", interrupted_solve)
     previous_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.monotonic()
     try:
@@ -96,10 +96,10 @@ class _FailingText(str):
 
 def test_write_interrupted_mid_file_leaves_no_temporary_file(tmp_path):
     out = tmp_path / "maps"
-    planner.io.write_outputs(out, {"a.json": "old a\n", "b.json": "old b\n"})
+    planner.outputs.files.write_outputs(out, {"a.json": "old a\n", "b.json": "old b\n"})
     before = _snapshot(out)
     with pytest.raises(KeyboardInterrupt):
-        planner.io.write_outputs(out, {"a.json": "new a\n", "b.json": _FailingText("new b\n", KeyboardInterrupt())})
+        planner.outputs.files.write_outputs(out, {"a.json": "new a\n", "b.json": _FailingText("new b\n", KeyboardInterrupt())})
     after = _snapshot(out)
     assert after == before
     assert not [n for n in after if n.startswith(".")], f"temporary files left behind: {sorted(after)}"
@@ -110,8 +110,8 @@ def test_full_disk_is_one_error_line_and_no_temporary_file(tmp_path, monkeypatch
     cm.write_text("demand_id,site_id,minutes\nh1,s1,3\nh2,s1,4\n")
     out = tmp_path / "out"
     full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    real_json_text = planner.io.json_text
-    monkeypatch.setattr(planner.io, "json_text", lambda obj: _FailingText(real_json_text(obj), full))
+    real_json_text = planner.outputs.files.json_text
+    monkeypatch.setattr(planner.outputs.files, "json_text", lambda obj: _FailingText(real_json_text(obj), full))
     try:
         code = main(["optimize", "--cost-matrix", str(cm), "--radius", "5", "--out", str(out), "-q"])
     except OSError as exc:
@@ -185,7 +185,7 @@ def breakers_page(tmp_path_factory):
     import geopandas as gpd
     import shapely
 
-    from planner.maps import plan_map
+    from planner.outputs.maps import plan_map
 
     n = len(TEMPLATE_BREAKERS)
     stations = gpd.GeoDataFrame(

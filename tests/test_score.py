@@ -15,11 +15,11 @@ import pytest
 import scipy.sparse as sp
 import shapely
 from pyproj import Transformer
+from reference import split_graph
 
 import planner
 from planner.cli import main
-from planner.score import worst_home_fixed
-from reference import split_graph
+from planner.runs.scoring import worst_home_fixed
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXISTING = DATA / "sample_existing.csv"

@@ -8,10 +8,10 @@ import geopandas as gpd
 import numpy as np
 import osmium
 import pytest
+from conftest import EXTRACTS, shared_file
 
 import planner
 from planner.cli import main
-from conftest import EXTRACTS, shared_file
 
 pytestmark = pytest.mark.slow
 

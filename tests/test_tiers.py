@@ -132,7 +132,7 @@ def _tier_file(path, names, lons, lats, tiers):
 
 def test_max_centres_on_the_default(helsinki, tmp_path, monkeypatch, capsys):
     network, _, sites = helsinki
-    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)
     free = tmp_path / "free"
     assert main(["plan", "--tiers", "--out", str(free), "-q"]) == 0
     s = json.loads((free / "summary.json").read_text(encoding="utf-8"))
@@ -209,7 +209,7 @@ def test_tiers_refuse_a_count_a_capacity_or_a_budget(args, words, tmp_path, caps
 def test_homes_without_a_possible_centre_are_said(helsinki, tmp_path, monkeypatch, capsys):
     """Candidates that may all be grid stations but one: homes far from it are told, not dropped."""
     network, _, sites = helsinki
-    monkeypatch.setattr(planner.inputs, "load_network", lambda *args, **kwargs: network)
+    monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)
     ll = sites.to_crs("EPSG:4326")
     tiers = np.where(np.arange(len(sites)) == 0, "centre", "grid")
     cands = tmp_path / "c.csv"

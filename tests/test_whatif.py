@@ -22,11 +22,11 @@ from browser import BROWSER_ARGS, block_network, watch_scripts
 from instances import random_minutes, random_points, synthetic_network, to_csr
 
 import planner
-from planner.areas import OUTSIDE
-from planner.coverage import Coverage
+from planner.demand.areas import OUTSIDE
 from planner.errors import InputError
-from planner.maps.style import AREA_STEPS
-from planner.maps.whatif import AREA_TOLERANCE_M, WhatIf, whatif_inputs, whatif_payload
+from planner.outputs.maps.style import AREA_STEPS
+from planner.outputs.maps.whatif import AREA_TOLERANCE_M, WhatIf, whatif_inputs, whatif_payload
+from planner.reach.matrix import Coverage
 
 EVIL = "<img src=x onerror=alert(1)>`${x}`"
 NAMES = {"s0001": EVIL, "s0003": 'Hall "A", east', "s0004": "社区服务站"}

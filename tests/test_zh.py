@@ -16,14 +16,14 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from planner import fonts
 from planner.cli import main
 from planner.cli.rank import _print_curve, _print_ranking
-from planner.console import OUTPUT_DESCRIPTIONS, Reporter, report_plan
 from planner.ledger import account
-from planner.maps import LABELS, check_basemap, leaflet_assets, plan_map
-from planner.maps.leaflet import ASSET_URLS, heat_plugin
-from planner.plots import curve_png
+from planner.outputs import fonts
+from planner.outputs.console import OUTPUT_DESCRIPTIONS, Reporter, report_plan
+from planner.outputs.maps import LABELS, check_basemap, leaflet_assets, plan_map
+from planner.outputs.maps.leaflet import ASSET_URLS, heat_plugin
+from planner.outputs.plots import curve_png
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_maps import _beijing_plan, _unescape_js  # noqa: E402
@@ -120,14 +120,14 @@ def test_without_a_cjk_font_the_chart_is_in_english_and_says_so(monkeypatch):
 
 def test_curve_command_in_chinese_without_a_font_warns_in_one_line(monkeypatch, tmp_path, capsys):
     """The CLI prints the warning once, as one line, and the curve's lines in Chinese."""
-    import planner.curve
+    import planner.runs.curve
 
     def fake_curve(**kwargs):
         return _curve().assign(site_ids="a", names="A"), {"80%": 2, "90%": 3, "95%": None, "100%": None}, curve_png(
             _curve(), 5, kwargs["lang"])
 
     monkeypatch.setattr(fonts, "cjk_font", lambda: None)
-    monkeypatch.setattr(planner.curve, "coverage_curve_plan", fake_curve)
+    monkeypatch.setattr(planner.runs.curve, "coverage_curve_plan", fake_curve)
     with warnings.catch_warnings():
         warnings.simplefilter("default")  # as outside pytest: the CLI prints a warning, it does not raise it
         assert main(["curve", "--max-p", "3", "--lang", "zh", "--out", str(tmp_path)]) == 0
@@ -350,7 +350,7 @@ def test_your_town_notebook_in_chinese_from_an_osm_file(tmp_path):
 
 
 def test_inlined_leaflet_is_the_release_online_pages_load():
-    from planner.maps.leaflet import LEAFLET_VERSION, leaflet_assets
+    from planner.outputs.maps.leaflet import LEAFLET_VERSION, leaflet_assets
 
     js, _, _ = leaflet_assets()
     assert re.search(r"Leaflet (\d+\.\d+\.\d+)", js[:2000]).group(1) == LEAFLET_VERSION

@@ -6,8 +6,8 @@ curve; ``planner optimize`` solves a cost matrix. Errors print one line and exit
 with 2 (usage: a bad option or file shape) or 1 (data: nothing reachable, corrupt data).
 """
 
-from ._base import SOURCE_HELP, cli, main, run
-from .plan import plan_command
-from .rank import curve_command, optimize_command, score_command
+from planner.cli._base import SOURCE_HELP, cli, main, run
+from planner.cli.plan import plan_command
+from planner.cli.rank import curve_command, optimize_command, score_command
 
 __all__ = ["SOURCE_HELP", "cli", "curve_command", "main", "optimize_command", "plan_command", "run", "score_command"]

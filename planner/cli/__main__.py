@@ -1,5 +1,5 @@
 """``python -m planner.cli``."""
 
-from . import run
+from planner.cli import run
 
 run()

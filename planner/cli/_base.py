@@ -15,9 +15,9 @@ from typing import Any
 
 import click
 
-from .. import __version__
-from ..config import DEFAULTS
-from ..errors import PlannerError
+from planner import __version__
+from planner.config import DEFAULTS
+from planner.errors import PlannerError
 
 __all__ = [
     "COMMON_OPTIONS",
@@ -45,7 +45,7 @@ def input_crs_option(values: tuple[str, ...], reads: tuple[str, ...] | None = No
 
     ``reads``: the files the command reads; a key for another is refused (it would change nothing).
     """
-    from ..sites import INPUT_FILES
+    from planner.sites import INPUT_FILES
 
     out: dict[str, str] = {}
     for value in values:

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from ..console import Reporter, report_plan
-from ._base import area_arguments, cli, common_options, lang_option, setup_logging, share_value
+from planner.cli._base import area_arguments, cli, common_options, lang_option, setup_logging, share_value
+from planner.outputs.console import Reporter, report_plan
 
 __all__ = ["plan_command"]
 
@@ -166,10 +166,10 @@ def plan_command(
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
     from contextlib import nullcontext
 
-    from ..io import check_output_dir
-    from ..maps import check_basemap
-    from ..optimize import check_model
-    from ..pipeline import plan
+    from planner.optimize import check_model
+    from planner.outputs.files import check_output_dir
+    from planner.outputs.maps import check_basemap
+    from planner.runs.pipeline import plan
 
     quiet = setup_logging(common)
     share = share_value(share)
@@ -184,7 +184,7 @@ def plan_command(
     out_dir = check_output_dir(out)
     gis = _gis_arguments(common)
     if engine == "dask":
-        from ..distributed import dask_client
+        from planner.distributed import dask_client
 
         cluster = dask_client(scheduler, workers)
     else:
@@ -225,7 +225,7 @@ def plan_command(
 
 def _gis_arguments(common: dict[str, Any]) -> dict[str, Any]:
     """``--format`` / ``--dxf`` / ``--output-crs``, out of ``common`` and checked, as keywords of ``Plan.write``."""
-    from ..io.gis import check_output_crs
+    from planner.outputs.gis import check_output_crs
 
     formats, dxf, output_crs = common.pop("formats"), common.pop("dxf"), common.pop("output_crs")
     check_output_crs(output_crs, dxf=dxf)

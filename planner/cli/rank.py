@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from ..console import Reporter
-from ._base import area_arguments, cli, common_options, lang_option, setup_logging, share_value, table_cell
+from planner.cli._base import area_arguments, cli, common_options, lang_option, setup_logging, share_value, table_cell
+from planner.outputs.console import Reporter
 
 __all__ = ["curve_command", "optimize_command", "score_command"]
 
@@ -42,7 +42,7 @@ def score_command(
     **common,
 ):
     """Rank candidate sites by the residents within a walk, what each adds, and the worst-served home it fixes."""
-    from ..score import score
+    from planner.runs.scoring import score
 
     quiet = setup_logging(common)
     targets = _ranking_targets(csv_path, geojson_path)
@@ -72,8 +72,8 @@ def curve_command(
     **common,
 ):
     """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
-    from ..curve import coverage_curve_plan
-    from ..io import check_output_dir, csv_text, write_outputs
+    from planner.outputs.files import check_output_dir, csv_text, write_outputs
+    from planner.runs.curve import coverage_curve_plan
 
     quiet = setup_logging(common)
     if max_p < 1:
@@ -121,8 +121,9 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_li
     import pandas as pd
     import scipy.sparse as sp
 
-    from ..io import check_output_dir, csv_text, json_text, read_cost_matrix, read_weights, write_outputs
-    from ..optimize import check_model, solve
+    from planner.io import read_cost_matrix, read_weights
+    from planner.optimize import check_model, solve
+    from planner.outputs.files import check_output_dir, csv_text, json_text, write_outputs
 
     setup_logging({"quiet": quiet})
     share = share_value(share)
@@ -170,7 +171,7 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_li
         "seconds": round(sol.seconds, 4),
         **sol.result.figures(),
     }
-    from ..coverage import within
+    from planner.reach.matrix import within
 
     # without a radius every listed time counts: "within" is then every home with a time to the site
     covered_by = np.asarray(within(matrix, np.inf if radius is None else radius)[:, sol.selected].T.astype(float) @ w)
@@ -190,7 +191,7 @@ def _ranking_targets(csv_path: str | None, geojson_path: str | None) -> dict[str
     """The ``--csv`` / ``--geojson`` files, checked before any work (as check_output_dir does for --out)."""
     import os
 
-    from ..errors import InputError
+    from planner.errors import InputError
 
     targets = {option: Path(value) for option, value in (("--csv", csv_path), ("--geojson", geojson_path)) if value}
     for option, target in targets.items():
@@ -208,7 +209,7 @@ def _ranking_targets(csv_path: str | None, geojson_path: str | None) -> dict[str
 
 def _write_ranking(table: Any, targets: dict[str, Path]) -> None:
     """The ranking as CSV and / or GeoJSON, one atomic batch per folder."""
-    from ..io import csv_text, geojson_text, write_outputs
+    from planner.outputs.files import csv_text, geojson_text, write_outputs
 
     contents = {}
     if "--csv" in targets:
@@ -228,8 +229,8 @@ def _write_ranking(table: Any, targets: dict[str, Path]) -> None:
 
 def _print_curve(reporter: Reporter, curve: Any, needed: dict[str, Any], max_p: int, paths: list, lang: str) -> None:
     """The curve's table, the stations needed for 80/90/95/100 % of the reachable and of all, the files."""
-    from ..maps.labels import _labels
-    from ..optimize.maxcover import first_p
+    from planner.optimize.maxcover import first_p
+    from planner.outputs.maps.labels import _labels
 
     t = _labels(lang)
     reporter.echo(t["cli_curve_header"])
@@ -264,8 +265,8 @@ def _print_ranking(table: Any, minutes: float, top: int | None, targets: dict[st
     from rich.console import Console
     from rich.table import Table
 
-    from ..maps.labels import _labels
-    from ..score import SCORE_HORIZON_MINUTES
+    from planner.outputs.maps.labels import _labels
+    from planner.runs.scoring import SCORE_HORIZON_MINUTES
 
     t = _labels(lang)
     shown = table if top is None else table.head(top)

@@ -14,9 +14,9 @@ Coverage (:func:`coverage_dask`)
     adjacency among them, the homes attached to those nodes or sharing a street
     with one of the tile's sites (with their snapped positions, re-indexed), and
     the tile's sites. The task runs the same compiled search as
-    :func:`planner.coverage` (:func:`planner.coverage.coverage_matrix`) and
+    :func:`planner.reach.matrix` (:func:`planner.reach.matrix.coverage_matrix`) and
     returns sparse ``(row, column, minutes)`` triples in global indices, which
-    the client merges into the :class:`~planner.coverage.Coverage` matrix.
+    the client merges into the :class:`~planner.reach.matrix.Coverage` matrix.
 
 Why the subnetwork is exact
     Let ``k`` be the largest ratio, over all streets of the adjacency, of the
@@ -33,7 +33,7 @@ Why the subnetwork is exact
     be longer than in the whole network, and are equal for every node within the
     limit, so the search finds the same nodes with the same minutes (bit for
     bit: the same additions in the same order) and the same homes. Tests compare
-    the merged matrix with :func:`planner.coverage` entry by entry.
+    the merged matrix with :func:`planner.reach.matrix` entry by entry.
 
 Optimisation (:class:`DaskExecutor`, :func:`solve_dask`)
     :func:`planner.solve` makes its exact reductions on the client; ``lscp`` then
@@ -56,8 +56,16 @@ What is sent to workers
     import the task functions.
 """
 
-from .cluster import CONNECT_TIMEOUT_S, ENGINES, INLINE_BYTES, TASKS_PER_WORKER, DaskExecutor, dask_client, solve_dask
-from .tiles import (
+from planner.distributed.cluster import (
+    CONNECT_TIMEOUT_S,
+    ENGINES,
+    INLINE_BYTES,
+    TASKS_PER_WORKER,
+    DaskExecutor,
+    dask_client,
+    solve_dask,
+)
+from planner.distributed.tiles import (
     MAX_TILE_MARGINS,
     MIN_TILE_MARGINS,
     Tile,

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..errors import InputError
-from ..optimize import Solution, solve
+from planner.errors import InputError
+from planner.optimize import Solution, solve
 
 __all__ = [
     "CONNECT_TIMEOUT_S",

@@ -14,10 +14,11 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
-from .._graph import NetworkArrays, Snapped, expand_ranges
-from ..config import DEFAULTS, check_positive
-from ..coverage import Coverage, _labelled, _limits, _snapped_inputs, coverage_matrix, off_network_cut
-from .cluster import TASKS_PER_WORKER, n_workers, run_tasks
+from planner.config import DEFAULTS, check_positive
+from planner.distributed.cluster import TASKS_PER_WORKER, n_workers, run_tasks
+from planner.reach.arrays import NetworkArrays, expand_ranges
+from planner.reach.matrix import Coverage, _labelled, _limits, _snapped_inputs, coverage_matrix, off_network_cut
+from planner.reach.snapping import Snapped
 
 __all__ = [
     "MAX_TILE_MARGINS",
@@ -47,7 +48,7 @@ Progress = Callable[[str, float], None]
 
 @dataclass(frozen=True)
 class TileArrays:
-    """The part of :class:`~planner._graph.NetworkArrays` that :func:`coverage_matrix` reads.
+    """The part of :class:`~planner.reach.arrays.NetworkArrays` that :func:`coverage_matrix` reads.
 
     ``indptr``, ``indices``, ``minutes``: CSR adjacency over the tile's local node
     indices; ``edge_u``, ``edge_v``: local end nodes of the tile's streets (the
@@ -275,14 +276,14 @@ def coverage_matrix_dask(
     stats: dict | None = None,
 ) -> sp.csr_matrix:
     """
-    The sparse minutes matrix of :func:`planner.coverage.coverage_matrix`, computed tile by tile on Dask.
+    The sparse minutes matrix of :func:`planner.reach.matrix.coverage_matrix`, computed tile by tile on Dask.
 
     Parameters
     ----------
     arrays
-        The whole network's arrays (:func:`planner._graph.network_arrays`).
+        The whole network's arrays (:func:`planner.reach.arrays.network_arrays`).
     homes, posts
-        Homes and sites snapped to the whole network (:func:`planner._graph.snap`).
+        Homes and sites snapped to the whole network (:func:`planner.reach.snapping.snap`).
     limit
         Minutes to search to.
     client
@@ -366,12 +367,12 @@ def coverage_dask(
     max_snap_m: float = DEFAULTS.max_snap_m,
 ) -> Coverage:
     """
-    :func:`planner.coverage` on a Dask cluster: the same :class:`~planner.coverage.Coverage`, entry for entry.
+    :func:`planner.reach.matrix` on a Dask cluster: the same :class:`~planner.reach.matrix.Coverage`, entry for entry.
 
     Parameters
     ----------
     network, demand, sites, minutes
-        As for :func:`planner.coverage`.
+        As for :func:`planner.reach.matrix`.
     client
         A ``distributed.Client`` (see :func:`dask_client`).
     tile_m
@@ -387,7 +388,7 @@ def coverage_dask(
     Raises
     ------
     InputError
-        As :func:`planner.coverage`.
+        As :func:`planner.reach.matrix`.
     """
     limits = _limits(minutes)
     demand, sites, arrays, homes, posts = _snapped_inputs(network, demand, sites, progress)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, PlannerError
+from planner.errors import InputError, PlannerError
 
 __all__ = [
     "COORD_DECIMALS",

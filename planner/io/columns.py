@@ -10,9 +10,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..config import COLUMN_ALIASES, ID_ALIASES
-from ..errors import InputError
-from ._common import _pick, _row, _value, cell_phrase
+from planner.config import COLUMN_ALIASES, ID_ALIASES
+from planner.errors import InputError
+from planner.io._common import _pick, _row, _value, cell_phrase
 
 __all__ = ["_aliases", "_apply_aliases", "_cell_text", "_check_numeric"]
 

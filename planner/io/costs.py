@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ._common import _value, cell_phrase
+from planner.errors import InputError
+from planner.io._common import _value, cell_phrase
 
 if TYPE_CHECKING:
     import scipy.sparse as sp

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pyproj
 
-from ..datums import datum_name
-from ..errors import InputError
+from planner.errors import InputError
+from planner.io.datums import datum_name
 
 __all__ = ["_SourceCRS", "_parse_crs", "_xy_to_wgs84"]
 
@@ -66,7 +66,7 @@ def _xy_to_wgs84(
     if src is None or src.datum == "wgs84":
         return x, y
     if src.datum is not None:
-        from ..datums import to_wgs84
+        from planner.io.datums import to_wgs84
 
         lon, lat = to_wgs84(np.asarray(x, float), np.asarray(y, float), src.datum)
         return np.asarray(lon, float), np.asarray(lat, float)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import InputError
+from planner.errors import InputError
 
 __all__ = ["_decode"]
 

@@ -10,12 +10,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ._common import _EXCEL, _TABLES, _VECTORS, COORD_DECIMALS, _row, check_input_file
-from .columns import _apply_aliases, _check_numeric
-from .crs import _parse_crs
-from .tables import _read_csv, _read_excel, _table_points
-from .vectors import _read_vector, _vector_to_wgs84
+from planner.errors import InputError
+from planner.io._common import _EXCEL, _TABLES, _VECTORS, COORD_DECIMALS, _row, check_input_file
+from planner.io.columns import _apply_aliases, _check_numeric
+from planner.io.crs import _parse_crs
+from planner.io.tables import _read_csv, _read_excel, _table_points
+from planner.io.vectors import _read_vector, _vector_to_wgs84
 
 __all__ = ["read_points"]
 
@@ -90,7 +90,7 @@ def read_points(
         (for a GIS file: its declared CRS, WGS-84 if none). ``"gcj02"`` (aliases
         ``gcj``, ``gaode``, ``amap``, ``tencent``...) or ``"bd09"`` (``baidu``...):
         lon/lat in those Chinese datums, converted with
-        :func:`planner.datums.to_wgs84`. Anything else is a CRS pyproj understands,
+        :func:`planner.io.datums.to_wgs84`. Anything else is a CRS pyproj understands,
         e.g. ``"EPSG:4547"`` (CGCS2000 / 3-degree Gauss-Kruger CM 114E): a table's
         ``x`` / ``y`` (else lon / lat) columns hold coordinates in it. A GIS file
         that declares a projected CRS keeps it (a different ``crs`` is ignored with

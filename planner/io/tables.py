@@ -12,13 +12,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..config import COLUMN_ALIASES
-from ..errors import InputError, PlannerError
-from ._common import _TEXT_COLUMNS, _pick, _row, _value, cell_phrase
-from .columns import _aliases, _apply_aliases, _cell_text, _check_numeric
-from .crs import _SourceCRS, _xy_to_wgs84
-from .encodings import _decode
-from .output import FORMULA_START, text_column
+from planner.config import COLUMN_ALIASES
+from planner.errors import InputError, PlannerError
+from planner.io._common import _TEXT_COLUMNS, _pick, _row, _value, cell_phrase
+from planner.io.columns import _aliases, _apply_aliases, _cell_text, _check_numeric
+from planner.io.crs import _SourceCRS, _xy_to_wgs84
+from planner.io.encodings import _decode
+from planner.io.records import FORMULA_START, text_column
 
 __all__ = ["_read_csv", "_read_excel", "_table_points"]
 
@@ -97,7 +97,7 @@ def _unguarded(df: pd.DataFrame) -> pd.DataFrame:
     One leading ``'`` is dropped from a text cell or header when the character after it
     is one of ``= + - @``, tab or carriage return, or further apostrophes and then one of
     those (``'=1+1`` reads ``=1+1``, ``''=1+1`` reads ``'=1+1``, as written by
-    :func:`~planner.io.output.csv_text`); ``'Hara`` stays as it is.
+    :func:`~planner.outputs.files.csv_text`); ``'Hara`` stays as it is.
     """
     headers = pd.Series(df.columns, dtype=object)
     out = df.copy()

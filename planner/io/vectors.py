@@ -10,9 +10,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ..errors import InputError
-from .crs import _SourceCRS, _xy_to_wgs84
-from .encodings import _decode
+from planner.errors import InputError
+from planner.io.crs import _SourceCRS, _xy_to_wgs84
+from planner.io.encodings import _decode
 
 __all__ = ["_read_vector", "_vector_to_wgs84"]
 

@@ -45,11 +45,11 @@ exceeds the gap between the LP bound and a rounded plan, and leave HiGHS only th
 rest (:mod:`planner.optimize.rcfix`).
 """
 
-from ._reduce import row_groups
-from .cover import Executor
-from .maxcover import coverage_curve
-from .problem import MODELS, NEEDS_P, Problem, check_model
-from .results import (
+from planner.optimize.cover import Executor
+from planner.optimize.maxcover import coverage_curve
+from planner.optimize.problem import MODELS, NEEDS_P, Problem, check_model
+from planner.optimize.reduce import row_groups
+from planner.optimize.results import (
     Assignment,
     BackupResult,
     BudgetResult,
@@ -61,8 +61,8 @@ from .results import (
     Solution,
     TierResult,
 )
-from .solve import solve
-from .tiers import TierInputs, solve_tiers
+from planner.optimize.solver import solve
+from planner.optimize.tiers import TierInputs, solve_tiers
 
 __all__ = [
     "MODELS",

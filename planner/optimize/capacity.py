@@ -19,11 +19,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import DataError, SolverError
-from ._highs import Constraint, Deadline, gap_of, milp
-from ._reduce import pattern
-from .maxcover import greedy
-from .results import CapacityResult
+from planner.errors import DataError, SolverError
+from planner.optimize.maxcover import greedy
+from planner.optimize.milp import Constraint, Deadline, gap_of, milp
+from planner.optimize.reduce import pattern
+from planner.optimize.results import CapacityResult
 
 __all__ = ["capacitated", "fill_greedily"]
 

@@ -9,11 +9,11 @@ from typing import Any, Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import SolverError
-from ._cover_cuts import triangle_cuts
-from ._highs import Constraint, Deadline, gap_of, milp, seconds_left
-from ._reduce import bipartite_components, dominated_sites, row_groups
-from .results import CoverStats
+from planner.errors import SolverError
+from planner.optimize.cover_cuts import triangle_cuts
+from planner.optimize.milp import Constraint, Deadline, gap_of, milp, seconds_left
+from planner.optimize.reduce import bipartite_components, dominated_sites, row_groups
+from planner.optimize.results import CoverStats
 
 __all__ = ["Executor", "backup", "cover_bound", "greedy_cover", "lscp", "lscp_task"]
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import SolverError
-from ._highs import Constraint, Deadline, gap_of, milp
-from ._reduce import first_of_runs
+from planner.errors import SolverError
+from planner.optimize.milp import Constraint, Deadline, gap_of, milp
+from planner.optimize.reduce import first_of_runs
 
 __all__ = ["pdispersion"]
 

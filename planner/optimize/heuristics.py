@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._reduce import csr_from_triples
+from planner.optimize.reduce import csr_from_triples
 
 __all__ = [
     "greedy",

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..errors import InputError
-from ._reduce import merge_rows
-from .cover import lscp
-from .heuristics import greedy, greedy_order
-from .problem import Problem
-from .rcfix import Cover, shrink, solve_cover
-from .results import BudgetResult, MaxCoverStats
+from planner.errors import InputError
+from planner.optimize.cover import lscp
+from planner.optimize.heuristics import greedy, greedy_order
+from planner.optimize.problem import Problem
+from planner.optimize.rcfix import Cover, shrink, solve_cover
+from planner.optimize.reduce import merge_rows
+from planner.optimize.results import BudgetResult, MaxCoverStats
 
 __all__ = ["budget_cover", "coverage_curve", "first_p", "greedy", "greedy_order", "mclp"]
 
@@ -111,8 +111,8 @@ def first_p(curve: pd.DataFrame, column: str, share: float) -> int | None:
 
 def _needed(curve: pd.DataFrame, prob: Problem, time_limit: float | None) -> dict[str, int | None]:
     """Stations for 80 / 90 / 95 % of the reachable residents (beyond the curve: pscp) and 100 % (lscp)."""
-    from ._highs import Deadline
-    from .partial import pscp
+    from planner.optimize.milp import Deadline
+    from planner.optimize.partial import pscp
 
     w, reach = prob.weights, prob.reach
     needed: dict[str, int | None] = {}

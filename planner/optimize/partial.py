@@ -39,13 +39,23 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InputError
-from ._highs import Constraint, Deadline, gap_of, milp
-from .heuristics import greedy_order
-from .maxcover import _reduced
-from .problem import check_share_value
-from .rcfix import Cover, _bound, _constraints, _fixings, _incumbent, _relax, _restricted, cover_milp, shrink
-from .results import PartialResult
+from planner.errors import InputError
+from planner.optimize.heuristics import greedy_order
+from planner.optimize.maxcover import _reduced
+from planner.optimize.milp import Constraint, Deadline, gap_of, milp
+from planner.optimize.problem import check_share_value
+from planner.optimize.rcfix import (
+    Cover,
+    _bound,
+    _constraints,
+    _fixings,
+    _incumbent,
+    _relax,
+    _restricted,
+    cover_milp,
+    shrink,
+)
+from planner.optimize.results import PartialResult
 
 __all__ = ["check_share", "pscp"]
 

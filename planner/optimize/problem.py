@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..config import check_positive
-from ..coverage import Coverage
-from ..errors import InputError
-from ._reduce import keep_within, pattern, shortest_entries
+from planner.config import check_positive
+from planner.errors import InputError
+from planner.optimize.reduce import keep_within, pattern, shortest_entries
+from planner.reach.matrix import Coverage
 
 __all__ = ["MODELS", "NEEDS_P", "Problem", "check_model", "check_p", "check_share_value"]
 

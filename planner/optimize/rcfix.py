@@ -47,10 +47,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import SolverError
-from ._highs import Constraint, Deadline, MilpResult, _model, _new_highs, gap_of, milp, status_of
-from ._reduce import merge_rows
-from .heuristics import greedy, improve_by_swaps
+from planner.errors import SolverError
+from planner.optimize.heuristics import greedy, improve_by_swaps
+from planner.optimize.milp import Constraint, Deadline, MilpResult, _model, _new_highs, gap_of, milp, status_of
+from planner.optimize.reduce import merge_rows
 
 __all__ = ["Cover", "CoverOutcome", "cover_milp", "shrink", "solve_cover"]
 
@@ -249,11 +249,11 @@ def cover_milp(
     model
         The model.
     time_limit
-        Seconds or a :class:`planner.optimize._highs.Deadline`.
+        Seconds or a :class:`planner.optimize.milp.Deadline`.
     extra
         Further rows over ``[x, y]``.
     **options
-        Passed to :func:`planner.optimize._highs.milp` (``start``, ``integral_values``,
+        Passed to :func:`planner.optimize.milp.milp` (``start``, ``integral_values``,
         ``stop_at`` on the negated weight, ``work``).
     """
     m, n = model.block.shape
@@ -348,7 +348,7 @@ def _fixings(model: Cover, dx: np.ndarray, dy: np.ndarray, gap: float) -> tuple[
 
 
 def _gap(upper: float, value: float, offset: float) -> float:
-    """The reported gap (:func:`planner.optimize._highs.gap_of`) of the whole objective: the model's plus ``offset``."""
+    """The reported gap (:func:`planner.optimize.milp.gap_of`) of the whole objective: the model's plus ``offset``."""
     return gap_of(value + offset, max(upper, value) + offset)
 
 

@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..coverage import Coverage, coverage
-from ..errors import DataError, InputError
-from ._highs import Constraint, MilpResult, milp, status_of
-from ._reduce import csr_from_triples, keep_within, pattern
-from .problem import Problem
-from .results import Solution, TierResult
-from .solve import make_solution
+from planner.errors import DataError, InputError
+from planner.optimize.milp import Constraint, MilpResult, milp, status_of
+from planner.optimize.problem import Problem
+from planner.optimize.reduce import csr_from_triples, keep_within, pattern
+from planner.optimize.results import Solution, TierResult
+from planner.optimize.solver import make_solution
+from planner.reach.matrix import Coverage, coverage
 
 __all__ = ["TierInputs", "solve_tiers"]
 

@@ -1,0 +1,13 @@
+"""Stage 5: what a plan gives the planner, the committee and the GIS team.
+
+Every output renders the plan's one account (:class:`planner.ledger.Ledger`); none recomputes a walk.
+
+- :mod:`~planner.outputs.summary`: the station and area tables and ``summary.json``;
+- :mod:`~planner.outputs.maps`: the Folium map and the what-if page;
+- :mod:`~planner.outputs.report`: the committee report (one printable HTML page), with
+  :mod:`~planner.outputs.report_figures` and :mod:`~planner.outputs.plots` for its figures;
+- :mod:`~planner.outputs.gis_layers`, :mod:`~planner.outputs.gis`, :mod:`~planner.outputs.cad`: GeoPackage,
+  shapefiles and DXF;
+- :mod:`~planner.outputs.files`: GeoJSON / JSON / spreadsheet-safe CSV text, written atomically;
+- :mod:`~planner.outputs.console`: what the command line prints.
+"""

@@ -1,0 +1,351 @@
+"""The plan map: :func:`plan_map` checks its options into a :class:`MapStyle`.
+
+Prepares the stations and homes, and calls one builder per layer (:mod:`planner.outputs.maps.layers`), then adds the legend and
+the summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+import folium
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from branca.element import Figure
+from shapely.geometry.base import BaseGeometry
+
+from planner.errors import InputError
+from planner.outputs.maps.gcj02 import _wgs
+from planner.outputs.maps.labels import _labels, _legend_html
+from planner.outputs.maps.layers import (
+    _area_layer,
+    _basemap_layer,
+    _boundary_layer,
+    _candidate_layer,
+    _existing_layer,
+    _heat_layer,
+    _home_layers,
+    _network_layer,
+    _proposed_layers,
+    _summary_panel,
+    _walk_layer,
+)
+from planner.outputs.maps.leaflet import BASEMAPS, _page_assets, _tile_layers, _ZoomControl, check_basemap
+from planner.outputs.maps.shapes import _area_features, _network_parts
+from planner.outputs.maps.style import MapStyle
+from planner.outputs.maps.whatif import WhatIf, _whatif_layers, _whatif_legend
+
+__all__ = ["plan_map", "stable_ids"]
+
+
+@dataclass(frozen=True)
+class _Stations:
+    """The stations and homes of a plan in the map's coordinates (EPSG:4326, or GCJ-02 for Gaode)."""
+
+    #: every chosen station, and per station whether it is an existing one
+    stations: gpd.GeoDataFrame
+    station_existing: np.ndarray
+    #: the proposed stations
+    proposed: gpd.GeoDataFrame
+    #: the existing stations, with their figures and tier from ``stations``
+    existing: gpd.GeoDataFrame
+    #: per existing station: a community centre
+    existing_centre: np.ndarray
+    #: any station, proposed or existing, is a community centre: stations are named by status and tier
+    tiered: bool
+    #: the demand points (homes)
+    demand: gpd.GeoDataFrame
+
+
+def plan_map(
+    stations: gpd.GeoDataFrame,
+    isochrones: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    covered: np.ndarray,
+    *,
+    existing: gpd.GeoDataFrame | None = None,
+    minutes: float = 5.0,
+    summary: dict[str, Any] | None = None,
+    lang: str = "en",
+    unreachable: pd.DataFrame | None = None,
+    candidates: gpd.GeoDataFrame | None = None,
+    network: nx.MultiDiGraph | None = None,
+    covered_before: np.ndarray | None = None,
+    offline: bool = False,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    footprints: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    boundary: BaseGeometry | None = None,
+    inline_assets: bool = False,
+    whatif: WhatIf | None = None,
+) -> folium.Map:
+    """
+    Draw a plan.
+
+    Parameters
+    ----------
+    stations
+        Chosen stations with ``site_id``, ``name``, ``population_within`` (or ``population_covered``) and
+        optionally ``existing`` (bool), ``tier`` (centre / grid) and ``kind``.
+        Existing ones are drawn in the existing layer, the rest by tier. When
+        any station, proposed or existing, is a ``"centre"``, the tooltips and
+        popups name every station by status and tier ("Proposed community
+        centre", "Existing grid station"; 拟建社区党群服务中心, 现有网格站, ...)
+        and the legend has an item for existing community centres when there
+        are any; with grid stations only, "Proposed station" / "Existing
+        station" (拟建网格站 / 现有网格站).
+    isochrones
+        Their walking areas (one polygon per station).
+    demand
+        Demand points with ``demand_id`` and ``population``.
+    covered
+        Boolean per demand row: within the walk of a chosen station.
+    existing
+        Existing stations with ``site_id`` and ``name`` (their own layer; figures
+        come from the matching row of ``stations``).
+    minutes
+        The walking limit, for labels.
+    summary
+        Optional dict with ``n_stations``, ``population_covered``,
+        ``population_total`` and ``covered_share`` (else computed from
+        ``demand`` and ``covered``).
+    lang
+        ``"en"`` or ``"zh"``: every label, legend and popup.
+    unreachable
+        Optional table from :func:`planner.reach.unreachable.diagnose_unreachable`: homes no
+        candidate reaches get their nearest candidate in the tooltip.
+    candidates
+        Optional candidate sites (``site_id``, ``name``, ``kind``): a layer, off
+        by default.
+    network
+        Optional projected walking network: a layer, off by default, and the
+        offline vector basemap.
+    covered_before
+        Optional boolean per demand row: covered by existing stations alone
+        (the summary's "before"); none covered when omitted.
+    offline
+        Inline Leaflet (as ``inline_assets``) and draw ``network`` and ``footprints``
+        as a light basemap: the file renders with no network. With the default
+        ``basemap="osm"`` no tiles are loaded; with another basemap its tiles are
+        laid over the drawn streets wherever the network reaches them.
+    basemap
+        ``"osm"`` (default), ``"carto"``, ``"tianditu"`` or ``"gaode"``. With
+        ``"gaode"`` (GCJ-02 tiles) every overlay is shifted by :func:`wgs84_to_gcj02`.
+    tianditu_key
+        Key for Tianditu tiles (else the ``TIANDITU_KEY`` environment variable).
+    footprints
+        Optional polygons with ``kind`` (``"building"`` / ``"landuse"``), as
+        :func:`planner.load_demand` returns them with ``footprints=True``: drawn
+        offline only (tiles show buildings online), as light grey filled polygons
+        under the streets (land use lighter, under the buildings), simplified by
+        :func:`footprint_polygons`. A plan from a demand file has none: only the
+        streets are drawn. Above :data:`MAX_FOOTPRINTS` shapes, only those in the
+        bounding box of ``isochrones`` are drawn (all of them when there are no
+        walking areas), with a warning.
+    areas
+        Optional polygons (any CRS; none means EPSG:4326) with the columns of
+        :data:`AREA_COLUMNS`: ``area`` (name), ``population``,
+        ``population_covered`` and ``covered_share`` (0 to 1). Drawn as a layer
+        shown by default ("Areas by share covered" / 社区覆盖率), under the walking
+        areas and the stations, each filled by its share in the colour steps of
+        :data:`AREA_STEPS` (grey without a share), with a tooltip "name: share"
+        and a popup of its name, population, population covered and share; the
+        legend gets one item per step. Shifted to GCJ-02 like every overlay with
+        ``basemap="gaode"``; the map's view includes them.
+    boundary
+        Optional planning boundary (a shapely polygon, WGS-84): a dashed outline
+        layer ("Planning boundary" / 规划范围).
+    inline_assets
+        Write Leaflet's JavaScript and CSS (from ``django-js-lib-leaflet``) and the
+        Leaflet.heat plugin (from folium) into the page: no CDN is asked, only the
+        basemap's tiles (``basemap="gaode"`` works in mainland China).
+    whatif
+        Optional :class:`~planner.outputs.maps.whatif.WhatIf` data: the stations, walking areas and homes are drawn by the
+        page's what-if script instead (click a site to add or remove it; ``window.stationPlanner``), with its panel
+        and legend in place of the summary panel, the heat map and the candidate layer.
+
+    Returns
+    -------
+    folium.Map
+        Layers, a layer control, a legend and a summary panel.
+
+    Raises
+    ------
+    InputError
+        Unknown ``lang`` or ``basemap``, Tianditu without a key,
+        ``covered`` of the wrong length, ``areas`` without one of its columns.
+    """
+    style = _map_style(
+        lang, minutes, offline=offline, basemap=basemap, tianditu_key=tianditu_key, inline_assets=inline_assets
+    )
+    t = style.labels
+    covered = np.asarray(covered, dtype=bool)
+    if len(covered) != len(demand):
+        raise InputError(f"covered: {len(covered)} values for {len(demand)} demand points")
+    data = _stations(stations, demand, existing, style.gcj02)
+    area_data, area_bounds = _area_features(areas, style.gcj02, t) if areas is not None else (None, None)
+    west, south, east, north = _view(data, area_bounds)
+    fmap = _new_map(style, [(south + north) / 2, (west + east) / 2], area_share=area_data is not None)
+
+    dem = data.demand
+    total = float(dem["population"].sum()) if len(dem) else 0.0
+    pop = dem["population"].to_numpy(float) if len(dem) else np.zeros(0)
+    net_parts = _network_parts(network, style.gcj02) if network is not None else []
+    if style.offline:
+        _basemap_layer(fmap, style, footprints, isochrones, net_parts)
+    if style.tiles:
+        _tile_layers(fmap, basemap, style.tianditu_key, lang, t["osm_data"], credit_osm=not style.offline)
+    if whatif is None:
+        by_tier = _proposed_layers(fmap, style, data.proposed, total, tiered=data.tiered)
+        _existing_layer(fmap, style, data.existing, data.existing_centre, total, tiered=data.tiered)
+        _walk_layer(fmap, style, isochrones)
+    if boundary is not None:
+        _boundary_layer(fmap, style, boundary)
+    if area_data is not None:
+        _area_layer(fmap, style, area_data)
+    if whatif is not None:
+        _whatif_layers(fmap, style, whatif, demand)
+        legend, panel = _whatif_legend(lang, minutes), None
+    else:
+        _home_layers(fmap, style, dem, covered, unreachable)
+        _heat_layer(fmap, style, dem, covered)
+        if candidates is not None and len(candidates):
+            _candidate_layer(fmap, style, candidates)
+        legend = _legend_html(
+            t,
+            minutes,
+            by_tier=by_tier,
+            tiered=data.tiered,
+            existing_centre=data.existing_centre,
+            areas=area_data is not None,
+        )
+        panel = _summary_panel(
+            t, summary, data.station_existing, len(data.existing), pop, covered, covered_before, total, minutes
+        )
+    if net_parts:
+        _network_layer(fmap, style, net_parts)
+
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.fit_bounds([[south, west], [north, east]])
+    root = cast(Figure, fmap.get_root())
+    root.html.add_child(folium.Element(legend), name="planner_legend")
+    if panel is not None:
+        root.html.add_child(folium.Element(panel), name="planner_summary")
+    stable_ids(root)
+    return fmap
+
+
+def stable_ids(root: Any) -> None:
+    """
+    Number every element of a folium page in tree order instead of folium's random ids.
+
+    branca gives each element a random 32-hex id, so two runs of the same plan wrote
+    different pages; ids numbered breadth-first from the root make ``plan.html`` the same
+    bytes for the same plan (call it after the last element is added).
+    """
+    seen: set[int] = set()
+    queue = [root]
+    order = []
+    while queue:
+        element = queue.pop(0)
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        order.append(element)
+        queue.extend(getattr(element, "_children", {}).values())
+    for i, element in enumerate(order):
+        element._id = f"{i:032x}"
+
+
+def _map_style(
+    lang: str, minutes: float, *, offline: bool, basemap: str, tianditu_key: str | None, inline_assets: bool = False
+) -> MapStyle:
+    """The options of :func:`plan_map`, checked.
+
+    :class:`InputError` for an unknown language or basemap, Tianditu without a usable key.
+    """
+    t = _labels(lang)
+    key = check_basemap(basemap, tianditu_key, offline=offline, inline_assets=inline_assets)
+    return MapStyle(
+        labels=t,
+        lang=lang,
+        minutes=minutes,
+        offline=offline,
+        basemap=basemap,
+        tianditu_key=key,
+        gcj02=BASEMAPS[basemap]["gcj02"],
+        inline_assets=inline_assets or offline,
+    )
+
+
+def _stations(
+    stations: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None, gcj02: bool
+) -> _Stations:
+    """Stations and homes in the map's coordinates.
+
+    The existing stations (``existing``, else the rows of ``stations`` marked ``existing``) take their figures and tier
+    from the matching row of ``stations``.
+    """
+    st = _wgs(stations, gcj02)
+    dem = _wgs(demand, gcj02)
+    st_existing = st["existing"].to_numpy(bool) if "existing" in st else np.zeros(len(st), bool)
+    proposed = st[~st_existing]
+    if existing is not None:
+        ex = _wgs(existing, gcj02)
+    else:
+        ex = st[st_existing]
+    if len(ex):
+        # existing stations take their figures and tier from the matching row of ``stations``
+        figures = st.set_index(st["site_id"].astype(str))
+        ex = ex.copy()
+        sid = ex["site_id"].astype(str)
+        column = "population_within" if "population_within" in figures else "population_covered"
+        if "population_within" not in ex and "population_covered" not in ex and column in figures:
+            ex[column] = sid.map(figures[column]).to_numpy() if len(figures) else np.nan
+        if "tier" not in ex and "tier" in figures:
+            ex["tier"] = sid.map(figures["tier"]).to_numpy()
+    # a plan "has tiers" when any station, proposed or existing, is a community centre: then every
+    # station is named by its status and tier ("Proposed grid station", "Existing community centre")
+    ex_centre = ex["tier"].astype(str).to_numpy() == "centre" if "tier" in ex else np.zeros(len(ex), bool)
+    tiered = bool(ex_centre.any()) or ("tier" in st and bool((st["tier"].astype(str) == "centre").any()))
+    return _Stations(
+        stations=st,
+        station_existing=st_existing,
+        proposed=proposed,
+        existing=ex,
+        existing_centre=ex_centre,
+        tiered=tiered,
+        demand=dem,
+    )
+
+
+def _view(data: _Stations, area_bounds: np.ndarray | None) -> tuple[float, float, float, float]:
+    """``(west, south, east, north)`` of the stations, homes and areas (the world when there are none)."""
+    pts = [g.total_bounds for g in (data.stations, data.demand, data.existing) if len(g)]
+    pts += [area_bounds] if area_bounds is not None else []
+    bounds = np.array(pts or [[-180, -85, 180, 85]])
+    west, south = bounds[:, 0].min(), bounds[:, 1].min()
+    east, north = bounds[:, 2].max(), bounds[:, 3].max()
+    return west, south, east, north
+
+
+def _new_map(style: MapStyle, location: list[float], *, area_share: bool) -> folium.Map:
+    """An empty map at ``location`` with the zoom buttons in the map's language.
+
+    Leaflet's files, the planner's CSS and the panes: basemap under everything, areas / heat / network under the homes,
+    and (``area_share``) the areas by share covered, over the basemap, under the walking areas, and clickable.
+    """
+    t = style.labels
+    fmap = folium.Map(location=location, zoom_start=15, tiles=None, control_scale=True, zoom_control=False)
+    _ZoomControl(t["zoom_in"], t["zoom_out"]).add_to(fmap)
+    _page_assets(fmap, style.inline_assets, style.offline)
+    # the drawn basemap under Leaflet's tile pane (200): an offline page's tiles cover it where they load
+    for name, z in (("planner-basemap", 150), ("planner-areas", 350), ("planner-heat", 360), ("planner-network", 370)):
+        folium.map.CustomPane(name, z_index=z, pointer_events=False).add_to(fmap)
+    if area_share:
+        folium.map.CustomPane("planner-area-share", z_index=340, pointer_events=True).add_to(fmap)
+    return fmap
