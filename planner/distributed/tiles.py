@@ -16,8 +16,9 @@ import shapely
 
 from planner.config import DEFAULTS, check_positive
 from planner.distributed.cluster import TASKS_PER_WORKER, n_workers, run_tasks
-from planner.reach.arrays import NetworkArrays, expand_ranges
+from planner.reach.arrays import NetworkArrays
 from planner.reach.matrix import Coverage, _labelled, _limits, _snapped_inputs, coverage_matrix, off_network_cut
+from planner.reach.segments import expand_ranges
 from planner.reach.snapping import Snapped
 
 __all__ = [

@@ -10,8 +10,9 @@ The modules, by idea:
 - :mod:`~planner.reach.walk_areas`: :func:`isochrones`, drawn from the reached streets (:mod:`~planner.reach.drawing`);
 - :mod:`~planner.reach.evaluation`: :func:`evaluate`, the figures of any station set;
 - :mod:`~planner.reach.unreachable`: why a home no candidate reaches is left out;
-- :mod:`~planner.reach.arrays`: the adjacency and street tables (``NetworkArrays``, cached per graph), the
-  straight segments and short pieces of the streets;
+- :mod:`~planner.reach.arrays`: the adjacency and street tables (``NetworkArrays``, cached per graph) and the
+  short pieces of the streets;
+- :mod:`~planner.reach.segments`: the straight segments of the streets (below both arrays and cells);
 - :mod:`~planner.reach.snapping`: points attached to their nearest street, far points set aside, datum checks;
 - :mod:`~planner.reach.cells`: the nearest-segment and nearest-street cells that isochrones clip to.
 """

@@ -20,12 +20,13 @@ import scipy.sparse as sp
 import shapely
 
 from planner.errors import InputError
-from planner.reach.cells import Cells, build_cells, cells_around, sample_spacing
+from planner.reach.cells import Cells, build_cells, sample_spacing
+from planner.reach.segments import Segments, expand_ranges, street_segments
 
 if TYPE_CHECKING:
     from scipy.spatial import cKDTree
 
-__all__ = ["PIECE_M", "NetworkArrays", "Pieces", "Segments", "expand_ranges", "network_arrays", "street_lines"]
+__all__ = ["PIECE_M", "NetworkArrays", "Pieces", "network_arrays", "street_lines"]
 
 #: longest piece of street in the nearest-street index (metres)
 PIECE_M = 20.0
@@ -73,25 +74,8 @@ class NetworkArrays:
 
     @cached_property
     def segments(self) -> Segments:
-        """Every straight segment of every street, in street order."""
-        coords, owner = shapely.get_coordinates(self.edge_geoms, return_index=True)
-        same = owner[1:] == owner[:-1]
-        start = coords[:-1][same]
-        end = coords[1:][same]
-        edge = owner[:-1][same]
-        seg_len = np.hypot(end[:, 0] - start[:, 0], end[:, 1] - start[:, 1])
-        first = np.ones(len(edge), bool)
-        first[1:] = edge[1:] != edge[:-1]
-        last = np.ones(len(edge), bool)
-        last[:-1] = edge[1:] != edge[:-1]
-        csum = np.cumsum(seg_len)
-        street_base = np.maximum.accumulate(np.where(first, csum - seg_len, -np.inf))
-        x0 = csum - seg_len - street_base
-        angle = np.arctan2(end[:, 1] - start[:, 1], end[:, 0] - start[:, 0])
-        prev_angle = angle.copy()
-        prev_angle[1:] = np.where(first[1:], angle[1:], angle[:-1])
-        ptr = np.searchsorted(edge, np.arange(len(self.edge_geoms) + 1))
-        return Segments(edge, start, end, x0, seg_len, prev_angle, first, last, ptr)
+        """Every straight segment of every street, in street order (see :func:`planner.reach.segments.street_segments`)."""
+        return street_segments(self.edge_geoms)
 
     @cached_property
     def fine_spacing(self) -> np.ndarray:
@@ -157,11 +141,18 @@ class NetworkArrays:
         Returns
         -------
         cells
-            See :func:`planner.reach.cells.cells_around`: the whole network's
-            cells when they exist or when the neighbourhood holds most of the
-            network, else those of the streets within ``3 * reach_m``.
+            Per segment and per street of the whole network: the whole
+            network's cells when they exist or when the neighbourhood holds
+            most of the network, else those of the streets within
+            ``3 * reach_m`` of ``points`` (a point that close to such a street
+            has its nearest street within ``2 * reach_m`` of it).
         """
-        return cells_around(self, points, reach_m)
+        if "cells" in self.__dict__:
+            return self.cells
+        near = np.unique(self.tree.query(points, predicate="dwithin", distance=3 * reach_m)[1])
+        if self.edge_minutes[near].sum() > 0.5 * self.edge_minutes.sum():
+            return self.cells
+        return self.cells_of(near)
 
     def cells_of(self, streets: np.ndarray | None) -> Cells:
         """Cells of the diagram of ``streets`` only (all when ``None``); other streets get empty cells.
@@ -177,48 +168,7 @@ class NetworkArrays:
             Per segment and per street of the whole network (see
             :func:`planner.reach.cells.build_cells`).
         """
-        return build_cells(self, streets)
-
-
-def expand_ranges(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate ``arange(start[i], stop[i])`` for every i, vectorised.
-
-    Parameters
-    ----------
-    start, stop
-        Integer arrays of equal length, ``stop >= start``.
-
-    Returns
-    -------
-    which, index
-        For each element, the range ``i`` it came from and its value.
-    """
-    counts = stop - start
-    which = np.repeat(np.arange(len(counts)), counts)
-    index = np.repeat(start - np.cumsum(counts) + counts, counts) + np.arange(len(which))
-    return which, index
-
-
-@dataclass(frozen=True)
-class Segments:
-    """Straight segments of the streets.
-
-    ``edge`` is each segment's street, ``start`` / ``end`` its coordinates, ``x0``
-    the distance of its start from the street's start, ``length`` its length,
-    ``prev_angle`` the direction of the segment before it on the same street
-    (its own for a first segment), ``first`` / ``last`` whether it opens / closes
-    its street, and ``ptr`` the CSR pointer from streets to their segments.
-    """
-
-    edge: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    x0: np.ndarray
-    length: np.ndarray
-    prev_angle: np.ndarray
-    first: np.ndarray
-    last: np.ndarray
-    ptr: np.ndarray
+        return build_cells(self.segments, self.edge_geoms, streets, lambda: self.fine_spacing)
 
 
 @dataclass(frozen=True)

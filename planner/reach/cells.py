@@ -13,13 +13,12 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 
-if TYPE_CHECKING:
-    from planner.reach.arrays import NetworkArrays, Segments
+from planner.network.build import gc_paused
+from planner.reach.segments import Segments, expand_ranges
 
 __all__ = [
     "CELL_CLOSE_M",
@@ -31,7 +30,6 @@ __all__ = [
     "CELL_ZIGZAG_M",
     "Cells",
     "build_cells",
-    "cells_around",
     "coverage_union",
     "sample_spacing",
 ]
@@ -111,9 +109,6 @@ class Cells:
         cells
             This object, its ``segment`` / ``street`` / ``depth`` filled for ``streets``.
         """
-        from planner.network.build import gc_paused
-        from planner.reach.arrays import expand_ranges  # arrays imports this module
-
         streets = np.unique(np.asarray(streets, dtype=np.int64))
         # the pieces are made for the dissolve and dropped after it (the collector need not look at them)
         with self._lock, gc_paused():
@@ -167,7 +162,7 @@ def sample_spacing(seg: Segments) -> np.ndarray:
     Parameters
     ----------
     seg
-        Every segment of the network (:attr:`NetworkArrays.segments`).
+        Every segment of the network (:attr:`planner.reach.arrays.NetworkArrays.segments`).
 
     Returns
     -------
@@ -185,37 +180,9 @@ def sample_spacing(seg: Segments) -> np.ndarray:
     return np.clip(np.sqrt(8 * clearance * CELL_ZIGZAG_M), CELL_MIN_SPACING_M, CELL_SPACING_M)
 
 
-def cells_around(arrays: NetworkArrays, points: np.ndarray, reach_m: float) -> Cells:
-    """Cells exact within ``reach_m`` of the streets that lie within ``reach_m`` of ``points``.
-
-    A point that close to such a street has its nearest street within
-    ``2 * reach_m`` of it, so only the streets within ``3 * reach_m`` of
-    ``points`` take part. The whole network's cells (cached) are used when
-    they exist or when the neighbourhood holds most of the network.
-
-    Parameters
-    ----------
-    arrays
-        The network.
-    points
-        Shapely points in the network's CRS.
-    reach_m
-        How far from the streets the cells must be exact (metres).
-
-    Returns
-    -------
-    cells
-        Per segment and per street of the whole network.
-    """
-    if "cells" in arrays.__dict__:
-        return arrays.cells
-    near = np.unique(arrays.tree.query(points, predicate="dwithin", distance=3 * reach_m)[1])
-    if arrays.edge_minutes[near].sum() > 0.5 * arrays.edge_minutes.sum():
-        return arrays.cells
-    return arrays.cells_of(near)
-
-
-def build_cells(arrays: NetworkArrays, streets: np.ndarray | None) -> Cells:
+def build_cells(
+    seg: Segments, street_geoms: np.ndarray, streets: np.ndarray | None, fine_spacing: Callable[[], np.ndarray]
+) -> Cells:
     """Cells of the diagram of ``streets`` only (all when ``None``); other streets get empty cells.
 
     Points are sampled every :data:`CELL_SPACING_M` metres along the segments
@@ -227,10 +194,17 @@ def build_cells(arrays: NetworkArrays, streets: np.ndarray | None) -> Cells:
 
     Parameters
     ----------
-    arrays
-        The network.
+    seg
+        Every segment of the network
+        (:attr:`planner.reach.arrays.NetworkArrays.segments`).
+    street_geoms
+        The streets' lines (:attr:`planner.reach.arrays.NetworkArrays.edge_geoms`).
     streets
         Street (undirected edge) indices, or ``None`` for every street.
+    fine_spacing
+        Gives :func:`sample_spacing` of every segment of the network (computed
+        once per network by the caller); called only when the samples are not
+        made sparser than :data:`CELL_SPACING_M`.
 
     Returns
     -------
@@ -238,16 +212,15 @@ def build_cells(arrays: NetworkArrays, streets: np.ndarray | None) -> Cells:
         Per segment and per street of the whole network, once prepared (empty
         polygons for the streets left out).
     """
-    seg = arrays.segments
     if streets is None:
         members = np.arange(len(seg.edge))
     else:
         members = np.flatnonzero(np.isin(seg.edge, streets))
     # 2 m apart, or sparser on very large networks to bound the work
     spacing = max(CELL_SPACING_M, float(seg.length[members].sum()) / CELL_MAX_POINTS)
-    fine = arrays.fine_spacing if spacing <= CELL_SPACING_M else None
+    fine = fine_spacing() if spacing <= CELL_SPACING_M else None
     xy, owner = _sample_points(seg, members, spacing, fine)
-    return Cells(_Diagram(xy), owner, seg.edge, seg.ptr, arrays.edge_geoms)
+    return Cells(_Diagram(xy), owner, seg.edge, seg.ptr, street_geoms)
 
 
 def _sample_points(

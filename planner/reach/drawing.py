@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from planner.reach.arrays import NetworkArrays, Segments, expand_ranges
+from planner.reach.arrays import NetworkArrays
 from planner.reach.cells import Cells, coverage_union
+from planner.reach.segments import Segments, expand_ranges
 from planner.reach.snapping import Snapped
 
 __all__ = ["ARC_TOLERANCE_M", "EDGE_TOLERANCE_M", "GRID_M", "MIN_FEATURE_M2", "TIE_TOLERANCE_M"]

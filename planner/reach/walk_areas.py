@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 
 from planner.config import DEFAULTS, check_positive
-from planner.reach.arrays import NetworkArrays, expand_ranges, network_arrays
+from planner.reach.arrays import NetworkArrays, network_arrays
 from planner.reach.cells import Cells
 from planner.reach.drawing import (
     ARC_TOLERANCE_M,
@@ -35,6 +35,7 @@ from planner.reach.drawing import (
     _Reach,
 )
 from planner.reach.matrix import _search_sites
+from planner.reach.segments import expand_ranges
 from planner.reach.snapping import Snapped, snap
 
 __all__ = [
