@@ -13,24 +13,14 @@ import scipy.sparse as sp
 from planner.errors import InputError
 from planner.optimize.cover import lscp
 from planner.optimize.heuristics import greedy, greedy_order
+from planner.optimize.milp import Deadline
+from planner.optimize.partial import pscp
 from planner.optimize.problem import Problem
 from planner.optimize.rcfix import Cover, shrink, solve_cover
-from planner.optimize.reduce import merge_rows
+from planner.optimize.reduce import merge_rows, rows_to_cover
 from planner.optimize.results import BudgetResult, MaxCoverStats
 
 __all__ = ["budget_cover", "coverage_curve", "first_p", "greedy", "greedy_order", "mclp"]
-
-
-def _reduced(a: sp.csr_matrix, w: np.ndarray, req: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Reachable rows no required site covers, identical ones merged, weightless ones dropped."""
-    rows_idx = np.flatnonzero(np.diff(a.indptr) > 0)
-    rows, rw = a[rows_idx], w[rows_idx]
-    if len(req):
-        pre = np.asarray(rows[:, req].sum(axis=1)).ravel() > 0
-        rows, rw = rows[~pre], rw[~pre]
-    rows, rw = merge_rows(rows, rw)
-    positive = rw > 0
-    return rows[positive], rw[positive]
 
 
 def mclp(
@@ -55,7 +45,7 @@ def mclp(
     n_rows, n_sites = a.shape
     chosen = np.zeros(n_sites, bool)
     chosen[req] = True
-    rows, rw = _reduced(a, w, req)
+    rows, rw = rows_to_cover(a, w, req)
     free = np.flatnonzero(~chosen)
     count = costs is None
     if count:
@@ -111,9 +101,6 @@ def first_p(curve: pd.DataFrame, column: str, share: float) -> int | None:
 
 def _needed(curve: pd.DataFrame, prob: Problem, time_limit: float | None) -> dict[str, int | None]:
     """Stations for 80 / 90 / 95 % of the reachable residents (beyond the curve: pscp) and 100 % (lscp)."""
-    from planner.optimize.milp import Deadline
-    from planner.optimize.partial import pscp
-
     w, reach = prob.weights, prob.reach
     needed: dict[str, int | None] = {}
     for t in (80, 90, 95):

@@ -41,7 +41,6 @@ import scipy.sparse as sp
 
 from planner.errors import InputError
 from planner.optimize.heuristics import greedy_order
-from planner.optimize.maxcover import _reduced
 from planner.optimize.milp import Constraint, Deadline, gap_of, milp
 from planner.optimize.problem import check_share_value
 from planner.optimize.rcfix import (
@@ -55,6 +54,7 @@ from planner.optimize.rcfix import (
     cover_milp,
     shrink,
 )
+from planner.optimize.reduce import rows_to_cover
 from planner.optimize.results import PartialResult
 
 __all__ = ["check_share", "pscp"]
@@ -255,7 +255,7 @@ def pscp(
     n_sites = a.shape[1]
     chosen = np.zeros(n_sites, bool)
     chosen[req] = True
-    rows, rw = _reduced(a, w, req)
+    rows, rw = rows_to_cover(a, w, req)
     reach = np.diff(a.indptr) > 0
     offset = float(w[reach].sum() - rw.sum())
     target = share * float(w.sum())

@@ -15,6 +15,7 @@ __all__ = [
     "merge_rows",
     "pattern",
     "row_groups",
+    "rows_to_cover",
     "shortest_entries",
 ]
 
@@ -112,6 +113,34 @@ def merge_rows(rows: sp.csr_matrix, weights: np.ndarray) -> tuple[sp.csr_matrix,
     merged = rows[first]
     summed = np.bincount(group, weights=weights, minlength=len(first)) if len(first) else weights[:0]
     return merged, summed
+
+
+def rows_to_cover(a: sp.csr_matrix, w: np.ndarray, req: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The rows a covering model still has to cover, identical ones merged.
+
+    Parameters
+    ----------
+    a
+        Rows (homes) x columns (sites) coverage pattern.
+    w
+        Weight of each row.
+    req
+        Columns that must be chosen.
+
+    Returns
+    -------
+    rows, weights
+        The reachable rows no column of ``req`` covers, rows with identical
+        column sets merged (:func:`merge_rows`), those left with no weight dropped.
+    """
+    rows_idx = np.flatnonzero(np.diff(a.indptr) > 0)
+    rows, rw = a[rows_idx], w[rows_idx]
+    if len(req):
+        pre = np.asarray(rows[:, req].sum(axis=1)).ravel() > 0
+        rows, rw = rows[~pre], rw[~pre]
+    rows, rw = merge_rows(rows, rw)
+    positive = rw > 0
+    return rows[positive], rw[positive]
 
 
 def dominated_sites(a: sp.csr_matrix, keep_always: np.ndarray) -> np.ndarray:

@@ -20,8 +20,8 @@ model needs a row per level.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,18 +29,23 @@ import scipy.sparse as sp
 from planner.errors import SolverError
 from planner.optimize.heuristics import locate_allocate, median_cost, median_greedy, nearest_cost
 from planner.optimize.median.branch_cut import branch_and_cut
+from planner.optimize.median.levels import Levels
 from planner.optimize.median.lp import lp_rounds
 from planner.optimize.median.swap import interchange
 from planner.optimize.milp import Constraint, Deadline
 
-__all__ = ["benders_median", "best_cuts"]
+__all__ = ["MedianSolver", "benders_median", "best_cuts"]
+
+#: an exact p-median solver, ``(minutes, weights, p, required, deadline) -> (selected, status, gap)``, as
+#: :func:`planner.optimize.median.model.pmedian`
+MedianSolver = Callable[[sp.csr_matrix, np.ndarray, int, np.ndarray, Deadline], tuple[np.ndarray, str, float]]
 
 
-def best_cuts(lv: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def best_cuts(lv: Levels, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     Per home, the threshold level whose cut is highest at ``y``, and that height.
 
-    ``lv`` is the homes' sorted minutes (:class:`planner.optimize.median.model._Levels`).
+    ``lv`` is the homes' sorted minutes (:class:`planner.optimize.median.levels.Levels`).
     """
     n_levels = len(lv.value)
     n_homes = len(lv.start) - 1
@@ -61,7 +66,7 @@ def best_cuts(lv: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return level, top
 
 
-def _cut_rows(lv: Any, homes: np.ndarray, level: np.ndarray, n_sites: int, n_homes: int) -> Constraint:
+def _cut_rows(lv: Levels, homes: np.ndarray, level: np.ndarray, n_sites: int, n_homes: int) -> Constraint:
     """Rows ``theta_i + sum (D - d_ij) y_j >= D`` for the given homes and their global threshold levels."""
     at = np.full(n_homes, -1, np.int64)
     at[homes] = np.arange(len(homes))
@@ -77,7 +82,7 @@ def _cut_rows(lv: Any, homes: np.ndarray, level: np.ndarray, n_sites: int, n_hom
 
 
 def benders_median(
-    lv: Any,
+    lv: Levels,
     m: sp.csr_matrix,
     w: np.ndarray,
     p: int,
@@ -85,6 +90,7 @@ def benders_median(
     base: list[Constraint],
     best: np.ndarray,
     deadline: Deadline,
+    exact: MedianSolver,
 ) -> tuple[np.ndarray, float, float]:
     """
     Branch-and-cut by rounds: the plan with the least weighted minutes, with a proven lower bound.
@@ -99,6 +105,10 @@ def benders_median(
         A feasible plan (boolean per site) to start from.
     deadline
         The call's time limit.
+    exact
+        Solves the smaller p-median among the sites the closed relaxation uses
+        (:func:`planner.optimize.median.model.pmedian`, which calls this function
+        on large instances: passed in, so that this module stays below it).
 
     Returns
     -------
@@ -134,7 +144,7 @@ def benders_median(
     if lp.closed and lp.x is not None:
         # the best plan among the sites the relaxation uses (measured: the optimum itself on the benchmark's
         # road-like graphs), else the relaxation rounded and improved
-        plan = _restricted(m, w, p, req, lp.x[:n_sites] > 1e-9, deadline)
+        plan = _restricted(m, w, p, req, lp.x[:n_sites] > 1e-9, deadline, exact)
         if plan is None:
             plan = locate_allocate(m, w, _top_p(lp.x[:n_sites], p, req, m, w), req)
             plan = interchange(m, w, plan, req, deadline)
@@ -169,11 +179,15 @@ def benders_median(
 
 
 def _restricted(
-    m: sp.csr_matrix, w: np.ndarray, p: int, req: np.ndarray, support: np.ndarray, deadline: Deadline
+    m: sp.csr_matrix,
+    w: np.ndarray,
+    p: int,
+    req: np.ndarray,
+    support: np.ndarray,
+    deadline: Deadline,
+    exact: MedianSolver,
 ) -> np.ndarray | None:
-    """The best plan among the sites the relaxation uses (exactly, in the time left), when they are fewer than all."""
-    from planner.optimize.median.model import pmedian
-
+    """The best plan among the sites the relaxation uses (by ``exact``, in the time left), when they are fewer than all."""
     if support.sum() >= len(support) or support.sum() < p:
         return None
     sites = np.flatnonzero(support)
@@ -181,7 +195,7 @@ def _restricted(
     if (np.diff(sub.indptr) == 0).any():
         return None
     try:
-        chosen, _, _ = pmedian(sub, w, p, np.searchsorted(sites, req), deadline)
+        chosen, _, _ = exact(sub, w, p, np.searchsorted(sites, req), deadline)
     except SolverError:
         return None
     plan = np.zeros(len(support), bool)

@@ -28,8 +28,6 @@ A time limit keeps the best plan found (its value against the best lower bound).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.sparse as sp
 
@@ -37,8 +35,9 @@ from planner.errors import SolverError
 from planner.optimize.cover import cover_bound
 from planner.optimize.heuristics import locate_allocate, median_cost, median_greedy, nearest_cost
 from planner.optimize.median.cuts import benders_median
+from planner.optimize.median.levels import Levels, home_levels, level_of
 from planner.optimize.milp import Constraint, Deadline, gap_of, milp
-from planner.optimize.reduce import first_of_runs, pattern, row_groups
+from planner.optimize.reduce import pattern, row_groups
 from planner.optimize.results import Assignment
 from planner.reach.matrix import nearest_among
 
@@ -64,55 +63,8 @@ def assign_nearest(minutes: sp.csr_matrix, w: np.ndarray, selected: np.ndarray) 
     )
 
 
-@dataclass(frozen=True)
-class _Levels:
-    """Each home's sorted distinct minutes and each stored pair's level among them (homes: reachable rows)."""
-
-    row: np.ndarray  # per stored pair, sorted by (home, minutes)
-    col: np.ndarray
-    level: np.ndarray  # 0-based level of the pair within its home
-    start: np.ndarray  # per home, where its distinct minutes begin in ``value``
-    value: np.ndarray  # distinct minutes, home after home
-    max_levels: np.ndarray  # per home, the most z variables it can ever need
-    needs_row: np.ndarray  # per home: some plan of p sites could leave it without a station
-
-
-def _levels(m: sp.csr_matrix, w: np.ndarray, p: int, req: np.ndarray) -> _Levels:
-    n_homes, n_sites = m.shape
-    coo = m.tocoo()
-    order = np.lexsort((coo.col, coo.data, coo.row))
-    row, col, d = coo.row[order], coo.col[order], coo.data[order].astype(float)
-    new = first_of_runs(row, d)
-    level_id = np.cumsum(new) - 1
-    value = d[new]
-    start = np.searchsorted(row[new], np.arange(n_homes + 1))
-    level = level_id - start[row]
-    n_levels = np.diff(start)
-    cap = np.full(n_homes, np.inf)
-    if len(req):
-        at_req = np.isin(col, req)
-        np.minimum.at(cap, row[at_req], d[at_req])
-    count = np.diff(m.indptr)
-    many = count >= n_sites - p + 1
-    first_pair = np.searchsorted(row, np.arange(n_homes))
-    cap[many] = np.minimum(cap[many], d[first_pair[many] + (n_sites - p)])
-    # levels strictly below the cap: z_k for those; the cap's own level then ends the walk
-    below = np.array([np.searchsorted(value[start[i] : start[i + 1]], cap[i]) for i in range(n_homes)], np.int64)
-    max_levels = np.minimum(np.where(np.isfinite(cap), below, n_levels - 1), n_levels - 1)
-    max_levels[w <= 0] = 0
-    return _Levels(row, col, level, start, value, np.maximum(max_levels, 0), ~np.isfinite(cap))
-
-
-def _level_of(lv: _Levels, walk: np.ndarray) -> np.ndarray:
-    """Per home, the 0-based level of a walk (the number of distinct minutes below it)."""
-    out = np.zeros(len(walk), np.int64)
-    for i in range(len(walk)):
-        out[i] = np.searchsorted(lv.value[lv.start[i] : lv.start[i + 1]], walk[i])
-    return out
-
-
 def _model(
-    lv: _Levels, w: np.ndarray, keep: np.ndarray, n_sites: int, p: int, cover_rows: sp.csr_matrix
+    lv: Levels, w: np.ndarray, keep: np.ndarray, n_sites: int, p: int, cover_rows: sp.csr_matrix
 ) -> tuple[np.ndarray, list[Constraint], np.ndarray, float]:
     """The truncated radius model: objective, rows, the z index of each home's first level, the constant."""
     n_homes = len(keep)
@@ -140,7 +92,7 @@ def _model(
     return c, constraints, zoff, const
 
 
-def _z_start(lv: _Levels, keep: np.ndarray, zoff: np.ndarray, walk: np.ndarray) -> np.ndarray:
+def _z_start(lv: Levels, keep: np.ndarray, zoff: np.ndarray, walk: np.ndarray) -> np.ndarray:
     """The z values of a plan: 1 where the home's walk is beyond the level."""
     home_z = np.repeat(np.arange(len(keep)), keep)
     pos = lv.start[home_z] + np.arange(int(zoff[-1])) - zoff[home_z]
@@ -207,7 +159,7 @@ def pmedian(
     best = feasible_start(m, wr, p, req, deadline, start)
     if m.shape[0] == 0:
         return np.flatnonzero(best), "optimal", 0.0
-    lv = _levels(m, wr, p, req)
+    lv = home_levels(m, wr, p, req)
     cover = pattern(m[lv.needs_row]).astype(float)
     cover_rows = sp.csr_matrix(cover[row_groups(cover)[1]]) if cover.shape[0] else sp.csr_matrix((0, n_sites))
     walk = nearest_cost(m, best)
@@ -220,7 +172,7 @@ def pmedian(
         if cover_rows.shape[0]:
             pad = sp.csr_matrix((cover_rows.shape[0], m.shape[0]))
             base.append(Constraint(sp.hstack([cover_rows, pad], format="csr"), 1.0, np.inf))
-        best, upper, lower = benders_median(lv, m, wr, p, req, base, best, deadline)
+        best, upper, lower = benders_median(lv, m, wr, p, req, base, best, deadline, pmedian)
         keep = keep[:0]
     whole = bool(np.all(wr == np.round(wr)) and np.all(lv.value == np.round(lv.value)))
     lower_fixed = np.zeros(n_sites)
@@ -256,7 +208,7 @@ def pmedian(
         if not beyond.any():
             lower = max(lower, value)
             break
-        grow = _level_of(lv, d)
+        grow = level_of(lv, d)
         keep = np.where(beyond, np.minimum(lv.max_levels, np.maximum(grow + 1, 2 * keep)), keep)
     if upper - lower <= 1e-9 * max(1.0, abs(upper)):
         return np.flatnonzero(best), "optimal", 0.0
