@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -137,80 +138,102 @@ def load_demand(
     DataError
         No homes in the area, or every point off the network.
     """
-    floor_area_per_person_m2 = check_positive("floor_area_per_person_m2", floor_area_per_person_m2)
-    landuse_density_per_ha = check_positive("landuse_density_per_ha", landuse_density_per_ha)
-    landuse_spacing_m = check_positive("landuse_spacing_m", landuse_spacing_m)
-    input_crs, crs = crs, network.graph["crs"]
-    osm_options = dict(
-        floor_area_per_person_m2=floor_area_per_person_m2,
-        landuse_density_per_ha=landuse_density_per_ha,
-        landuse_spacing_m=landuse_spacing_m,
-        min_residential_buildings=min_residential_buildings,
-    )
-    if source is not None and is_raster(source):
-        buildings = None
-        shapes = footprint_frame([], [], crs)
-        if raster_mode == "buildings" and "source_kind" in network.graph:
-            buildings, shapes, _ = _osm_buildings(network, crs, osm_options, progress)
+    osm_options = {
+        "floor_area_per_person_m2": check_positive("floor_area_per_person_m2", floor_area_per_person_m2),
+        "landuse_density_per_ha": check_positive("landuse_density_per_ha", landuse_density_per_ha),
+        "landuse_spacing_m": check_positive("landuse_spacing_m", landuse_spacing_m),
+        "min_residential_buildings": min_residential_buildings,
+    }
+    net_crs = network.graph["crs"]
+    if source is None:
+        src = network_source(network)
         if progress:
-            progress(f"reading population raster {source}", 0.3)
-        demand, info = read_raster_demand(
-            source, network, mode=raster_mode, units=raster_units, band=raster_band, buildings=buildings
+            progress(f"reading residential buildings from {src.label}", 0.0)
+        demand, shapes = _from_osm(src, net_crs, **osm_options)
+        return _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
+    if is_raster(source):
+        demand, shapes, info = _from_raster(
+            source, network, osm_options, progress, mode=raster_mode, units=raster_units, band=raster_band
         )
         out = _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
         frame = out[0] if footprints else out
         frame.attrs["raster_outside"] = info.pop("outside_records")  # rows of plan.gpkg's left_out layer
         frame.attrs["raster"] = info
         return out
-    if source is not None:
-        gdf = read_points(
-            source,
-            what="demand",
-            numeric=("population",),
-            crs=input_crs,
-            population_column=population_column,
-            polygons=True,
+    gdf = read_points(
+        source, what="demand", numeric=("population",), crs=crs, population_column=population_column, polygons=True
+    )
+    if _are_areas(source, gdf):
+        demand, shapes, areas = _from_areas(source, network, crs, population_column, osm_options, progress)
+        out = _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
+        (out[0] if footprints else out).attrs["areas"] = areas
+        return out
+    demand = _from_points(source, gdf, network, crs)
+    return _finish(demand, footprint_frame([], [], net_crs), source, network, max_snap_m, progress, footprints)
+
+
+def _from_raster(
+    source: str | os.PathLike,
+    network: nx.MultiDiGraph,
+    osm_options: dict,
+    progress: Callable[[str, float], None] | None,
+    *,
+    mode: str,
+    units: str | None,
+    band: int | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict[str, Any]]:
+    """Homes from a population raster (see :mod:`planner.demand.raster`), the basemap shapes, the raster's account.
+
+    With ``mode="buildings"`` and an OSM network, each cell's people go to the
+    residential buildings :func:`load_demand` would make homes of.
+    """
+    crs = network.graph["crs"]
+    buildings = None
+    shapes = footprint_frame([], [], crs)
+    if mode == "buildings" and "source_kind" in network.graph:
+        buildings, shapes, _ = _osm_buildings(network, crs, osm_options, progress)
+    if progress:
+        progress(f"reading population raster {source}", 0.3)
+    demand, info = read_raster_demand(source, network, mode=mode, units=units, band=band, buildings=buildings)
+    return demand, shapes, info
+
+
+def _are_areas(source: str | os.PathLike, gdf: gpd.GeoDataFrame) -> bool:
+    """Whether a demand file holds areas (polygons) rather than points; raises :class:`InputError` for a mix."""
+    polygonal = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if polygonal.any() and not polygonal.all():
+        i = int(np.flatnonzero(polygonal != polygonal[0])[0])
+        raise InputError(
+            f"{source}: row {i + 1} is a {gdf.geometry.geom_type.iloc[i]} but row 1 a "
+            f"{gdf.geometry.geom_type.iloc[0]}; expected demand as points or as areas, not both"
         )
-        polygonal = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
-        if polygonal.any() and not polygonal.all():
-            i = int(np.flatnonzero(polygonal != polygonal[0])[0])
-            raise InputError(
-                f"{source}: row {i + 1} is a {gdf.geometry.geom_type.iloc[i]} but row 1 a "
-                f"{gdf.geometry.geom_type.iloc[0]}; expected demand as points or as areas, not both"
-            )
-        if polygonal.any():
-            demand, shapes, areas = _from_areas(source, network, input_crs, population_column, osm_options, progress)
-            out = _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
-            (out[0] if footprints else out).attrs["areas"] = areas
-            return out
-        check_datum(network, gdf, what="demand points", source=source, option="demand", declared=input_crs)
-        ids = gdf["demand_id"].astype(str) if "demand_id" in gdf else pd.Series([f"d{i:06d}" for i in range(len(gdf))])
-        demand = gpd.GeoDataFrame(
-            {
-                "demand_id": ids.to_numpy(),
-                "population": gdf["population"].to_numpy(float),
-                "method": "file",
-                "kind": "file",
-                # the compound's name (小区名称), when the file gives one: named in the outputs beside its id
-                **({"name": gdf["name"].to_numpy(object)} if "name" in gdf else {}),
-            },
-            geometry=gdf.geometry.to_crs(crs).values,
-            crs=crs,
-        )
-        shapes = footprint_frame([], [], crs)
-    else:
-        src = network_source(network)
-        if progress:
-            progress(f"reading residential buildings from {src.label}", 0.0)
-        demand, shapes = _from_osm(
-            src,
-            crs,
-            floor_area_per_person_m2=floor_area_per_person_m2,
-            landuse_density_per_ha=landuse_density_per_ha,
-            landuse_spacing_m=landuse_spacing_m,
-            min_residential_buildings=min_residential_buildings,
-        )
-    return _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
+    return bool(polygonal.any())
+
+
+def _from_points(
+    source: str | os.PathLike, gdf: gpd.GeoDataFrame, network: nx.MultiDiGraph, declared: str | None
+) -> gpd.GeoDataFrame:
+    """Homes from a file of points with ``population`` (method and kind ``file``), in the network's CRS.
+
+    The points' datum is checked against the streets first (see
+    :func:`planner.reach.snapping.check_datum`); ids are ``d000000``... when the
+    file has no ``demand_id``.
+    """
+    check_datum(network, gdf, what="demand points", source=source, option="demand", declared=declared)
+    crs = network.graph["crs"]
+    ids = gdf["demand_id"].astype(str) if "demand_id" in gdf else pd.Series([f"d{i:06d}" for i in range(len(gdf))])
+    return gpd.GeoDataFrame(
+        {
+            "demand_id": ids.to_numpy(),
+            "population": gdf["population"].to_numpy(float),
+            "method": "file",
+            "kind": "file",
+            # the compound's name (小区名称), when the file gives one: named in the outputs beside its id
+            **({"name": gdf["name"].to_numpy(object)} if "name" in gdf else {}),
+        },
+        geometry=gdf.geometry.to_crs(crs).values,
+        crs=crs,
+    )
 
 
 def _finish(demand, shapes, source, network, max_snap_m, progress, footprints):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,87 +116,26 @@ def read_raster_demand(
         Missing or corrupt file, several bands and no ``band``, no CRS, an unknown
         ``mode`` / ``units``, no overlap with the study area.
     """
-    import rasterio
-    from rasterio.errors import RasterioIOError
-
     p = Path(str(source))
     _check_options(p, mode, units)
-    try:
-        src = rasterio.open(p)
-    except RasterioIOError as exc:
-        raise InputError(f"{p}: not a readable raster ({str(exc).splitlines()[0][:120]}); expected a GeoTIFF") from None
-    with src:
-        band = _pick_band(src, p, band)
-        area, area_label = _study_area(network)
-        window = _window(src, p, area, area_label)
-        values = src.read(band, window=window, masked=True).astype("float64")
-        transform = src.window_transform(window)
-        if units is None:
-            units = "density" if _says_density(src, band) else "count"
-        res = (abs(src.transform.a), abs(src.transform.e))
-        crs = src.crs
-        whole = _raster_total(src, band, units)
-    rows, cols, people = _populated_cells(values)
-    xs, ys = _apply(transform, cols + 0.5, rows + 0.5)
-    if units == "density":
-        people = people * _cell_km2(transform, rows, cols, crs)
-    centres = gpd.GeoSeries(shapely.points(xs, ys), crs=crs).to_crs("EPSG:4326")
-    inside = shapely.intersects(area, centres.values)
+    read = _read_window(p, network, band, units)
+    rows, cols, people, centres = _cell_people(read)
+    inside = shapely.intersects(read.area, centres.values)
     if not inside.any():
         raise InputError(
-            f"{p}: no populated cell of the raster lies in {area_label}; expected a raster over the planning area"
+            f"{p}: no populated cell of the raster lies in {read.area_label}; expected a raster over the planning area"
         )
-    info: dict[str, Any] = {
-        "name": p.name,
-        "resolution": [float(res[0]), float(res[1])],
-        "crs": crs.to_string(),
-        "units": units,
-        "placement": mode,
-        "cells": int(inside.sum()),
-        "population": float(people[inside].sum()),
-        "population_outside": float(people[~inside].sum()),
-        # the window read (inside + outside the study area) and, when the band is small enough to add up
-        # (at most RASTER_TOTAL_CELLS cells), the raster's own total: the account reconciles the three
-        "cells_outside": int((~inside).sum()),
-        "population_window": float(people.sum()),
-        "population_raster": whole,
-    }
+    info = _raster_info(p.name, read, mode, people, inside)
     # the cells read outside the study area, named in plan.gpkg's left_out layer (not in summary.json)
     outside = gpd.GeoDataFrame(
-        {
-            "demand_id": [
-                f"r{r + int(window.row_off)}-{c + int(window.col_off)}" for r, c in zip(rows[~inside], cols[~inside])
-            ],
-            "population": people[~inside],
-        },
+        {"demand_id": _cell_ids(read.window, rows[~inside], cols[~inside]), "population": people[~inside]},
         geometry=centres.values[~inside],
         crs="EPSG:4326",
     )
     info["outside_records"] = left_out_records(outside, ("demand_id", "population"))
     rows, cols, people = rows[inside], cols[inside], people[inside]
-    net_crs = network.graph["crs"]
-    cell_ids = np.array(
-        [f"r{r}-{c}" for r, c in zip(rows + int(window.row_off), cols + int(window.col_off))], dtype=object
-    )
-    parts = []
-    on_buildings = np.zeros(len(rows), bool)
-    if mode == "buildings" and buildings is not None and len(buildings):
-        in_buildings, on_buildings = _spread_over_buildings(
-            buildings, rows, cols, people, cell_ids, transform, crs, net_crs
-        )
-        if in_buildings is not None:
-            parts.append(in_buildings)
-    rest = ~on_buildings
-    centre_pts = centres[inside].to_crs(net_crs).values
-    parts.append(
-        gpd.GeoDataFrame(
-            {"demand_id": cell_ids[rest], "population": people[rest], "kind": "cell"},
-            geometry=centre_pts[rest],
-            crs=net_crs,
-        )
-    )
-    homes = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=net_crs)
-    homes["method"] = "raster"
+    cells = _CellPeople(rows, cols, people, _cell_ids(read.window, rows, cols), centres[inside])
+    homes = _place_homes(cells, read, mode, buildings, network.graph["crs"])
     info["homes_on_buildings"] = int((homes["kind"] == "building").sum())
     log.info(
         "raster %s: %d cells, %.0f people inside, %.0f outside",
@@ -205,6 +145,121 @@ def read_raster_demand(
         info["population_outside"],
     )
     return homes[["demand_id", "population", "method", "kind", "geometry"]], info
+
+
+@dataclass(frozen=True)
+class _RasterWindow:
+    """What is read of a raster: its cells over the study area and the metadata that turns them into people."""
+
+    values: np.ma.MaskedArray  # the band over the window (float64, nodata masked)
+    window: Window
+    transform: Affine  # of the window
+    crs: CRS
+    units: str  # "count" or "density"
+    resolution: tuple[float, float]  # cell size in the raster's CRS units
+    total: float | None  # the whole band added up (see _raster_total)
+    area: shapely.Geometry  # the study area (WGS-84)
+    area_label: str
+
+
+@dataclass(frozen=True)
+class _CellPeople:
+    """The populated cells inside the study area: row / column in the window, people, ids, centres (WGS-84)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    people: np.ndarray
+    ids: np.ndarray
+    centres: gpd.GeoSeries
+
+
+def _read_window(p: Path, network: nx.MultiDiGraph, band: int | None, units: str | None) -> _RasterWindow:
+    """Open the raster and read the chosen band over the study area of ``network`` (units from the metadata when None)."""
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    try:
+        src = rasterio.open(p)
+    except RasterioIOError as exc:
+        raise InputError(f"{p}: not a readable raster ({str(exc).splitlines()[0][:120]}); expected a GeoTIFF") from None
+    with src:
+        band = _pick_band(src, p, band)
+        area, area_label = _study_area(network)
+        window = _window(src, p, area, area_label)
+        values = src.read(band, window=window, masked=True).astype("float64")
+        if units is None:
+            units = "density" if _says_density(src, band) else "count"
+        return _RasterWindow(
+            values=values,
+            window=window,
+            transform=src.window_transform(window),
+            crs=src.crs,
+            units=units,
+            resolution=(abs(src.transform.a), abs(src.transform.e)),
+            total=_raster_total(src, band, units),
+            area=area,
+            area_label=area_label,
+        )
+
+
+def _cell_people(read: _RasterWindow) -> tuple[np.ndarray, np.ndarray, np.ndarray, gpd.GeoSeries]:
+    """Row, column, people (per cell, density converted) and centre (WGS-84) of every populated cell read."""
+    rows, cols, people = _populated_cells(read.values)
+    xs, ys = _apply(read.transform, cols + 0.5, rows + 0.5)
+    if read.units == "density":
+        people = people * _cell_km2(read.transform, rows, cols, read.crs)
+    centres = gpd.GeoSeries(shapely.points(xs, ys), crs=read.crs).to_crs("EPSG:4326")
+    return rows, cols, people, centres
+
+
+def _cell_ids(window: Window, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``r<row>-<column>`` of each cell, counted in the whole raster (not the window)."""
+    return np.array([f"r{r}-{c}" for r, c in zip(rows + int(window.row_off), cols + int(window.col_off))], dtype=object)
+
+
+def _raster_info(name: str, read: _RasterWindow, mode: str, people: np.ndarray, inside: np.ndarray) -> dict[str, Any]:
+    """The raster's account: what was read, where its people are (inside / outside the study area), its total."""
+    return {
+        "name": name,
+        "resolution": [float(read.resolution[0]), float(read.resolution[1])],
+        "crs": read.crs.to_string(),
+        "units": read.units,
+        "placement": mode,
+        "cells": int(inside.sum()),
+        "population": float(people[inside].sum()),
+        "population_outside": float(people[~inside].sum()),
+        # the window read (inside + outside the study area) and, when the band is small enough to add up
+        # (at most RASTER_TOTAL_CELLS cells), the raster's own total: the account reconciles the three
+        "cells_outside": int((~inside).sum()),
+        "population_window": float(people.sum()),
+        "population_raster": read.total,
+    }
+
+
+def _place_homes(
+    cells: _CellPeople, read: _RasterWindow, mode: str, buildings: gpd.GeoDataFrame | None, net_crs: object
+) -> gpd.GeoDataFrame:
+    """Homes in ``net_crs``: each cell's people on its buildings (``mode="buildings"``), else at its centre."""
+    parts = []
+    on_buildings = np.zeros(len(cells.rows), bool)
+    if mode == "buildings" and buildings is not None and len(buildings):
+        in_buildings, on_buildings = _spread_over_buildings(
+            buildings, cells.rows, cells.cols, cells.people, cells.ids, read.transform, read.crs, net_crs
+        )
+        if in_buildings is not None:
+            parts.append(in_buildings)
+    rest = ~on_buildings
+    centre_pts = cells.centres.to_crs(net_crs).values
+    parts.append(
+        gpd.GeoDataFrame(
+            {"demand_id": cells.ids[rest], "population": cells.people[rest], "kind": "cell"},
+            geometry=centre_pts[rest],
+            crs=net_crs,
+        )
+    )
+    homes = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=net_crs)
+    homes["method"] = "raster"
+    return homes
 
 
 #: the largest band (cells) whose total is added up for the plan's account; larger ones leave it unknown
