@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import shapely
 
@@ -107,39 +109,82 @@ def _side_shapes(
     prev_angle, first, last = prev_angle[keep], first[keep], last[keep]
     if waist is not None and r_waist is not None:
         waist, r_waist = waist[keep], r_waist[keep]
-    # cut each segment where the budget reaches zero (the frontier)
+    band = _cut_at_frontier(start, end, r0, r1)
+    # half discs behind a street's first vertex and beyond its last one are
+    # drawn into the segment's own band (one ring, one cell to clip to)
+    cap0 = (band.q0 > 0) & (band.frac0 == 0) & first
+    cap1 = (band.q1 > 0) & (band.frac1 == 1) & last
+    # the waist (a vertex on the straight band edge where there is none)
+    if waist is None or r_waist is None:
+        waist, r_waist = (band.frac0 + band.frac1) / 2, (band.q0 + band.q1) / 2
+    pw = start + (end - start) * waist[:, None]
+    bands = _band_polygons(band, cap0, cap1, pw, r_waist)[band.ok]
+    # the outer wedge of the turn at an inner vertex
+    turn = np.angle(np.exp(1j * (band.angle - prev_angle)))
+    at_turn = (band.q0 > 0) & (band.frac0 == 0) & band.ok & ~first & (np.abs(turn) > 1e-9)
+    alpha = np.where(turn > 0, prev_angle - np.pi / 2, band.angle + np.pi / 2)
+    fans = _sectors(start[at_turn], band.q0[at_turn], alpha[at_turn], np.abs(turn)[at_turn])
+    shapes = np.concatenate([bands, fans])
+    owners = np.concatenate([k[band.ok], -1 - k[at_turn]])
+    return shapes, owners, np.concatenate([tag[band.ok], tag[at_turn]])
+
+
+@dataclass(frozen=True)
+class _Band:
+    """Segments cut where the walking budget reaches zero: the reached part of each and its frame.
+
+    ``frac0`` / ``frac1`` are where the reached part begins and ends (fractions
+    of the segment), ``p0`` / ``p1`` those points, ``q0`` / ``q1`` the budget
+    left there (metres, at least 0); ``n`` the unit normal to the left of the
+    segment's direction ``angle``; ``ok`` false for segments of no length
+    (their normal is zero and they draw no band).
+    """
+
+    frac0: np.ndarray
+    frac1: np.ndarray
+    p0: np.ndarray
+    p1: np.ndarray
+    q0: np.ndarray
+    q1: np.ndarray
+    n: np.ndarray
+    angle: np.ndarray
+    ok: np.ndarray
+
+
+def _cut_at_frontier(start: np.ndarray, end: np.ndarray, r0: np.ndarray, r1: np.ndarray) -> _Band:
+    """Segments from ``start`` to ``end`` with a budget running linearly from ``r0`` to ``r1``, cut where it is zero."""
     with np.errstate(divide="ignore", invalid="ignore"):
         frac1 = np.where(r1 < 0, r0 / (r0 - r1), 1.0)
         frac0 = np.where(r0 < 0, r0 / (r0 - r1), 0.0)
     p0 = start + (end - start) * frac0[:, None]
     p1 = start + (end - start) * frac1[:, None]
-    q0 = np.maximum(r0, 0.0)
-    q1 = np.maximum(r1, 0.0)
     d = end - start
     length = np.hypot(d[:, 0], d[:, 1])
     ok = length > 1e-9
     n = np.zeros_like(d)
     n[ok] = np.stack([-d[ok, 1], d[ok, 0]], axis=1) / length[ok, None]
     angle = np.arctan2(d[:, 1], d[:, 0])
-    turn = np.angle(np.exp(1j * (angle - prev_angle)))
-    # half discs behind a street's first vertex and beyond its last one are
-    # drawn into the segment's own band (one ring, one cell to clip to)
-    cap0 = (q0 > 0) & (frac0 == 0) & first
-    cap1 = (q1 > 0) & (frac1 == 1) & last
+    return _Band(frac0, frac1, p0, p1, np.maximum(r0, 0.0), np.maximum(r1, 0.0), n, angle, ok)
+
+
+def _band_polygons(band: _Band, cap0: np.ndarray, cap1: np.ndarray, pw: np.ndarray, r_waist: np.ndarray) -> np.ndarray:
+    """One polygon per segment (``None`` where not ``band.ok``): its band, out as far as the budget, with its caps.
+
+    The band runs from ``p0`` to ``p1``, through the waist ``pw`` (budget
+    ``r_waist`` there); where ``cap0`` / ``cap1`` a half disc closes its start /
+    end (a street's first / last vertex), else a straight edge across it.
+    """
+    p0, p1, q0, q1, n, angle = band.p0, band.p1, band.q0, band.q1, band.n, band.angle
     # the band's own corners bracket each cap, so the band edges are exact
     c0p, c0m = p0 + n * q0[:, None], p0 - n * q0[:, None]
     c1p, c1m = p1 + n * q1[:, None], p1 - n * q1[:, None]
-    # the waist (a vertex on the straight band edge where there is none)
-    if waist is None or r_waist is None:
-        waist, r_waist = (frac0 + frac1) / 2, (q0 + q1) / 2
-    pw = start + (end - start) * waist[:, None]
     cwp, cwm = pw + n * r_waist[:, None], pw - n * r_waist[:, None]
     # arcs get as many straight pieces as their radius needs (see _arc_steps);
     # a band without caps has one piece at each end
     steps = np.where(cap0 | cap1, _arc_steps(np.maximum(np.where(cap0, q0, 0.0), np.where(cap1, q1, 0.0))), 1)
-    bands = np.empty(len(start), dtype=object)
-    for m in np.unique(steps[ok]):
-        rows = np.flatnonzero(ok & (steps == m))
+    bands = np.empty(len(p0), dtype=object)
+    for m in np.unique(steps[band.ok]):
+        rows = np.flatnonzero(band.ok & (steps == m))
         t = np.linspace(0.0, 1.0, m + 1)[None, :]
         grow = 1.0 / np.cos(np.pi / (2 * m))
         a, r0_, r1_ = angle[rows, None], q0[rows], q1[rows]
@@ -166,14 +211,7 @@ def _side_shapes(
         ys += [c[rows, 1:] for c in (c1p, cwp, c0p)]
         ring = np.stack([np.concatenate(xs, axis=1), np.concatenate(ys, axis=1)], axis=2)
         bands[rows] = shapely.polygons(ring)
-    bands = bands[ok]
-    # the outer wedge of the turn at an inner vertex
-    at_turn = (q0 > 0) & (frac0 == 0) & ok & ~first & (np.abs(turn) > 1e-9)
-    alpha = np.where(turn > 0, prev_angle - np.pi / 2, angle + np.pi / 2)
-    fans = _sectors(start[at_turn], q0[at_turn], alpha[at_turn], np.abs(turn)[at_turn])
-    shapes = np.concatenate([bands, fans])
-    owners = np.concatenate([k[ok], -1 - k[at_turn]])
-    return shapes, owners, np.concatenate([tag[ok], tag[at_turn]])
+    return bands
 
 
 class _Reach:
