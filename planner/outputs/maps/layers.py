@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from planner.outputs.maps.elements import Areas, HeatLayer, Lines, Points, Polygons, Shapes, popup
 from planner.outputs.maps.gcj02 import _wgs
 from planner.outputs.maps.labels import Labels, _text
-from planner.outputs.maps.leaflet import _Areas, _heat_links, _HeatLayer, _Lines, _Points, _Polygons, _popup, _Shapes
+from planner.outputs.maps.leaflet import heat_links
 from planner.outputs.maps.shapes import _basemap_polygons, footprint_polygons
 from planner.outputs.maps.style import AREA_STYLE, COLOURS, MapStyle
 
@@ -59,7 +60,7 @@ def _basemap_layer(
                 if kind == "building"
                 else {"stroke": False}
             )
-            _Polygons(
+            Polygons(
                 polygons,
                 {
                     **edge,
@@ -72,7 +73,7 @@ def _basemap_layer(
                     "className": f"planner-basemap-{kind}",
                 },
             ).add_to(group)
-    _Lines(
+    Lines(
         net_parts,
         {
             "color": COLOURS["basemap"],
@@ -133,7 +134,7 @@ def _walk_layer(fmap: folium.Map, style: MapStyle, isochrones: gpd.GeoDataFrame)
     if len(isochrones):
         iso = _wgs(isochrones, style.gcj02)[["site_id", "geometry"]].copy()
         iso["site_id"] = iso["site_id"].astype(str).map(_text)
-        _Shapes(
+        Shapes(
             _geojson_dict(iso),
             {
                 "color": COLOURS["proposed"],
@@ -165,7 +166,7 @@ def _boundary_layer(fmap: folium.Map, style: MapStyle, boundary: BaseGeometry) -
     outline = gpd.GeoDataFrame({"kind": ["boundary"]}, geometry=[boundary], crs="EPSG:4326")
     rings = footprint_polygons(outline, gcj02=style.gcj02, tolerance_m=2.0).get("boundary", [])
     group = folium.FeatureGroup(name=html.escape(style.labels["boundary_layer"]), show=True)
-    _Polygons(
+    Polygons(
         rings,
         {
             "color": "#252525",
@@ -183,7 +184,7 @@ def _boundary_layer(fmap: folium.Map, style: MapStyle, boundary: BaseGeometry) -
 def _area_layer(fmap: folium.Map, style: MapStyle, area_data: dict[str, Any]) -> None:
     """The areas by share covered (``area_data`` from :func:`_area_features`), in their clickable pane."""
     group = folium.FeatureGroup(name=html.escape(style.labels["area_layer"]), show=True)
-    _Areas(area_data, {**AREA_STYLE, "fill": True, "pane": "planner-area-share", "className": "planner-area"}).add_to(
+    Areas(area_data, {**AREA_STYLE, "fill": True, "pane": "planner-area-share", "className": "planner-area"}).add_to(
         group
     )
     group.add_to(fmap)
@@ -222,7 +223,7 @@ def _home_layers(
                 tip += " · " + nearest[did]
             radius = round(float(min(3.0 + np.sqrt(max(p, 0.0)) / 4.0, 9.0)), 2)
             rows.append([round(y, 7), round(x, 7), radius, _text(tip)])
-        _Points(
+        Points(
             rows,
             {
                 "color": "#ffffff",
@@ -253,7 +254,7 @@ def _heat_layer(fmap: folium.Map, style: MapStyle, demand: gpd.GeoDataFrame, cov
                     [round(a, 7), round(b, 7), round(float(scale * (40 + 140 * np.sqrt(w))), 1), None]
                     for a, b, w in zip(lat, lon, weight)
                 ]
-                _Points(
+                Points(
                     rows,
                     {
                         "stroke": False,
@@ -267,7 +268,7 @@ def _heat_layer(fmap: folium.Map, style: MapStyle, demand: gpd.GeoDataFrame, cov
                     kind="circle",
                 ).add_to(group)
         else:
-            heat = _HeatLayer(
+            heat = HeatLayer(
                 [[float(a), float(b), float(w)] for a, b, w in zip(lat, lon, weight)],
                 radius=28,
                 blur=22,
@@ -275,7 +276,7 @@ def _heat_layer(fmap: folium.Map, style: MapStyle, demand: gpd.GeoDataFrame, cov
                 max_zoom=16,
                 control=False,
             )
-            _heat_links(heat, style.inline_assets)
+            heat_links(heat, style.inline_assets)
             heat.add_to(group)
     group.add_to(fmap)
 
@@ -292,7 +293,7 @@ def _candidate_layer(fmap: folium.Map, style: MapStyle, candidates: gpd.GeoDataF
     ):
         tip = f"{t['candidate']}: {name} · {t['site_id']} {sid}" + (f" · {kind}" if kind else "")
         rows.append([round(y, 7), round(x, 7), 4, _text(tip)])
-    _Points(
+    Points(
         rows,
         {
             "color": COLOURS["candidate"],
@@ -309,7 +310,7 @@ def _candidate_layer(fmap: folium.Map, style: MapStyle, candidates: gpd.GeoDataF
 def _network_layer(fmap: folium.Map, style: MapStyle, net_parts: list[list[list[float]]]) -> None:
     """The walking network, a layer off by default."""
     group = folium.FeatureGroup(name=html.escape(style.labels["network_layer"]), show=False)
-    _Lines(
+    Lines(
         net_parts,
         {
             "color": COLOURS["network"],
@@ -369,7 +370,7 @@ def _station_markers(
             if total > 0:
                 rows.append((t["share_of_all"], f"{float(pop) / total:.1%}"))
         marker = folium.Marker([float(y), float(x)], icon=icon, tooltip=folium.Tooltip(_text(f"{label}: {name}")))
-        marker.add_child(_popup(rows))
+        marker.add_child(popup(rows))
         marker.add_to(group)
 
 

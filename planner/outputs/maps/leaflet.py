@@ -1,7 +1,4 @@
-"""Leaflet on the page: its files.
-
-(from the CDN, or inlined), the planner's CSS, the basemap tiles, and the custom folium elements the layers are
-drawn with.
+"""Leaflet on the page: its files (from the CDN, or inlined), the planner's CSS, the basemap tiles and the zoom control.
 
 Basemaps: OpenStreetMap (default), CARTO, Tianditu (needs a key) and Gaode (GCJ-02 tiles). Online, the
 page loads Leaflet and the Leaflet.heat plugin from jsDelivr at exact versions (:data:`ASSET_URLS`).
@@ -10,9 +7,7 @@ With ``inline_assets=True`` both are written into the page instead (Leaflet from
 page works where jsDelivr does not (mainland China with Gaode or Tianditu tiles). ``offline=True``
 implies it and draws the plan's own streets as the basemap (see :func:`check_basemap`).
 
-The elements (:class:`_Points`, :class:`_Lines`, :class:`_Polygons`, ...) draw many features in one
-script each, with their data as JSON; the HTML they carry must already be escaped (see
-:func:`planner.outputs.maps.labels._text`).
+The elements the layers are drawn with are in :mod:`planner.outputs.maps.elements`.
 """
 
 from __future__ import annotations
@@ -20,21 +15,16 @@ from __future__ import annotations
 import base64
 import functools
 import importlib.resources
-import json
-import math
 import os
 import re
 from typing import TYPE_CHECKING, Any, cast
 
 import folium
-from branca.element import Element, Figure, MacroElement
-from folium.elements import JSCSSMixin
-from folium.map import Layer
+from branca.element import Figure, MacroElement
 from folium.template import Template
-from folium.utilities import none_max, none_min, remove_empty, validate_location
 
 from planner.errors import DataError, InputError
-from planner.outputs.maps.labels import _rows_html
+from planner.outputs.maps.elements import Script
 from planner.outputs.maps.style import COLOURS
 
 if TYPE_CHECKING:
@@ -47,17 +37,11 @@ __all__ = [
     "LEAFLET_PACKAGES",
     "LEAFLET_VERSION",
     "TIANDITU_ENV",
-    "_Areas",
-    "_HeatLayer",
-    "_Lines",
-    "_Points",
-    "_Polygons",
-    "_Shapes",
     "_ZoomControl",
     "_page_assets",
-    "_popup",
     "_tile_layers",
     "check_basemap",
+    "heat_links",
     "heat_plugin",
     "leaflet_assets",
 ]
@@ -146,206 +130,7 @@ _STYLE = """
 """
 
 
-#: Jinja's opening delimiters (``{{``, ``{%``, ``{#``)
-_JINJA_START = re.compile(r"\{[{%#]")
-#: the line ends Jinja reads as one
-_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
-class _Script(MacroElement):
-    """A :class:`MacroElement` whose macros' output goes into the page as text.
-
-    branca adds each macro's output (``header``, ``html``, ``script``) to the page as
-    ``Element(text)``: a Jinja template made of that text, compiled to be rendered once
-    (0.1-0.3 s of Jinja lexing for a plan's layers, whose scripts carry their data as JSON).
-    Text without a Jinja delimiter renders to itself with every line end made a newline
-    and a final one dropped (Jinja's defaults): :class:`_Text` holds that. Text with a
-    delimiter goes branca's way.
-    """
-
-    def render(self, **kwargs: Any) -> Any:
-        """Add the macros' output to the page's header, body and script, then render the children."""
-        figure = self.get_root()
-        if not isinstance(figure, Figure):
-            raise TypeError("You cannot render this Element if it is not in a Figure.")
-        macros = self._template.module.__dict__
-        for part, into in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
-            if macros.get(part) is not None:
-                text = str(macros[part](self, kwargs))
-                into.add_child(Element(text) if _JINJA_START.search(text) else _Text(text), name=self.get_name())
-        for element in self._children.values():
-            element.render(**kwargs)
-
-
-class _Text(Element):
-    """Markup as a template without Jinja syntax renders it (see :class:`_Script`), kept as a string."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        lines = _LINE_END.split(text)
-        if lines[-1] == "":
-            del lines[-1]
-        self._text = "\n".join(lines)
-
-    def render(self, **kwargs: Any) -> str:
-        """The markup."""
-        return self._text
-
-
-class _Popup(_Script):
-    """A popup bound to its parent layer; the HTML goes in as a JSON string (no jQuery)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {{ this.options|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html_text: str, max_width: int = 320) -> None:
-        super().__init__()
-        self._name = "PlannerPopup"
-        self.html = html_text
-        self.options = {"maxWidth": max_width}
-
-
-def _popup(rows: list[tuple[str, str]]) -> _Popup:
-    """A popup of ``label: value`` rows (escaped by :func:`_rows_html`)."""
-    return _Popup(_rows_html(rows))
-
-
-class _Points(_Script):
-    """Many circle markers (``circleMarker``, radius in pixels) or circles (``circle``, metres) drawn in one loop.
-
-    ``rows`` are ``[lat, lon, radius, tooltip_html_or_null]``; ``options`` are Leaflet path options.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var opts = {{ this.options|tojson }};
-            var rows = {{ this.rows|tojson }};
-            for (var i = 0; i < rows.length; i++) {
-                var r = rows[i];
-                var m = L.{{ this.kind }}([r[0], r[1]], Object.assign({}, opts, {radius: r[2]}));
-                if (r[3]) { m.bindTooltip(r[3]); }
-                m.addTo({{ this._parent.get_name() }});
-            }
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, rows: list[list[Any]], options: dict[str, Any], kind: str = "circleMarker") -> None:
-        super().__init__()
-        if kind not in ("circleMarker", "circle"):
-            raise ValueError(kind)
-        self._name = "PlannerPoints"
-        self.rows = rows
-        self.options = options
-        self.kind = kind
-
-
-class _Lines(_Script):
-    """One multi-part polyline: ``parts`` are lists of ``[lat, lon]``."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            L.polyline({{ this.parts|tojson }}, {{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, parts: list[list[list[float]]], options: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "PlannerLines"
-        self.parts = parts
-        self.options = options
-
-
-class _Shapes(_Script):
-    """A GeoJSON document drawn with one style (``options`` = Leaflet path options incl. ``pane``)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            L.geoJSON({{ this.data|tojson }}, Object.assign({style: {{ this.options|tojson }}}, {{ this.options|tojson }}))
-                .addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, data: dict[str, Any], options: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "PlannerShapes"
-        self.data = data
-        self.options = options
-
-
-class _Polygons(_Script):
-    """One multi-polygon: ``polygons`` are lists of rings, each a list of ``[lat, lon]``.
-
-    The coordinates go in as compact JSON (numbers only) to keep the page small.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            L.polygon({{ this.data }}, {{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, polygons: list[Any], options: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "PlannerPolygons"
-        self.data = json.dumps(polygons, separators=(",", ":"))
-        self.options = options
-
-
-class _Areas(_Script):
-    """A GeoJSON document of filled areas, each with its own fill colour, tooltip and popup.
-
-    Every feature's ``properties`` hold ``fill`` (a colour), ``tooltip`` and ``popup``
-    (escaped HTML); ``options`` are the Leaflet path options shared by all (incl. ``pane``).
-    The document goes in as compact JSON with ``<``, ``>``, ``&`` and ``'`` escaped, as
-    folium escapes its own JSON.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var opts = {{ this.options|tojson }};
-            L.geoJSON({{ this.data }}, Object.assign({}, opts, {
-                style: function (f) { return Object.assign({}, opts, {fillColor: f.properties.fill}); },
-                onEachFeature: function (f, layer) {
-                    layer.bindTooltip(f.properties.tooltip, {sticky: true});
-                    layer.bindPopup(f.properties.popup, {maxWidth: 320});
-                }
-            })).addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, data: dict[str, Any], options: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "PlannerAreas"
-        self.data = (
-            json.dumps(data, separators=(",", ":"), sort_keys=True, allow_nan=False)
-            .replace("<", "\\u003c")
-            .replace(">", "\\u003e")
-            .replace("&", "\\u0026")
-            .replace("'", "\\u0027")
-        )
-        self.options = options
-
-
-class _ZoomControl(_Script):
+class _ZoomControl(Script):
     """Leaflet's zoom buttons with titles in the map's language."""
 
     _template = Template(
@@ -478,60 +263,19 @@ def heat_plugin() -> str:
     return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
 
 
-#: where folium's HeatMap loads Leaflet.heat from
-_FOLIUM_HEAT_JS = "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js"
-
-
-class _HeatLayer(JSCSSMixin, Layer):
-    """folium's ``plugins.HeatMap`` (folium 0.20: its template, options and JavaScript link).
-
-    Importing ``folium.plugins`` for it imports every folium plugin (about 0.1 s of each
-    ``plan.html``). The page is the same: the template, the element's name (``HeatMap``),
-    its data (each point's location checked and made floats) and its options in order.
+def heat_links(heat: MacroElement, inline: bool) -> None:
     """
+    Point a heat layer at the page's copy of Leaflet.heat.
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.heatLayer(
-                {{ this.data|tojson }},
-                {{ this.options|tojavascript }}
-            );
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self,
-        data: list[list[float]],
-        *,
-        radius: float,
-        blur: float,
-        min_opacity: float,
-        max_zoom: int,
-        control: bool = True,
-    ) -> None:
-        super().__init__(name=None, overlay=True, control=control, show=True)
-        self._name = "HeatMap"
-        self.default_js = [("leaflet-heat.js", _FOLIUM_HEAT_JS)]  # folium's; _heat_links sets the page's
-        self.data = [[*validate_location(row[:2]), *row[2:]] for row in data]
-        if any(math.isnan(value) for row in self.data for value in row):
-            raise ValueError("data may not contain NaNs.")
-        self.options = remove_empty(min_opacity=min_opacity, max_zoom=max_zoom, radius=radius, blur=blur)
-
-    def _get_self_bounds(self) -> list[list[float | None]]:
-        """The data's bounds, ``[[lat_min, lon_min], [lat_max, lon_max]]`` (as folium's HeatMap)."""
-        bounds: list[list[float | None]] = [[None, None], [None, None]]
-        for point in self.data:
-            bounds = [
-                [none_min(bounds[0][0], point[0]), none_min(bounds[0][1], point[1])],
-                [none_max(bounds[1][0], point[0]), none_max(bounds[1][1], point[1])],
-            ]
-        return bounds
-
-
-def _heat_links(heat: MacroElement, inline: bool) -> None:
-    """A folium HeatMap's script: none when inlined (the page has it), else :data:`_HEAT_JS`, pinned."""
+    Parameters
+    ----------
+    heat
+        A :class:`planner.outputs.maps.elements.HeatLayer` (or folium's ``HeatMap``).
+    inline
+        Whether the page inlines its assets: the layer then loads no script (the
+        page carries the plugin), else the plugin at folium's installed tag
+        (folium's own link follows ``@main``).
+    """
     cast(Any, heat).default_js = [] if inline else [_HEAT_JS]
 
 

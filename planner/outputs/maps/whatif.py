@@ -32,9 +32,9 @@ from branca.element import Figure, MacroElement
 from folium.template import Template
 
 from planner.errors import InputError
+from planner.outputs.maps.elements import Areas
 from planner.outputs.maps.gcj02 import _wgs
 from planner.outputs.maps.labels import _labels, _legend_item
-from planner.outputs.maps.leaflet import _Areas
 from planner.outputs.maps.style import AREA_STEPS, COLOURS, MapStyle
 from planner.reach.evaluation import limited
 from planner.reach.matrix import Coverage
@@ -451,14 +451,14 @@ def _whatif_layers(fmap: folium.Map, style: MapStyle, whatif: WhatIf, demand: gp
 
 
 def _area_group(fmap: folium.Map, area_polygon: list[int]) -> folium.FeatureGroup | None:
-    """The map's areas layer (a group holding :class:`~planner.outputs.maps.leaflet._Areas`), if any.
+    """The map's areas layer (a group holding :class:`~planner.outputs.maps.elements.Areas`), if any.
 
     Checked against the what-if data: the page can recolour the polygons only when it knows which homes each holds.
     """
     for group in fmap._children.values():
         if not isinstance(group, folium.FeatureGroup):
             continue
-        shapes = [c for c in group._children.values() if isinstance(c, _Areas)]
+        shapes = [c for c in group._children.values() if isinstance(c, Areas)]
         if not shapes:
             continue
         drawn = len(json.loads(shapes[0].data)["features"])
