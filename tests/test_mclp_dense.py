@@ -24,7 +24,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.spatial import cKDTree
 
 import planner
-from planner.optimize import rcfix
+from planner.optimize import cover_model, rcfix
 from planner.optimize.heuristics import improve_by_swaps
 
 RADIUS = 5.0
@@ -233,12 +233,12 @@ def cover_models(draw, count: bool):
         shape=(n_rows, n),
     )
     if count:
-        return rcfix.Cover(block, rw, bonus, np.ones(n), float(draw(st.integers(1, n))), True)
+        return cover_model.Cover(block, rw, bonus, np.ones(n), float(draw(st.integers(1, n))), True)
     cost = np.array([draw(st.integers(1, 4)) for _ in range(n)], float)
-    return rcfix.Cover(block, rw, bonus, cost, float(draw(st.integers(0, 8))), False)
+    return cover_model.Cover(block, rw, bonus, cost, float(draw(st.integers(0, 8))), False)
 
 
-def plans(model: rcfix.Cover):
+def plans(model: cover_model.Cover):
     """Every plan; a count model with fewer columns than its count takes them all."""
     k = min(round(model.cap), model.n)
     for bits in itertools.product([False, True], repeat=model.n):
@@ -247,7 +247,7 @@ def plans(model: rcfix.Cover):
             yield pick
 
 
-def brute_value(model: rcfix.Cover) -> float:
+def brute_value(model: cover_model.Cover) -> float:
     return max(model.value(pick) for pick in plans(model))
 
 
@@ -257,7 +257,7 @@ def test_weak_duality_bounds_every_plan(model, data):
     """U and the reduced weights bound every plan, whatever the duals (the fixing rests on this)."""
     u = np.array([data.draw(st.floats(0, 40)) for _ in range(model.block.shape[0])])
     v = data.draw(st.floats(-20, 20) if model.count else st.floats(0, 20))
-    upper, dx, dy = rcfix._bound(model, u, v)
+    upper, dx, dy = cover_model.dual_bound(model, u, v)
     for pick in plans(model):
         y = model.covered(pick)
         off = np.where(dx > 0, ~pick, pick) * np.abs(dx)
@@ -268,7 +268,7 @@ def test_weak_duality_bounds_every_plan(model, data):
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(model=st.one_of(cover_models(True), cover_models(False)))
 def test_shrink_and_solve_keep_the_optimum(model):
-    small, kept = rcfix.shrink(model)
+    small, kept = cover_model.shrink(model)
     assert small.block.shape[0] <= model.block.shape[0] and len(kept) == small.n <= model.n
     assert (np.diff(small.block.indptr) >= 2).all()
     optimum = brute_value(model)

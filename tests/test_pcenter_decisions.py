@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from reference import min_cover
 
 import planner
-from planner.optimize.center.model import _dominance
+from planner.optimize.center.model import reduce_by_dominance
 from planner.optimize.cover import cover_bound
 from planner.optimize.milp import Constraint
 from planner.optimize.milp import milp as planner_milp
@@ -41,7 +41,7 @@ def graph900() -> np.ndarray:
 def test_the_900_node_piece_that_was_answered_no(graph900: np.ndarray) -> None:
     # within 14.423 min, after the reductions: 177 homes x 209 sites; 5 sites do it (scipy), HiGHS with
     # objective_bound = 5 said "Optimal" with 7
-    a = _dominance(pattern(keep_within(_sparse(graph900), 14.423)), np.zeros(0, np.int64))
+    a = reduce_by_dominance(pattern(keep_within(_sparse(graph900), 14.423)), np.zeros(0, np.int64))
     cols = np.flatnonzero(np.diff(sp.csc_matrix(a).indptr) > 0)
     block = sp.csr_matrix(a[:, cols], dtype=float)
     assert block.shape == (177, 209)

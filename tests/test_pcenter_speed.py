@@ -99,13 +99,13 @@ def test_pcenter_500_nodes_p50_is_exact_and_quick():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_dominance_keeps_the_minimum_cover_and_shrinks(seed):
-    from planner.optimize.center.model import _dominance
+    from planner.optimize.center.model import reduce_by_dominance
 
     d = road(50, 10 + seed)
     r = float(np.quantile(d, 0.03))
     a = sp.csr_matrix(d <= r)
     req = np.array([seed, 20 + seed])
-    small = _dominance(a, req).toarray()
+    small = reduce_by_dominance(a, req).toarray()
     assert small.shape[0] < a.shape[0] and small.shape[1] == a.shape[1]
     # its cover (the required sites added) covers every row of the original
     fixed = np.zeros(50, bool)

@@ -42,7 +42,7 @@ homes is contained in another's is dropped (``lscp``, ``mclp``, ``budget`` when
 costs allow); ``lscp`` is solved per independent component. ``mclp`` and
 ``budget`` then solve the LP relaxation once, fix every site whose reduced weight
 exceeds the gap between the LP bound and a rounded plan, and leave HiGHS only the
-rest (:mod:`planner.optimize.rcfix`).
+rest (:mod:`planner.optimize.rcfix`, on the model of :mod:`planner.optimize.cover_model`).
 """
 
 from planner.optimize.cover import Executor

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from planner.optimize.milp import Constraint, Deadline, _model, _new_highs, add_rows, limit_run
+from planner.optimize.milp import Constraint, Deadline, add_rows, highs_model, limit_run, new_highs
 
 __all__ = ["triangle_cuts"]
 
@@ -85,10 +85,10 @@ def triangle_cuts(block: sp.csr_matrix, deadline: Deadline) -> sp.csr_matrix:
     found: list[sp.csr_matrix] = []
     if n < 3 or m == 0 or a.nnz > _MAX_MEAN_SITES * n:
         return sp.csr_matrix((0, m))
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)  # as every HiGHS object of the package: its scheduler is set up once per process
-    h.passModel(_model(np.ones(m), np.zeros(m), np.zeros(m), np.ones(m), []))
+    h.passModel(highs_model(np.ones(m), np.zeros(m), np.zeros(m), np.ones(m), []))
     add_rows(h, Constraint(a, 1.0, np.inf))
     adj = (a @ a.T).tocsr()
     adj.setdiag(0)

@@ -12,11 +12,12 @@ import scipy.sparse as sp
 
 from planner.errors import InputError
 from planner.optimize.cover import lscp
+from planner.optimize.cover_model import Cover, shrink
 from planner.optimize.heuristics import greedy, greedy_order
 from planner.optimize.milp import Deadline
 from planner.optimize.partial import pscp
 from planner.optimize.problem import Problem
-from planner.optimize.rcfix import Cover, shrink, solve_cover
+from planner.optimize.rcfix import solve_cover
 from planner.optimize.reduce import merge_rows, rows_to_cover
 from planner.optimize.results import BudgetResult, MaxCoverStats
 
@@ -35,7 +36,7 @@ def mclp(
     """
     The ``p`` columns (or the columns within ``budget``) maximising the weight of covered rows; required fixed in.
 
-    The exact reductions (:func:`planner.optimize.rcfix.shrink`) come first, then the
+    The exact reductions (:func:`planner.optimize.cover_model.shrink`) come first, then the
     LP bound, reduced-cost fixing and a small MIP (:func:`planner.optimize.rcfix.solve_cover`).
 
     Returns

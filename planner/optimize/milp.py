@@ -23,8 +23,10 @@ __all__ = [
     "MilpResult",
     "add_rows",
     "gap_of",
+    "highs_model",
     "limit_run",
     "milp",
+    "new_highs",
     "seconds_left",
     "status_of",
 ]
@@ -114,8 +116,15 @@ def gap_of(value: float, bound: float) -> float:
 _BANNER_SHOWN = False
 
 
-def _new_highs() -> Any:
-    """A silent ``highspy.Highs``; HiGHS prints a banner on stdout at its first construction, which is muted."""
+def new_highs() -> Any:
+    """
+    A silent ``highspy.Highs``; HiGHS prints a banner on stdout at its first construction, which is muted.
+
+    Returns
+    -------
+    highs
+        A new solver object with ``output_flag`` off.
+    """
     import highspy
 
     global _BANNER_SHOWN
@@ -148,7 +157,26 @@ def _stack(constraints: Sequence[Constraint], n: int) -> tuple[sp.csr_matrix, np
     return a, lo, hi
 
 
-def _model(c: np.ndarray, integrality: Any, lower: Any, upper: Any, constraints: Sequence[Constraint]) -> Any:
+def highs_model(c: np.ndarray, integrality: Any, lower: Any, upper: Any, constraints: Sequence[Constraint]) -> Any:
+    """
+    A ``highspy.HighsLp`` minimising ``c @ x`` under ``constraints`` and the column bounds.
+
+    Parameters
+    ----------
+    c
+        Objective per column.
+    integrality
+        Per column, 1 for an integer column, 0 for a continuous one.
+    lower, upper
+        Column bounds.
+    constraints
+        The rows, stacked in order (row-wise matrix).
+
+    Returns
+    -------
+    lp
+        The model, to pass to ``Highs.passModel``.
+    """
     import highspy
 
     n = len(c)
@@ -291,7 +319,7 @@ def milp(
     import highspy
 
     c = np.asarray(c, dtype=float)
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
     if integral_values:
@@ -308,7 +336,7 @@ def milp(
         # a restart after root fixings re-runs the root (cuts, strong branching) of a yes / no question: without
         # it the 900-node p-center "no" decisions ran 25-45 % faster, the others alike (measured)
         h.setOptionValue("mip_allow_restart", False)
-    h.passModel(_model(c, integrality, lower, upper, constraints))
+    h.passModel(highs_model(c, integrality, lower, upper, constraints))
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = list(np.asarray(start, dtype=float))

@@ -40,20 +40,20 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.errors import InputError
+from planner.optimize.cover_model import (
+    Cover,
+    cover_constraints,
+    cover_milp,
+    dual_bound,
+    lp_incumbent,
+    lp_relaxation,
+    reduced_cost_fixings,
+    restricted_cover,
+    shrink,
+)
 from planner.optimize.heuristics import greedy_order
 from planner.optimize.milp import Constraint, Deadline, gap_of, milp
 from planner.optimize.problem import check_share_value
-from planner.optimize.rcfix import (
-    Cover,
-    _bound,
-    _constraints,
-    _fixings,
-    _incumbent,
-    _relax,
-    _restricted,
-    cover_milp,
-    shrink,
-)
 from planner.optimize.reduce import rows_to_cover
 from planner.optimize.results import PartialResult
 
@@ -103,22 +103,22 @@ def _probe(model: Cover, k: int, need: float, whole: bool, deadline: Deadline) -
     if k >= m.n:
         every = np.ones(m.n, bool)
         return ("yes", every) if m.value(every) >= need - tol else ("no", None)
-    lp = _relax(m, deadline.left())
+    lp = lp_relaxation(m, deadline.left())
     if lp is None:
         return "unknown", None
     x, u, v = lp
-    upper, dx, dy = _bound(m, u, v)
+    upper, dx, dy = dual_bound(m, u, v)
     if upper < need - 1e-7 * (1.0 + abs(upper)) or (whole and np.floor(upper + 1e-6) < need):
         return "no", None
-    plan = _incumbent(m, x)
+    plan = lp_incumbent(m, x)
     if m.value(plan) >= need - tol:
         return "yes", plan
     dived = _lp_dive(m, x, need, whole, deadline)
     if dived is not None:
         return "yes", dived
     # a plan of at most k columns reaching need, topped up to k, is one of exactly k: those keep the fixings
-    fixed = _fixings(m, dx, dy, upper - need + 1e-7 * (1.0 + abs(upper)))
-    if fixed is None or _restricted(m, *fixed) is None:
+    fixed = reduced_cost_fixings(m, dx, dy, upper - need + 1e-7 * (1.0 + abs(upper)))
+    if fixed is None or restricted_cover(m, *fixed) is None:
         return "no", None
     return "open", np.stack(fixed)
 
@@ -174,7 +174,7 @@ def _on_the_rest(
     target also as a row; ``work``: a box of HiGHS interrupt checks). Returns
     ``("yes", plan)``, ``("no", None)`` or ``("unknown", None)`` (time or work ran out).
     """
-    restricted = _restricted(m, fix_in, fix_out)
+    restricted = restricted_cover(m, fix_in, fix_out)
     if restricted is None:
         return "no", None
     sub, cols = restricted
@@ -200,7 +200,7 @@ def _on_the_rest(
 def _lp_floor(model: Cover, need: float, hi: int, deadline: Deadline) -> int:
     """The largest count the partial covering LP (``min sum x``) proves too small (``-1``: none, or no time)."""
     n_rows, n = model.block.shape
-    link, _ = _constraints(model)
+    link, _ = cover_constraints(model)
     weight = Constraint(sp.csr_matrix(np.concatenate([model.bonus, model.rw])[None, :]), need, np.inf)
     x, result = milp(
         np.concatenate([np.ones(n), np.zeros(n_rows)]),

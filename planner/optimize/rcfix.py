@@ -40,69 +40,27 @@ against ``U`` (before the LP is solved: against what the best columns reach on t
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from planner.errors import SolverError
+from planner.optimize.cover_model import (
+    Cover,
+    cover_milp,
+    dual_bound,
+    lp_incumbent,
+    lp_relaxation,
+    reduced_cost_fixings,
+    restricted_cover,
+    rounded_plan,
+    shrink,
+)
 from planner.optimize.heuristics import greedy, improve_by_swaps
-from planner.optimize.milp import Constraint, Deadline, MilpResult, _model, _new_highs, gap_of, milp, status_of
-from planner.optimize.reduce import merge_rows
+from planner.optimize.milp import gap_of, status_of
 
-__all__ = ["Cover", "CoverOutcome", "cover_milp", "shrink", "solve_cover"]
-
-
-@dataclass(frozen=True)
-class Cover:
-    """
-    A maximal covering model over columns (sites) and rows (homes two or more columns reach).
-
-    Attributes
-    ----------
-    block
-        0/1 CSR, rows x columns.
-    rw
-        Weight of each row.
-    bonus
-        Weight each column adds whatever else is chosen.
-    cost
-        Cost of each column (ones for a count).
-    cap
-        Columns to choose (``count``) or the budget left.
-    count
-        ``True``: exactly ``cap`` columns; ``False``: ``cost @ x <= cap``.
-    """
-
-    block: sp.csr_matrix
-    rw: np.ndarray
-    bonus: np.ndarray
-    cost: np.ndarray
-    cap: float
-    count: bool
-
-    @property
-    def n(self) -> int:
-        """Number of columns."""
-        return int(self.block.shape[1])
-
-    def covered(self, pick: np.ndarray) -> np.ndarray:
-        """Boolean per row: some picked column reaches it."""
-        if not pick.any():
-            return np.zeros(self.block.shape[0], bool)
-        return np.asarray(self.block[:, np.flatnonzero(pick)].sum(axis=1)).ravel() > 0
-
-    def value(self, pick: np.ndarray) -> float:
-        """Weight a plan (boolean per column) covers."""
-        return float(self.bonus[pick].sum() + self.rw[self.covered(pick)].sum())
-
-    def feasible(self, pick: np.ndarray) -> bool:
-        """The plan keeps to the count or the budget."""
-        if self.count:
-            return int(pick.sum()) == round(self.cap)
-        return float(self.cost[pick].sum()) <= self.cap + 1e-9 * max(1.0, abs(self.cap))
+__all__ = ["CoverOutcome", "solve_cover"]
 
 
 @dataclass(frozen=True)
@@ -119,111 +77,6 @@ class CoverOutcome:
     rows_in_mip: int = 0
 
 
-def _dominated(block: sp.csr_matrix, bonus: np.ndarray) -> np.ndarray:
-    """Columns nothing of their own (no bonus) whose rows another column also reaches (ties: higher index)."""
-    n = block.shape[1]
-    col = sp.csc_matrix(block, dtype=np.int32)
-    size = np.diff(col.indptr)
-    out = (size == 0) & (bonus <= 0)
-    if n < 2 or col.nnz == 0:
-        return out
-    overlap = (col.T @ col).tocoo()
-    j, k, shared = overlap.row, overlap.col, overlap.data
-    inside = (j != k) & (shared == size[j]) & (bonus[j] <= 0)
-    strict = (size[j] < size[k]) | (bonus[k] > 0) | (j > k)
-    out[j[inside & strict]] = True
-    return out
-
-
-def shrink(model: Cover, merged: bool = False) -> tuple[Cover, np.ndarray]:
-    """
-    The same problem, smaller: rows merged, single-column rows folded into bonuses, useless columns dropped.
-
-    A column is dropped when it reaches nothing, or (a count model) when it has no bonus
-    and another column reaches all its rows: swapping it for that column never loses weight.
-
-    Parameters
-    ----------
-    model
-        The model.
-    merged
-        Its rows are already distinct (they are merged again only once columns go).
-
-    Returns
-    -------
-    model, kept
-        The smaller model and the columns of ``model`` it keeps, in order.
-    """
-    block, rw, bonus = sp.csr_matrix(model.block), model.rw, model.bonus.astype(float)
-    kept = np.arange(model.n)
-    while True:
-        lengths = np.diff(block.indptr)
-        single = lengths == 1
-        if single.any():
-            bonus = bonus + np.bincount(block.indices[block.indptr[:-1][single]], rw[single], minlength=len(kept))
-        keep = (lengths >= 2) & (rw > 0)
-        block, rw = sp.csr_matrix(block[keep]), rw[keep]
-        if not merged:
-            block, rw = merge_rows(block, rw)
-        merged = False
-        drop = _dominated(block, bonus) if model.count else (np.diff(block.tocsc().indptr) == 0) & (bonus <= 0)
-        if not drop.any():
-            break
-        block, bonus, kept = sp.csr_matrix(block[:, ~drop]), bonus[~drop], kept[~drop]
-    return Cover(block, rw, bonus, model.cost[kept], model.cap, model.count), kept
-
-
-def _constraints(model: Cover) -> list[Constraint]:
-    m = model.block.shape[0]
-    link = sp.hstack([-sp.csr_matrix(model.block, dtype=float), sp.identity(m, format="csr")], format="csr")
-    limit = np.concatenate([model.cost, np.zeros(m)])[None, :]
-    return [Constraint(link, -np.inf, 0.0), Constraint(limit, model.cap if model.count else -np.inf, model.cap)]
-
-
-def _relax(model: Cover, time_limit: float | None) -> tuple[np.ndarray, np.ndarray, float] | None:
-    """The LP relaxation's columns ``x`` and duals ``u >= 0`` (rows), ``v`` (count or budget); ``None``: not solved."""
-    import highspy
-
-    m, n = model.block.shape
-    h = _new_highs()
-    for name, value in (("output_flag", False), ("threads", 1), ("random_seed", 0), ("presolve", "off")):
-        h.setOptionValue(name, value)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
-    c = -np.concatenate([model.bonus, model.rw])
-    h.passModel(_model(c, np.zeros(n + m), np.zeros(n + m), np.ones(n + m), _constraints(model)))
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    sol = h.getSolution()
-    dual = -np.asarray(sol.row_dual)  # HiGHS minimises -value: flip to the maximisation's signs
-    v = float(dual[m]) if model.count else max(float(dual[m]), 0.0)
-    return np.asarray(sol.col_value)[:n], np.maximum(dual[:m], 0.0), v
-
-
-def _bound(model: Cover, u: np.ndarray, v: float) -> tuple[float, np.ndarray, np.ndarray]:
-    """Weak duality: the bound ``U`` and the reduced weights ``dx`` (columns), ``dy`` (rows)."""
-    dx = model.bonus + np.asarray(sp.csr_matrix(model.block, dtype=float).T @ u).ravel() - v * model.cost
-    dy = model.rw - u
-    upper = v * model.cap + float(np.maximum(dx, 0.0).sum() + np.maximum(dy, 0.0).sum())
-    return upper, dx, dy
-
-
-def _rounded(model: Cover, x: np.ndarray) -> np.ndarray:
-    """The LP's columns, largest value first, while the count or the budget allows."""
-    order = np.argsort(-x, kind="stable")
-    pick = np.zeros(model.n, bool)
-    if model.count:
-        pick[order[: round(model.cap)]] = True
-        return pick
-    spent = 0.0
-    for j in order[x[order] > 1e-9]:
-        if spent + model.cost[j] <= model.cap:
-            pick[j] = True
-            spent += float(model.cost[j])
-    return pick
-
-
 def _fill(model: Cover, pick: np.ndarray) -> np.ndarray:
     """A count model's plan topped up to ``cap`` columns (largest bonus first); adding a column never loses weight."""
     missing = round(model.cap) - int(pick.sum()) if model.count else 0
@@ -232,40 +85,6 @@ def _fill(model: Cover, pick: np.ndarray) -> np.ndarray:
         pick = pick.copy()
         pick[rest[np.argsort(-model.bonus[rest], kind="stable")[:missing]]] = True
     return pick
-
-
-def cover_milp(
-    model: Cover,
-    time_limit: float | Deadline | None,
-    *,
-    extra: Sequence[Constraint] = (),
-    **options: Any,
-) -> tuple[np.ndarray | None, MilpResult]:
-    """
-    The compact maximal covering MIP of ``model`` (columns ``x``, then rows ``y``), maximised by HiGHS.
-
-    Parameters
-    ----------
-    model
-        The model.
-    time_limit
-        Seconds or a :class:`planner.optimize.milp.Deadline`.
-    extra
-        Further rows over ``[x, y]``.
-    **options
-        Passed to :func:`planner.optimize.milp.milp` (``start``, ``integral_values``,
-        ``stop_at`` on the negated weight, ``work``).
-    """
-    m, n = model.block.shape
-    return milp(
-        -np.concatenate([model.bonus, model.rw]),
-        np.concatenate([np.ones(n), np.zeros(m)]),
-        np.zeros(n + m),
-        np.ones(n + m),
-        [*_constraints(model), *extra],
-        time_limit,
-        **options,
-    )
 
 
 def _direct(model: Cover, time_limit: float | None, start: np.ndarray | None) -> tuple[np.ndarray, str, bool]:
@@ -294,31 +113,6 @@ def _direct(model: Cover, time_limit: float | None, start: np.ndarray | None) ->
     return x[:n] > 0.5, status_of(result)[0], result.status == 0
 
 
-def _restricted(model: Cover, fix_in: np.ndarray, fix_out: np.ndarray) -> tuple[Cover, np.ndarray] | None:
-    """The problem left once columns are fixed, and its columns (``None``: no plan keeps to the fixings)."""
-    free = ~(fix_in | fix_out)
-    used = float(model.cost[fix_in].sum())
-    if used > model.cap + 1e-9 * max(1.0, abs(model.cap)) or (model.count and free.sum() < round(model.cap) - used):
-        return None
-    covered = model.covered(fix_in)
-    cols = np.flatnonzero(free)
-    sub = Cover(
-        sp.csr_matrix(model.block[~covered][:, cols]),
-        model.rw[~covered],
-        model.bonus[cols],
-        model.cost[cols],
-        model.cap - used,
-        model.count,
-    )
-    return sub, cols
-
-
-def _incumbent(model: Cover, x: np.ndarray) -> np.ndarray:
-    """The LP's columns rounded, improved by swaps (count models)."""
-    plan = _rounded(model, x)
-    return improve_by_swaps(model.block, model.rw, model.bonus, plan) if model.count else plan
-
-
 def _hint(model: Cover, plan: np.ndarray | None) -> np.ndarray:
     """A plan to start the MIP from: ``plan`` topped up, or the greedy plan (count models), improved by swaps."""
     if not model.count:
@@ -326,25 +120,6 @@ def _hint(model: Cover, plan: np.ndarray | None) -> np.ndarray:
     k = round(model.cap)
     plan = _fill(model, plan) if plan is not None else greedy(model.block, model.rw, model.bonus, min(k, model.n))
     return improve_by_swaps(model.block, model.rw, model.bonus, plan)
-
-
-def _fixings(model: Cover, dx: np.ndarray, dy: np.ndarray, gap: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """
-    Columns every plan better than the incumbent has in, and has out (``None``: no such plan exists).
-
-    ``gap`` is the bound minus the incumbent's value, with a margin against rounding: a
-    reduced weight beyond it cannot be paid for. A row whose ``-dy`` exceeds it stays
-    uncovered, so every column reaching it is out.
-    """
-    fix_in, fix_out = dx > gap, -dx > gap
-    row_out = -dy > gap
-    if row_out.any():
-        if model.covered(fix_in)[row_out].any():
-            return None
-        fix_out[np.unique(model.block[np.flatnonzero(row_out)].indices)] = True
-    if (fix_in & fix_out).any():
-        return None
-    return fix_in, fix_out
 
 
 def _gap(upper: float, value: float, offset: float) -> float:
@@ -364,7 +139,7 @@ def _no_lp(model: Cover, offset: float) -> CoverOutcome:
     (a plan covers at most the sum of what its columns reach).
     """
     reach = model.bonus + np.asarray(sp.csr_matrix(model.block, dtype=float).T @ model.rw).ravel()
-    pick = _rounded(model, reach)
+    pick = rounded_plan(model, reach)
     value = model.value(pick)
     upper = float(model.bonus.sum() + model.rw.sum())
     if model.count:
@@ -393,23 +168,23 @@ def solve_cover(model: Cover, time_limit: float | None, offset: float = 0.0) -> 
     if model.count and model.n <= round(model.cap):
         return CoverOutcome(np.ones(model.n, bool), "optimal", 0.0)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
-    lp = _relax(model, time_limit)
+    lp = lp_relaxation(model, time_limit)
     if lp is None:
         return _no_lp(model, offset)
     x, u, v = lp
-    upper, dx, dy = _bound(model, u, v)
-    best = _incumbent(model, x)
+    upper, dx, dy = dual_bound(model, u, v)
+    best = lp_incumbent(model, x)
     z = model.value(best)
     done = CoverOutcome(best, "optimal", 0.0, incumbent=z, lp_bound=upper, fixed=model.n)
     whole = bool(np.all(model.rw == np.round(model.rw)) and np.all(model.bonus == np.round(model.bonus)))
     gap = upper - z
     if gap <= 1e-9 * max(1.0, abs(upper)) or (whole and gap < 1.0 - 1e-6):
         return done
-    fixed = _fixings(model, dx, dy, gap + 1e-7 * (1.0 + abs(upper)))
+    fixed = reduced_cost_fixings(model, dx, dy, gap + 1e-7 * (1.0 + abs(upper)))
     if fixed is None:
         return done
     fix_in, fix_out = fixed
-    restricted = _restricted(model, fix_in, fix_out)
+    restricted = restricted_cover(model, fix_in, fix_out)
     if restricted is None:
         return done
     sub, cols = restricted

@@ -50,7 +50,7 @@ from planner.optimize.median.model import feasible_start
 from planner.optimize.milp import Deadline, gap_of
 from planner.optimize.reduce import dominated_sites, keep_within, pattern
 
-__all__ = ["pcenter"]
+__all__ = ["pcenter", "reduce_by_dominance"]
 
 _PROBE_GAP = 16
 #: HiGHS interrupt checks a bisection probe may take before it is set aside (a box in work, not seconds, so that
@@ -62,7 +62,7 @@ _BOX_CHECKS = 5
 _NEAR_SHARE = 0.01
 
 
-def _dominance(a: sp.csr_matrix, req: np.ndarray) -> sp.csr_matrix:
+def reduce_by_dominance(a: sp.csr_matrix, req: np.ndarray) -> sp.csr_matrix:
     """
     ``a`` with the same minimum cover, smaller: rows required sites cover, rows and sites dominated, dropped.
 
@@ -70,6 +70,18 @@ def _dominance(a: sp.csr_matrix, req: np.ndarray) -> sp.csr_matrix:
     is (dropped; of equal rows the first stays); a site whose rows another site
     also covers is never needed (emptied, required sites kept). Repeated while
     either frees the other.
+
+    Parameters
+    ----------
+    a
+        Rows (homes) x columns (sites) coverage pattern.
+    req
+        Sites that must be chosen.
+
+    Returns
+    -------
+    rows
+        Boolean CSR over the same columns: the rows left to cover, dominated sites emptied.
     """
     rows = a[np.diff(a.indptr) > 0]
     if len(req):
@@ -106,7 +118,7 @@ def _can_cover(
 
     The swap search from ``start`` (site indices) is asked first; HiGHS decides when it finds no cover.
     """
-    a = _dominance(pattern(keep_within(m, d)), req)
+    a = reduce_by_dominance(pattern(keep_within(m, d)), req)
     found = find_cover(a, np.setdiff1d(start if start is not None else [], req), p - len(req), deadline)
     if found is not None:
         return True, np.union1d(req, found)

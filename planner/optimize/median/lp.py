@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.optimize.milp import Constraint, Deadline, _model, _new_highs, add_rows, limit_run
+from planner.optimize.milp import Constraint, Deadline, add_rows, highs_model, limit_run, new_highs
 
 __all__ = ["LpRounds", "lp_rounds"]
 
@@ -64,11 +64,11 @@ def lp_rounds(
     """
     import highspy
 
-    h: Any = _new_highs()
+    h: Any = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
-    h.passModel(_model(c, np.zeros(len(c)), lo, hi, rows))
+    h.passModel(highs_model(c, np.zeros(len(c)), lo, hi, rows))
     bound, x, reduced = -np.inf, None, None
     while True:
         if not limit_run(h, deadline):
