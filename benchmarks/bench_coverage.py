@@ -230,7 +230,7 @@ def part_d(report: dict, quick: bool) -> None:
         path = SHARED / name
         t = time.perf_counter()
         try:
-            result = planner.plan(str(path))
+            result = planner.plan(planner.Study(source=str(path)))
             s = result.summary
             out[name] = {
                 "seconds_total": round(time.perf_counter() - t, 2),

@@ -30,6 +30,7 @@ from scipy.spatial import cKDTree
 
 import planner
 from planner.outputs.maps import WhatIf, plan_map
+from planner.outputs.maps.draw import MapContent, draw_map
 from planner.reach.matrix import Coverage
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -89,8 +90,7 @@ def greedy(matrix: sp.csr_matrix, population: np.ndarray, *, required: np.ndarra
 def write_page(out: Path, cov, homes, sites, areas, proposed) -> Path:
     ev = planner.evaluate(cov, cov.site_ids[proposed])
     stations = sites.iloc[proposed].assign(population_within=0.0)
-    fmap = plan_map(stations, areas.iloc[proposed], homes, ev.covered, offline=True, minutes=5.0,
-                    whatif=WhatIf(cov, 5.0, sites, proposed, areas))  # fmt: skip
+    fmap = draw_map(MapContent(stations, areas.iloc[proposed], homes, ev.covered, minutes=5.0, whatif=WhatIf(cov, 5.0, sites, proposed, areas)), offline=True)  # fmt: skip
     path = out / "plan.html"
     path.write_text(fmap.get_root().render(), encoding="utf-8")
     return path

@@ -2,7 +2,7 @@
 
 The pipeline is the package: :func:`load_network` -> :func:`load_demand` /
 :func:`load_candidates` -> :func:`coverage` / :func:`isochrones` -> :func:`solve`
--> :func:`plan_map`; :func:`plan` and :func:`score` run them all; :func:`evaluate` scores any
+-> :func:`plan_map` / :func:`write`; :func:`plan` and :func:`score` run them all; :func:`evaluate` scores any
 set of stations.
 """
 
@@ -14,7 +14,7 @@ from planner.demand.points import load_demand
 from planner.errors import DataError, InputError, PlannerError, SolverError
 from planner.network.sources import load_network
 from planner.optimize import Solution, solve
-from planner.outputs.maps import plan_map
+from planner.outputs import MapContent, draw_map, plan_map, plan_report, plan_summary, write
 from planner.reach import coverage, isochrones
 from planner.reach.evaluation import Evaluation, evaluate
 from planner.reach.matrix import Coverage
@@ -22,6 +22,7 @@ from planner.result import Plan
 from planner.runs.pipeline import plan
 from planner.runs.scoring import score
 from planner.sites import load_candidates
+from planner.study import Study, Tiers, Walk
 
 try:
     __version__ = version("station-planner")
@@ -36,12 +37,17 @@ __all__ = [
     "Defaults",
     "Evaluation",
     "InputError",
+    "MapContent",
     "Plan",
     "PlannerError",
     "Solution",
     "SolverError",
+    "Study",
+    "Tiers",
+    "Walk",
     "__version__",
     "coverage",
+    "draw_map",
     "evaluate",
     "isochrones",
     "load_areas",
@@ -50,6 +56,9 @@ __all__ = [
     "load_network",
     "plan",
     "plan_map",
+    "plan_report",
+    "plan_summary",
     "score",
     "solve",
+    "write",
 ]

@@ -44,6 +44,8 @@ class Defaults:
         planner can choose with ``speed_kmh=3.6``.
     minutes
         The life-circle limit: 5 minutes (GB 50180-2018 also uses 10 and 15).
+    tier_minutes
+        The walk to a community centre in a "1+5+N" plan: 15 minutes, the standard's 15-minute life circle.
     floor_area_per_person_m2
         Residential floor area per resident, 35 m2 (China's 2020 census reports
         about 36.5 m2 per urban resident). Population of a building is
@@ -69,6 +71,7 @@ class Defaults:
 
     speed_kmh: float = 4.8
     minutes: float = 5.0
+    tier_minutes: float = 15.0
     floor_area_per_person_m2: float = 35.0
     default_levels: dict = field(
         default_factory=lambda: {

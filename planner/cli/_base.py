@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 import warnings
 from typing import Any
@@ -18,6 +19,7 @@ import click
 from planner import __version__
 from planner.config import DEFAULTS
 from planner.errors import PlannerError
+from planner.study import Study, Walk
 
 __all__ = [
     "COMMON_OPTIONS",
@@ -202,14 +204,17 @@ def setup_logging(common: dict[str, Any]) -> bool:
     return quiet
 
 
-def area_arguments(common: dict[str, Any], reads: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """The :data:`COMMON_OPTIONS` as the keywords ``plan`` / ``score`` / ``coverage_curve_plan`` take.
+def study_options(
+    common: dict[str, Any], reads: tuple[str, ...], **files: str | os.PathLike | None
+) -> tuple[Study, Walk]:
+    """The :data:`COMMON_OPTIONS` (and the command's own ``files``) as the study and the walk, checked once here.
 
     ``reads``: the files the command reads (see :func:`input_crs_option`).
     """
     args = {key: value for key, value in common.items() if key not in ("quiet", "verbose", "input_crs")}
+    walk = Walk(args.pop("minutes"), args.pop("speed_kmh"))
     args["input_crs"] = input_crs_option(common.get("input_crs", ()), reads)
-    return args
+    return Study(**args, **files), walk
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,45 +4,42 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from planner.config import DEFAULTS, check_positive
 from planner.optimize import coverage_curve
 from planner.outputs.plots import curve_png
 from planner.reach.matrix import coverage
-from planner.runs.inputs import InputOptions, load_sites, network_for, read_homes
+from planner.runs.inputs import load_sites, network_for, read_homes
+from planner.study import Study, Walk
 
 __all__ = ["coverage_curve_plan", "name_sites"]
 
 
 def coverage_curve_plan(
-    source: str | os.PathLike | None = None,
+    study: Study | str | os.PathLike | nx.MultiDiGraph | None = None,
     *,
-    demand: str | os.PathLike | None = None,
-    candidates: str | os.PathLike | None = None,
-    existing: str | os.PathLike | None = None,
-    minutes: float = DEFAULTS.minutes,
-    speed_kmh: float = DEFAULTS.speed_kmh,
+    walk: Walk | None = None,
     max_p: int,
     time_limit: float | None = None,
-    network: nx.MultiDiGraph | None = None,
     progress: Callable[[str, float], None] | None = None,
-    input_crs: str | dict[str, str] | None = None,
-    name_column: str | None = None,
-    population_column: str | None = None,
-    boundary: Any = None,
-    boundary_name: str | None = None,
-    raster_mode: str = "buildings",
-    raster_units: str | None = None,
-    raster_band: int | None = None,
     lang: str = "en",
 ) -> tuple[pd.DataFrame, dict[str, int | None], bytes]:
     """
-    The coverage curve of a source: exact mclp optimum for p = 1..max_p and a PNG plot.
+    The coverage curve of a study: exact mclp optimum for p = 1..max_p and a PNG plot.
+
+    Parameters
+    ----------
+    study, walk
+        As for :func:`planner.plan`.
+    max_p, time_limit
+        The largest number of stations, and each solve's time limit (see :func:`planner.optimize.coverage_curve`).
+    progress
+        Optional callback ``progress(message, fraction)``.
+    lang
+        ``"en"`` or ``"zh"``: the plot's labels.
 
     Returns
     -------
@@ -50,19 +47,11 @@ def coverage_curve_plan(
         See :func:`planner.optimize.coverage_curve`; ``png`` holds the plot's bytes, labelled in
         ``lang`` (``"en"`` or ``"zh"``, see :func:`planner.outputs.plots.curve_png`).
     """
-    minutes = check_positive("minutes", minutes)
-    options = InputOptions(input_crs, name_column, population_column, raster_mode, raster_units, raster_band)
-    network = network_for(
-        source,
-        network,
-        walk_minutes=minutes,
-        speed_kmh=speed_kmh,
-        progress=progress,
-        boundary=boundary,
-        boundary_name=boundary_name,
-    )
-    homes = read_homes(demand, network, options, progress)
-    sites = load_sites(network, candidates, existing, progress, options)
+    study, walk = Study.of(study), walk or Walk()
+    minutes = walk.minutes
+    network = network_for(study, walk, progress)
+    homes = read_homes(study, network, progress)
+    sites = load_sites(network, study, progress)
     cov = coverage(network, homes, sites, minutes=minutes, progress=progress)
     required = np.flatnonzero(sites["existing"].to_numpy(bool))
     curve, needed = coverage_curve(cov, max_p=max_p, required=required, time_limit=time_limit, progress=progress)

@@ -1,10 +1,9 @@
-"""Reading a run's inputs the same way for ``plan``, ``score`` and ``curve``: the network, the homes, the sites."""
+"""Reading a study's inputs (:class:`planner.study.Study`) the same way for ``plan``, ``score`` and ``curve``."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -14,118 +13,75 @@ import pandas as pd
 from planner.demand.points import load_demand
 from planner.network.sources import load_network
 from planner.sites import duplicate_records, input_crs_of, load_candidates
+from planner.study import Study, Walk
 
-__all__ = ["InputOptions", "load_sites", "network_for", "read_homes", "read_sites"]
+__all__ = ["load_sites", "network_for", "read_homes", "read_sites"]
 
 Progress = Callable[[str, float], None]
 
 
-@dataclass(frozen=True)
-class InputOptions:
-    """
-    How the planner's own files are read (see :func:`planner.plan`).
-
-    Attributes
-    ----------
-    input_crs
-        Datum or CRS of the input files, for all or by file (:func:`planner.sites.input_crs_of`).
-    name_column, population_column
-        Headers that are none of :data:`planner.config.COLUMN_ALIASES`.
-    raster_mode, raster_units, raster_band
-        For a demand raster (:func:`planner.load_demand`).
-    """
-
-    input_crs: str | dict[str, str] | None = None
-    name_column: str | None = None
-    population_column: str | None = None
-    raster_mode: str = "buildings"
-    raster_units: str | None = None
-    raster_band: int | None = None
-
-
 def network_for(
-    source: Any,
-    network: nx.MultiDiGraph | None,
-    *,
-    walk_minutes: float,
-    speed_kmh: float,
-    progress: Progress | None,
-    boundary: Any,
-    boundary_name: str | None,
+    study: Study, walk: Walk, progress: Progress | None, *, minutes: float | None = None
 ) -> nx.MultiDiGraph:
-    """The network given, else :func:`planner.load_network` with a margin of ``walk_minutes`` around the boundary."""
-    if network is not None:
-        return network
+    """The study's network, else :func:`planner.load_network` with the streets a walk of ``minutes`` around the boundary."""
+    if study.network is not None:
+        return study.network
     return load_network(
-        source,
-        speed_kmh=speed_kmh,
+        study.source,
+        speed_kmh=walk.speed_kmh,
         progress=progress,
-        boundary=boundary,
-        boundary_name=boundary_name,
-        margin_m=walk_minutes * speed_kmh * 1000.0 / 60.0,
+        boundary=study.boundary,
+        boundary_name=study.boundary_name,
+        margin_m=walk.margin_m(minutes),
     )
 
 
-def read_homes(
-    demand: str | os.PathLike | None,
-    network: nx.MultiDiGraph,
-    options: InputOptions,
-    progress: Progress | None,
-    *,
-    footprints: bool = False,
-) -> Any:
-    """:func:`planner.load_demand` with the run's options (with ``footprints``: the homes and the shapes read)."""
+def read_homes(study: Study, network: nx.MultiDiGraph, progress: Progress | None, *, footprints: bool = False) -> Any:
+    """:func:`planner.load_demand` of the study (with ``footprints``: the homes and the shapes read)."""
     return load_demand(
-        demand,
+        study.demand,
         network=network,
         progress=progress,
         footprints=footprints,
-        crs=input_crs_of(options.input_crs, "demand"),
-        population_column=options.population_column,
-        raster_mode=options.raster_mode,
-        raster_units=options.raster_units,
-        raster_band=options.raster_band,
+        crs=input_crs_of(study.input_crs, "demand"),
+        population_column=study.population_column,
+        raster_mode=study.raster_mode,
+        raster_units=study.raster_units,
+        raster_band=study.raster_band,
     )
 
 
 def read_sites(
     path: str | os.PathLike | None,
     network: nx.MultiDiGraph,
-    options: InputOptions,
+    study: Study,
     progress: Progress | None,
     *,
     which: str = "candidates",
 ) -> gpd.GeoDataFrame:
-    """:func:`planner.load_candidates` for the run's ``candidates``, ``existing`` or ``sites`` file."""
+    """:func:`planner.load_candidates` for the study's ``candidates``, ``existing`` or ``sites`` file."""
     return load_candidates(
         path,
         network=network,
         existing=which == "existing",
         progress=progress,
-        crs=input_crs_of(options.input_crs, which),
-        name_column=options.name_column,
+        crs=input_crs_of(study.input_crs, which),
+        name_column=study.name_column,
         input_key=which,
     )
 
 
-def load_sites(
-    network: nx.MultiDiGraph,
-    candidates: str | os.PathLike | None,
-    existing: str | os.PathLike | None,
-    progress: Callable[[str, float], None] | None = None,
-    options: InputOptions | None = None,
-) -> gpd.GeoDataFrame:
+def load_sites(network: nx.MultiDiGraph, study: Study, progress: Progress | None = None) -> gpd.GeoDataFrame:
     """
     Candidates followed by existing stations, one frame (a candidate with an existing station's ``site_id`` goes).
 
     ``attrs`` carries the sites left off the network (``off_network``, each marked
     ``existing``) and the candidates outside the boundary (``outside_boundary``).
     """
-    options = options or InputOptions()
-    cands = read_sites(candidates, network, options, progress)
-    if existing is None:
+    cands = read_sites(study.candidates, network, study, progress)
+    if study.existing is None:
         return cands
-    ex = read_sites(existing, network, options, progress, which="existing")
+    ex = read_sites(study.existing, network, study, progress, which="existing")
     clash = cands["site_id"].isin(set(ex["site_id"])).to_numpy()
     duplicates = [*cands.attrs.get("duplicates", []), *ex.attrs.get("duplicates", [])]
     if clash.any():

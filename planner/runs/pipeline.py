@@ -14,22 +14,22 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 
-from planner.config import DEFAULTS, check_positive
 from planner.distributed import ENGINES
 from planner.errors import InputError
 from planner.ledger import Ledger, account
 from planner.network.boundary import planning_area
 from planner.optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
-from planner.outputs.summary import area_results, station_table
 from planner.reach.matrix import Coverage, coverage
 from planner.reach.unreachable import diagnose_unreachable
 from planner.reach.walk_areas import isochrones
-from planner.result import OUTPUT_FILES, Plan, served_population
-from planner.runs.inputs import InputOptions, load_sites, network_for, read_homes
+from planner.result import Plan, area_results, served_population, station_table
+from planner.runs.inputs import load_sites, network_for, read_homes
 from planner.sites import input_crs_of, site_costs, warn_thin_osm
+from planner.study import Study, Tiers, Walk
 
-__all__ = ["OUTPUT_FILES", "Plan", "plan"]
+__all__ = ["plan"]
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,9 @@ class _Laps:
 
 
 def plan(
-    source: str | os.PathLike | None = None,
+    study: Study | str | os.PathLike | nx.MultiDiGraph | None = None,
     *,
-    demand: str | os.PathLike | None = None,
-    candidates: str | os.PathLike | None = None,
-    existing: str | os.PathLike | None = None,
-    minutes: float = DEFAULTS.minutes,
-    speed_kmh: float = DEFAULTS.speed_kmh,
+    walk: Walk | None = None,
     model: str = "lscp",
     p: int | None = None,
     time_limit: float | None = None,
@@ -64,82 +60,42 @@ def plan(
     split: bool = True,
     budget: float | None = None,
     share: float | None = None,
-    tiers: bool = False,
-    tier_minutes: float = 15.0,
-    max_centres: int | None = None,
-    areas: str | os.PathLike | None = None,
-    boundary=None,
-    boundary_name: str | None = None,
-    network: nx.MultiDiGraph | None = None,
+    tiers: Tiers | None = None,
     progress: Progress | None = None,
     engine: str = "local",
-    client=None,
-    input_crs: str | dict[str, str] | None = None,
-    name_column: str | None = None,
-    population_column: str | None = None,
-    raster_mode: str = "buildings",
-    raster_units: str | None = None,
-    raster_band: int | None = None,
+    client: Any = None,
 ) -> Plan:
     """
-    Run every stage: network, demand, candidates, coverage, optimisation, isochrones.
+    Run every stage: network, demand, candidates, coverage, optimisation, isochrones, and the account.
 
     Parameters
     ----------
-    source
-        OSM source of the network (and of demand / candidates unless files are
-        given); see :func:`planner.load_network`. ``None``: the embedded default.
-    demand, candidates, existing
-        Optional files (see :func:`planner.load_demand` / :func:`planner.load_candidates`);
-        existing stations are kept as required sites.
-    minutes, speed_kmh
-        Walking limit and speed.
+    study
+        What the study reads (:class:`planner.Study`: the OSM source, the planner's files, the boundary, the
+        areas), or just its OSM source (a path, a place name, a bounding box or a network); ``None``: the embedded
+        default.
+    walk
+        The walking limit and speed (:class:`planner.Walk`; default 5 minutes at 4.8 km/h).
     model, p, time_limit, capacity, split, budget, share
         See :func:`planner.solve` (``share``: ``pscp``'s fraction of residents). For ``budget`` the site costs come from a
-        ``cost`` column of the candidates file, else from
-        :data:`planner.config.SITE_COSTS` by site kind.
-    tiers, tier_minutes
-        The "1+5+N" plan: community centres covering every home within
-        ``tier_minutes`` and grid stations within ``minutes``, each grid station
-        within ``tier_minutes`` of a chosen centre (fewest centres first, then
-        fewest grid stations); replaces ``model``. A ``tier`` column on the sites
-        (``centre``, ``grid``, ``any``; OSM parks, squares and playgrounds are
-        ``grid``) limits what each site may become.
-    max_centres
-        With ``tiers``: at most this many community centres (existing ones
-        included), the "5" of 1+5+N. A cap no plan can keep is an error naming the
-        homes it leaves beyond ``tier_minutes`` of a centre.
-    boundary, boundary_name
-        The planning boundary (see :func:`planner.load_network`): only the streets
-        within a walk of it are read; homes and sites outside it are left out and
-        counted in the summary (``n_demand_outside_boundary``,
-        ``population_outside_boundary``, ``n_sites_outside_boundary``).
-    areas
-        Areas (community boundaries: GeoJSON / GPKG / shapefile polygons with names)
-        to group the homes by, for ``areas.csv`` and the map; a demand file of areas
-        is grouped by its own areas without it.
-    network
-        A network already built with :func:`planner.load_network` (skips that stage).
+        ``cost`` column of the candidates file, else from :data:`planner.config.SITE_COSTS` by site kind.
+    tiers
+        The "1+5+N" plan (:class:`planner.Tiers`): community centres covering every home within
+        ``tiers.minutes`` and grid stations within the walk, each grid station within ``tiers.minutes`` of a chosen
+        centre (fewest centres first, then fewest grid stations), at most ``tiers.max_centres`` centres; replaces
+        ``model``. A ``tier`` column on the sites (``centre``, ``grid``, ``any``; OSM parks, squares and playgrounds
+        are ``grid``) limits what each site may become.
     progress
         Optional callback ``progress(message, fraction)``.
     engine, client
-        ``"local"`` (this process) or ``"dask"``: the coverage matrix tile by tile
-        and lscp's independent components on a Dask cluster, with the same results
-        (see :mod:`planner.distributed`). ``client``: a ``distributed.Client``; with
-        ``engine="dask"`` and no client, a LocalCluster runs for this call.
-    input_crs
-        Datum or CRS of the input files, for all or by file (see
-        :func:`input_crs_of`): ``"gcj02"`` for coordinates copied from Amap.
-    name_column, population_column
-        Columns of the site files holding names and of the demand file holding
-        the population, when their headers are none of
-        :data:`planner.config.COLUMN_ALIASES`.
-    raster_mode, raster_units, raster_band
-        For a ``demand`` raster (see :func:`planner.load_demand`).
+        ``"local"`` (this process) or ``"dask"``: the coverage matrix tile by tile and lscp's independent
+        components on a Dask cluster, with the same results (see :mod:`planner.distributed`). ``client``: a
+        ``distributed.Client``; with ``engine="dask"`` and no client, a LocalCluster runs for this call.
 
     Returns
     -------
     Plan
+        Homes and sites outside the study's boundary are left out and counted in its account.
     """
     arguments = dict(locals())
     if engine not in ENGINES:
@@ -149,56 +105,29 @@ def plan(
 
         with dask_client() as started:
             return plan(**{**arguments, "client": started})
-    minutes, speed_kmh, tier_minutes, max_centres = _checked(
-        minutes, speed_kmh, model, p, tiers, tier_minutes, max_centres, share, capacity, budget
-    )
+    study, walk = Study.of(study), walk or Walk()
+    _check_model(walk, model, p, tiers, share=share, capacity=capacity, budget=budget)
     laps = _Laps()
-    options = InputOptions(input_crs, name_column, population_column, raster_mode, raster_units, raster_band)
-    network = network_for(
-        source,
-        network,
-        walk_minutes=max(minutes, tier_minutes) if tiers else minutes,
-        speed_kmh=speed_kmh,
-        progress=progress,
-        boundary=boundary,
-        boundary_name=boundary_name,
-    )
+    network = network_for(study, walk, progress, minutes=max(walk.minutes, tiers.minutes) if tiers else None)
     laps("network")
-    homes, footprints = read_homes(demand, network, options, progress, footprints=True)
-    homes, area_polys = _with_areas(homes, areas, input_crs)
+    homes, footprints = read_homes(study, network, progress, footprints=True)
+    homes, area_polys = _with_areas(homes, study.areas, study.input_crs)
     laps("demand")
-    sites = load_sites(network, candidates, existing, progress, options)
-    warn_thin_osm(network, homes if demand is None else None, sites if candidates is None else None)
+    sites = load_sites(network, study, progress)
+    warn_thin_osm(network, homes if study.demand is None else None, sites if study.candidates is None else None)
     laps("candidates")
     if not tiers and model in NEEDS_P and p is not None and p > len(sites):
         raise InputError(f"p={p}: larger than the number of candidate sites ({len(sites)})")
+    minutes = walk.minutes
     cov = _coverage(network, homes, sites, minutes, engine, client, progress)
     laps("coverage")
     if progress:
         progress(f"solving {'tiers' if tiers else model} over {len(sites):,} sites and {len(homes):,} homes", 0.0)
-    tier_inputs = TierInputs.from_network(network, homes, sites, cov, minutes, tier_minutes) if tiers else None
-    sol = _optimise(
-        sites,
-        cov,
-        engine=engine,
-        client=client,
-        tier_inputs=tier_inputs,
-        max_centres=max_centres,
-        model=model,
-        p=p,
-        time_limit=time_limit,
-        capacity=capacity,
-        split=split,
-        budget=budget,
-        share=share,
-    )
+    tier_inputs = TierInputs.from_network(network, homes, sites, cov, minutes, tiers.minutes) if tiers else None
+    options = dict(model=model, p=p, time_limit=time_limit, capacity=capacity, split=split, budget=budget, share=share)
+    sol = _optimise(sites, cov, engine=engine, client=client, tier_inputs=tier_inputs, tiers=tiers, **options)
     laps("optimise")
-    unreachable = None
-    if len(sol.uncoverable):
-        if progress:
-            progress(f"diagnosing {len(sol.uncoverable):,} homes no candidate reaches", 0.0)
-        unusable = {k: getattr(sol.result, k) for k in ("unusable", "unusable_why")} if tiers else {}
-        unreachable = diagnose_unreachable(network, homes, sites, sol.uncoverable, minutes=minutes, **unusable)
+    unreachable = _diagnosis(network, homes, sites, sol, minutes, progress, tiered=tiers is not None)
     laps("diagnosis")
     iso = isochrones(network, sites.iloc[sol.selected], minutes=minutes, progress=progress)
     laps("isochrones")
@@ -207,12 +136,31 @@ def plan(
     iso = iso.sort_values("site_id", kind="stable").reset_index(drop=True)
     names = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str)))
     iso.insert(1, "name", iso["site_id"].astype(str).map(names).to_numpy())
-    result = Plan(network, homes, sites, cov, sol, station_table(sites, sol, cov), iso, minutes, speed_kmh,
+    result = Plan(network, homes, sites, cov, sol, station_table(sites, sol, cov), iso, minutes, walk.speed_kmh,
                   budget=budget if model == "budget" and not tiers else None, seconds=laps.seconds,
                   unreachable=unreachable, footprints=footprints, areas=area_polys, area_table=table,
                   ledger=ledger)  # fmt: skip
     log.info("plan: %d stations cover %.1f%% of the population", sol.n_stations, 100 * sol.covered_share)
     return result
+
+
+def _diagnosis(
+    network: nx.MultiDiGraph,
+    homes: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    sol: Solution,
+    minutes: float,
+    progress: Progress | None,
+    *,
+    tiered: bool,
+) -> pd.DataFrame | None:
+    """Why the homes no candidate reaches are left out (``None`` when every home is reachable)."""
+    if not len(sol.uncoverable):
+        return None
+    if progress:
+        progress(f"diagnosing {len(sol.uncoverable):,} homes no candidate reaches", 0.0)
+    unusable = {k: getattr(sol.result, k) for k in ("unusable", "unusable_why")} if tiered else {}
+    return diagnose_unreachable(network, homes, sites, sol.uncoverable, minutes=minutes, **unusable)
 
 
 def _coverage(
@@ -269,7 +217,7 @@ def _optimise(
     engine: str,
     client: Any,
     tier_inputs: TierInputs | None,
-    max_centres: int | None,
+    tiers: Tiers | None,
     model: str,
     p: int | None,
     time_limit: float | None,
@@ -280,7 +228,7 @@ def _optimise(
 ) -> Solution:
     """The tiered plan, or the model's (lscp's pieces on the Dask cluster with ``engine="dask"``)."""
     if tier_inputs is not None:
-        return solve_tiers(tier_inputs, time_limit=time_limit, max_centres=max_centres)
+        return solve_tiers(tier_inputs, time_limit=time_limit, max_centres=tiers.max_centres if tiers else None)
     else:
         executor = None
         if engine == "dask":
@@ -302,34 +250,17 @@ def _optimise(
         )
 
 
-def _checked(*args: Any) -> tuple[float, float, float, int | None]:
-    """The walk, speed, tier walk and centre cap of :func:`plan`, checked once (a tiered plan replaces the model)."""
-    minutes, speed_kmh, model, p, tiers, tier_minutes, max_centres, share, capacity, budget = args
-    minutes = check_positive("minutes", minutes)
-    speed_kmh = check_positive("speed_kmh", speed_kmh)
-    check_model(model, p, tiers=tiers, share=share)
-    max_centres = _check_max_centres(max_centres, tiers)
-    if tiers:
-        tier_minutes = check_positive("tier_minutes", tier_minutes)
-        if tier_minutes < minutes:
-            raise InputError(f"tier_minutes={tier_minutes:g}: expected at least minutes={minutes:g}")
-        for name, value in (("capacity", capacity), ("budget", budget)):
-            if value is not None:
-                raise InputError(f"{name}={value!r}: a tiered plan takes no {name} (it places the fewest stations)")
-    return minutes, speed_kmh, float(tier_minutes), max_centres
-
-
-def _check_max_centres(max_centres: Any, tiers: bool) -> int | None:
-    if max_centres is None:
-        return None
-    if not tiers:
-        raise InputError(
-            f"max_centres={max_centres!r}: caps community centres, which only a tiered plan has; "
-            "expected tiers=True (--tiers beside --max-centres)"
-        )
-    if isinstance(max_centres, bool) or int(max_centres) != max_centres or max_centres < 1:
-        raise InputError(f"max_centres={max_centres!r}: expected a whole number of community centres >= 1")
-    return int(max_centres)
+def _check_model(
+    walk: Walk, model: str, p: Any, tiers: Tiers | None, *, share: Any, capacity: Any, budget: Any
+) -> None:
+    """The model's options against the walk and the tiers (a tiered plan replaces the model)."""
+    check_model(model, p, tiers=tiers is not None, share=share)
+    if tiers is None:
+        return
+    tiers.check_walk(walk)
+    for name, value in (("capacity", capacity), ("budget", budget)):
+        if value is not None:
+            raise InputError(f"{name}={value!r}: a tiered plan takes no {name} (it places the fewest stations)")
 
 
 def _with_areas(

@@ -10,12 +10,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from planner.config import DEFAULTS, check_positive
+from planner.config import DEFAULTS
 from planner.optimize.maxcover import greedy_order
 from planner.optimize.reduce import first_of_runs
 from planner.reach.matrix import Coverage, coverage, nearest_entries
 from planner.reach.unreachable import DIAGNOSIS_MINUTES
-from planner.runs.inputs import InputOptions, network_for, read_homes, read_sites
+from planner.runs.inputs import network_for, read_homes, read_sites
+from planner.study import Study, Walk
 
 __all__ = ["SCORE_HORIZON_MINUTES", "score", "worst_home_fixed"]
 
@@ -78,40 +79,23 @@ def worst_home_fixed(
 
 
 def score(
-    source: str | os.PathLike | None = None,
+    study: Study | str | os.PathLike | nx.MultiDiGraph | None = None,
     *,
-    sites: str | os.PathLike | None = None,
-    demand: str | os.PathLike | None = None,
-    existing: str | os.PathLike | None = None,
-    minutes: float = DEFAULTS.minutes,
-    speed_kmh: float = DEFAULTS.speed_kmh,
-    network: nx.MultiDiGraph | None = None,
+    walk: Walk | None = None,
     progress: Progress | None = None,
-    input_crs: str | dict[str, str] | None = None,
-    name_column: str | None = None,
-    population_column: str | None = None,
-    boundary=None,
-    boundary_name: str | None = None,
-    raster_mode: str = "buildings",
-    raster_units: str | None = None,
-    raster_band: int | None = None,
 ) -> pd.DataFrame:
     """
     Rank candidate sites by the population they would serve.
 
     Parameters
     ----------
-    source
-        OSM source (see :func:`planner.load_network`).
-    sites
-        The planner's shortlist (CSV ``lon, lat[, name][, site_id]``, GeoJSON or
-        GPKG); default: all candidate places of the source.
-    demand, existing
-        Optional files, as in :func:`plan`.
-    minutes, speed_kmh
-        Walking limit and speed.
-    network
-        An already loaded network (``source`` is then ignored).
+    study
+        What the study reads (:class:`planner.Study`, as for :func:`planner.plan`), or its OSM source. The sites
+        ranked are ``study.candidates``, the planner's shortlist (CSV ``lon, lat[, name][, site_id]``, GeoJSON or
+        GPKG; the datum of ``input_crs`` named ``sites``); default: all candidate places of the source. Sites
+        outside the boundary are left out of the ranking.
+    walk
+        The walking limit and speed (:class:`planner.Walk`).
     progress
         Called with a message and a fraction per stage.
 
@@ -130,12 +114,6 @@ def score(
         ``worst_home_id``, ``worst_home_minutes_to_existing`` and
         ``worst_home_minutes_to_site``.
 
-    input_crs
-        Datum or CRS of the input files (see :func:`input_crs_of`; ``sites`` names
-        the shortlist).
-    name_column, population_column, boundary, boundary_name, raster_mode, raster_units, raster_band
-        See :func:`plan` (sites outside the boundary are left out of the ranking).
-
     Notes
     -----
     The worst-served home a site would fix is, among the homes with residents
@@ -147,22 +125,15 @@ def score(
     A site that brings no new home within the limit has ``worst_home_id`` ``None``
     and both minutes ``nan``.
     """
-    minutes = check_positive("minutes", minutes)
-    speed_kmh = check_positive("speed_kmh", speed_kmh)
-    options = InputOptions(input_crs, name_column, population_column, raster_mode, raster_units, raster_band)
-    network = network_for(
-        source,
-        network,
-        walk_minutes=max(minutes, 15.0),
-        speed_kmh=speed_kmh,
-        progress=progress,
-        boundary=boundary,
-        boundary_name=boundary_name,
+    study, walk = Study.of(study), walk or Walk()
+    minutes = walk.minutes
+    network = network_for(study, walk, progress, minutes=max(minutes, DEFAULTS.tier_minutes))
+    homes = read_homes(study, network, progress)
+    cands = read_sites(study.candidates, network, study, progress, which="sites")
+    ex = read_sites(study.existing, network, study, progress, which="existing") if study.existing else cands.iloc[:0]
+    cov = coverage(
+        network, homes, cands, minutes=tuple(sorted({minutes, 10.0, DEFAULTS.tier_minutes})), progress=progress
     )
-    homes = read_homes(demand, network, options, progress)
-    cands = read_sites(sites, network, options, progress, which="sites")
-    ex = read_sites(existing, network, options, progress, which="existing") if existing else cands.iloc[:0]
-    cov = coverage(network, homes, cands, minutes=tuple(sorted({minutes, 10.0, 15.0})), progress=progress)
     current, to_existing = _walks_to_existing(network, homes, cands, ex, minutes)
     return _ranking(cov, cands, minutes, current, to_existing)
 

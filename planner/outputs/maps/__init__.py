@@ -23,7 +23,7 @@ drawn streets where the network reaches them.
 
 The modules, by idea:
 
-- :mod:`~planner.outputs.maps.labels`: labels in English and Chinese, escaping, the legend;
+- :mod:`~planner.outputs.maps.labels`: escaping, ``label: value`` rows, the legend (the words: :mod:`planner.text.map`);
 - :mod:`~planner.outputs.maps.style`: colours and the :class:`~planner.outputs.maps.style.MapStyle` options of one map;
 - :mod:`~planner.outputs.maps.gcj02`: overlays in EPSG:4326, shifted to GCJ-02 for Chinese basemaps;
 - :mod:`~planner.outputs.maps.leaflet`: Leaflet's files, basemaps and tiles, the custom folium elements;
@@ -32,14 +32,13 @@ The modules, by idea:
 - :mod:`~planner.outputs.maps.draw`: :func:`plan_map`;
 - :mod:`~planner.outputs.maps.whatif`: the what-if page (click to add and remove stations; its script ``whatif.js``).
 
-:data:`MAX_FOOTPRINTS` is read from this package at each map: set it here.
+:data:`~planner.outputs.maps.shapes.MAX_FOOTPRINTS` is read from :mod:`~planner.outputs.maps.shapes` at each map: set it there.
 """
 
 from __future__ import annotations
 
 from planner.io.datums import CHINA_BBOX, in_china, wgs84_to_gcj02
 from planner.outputs.maps.draw import plan_map
-from planner.outputs.maps.labels import LABELS
 from planner.outputs.maps.leaflet import BASEMAPS, LEAFLET_PACKAGES, TIANDITU_ENV, check_basemap, leaflet_assets
 from planner.outputs.maps.shapes import AREA_COLUMNS, MAX_FOOTPRINTS, footprint_polygons
 from planner.outputs.maps.style import AREA_STEPS, AREA_STYLE, COLOURS
@@ -52,7 +51,6 @@ __all__ = [
     "BASEMAPS",
     "CHINA_BBOX",
     "COLOURS",
-    "LABELS",
     "LEAFLET_PACKAGES",
     "MAX_FOOTPRINTS",
     "TIANDITU_ENV",

@@ -1,7 +1,7 @@
-"""The plan map: :func:`plan_map` checks its options into a :class:`MapStyle`.
+"""The plan map: :func:`plan_map` draws a :class:`planner.Plan`; :func:`draw_map` draws any :class:`MapContent`.
 
-Prepares the stations and homes, and calls one builder per layer (:mod:`planner.outputs.maps.layers`), then adds the legend and
-the summary.
+:func:`draw_map` checks its options into a :class:`MapStyle`, prepares the stations and homes, and calls one builder
+per layer (:mod:`planner.outputs.maps.layers`), then adds the legend and the summary.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from branca.element import Figure
 from shapely.geometry.base import BaseGeometry
 
 from planner.errors import InputError
+from planner.network.boundary import planning_area
 from planner.outputs.maps.gcj02 import _wgs
-from planner.outputs.maps.labels import _labels, _legend_html
+from planner.outputs.maps.labels import _legend_html
 from planner.outputs.maps.layers import (
     _area_layer,
     _basemap_layer,
@@ -36,9 +37,12 @@ from planner.outputs.maps.layers import (
 from planner.outputs.maps.leaflet import BASEMAPS, _page_assets, _tile_layers, _ZoomControl, check_basemap
 from planner.outputs.maps.shapes import _area_features, _network_parts
 from planner.outputs.maps.style import MapStyle
-from planner.outputs.maps.whatif import WhatIf, _whatif_layers, _whatif_legend
+from planner.outputs.maps.whatif import WhatIf, _whatif_layers, _whatif_legend, whatif_inputs
+from planner.outputs.summary import plan_summary
+from planner.result import Plan
+from planner.text import words
 
-__all__ = ["plan_map", "stable_ids"]
+__all__ = ["MapContent", "draw_map", "plan_map", "stable_ids"]
 
 
 @dataclass(frozen=True)
@@ -60,33 +64,15 @@ class _Stations:
     demand: gpd.GeoDataFrame
 
 
-def plan_map(
-    stations: gpd.GeoDataFrame,
-    isochrones: gpd.GeoDataFrame,
-    demand: gpd.GeoDataFrame,
-    covered: np.ndarray,
-    *,
-    existing: gpd.GeoDataFrame | None = None,
-    minutes: float = 5.0,
-    summary: dict[str, Any] | None = None,
-    lang: str = "en",
-    unreachable: pd.DataFrame | None = None,
-    candidates: gpd.GeoDataFrame | None = None,
-    network: nx.MultiDiGraph | None = None,
-    covered_before: np.ndarray | None = None,
-    offline: bool = False,
-    basemap: str = "osm",
-    tianditu_key: str | None = None,
-    footprints: gpd.GeoDataFrame | None = None,
-    areas: gpd.GeoDataFrame | None = None,
-    boundary: BaseGeometry | None = None,
-    inline_assets: bool = False,
-    whatif: WhatIf | None = None,
-) -> folium.Map:
+@dataclass(frozen=True)
+class MapContent:
     """
-    Draw a plan.
+    What a plan map shows: the stations, their walking areas, the homes and the optional layers.
 
-    Parameters
+    :func:`plan_map` makes it from a :class:`planner.Plan`; a script with its own stations and areas makes it by hand
+    and draws it with :func:`draw_map`.
+
+    Attributes
     ----------
     stations
         Chosen stations with ``site_id``, ``name``, ``population_within`` (or ``population_covered``) and
@@ -113,8 +99,6 @@ def plan_map(
         Optional dict with ``n_stations``, ``population_covered``,
         ``population_total`` and ``covered_share`` (else computed from
         ``demand`` and ``covered``).
-    lang
-        ``"en"`` or ``"zh"``: every label, legend and popup.
     unreachable
         Optional table from :func:`planner.reach.unreachable.diagnose_unreachable`: homes no
         candidate reaches get their nearest candidate in the tooltip.
@@ -127,16 +111,6 @@ def plan_map(
     covered_before
         Optional boolean per demand row: covered by existing stations alone
         (the summary's "before"); none covered when omitted.
-    offline
-        Inline Leaflet (as ``inline_assets``) and draw ``network`` and ``footprints``
-        as a light basemap: the file renders with no network. With the default
-        ``basemap="osm"`` no tiles are loaded; with another basemap its tiles are
-        laid over the drawn streets wherever the network reaches them.
-    basemap
-        ``"osm"`` (default), ``"carto"``, ``"tianditu"`` or ``"gaode"``. With
-        ``"gaode"`` (GCJ-02 tiles) every overlay is shifted by :func:`wgs84_to_gcj02`.
-    tianditu_key
-        Key for Tianditu tiles (else the ``TIANDITU_KEY`` environment variable).
     footprints
         Optional polygons with ``kind`` (``"building"`` / ``"landuse"``), as
         :func:`planner.load_demand` returns them with ``footprints=True``: drawn
@@ -159,14 +133,115 @@ def plan_map(
     boundary
         Optional planning boundary (a shapely polygon, WGS-84): a dashed outline
         layer ("Planning boundary" / 规划范围).
-    inline_assets
-        Write Leaflet's JavaScript and CSS (from ``django-js-lib-leaflet``) and the
-        Leaflet.heat plugin (from folium) into the page: no CDN is asked, only the
-        basemap's tiles (``basemap="gaode"`` works in mainland China).
     whatif
         Optional :class:`~planner.outputs.maps.whatif.WhatIf` data: the stations, walking areas and homes are drawn by the
         page's what-if script instead (click a site to add or remove it; ``window.stationPlanner``), with its panel
         and legend in place of the summary panel, the heat map and the candidate layer.
+    """
+
+    stations: gpd.GeoDataFrame
+    isochrones: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    covered: np.ndarray
+    existing: gpd.GeoDataFrame | None = None
+    minutes: float = 5.0
+    summary: dict[str, Any] | None = None
+    unreachable: pd.DataFrame | None = None
+    candidates: gpd.GeoDataFrame | None = None
+    network: nx.MultiDiGraph | None = None
+    covered_before: np.ndarray | None = None
+    footprints: gpd.GeoDataFrame | None = None
+    areas: gpd.GeoDataFrame | None = None
+    boundary: BaseGeometry | None = None
+    whatif: WhatIf | None = None
+
+
+def plan_map(
+    plan: Plan,
+    *,
+    lang: str = "en",
+    offline: bool = False,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    inline_assets: bool = False,
+    whatif: bool = False,
+) -> folium.Map:
+    """
+    The Folium map of a plan: its stations, walking areas, homes, areas, boundary and figures.
+
+    Parameters
+    ----------
+    plan
+        A plan of :func:`planner.plan`.
+    lang
+        ``"en"`` or ``"zh"``.
+    offline, inline_assets
+        ``offline``: one self-contained page, Leaflet inlined, the plan's streets and footprints as the basemap (a
+        ``basemap`` other than ``osm`` tiled over them); ``inline_assets``: Leaflet inlined only.
+    basemap, tianditu_key
+        Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key.
+    whatif
+        Click to add and remove stations in the browser (:func:`planner.outputs.maps.whatif_inputs`).
+
+    Returns
+    -------
+    folium.Map
+        As :func:`draw_map` draws it.
+    """
+    is_existing = plan.existing
+    content = MapContent(
+        plan.stations,
+        plan.isochrones,
+        plan.demand,
+        plan.solution.covered,
+        existing=plan.sites[is_existing],
+        minutes=plan.minutes,
+        summary=plan_summary(plan),
+        unreachable=plan.unreachable,
+        candidates=plan.sites[~is_existing],
+        network=plan.network,
+        covered_before=plan.ledger.before,
+        footprints=plan.footprints,
+        areas=plan.areas,
+        boundary=planning_area(plan.network),
+        whatif=whatif_inputs(plan) if whatif else None,
+    )
+    view: dict[str, Any] = dict(offline=offline, basemap=basemap, tianditu_key=tianditu_key)
+    return draw_map(content, lang=lang, inline_assets=inline_assets, **view)
+
+
+def draw_map(
+    content: MapContent,
+    *,
+    lang: str = "en",
+    offline: bool = False,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    inline_assets: bool = False,
+) -> folium.Map:
+    """
+    Draw a plan's layers (:class:`MapContent`) on a Folium map.
+
+    Parameters
+    ----------
+    content
+        What the map shows (see :class:`MapContent`).
+    lang
+        ``"en"`` or ``"zh"``: every label, legend and popup.
+    offline
+        Inline Leaflet (as ``inline_assets``) and draw ``network`` and ``footprints``
+        as a light basemap: the file renders with no network. With the default
+        ``basemap="osm"`` no tiles are loaded; with another basemap its tiles are
+        laid over the drawn streets wherever the network reaches them.
+    basemap
+        ``"osm"`` (default), ``"carto"``, ``"tianditu"`` or ``"gaode"``. With
+        ``"gaode"`` (GCJ-02 tiles) every overlay is shifted by :func:`wgs84_to_gcj02`.
+    tianditu_key
+        Key for Tianditu tiles (else the ``TIANDITU_KEY`` environment variable).
+    inline_assets
+        Write Leaflet's JavaScript and CSS (from ``django-js-lib-leaflet``) and the
+        Leaflet.heat plugin (from folium) into the page: no CDN is asked, only the
+        basemap's tiles (``basemap="gaode"`` works in mainland China).
 
     Returns
     -------
@@ -179,53 +254,23 @@ def plan_map(
         Unknown ``lang`` or ``basemap``, Tianditu without a key,
         ``covered`` of the wrong length, ``areas`` without one of its columns.
     """
+    c = content
     style = _map_style(
-        lang, minutes, offline=offline, basemap=basemap, tianditu_key=tianditu_key, inline_assets=inline_assets
+        lang, c.minutes, offline=offline, basemap=basemap, tianditu_key=tianditu_key, inline_assets=inline_assets
     )
-    t = style.labels
-    covered = np.asarray(covered, dtype=bool)
-    if len(covered) != len(demand):
-        raise InputError(f"covered: {len(covered)} values for {len(demand)} demand points")
-    data = _stations(stations, demand, existing, style.gcj02)
-    area_data, area_bounds = _area_features(areas, style.gcj02, t) if areas is not None else (None, None)
+    covered = np.asarray(c.covered, dtype=bool)
+    if len(covered) != len(c.demand):
+        raise InputError(f"covered: {len(covered)} values for {len(c.demand)} demand points")
+    data = _stations(c.stations, c.demand, c.existing, style.gcj02)
+    area_data, area_bounds = _area_features(c.areas, style.gcj02, style.labels) if c.areas is not None else (None, None)
     west, south, east, north = _view(data, area_bounds)
     fmap = _new_map(style, [(south + north) / 2, (west + east) / 2], area_share=area_data is not None)
-
-    dem = data.demand
-    total = float(dem["population"].sum()) if len(dem) else 0.0
-    pop = dem["population"].to_numpy(float) if len(dem) else np.zeros(0)
-    net_parts = _network_parts(network, style.gcj02) if network is not None else []
+    net_parts = _network_parts(c.network, style.gcj02) if c.network is not None else []
     if style.offline:
-        _basemap_layer(fmap, style, footprints, isochrones, net_parts)
+        _basemap_layer(fmap, style, c.footprints, c.isochrones, net_parts)
     if style.tiles:
-        _tile_layers(fmap, basemap, style.tianditu_key, lang, t["osm_data"], credit_osm=not style.offline)
-    if whatif is None:
-        by_tier = _proposed_layers(fmap, style, data.proposed, total, tiered=data.tiered)
-        _existing_layer(fmap, style, data.existing, data.existing_centre, total, tiered=data.tiered)
-        _walk_layer(fmap, style, isochrones)
-    if boundary is not None:
-        _boundary_layer(fmap, style, boundary)
-    if area_data is not None:
-        _area_layer(fmap, style, area_data)
-    if whatif is not None:
-        _whatif_layers(fmap, style, whatif, demand)
-        legend, panel = _whatif_legend(lang, minutes), None
-    else:
-        _home_layers(fmap, style, dem, covered, unreachable)
-        _heat_layer(fmap, style, dem, covered)
-        if candidates is not None and len(candidates):
-            _candidate_layer(fmap, style, candidates)
-        legend = _legend_html(
-            t,
-            minutes,
-            by_tier=by_tier,
-            tiered=data.tiered,
-            existing_centre=data.existing_centre,
-            areas=area_data is not None,
-        )
-        panel = _summary_panel(
-            t, summary, data.station_existing, len(data.existing), pop, covered, covered_before, total, minutes
-        )
+        _tile_layers(fmap, basemap, style.tianditu_key, lang, style.labels["osm_data"], credit_osm=not style.offline)
+    legend, panel = _overlays(fmap, style, c, data, covered, area_data)
     if net_parts:
         _network_layer(fmap, style, net_parts)
 
@@ -237,6 +282,43 @@ def plan_map(
         root.html.add_child(folium.Element(panel), name="planner_summary")
     stable_ids(root)
     return fmap
+
+
+def _overlays(
+    fmap: folium.Map, style: MapStyle, c: MapContent, data: _Stations, covered: np.ndarray, area_data: Any
+) -> tuple[str, str | None]:
+    """Add the plan's layers over the basemap, in drawing order; return the legend and the summary panel (HTML)."""
+    t = style.labels
+    dem = data.demand
+    total = float(dem["population"].sum()) if len(dem) else 0.0
+    if c.whatif is None:
+        by_tier = _proposed_layers(fmap, style, data.proposed, total, tiered=data.tiered)
+        _existing_layer(fmap, style, data.existing, data.existing_centre, total, tiered=data.tiered)
+        _walk_layer(fmap, style, c.isochrones)
+    if c.boundary is not None:
+        _boundary_layer(fmap, style, c.boundary)
+    if area_data is not None:
+        _area_layer(fmap, style, area_data)
+    if c.whatif is not None:
+        _whatif_layers(fmap, style, c.whatif, c.demand)
+        return _whatif_legend(style.lang, c.minutes), None
+    _home_layers(fmap, style, dem, covered, c.unreachable)
+    _heat_layer(fmap, style, dem, covered)
+    if c.candidates is not None and len(c.candidates):
+        _candidate_layer(fmap, style, c.candidates)
+    legend = _legend_html(
+        t,
+        c.minutes,
+        by_tier=by_tier,
+        tiered=data.tiered,
+        existing_centre=data.existing_centre,
+        areas=area_data is not None,
+    )
+    pop = dem["population"].to_numpy(float) if len(dem) else np.zeros(0)
+    panel = _summary_panel(
+        t, c.summary, data.station_existing, len(data.existing), pop, covered, c.covered_before, total, c.minutes
+    )
+    return legend, panel
 
 
 def stable_ids(root: Any) -> None:
@@ -268,7 +350,7 @@ def _map_style(
 
     :class:`InputError` for an unknown language or basemap, Tianditu without a usable key.
     """
-    t = _labels(lang)
+    t = words(lang, "map")
     key = check_basemap(basemap, tianditu_key, offline=offline, inline_assets=inline_assets)
     return MapStyle(
         labels=t,

@@ -156,13 +156,6 @@ def footprint_polygons(
     return out
 
 
-def _footprint_cap() -> int:
-    """The cap in force: ``planner.outputs.maps.MAX_FOOTPRINTS``, the package's (callers and tests set it there)."""
-    from planner.outputs import maps
-
-    return maps.MAX_FOOTPRINTS
-
-
 def _basemap_polygons(
     footprints: gpd.GeoDataFrame | None, isochrones: gpd.GeoDataFrame, gcj02: bool
 ) -> dict[str, list[Any]]:
@@ -170,7 +163,7 @@ def _basemap_polygons(
 
     Called by :func:`plan_map` through one builder: the warning names the line that called :func:`plan_map`.
     """
-    cap = _footprint_cap()
+    cap = MAX_FOOTPRINTS
     if footprints is None or not len(footprints):
         return {}
     within = None

@@ -1,15 +1,15 @@
-"""The result of a plan run: :class:`Plan`, its account (:class:`planner.ledger.Ledger`) and how it is written.
+"""The result of a plan run: :class:`Plan`, with its account (:class:`planner.ledger.Ledger`).
 
 A plan is data: the stage outputs, the solution and the account of every resident and site, computed once by
-:func:`planner.plan`; its methods render it (map, report, files) and compute no figure of their own.
+:func:`planner.plan`. Its methods restate it for another answer or station set; rendering it is done by
+functions of :mod:`planner.outputs` (:func:`planner.plan_map`, :func:`planner.plan_report`,
+:func:`planner.plan_summary`, :func:`planner.write`).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -19,31 +19,12 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.ledger import Ledger
-from planner.network.boundary import planning_area
 from planner.optimize import Solution
-from planner.outputs.files import csv_text, geojson_text, json_text, write_outputs, xlsx_bytes
-from planner.outputs.gis_layers import gis_files
-from planner.outputs.maps import plan_map, whatif_inputs
-from planner.outputs.report import plan_report
-from planner.outputs.summary import plan_summary, station_sheet, station_table
 from planner.reach.matrix import Coverage
 from planner.reach.walk_areas import isochrones
+from planner.result.tables import served_population, station_table
 
-__all__ = ["OUTPUT_FILES", "Plan", "served_population"]
-
-
-#: file names written by :meth:`Plan.write` (and ``areas.csv``, ``shp/``, ``plan.dxf`` when asked for)
-OUTPUT_FILES = (
-    "plan.html",
-    "plan.gpkg",
-    "report.html",
-    "stations.geojson",
-    "stations.csv",
-    "stations.xlsx",
-    "isochrones.geojson",
-    "summary.json",
-    "unreachable.csv",
-)
+__all__ = ["Plan"]
 
 
 @dataclass(frozen=True)
@@ -185,98 +166,3 @@ class Plan:
         if len(todo):
             shapes[todo] = isochrones(self.network, self.sites.iloc[todo], minutes=self.minutes).geometry.values
         return gpd.GeoDataFrame({"site_id": ids}, geometry=pd.Series(shapes).values, crs="EPSG:4326")
-
-    @cached_property
-    def summary(self) -> dict[str, Any]:
-        """The figures written to ``summary.json``, computed from the fields above."""
-        return plan_summary(self)
-
-    def map(
-        self,
-        *,
-        lang: str = "en",
-        offline: bool = False,
-        basemap: str = "osm",
-        tianditu_key: str | None = None,
-        inline_assets: bool = False,
-        whatif: bool = False,
-    ) -> Any:
-        """
-        The Folium map of this plan (see :func:`planner.plan_map`).
-
-        Parameters
-        ----------
-        lang
-            ``"en"`` or ``"zh"``.
-        offline, inline_assets
-            ``offline``: one self-contained page, Leaflet inlined, the plan's streets and :attr:`footprints` as the
-            basemap (a ``basemap`` other than ``osm`` tiled over them); ``inline_assets``: Leaflet inlined only.
-        basemap, tianditu_key, whatif
-            Tile service (``osm``, ``carto``, ``tianditu``, ``gaode``) and the Tianditu key; ``whatif``: click to
-            add and remove stations in the browser (:func:`planner.outputs.maps.whatif_inputs`).
-        """
-        is_existing = self.existing
-        return plan_map(
-            self.stations,
-            self.isochrones,
-            self.demand,
-            self.solution.covered,
-            existing=self.sites[is_existing],
-            minutes=self.minutes,
-            summary=self.summary,
-            lang=lang,
-            unreachable=self.unreachable,
-            candidates=self.sites[~is_existing],
-            network=self.network,
-            covered_before=self.ledger.before,
-            offline=offline,
-            basemap=basemap,
-            tianditu_key=tianditu_key,
-            footprints=self.footprints,
-            areas=self.areas,
-            boundary=planning_area(self.network),
-            inline_assets=inline_assets,
-            whatif=whatif_inputs(self) if whatif else None,
-        )
-
-    def report(self, *, lang: str = "en") -> str:
-        """The committee report: one printable, self-contained HTML page (see :func:`planner.outputs.report.plan_report`)."""
-        return plan_report(self, lang=lang)
-
-    def write(
-        self,
-        out_dir: str | os.PathLike,
-        *,
-        lang: str = "en",
-        offline: bool = False,
-        basemap: str = "osm",
-        tianditu_key: str | None = None,
-        inline_assets: bool = False,
-        shapefile: bool = False,
-        dxf: bool = False,
-        output_crs: str | None = None,
-        whatif: bool = False,
-    ) -> list[Path]:
-        """Write :data:`OUTPUT_FILES` atomically, return the paths; options: :meth:`map`, :func:`.layers.gis_files`."""
-        view: dict[str, Any] = dict(offline=offline, basemap=basemap, tianditu_key=tianditu_key, whatif=whatif)
-        files = {
-            "plan.html": self.map(lang=lang, inline_assets=inline_assets, **view).get_root().render(),
-            "report.html": self.report(lang=lang),
-            "stations.geojson": geojson_text(self.stations),
-            "stations.csv": csv_text(self.stations.drop(columns="geometry")),
-            "stations.xlsx": xlsx_bytes(station_sheet(self.stations, lang), "站点" if lang == "zh" else "stations"),
-            "isochrones.geojson": geojson_text(self.isochrones),
-            "summary.json": json_text(self.summary),
-        }
-        if self.unreachable is not None and len(self.unreachable):
-            files["unreachable.csv"] = csv_text(self.unreachable)
-        if self.area_table is not None:
-            files["areas.csv"] = csv_text(self.area_table)
-        files.update(gis_files(self, shapefile=shapefile, dxf=dxf, output_crs=output_crs))
-        return write_outputs(out_dir, files, owned=(*OUTPUT_FILES, "areas.csv", "plan.dxf", "shp"))
-
-
-def served_population(sol: Solution, cov: Coverage) -> float | None:
-    """The model's served residents where they differ from its covered homes' (a capacity split), else ``None``."""
-    whole = float(cov.population[np.asarray(sol.covered, bool)].sum())
-    return sol.population_covered if abs(sol.population_covered - whole) > 1e-6 else None
