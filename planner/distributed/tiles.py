@@ -17,7 +17,14 @@ import shapely
 from planner.config import DEFAULTS, check_positive
 from planner.distributed.cluster import TASKS_PER_WORKER, n_workers, run_tasks
 from planner.reach.arrays import NetworkArrays
-from planner.reach.matrix import Coverage, _labelled, _limits, _snapped_inputs, coverage_matrix, off_network_cut
+from planner.reach.matrix import (
+    Coverage,
+    coverage_matrix,
+    labelled_coverage,
+    off_network_cut,
+    snapped_inputs,
+    time_limits,
+)
 from planner.reach.segments import expand_ranges
 from planner.reach.snapping import Snapped
 
@@ -391,8 +398,8 @@ def coverage_dask(
     InputError
         As :func:`planner.reach.matrix`.
     """
-    limits = _limits(minutes)
-    demand, sites, arrays, homes, posts = _snapped_inputs(network, demand, sites, progress)
+    limits = time_limits(minutes)
+    demand, sites, arrays, homes, posts = snapped_inputs(network, demand, sites, progress)
     site_xy = shapely.get_coordinates(sites.geometry.values) if len(sites) else np.zeros((0, 2))
     matrix = coverage_matrix_dask(
         arrays, homes, posts, limits[-1], client=client, site_xy=site_xy, tile_m=tile_m, progress=progress
@@ -400,4 +407,4 @@ def coverage_dask(
     matrix = off_network_cut(matrix, homes, posts, max_snap_m)
     if progress:
         progress(f"coverage: {matrix.nnz:,} home-site pairs within {limits[-1]:g} min", 1.0)
-    return _labelled(matrix, limits, demand, sites)
+    return labelled_coverage(matrix, limits, demand, sites)

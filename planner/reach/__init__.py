@@ -6,7 +6,8 @@ scores any set of stations on a coverage.
 
 The modules, by idea:
 
-- :mod:`~planner.reach.matrix`: :class:`Coverage` and :func:`coverage` (multi-source Dijkstra, compiled);
+- :mod:`~planner.reach.matrix`: :class:`Coverage` and :func:`coverage` (one bounded Dijkstra per site, compiled in
+  :mod:`~planner.reach.dijkstra`);
 - :mod:`~planner.reach.walk_areas`: :func:`isochrones`, drawn from the reached streets (:mod:`~planner.reach.drawing`);
 - :mod:`~planner.reach.evaluation`: :func:`evaluate`, the figures of any station set;
 - :mod:`~planner.reach.unreachable`: why a home no candidate reaches is left out;

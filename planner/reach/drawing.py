@@ -12,7 +12,15 @@ from planner.reach.cells import Cells, coverage_union
 from planner.reach.segments import Segments, expand_ranges
 from planner.reach.snapping import Snapped
 
-__all__ = ["ARC_TOLERANCE_M", "EDGE_TOLERANCE_M", "GRID_M", "MIN_FEATURE_M2", "TIE_TOLERANCE_M"]
+__all__ = [
+    "ARC_TOLERANCE_M",
+    "EDGE_TOLERANCE_M",
+    "GRID_M",
+    "MIN_FEATURE_M2",
+    "TIE_TOLERANCE_M",
+    "SiteReach",
+    "draw_batch",
+]
 
 #: most straight pieces per half disc drawn at street vertices; arcs are drawn
 #: circumscribed, so they contain the true disc
@@ -214,13 +222,24 @@ def _band_polygons(band: _Band, cap0: np.ndarray, cap1: np.ndarray, pw: np.ndarr
     return bands
 
 
-class _Reach:
-    """Walking minutes from sites to the nodes they reach, looked up by (site, node)."""
+class SiteReach:
+    """Walking minutes from sites to the nodes they reach, looked up by (site, node).
+
+    Parameters
+    ----------
+    keys
+        ``site * n_nodes + node`` of every reached (site, node) pair, sorted.
+    minutes
+        The walking minutes of each pair.
+    n_nodes
+        Number of nodes of the network.
+    """
 
     def __init__(self, keys: np.ndarray, minutes: np.ndarray, n_nodes: int) -> None:
         self.keys, self.minutes, self.n_nodes = keys, minutes, np.int64(n_nodes)
 
     def __call__(self, site: np.ndarray, node: np.ndarray) -> np.ndarray:
+        """The minutes from each ``site`` to its ``node`` (``inf`` where it does not reach it)."""
         if len(self.keys) == 0:
             return np.full(len(site), np.inf)
         key = site.astype(np.int64) * self.n_nodes + node
@@ -228,18 +247,42 @@ class _Reach:
         return np.where(self.keys[at] == key, self.minutes[at], np.inf)
 
 
-def _draw_batch(
+def draw_batch(
     lo: int,
     hi: int,
     limit: float,
-    reach: _Reach,
+    reach: SiteReach,
     nodes: np.ndarray,
     node_site: np.ndarray,
     arrays: NetworkArrays,
     cells: Cells,
     posts: Snapped,
 ) -> list[shapely.Geometry]:
-    """The polygons of sites ``lo`` to ``hi`` (their reached ``nodes``, each tagged with its site)."""
+    """
+    The walking areas of the sites ``lo`` to ``hi``, drawn in one vectorised pass.
+
+    Parameters
+    ----------
+    lo, hi
+        The batch: sites ``lo`` to ``hi - 1``.
+    limit
+        Walking minutes.
+    reach
+        Minutes from the sites to the nodes they reach.
+    nodes, node_site
+        The nodes the batch's sites reach, each tagged with its site.
+    arrays
+        The network.
+    cells
+        Its nearest-segment and nearest-street cells, prepared for the streets reached.
+    posts
+        Every site, snapped to the network.
+
+    Returns
+    -------
+    list of shapely.Geometry
+        One polygon (or empty) per site of the batch.
+    """
     batch = np.arange(lo, hi)
     site, street, da, db = _reached_streets(arrays, posts, batch, nodes, node_site, reach)
     full = _within_whole_cell(arrays, cells, limit, street, da, db)
@@ -250,7 +293,7 @@ def _draw_batch(
 
 
 def _reached_streets(
-    arrays: NetworkArrays, posts: Snapped, batch: np.ndarray, nodes: np.ndarray, node_site: np.ndarray, reach: _Reach
+    arrays: NetworkArrays, posts: Snapped, batch: np.ndarray, nodes: np.ndarray, node_site: np.ndarray, reach: SiteReach
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(site, street, minutes to its ``edge_u``, minutes to its ``edge_v``) of the streets the ``batch`` sites reach.
 
@@ -284,7 +327,7 @@ def _within_whole_cell(
 
 
 def _partial_street_shapes(
-    arrays: NetworkArrays, limit: float, reach: _Reach, site: np.ndarray, street: np.ndarray
+    arrays: NetworkArrays, limit: float, reach: SiteReach, site: np.ndarray, street: np.ndarray
 ) -> list[_Drawn]:
     """Shapes of the segments of the streets each ``site`` reaches in part, walked in from either end."""
     mpm = arrays.metres_per_minute
@@ -321,7 +364,7 @@ def _partial_street_shapes(
 
 
 def _own_street_shapes(
-    arrays: NetworkArrays, limit: float, reach: _Reach, posts: Snapped, batch: np.ndarray
+    arrays: NetworkArrays, limit: float, reach: SiteReach, posts: Snapped, batch: np.ndarray
 ) -> list[_Drawn]:
     """Shapes of each ``batch`` site's own street: from the site both ways, and from its ends if reached back."""
     mpm = arrays.metres_per_minute

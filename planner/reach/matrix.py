@@ -18,22 +18,25 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import networkx as nx
-import numba
 import numpy as np
 import scipy.sparse as sp
 
 from planner.config import DEFAULTS, check_positive
 from planner.errors import InputError
 from planner.reach.arrays import NetworkArrays, network_arrays
+from planner.reach.dijkstra import search_sites
 from planner.reach.snapping import Snapped, snap
 
 __all__ = [
     "Coverage",
     "coverage",
     "coverage_matrix",
+    "labelled_coverage",
     "nearest_among",
     "nearest_entries",
     "off_network_cut",
+    "snapped_inputs",
+    "time_limits",
     "within",
 ]
 
@@ -158,7 +161,25 @@ def within(matrix: sp.csr_matrix, limit: float) -> sp.csr_matrix:
     return out
 
 
-def _limits(minutes: float | Sequence[float]) -> tuple[float, ...]:
+def time_limits(minutes: float | Sequence[float]) -> tuple[float, ...]:
+    """
+    The time limits of a coverage, checked: each positive, sorted, without repeats.
+
+    Parameters
+    ----------
+    minutes
+        One limit or several (walking minutes).
+
+    Returns
+    -------
+    limits
+        The distinct limits, smallest first (the last is the one searched to).
+
+    Raises
+    ------
+    InputError
+        No limit, or one that is not a positive number.
+    """
     values = minutes if isinstance(minutes, (list, tuple, np.ndarray)) else [minutes]
     if len(values) == 0:
         raise InputError("minutes=(): expected at least one positive time limit")
@@ -205,18 +226,36 @@ def coverage(
     InputError
         If a limit is not positive and finite, or the inputs lack geometry.
     """
-    limits = _limits(minutes)
-    demand, sites, arrays, homes, posts = _snapped_inputs(network, demand, sites, progress)
+    limits = time_limits(minutes)
+    demand, sites, arrays, homes, posts = snapped_inputs(network, demand, sites, progress)
     matrix = off_network_cut(
         coverage_matrix(arrays, homes, posts, limits[-1], threads=threads), homes, posts, max_snap_m
     )
     if progress:
         progress(f"coverage: {matrix.nnz:,} home-site pairs within {limits[-1]:g} min", 1.0)
-    return _labelled(matrix, limits, demand, sites)
+    return labelled_coverage(matrix, limits, demand, sites)
 
 
-def _snapped_inputs(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, progress):
-    """Checked inputs in the network's CRS, the network's arrays, and the snapped homes and sites."""
+def snapped_inputs(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, progress):
+    """
+    The inputs of a coverage, checked and attached to the streets.
+
+    Parameters
+    ----------
+    network
+        Projected walking network.
+    demand, sites
+        Point GeoDataFrames (any CRS).
+    progress
+        Optional callback ``progress(message, fraction)``.
+
+    Returns
+    -------
+    demand, sites, arrays, homes, posts
+        The points in the network's CRS, the network's arrays
+        (:func:`planner.reach.arrays.network_arrays`), and the homes and sites
+        snapped to it (:func:`planner.reach.snapping.snap`).
+    """
     demand, sites = _checked_points(network, demand, sites)
     arrays = network_arrays(network)
     if progress:
@@ -253,8 +292,25 @@ def _checked_points(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: g
     return demand, sites
 
 
-def _labelled(matrix: sp.csr_matrix, limits: tuple[float, ...], demand, sites) -> Coverage:
-    """The :class:`Coverage` of ``matrix`` with the row / column labels and population of the inputs."""
+def labelled_coverage(matrix: sp.csr_matrix, limits: tuple[float, ...], demand, sites) -> Coverage:
+    """
+    The :class:`Coverage` of ``matrix`` with the row / column labels and population of the inputs.
+
+    Parameters
+    ----------
+    matrix
+        Walking minutes, homes x sites, within the largest of ``limits``.
+    limits
+        The time limits (:func:`time_limits`).
+    demand, sites
+        The inputs (their ``demand_id`` / ``site_id`` and ``population`` when they have them;
+        else positions and a population of one).
+
+    Returns
+    -------
+    coverage
+        The matrix with its labels.
+    """
     population = demand["population"].to_numpy(float) if "population" in demand else np.ones(len(demand))
     demand_ids = (
         demand["demand_id"].astype(str).to_numpy() if "demand_id" in demand else np.arange(len(demand)).astype(str)
@@ -300,7 +356,7 @@ def coverage_matrix(
     bounds = np.linspace(0, n_sites, n_threads + 1).astype(np.int64)
 
     def run(lo: int, hi: int):
-        return _search_sites(
+        return search_sites(
             *args,
             posts.node_u[lo:hi],
             posts.node_v[lo:hi],
@@ -326,141 +382,3 @@ def coverage_matrix(
     matrix = sp.csr_matrix((vals, (rows, cols)), shape=(n_homes, n_sites))
     matrix.sort_indices()
     return matrix
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _heap_push(heap_key, heap_node, size, key, node):
-    """Push ``(key, node)`` onto the binary min-heap of ``size`` entries; returns the new size."""
-    i = size
-    while i > 0:
-        parent = (i - 1) >> 1
-        if heap_key[parent] <= key:
-            break
-        heap_key[i] = heap_key[parent]
-        heap_node[i] = heap_node[parent]
-        i = parent
-    heap_key[i] = key
-    heap_node[i] = node
-    return size + 1
-
-
-@numba.njit(cache=True, nogil=True)
-def _search_sites(
-    indptr,
-    indices,
-    weights,
-    node_ptr,
-    node_home,
-    node_off,
-    home_access,
-    edge_ptr,
-    edge_home,
-    home_along,
-    site_u,
-    site_v,
-    site_off_u,
-    site_off_v,
-    site_access,
-    site_edge,
-    site_along,
-    limit,
-    n_nodes,
-    n_homes,
-    col_offset,
-):  # pragma: no cover - compiled
-    inf = np.inf
-    dist = np.full(n_nodes, inf)
-    best = np.full(n_homes, inf)
-    touched = np.empty(n_nodes, np.int64)
-    touched_homes = np.empty(n_homes, np.int64)
-    heap_key = np.empty(len(indices) + 2, np.float64)
-    heap_node = np.empty(len(indices) + 2, np.int64)
-    cap = 1024
-    out_r = np.empty(cap, np.int64)
-    out_c = np.empty(cap, np.int64)
-    out_v = np.empty(cap, np.float64)
-    n_out = 0
-    for s in range(len(site_u)):
-        n_touched = 0
-        n_th = 0
-        size = 0
-        start = site_access[s]
-        for end in range(2):
-            node = site_u[s] if end == 0 else site_v[s]
-            d0 = start + (site_off_u[s] if end == 0 else site_off_v[s])
-            if d0 <= limit and d0 < dist[node]:
-                if dist[node] == inf:
-                    touched[n_touched] = node
-                    n_touched += 1
-                dist[node] = d0
-                size = _heap_push(heap_key, heap_node, size, d0, node)
-        while size > 0:
-            d = heap_key[0]
-            u = heap_node[0]
-            # pop
-            size -= 1
-            last_k = heap_key[size]
-            last_n = heap_node[size]
-            i = 0
-            while True:
-                child = 2 * i + 1
-                if child >= size:
-                    break
-                if child + 1 < size and heap_key[child + 1] < heap_key[child]:
-                    child += 1
-                if heap_key[child] >= last_k:
-                    break
-                heap_key[i] = heap_key[child]
-                heap_node[i] = heap_node[child]
-                i = child
-            heap_key[i] = last_k
-            heap_node[i] = last_n
-            if d > dist[u]:
-                continue
-            for a in range(node_ptr[u], node_ptr[u + 1]):
-                h = node_home[a]
-                t = d + node_off[a] + home_access[h]
-                if t <= limit and t < best[h]:
-                    if best[h] == inf:
-                        touched_homes[n_th] = h
-                        n_th += 1
-                    best[h] = t
-            for a in range(indptr[u], indptr[u + 1]):
-                v = indices[a]
-                nd = d + weights[a]
-                if nd <= limit and nd < dist[v]:
-                    if dist[v] == inf:
-                        touched[n_touched] = v
-                        n_touched += 1
-                    dist[v] = nd
-                    size = _heap_push(heap_key, heap_node, size, nd, v)
-        # homes on the site's own street may walk straight along it
-        e = site_edge[s]
-        for a in range(edge_ptr[e], edge_ptr[e + 1]):
-            h = edge_home[a]
-            t = start + abs(home_along[h] - site_along[s]) + home_access[h]
-            if t <= limit and t < best[h]:
-                if best[h] == inf:
-                    touched_homes[n_th] = h
-                    n_th += 1
-                best[h] = t
-        if n_out + n_th > cap:
-            while n_out + n_th > cap:
-                cap *= 2
-            new_r = np.empty(cap, np.int64)
-            new_c = np.empty(cap, np.int64)
-            new_v = np.empty(cap, np.float64)
-            new_r[:n_out] = out_r[:n_out]
-            new_c[:n_out] = out_c[:n_out]
-            new_v[:n_out] = out_v[:n_out]
-            out_r, out_c, out_v = new_r, new_c, new_v
-        for k in range(n_th):
-            h = touched_homes[k]
-            out_r[n_out] = h
-            out_c[n_out] = s + col_offset
-            out_v[n_out] = best[h]
-            n_out += 1
-            best[h] = inf
-        for k in range(n_touched):
-            dist[touched[k]] = inf
-    return out_r[:n_out], out_c[:n_out], out_v[:n_out]

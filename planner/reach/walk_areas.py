@@ -25,16 +25,16 @@ import shapely
 from planner.config import DEFAULTS, check_positive
 from planner.reach.arrays import NetworkArrays, network_arrays
 from planner.reach.cells import Cells
+from planner.reach.dijkstra import search_sites
 from planner.reach.drawing import (
     ARC_TOLERANCE_M,
     EDGE_TOLERANCE_M,
     GRID_M,
     MIN_FEATURE_M2,
     TIE_TOLERANCE_M,
-    _draw_batch,
-    _Reach,
+    SiteReach,
+    draw_batch,
 )
-from planner.reach.matrix import _search_sites
 from planner.reach.segments import expand_ranges
 from planner.reach.snapping import Snapped, snap
 
@@ -79,7 +79,7 @@ def reached_nodes(arrays: NetworkArrays, posts: Snapped, limit: float) -> tuple[
     zeros = np.zeros(n)
     edge_ptr = np.zeros(len(arrays.edge_u) + 1, np.int64)
     empty = np.zeros(0, np.int64)
-    rows, cols, vals = _search_sites(
+    rows, cols, vals = search_sites(
         arrays.indptr,
         arrays.indices,
         arrays.minutes,
@@ -181,7 +181,7 @@ def isochrones(
         cells.prepare(np.concatenate([incident[at], posts.edge]))
     order = np.lexsort((node_of, site_of))
     site_of, node_of, node_min = site_of[order], node_of[order], node_min[order]
-    reach = _Reach(site_of * np.int64(arrays.n_nodes) + node_of, node_min, arrays.n_nodes)
+    reach = SiteReach(site_of * np.int64(arrays.n_nodes) + node_of, node_min, arrays.n_nodes)
     bounds = np.searchsorted(site_of, np.arange(n_sites + 1))
     # sites are drawn in batches: the geometry of a batch is built in one
     # vectorised pass, then unioned site by site; shapely releases the GIL,
@@ -195,7 +195,7 @@ def isochrones(
 
     def draw(lo: int, hi: int) -> np.ndarray:
         out = clean_polygons(
-            _draw_batch(
+            draw_batch(
                 lo,
                 hi,
                 limit,
