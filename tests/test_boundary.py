@@ -96,7 +96,7 @@ def test_nodes_beyond_the_read_box_are_looked_up_by_id(tmp_path, monkeypatch):
 
     def spy(sql, path, clip, flat, ids, lon, lat):
         out = real(sql, path, clip, flat, ids, lon, lat)
-        looked_up.append(len(out[0]) - int((_pbf._positions(ids, out[0]) >= 0).sum()))
+        looked_up.append(len(out[0]) - int((_pbf.id_positions(ids, out[0]) >= 0).sum()))
         return out
 
     monkeypatch.setattr(_pbf, "NODE_MARGIN_DEG", 0.0)
@@ -246,9 +246,9 @@ def test_boundary_errors_in_the_api():
 
 @pytest.mark.slow
 def test_admin_boundaries_of_a_pbf_with_their_names():
-    from planner.network.boundary import _admin_boundaries_pbf
+    from planner.network.boundary import admin_boundaries_pbf
 
-    frame = _admin_boundaries_pbf(str(shared_file("liechtenstein.osm.pbf")))
+    frame = admin_boundaries_pbf(str(shared_file("liechtenstein.osm.pbf")))
     assert len(frame) == 14 and set(frame["osm_type"]) == {"relation"}
     country = frame[frame["admin_level"] == "2"]
     assert list(country["name"]) == ["Liechtenstein"] and list(country["name:en"]) == ["Liechtenstein"]

@@ -116,13 +116,13 @@ def test_landuse_far_apart_is_sampled_per_polygon():
     """Two compounds 400 km apart (a province extract): one 50 m lattice, but no grid over the box of both."""
     import tracemalloc
 
-    from planner.demand.points import _landuse_points
+    from planner.demand.points import landuse_points
 
     a = shapely.box(0, 0, 200, 100)
     b = shapely.box(400_000, 300_000, 400_100, 300_100)
     polys = gpd.GeoDataFrame({"osm_type": ["way", "way"], "osm_id": [1, 2]}, geometry=[a, b], crs="EPSG:32650")
     tracemalloc.start()
-    pts = _landuse_points(polys, 150.0, 50.0)
+    pts = landuse_points(polys, 150.0, 50.0)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 20e6  # a grid over the box of both would be 8,000 x 6,000 points

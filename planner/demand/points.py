@@ -47,7 +47,7 @@ from planner.network.osm import read_features
 from planner.network.sources import network_source
 from planner.reach.snapping import check_datum, drop_far_points
 
-__all__ = ["footprint_frame", "load_demand"]
+__all__ = ["footprint_frame", "landuse_points", "load_demand"]
 
 log = logging.getLogger(__name__)
 
@@ -337,8 +337,29 @@ def _building_points(buildings: gpd.GeoDataFrame, floor_area_per_person_m2: floa
     )
 
 
-def _landuse_points(polys: gpd.GeoDataFrame, density_per_ha: float, spacing: float) -> gpd.GeoDataFrame:
-    """Grid points (anchored at multiples of ``spacing``) inside each polygon."""
+def landuse_points(polys: gpd.GeoDataFrame, density_per_ha: float, spacing: float) -> gpd.GeoDataFrame:
+    """
+    Homes sampled on a grid inside residential land-use polygons.
+
+    The grid is anchored at multiples of ``spacing`` (one lattice for all the
+    polygons); a point inside two overlapping polygons belongs to the first, and
+    a polygon smaller than a grid cell gets one point on its surface.
+
+    Parameters
+    ----------
+    polys
+        Polygons with ``osm_type`` and ``osm_id``, in a metric CRS.
+    density_per_ha
+        Residents per hectare.
+    spacing
+        Metres between grid points.
+
+    Returns
+    -------
+    homes
+        Points with ``demand_id`` (``l-<type>-<id>-<n>``), ``population`` (each
+        polygon's area x density shared by its points) and ``kind`` ``landuse``.
+    """
     geoms = polys.geometry.values
     minx, miny = polys.total_bounds[:2]
     x0 = np.floor(minx / spacing) * spacing + spacing / 2
@@ -419,7 +440,7 @@ def _from_osm(
             has_home = shapely.STRtree(homes.geometry.values).query(landuse.geometry.values, predicate="contains")[0]
             landuse = landuse[~np.isin(np.arange(len(landuse)), has_home)]
         if len(landuse):
-            sampled = _landuse_points(landuse, landuse_density_per_ha, landuse_spacing_m)
+            sampled = landuse_points(landuse, landuse_density_per_ha, landuse_spacing_m)
             demand = pd.concat([homes, sampled], ignore_index=True)
             method = "buildings+landuse" if len(homes) else "landuse"
         else:

@@ -24,6 +24,7 @@ __all__ = [
     "BOUNDARY_FILES",
     "NAME_KEYS",
     "Boundary",
+    "admin_boundaries_pbf",
     "inside",
     "planning_area",
     "resolve_boundary",
@@ -186,8 +187,26 @@ def _from_file(path: Path, name: str | None) -> Boundary:
     return Boundary(_check_polygon(shapely.union_all(gdf.geometry.values), str(path)), label)
 
 
-def _admin_boundaries_pbf(path: str) -> gpd.GeoDataFrame:
-    """Administrative boundaries of an ``.osm.pbf`` (GDAL's OSM driver: compiled, bounded memory)."""
+def admin_boundaries_pbf(path: str) -> gpd.GeoDataFrame:
+    """
+    Administrative boundaries of an ``.osm.pbf`` (GDAL's OSM driver: compiled, bounded memory).
+
+    Parameters
+    ----------
+    path
+        The ``.osm.pbf`` file.
+
+    Returns
+    -------
+    boundaries
+        Polygons (EPSG:4326) with ``osm_type`` (``relation`` or ``way``), ``osm_id``,
+        ``name``, ``name:zh``, ``name:en`` and ``admin_level``.
+
+    Raises
+    ------
+    InputError
+        The file's boundaries could not be read.
+    """
     import re
 
     import pyogrio
@@ -215,7 +234,7 @@ def _from_osm_name(text: str, source) -> Boundary:
     from planner.network.osm import read_features
 
     if source.kind == "pbf":
-        feats = _admin_boundaries_pbf(source.location)
+        feats = admin_boundaries_pbf(source.location)
     else:
         feats = read_features(source, {"boundary": ["administrative"]})
     if len(feats):

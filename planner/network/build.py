@@ -40,7 +40,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from planner.network.pbf import WalkingWays, _positions
+from planner.network.pbf import WalkingWays, id_positions
 
 __all__ = ["build_network", "gc_paused", "utm_crs"]
 
@@ -134,8 +134,8 @@ class _Chains(NamedTuple):
 
 def _large_pieces(ways: WalkingWays, min_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Segments (node positions ``a`` -> ``b``, and their index in ``ways``) outside the raw network's small pieces."""
-    a = _positions(ways.node_id, ways.u)
-    b = _positions(ways.node_id, ways.v)
+    a = id_positions(ways.node_id, ways.u)
+    b = id_positions(ways.node_id, ways.v)
     seg = np.arange(len(a))
     small = _small_pieces(len(ways.node_id), a, b, min_nodes)
     keep = ~small[a]

@@ -30,6 +30,8 @@ __all__ = [
     "cache_folder",
     "cache_problem",
     "default_pbf",
+    "download_error",
+    "open_pyrosm",
     "osmnx_cache",
     "parse_bbox",
     "read_features",
@@ -133,7 +135,22 @@ def resolve_source(source: str | os.PathLike | None) -> OSMSource:
     return OSMSource("place", text, text)
 
 
-def _download_hint(source: OSMSource, exc: Exception) -> DataError:
+def download_error(source: OSMSource, exc: Exception) -> DataError:
+    """
+    The error to raise when a download from OpenStreetMap failed, naming the offline way.
+
+    Parameters
+    ----------
+    source
+        What was being downloaded.
+    exc
+        The error the download raised.
+
+    Returns
+    -------
+    DataError
+        Its message names the place, the error's first line and ``--source town.osm.pbf``.
+    """
     return DataError(
         f"could not download {source.location!r} from OpenStreetMap ({type(exc).__name__}: "
         f"{str(exc).splitlines()[0] if str(exc) else 'no details'}); offline, pass a file instead, "
@@ -253,7 +270,27 @@ def osmnx_cache(notes: list[str]) -> Iterator[Path]:
             http._retrieve_from_cache = retrieve  # type: ignore[union-attr]
 
 
-def _pyrosm(path: str, bounds: tuple | None = None):
+def open_pyrosm(path: str, bounds: tuple | None = None):
+    """
+    An ``.osm.pbf`` opened with pyrosm.
+
+    Parameters
+    ----------
+    path
+        The file.
+    bounds
+        ``(west, south, east, north)`` to read within, or ``None`` for all of it.
+
+    Returns
+    -------
+    pyrosm.OSM
+        The reader.
+
+    Raises
+    ------
+    DataError
+        The file is not a readable ``.osm.pbf``.
+    """
     import pyrosm
 
     try:
@@ -306,7 +343,7 @@ def read_features(source: OSMSource, tags: Mapping[str, list[str] | bool]) -> gp
 
 
 def _read_pbf_features(path: str, tags: dict, bounds: tuple | None = None) -> gpd.GeoDataFrame | None:
-    osm = _pyrosm(path, bounds)
+    osm = open_pyrosm(path, bounds)
     custom = {k: (True if v is True else list(v)) for k, v in tags.items()}
     if set(custom) == {"building"}:
         gdf = osm.get_buildings(custom_filter=None if custom["building"] is True else custom)
@@ -340,11 +377,11 @@ def _read_osmnx_features(source: OSMSource, tags: dict) -> gpd.GeoDataFrame | No
     except (OSError, ValueError, KeyError) as exc:
         if source.kind == "xml":
             raise DataError(f"{source.location}: not a readable OSM XML file ({type(exc).__name__})") from None
-        raise _download_hint(source, exc) from None
+        raise download_error(source, exc) from None
     except Exception as exc:  # requests' errors and osmnx's download errors
         if source.kind == "xml":
             raise DataError(f"{source.location}: not a readable OSM XML file ({type(exc).__name__})") from None
-        raise _download_hint(source, exc) from None
+        raise download_error(source, exc) from None
     gdf = gdf.reset_index()
     gdf = gdf.rename(columns={"element": "osm_type", "id": "osm_id", "element_type": "osm_type", "osmid": "osm_id"})
     return gdf

@@ -33,7 +33,7 @@ import shapely
 from planner.config import WALKING_TAGS
 from planner.errors import DataError
 
-__all__ = ["MEMORY_LIMIT", "NODE_MARGIN_DEG", "WalkingWays", "read_walking_ways"]
+__all__ = ["MEMORY_LIMIT", "NODE_MARGIN_DEG", "WalkingWays", "id_positions", "read_walking_ways"]
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def read_walking_ways(
         progress(f"{n_read:,} highway ways read, {n_ways:,} kept; {len(ids):,} nodes placed", 0.45)
     seg_u, seg_v, seg_way = _segments(flat, lengths, ids, lon, lat, clip)
     used = np.unique(np.concatenate([seg_u, seg_v])) if len(seg_u) else np.zeros(0, np.int64)
-    sel = _positions(ids, used)
+    sel = id_positions(ids, used)
     ids, lon, lat = ids[sel], lon[sel], lat[sel]
     n_kept = len(np.unique(seg_way))
     log.info("%s: %d highway ways, %d kept, %d segments, %d nodes", path, n_read, n_kept, len(seg_u), len(ids))
@@ -159,12 +159,12 @@ def _segments(flat: np.ndarray, lengths: np.ndarray, ids: np.ndarray, lon, lat, 
     last = np.zeros(len(flat), bool)
     last[starts + lengths - 1] = True
     seg_u, seg_v, seg_way = flat[:-1][~last[:-1]], flat[1:][~last[:-1]], way_of[:-1][~last[:-1]]
-    known = (_positions(ids, seg_u) >= 0) & (_positions(ids, seg_v) >= 0)
+    known = (id_positions(ids, seg_u) >= 0) & (id_positions(ids, seg_v) >= 0)
     seg_u, seg_v, seg_way = seg_u[known], seg_v[known], seg_way[known]
     if clip is not None and len(seg_way):
         inside = shapely.intersects_xy(clip, lon, lat)
         touches = np.zeros(n_ways, bool)
-        pos_u, pos_v = _positions(ids, seg_u), _positions(ids, seg_v)
+        pos_u, pos_v = id_positions(ids, seg_u), id_positions(ids, seg_v)
         np.logical_or.at(touches, seg_way, inside[pos_u] | inside[pos_v])
         keep = touches[seg_way]
         seg_u, seg_v, seg_way = seg_u[keep], seg_v[keep], seg_way[keep]
@@ -280,7 +280,7 @@ def _walkable(frame: pd.DataFrame, walkable: Callable[[dict], bool]) -> np.ndarr
 def _place(sql: Any, path: str, clip, flat: np.ndarray, ids, lon, lat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The nodes ``flat`` uses: from the scan, and (with a clip area) the few beyond its box by a scan by id."""
     wanted = np.unique(flat)
-    pos = _positions(ids, wanted)
+    pos = id_positions(ids, wanted)
     missing = wanted[pos < 0]
     found_ids, found_lon, found_lat = ids[pos[pos >= 0]], lon[pos[pos >= 0]], lat[pos[pos >= 0]]
     if clip is not None and len(missing):
@@ -297,8 +297,22 @@ def _place(sql: Any, path: str, clip, flat: np.ndarray, ids, lon, lat) -> tuple[
     return found_ids, found_lon, found_lat
 
 
-def _positions(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Position of each wanted id in ``sorted_ids``, -1 where absent."""
+def id_positions(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """
+    Position of each wanted id in ``sorted_ids``, -1 where absent.
+
+    Parameters
+    ----------
+    sorted_ids
+        Ids in increasing order (no repeats).
+    wanted
+        Ids to look up.
+
+    Returns
+    -------
+    positions
+        Per wanted id, its index in ``sorted_ids`` or -1.
+    """
     if not len(sorted_ids):
         return np.full(len(wanted), -1, np.int64)
     pos = np.searchsorted(sorted_ids, wanted)

@@ -29,7 +29,7 @@ from planner.config import (
     check_positive,
 )
 from planner.errors import DataError, InputError
-from planner.network.osm import OSMSource, _download_hint, _pyrosm, osmnx_cache, parse_bbox, resolve_source
+from planner.network.osm import OSMSource, download_error, open_pyrosm, osmnx_cache, parse_bbox, resolve_source
 
 __all__ = ["load_network", "network_source", "walkable_way"]
 
@@ -299,7 +299,7 @@ def walkable_way(tags: Mapping[str, object]) -> bool:
 
 
 def _graph_from_pbf(path: str) -> nx.MultiDiGraph:
-    osm = _pyrosm(path)
+    osm = open_pyrosm(path)
     try:
         # every way of the street network (pyrosm's "all": areas and unbuilt ways left
         # out), then the planner's own rule: pyrosm's "walking" drops every cycleway,
@@ -400,7 +400,7 @@ def _graph_from_download(src: OSMSource) -> nx.MultiDiGraph:
             ) from None
         raise DataError(f"{src.label}: OpenStreetMap has no walkable streets there") from None
     except Exception as exc:  # requests' connection errors, geocoder failures
-        raise _download_hint(src, exc) from None
+        raise download_error(src, exc) from None
 
 
 def _drop_small_components(G: nx.MultiDiGraph, min_nodes: int) -> int:
