@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import NamedTuple
 
 import geopandas as gpd
 import networkx as nx
@@ -99,66 +100,131 @@ def load_candidates(
     DataError
         No candidate places in the area, or every point off the network.
     """
-    input_crs, crs = crs, network.graph["crs"]
     what = "existing stations" if existing else "candidates"
-    prefix = "existing" if existing else "site"
     if source is not None:
-        gdf = read_points(source, what=what, crs=input_crs, name_column=name_column)
         key = input_key or ("existing" if existing else "candidates")
-        check_datum(network, gdf, what=what, source=source, option=key, declared=input_crs)
-        n = len(gdf)
-        ids = (
-            gdf["site_id"].astype(str).to_numpy()
-            if "site_id" in gdf
-            else np.array([f"{prefix}-{i + 1:04d}" for i in range(n)])
-        )
-        names = gdf["name"].fillna("").astype(str).to_numpy() if "name" in gdf else ids.copy()
-        names = np.where(np.char.strip(names.astype(str)) == "", ids, names).astype(object)  # a blank name: its id
-        kind = np.full(n, "file", dtype=object)
-        geometry = gdf.geometry.to_crs(crs).values
-        extra = {}
-        if "cost" in gdf:
-            cost = pd.to_numeric(gdf["cost"], errors="coerce")
-            if cost.isna().any() or (cost < 0).any():
-                i = int(np.flatnonzero((cost.isna() | (cost < 0)).to_numpy())[0])
-                raise InputError(
-                    f"{source}: {cell_phrase(i + 1, 'cost', gdf['cost'].iloc[i : i + 1].tolist()[0])}; expected a non-negative number"
-                )
-            extra["cost"] = cost.to_numpy(float)
-        tier = read_tiers(gdf["tier"], source=source, existing=existing) if "tier" in gdf else None
+        found = _file_sites(source, network, what=what, existing=existing, crs=crs, name_column=name_column, key=key)
     else:
-        src = network_source(network)
-        if progress:
-            progress(f"reading candidate places from {src.label}", 0.0)
-        feats = read_features(src, tags or CANDIDATE_TAGS)
-        if len(feats) == 0:
-            raise DataError(
-                f"{src.label}: no candidate places (community centres, offices, parks, squares...) found; "
-                f"pass a list of {what} with --candidates (CSV: lon, lat, name)"
-            )
-        feats = feats.to_crs(crs)
-        kind = _matching_tag(feats, tags or CANDIDATE_TAGS)
-        osm_type = feats["osm_type"].astype(str).to_numpy()
-        osm_id = feats["osm_id"].astype("int64").to_numpy()
-        ids = np.array([f"osm-{t}-{i}" for t, i in zip(osm_type, osm_id)])
-        raw_names = feats["name"] if "name" in feats else pd.Series([None] * len(feats))
-        names = np.array(
-            [
-                nm if isinstance(nm, str) and nm.strip() else f"{k} ({t} {i})"
-                for nm, k, t, i in zip(raw_names, kind, osm_type, osm_id)
-            ],
-            dtype=object,
-        )
-        geometry = feats.geometry.representative_point().values
-        extra = {}
-        tier = np.where(np.isin(kind, OPEN_AIR_KINDS), "grid", "any").astype(object)
-    if tier is None:
-        tier = np.full(len(ids), "grid" if existing else "any", dtype=object)
+        found = _osm_sites(network, tags or CANDIDATE_TAGS, what=what, progress=progress)
+    n = len(found.ids)
+    tier = found.tier if found.tier is not None else np.full(n, "grid" if existing else "any", dtype=object)
     sites = gpd.GeoDataFrame(
-        {"site_id": ids, "name": names, "kind": kind, "existing": np.full(len(ids), existing), "tier": tier, **extra},
-        geometry=geometry,
-        crs=crs,
+        {
+            "site_id": found.ids,
+            "name": found.names,
+            "kind": found.kind,
+            "existing": np.full(n, existing),
+            "tier": tier,
+            **found.extra,
+        },
+        geometry=found.geometry,
+        crs=network.graph["crs"],
     )
+    sites = _kept_sites(sites, network, what=what, max_snap_m=max_snap_m)
+    if source is not None:  # named in the summary and the report
+        sites.attrs["existing_file" if existing else "candidate_file"] = os.path.basename(os.fspath(source))
+    if progress:
+        progress(f"{what}: {len(sites):,} sites", 1.0)
+    return sites
+
+
+class _Found(NamedTuple):
+    """The sites a source gives, before they are checked against the network: one entry per site."""
+
+    ids: np.ndarray
+    names: np.ndarray
+    kind: np.ndarray
+    geometry: np.ndarray  # in the network's CRS
+    tier: np.ndarray | None  # None: the default for new / existing sites
+    extra: dict[str, np.ndarray]  # further columns (``cost``)
+
+
+def _file_sites(
+    source: str | os.PathLike,
+    network: nx.MultiDiGraph,
+    *,
+    what: str,
+    existing: bool,
+    crs: str | None,
+    name_column: str | None,
+    key: str,
+) -> _Found:
+    """The sites of a user's file (its datum checked against the streets); ids ``site-0001``... when it has none."""
+    gdf = read_points(source, what=what, crs=crs, name_column=name_column)
+    check_datum(network, gdf, what=what, source=source, option=key, declared=crs)
+    n = len(gdf)
+    prefix = "existing" if existing else "site"
+    ids = (
+        gdf["site_id"].astype(str).to_numpy()
+        if "site_id" in gdf
+        else np.array([f"{prefix}-{i + 1:04d}" for i in range(n)])
+    )
+    names = gdf["name"].fillna("").astype(str).to_numpy() if "name" in gdf else ids.copy()
+    names = np.where(np.char.strip(names.astype(str)) == "", ids, names).astype(object)  # a blank name: its id
+    extra = {"cost": _file_costs(source, gdf["cost"])} if "cost" in gdf else {}
+    tier = read_tiers(gdf["tier"], source=source, existing=existing) if "tier" in gdf else None
+    geometry = gdf.geometry.to_crs(network.graph["crs"]).values
+    return _Found(ids, names, np.full(n, "file", dtype=object), geometry, tier, extra)
+
+
+def _file_costs(source: str | os.PathLike, values: pd.Series) -> np.ndarray:
+    """A file's ``cost`` column as numbers; :class:`InputError` naming the first cell that is not one, or negative."""
+    cost = pd.to_numeric(values, errors="coerce")
+    if cost.isna().any() or (cost < 0).any():
+        i = int(np.flatnonzero((cost.isna() | (cost < 0)).to_numpy())[0])
+        raise InputError(
+            f"{source}: {cell_phrase(i + 1, 'cost', values.iloc[i : i + 1].tolist()[0])}; expected a non-negative number"
+        )
+    return cost.to_numpy(float)
+
+
+def _osm_sites(
+    network: nx.MultiDiGraph,
+    tags: dict[str, list[str]],
+    *,
+    what: str,
+    progress: Callable[[str, float], None] | None,
+) -> _Found:
+    """The OSM places of the network's source carrying one of ``tags`` (a point on each polygon's surface).
+
+    Ids are ``osm-<type>-<id>``; a place without a name is named by its tag and id.
+    Parks, squares and playgrounds (:data:`planner.config.OPEN_AIR_KINDS`) may
+    only be ``grid`` stations.
+    """
+    src = network_source(network)
+    if progress:
+        progress(f"reading candidate places from {src.label}", 0.0)
+    feats = read_features(src, tags)
+    if len(feats) == 0:
+        raise DataError(
+            f"{src.label}: no candidate places (community centres, offices, parks, squares...) found; "
+            f"pass a list of {what} with --candidates (CSV: lon, lat, name)"
+        )
+    feats = feats.to_crs(network.graph["crs"])
+    kind = _matching_tag(feats, tags)
+    osm_type = feats["osm_type"].astype(str).to_numpy()
+    osm_id = feats["osm_id"].astype("int64").to_numpy()
+    ids = np.array([f"osm-{t}-{i}" for t, i in zip(osm_type, osm_id)])
+    raw_names = feats["name"] if "name" in feats else pd.Series([None] * len(feats))
+    names = np.array(
+        [
+            nm if isinstance(nm, str) and nm.strip() else f"{k} ({t} {i})"
+            for nm, k, t, i in zip(raw_names, kind, osm_type, osm_id)
+        ],
+        dtype=object,
+    )
+    geometry = feats.geometry.representative_point().values
+    tier = np.where(np.isin(kind, OPEN_AIR_KINDS), "grid", "any").astype(object)
+    return _Found(ids, names, kind, geometry, tier, {})
+
+
+def _kept_sites(sites: gpd.GeoDataFrame, network: nx.MultiDiGraph, *, what: str, max_snap_m: float) -> gpd.GeoDataFrame:
+    """The sites kept: a repeated ``site_id``, those outside the boundary and those off the streets set aside.
+
+    Sorted by ``site_id``; what was set aside is recorded in ``attrs``
+    (``duplicates``, ``outside_boundary``; ``off_network`` by
+    :func:`planner.reach.snapping.drop_far_points`).
+    """
     repeated = sites["site_id"].duplicated(keep="first").to_numpy()
     duplicates = duplicate_records(sites[repeated], "repeated site_id in the file")
     sites = sites[~repeated]
@@ -169,10 +235,6 @@ def load_candidates(
         sites.attrs["outside_boundary"] = outside
     if duplicates:  # in the plan's account: every input row has a class
         sites.attrs["duplicates"] = duplicates
-    if source is not None:  # named in the summary and the report
-        sites.attrs["existing_file" if existing else "candidate_file"] = os.path.basename(os.fspath(source))
-    if progress:
-        progress(f"{what}: {len(sites):,} sites", 1.0)
     return sites
 
 
