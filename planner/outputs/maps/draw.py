@@ -34,7 +34,7 @@ from planner.outputs.maps.layers import (
     _summary_panel,
     _walk_layer,
 )
-from planner.outputs.maps.leaflet import BASEMAPS, _page_assets, _tile_layers, _ZoomControl, check_basemap
+from planner.outputs.maps.leaflet import BASEMAPS, ZoomControl, check_basemap, page_assets, tile_layers
 from planner.outputs.maps.shapes import _area_features, _network_parts
 from planner.outputs.maps.style import MapStyle
 from planner.outputs.maps.whatif import WhatIf, _whatif_layers, _whatif_legend, whatif_inputs
@@ -269,7 +269,7 @@ def draw_map(
     if style.offline:
         _basemap_layer(fmap, style, c.footprints, c.isochrones, net_parts)
     if style.tiles:
-        _tile_layers(fmap, basemap, style.tianditu_key, lang, style.labels["osm_data"], credit_osm=not style.offline)
+        tile_layers(fmap, basemap, style.tianditu_key, lang, style.labels["osm_data"], credit_osm=not style.offline)
     legend, panel = _overlays(fmap, style, c, data, covered, area_data)
     if net_parts:
         _network_layer(fmap, style, net_parts)
@@ -423,8 +423,8 @@ def _new_map(style: MapStyle, location: list[float], *, area_share: bool) -> fol
     """
     t = style.labels
     fmap = folium.Map(location=location, zoom_start=15, tiles=None, control_scale=True, zoom_control=False)
-    _ZoomControl(t["zoom_in"], t["zoom_out"]).add_to(fmap)
-    _page_assets(fmap, style.inline_assets, style.offline)
+    ZoomControl(t["zoom_in"], t["zoom_out"]).add_to(fmap)
+    page_assets(fmap, style.inline_assets, style.offline)
     # the drawn basemap under Leaflet's tile pane (200): an offline page's tiles cover it where they load
     for name, z in (("planner-basemap", 150), ("planner-areas", 350), ("planner-heat", 360), ("planner-network", 370)):
         folium.map.CustomPane(name, z_index=z, pointer_events=False).add_to(fmap)

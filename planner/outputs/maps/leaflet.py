@@ -30,20 +30,19 @@ from planner.outputs.maps.style import COLOURS
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-# names with a leading underscore are for the other modules of planner.outputs.maps
 __all__ = [
     "ASSET_URLS",
     "BASEMAPS",
     "LEAFLET_PACKAGES",
     "LEAFLET_VERSION",
     "TIANDITU_ENV",
-    "_ZoomControl",
-    "_page_assets",
-    "_tile_layers",
+    "ZoomControl",
     "check_basemap",
     "heat_links",
     "heat_plugin",
     "leaflet_assets",
+    "page_assets",
+    "tile_layers",
 ]
 
 #: the tile services ``basemap=`` accepts; ``{tk}`` is replaced by the Tianditu key
@@ -130,7 +129,7 @@ _STYLE = """
 """
 
 
-class _ZoomControl(Script):
+class ZoomControl(Script):
     """Leaflet's zoom buttons with titles in the map's language."""
 
     _template = Template(
@@ -279,13 +278,27 @@ def heat_links(heat: MacroElement, inline: bool) -> None:
     cast(Any, heat).default_js = [] if inline else [_HEAT_JS]
 
 
-def _tile_layers(
+def tile_layers(
     fmap: folium.Map, basemap: str, key: str | None, lang: str, osm_data: str, *, credit_osm: bool = True
 ) -> None:
-    """The basemap's tile layers (a second one for Tianditu's labels), not listed in the layer control.
+    """
+    Add the basemap's tile layers (a second one for Tianditu's labels), not listed in the layer control.
 
-    ``credit_osm``: add the OSM credit of the overlays to a non-OSM basemap's attribution (not when the drawn
-    streets of an offline page already carry it).
+    Parameters
+    ----------
+    fmap
+        The map.
+    basemap
+        One of :data:`BASEMAPS`.
+    key
+        The Tianditu key (:func:`check_basemap`), or ``None``.
+    lang
+        ``"en"`` or ``"zh"``: the language of Tianditu's labels and Gaode's tiles.
+    osm_data
+        The OSM credit of the overlays, in the map's language.
+    credit_osm
+        Add that credit to a non-OSM basemap's attribution (not when the drawn streets of an
+        offline page already carry it).
     """
     spec = BASEMAPS[basemap]
     attr = spec["attr"]
@@ -308,10 +321,19 @@ def _tile_layers(
         ).add_to(fmap)
 
 
-def _page_assets(fmap: folium.Map, inline: bool, offline: bool) -> None:
-    """Leaflet's files (inlined, else from the CDN; nothing else folium would load) and the planner's CSS.
+def page_assets(fmap: folium.Map, inline: bool, offline: bool) -> None:
+    """
+    Put Leaflet's files (inlined, else from the CDN; nothing else folium would load) and the planner's CSS on the page.
 
-    Inlined pages also carry Leaflet.heat (used by the heat layer unless offline, which draws circles instead).
+    Parameters
+    ----------
+    fmap
+        The map.
+    inline
+        Write Leaflet into the page (:func:`leaflet_assets`); inlined pages also carry Leaflet.heat
+        (used by the heat layer unless offline, which draws circles instead).
+    offline
+        The page needs no network: no heat plugin, and the map's background in the drawn basemap's colour.
     """
     root = cast(Figure, fmap.get_root())
     if inline:
