@@ -36,7 +36,7 @@ repeated id in one file: the first is kept).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,6 +47,8 @@ import scipy.sparse as sp
 import shapely
 
 from planner.config import DEFAULTS
+from planner.demand.areas import OUTSIDE, assign_areas
+from planner.errors import DataError
 
 __all__ = [
     "CENTRE_CLASSES",
@@ -54,12 +56,9 @@ __all__ = [
     "LEFT_OUT",
     "PLAN_HOME_CLASSES",
     "SITE_CLASSES",
-    "TEXT",
     "UNCOVERABLE",
-    "Block",
     "Ledger",
     "account",
-    "class_text",
 ]
 
 #: the coverage classes of the residents, in order of precedence (see the module's docstring)
@@ -82,95 +81,6 @@ SITE_CLASSES = ("new", "existing", "not_chosen", "unusable", "off_network", "out
 LEFT_OUT = ("not_covered", "only_unusable", "no_candidate", "off_network")
 #: coverage classes of the homes no plan can cover (beyond every candidate the model can use, or off the streets)
 UNCOVERABLE = ("only_unusable", "no_candidate", "off_network")
-
-
-#: the classes in words, by language; ``{minutes}``, ``{tier}`` and ``{metres}`` are filled in (see :func:`class_text`)
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "covered": "covered: a station within {minutes:g} min",
-        "not_covered": "coverable, not covered by this plan",
-        "only_unusable": "only sites unusable under the tiers within {minutes:g} min",
-        "no_candidate": "no candidate within {minutes:g} min",
-        "off_network": "no street within {metres:g} m",
-        "outside_boundary": "outside the planning boundary",
-        "outside_boundary_raster": "in the raster, outside the planning boundary or study area",
-        "outside_window": "in the raster, beyond the window read",
-        "centre_within": "a community centre within {tier:g} min",
-        "centre_beyond": "a possible centre within {tier:g} min, none chosen",
-        "no_possible_centre": "no possible community centre within {tier:g} min",
-        "site_new": "new stations",
-        "site_existing": "existing stations kept",
-        "site_not_chosen": "candidates not chosen",
-        "site_unusable": "unusable under the tiers",
-        "site_off_network": "off the streets",
-        "site_outside_boundary": "outside the planning boundary",
-        "site_duplicate": "duplicates",
-        "homes_head": "Every resident of the input, once",
-        "centres_head": "Walk to a community centre",
-        "sites_head": "Every site of the input, once",
-        "homes": "homes",
-        "residents": "residents",
-        "sites": "sites",
-        "total": "total",
-        "account_h": "Every resident and every site of the input, once",
-        "account_note": "Each resident of the input is in exactly one row of the first table (and, in a tiered plan, "
-        "of the second); each site in one row of the last. Every figure of this report, of the map and of the files "
-        "comes from this account.",
-        "left_out_classes": "Residents not covered, by reason",
-        "centre_note": "Walk to a community centre: homes with no possible community centre within {tier:g} min: "
-        "{n:,}; their residents: {pop}. No plan can give them a centre within that walk.",
-    },
-    "zh": {
-        "covered": "已覆盖：步行{minutes:g}分钟内有站点",
-        "not_covered": "可覆盖，本方案未覆盖",
-        "only_unusable": "步行{minutes:g}分钟内仅有分层方案不可用的站点",
-        "no_candidate": "步行{minutes:g}分钟内没有任何候选点",
-        "off_network": "距任何街道超过{metres:g}米",
-        "outside_boundary": "在规划范围以外",
-        "outside_boundary_raster": "在栅格中、规划范围或研究区以外",
-        "outside_window": "在栅格中、读取范围以外",
-        "centre_within": "步行{tier:g}分钟内有社区党群服务中心",
-        "centre_beyond": "步行{tier:g}分钟内有可建中心的候选点，但未选中",
-        "no_possible_centre": "步行{tier:g}分钟内没有可建社区党群服务中心的候选点",
-        "site_new": "新建站点",
-        "site_existing": "保留的现有站点",
-        "site_not_chosen": "未选中的候选点",
-        "site_unusable": "分层方案中不可用",
-        "site_off_network": "远离街道",
-        "site_outside_boundary": "在规划范围以外",
-        "site_duplicate": "重复",
-        "homes_head": "输入中的每位居民（各计一次）",
-        "centres_head": "到社区党群服务中心的步行",
-        "sites_head": "输入中的每个站点（各计一次）",
-        "homes": "户数",
-        "residents": "居民",
-        "sites": "站点",
-        "total": "合计",
-        "account_h": "输入中的每位居民和每个站点（各计一次）",
-        "account_note": "输入中的每位居民恰好属于第一张表中的一行（分层方案另属第二张表中的一行），每个站点恰好属于最后一张表中的一行。"
-        "本报告、地图和各文件中的所有数字都来自这份账目。",
-        "left_out_classes": "未覆盖的居民（按原因）",
-        "centre_note": "到社区党群服务中心的步行：步行{tier:g}分钟内没有可建社区党群服务中心候选点的住户{n:,}户，"
-        "居民{pop}人；任何方案都无法让他们在该步行时间内到达中心。",
-    },
-}
-
-
-def class_text(key: str, lang: str, *, minutes: float | None, tier: float | None = None) -> str:
-    """A class (``covered``, ``site_new``...) or heading of :data:`TEXT` in ``lang``, its walks filled in."""
-    return TEXT[lang][key].format(minutes=minutes or 0.0, tier=tier or 0.0, metres=DEFAULTS.max_snap_m)
-
-
-@dataclass(frozen=True)
-class Block:
-    """One table of the account in words: its heading, its columns' names and its rows (class, count, residents).
-
-    A count is ``None`` where it is unknown (a raster beyond the window read); residents are ``None`` for sites.
-    """
-
-    heading: str
-    columns: tuple[str, ...]
-    rows: Sequence[tuple[str, int | None, float | None]]
 
 
 @dataclass(frozen=True)
@@ -277,40 +187,6 @@ class Ledger:
         """Every site of the input: the sum over the site classes."""
         return int(self.sites["n"].sum())
 
-    def blocks(self, lang: str = "en") -> list[Block]:
-        """The account in words, as the CLI and the report render it: non-empty classes only.
-
-        The residents' coverage classes and their total, a tiered plan's centre classes, then the sites' classes
-        and their total; each block names its columns (``homes`` and ``residents``, or ``sites``).
-        """
-        walk = dict(minutes=self.minutes, tier=self.tier_minutes)
-
-        def say(key: str) -> str:
-            return class_text(key, lang, **walk)
-
-        people = (say("homes"), say("residents"))
-        homes = []
-        for cls, row in self.homes.iterrows():
-            n = None if pd.isna(row["n"]) else int(row["n"])
-            if (n or 0) > 0 or float(row["population"]) > 0:
-                key = "outside_boundary_raster" if cls == "outside_boundary" and self.from_raster else str(cls)
-                homes.append((say(key), n, float(row["population"])))
-        homes.append((say("total"), int(self.homes["n"].fillna(0).sum()), self.population_input))
-        out = [Block(say("homes_head"), people, homes)]
-        if self.centres is not None:
-            centres = [
-                (say(str(cls)), int(row["n"]), float(row["population"]))
-                for cls, row in self.centres.iterrows()
-                if int(row["n"]) > 0
-            ]
-            out.append(Block(say("centres_head"), people, centres))
-        sites: list[tuple[str, int, None]] = [
-            (say(f"site_{cls}"), int(n), None) for cls, n in self.sites["n"].items() if int(n) > 0
-        ]
-        sites.append((say("total"), self.n_sites_input, None))
-        out.append(Block(say("sites_head"), (say("sites"),), sites))
-        return out
-
     def restated(
         self, covered: np.ndarray, selected: np.ndarray, existing: np.ndarray, population_served: float | None = None
     ) -> Ledger:
@@ -358,13 +234,8 @@ class Ledger:
             for cls in ("covered", "not_covered"):
                 weight = self.population * (home_class == cls)
                 areas[f"population_{cls}"] = np.bincount(self.area_row, weights=weight, minlength=len(areas))
-            population = areas["population"].to_numpy(float)
-            areas["covered_share"] = np.divide(
-                areas["population_covered"].to_numpy(float),
-                population,
-                out=np.full(len(areas), np.nan),
-                where=population > 0,
-            )
+            covered_people = areas["population_covered"].to_numpy(float)
+            areas["covered_share"] = _covered_share(covered_people, areas["population"].to_numpy(float))
         ledger = replace(
             self,
             home_class=home_class,
@@ -376,35 +247,6 @@ class Ledger:
         )
         ledger.check()
         return ledger
-
-    def as_dict(self) -> dict[str, Any]:
-        """The account as plain JSON values (``summary.json``'s ``ledger``)."""
-
-        def block(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
-            out = {}
-            for cls, row in frame.iterrows():
-                n = row["n"]
-                entry: dict[str, Any] = {"n": None if n is None or pd.isna(n) else int(n)}
-                if "population" in frame:
-                    entry["population"] = round(float(row["population"]), 1)
-                out[str(cls)] = entry
-            return out
-
-        out: dict[str, Any] = {
-            "minutes": self.minutes,
-            "homes": block(self.homes),
-            "population_input": round(self.population_input, 1),
-            "sites": {str(c): int(v) for c, v in self.sites["n"].items()},
-            "n_sites_input": self.n_sites_input,
-        }
-        if self.centres is not None:
-            out["tier_minutes"] = self.tier_minutes
-            out["centres"] = block(self.centres)
-        if self.raster_total is not None:
-            out["raster_total"] = round(self.raster_total, 1)
-        if self.population_served is not None:
-            out["population_served"] = round(self.population_served, 1)
-        return out
 
     def check(self) -> None:
         """Raise ``AssertionError`` unless every class count adds up to its input (run on every plan)."""
@@ -480,7 +322,6 @@ def account(
         ["covered", "off_network", "not_covered", "only_unusable"],
         default="no_candidate",
     ).astype(object)
-    homes = _home_table(home_class, pop, demand.attrs)
     raster = demand.attrs.get("raster") or {}
     site_class = _site_classes(sites["existing"].to_numpy(bool), selected, unusable)
     centre_class = centres = None
@@ -493,7 +334,7 @@ def account(
         minutes=float(minutes),
         home_class=home_class,
         population=pop,
-        homes=homes,
+        homes=_home_table(home_class, pop, demand.attrs),
         site_class=site_class,
         sites=_site_table(site_class, sites.attrs),
         tier_minutes=None if tier_minutes is None else float(tier_minutes),
@@ -535,11 +376,10 @@ def _home_table(home_class: np.ndarray, pop: np.ndarray, attrs: Mapping[str, Any
             window_people = max(float(raster["population_raster"]) - float(raster.get("population_window", 0.0)), 0.0)
             window_n = None
     n_col: list[int | None] = [*n.values(), window_n]
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {"n": pd.array(n_col, dtype="Int64"), "population": [*people.values(), window_people]},
         index=pd.Index(HOME_CLASSES, name="class"),
     )
-    return frame
 
 
 def _site_classes(existing: np.ndarray, selected: np.ndarray, unusable: np.ndarray | None) -> np.ndarray:
@@ -548,9 +388,13 @@ def _site_classes(existing: np.ndarray, selected: np.ndarray, unusable: np.ndarr
     chosen = np.zeros(n, bool)
     chosen[np.asarray(selected, np.int64)] = True
     bad = np.zeros(n, bool) if unusable is None else np.asarray(unusable, bool)
-    return np.select([chosen & existing, chosen, bad], ["existing", "new", "unusable"], default="not_chosen").astype(
-        object
-    )
+    cls = np.select([chosen & existing, chosen, bad], ["existing", "new", "unusable"], default="not_chosen")
+    return cls.astype(object)
+
+
+def _covered_share(covered: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Per area, its covered residents over its residents in the plan (NaN for an area with none)."""
+    return np.divide(covered, population, out=np.full(len(population), np.nan), where=population > 0)
 
 
 def _site_table(site_class: np.ndarray, attrs: Mapping[str, Any]) -> pd.DataFrame:
@@ -599,8 +443,6 @@ def _areas(
     boundary: shapely.Geometry | None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Per area, the residents by class and where the boundary cuts it; and per home, its area's row."""
-    from planner.demand.areas import OUTSIDE, assign_areas
-
     names = list(areas["area"].astype(str))
     home_area = demand["area"].astype(str).to_numpy()
     if (home_area == OUTSIDE).any():
@@ -608,8 +450,6 @@ def _areas(
     position = {name: i for i, name in enumerate(names)}
     k = np.array([position.get(a, -1) for a in home_area], dtype=np.int64)
     if (k < 0).any():
-        from planner.errors import DataError
-
         raise DataError(f"homes name areas that are not in the areas layer: {sorted(set(home_area[k < 0]))[:3]}")
     m = len(names)
     cols: dict[str, Any] = {
@@ -637,9 +477,7 @@ def _areas(
     cols["population_outside_boundary"] = outside_pop
     population = cols["population"]
     whole = population + outside_pop
-    cols["covered_share"] = np.divide(
-        cols["population_covered"], population, out=np.full(m, np.nan), where=population > 0
-    )
+    cols["covered_share"] = _covered_share(cols["population_covered"], population)
     cols["share_inside"] = np.divide(population, whole, out=np.ones(m), where=whole > 0)
     if boundary is not None and len(areas):
         # an area with no home in the input at all: its shape tells where it lies

@@ -99,7 +99,7 @@ def test_areas_csv_rederived(census, tmp_path, monkeypatch):
     assert table["population"].sum() == pytest.approx(areas["常住人口"].sum(), abs=0.5)
     # re-derive each area's covered share: the plan's homes, assigned to the file's polygons by
     # the test, covered when a station in stations.geojson is within 5 min in the plan's matrix
-    result = planner.plan(demand=path, model="mclp", p=4, network=network)
+    result = planner.plan(planner.Study(demand=path, network=network), model="mclp", p=4)
     stations = gpd.read_file(out / "stations.geojson")
     cols = np.flatnonzero(result.sites["site_id"].isin(stations["site_id"]).to_numpy())
     m = result.coverage.minutes.tocsc()[:, cols].tocsr()
@@ -197,10 +197,10 @@ def test_bad_area_files(census, tmp_path, monkeypatch, capsys, case):
 def test_the_homes_outside_every_area_are_no_area(capsys):
     """`areas: 2; 1 with less than half ...`: the row of homes outside every area is not counted as an area."""
     from planner.outputs.console import Reporter, _report_areas
-    from planner.outputs.maps.labels import LABELS
+    from planner.text import words
 
     table = pd.DataFrame({"area": ["东门社区", "西门社区", OUTSIDE], "covered_share": [0.9, 0.1, 0.004]})
     s = {"n_areas": 2, "population_outside_areas": 4634.8}
-    _report_areas(Reporter(quiet=False), s, table, LABELS["en"])
+    _report_areas(Reporter(quiet=False), s, table, words("en", "cli"))
     out = capsys.readouterr().out
     assert "areas: 2; 1 with less than half their residents covered" in out

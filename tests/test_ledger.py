@@ -47,9 +47,10 @@ import planner
 from planner.cli import main
 from planner.config import CANDIDATE_TAGS, DEFAULTS
 from planner.demand.areas import OUTSIDE
-from planner.ledger import CENTRE_CLASSES, HOME_CLASSES, PLAN_HOME_CLASSES, SITE_CLASSES, TEXT, UNCOVERABLE
-from planner.ledger import class_text as words
+from planner.ledger import CENTRE_CLASSES, HOME_CLASSES, PLAN_HOME_CLASSES, SITE_CLASSES, UNCOVERABLE
+from planner.outputs.account import class_text as words
 from planner.outputs.console import Reporter, report_plan
+from planner.text import words as phrases
 
 pytestmark = [
     # the planner's own warnings on these inputs, printed by the CLI as "warning:" lines (a run that is not --quiet)
@@ -410,7 +411,7 @@ def test_every_tagged_osm_place_has_a_class(run):
     """Every element of the source with a candidate tag is one site of the account (pyosmium counts them)."""
     tagged, residential, untyped = osm_elements(run.source)
     assert run.ledger.n_sites_input == len(tagged)
-    if run.plan.summary["demand_method"] == "buildings_untyped":  # Guixi: a home per building, typed or not
+    if planner.plan_summary(run.plan)["demand_method"] == "buildings_untyped":  # Guixi: a home per building, typed or not
         assert int(run.ledger.homes["n"].sum()) == len(residential | untyped)
 
 
@@ -419,7 +420,7 @@ def test_every_tagged_osm_place_has_a_class(run):
 
 @pytest.mark.parametrize("run", cases(ALL, "cli"), indirect=True)
 def test_the_cli_lines_are_the_account(run):
-    ledger, s = run.ledger, run.plan.summary
+    ledger, s = run.ledger, planner.plan_summary(run.plan)
     assert_blocks(cli_blocks(run.stdout, "en"), ledger, "en", "planner plan's lines")
     lines = run.stdout.splitlines()
     headline = re.search(r"\) covers? ([\d,]+) of ([\d,]+) residents", lines[0])
@@ -517,7 +518,7 @@ def test_report_html_is_the_account(run):
     assert_blocks(report_blocks(page), ledger, "en", "report.html, section#left-out")
     text = page.text("left-out")
     # the residents no plan can cover, by reason: one row per class, the class's figures
-    left = TEXT["en"]["left_out_classes"]
+    left = phrases("en", "account")["left_out_classes"]
     reasons = page.find("left-out", after=left)
     shown = [(number(r[1]), number(r[2])) for r in reasons[0]["rows"][1:]] if reasons else []
     want = [(ledger.n(c), ledger.people(c)) for c in UNCOVERABLE if ledger.n(c)]

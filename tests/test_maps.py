@@ -23,7 +23,9 @@ from browser import BROWSER_ARGS, block_network
 import planner
 from planner.cli import main
 from planner.errors import InputError
-from planner.outputs.maps import LABELS, check_basemap, footprint_polygons, leaflet_assets, plan_map, wgs84_to_gcj02
+from planner.outputs.maps import check_basemap, footprint_polygons, leaflet_assets, plan_map, wgs84_to_gcj02
+from planner.outputs.maps.draw import MapContent, draw_map
+from planner.text import words
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -99,8 +101,7 @@ def test_gaode_shifts_every_overlay_to_gcj02():
     stations, iso, demand, covered, candidates, G = _beijing_plan()
     pages = {}
     for basemap in ("osm", "gaode"):
-        fmap = plan_map(stations, iso, demand, covered, candidates=candidates, network=G, basemap=basemap,
-                        covered_before=np.zeros(3, bool), areas=_areas("EPSG:3857"))
+        fmap = draw_map(MapContent(stations, iso, demand, covered, candidates=candidates, network=G, covered_before=np.zeros(3, bool), areas=_areas("EPSG:3857")), basemap=basemap)
         pages[basemap] = _numbers(fmap.get_root().render())
     points = np.concatenate([
         shapely.get_coordinates(stations.geometry.values), shapely.get_coordinates(iso.geometry.values),
@@ -134,7 +135,7 @@ def test_basemap_tiles_and_attribution(basemap, host, credit, monkeypatch):
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
     stations, iso, demand, covered, _, _ = _beijing_plan()
     key = "0123456789abcdef0123456789abcdef" if basemap == "tianditu" else None
-    page = _unescape_js(plan_map(stations, iso, demand, covered, basemap=basemap, tianditu_key=key, lang="zh")
+    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered), basemap=basemap, tianditu_key=key, lang="zh")
                         .get_root().render())
     assert host in page and credit in page
     assert "OpenStreetMap" in page  # the overlays are OSM data, credited on every basemap
@@ -175,11 +176,11 @@ def test_bad_basemap_options_fail_in_one_line_before_any_work(args, words, tmp_p
 def test_plan_map_rejects_bad_arguments():
     stations, iso, demand, covered, _, _ = _beijing_plan()
     with pytest.raises(InputError, match="basemap='bing'"):
-        plan_map(stations, iso, demand, covered, basemap="bing")
+        draw_map(MapContent(stations, iso, demand, covered), basemap="bing")
     with pytest.raises(InputError, match="lang='fr'"):
-        plan_map(stations, iso, demand, covered, lang="fr")
+        draw_map(MapContent(stations, iso, demand, covered), lang="fr")
     with pytest.raises(InputError, match="covered: 2 values for 3 demand points"):
-        plan_map(stations, iso, demand, covered[:2])
+        draw_map(MapContent(stations, iso, demand, covered[:2]))
 
 
 # ----------------------------------------------------------------- content of the page
@@ -191,7 +192,7 @@ def existing_plan(helsinki):
     network = helsinki[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return planner.plan(network=network, existing=DATA / "sample_existing.csv")
+        return planner.plan(planner.Study(existing=DATA / "sample_existing.csv", network=network))
 
 
 def test_leaflet_comes_from_an_installed_package():
@@ -203,7 +204,7 @@ def test_leaflet_comes_from_an_installed_package():
 
 
 def test_offline_page_is_self_contained(existing_plan):
-    page = existing_plan.map(offline=True).get_root().render()
+    page = planner.plan_map(existing_plan, offline=True).get_root().render()
     tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", page, flags=re.IGNORECASE)
     assert [t for t in tags if re.search(r"\b(src|href)\s*=", t)] == []
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", page) and "@import" not in page
@@ -261,7 +262,7 @@ def test_demand_stage_hands_its_footprints_to_the_map(helsinki, tmp_path):
 
 def test_offline_basemap_draws_every_footprint_small(existing_plan):
     fp = existing_plan.footprints
-    page = existing_plan.map(offline=True).get_root().render()
+    page = planner.plan_map(existing_plan, offline=True).get_root().render()
     buildings, landuse = _basemap_polygons(page, "building"), _basemap_polygons(page, "landuse")
     assert len(buildings) == _parts(fp.geometry[fp["kind"] == "building"]) > 400
     assert len(landuse) == _parts(fp.geometry[fp["kind"] == "landuse"]) > 0
@@ -278,7 +279,7 @@ def test_offline_basemap_draws_every_footprint_small(existing_plan):
     data = re.search(r'L\.polygon\((\[[^)]*\]), \{"className": "planner-basemap-building"', page).group(1)
     assert len(data) < 200_000
     # online the tiles show the buildings: none drawn
-    online = existing_plan.map().get_root().render()
+    online = planner.plan_map(existing_plan).get_root().render()
     assert "planner-basemap-building" not in online and "L.polygon(" not in online
 
 
@@ -288,11 +289,11 @@ def test_footprints_cap_and_gcj02_shift(monkeypatch):
     inside = [square(116.381 + 0.0005 * i, 39.902) for i in range(3)]  # in the walking area's box
     outside = [square(116.42, 39.93), square(116.36, 39.88)]
     fp = gpd.GeoDataFrame({"kind": ["building"] * 5}, geometry=inside + outside, crs="EPSG:4326")
-    page = plan_map(stations, iso, demand, covered, network=G, offline=True, footprints=fp).get_root().render()
+    page = draw_map(MapContent(stations, iso, demand, covered, network=G, footprints=fp), offline=True).get_root().render()
     assert len(_basemap_polygons(page, "building")) == 5
-    monkeypatch.setattr(planner.outputs.maps, "MAX_FOOTPRINTS", 4)
+    monkeypatch.setattr(planner.outputs.maps.shapes, "MAX_FOOTPRINTS", 4)
     with pytest.warns(UserWarning, match="5 footprints are more than 4; drew the 3 polygons"):
-        page = plan_map(stations, iso, demand, covered, network=G, offline=True, footprints=fp).get_root().render()
+        page = draw_map(MapContent(stations, iso, demand, covered, network=G, footprints=fp), offline=True).get_root().render()
     drawn = _basemap_polygons(page, "building")
     assert len(drawn) == 3 and all(116.38 < lon < 116.386 for p in drawn for r in p for _, lon in r)
     # footprints take the streets' GCJ-02 shift
@@ -304,8 +305,8 @@ def test_footprints_cap_and_gcj02_shift(monkeypatch):
 
 
 def test_layers_legend_summary_and_popups(existing_plan):
-    t = LABELS["en"]
-    page = _unescape_js(existing_plan.map().get_root().render())
+    t = words("en", "map")
+    page = _unescape_js(planner.plan_map(existing_plan).get_root().render())
     control = re.search(r"overlays :  \{(.*?)\},\s*\};", page, flags=re.S).group(1)
     names = re.findall(r'"([^"]+)" :', control)
     assert names == [t["proposed_layer"], t["existing_layer"], t["areas"].format(minutes=5), t["homes_covered"],
@@ -313,7 +314,7 @@ def test_layers_legend_summary_and_popups(existing_plan):
     legend = re.search(r'<div id="planner-legend".*?</div></div>', page, flags=re.S).group(0)
     for key in ("proposed", "existing", "uncovered", "covered"):
         assert t[key] in legend
-    s = existing_plan.summary
+    s = planner.plan_summary(existing_plan)
     summary = re.search(r'<div id="planner-summary".*?</table></div>', page, flags=re.S).group(0)
     assert f"{s['n_stations']} ({s['n_stations'] - 2} proposed, 2 existing)" in summary
     assert f"{s['population_covered']:,.0f} ({s['covered_share']:.1%})" in summary
@@ -328,10 +329,10 @@ def test_layers_legend_summary_and_popups(existing_plan):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_proposed_stations_by_tier(lang):
-    t = LABELS[lang]
+    t = words(lang, "map")
     stations, iso, demand, covered, _, _ = _beijing_plan()
     stations["tier"] = ["centre", "grid", "grid"]
-    page = _unescape_js(plan_map(stations, iso, demand, covered, lang=lang).get_root().render())
+    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
     control = re.search(r"overlays :  \{(.*?)\},\s*\};", page, flags=re.S).group(1)
     names = re.findall(r'"([^"]+)" :', control)
     assert names[:3] == [t["proposed_centre_layer"], t["proposed_grid_layer"], t["existing_layer"]]
@@ -361,10 +362,10 @@ def _legend(page: str) -> str:
     ("zh", ["拟建社区党群服务中心: 甲站", "拟建网格站: Station B", "现有社区党群服务中心: 现有站"]),
 ])
 def test_stations_named_by_status_and_tier(lang, want):
-    t = LABELS[lang]
+    t = words(lang, "map")
     stations, iso, demand, covered, _, _ = _beijing_plan()
     stations["tier"] = ["centre", "grid", "centre"]  # s1 proposed centre, s2 proposed grid, e1 existing centre
-    page = _unescape_js(plan_map(stations, iso, demand, covered, lang=lang).get_root().render())
+    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
     assert _tooltips(page) == want
     popups = _station_popups(page)
     assert [p.split("<br>")[0] for p in popups] == [f"<b>{w.split(': ')[0]}</b>: {w.split(': ')[1]}" for w in want]
@@ -389,10 +390,10 @@ def test_stations_named_by_status_and_tier(lang, want):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_station_labels_without_centres_and_with_an_existing_centre_only(lang):
-    t = LABELS[lang]
+    t = words(lang, "map")
     stations, iso, demand, covered, _, _ = _beijing_plan()
     # all grid: the labels of a plan without tiers
-    page = _unescape_js(plan_map(stations, iso, demand, covered, lang=lang).get_root().render())
+    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
     assert _tooltips(page) == [f"{t['proposed']}: 甲站", f"{t['proposed']}: Station B", f"{t['existing']}: 现有站"]
     assert t["existing_centre"] not in page and t["proposed_centre"] not in page
     assert t["existing"] in _legend(page)
@@ -400,7 +401,7 @@ def test_station_labels_without_centres_and_with_an_existing_centre_only(lang):
     # from the matching row of ``stations``, and the plan has tiers
     stations["tier"] = ["grid", "grid", "centre"]
     existing = stations[stations["existing"]][["site_id", "name", "geometry"]]
-    page = _unescape_js(plan_map(stations, iso, demand, covered, existing=existing, lang=lang).get_root().render())
+    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered, existing=existing), lang=lang).get_root().render())
     assert _tooltips(page) == [f"{t['proposed_grid']}: 甲站", f"{t['proposed_grid']}: Station B",
                                f"{t['existing_centre']}: 现有站"]
     assert page.count("planner-station planner-existing planner-tier-centre") == 1
@@ -429,9 +430,9 @@ def _area_layer(page: str) -> tuple[dict, dict]:
     ("zh", ["覆盖率&lt;50%的社区", "覆盖率50%–80%的社区", "覆盖率80%–95%的社区", "覆盖率≥95%的社区"]),
 ])
 def test_areas_layer_coloured_by_share_covered(lang, legend_items):
-    t = LABELS[lang]
+    t = words(lang, "map")
     stations, iso, demand, covered, _, _ = _beijing_plan()
-    page = plan_map(stations, iso, demand, covered, lang=lang, areas=_areas()).get_root().render()
+    page = draw_map(MapContent(stations, iso, demand, covered, areas=_areas()), lang=lang).get_root().render()
     text = _unescape_js(page)
     # a layer of its own, shown, listed after the walking areas
     control = re.search(r"overlays :  \{(.*?)\},\s*\};", text, flags=re.DOTALL).group(1)
@@ -463,7 +464,7 @@ def test_areas_layer_coloured_by_share_covered(lang, legend_items):
     for (_, colour), label in zip(planner.outputs.maps.AREA_STEPS, legend_items):
         assert f'style="background:{colour}59;border:1px solid #555555;border-radius:0"></span>{label}</div>' in legend
     # without areas nothing of the layer is drawn
-    page = _unescape_js(plan_map(stations, iso, demand, covered, lang=lang).get_root().render())
+    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
     assert t["area_layer"] not in page and "planner-area-share" not in page and '"planner-area"' not in page
     assert not [label for label in legend_items if label in page]
     assert not [colour for _, colour in planner.outputs.maps.AREA_STEPS if colour in page]
@@ -472,11 +473,11 @@ def test_areas_layer_coloured_by_share_covered(lang, legend_items):
 def test_areas_need_their_columns_and_take_any_crs():
     stations, iso, demand, covered, _, _ = _beijing_plan()
     with pytest.raises(InputError, match="areas: missing column.s. population_covered, covered_share"):
-        plan_map(stations, iso, demand, covered, areas=_areas().drop(columns=["population_covered", "covered_share"]))
+        draw_map(MapContent(stations, iso, demand, covered, areas=_areas().drop(columns=["population_covered", "covered_share"])))
     # in a projected CRS: drawn in WGS-84; a missing share is grey, its figures shown as a dash
     areas = _areas("EPSG:32650")
     areas.loc[1, "covered_share"] = np.nan
-    _, data = _area_layer(plan_map(stations, iso, demand, covered, areas=areas).get_root().render())
+    _, data = _area_layer(draw_map(MapContent(stations, iso, demand, covered, areas=areas)).get_root().render())
     corner = data["features"][0]["geometry"]["coordinates"][0][2]
     assert corner == pytest.approx([116.3843, 39.9104], abs=2e-7)
     assert data["features"][1]["properties"]["fill"] == "#bdbdbd"
@@ -486,7 +487,7 @@ def test_areas_need_their_columns_and_take_any_crs():
 def test_summary_counts_the_population_existing_stations_covered_before():
     stations, iso, demand, covered, _, _ = _beijing_plan()
     before = np.array([True, False, True])
-    page = plan_map(stations, iso, demand, covered, covered_before=before).get_root().render()
+    page = draw_map(MapContent(stations, iso, demand, covered, covered_before=before)).get_root().render()
     summary = re.search(r'<div id="planner-summary".*?</table></div>', page, flags=re.S).group(0)
     assert "<td>120 (80.0%)</td>" in summary  # 50 + 70 of 150
     assert "<td>50 (33.3%)</td>" in summary  # after: the covered home only
@@ -494,17 +495,15 @@ def test_summary_counts_the_population_existing_stations_covered_before():
 
 
 def test_every_label_in_chinese():
-    assert set(LABELS["zh"]) == set(LABELS["en"])
     stations, iso, demand, covered, candidates, G = _beijing_plan()
-    pages = {lang: _unescape_js(plan_map(stations, iso, demand, covered, candidates=candidates, network=G,
-                                         lang=lang).get_root().render()) for lang in ("en", "zh")}
+    pages = {lang: _unescape_js(draw_map(MapContent(stations, iso, demand, covered, candidates=candidates, network=G), lang=lang).get_root().render()) for lang in ("en", "zh")}
     shown = ["proposed_layer", "existing_layer", "areas", "homes_covered", "homes_uncovered", "heat_layer",
              "candidates_layer", "network_layer", "legend", "proposed", "existing", "covered", "uncovered", "heat",
              "areas_legend", "summary_title", "summary_stations", "summary_total", "summary_before", "summary_after",
              "summary_share", "summary_walk", "site_id", "tier", "kind", "population_covered", "share_of_all",
              "zoom_in", "zoom_out", "grid", "population", "candidate"]
     for key in shown:
-        en, zh = (LABELS[lang][key].format(minutes=5) for lang in ("en", "zh"))
+        en, zh = (words(lang, "map")[key].format(minutes=5) for lang in ("en", "zh"))
         assert zh in pages["zh"], key
         assert en in pages["en"], key
         assert en not in pages["zh"], f"{key}: {en!r} left in English on the Chinese map"
@@ -516,7 +515,7 @@ def test_names_from_files_are_escaped_in_every_layer():
     stations["name"] = [evil, "a`b", "${x}"]
     candidates["name"] = [evil]
     candidates["kind"] = ["<b>k</b>"]
-    page = plan_map(stations, iso, demand, covered, candidates=candidates).get_root().render()
+    page = draw_map(MapContent(stations, iso, demand, covered, candidates=candidates)).get_root().render()
     assert "<img src=x" not in page and "<b>k</b>" not in page and "a`b" not in page and "${x}" not in page
     assert "&lt;img src=x" in page  # tooltips keep the escaped text
     assert "\\u0026lt;img src=x" in page  # popups and candidate tooltips: escaped, then JSON
@@ -575,7 +574,7 @@ def test_offline_map_renders_in_chromium_with_the_network_off(chromium, offline_
 
 def test_offline_layers_toggle_and_popups_in_chromium(chromium, existing_plan, tmp_path):
     path = tmp_path / "plan.html"
-    path.write_text(existing_plan.map(offline=True, lang="zh").get_root().render(), encoding="utf-8")
+    path.write_text(planner.plan_map(existing_plan, offline=True, lang="zh").get_root().render(), encoding="utf-8")
     context, page, log = open_offline(chromium, path)
     try:
         n = len(existing_plan.stations)
@@ -584,8 +583,8 @@ def test_offline_layers_toggle_and_popups_in_chromium(chromium, existing_plan, t
         # candidate sites and the walking network are off until ticked in the layer control
         n_candidates = int((~existing_plan.sites["existing"]).sum())
         assert page.locator(".planner-candidate").count() == 0 and page.locator(".planner-network").count() == 0
-        page.get_by_text(LABELS["zh"]["candidates_layer"], exact=True).click()
-        page.get_by_text(LABELS["zh"]["network_layer"], exact=True).click()
+        page.get_by_text(words("zh", "map")["candidates_layer"], exact=True).click()
+        page.get_by_text(words("zh", "map")["network_layer"], exact=True).click()
         assert page.locator(".planner-candidate").count() == n_candidates
         assert page.locator("path.planner-network").count() == 1
         # every station's popup shows its figures
@@ -598,7 +597,7 @@ def test_offline_layers_toggle_and_popups_in_chromium(chromium, existing_plan, t
         }""")
         assert len(texts) == n
         for row in existing_plan.stations.itertuples():
-            assert any(row.site_id in t and f"{row.population_within:,.0f}" in t and LABELS["zh"]["site_id"] in t
+            assert any(row.site_id in t and f"{row.population_within:,.0f}" in t and words("zh", "map")["site_id"] in t
                        for t in texts), row.site_id
         assert log == {"requests": [], "console_errors": [], "page_errors": []}
     finally:
@@ -610,7 +609,7 @@ def test_areas_answer_the_mouse_under_the_overlays_in_chromium(chromium, tmp_pat
     its tooltip and popup, escaped."""
     stations, iso, demand, covered, _, G = _beijing_plan()
     path = tmp_path / "plan.html"
-    path.write_text(plan_map(stations, iso, demand, covered, network=G, offline=True, lang="zh", areas=_areas())
+    path.write_text(draw_map(MapContent(stations, iso, demand, covered, network=G, areas=_areas()), offline=True, lang="zh")
                     .get_root().render(), encoding="utf-8")
     context, page, log = open_offline(chromium, path)
     try:
@@ -637,7 +636,7 @@ def test_online_page_runs_with_its_cdn_files_served_locally(chromium, existing_p
     import base64
 
     path = tmp_path / "plan.html"
-    path.write_text(existing_plan.map(basemap="carto").get_root().render(), encoding="utf-8")
+    path.write_text(planner.plan_map(existing_plan, basemap="carto").get_root().render(), encoding="utf-8")
     js, css, _ = leaflet_assets()
     png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
     asked = []

@@ -14,6 +14,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+
+import planner
 import scipy.sparse as sp
 
 from planner.cli import main
@@ -21,9 +23,11 @@ from planner.cli.rank import _print_curve, _print_ranking
 from planner.ledger import account
 from planner.outputs import fonts
 from planner.outputs.console import OUTPUT_DESCRIPTIONS, Reporter, report_plan
-from planner.outputs.maps import LABELS, check_basemap, leaflet_assets, plan_map
+from planner.outputs.maps import check_basemap, leaflet_assets, plan_map
+from planner.outputs.maps.draw import MapContent, draw_map
 from planner.outputs.maps.leaflet import ASSET_URLS, heat_plugin
 from planner.outputs.plots import curve_png
+from planner.text import words
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_maps import _beijing_plan, _unescape_js  # noqa: E402
@@ -81,7 +85,7 @@ def test_chart_in_chinese_has_every_glyph():
     assert zh[:8] == b"\x89PNG\r\n\x1a\n" and zh != en
     assert zh == curve_png(_curve(), 5, "zh")  # the same bytes each time
     # every character of the chart's Chinese labels is in the font chart_fonts picks for them
-    text = "".join(LABELS["zh"][k] for k in ("chart_all", "chart_reachable", "chart_x", "chart_y", "chart_title"))
+    text = "".join(words("zh", "chart").values())
     with fonts.chart_fonts("zh") as shown:
         assert shown
         fig, ax = plt.subplots()
@@ -122,7 +126,7 @@ def test_curve_command_in_chinese_without_a_font_warns_in_one_line(monkeypatch, 
     """The CLI prints the warning once, as one line, and the curve's lines in Chinese."""
     import planner.runs.curve
 
-    def fake_curve(**kwargs):
+    def fake_curve(*_, **kwargs):
         return _curve().assign(site_ids="a", names="A"), {"80%": 2, "90%": 3, "95%": None, "100%": None}, curve_png(
             _curve(), 5, kwargs["lang"])
 
@@ -185,7 +189,9 @@ def _ledger():
 
 
 def _report(lang: str, capsys) -> list[str]:
-    report_plan(Reporter(quiet=False), _result(), [Path("out/plan.html"), Path("out/areas.csv")], lang)
+    with pytest.MonkeyPatch.context() as patch:  # the summary above, not one computed from a plan
+        patch.setattr("planner.outputs.console.plan_summary", lambda result: result.summary)
+        report_plan(Reporter(quiet=False), _result(), [Path("out/plan.html"), Path("out/areas.csv")], lang)
     return capsys.readouterr().out.splitlines()
 
 
@@ -208,8 +214,8 @@ def test_plan_report_in_chinese_line_by_line(capsys):
 
 
 def test_output_descriptions_are_the_english_table():
-    assert {k[len("output_"):]: v for k, v in LABELS["en"].items() if k.startswith("output_")} == OUTPUT_DESCRIPTIONS
-    assert {k for k in LABELS["zh"] if k.startswith("output_")} == {f"output_{k}" for k in OUTPUT_DESCRIPTIONS}
+    assert {k[len("output_"):]: v for k, v in words("en", "cli").items() if k.startswith("output_")} == OUTPUT_DESCRIPTIONS
+    assert {k for k in words("zh", "cli") if k.startswith("output_")} == {f"output_{k}" for k in OUTPUT_DESCRIPTIONS}
 
 
 def test_curve_and_ranking_lines_in_chinese(capsys, monkeypatch):
@@ -245,8 +251,9 @@ def test_curve_and_ranking_lines_in_chinese(capsys, monkeypatch):
 
 def _page(basemap: str, **options) -> str:
     stations, iso, demand, covered, candidates, G = _beijing_plan()
-    return plan_map(stations, iso, demand, covered, candidates=candidates, network=G, basemap=basemap,
-                    tianditu_key=KEY if basemap == "tianditu" else None, **options).get_root().render()
+    content = MapContent(stations, iso, demand, covered, candidates=candidates, network=G)
+    key = KEY if basemap == "tianditu" else None
+    return draw_map(content, basemap=basemap, tianditu_key=key, **options).get_root().render()
 
 
 def _links(page: str) -> list[str]:
@@ -337,7 +344,7 @@ def test_your_town_notebook_in_chinese_from_an_osm_file(tmp_path):
     text = "".join(o.get("text", "") for o in out if o.get("output_type") == "stream" and o.get("name") == "stdout")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the homes far from any street, which the notebook also reports
-        ref = planner.plan(osm).summary
+        ref = planner.plan(planner.Study(source=osm)).summary
     assert f"数据源：{osm.name}" in text
     assert f"站点数：{ref['n_stations']}\n" in text
     assert f"覆盖人口：{ref['population_covered']:,.1f} / {ref['population_total']:,.1f}" in text
@@ -364,8 +371,8 @@ def test_station_sheet_in_chinese(default_network, tmp_path):
 
     from planner import plan
 
-    p = plan(network=default_network)
-    p.write(tmp_path, lang="zh")
+    p = plan(planner.Study(network=default_network))
+    planner.write(p, tmp_path, lang="zh")
     csv = pd.read_csv(tmp_path / "stations.csv", encoding="utf-8-sig")
     sheet = openpyxl.load_workbook(tmp_path / "stations.xlsx").worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
@@ -379,4 +386,4 @@ def test_station_sheet_in_chinese(default_network, tmp_path):
     assert set(table["现有站点"]) <= {"是", "否"}
     assert not any(re.search(r"[A-Za-z]", str(v)) for v in table["类型"]), list(table["类型"])
     assert np.allclose(table["分配居民数（每户只计一次）"].astype(float), csv["population_assigned"])
-    assert sum(table["分配居民数（每户只计一次）"]) == pytest.approx(p.summary["population_covered"], abs=0.05)
+    assert sum(table["分配居民数（每户只计一次）"]) == pytest.approx(planner.plan_summary(p)["population_covered"], abs=0.05)

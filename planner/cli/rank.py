@@ -7,7 +7,16 @@ from typing import Any
 
 import click
 
-from planner.cli._base import area_arguments, cli, common_options, lang_option, setup_logging, share_value, table_cell
+from planner.cli._base import (
+    ModelChoice,
+    cli,
+    common_options,
+    lang_option,
+    setup_logging,
+    share_value,
+    study_options,
+    table_cell,
+)
 from planner.outputs.console import Reporter
 
 __all__ = ["curve_command", "optimize_command", "score_command"]
@@ -48,7 +57,8 @@ def score_command(
     targets = _ranking_targets(csv_path, geojson_path)
     reporter = Reporter(quiet)
     with reporter.running():
-        table = score(**area_arguments(common, ("demand", "sites", "existing")), sites=sites, progress=reporter)
+        study, walk = study_options(common, ("demand", "sites", "existing"), candidates=sites)
+        table = score(study, walk=walk, progress=reporter)
     _write_ranking(table, targets)
     if not quiet:
         _print_ranking(table, common["minutes"], top, targets, lang)
@@ -81,9 +91,10 @@ def curve_command(
     out_dir = check_output_dir(out)
     reporter = Reporter(quiet)
     with reporter.running():
+        study, walk = study_options(common, ("demand", "candidates", "existing"), candidates=candidates)
         curve, needed, png = coverage_curve_plan(
-            **area_arguments(common, ("demand", "candidates", "existing")),
-            candidates=candidates,
+            study,
+            walk=walk,
             max_p=max_p,
             time_limit=time_limit,
             progress=reporter,
@@ -106,7 +117,11 @@ def curve_command(
     "walk allowed, default none (every listed time counts).",
 )
 @click.option(
-    "--model", type=str, default="lscp", show_default=True, help="lscp, mclp, pscp, pmedian, pcenter, backup."
+    "--model",
+    type=ModelChoice(),
+    default="lscp",
+    show_default=True,
+    help="lscp, mclp, pscp, pmedian, pcenter, backup (pdispersion and budget need planner.solve or planner plan).",
 )
 @click.option("--p", "p", type=int, default=None, help="Number of stations.")
 @click.option("--share", type=str, default=None, help="pscp: fraction of the population to cover (0.9 or 90%).")
@@ -122,18 +137,18 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_li
     import scipy.sparse as sp
 
     from planner.io import read_cost_matrix, read_weights
-    from planner.optimize import check_model, solve
+    from planner.optimize import MODEL_SPECS, check_model, solve
     from planner.outputs.files import check_output_dir, csv_text, json_text, write_outputs
 
     setup_logging({"quiet": quiet})
     share = share_value(share)
     check_model(model, p, share=share)
-    if model in ("pdispersion", "budget"):
+    if not MODEL_SPECS[model].from_cost_matrix:
         raise click.UsageError(
             f"--model {model}: not from a demand x site cost matrix (pdispersion needs sites x sites walks, budget "
             "a cost per site); use planner.solve in Python, or planner plan"
         )
-    if radius is None and model not in ("pmedian", "pcenter"):
+    if radius is None and MODEL_SPECS[model].needs_radius:
         raise click.UsageError(f"--model {model} needs --radius (minutes within which a site covers a home)")
     out_dir = check_output_dir(out)
     matrix, demand_ids, site_ids = read_cost_matrix(cost_matrix)
@@ -179,12 +194,13 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_li
     table = pd.DataFrame({"site_id": site_ids[sol.selected], "population_within": np.round(covered_by, 3)})
     paths = write_outputs(out_dir, {"result.json": json_text(result), "selected_sites.csv": csv_text(table)})
     if not quiet:
-        click.echo(
-            f"{model}: {sol.n_stations} sites, objective {sol.objective:,.4g} ({sol.status}), "
-            f"covered {sol.population_covered:,.0f} of {sol.population_total:,.0f}"
-        )
+        from planner.text import words
+
+        t = words("en", "cli")  # no --lang: a cost matrix of the user's own
+        figures = dict(objective=sol.objective, covered=sol.population_covered, total=sol.population_total)
+        click.echo(t["optimize_result"].format(model=model, n=sol.n_stations, status=sol.status, **figures))
         for path in paths:
-            click.echo(f"wrote {path}")
+            click.echo(t["wrote"].format(path=path))
 
 
 def _ranking_targets(csv_path: str | None, geojson_path: str | None) -> dict[str, Path]:
@@ -230,18 +246,17 @@ def _write_ranking(table: Any, targets: dict[str, Path]) -> None:
 def _print_curve(reporter: Reporter, curve: Any, needed: dict[str, Any], max_p: int, paths: list, lang: str) -> None:
     """The curve's table, the stations needed for 80/90/95/100 % of the reachable and of all, the files."""
     from planner.optimize.maxcover import first_p
-    from planner.outputs.maps.labels import _labels
+    from planner.text import words as phrases
 
-    t = _labels(lang)
-    reporter.echo(t["cli_curve_header"])
+    t = phrases(lang, "cli")
+    reporter.echo(t["curve_header"])
     for row in curve.itertuples(index=False):
-        reporter.echo(
-            f"p={row.p:>3}  {row.population_covered:>12,.0f}  {row.covered_share:7.1%}  {row.coverable_share:12.1%}  "
-            f"{row.status}"
-        )
-    more = t["cli_more_than"].format(p=max_p)
+        shares = dict(share=row.covered_share, reachable=row.coverable_share)
+        reporter.echo(t["curve_row"].format(p=row.p, covered=row.population_covered, status=row.status, **shares))
+    more = t["more_than"].format(p=max_p)
     reporter.echo(
-        t["cli_needed_reachable"] + ", ".join(f"{k}: {v if v is not None else more}" for k, v in needed.items())
+        t["needed_reachable"]
+        + ", ".join(t["needed_item"].format(share=k, p=v if v is not None else more) for k, v in needed.items())
     )
     reachable = curve["coverable_share"].to_numpy()
     ceiling = float((curve["covered_share"] / reachable)[reachable > 0].iloc[0]) if (reachable > 0).any() else 0.0
@@ -249,14 +264,13 @@ def _print_curve(reporter: Reporter, curve: Any, needed: dict[str, Any], max_p: 
     for target in (80, 90, 95, 100):
         first = first_p(curve, "covered_share", target / 100)
         if first is not None:
-            words.append(f"{target}%: {first}")
+            words.append(t["needed_item"].format(share=f"{target}%", p=first))
         else:
-            words.append(
-                f"{target}%: {t['cli_never'].format(ceiling=ceiling) if target / 100 > ceiling + 1e-9 else more}"
-            )
-    reporter.echo(t["cli_needed_all"] + ", ".join(words))
+            never = t["never"].format(ceiling=ceiling) if target / 100 > ceiling + 1e-9 else more
+            words.append(t["needed_item"].format(share=f"{target}%", p=never))
+    reporter.echo(t["needed_all"] + ", ".join(words))
     for path in paths:
-        reporter.echo(t["cli_wrote"].format(path=path))
+        reporter.echo(t["wrote"].format(path=path))
 
 
 def _print_ranking(table: Any, minutes: float, top: int | None, targets: dict[str, Path], lang: str = "en") -> None:
@@ -265,14 +279,14 @@ def _print_ranking(table: Any, minutes: float, top: int | None, targets: dict[st
     from rich.console import Console
     from rich.table import Table
 
-    from planner.outputs.maps.labels import _labels
     from planner.runs.scoring import SCORE_HORIZON_MINUTES
+    from planner.text import words
 
-    t = _labels(lang)
+    t = words(lang, "cli")
     shown = table if top is None else table.head(top)
     view = Table(
-        title=t["cli_rank_title"].format(minutes=minutes),
-        caption=t["cli_rank_caption"].format(minutes=minutes, horizon=SCORE_HORIZON_MINUTES),
+        title=t["rank_title"].format(minutes=minutes),
+        caption=t["rank_caption"].format(minutes=minutes, horizon=SCORE_HORIZON_MINUTES),
     )
     keys = [
         "rank",
@@ -284,18 +298,18 @@ def _print_ranking(table: Any, minutes: float, top: int | None, targets: dict[st
         "greedy_gain",
         "overlap_share",
     ]
-    *titles, worst = t["cli_rank_columns"].format(minutes=minutes).split("|")
+    *titles, worst = t["rank_columns"].format(minutes=minutes).split("|")
     for key, title in zip(keys, titles):
         view.add_column(title, justify="left" if key == "name" else "right")
     view.add_column(worst, justify="left")
     for row in shown.itertuples(index=False):
         if isinstance(row.worst_home_id, str):
             now = row.worst_home_minutes_to_existing
-            now_text = t["cli_none"] if pd.isna(now) else f"{now:.1f}"
-            fixed = f"{row.worst_home_id}\n{now_text} → {row.worst_home_minutes_to_site:.1f}"
+            now_text = t["none"] if pd.isna(now) else f"{now:.1f}"
+            fixed = t["rank_fixed"].format(home=row.worst_home_id, now=now_text, site=row.worst_home_minutes_to_site)
         else:
-            fixed = "-"
+            fixed = t["rank_not_fixed"]
         view.add_row(*(table_cell(getattr(row, key)) for key in keys), table_cell(fixed))
     Console(highlight=False).print(view)
     for target in targets.values():
-        click.echo(t["cli_wrote_sites"].format(path=target, n=len(table)))
+        click.echo(t["wrote_sites"].format(path=target, n=len(table)))

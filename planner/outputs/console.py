@@ -11,7 +11,9 @@ from typing import Any
 import click
 
 from planner.config import DEFAULTS
-from planner.outputs.maps.labels import LABELS
+from planner.outputs.account import account_blocks
+from planner.outputs.summary import plan_summary
+from planner.text import words
 
 __all__ = ["MAX_LISTED_STATIONS", "OUTPUT_DESCRIPTIONS", "Reporter", "report_plan"]
 
@@ -76,17 +78,15 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path], lang: str = 
     paths
         The files written.
     lang
-        ``"en"`` or ``"zh"``: the lines come from :data:`planner.outputs.maps.LABELS`.
+        ``"en"`` or ``"zh"``: the lines' words are :mod:`planner.text.cli`'s.
     """
-    from planner.outputs.maps.labels import _labels
-
-    t = _labels(lang)
-    s = result.summary
+    t = words(lang, "cli")
+    s = plan_summary(result)
     reporter.echo(
-        t["cli_headline"].format(
+        t["headline"].format(
             n=s["n_stations"],
             model=s["model"],
-            status=t.get(f"cli_value_{s['solver_status']}", s["solver_status"]),
+            status=t.get(f"value_{s['solver_status']}", s["solver_status"]),
             covered=s["population_covered"],
             total=s["population_total"],
             share=s["covered_share"],
@@ -94,10 +94,10 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path], lang: str = 
         )
     )
     if s["solver_status"] != "optimal":
-        status = t.get(f"cli_value_{s['solver_status']}", s["solver_status"])
-        reporter.echo(t["cli_not_optimal"].format(status=status, gap=s["gap"]))
+        status = t.get(f"value_{s['solver_status']}", s["solver_status"])
+        reporter.echo(t["not_optimal"].format(status=status, gap=s["gap"]))
     _report_stations(reporter, result.stations, t)
-    _report_ledger(reporter, result.ledger, lang)
+    _report_ledger(reporter, result.ledger, lang, t)
     _report_figures(reporter, s, t)
     if result.area_table is not None:
         _report_areas(reporter, s, result.area_table, t)
@@ -106,12 +106,12 @@ def report_plan(reporter: Reporter, result: Any, paths: list[Path], lang: str = 
     shp = sorted({path.parent for path in paths if path.parent.name == "shp"})  # one line for the folder
     for path in [path for path in paths if path.parent.name != "shp"] + shp:
         what = t.get(f"output_{path.name}", OUTPUT_DESCRIPTIONS.get(path.name, ""))
-        reporter.echo(t["cli_wrote_what"].format(path=path, what=what))
+        reporter.echo(t["wrote_what"].format(path=path, what=what))
 
 
-#: what each output file holds, as ``planner plan`` lists them (in Chinese: ``output_<file>`` in
-#: :data:`planner.outputs.maps.LABELS`, whose English entries these are)
-OUTPUT_DESCRIPTIONS = {k[len("output_") :]: v for k, v in LABELS["en"].items() if k.startswith("output_")}
+#: what each output file holds, as ``planner plan`` lists them (the English of ``output_<file>`` in
+#: :mod:`planner.text.cli`)
+OUTPUT_DESCRIPTIONS = {k[len("output_") :]: v for k, v in words("en", "cli").items() if k.startswith("output_")}
 
 
 #: stations listed in the terminal (all are in stations.csv)
@@ -123,51 +123,46 @@ def _report_stations(reporter: Reporter, stations: Any, t: Mapping[str, str]) ->
     if not len(stations) or "population_assigned" not in stations:
         return
     order = stations.sort_values(["population_assigned", "site_id"], ascending=[False, True], kind="stable")
-    reporter.echo(t["cli_stations"])
+    reporter.echo(t["stations"])
     for row in order.head(MAX_LISTED_STATIONS).itertuples(index=False):
-        tier, status = (t.get(f"cli_value_{v}", str(v)) for v in (row.tier, row.status))
-        reporter.echo(
-            t["cli_station"].format(name=row.name, tier=tier, status=status, population=row.population_assigned)
-        )
+        tier, status = (t.get(f"value_{v}", str(v)) for v in (row.tier, row.status))
+        reporter.echo(t["station"].format(name=row.name, tier=tier, status=status, population=row.population_assigned))
     if len(order) > MAX_LISTED_STATIONS:
-        reporter.echo(t["cli_more_stations"].format(n=len(order) - MAX_LISTED_STATIONS))
+        reporter.echo(t["more_stations"].format(n=len(order) - MAX_LISTED_STATIONS))
 
 
-def _report_ledger(reporter: Reporter, ledger: Any, lang: str) -> None:
-    """The plan's account (:meth:`planner.ledger.Ledger.blocks`): every resident and site of the input, once."""
-    colon = "：" if lang == "zh" else ": "
-    for block in ledger.blocks(lang):
-        reporter.echo(f"{block.heading}{colon.strip()} [{' / '.join(block.columns)}]")
+def _report_ledger(reporter: Reporter, ledger: Any, lang: str, t: Mapping[str, str]) -> None:
+    """The plan's account (:func:`planner.outputs.account.account_blocks`): every resident and site, once."""
+    for block in account_blocks(ledger, lang):
+        reporter.echo(t["account_heading"].format(heading=block.heading, columns=" / ".join(block.columns)))
         for label, n, people in block.rows:
-            figures = [f"{v:,.0f}" for v in (n, people) if v is not None]
-            reporter.echo(f"  {label}{colon}{' / '.join(figures)}")
+            figures = " / ".join(f"{v:,.0f}" for v in (n, people) if v is not None)
+            reporter.echo(t["account_row"].format(label=label, figures=figures))
 
 
 def _report_figures(reporter: Reporter, s: dict[str, Any], t: Mapping[str, str]) -> None:
     if "n_centres" in s:
-        cap = t["cli_tiers_cap"].format(n=s["max_centres"]) if "max_centres" in s else ""
-        reporter.echo(
-            t["cli_tiers"].format(centres=s["n_centres"], minutes=s["tier_minutes"], cap=cap, grid=s["n_grid"])
-        )
+        cap = t["tiers_cap"].format(n=s["max_centres"]) if "max_centres" in s else ""
+        reporter.echo(t["tiers"].format(centres=s["n_centres"], minutes=s["tier_minutes"], cap=cap, grid=s["n_grid"]))
         if s.get("n_beyond_centre"):  # the account's no_possible_centre class
             reporter.echo(
-                t["cli_beyond_centre"].format(
+                t["beyond_centre"].format(
                     homes=s["n_beyond_centre"], population=s["population_beyond_centre"], minutes=s["tier_minutes"]
                 )
             )
     if "target_population" in s:
         reporter.echo(
-            t["cli_pscp"].format(
+            t["pscp"].format(
                 share=s["share"], target=s["target_population"], lower=s["lower_bound"], greedy=s["greedy_count"]
             )
         )
     for key in ("longest_walk", "mean_minutes", "population_covered_twice", "smallest_gap_minutes", "cost"):
         if key in s:
-            reporter.echo(t[f"cli_{key}"].format(value=s[key]))
+            reporter.echo(t[key].format(value=s[key]))
     if "raster" in s:
         r = s["raster"]
         reporter.echo(
-            t["cli_raster"].format(
+            t["raster"].format(
                 name=r["name"],
                 units=r["units"],
                 placement=r["placement"],
@@ -183,36 +178,37 @@ def _report_areas(reporter: Reporter, s: dict[str, Any], table: Any, t: Mapping[
 
     low = table[(table["covered_share"] < 0.5) & (table["area"] != OUTSIDE)]  # the homes outside: a line of their own
     lowest = (
-        t["cli_areas_lowest"].format(area=s["lowest_area"]["area"], share=s["lowest_area"]["covered_share"])
+        t["areas_lowest"].format(area=s["lowest_area"]["area"], share=s["lowest_area"]["covered_share"])
         if "lowest_area" in s
         else ""
     )
-    reporter.echo(t["cli_areas"].format(n=s["n_areas"], low=len(low), lowest=lowest))
+    reporter.echo(t["areas"].format(n=s["n_areas"], low=len(low), lowest=lowest))
     if s.get("population_outside_areas"):
-        reporter.echo(t["cli_outside_areas"].format(population=s["population_outside_areas"]))
+        reporter.echo(t["outside_areas"].format(population=s["population_outside_areas"]))
 
 
 def _report_unreachable(reporter: Reporter, s: dict[str, Any], ledger: Any, t: Mapping[str, str]) -> None:
     """The homes no plan can cover, by the account's class (each line counts its class only), then the first few."""
-    for cls, key in (("no_candidate", "cli_unreachable"), ("only_unusable", "cli_only_unusable")):
+    for cls, key in (("no_candidate", "unreachable"), ("only_unusable", "only_unusable")):
         if ledger.n(cls):
             reporter.echo(t[key].format(homes=ledger.n(cls), population=ledger.people(cls), minutes=ledger.minutes))
     if ledger.n("off_network"):
         reporter.echo(
-            t["cli_off_network"].format(
+            t["off_network"].format(
                 homes=ledger.n("off_network"), population=ledger.people("off_network"), metres=DEFAULTS.max_snap_m
             )
         )
-    reporter.echo(t["cli_left_out_rows"])
+    reporter.echo(t["left_out_rows"])
     for row in s["unreachable"][:5]:
         if str(row.get("reason", "")).startswith("no street"):
-            near = t["cli_no_street"].format(reason=row["reason"], metres=row["street_m"], snap=DEFAULTS.max_snap_m)
+            near = t["no_street"].format(metres=row["street_m"], snap=DEFAULTS.max_snap_m)
         elif str(row.get("reason", "")).startswith("only unusable"):
-            near = t["cli_unusable"].format(name=row["nearest_site_name"], minutes=row["nearest_minutes"])
+            near = t["unusable"].format(name=row["nearest_site_name"], minutes=row["nearest_minutes"])
         elif isinstance(row["nearest_site_name"], str) and row["nearest_site_name"].strip():
-            near = t["cli_nearest"].format(name=row["nearest_site_name"], minutes=row["nearest_minutes"])
+            near = t["nearest"].format(name=row["nearest_site_name"], minutes=row["nearest_minutes"])
         else:
-            near = t["cli_no_candidate"]
+            near = t["no_candidate"]
         name = row.get("name")
-        home = f"{name} ({row['demand_id']})" if isinstance(name, str) and name.strip() else row["demand_id"]
-        reporter.echo(t["cli_unreachable_row"].format(id=home, population=row["population"], near=near))
+        named = isinstance(name, str) and name.strip()
+        home = t["home_named"].format(name=name, id=row["demand_id"]) if named else row["demand_id"]
+        reporter.echo(t["unreachable_row"].format(id=home, population=row["population"], near=near))

@@ -6,6 +6,8 @@ import io
 
 import pandas as pd
 
+from planner.text import check_lang, words
+
 __all__ = ["curve_png"]
 
 
@@ -20,7 +22,7 @@ def curve_png(curve: pd.DataFrame, minutes: float, lang: str = "en") -> bytes:
     minutes
         The walk, for the axis label.
     lang
-        ``"en"`` or ``"zh"``: title, axis labels and legend (``chart_*`` in :data:`planner.outputs.maps.LABELS`).
+        ``"en"`` or ``"zh"``: title, axis labels and legend (:mod:`planner.text.chart`).
         In Chinese with a CJK font (:func:`planner.outputs.fonts.cjk_font`); without one, in English with a
         :class:`planner.outputs.fonts.CJKFontWarning`.
 
@@ -32,7 +34,7 @@ def curve_png(curve: pd.DataFrame, minutes: float, lang: str = "en") -> bytes:
     Raises
     ------
     InputError
-        A language :data:`planner.outputs.maps.LABELS` does not have.
+        A language other than ``"en"`` and ``"zh"``.
     """
     import matplotlib
 
@@ -40,13 +42,12 @@ def curve_png(curve: pd.DataFrame, minutes: float, lang: str = "en") -> bytes:
     import matplotlib.pyplot as plt
 
     from planner.outputs.fonts import chart_fonts
-    from planner.outputs.maps.labels import _labels
 
-    _labels(lang)  # an unknown language fails before any drawing
+    check_lang(lang)  # an unknown language fails before any drawing
     with chart_fonts(lang) as shown:
-        t = _labels(lang if shown else "en")
+        t = words(lang if shown else "en", "chart")
         fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
-        ax.plot(curve["p"], 100 * curve["covered_share"], marker="o", color="#d7301f", label=t["chart_all"])
+        ax.plot(curve["p"], 100 * curve["covered_share"], marker="o", color="#d7301f", label=t["all"])
         if "coverable_share" in curve:
             ax.plot(
                 curve["p"],
@@ -54,14 +55,14 @@ def curve_png(curve: pd.DataFrame, minutes: float, lang: str = "en") -> bytes:
                 marker="s",
                 ls="--",
                 color="#3182bd",
-                label=t["chart_reachable"],
+                label=t["reachable"],
             )
         for target in (80, 90, 95):
             ax.axhline(target, color="#999", lw=0.6, ls=":")
-        ax.set_xlabel(t["chart_x"])
-        ax.set_ylabel(t["chart_y"].format(minutes=minutes))
+        ax.set_xlabel(t["x"])
+        ax.set_ylabel(t["y"].format(minutes=minutes))
         ax.set_ylim(0, 101)
-        ax.set_title(t["chart_title"])
+        ax.set_title(t["title"])
         ax.legend(loc="lower right")
         ax.grid(alpha=0.3)
         buf = io.BytesIO()

@@ -7,8 +7,6 @@ OSM or a user's file, so two runs of the same plan write the same bytes.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,12 +14,13 @@ import pandas as pd
 
 from planner.config import DEFAULTS
 from planner.demand.areas import OUTSIDE
-from planner.errors import InputError
-from planner.ledger import TEXT as LEDGER_TEXT
 from planner.ledger import UNCOVERABLE
+from planner.outputs.account import account_html
 from planner.outputs.report_figures import CURVE_SECONDS, CURVE_STEPS, curve_svg, map_figure, report_curve
-from planner.outputs.report_text import TEXT
+from planner.outputs.report_html import ReportText, escape, html_table, number, percent
+from planner.outputs.summary import plan_summary
 from planner.reach.unreachable import DIAGNOSIS_MINUTES
+from planner.text import check_lang, words
 
 if TYPE_CHECKING:
     from planner.result import Plan
@@ -54,9 +53,7 @@ def plan_report(
         The page: the question and assumptions, coverage before and after, the map, the stations, the areas
         (when known), the homes left out and the coverage curve, each section on its own page in print.
     """
-    if lang not in TEXT:
-        raise InputError(f"lang={lang!r}: expected one of {', '.join(TEXT)}")
-    t = _Text(lang)
+    t = ReportText(check_lang(lang))
     body = [
         _summary_section(plan, t),
         _map_section(plan, t),
@@ -75,45 +72,11 @@ def plan_report(
     )
 
 
-class _Text:
-    """The report's phrases in one language: ``t(key, **values)`` formats and HTML-escapes (values may be OSM text)."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self.phrases = TEXT[lang]
-
-    def __call__(self, key: str, **values: Any) -> str:
-        return html.escape(self.phrases[key].format(**values), quote=True)
-
-
-def _e(value: Any) -> str:
-    """HTML-escape a string from OSM or a user's file."""
-    return html.escape(str(value), quote=True)
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def _pct(share: float) -> str:
-    return f"{share:.1%}"
-
-
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: Sequence[int] = (), css: str = "") -> str:
-    """A table of already-escaped cells; ``numeric`` columns right-aligned; the header repeats on each printed page."""
-
-    def cells(row: Sequence[str], tag: str) -> str:
-        return "".join(f"<{tag}{' class=num' if i in numeric else ''}>{c}</{tag}>" for i, c in enumerate(row))
-
-    body = "\n".join(f"<tr>{cells(r, 'td')}</tr>" for r in rows)
-    return f'<table class="{css}">\n<thead><tr>{cells(head, "th")}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>'
-
-
 # ----------------------------------------------------------------- page 1: question, assumptions, before / after
 
 
-def _question(plan: Plan, t: _Text) -> str:
-    s = plan.summary
+def _question(plan: Plan, t: ReportText) -> str:
+    s = plan_summary(plan)
     key = "q_tiers" if plan.model == "tiers" else f"q_{plan.model}"
     text = t(
         key,
@@ -131,8 +94,8 @@ def _question(plan: Plan, t: _Text) -> str:
     return text
 
 
-def _answer(plan: Plan, t: _Text) -> str:
-    s = plan.summary
+def _answer(plan: Plan, t: ReportText) -> str:
+    s = plan_summary(plan)
     existing = int(plan.stations["existing"].sum())
     reach = s["population_covered"] / s["population_coverable"] if s["population_coverable"] else 0.0
     return t(
@@ -140,41 +103,41 @@ def _answer(plan: Plan, t: _Text) -> str:
         n=s["n_stations"],
         new=s["n_stations"] - existing,
         existing=existing,
-        covered=_n(s["population_covered"]),
-        total=_n(s["population_total"]),
-        share=_pct(s["covered_share"]),
-        share_reach=_pct(reach),
-        reachable=_n(s["population_coverable"]),
+        covered=number(s["population_covered"]),
+        total=number(s["population_total"]),
+        share=percent(s["covered_share"]),
+        share_reach=percent(reach),
+        reachable=number(s["population_coverable"]),
     )
 
 
-def _demand_text(plan: Plan, t: _Text) -> str:
-    s = plan.summary
+def _demand_text(plan: Plan, t: ReportText) -> str:
+    s = plan_summary(plan)
     method = str(plan.demand["method"].iloc[0]) if len(plan.demand) else "file"
     if "raster" in s:
         r = s["raster"]
         how = t("m_raster", name=r.get("name", ""), units=r.get("units", ""), placement=r.get("placement", ""))
     else:
         how = t.phrases[f"m_{method}"] if f"m_{method}" in t.phrases else method
-        how = t("m_named", how=how, name=s["demand_file"]) if s.get("demand_file") else _e(how)
-    return t("a_demand_value", n=s["n_demand"], total=_n(s["population_total"])) + how
+        how = t("m_named", how=how, name=s["demand_file"]) if s.get("demand_file") else escape(how)
+    return t("a_demand_value", n=s["n_demand"], total=number(s["population_total"])) + how
 
 
-def _candidate_text(plan: Plan, t: _Text) -> str:
+def _candidate_text(plan: Plan, t: ReportText) -> str:
     kinds = plan.sites.loc[~plan.existing, "kind"].astype(str).value_counts()
     kinds = kinds.sort_index().sort_values(ascending=False, kind="stable")
     parts = []
     if "file" in kinds:
-        name = plan.summary.get("candidate_file")
+        name = plan_summary(plan).get("candidate_file")
         parts.append(t("s_named", n=int(kinds["file"]), name=name) if name else t("s_file", n=int(kinds["file"])))
     osm = kinds.drop("file", errors="ignore")
     if len(osm):
         listed = t.phrases["list_sep"].join(f"{k} {v}" for k, v in osm.items())
         parts.append(t("s_osm", n=int(osm.sum()), kinds=listed))
-    return _e(t.phrases["list_sep"]).join(parts) or t("none")
+    return escape(t.phrases["list_sep"]).join(parts) or t("none")
 
 
-def _existing_text(s: dict, t: _Text) -> str:
+def _existing_text(s: dict, t: ReportText) -> str:
     if not s["n_existing"]:
         return t("none")
     if s.get("existing_file"):
@@ -182,8 +145,8 @@ def _existing_text(s: dict, t: _Text) -> str:
     return t("a_existing_value", n=s["n_existing"])
 
 
-def _model_text(plan: Plan, t: _Text) -> str:
-    s = plan.summary
+def _model_text(plan: Plan, t: ReportText) -> str:
+    s = plan_summary(plan)
     cap = t("cap", n=s["max_centres"]) if "max_centres" in s else ""
     model = t(
         f"model_{plan.model}",
@@ -195,11 +158,11 @@ def _model_text(plan: Plan, t: _Text) -> str:
     )
     if s["solver_status"] == "optimal":
         return model + t("solver_optimal")
-    return model + t("solver_other", status=s["solver_status"], gap=_pct(s["gap"] or 0.0))
+    return model + t("solver_other", status=s["solver_status"], gap=percent(s["gap"] or 0.0))
 
 
-def _assumptions(plan: Plan, t: _Text) -> str:
-    s = plan.summary
+def _assumptions(plan: Plan, t: ReportText) -> str:
+    s = plan_summary(plan)
     metres = plan.minutes * plan.speed_kmh * 1000.0 / 60.0
     rows = [
         (t("a_walk"), t("a_walk_value", minutes=plan.minutes, speed=plan.speed_kmh, metres=metres)),
@@ -213,7 +176,7 @@ def _assumptions(plan: Plan, t: _Text) -> str:
             "a_boundary_value",
             label=s["boundary"],
             homes=s["n_demand_outside_boundary"],
-            pop=_n(s["population_outside_boundary"]),
+            pop=number(s["population_outside_boundary"]),
             sites=s["n_sites_outside_boundary"],
         )
         rows.append((t("a_boundary"), value))
@@ -227,65 +190,38 @@ def _assumptions(plan: Plan, t: _Text) -> str:
     return f'<h2>{t("assumptions_h")}</h2>\n<table class="facts">\n<tbody>\n{body}\n</tbody>\n</table>'
 
 
-def _before_after(plan: Plan, t: _Text) -> str:
-    s = plan.summary
+def _before_after(plan: Plan, t: ReportText) -> str:
+    s = plan_summary(plan)
     before = plan.ledger.population_before
     after, total, reachable = s["population_covered"], s["population_total"], s["population_coverable"]
     n_existing = int(plan.existing.sum())
 
     def shares(x: float) -> list[str]:
-        return [_n(x), _pct(x / total if total else 0.0), _pct(x / reachable if reachable else 0.0)]
+        return [number(x), percent(x / total if total else 0.0), percent(x / reachable if reachable else 0.0)]
 
-    head = [t("ba_item"), t("ba_before"), t("ba_after")]
+    head = ["", t("ba_before"), t("ba_after")]  # the first column: the rows' names
     columns = [[str(n_existing), *shares(before)], [str(s["n_stations"]), *shares(after)]]
     labels = [
         t("ba_stations"),
         t("ba_covered"),
-        t("ba_share_all", total=_n(total)),
-        t("ba_share_reach", reachable=_n(reachable)),
+        t("ba_share_all", total=number(total)),
+        t("ba_share_reach", reachable=number(reachable)),
     ]
     rows = [[label, columns[0][i], columns[1][i]] for i, label in enumerate(labels)]
     return (
         f"<h2>{t('before_after_h')}</h2>\n"
-        + _table(head, rows, numeric=(1, 2), css="before-after")
-        + f'\n<p class="note">{t("ba_note", gained=_n(after - before))}</p>'
+        + html_table(head, rows, numeric=(1, 2), css="before-after")
+        + f'\n<p class="note">{t("ba_note", gained=number(after - before))}</p>'
     )
 
 
-def _summary_section(plan: Plan, t: _Text) -> str:
+def _summary_section(plan: Plan, t: ReportText) -> str:
     return (
         f'<section class="first">\n<h1>{t("title", minutes=plan.minutes)}</h1>\n'
         f"<h2>{t('question_h')}</h2>\n<p>{_question(plan, t)}</p>\n"
         f'<p class="answer">{_answer(plan, t)}</p>\n'
         f"{_assumptions(plan, t)}\n{_before_after(plan, t)}\n</section>"
     )
-
-
-def _account(plan: Plan, t: _Text) -> str:
-    """The plan's account (:meth:`planner.ledger.Ledger.blocks`), as it is: one table per block."""
-    ledger = plan.ledger
-    text = LEDGER_TEXT[t.lang]
-    parts = [f"<h2>{_e(text['account_h'])}</h2>"]
-    for block in ledger.blocks(t.lang):
-        rows = [
-            [_e(label), "" if n is None else f"{n:,}", *([] if people is None else [_n(people)])]
-            for label, n, people in block.rows
-        ]
-        parts.append(_table([_e(c) for c in (block.heading, *block.columns)], rows, numeric=(1, 2), css="account"))
-    if ledger.centres is not None and ledger.n_centre("no_possible_centre"):
-        parts.append(
-            '<p class="note">'
-            + _e(
-                text["centre_note"].format(
-                    tier=ledger.tier_minutes,
-                    n=ledger.n_centre("no_possible_centre"),
-                    pop=f"{ledger.people_centre('no_possible_centre'):,.0f}",
-                )
-            )
-            + "</p>"
-        )
-    parts.append(f'<p class="note">{_e(text["account_note"])}</p>')
-    return "\n".join(parts)
 
 
 # ----------------------------------------------------------------- the map, the stations, the areas
@@ -295,7 +231,7 @@ def _swatch(css: str, label: str) -> str:
     return f'<span class="key"><span class="swatch {css}"></span>{label}</span>'
 
 
-def _map_section(plan: Plan, t: _Text) -> str:
+def _map_section(plan: Plan, t: ReportText) -> str:
     figure = map_figure(plan)
     keys = [_swatch("proposed", t("key_proposed"))]
     if plan.stations["existing"].any():
@@ -317,7 +253,7 @@ def _map_section(plan: Plan, t: _Text) -> str:
     )
 
 
-def _stations_section(plan: Plan, t: _Text) -> str:
+def _stations_section(plan: Plan, t: ReportText) -> str:
     st = plan.stations
     rows = []
     for k, row in enumerate(st.itertuples(index=False)):
@@ -325,29 +261,29 @@ def _stations_section(plan: Plan, t: _Text) -> str:
         rows.append(
             [
                 str(k + 1),
-                _e(row.name),
-                t(f"tier_{tier}") if f"tier_{tier}" in t.phrases else _e(tier),
+                escape(row.name),
+                t(f"tier_{tier}") if f"tier_{tier}" in t.phrases else escape(tier),
                 t("status_existing" if row.existing else "status_new"),
-                _n(row.population_within),
-                _n(row.population_assigned),
+                number(row.population_within),
+                number(row.population_assigned),
                 "" if pd.isna(row.farthest_assigned_minutes) else f"{row.farthest_assigned_minutes:.1f}",
                 f"{row.cost:,.0f}",
             ]
         )
-    rows.append(["", t("total"), "", "", "", _n(st["population_assigned"].sum()), "", f"{st['cost'].sum():,.0f}"])
+    rows.append(["", t("total"), "", "", "", number(st["population_assigned"].sum()), "", f"{st['cost'].sum():,.0f}"])
     head = [
         t(k, minutes=plan.minutes)
         for k in ("c_no", "c_name", "c_tier", "c_status", "c_within", "c_assigned", "c_far", "c_cost")
     ]
-    note = t("stations_note", covered=_n(plan.summary["population_covered"]))
+    note = t("stations_note", covered=number(plan_summary(plan)["population_covered"]))
     return (
         f'<section id="stations">\n<h2>{t("stations_h", n=len(st))}</h2>\n'
-        + _table(head, rows, numeric=(0, 4, 5, 6, 7), css="stations")
+        + html_table(head, rows, numeric=(0, 4, 5, 6, 7), css="stations")
         + f'\n<p class="note">{note}</p>\n</section>'
     )
 
 
-def _areas_section(plan: Plan, t: _Text) -> str:
+def _areas_section(plan: Plan, t: ReportText) -> str:
     table = plan.area_table
     if table is None:
         return ""
@@ -357,23 +293,23 @@ def _areas_section(plan: Plan, t: _Text) -> str:
         rows.append(
             [
                 _area_name(row, t),
-                _n(row.population),
-                _n(row.n_homes),
-                _n(row.population_covered),
-                _pct(row.covered_share) if pd.notna(row.covered_share) else "",
-                "" if pd.isna(row.nearest_station) else _e(row.nearest_station),
+                number(row.population),
+                number(row.n_homes),
+                number(row.population_covered),
+                percent(row.covered_share) if pd.notna(row.covered_share) else "",
+                "" if pd.isna(row.nearest_station) else escape(row.nearest_station),
                 "" if pd.isna(far) or not np.isfinite(far) else f"{far:.1f}",
             ]
         )
     head = [t(k) for k in ("c_area", "c_residents", "c_homes", "c_covered", "c_share", "c_nearest", "c_walk")]
     return (
         f'<section id="areas">\n<h2>{t("areas_h")}</h2>\n'
-        + _table(head, rows, numeric=(1, 2, 3, 4, 6), css="areas")
+        + html_table(head, rows, numeric=(1, 2, 3, 4, 6), css="areas")
         + f'\n<p class="note">{t("areas_note")}</p>\n</section>'
     )
 
 
-def _area_name(row: Any, t: _Text) -> str:
+def _area_name(row: Any, t: ReportText) -> str:
     """An area's name, with a word where the planning boundary cuts it (the account's ``where``)."""
     if row.area == OUTSIDE:
         return t("outside")
@@ -381,14 +317,14 @@ def _area_name(row: Any, t: _Text) -> str:
     if where == "outside":
         return t("area_beyond", name=row.area)
     if where == "partly outside":
-        return t("area_partly", name=row.area, share=_pct(float(row.share_inside)))
-    return _e(row.area)
+        return t("area_partly", name=row.area, share=percent(float(row.share_inside)))
+    return escape(row.area)
 
 
 # ----------------------------------------------------------------- homes left out, the coverage curve
 
 
-def _reason(t: _Text, reason: str, minutes: float, tier: float = 0.0) -> str:
+def _reason(t: ReportText, reason: str, minutes: float, tier: float = 0.0) -> str:
     """The diagnosis' reason (:func:`planner.reach.unreachable.diagnose_unreachable`) in the report's language."""
     if reason.startswith("no street"):
         return t("r_street", m=DEFAULTS.max_snap_m)
@@ -397,9 +333,9 @@ def _reason(t: _Text, reason: str, minutes: float, tier: float = 0.0) -> str:
     return t("r_candidate", minutes=minutes)
 
 
-def _left_out_section(plan: Plan, t: _Text) -> str:
-    s = plan.summary
-    parts = [f'<section id="left-out">\n{_account(plan, t)}\n<h2>{t("left_out_h")}</h2>']
+def _left_out_section(plan: Plan, t: ReportText) -> str:
+    s = plan_summary(plan)
+    parts = [f'<section id="left-out">\n{account_html(plan.ledger, t.lang)}\n<h2>{t("left_out_h")}</h2>']
     table = plan.unreachable if plan.unreachable is not None else pd.DataFrame()
     if not len(table):
         parts.append(f"<p>{t('left_out_none', minutes=plan.minutes)}</p>")
@@ -410,50 +346,50 @@ def _left_out_section(plan: Plan, t: _Text) -> str:
             intro = t(
                 "left_out_intro",
                 n=ledger.n("no_candidate"),
-                pop=_n(ledger.people("no_candidate")),
+                pop=number(ledger.people("no_candidate")),
                 minutes=plan.minutes,
             )
             parts.append(f"<p>{intro}</p>")
         # the account's classes of the homes no plan can cover (each home in one), in the report's words
         reasons = {"only_unusable": "only unusable", "no_candidate": "no candidate", "off_network": "no street"}
         summary_rows = [
-            [_reason(t, reasons[c], plan.minutes, tier), f"{ledger.n(c):,}", _n(ledger.people(c))]
+            [_reason(t, reasons[c], plan.minutes, tier), f"{ledger.n(c):,}", number(ledger.people(c))]
             for c in UNCOVERABLE
             if ledger.n(c)
         ]
-        parts.append(f"<h3>{_e(LEDGER_TEXT[t.lang]['left_out_classes'])}</h3>")
-        parts.append(_table([t("c_reason"), t("c_homes"), t("c_residents")], summary_rows, numeric=(1, 2)))
+        parts.append(f"<h3>{escape(words(t.lang, 'account')['left_out_classes'])}</h3>")
+        parts.append(html_table([t("c_reason"), t("c_homes"), t("c_residents")], summary_rows, numeric=(1, 2)))
         rows = []
         for row in table.head(MAX_LISTED_HOMES).itertuples(index=False):
             named = isinstance(row.nearest_site_name, str) and bool(row.nearest_site_name.strip())
-            near = _e(row.nearest_site_name) if named else t("beyond", look=DIAGNOSIS_MINUTES)
+            near = escape(row.nearest_site_name) if named else t("beyond", look=DIAGNOSIS_MINUTES)
             walk = "" if pd.isna(row.nearest_minutes) else f"{row.nearest_minutes:.1f}"
             if str(row.reason).startswith("no street"):
                 near = walk = ""  # off the streets: the reason says it all
-            home = _e(row.demand_id)
+            home = escape(row.demand_id)
             name = getattr(row, "name", None)  # the compound's name, when the demand file gives one
             if isinstance(name, str) and name.strip():
-                home = f"{_e(name)} ({home})"
-            rows.append([home, _n(row.population), _reason(t, str(row.reason), plan.minutes, tier), near, walk])
+                home = t("home_named", name=name, id=row.demand_id)
+            rows.append([home, number(row.population), _reason(t, str(row.reason), plan.minutes, tier), near, walk])
         head = [t(k) for k in ("c_home", "c_residents", "c_reason", "c_nearest_candidate", "c_walk")]
         key = "left_out_list_h" if len(table) > MAX_LISTED_HOMES else "left_out_list_all"
         parts.append(f"<h3>{t(key, shown=MAX_LISTED_HOMES, n=len(table))}</h3>")
-        parts.append(_table(head, rows, numeric=(1, 4), css="homes"))
+        parts.append(html_table(head, rows, numeric=(1, 4), css="homes"))
     if plan.ledger.n("not_covered"):
-        n, pop = plan.ledger.n("not_covered"), _n(plan.ledger.people("not_covered"))
+        n, pop = plan.ledger.n("not_covered"), number(plan.ledger.people("not_covered"))
         parts.append(f'<p class="note">{t("left_out_choice", n=n, pop=pop, stations=s["n_stations"])}</p>')
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _needed_text(t: _Text, needed: dict[str, int | None], max_p: int) -> str:
+def _needed_text(t: ReportText, needed: dict[str, int | None], max_p: int) -> str:
     values = [
         t("more_than", n=max_p) if needed.get(k) is None else str(needed[k]) for k in ("80%", "90%", "95%", "100%")
     ]
     return t("needed", a=values[0], b=values[1], c=values[2], d=values[3])
 
 
-def _curve_section(plan: Plan, t: _Text, steps: int, seconds: float) -> str:
+def _curve_section(plan: Plan, t: ReportText, steps: int, seconds: float) -> str:
     found = report_curve(plan, steps=steps, seconds=seconds)
     if found is None:
         return ""
@@ -463,9 +399,9 @@ def _curve_section(plan: Plan, t: _Text, steps: int, seconds: float) -> str:
     labels = {
         k: t.phrases[f"svg_{k}"].format(minutes=plan.minutes) for k in ("title", "x_axis", "y_axis", "all", "reachable")
     }
-    mark = (n, plan.summary["covered_share"]) if max_p == n else None
+    mark = (n, plan_summary(plan)["covered_share"]) if max_p == n else None
     rows = [
-        [str(r.p), _n(r.population_covered), _pct(r.covered_share), _pct(r.coverable_share)]
+        [str(r.p), number(r.population_covered), percent(r.covered_share), percent(r.coverable_share)]
         for r in curve.itertuples(index=False)
     ]
     head = [t("c_p"), t("c_covered"), t("c_share_all"), t("c_share_reach")]
@@ -478,7 +414,7 @@ def _curve_section(plan: Plan, t: _Text, steps: int, seconds: float) -> str:
     short = curve[curve["status"] != "optimal"]
     if len(short):
         parts.append(f'<p class="note">{t("curve_short", ps=", ".join(map(str, short["p"])))}</p>')
-    parts.append(_table(head, rows, numeric=(0, 1, 2, 3), css="curve-table"))
+    parts.append(html_table(head, rows, numeric=(0, 1, 2, 3), css="curve-table"))
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
-import shapely
 
 from planner.demand.areas import OUTSIDE
-from planner.io.datums import in_china, wgs84_to_gcj02
 from planner.ledger import UNCOVERABLE, Ledger
-from planner.optimize import Solution
+from planner.outputs.account import account_dict
 from planner.outputs.files import json_safe
-from planner.reach.matrix import Coverage
-from planner.reach.unreachable import DIAGNOSIS_MINUTES
-from planner.sites import site_costs
-
-if TYPE_CHECKING:
-    from planner.result import Plan
+from planner.result import Plan
+from planner.text import words
 
 Progress = Callable[[str, float], None]
 
-__all__ = ["area_results", "plan_summary", "station_sheet", "station_table"]
+__all__ = ["plan_summary", "station_sheet"]
 
 
 def plan_summary(p: Plan) -> dict[str, Any]:
@@ -97,7 +89,7 @@ def plan_summary(p: Plan) -> dict[str, Any]:
         summary["demand_method"] = f"raster ({homes.attrs['raster']['placement']})"
     summary.update(_boundary_figures(p, ledger))
     summary.update(_area_figures(p))
-    summary["ledger"] = ledger.as_dict()
+    summary["ledger"] = account_dict(ledger)
     return summary
 
 
@@ -130,101 +122,6 @@ def _area_figures(p: Plan) -> dict[str, Any]:
     return out
 
 
-def station_table(sites: gpd.GeoDataFrame, sol: Solution, cov: Coverage) -> gpd.GeoDataFrame:
-    """
-    The chosen stations, one row each, as planners hand them over (EPSG:4326, by ``site_id``).
-
-    Parameters
-    ----------
-    sites, sol, cov
-        The plan's sites, solution and coverage (limited to the plan's walk).
-
-    Returns
-    -------
-    stations
-        ``site_id``, ``name``, ``tier``, ``kind``, ``status`` (``new`` / ``existing``) and
-        ``existing``, ``lon`` / ``lat`` (WGS-84) and, for stations in China, ``gcj02_lon`` /
-        ``gcj02_lat`` (Amap's datum; empty elsewhere), ``population_within`` (residents within
-        the walk: catchments overlap, so this column does not add up),
-        ``population_assigned`` (each covered home counted once, at its nearest chosen station:
-        adds up to the plan's ``population_covered``), ``farthest_assigned_minutes`` (the walk to
-        the farthest home assigned), ``cost`` (:func:`planner.sites.site_costs`).
-    """
-    selected = np.asarray(sol.selected, dtype=np.int64)
-    chosen = sites.iloc[selected]
-    pop = cov.population
-    per_station = np.asarray(cov.within()[:, selected].T @ pop).ravel() if len(selected) else np.zeros(0)
-    assigned, farthest = _assignment(cov, selected, sol.covered)
-    tier_of = getattr(sol.result, "tier_of", None)
-    ll = chosen.to_crs("EPSG:4326")
-    lon, lat = ll.geometry.x.to_numpy(), ll.geometry.y.to_numpy()
-    columns: dict[str, Any] = {
-        "site_id": chosen["site_id"].to_numpy(),
-        "name": chosen["name"].to_numpy(),
-        "tier": tier_of[selected] if tier_of is not None else np.full(len(selected), "grid"),
-        "kind": chosen["kind"].to_numpy(),
-        "status": np.where(chosen["existing"].to_numpy(bool), "existing", "new"),
-        "existing": chosen["existing"].to_numpy(bool),
-        "lon": np.round(lon, 7),
-        "lat": np.round(lat, 7),
-    }
-    china = in_china(lon, lat)
-    if china.any():
-        glon, glat = wgs84_to_gcj02(lon, lat)
-        columns["gcj02_lon"] = np.where(china, np.round(glon, 7), np.nan)
-        columns["gcj02_lat"] = np.where(china, np.round(glat, 7), np.nan)
-    columns.update(
-        population_within=np.round(per_station, 1),
-        population_assigned=_rounded_keeping_sum(assigned),
-        farthest_assigned_minutes=np.round(farthest, 2),
-        cost=site_costs(sites)[selected] if len(selected) else np.zeros(0),
-    )
-    stations = gpd.GeoDataFrame(columns, geometry=ll.geometry.values, crs="EPSG:4326")
-    return stations.sort_values("site_id", kind="stable").reset_index(drop=True)
-
-
-#: ``stations.xlsx`` under ``--lang zh``: the headers a committee reads (stations.csv keeps the English names)
-SHEET_HEADERS_ZH = {
-    "site_id": "站点编号",
-    "name": "名称",
-    "tier": "层级",
-    "kind": "类型",
-    "status": "状态",
-    "existing": "现有站点",
-    "lon": "经度（WGS-84）",
-    "lat": "纬度（WGS-84）",
-    "gcj02_lon": "经度（GCJ-02，高德）",
-    "gcj02_lat": "纬度（GCJ-02，高德）",
-    "population_within": "步行范围内居民",
-    "population_assigned": "分配居民数（每户只计一次）",
-    "farthest_assigned_minutes": "最远分配步行（分钟）",
-    "cost": "费用",
-}
-#: and its values
-SHEET_VALUES_ZH = {
-    "tier": {"centre": "社区党群服务中心", "grid": "网格站"},
-    "status": {"new": "新建", "existing": "现有"},
-    "kind": {
-        "community_centre": "社区中心",
-        "social_centre": "社会活动中心",
-        "social_facility": "社会服务设施",
-        "townhall": "政府办公楼",
-        "library": "图书馆",
-        "public_building": "公共建筑",
-        "post_office": "邮局",
-        "property_management": "物业用房",
-        "government": "政府机关",
-        "association": "社会团体",
-        "park": "公园",
-        "playground": "游乐场",
-        "fitness_station": "健身点",
-        "common": "公共绿地",
-        "square": "广场",
-        "file": "规划提供",
-    },
-}
-
-
 def station_sheet(stations: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """
     The station table as ``stations.xlsx`` writes it: as :func:`station_table`, in Chinese under ``lang="zh"``.
@@ -234,7 +131,8 @@ def station_sheet(stations: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     stations
         :func:`station_table`'s rows (the geometry dropped or not).
     lang
-        ``"en"`` (the table as is) or ``"zh"``: headers, tiers, statuses, OSM kinds and yes / no in Chinese.
+        ``"en"`` (the table as is) or ``"zh"``: headers, tiers, statuses, OSM kinds and yes / no in Chinese
+        (:mod:`planner.text.sheet`).
 
     Returns
     -------
@@ -243,101 +141,11 @@ def station_sheet(stations: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     table = pd.DataFrame(stations.drop(columns="geometry", errors="ignore"))
     if lang != "zh":
         return table
+    t = words(lang, "sheet")
     table = table.copy()
-    for col, words in SHEET_VALUES_ZH.items():
+    for col in ("tier", "status", "kind"):
         if col in table:
-            table[col] = [words.get(str(v), v) for v in table[col]]
+            table[col] = [str(t[f"{col}_{v}"]) if f"{col}_{v}" in t else v for v in table[col]]
     if "existing" in table:
-        table["existing"] = np.where(table["existing"].to_numpy(bool), "是", "否")
-    return table.rename(columns=SHEET_HEADERS_ZH)
-
-
-def _assignment(cov: Coverage, selected: np.ndarray, covered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per chosen station (in ``selected`` order): residents of the covered homes nearest to it, the farthest walk."""
-    assigned = np.zeros(len(selected))
-    farthest = np.full(len(selected), np.nan)
-    if not len(selected):
-        return assigned, farthest
-    site, walk = cov.nearest(selected)
-    rows = np.flatnonzero(covered & (site >= 0))
-    slot = np.searchsorted(selected, site[rows])  # selected is sorted (Solution.selected)
-    np.add.at(assigned, slot, cov.population[rows])
-    longest = np.full(len(selected), -np.inf)
-    np.maximum.at(longest, slot, walk[rows])
-    farthest[np.isfinite(longest)] = longest[np.isfinite(longest)]
-    return assigned, farthest
-
-
-def area_results(
-    network: nx.MultiDiGraph,
-    homes: gpd.GeoDataFrame,
-    sites: gpd.GeoDataFrame,
-    cov: Coverage,
-    sol: Solution,
-    area_polys: gpd.GeoDataFrame | None,
-    minutes: float,
-    progress: Progress | None,
-    ledger: Ledger,
-) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame | None]:
-    """The areas with their figures, and the per-area table (``None``, ``None`` without areas).
-
-    The residents and their classes come from the plan's account (``ledger.areas``); this adds the nearest
-    chosen station of each area. With a planning boundary the areas are drawn clipped to it.
-    """
-    if area_polys is None or ledger.areas is None:
-        return None, None
-    from planner.demand.areas import nearest_by_area, nearest_station
-
-    walk, station = nearest_station(
-        network,
-        homes,
-        sites,
-        cov.minutes,
-        sol.selected,
-        look_minutes=max(DIAGNOSIS_MINUTES, minutes),
-        progress=progress,
-    )
-    chosen_order = sites.iloc[sol.selected][["site_id", "name"]].reset_index(drop=True)
-    assert ledger.area_row is not None  # made with the areas' table
-    nearest = nearest_by_area(ledger.area_row, len(ledger.areas), walk, station, chosen_order)
-    table = _ledger_areas(ledger.areas, nearest)
-    if "boundary" in network.graph:
-        shapes = area_polys.to_crs("EPSG:4326")
-        clipped = shapely.intersection(shapes.geometry.values, network.graph["boundary"].polygon)
-        area_polys = shapes.set_geometry(clipped)[~shapely.is_empty(clipped)].reset_index(drop=True)
-    figures = table.set_index("area")
-    area_polys = area_polys.assign(
-        **{
-            col: area_polys["area"].map(figures[col]).to_numpy()
-            for col in ("population", "population_covered", "covered_share")
-        }
-    )
-    return area_polys, table
-
-
-def _ledger_areas(areas: pd.DataFrame, nearest: pd.DataFrame) -> pd.DataFrame:
-    """``areas.csv``: the account's per-area classes (rounded), then the nearest chosen station of each area."""
-    out = pd.DataFrame({"area": areas["area"].astype(str), "n_homes": areas["n_homes"].astype(int)})
-    out.insert(1, "population", areas["population"].round(1))
-    for col in areas.columns:
-        if col.startswith("population_"):
-            out[col] = areas[col].round(1)
-    out.insert(4, "covered_share", areas["covered_share"].round(4))
-    out["share_inside"] = areas["share_inside"].round(4)
-    out["where"] = areas["where"]
-    return out.reset_index(drop=True).join(nearest)
-
-
-def _rounded_keeping_sum(values: np.ndarray, decimals: int = 1) -> np.ndarray:
-    """``values`` to ``decimals`` places whose sum is their sum so rounded (largest remainders get the odd units).
-
-    Each station's rounded share of the covered residents then adds up to the summary's
-    ``population_covered`` in the table, as the README says (1105.5 against 1105.6 when each was rounded alone).
-    """
-    scale = 10.0**decimals
-    x = np.asarray(values, float) * scale
-    low = np.floor(x + 1e-9)
-    need = round(float(x.sum())) - int(low.sum())
-    order = np.argsort(-(x - low), kind="stable")
-    low[order[: max(need, 0)]] += 1
-    return low / scale
+        table["existing"] = np.where(table["existing"].to_numpy(bool), str(t["yes"]), str(t["no"]))
+    return table.rename(columns={col: str(t[f"column_{col}"]) for col in table.columns if f"column_{col}" in t})

@@ -43,7 +43,7 @@ class MapStyle:
     Attributes
     ----------
     labels
-        The labels of the map's language (one entry of :data:`LABELS`).
+        The words of the map's language (``planner.text.words(lang, "map")``).
     lang
         ``"en"`` or ``"zh"``.
     minutes

@@ -34,85 +34,20 @@ from folium.template import Template
 from planner.errors import InputError
 from planner.outputs.maps.elements import Areas
 from planner.outputs.maps.gcj02 import _wgs
-from planner.outputs.maps.labels import _labels, _legend_item
+from planner.outputs.maps.labels import _legend_item
 from planner.outputs.maps.style import AREA_STEPS, COLOURS, MapStyle
 from planner.reach.evaluation import limited
 from planner.reach.matrix import Coverage
+from planner.text import words as phrases
 
 if TYPE_CHECKING:
     from planner.result import Plan
 
-__all__ = ["AREA_TOLERANCE_M", "WHATIF_LABELS", "WhatIf", "whatif_inputs", "whatif_payload", "whatif_script"]
+__all__ = ["AREA_TOLERANCE_M", "WhatIf", "whatif_inputs", "whatif_payload", "whatif_script"]
 
 #: the walking areas are simplified with this tolerance in metres (GEOS' topology-preserving Douglas-Peucker; an
 #: outline may move a little more than this, 5.7 m for 4 m in the tests) to keep the page small
 AREA_TOLERANCE_M = 4.0
-
-#: the page's own words, by language (names and ids are escaped by the script)
-WHATIF_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "What if",
-        "hint": "Click a candidate to make it a station, a station to remove it.",
-        "stations": "Stations",
-        "stations_value": "{n} ({added} added, {removed} removed)",
-        "covered": "Residents covered",
-        "covered_value": "{covered} of {total}",
-        "share": "Share of all residents",
-        "gained": "Newly covered (vs. proposed plan)",
-        "lost": "Newly uncovered (vs. proposed plan)",
-        "station": "Station",
-        "assigned": "Residents (nearest)",
-        "reset": "Back to the proposed plan",
-        "csv": "Download this plan (CSV)",
-        "geojson": "Download this plan (GeoJSON)",
-        "tip_candidate": "Candidate: {name} · click to add: +{n} residents",
-        "tip_proposed": "Proposed station: {name} · click to remove: −{n} residents",
-        "tip_added": "Added station: {name} · click to remove: −{n} residents",
-        "tip_existing": "Existing station: {name} · click to remove: −{n} residents",
-        "tip_removed": "Existing station, removed: {name} · click to restore: +{n} residents",
-        "tip_dropped": "Proposed station, removed: {name} · click to restore: +{n} residents",
-        "proposed": "Proposed station",
-        "added": "Added station",
-        "existing": "Existing station",
-        "removed": "Existing station, removed",
-        "dropped": "Proposed station, removed",
-        "candidate": "Candidate site",
-        "sites_layer": "Stations and candidates (click)",
-        "walk_layer": "{minutes:g}-minute walk",
-        "homes_layer": "Homes",
-    },
-    "zh": {
-        "title": "方案推演",
-        "hint": "点击候选站点即设为站点，点击站点即移除。",
-        "stations": "站点",
-        "stations_value": "{n}个（新增{added}个，移除{removed}个）",
-        "covered": "覆盖人口",
-        "covered_value": "{covered} / {total}",
-        "share": "占总人口比例",
-        "gained": "较推荐方案新增覆盖",
-        "lost": "较推荐方案失去覆盖",
-        "station": "站点",
-        "assigned": "就近分配人口",
-        "reset": "恢复推荐方案",
-        "csv": "下载当前方案（CSV）",
-        "geojson": "下载当前方案（GeoJSON）",
-        "tip_candidate": "候选站点：{name} · 点击新增，增加覆盖{n}人",
-        "tip_proposed": "拟建网格站：{name} · 点击移除，失去覆盖{n}人",
-        "tip_added": "新增站点：{name} · 点击移除，失去覆盖{n}人",
-        "tip_existing": "现有网格站：{name} · 点击移除，失去覆盖{n}人",
-        "tip_removed": "现有网格站（已移除）：{name} · 点击恢复，增加覆盖{n}人",
-        "tip_dropped": "拟建网格站（已移除）：{name} · 点击恢复，增加覆盖{n}人",
-        "proposed": "拟建网格站",
-        "added": "新增站点",
-        "existing": "现有网格站",
-        "removed": "现有网格站（已移除）",
-        "dropped": "拟建网格站（已移除）",
-        "candidate": "候选站点",
-        "sites_layer": "站点与候选站点（可点击）",
-        "walk_layer": "{minutes:g}分钟步行服务圈",
-        "homes_layer": "住户",
-    },
-}
 
 _STYLE = """
 #planner-whatif {{ max-width: 330px; }}
@@ -306,7 +241,7 @@ def whatif_payload(
     homes = _wgs(demand, gcj02)
     sites = _wgs(whatif.sites, False)
     drawn = _wgs(whatif.sites, gcj02)
-    words = WHATIF_LABELS[lang]
+    words, t = phrases(lang, "whatif"), phrases(lang, "map")
     return {
         "lang": lang,
         "minutes": float(whatif.minutes),
@@ -335,8 +270,8 @@ def whatif_payload(
         "labels": {
             **words,
             "walk_layer": words["walk_layer"].format(minutes=whatif.minutes),
-            **{key: _labels(lang)[key] for key in ("area_name", "area_covered", "area_share")},
-            "area_population": _labels(lang)["population"],
+            **{key: t[key] for key in ("area_name", "area_covered", "area_share")},
+            "area_population": t["population"],
         },
         "colours": {
             **{k: COLOURS[k] for k in ("covered", "uncovered", "proposed", "existing", "candidate")},
@@ -466,7 +401,7 @@ def _area_group(fmap: folium.Map, area_polygon: list[int]) -> folium.FeatureGrou
         if drawn != known or (known and max(area_polygon) >= drawn):
             raise InputError(
                 f"what-if: the map draws {drawn} areas and the what-if data knows the homes of {known}; "
-                "expected the same areas (Plan.map(whatif=True), or WhatIf's area fields from whatif_inputs)"
+                "expected the same areas (planner.plan_map(plan, whatif=True), or WhatIf's area fields from whatif_inputs)"
             )
         return group
     return None
@@ -474,8 +409,7 @@ def _area_group(fmap: folium.Map, area_polygon: list[int]) -> folium.FeatureGrou
 
 def _whatif_legend(lang: str, minutes: float) -> str:
     """The legend of the what-if map: the sites by status, the walking area, homes covered and not."""
-    words = WHATIF_LABELS[lang]
-    t = _labels(lang)
+    words, t = phrases(lang, "whatif"), phrases(lang, "map")
     items = [
         _legend_item(COLOURS["proposed"], words["proposed"]),
         _legend_item(ADDED, words["added"]),
