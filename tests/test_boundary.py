@@ -169,15 +169,15 @@ def test_boundary_file_in_any_crs_and_plan_accounting(default_network, tmp_path,
     assert f"{f.name} (中心区); left out as outside it" in report and str(tmp_path) not in report
     # the homes and candidates planned are exactly the whole source's inside the boundary (the source is
     # read within the boundary's box plus a walk; those read but outside it are counted)
-    full = planner.plan(model="lscp", network=default_network)
-    clipped = planner.plan(model="lscp", boundary=str(f), boundary_name="中心区")
+    full = planner.plan(planner.Study(network=default_network), model="lscp")
+    clipped = planner.plan(planner.Study(boundary=str(f), boundary_name="中心区"), model="lscp")
     homes_in = full.demand[shapely.intersects(area, full.demand.to_crs("EPSG:4326").geometry.values)]
     assert sorted(clipped.demand["demand_id"]) == sorted(homes_in["demand_id"])
     assert s["population_total"] == pytest.approx(homes_in["population"].sum(), abs=0.1)
     sites_in = full.sites[shapely.intersects(area, full.sites.to_crs("EPSG:4326").geometry.values)]
     assert sorted(clipped.sites["site_id"]) == sorted(sites_in["site_id"])
     assert s["n_demand_outside_boundary"] > 0 and s["n_sites_outside_boundary"] > 0
-    assert s["n_demand"] + s["n_demand_outside_boundary"] <= full.summary["n_demand"]
+    assert s["n_demand"] + s["n_demand_outside_boundary"] <= planner.plan_summary(full)["n_demand"]
     # every home and site read is somewhere in plan.gpkg: planned (homes, sites) or left out with its reason
     left = gpd.read_file(out / "plan.gpkg", layer="left_out")
     assert set(left["reason"]) == {"outside the planning boundary"}
@@ -259,7 +259,7 @@ def test_admin_boundaries_of_a_pbf_with_their_names():
 
 def test_score_and_curve_keep_to_the_boundary(tmp_path):
     area = resolve_boundary(BOX).polygon
-    ranking = planner.score(boundary=BOX)
+    ranking = planner.score(planner.Study(boundary=BOX))
     assert len(ranking) > 0
     assert shapely.intersects_xy(area, ranking["lon"].to_numpy(), ranking["lat"].to_numpy()).all()
     out = tmp_path / "curve"

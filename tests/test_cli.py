@@ -106,14 +106,14 @@ def test_map_has_layers_legend_and_attribution(default_run):
 
 def test_covered_homes_checked_by_networkx(helsinki):
     G, demand, sites = helsinki
-    result = planner.plan(network=G)
+    result = planner.plan(planner.Study(network=G))
     chosen = result.sites.iloc[result.solution.selected]
     pairs = walking_minutes(G, result.demand, chosen, 5.0)
     reachable = np.zeros(len(result.demand), bool)
     reachable[[i for i, _ in pairs]] = True
     assert (result.solution.covered == reachable).all()
     pop = result.demand["population"].to_numpy()
-    assert result.summary["population_covered"] == pytest.approx(pop[reachable].sum(), abs=0.1)
+    assert planner.plan_summary(result)["population_covered"] == pytest.approx(pop[reachable].sum(), abs=0.1)
     # each station's population_within is the population within its own walk (catchments overlap)
     for sid, figure in zip(result.stations["site_id"], result.stations["population_within"]):
         j = list(chosen["site_id"]).index(sid)
@@ -131,8 +131,8 @@ def test_covered_homes_checked_by_networkx(helsinki):
         expected[chosen["site_id"].iloc[j]] += pop[i]
     assigned = dict(zip(result.stations["site_id"], result.stations["population_assigned"]))
     assert assigned == pytest.approx(expected, abs=0.06)
-    assert sum(assigned.values()) == pytest.approx(result.summary["population_covered"], abs=0.05 * len(assigned))
-    assert result.stations["population_within"].sum() > result.summary["population_covered"] + 1  # overlaps here
+    assert sum(assigned.values()) == pytest.approx(planner.plan_summary(result)["population_covered"], abs=0.05 * len(assigned))
+    assert result.stations["population_within"].sum() > planner.plan_summary(result)["population_covered"] + 1  # overlaps here
 
 
 def test_mclp_with_existing_and_files(tmp_path):
@@ -335,7 +335,7 @@ def test_pmedian_too_few_stations_says_how_many(tmp_path, capsys):
 @pytest.mark.parametrize("seed", range(20))
 def test_rounded_station_figures_keep_their_sum(seed):
     """population_assigned to 0.1 per station, its column adding up to the rounded total (largest remainders)."""
-    from planner.outputs.summary import _rounded_keeping_sum
+    from planner.result.tables import _rounded_keeping_sum
 
     r = np.random.default_rng(seed)
     values = r.random(int(r.integers(1, 40))) * r.choice([1.0, 10.0, 1000.0])

@@ -213,7 +213,7 @@ def test_census_areas_spread_and_tabled(guixi, tmp_path):
     # re-derived: the plan's homes assigned to the file's polygons here, covered when a station of
     # stations.geojson is within 5 minutes in the plan's coverage matrix
     with pytest.warns(UserWarning, match=r"demand: [\d,]+ of [\d,]+ points .* are farther than 250 m .*; kept"):
-        result = planner.plan(str(path), demand=shp, candidates=cands, existing=ex, network=G)
+        result = planner.plan(planner.Study(source=str(path), demand=shp, candidates=cands, existing=ex, network=G))
     chosen = gpd.read_file(out / "stations.geojson")
     cols = np.flatnonzero(result.sites["site_id"].isin(chosen["site_id"]).to_numpy())
     m = result.coverage.minutes.tocsc()[:, cols].tocsr()

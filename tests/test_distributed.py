@@ -192,4 +192,4 @@ def test_bad_scheduler_one_line(tmp_path, capsys, args, words):
 
 def test_plan_api_rejects_unknown_engine(helsinki):
     with pytest.raises(planner.InputError, match="engine='spark'"):
-        planner.plan(network=helsinki[0], engine="spark")
+        planner.plan(planner.Study(network=helsinki[0]), engine="spark")

@@ -123,11 +123,11 @@ def test_unreachable_home_gives_strict_summary_json(tmp_path):
                           encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = planner.plan(network=G, demand=demand, candidates=candidates)
-    (row,) = result.summary["unreachable"]
+        result = planner.plan(planner.Study(demand=demand, candidates=candidates, network=G))
+    (row,) = planner.plan_summary(result)["unreachable"]
     assert row["demand_id"] == "h-far" and row["nearest_site_id"] is None
     assert row["nearest_minutes"] is None  # was NaN, which JSON cannot hold
-    result.write(tmp_path / "out", offline=True)
+    planner.write(result, tmp_path / "out", offline=True)
     summary = strict_json((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["n_uncoverable"] == 1
     assert summary["unreachable"] == [{"demand_id": "h-far", "population": 80.0, "lon": row["lon"], "lat": row["lat"],

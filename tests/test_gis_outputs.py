@@ -50,9 +50,9 @@ def written(helsinki, tmp_path_factory):
         crs="EPSG:4326",
     )
     areas.to_file(folder / "areas.geojson")
-    p = planner.plan(network=network, candidates=folder / "candidates.csv", areas=folder / "areas.geojson")
+    p = planner.plan(planner.Study(candidates=folder / "candidates.csv", areas=folder / "areas.geojson", network=network))
     out = folder / "out"
-    p.write(out, shapefile=True, dxf=True, output_crs=CRS)
+    planner.write(p, out, shapefile=True, dxf=True, output_crs=CRS)
     return p, out, areas
 
 
@@ -378,8 +378,8 @@ def test_cli_refuses_a_bad_output_crs_before_any_work(tmp_path, capsys):
 def test_cli_options_reach_the_files(written, tmp_path, monkeypatch, capsys):
     p, _, _ = written
     small = dataclasses.replace(p, isochrones=p.isochrones.iloc[:1])  # the plan and its files are tested above
-    monkeypatch.setattr(planner.runs.pipeline, "plan", lambda **_: small)
-    monkeypatch.setattr(planner.result.Plan, "map", lambda self, **_: folium.Map(tiles=None))  # (seconds to draw)
+    monkeypatch.setattr(planner.runs.pipeline, "plan", lambda *_, **__: small)
+    monkeypatch.setattr(planner.outputs.folder, "plan_map", lambda plan, **_: folium.Map(tiles=None))  # (seconds to draw)
     out = tmp_path / "out"
     assert main(["plan", "--format", "shp", "--dxf", "--output-crs", "EPSG:3879", "--out", str(out)]) == 0
     report = capsys.readouterr().out
@@ -395,7 +395,7 @@ def test_cli_options_reach_the_files(written, tmp_path, monkeypatch, capsys):
 def test_every_file_written(written):
     _, out, _ = written
     shp = [f"shp/{layer}{ext}" for layer in LAYERS for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg")]
-    expected = {*planner.runs.pipeline.OUTPUT_FILES, "areas.csv", "plan.dxf", *shp, "shp/fields.csv"}
+    expected = {*planner.outputs.OUTPUT_FILES, "areas.csv", "plan.dxf", *shp, "shp/fields.csv"}
     assert {q.relative_to(out).as_posix() for q in out.rglob("*")} - {"shp"} == expected
 
 

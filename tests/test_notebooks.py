@@ -98,18 +98,18 @@ def plan_figures(text: str) -> tuple[int, float, float]:
 def test_quickstart(tmp_path, helsinki):
     nb, work, _ = execute("01_quickstart.ipynb", tmp_path)
     text = stdout(nb)
-    ref = planner.plan(network=helsinki[0])
+    ref = planner.plan(planner.Study(network=helsinki[0]))
     n, covered, total = plan_figures(text)
-    assert n == ref.summary["n_stations"]
-    assert covered == pytest.approx(ref.summary["population_covered"], abs=0.05)
-    assert total == pytest.approx(ref.summary["population_total"], abs=0.05)
+    assert n == planner.plan_summary(ref)["n_stations"]
+    assert covered == pytest.approx(planner.plan_summary(ref)["population_covered"], abs=0.05)
+    assert total == pytest.approx(planner.plan_summary(ref)["population_total"], abs=0.05)
     assert "same stations as step 5: True" in text
-    assert f"{ref.summary['n_stations']} stations cover" in text  # step 5, planner.solve by hand
+    assert f"{planner.plan_summary(ref)['n_stations']} stations cover" in text  # step 5, planner.solve by hand
     assert leaflet_maps(nb) == 1
     assert len(rich(nb, "image/png")) >= 1
     # the files went into the copy, and they are the plan's
     summary = json.loads((work / "maps" / "quickstart" / "summary.json").read_text())
-    assert summary["n_stations"] == ref.summary["n_stations"]
+    assert summary["n_stations"] == planner.plan_summary(ref)["n_stations"]
     assert (work / "maps" / "quickstart" / "plan.html").stat().st_size > 10_000
 
 
@@ -117,13 +117,13 @@ def test_quickstart(tmp_path, helsinki):
 def test_existing_stations_and_curve(tmp_path, helsinki):
     nb, _, _ = execute("02_existing_stations_and_curve.ipynb", tmp_path)
     text = stdout(nb)
-    ref = planner.plan(network=helsinki[0], existing=EXISTING)
+    ref = planner.plan(planner.Study(existing=EXISTING, network=helsinki[0]))
     n_existing = int(ref.stations["existing"].sum())
     assert n_existing == len(pd.read_csv(EXISTING))
-    assert f"stations with existing kept: {ref.summary['n_stations']} ({n_existing} existing +" in text
+    assert f"stations with existing kept: {planner.plan_summary(ref)['n_stations']} ({n_existing} existing +" in text
     # the curve's 100 % point is the lscp minimum
     needed = dict(re.findall(r"(\d+%) -> (\d+|None)", printed(text, "stations needed")))
-    assert needed["100%"] == str(ref.summary["n_stations"])
+    assert needed["100%"] == str(planner.plan_summary(ref)["n_stations"])
     # the comparison table holds the three rules
     tables = "".join(rich(nb, "text/html"))
     for rule in ("lscp", f"mclp (p={needed['90%']})", "tiers", "within 5 min", "mean walk (min)"):
@@ -140,11 +140,11 @@ def test_your_town(tmp_path):
     source = pbfs[0] if pbfs else None
     expected = source.name if source else "embedded default (central Helsinki)"
     assert f"source: {expected}" in text
-    ref = planner.plan(source)
+    ref = planner.plan(planner.Study(source=source))
     n, covered, total = plan_figures(text)
-    assert n == ref.summary["n_stations"]
-    assert covered == pytest.approx(ref.summary["population_covered"], abs=0.05)
-    assert total == pytest.approx(ref.summary["population_total"], abs=0.05)
+    assert n == planner.plan_summary(ref)["n_stations"]
+    assert covered == pytest.approx(planner.plan_summary(ref)["population_covered"], abs=0.05)
+    assert total == pytest.approx(planner.plan_summary(ref)["population_total"], abs=0.05)
     summary = json.loads((work / "maps" / "your_town" / "summary.json").read_text())
     assert summary["n_stations"] == n
     assert leaflet_maps(nb) >= 1

@@ -225,7 +225,7 @@ def test_score_and_curve_take_raster_options(rasters, tmp_path, monkeypatch):
     network, _, p1, _ = rasters
     monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)
     _, _, people = cells_inside(p1, area_box(network))
-    ranking = planner.score(demand=p1, network=network, raster_mode="cells")
+    ranking = planner.score(planner.Study(demand=p1, network=network, raster_mode="cells"))
     assert ranking["population_15min"].max() <= people.sum() + 1e-6
     out = tmp_path / "curve"
     assert main(["curve", "--demand", str(p1), "--raster-mode", "cells", "--max-p", "2", "--out", str(out), "-q"]) == 0

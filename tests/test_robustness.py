@@ -186,6 +186,7 @@ def breakers_page(tmp_path_factory):
     import shapely
 
     from planner.outputs.maps import plan_map
+    from planner.outputs.maps.draw import MapContent, draw_map
 
     n = len(TEMPLATE_BREAKERS)
     stations = gpd.GeoDataFrame(
@@ -194,7 +195,7 @@ def breakers_page(tmp_path_factory):
     iso = gpd.GeoDataFrame({"site_id": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
     demand = gpd.GeoDataFrame({"demand_id": ["h0"], "population": [5.0]}, geometry=[shapely.Point(24.941, 60.171)],
                               crs="EPSG:4326")
-    html = plan_map(stations, iso, demand, np.array([True]), offline=True).get_root().render()
+    html = draw_map(MapContent(stations, iso, demand, np.array([True])), offline=True).get_root().render()
     path = tmp_path_factory.mktemp("breakers") / "map.html"
     path.write_text(html, encoding="utf-8")
     return path

@@ -123,7 +123,7 @@ def test_ranking_with_existing_stations_checked_by_networkx(helsinki, reference)
     G, demand, sites = helsinki
     site_walks, home_now, site_now = reference
     pop = demand["population"].to_numpy()
-    table = planner.score(network=G, existing=str(EXISTING)).set_index("site_id")
+    table = planner.score(planner.Study(existing=str(EXISTING), network=G)).set_index("site_id")
     assert len(table) == len(sites)
     fixed_finite = 0
     for j, sid in enumerate(sites["site_id"]):
@@ -162,7 +162,7 @@ def test_greedy_order_checked_by_sets(helsinki, reference):
     G, demand, sites = helsinki
     site_walks, home_now, _ = reference
     pop = demand["population"].to_numpy()
-    table = planner.score(network=G, existing=str(EXISTING))
+    table = planner.score(planner.Study(existing=str(EXISTING), network=G))
     reach = [{i for i, t in w.items() if t <= 5} for w in site_walks]
     covered = {i for i in range(len(demand)) if home_now[i] <= 5}
     left = list(range(len(sites)))
@@ -207,7 +207,7 @@ def test_geojson_has_the_same_rows_and_columns(default_files):
 def test_geojson_and_csv_shortlists(tmp_path, helsinki, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: one line per site
     G, _, _ = helsinki
-    full = planner.score(network=G, existing=str(EXISTING)).set_index("site_id")
+    full = planner.score(planner.Study(existing=str(EXISTING), network=G)).set_index("site_id")
     picks = full.loc[["osm-way-29049709", "osm-way-122869924", "osm-node-1375995139"]]
     features = [{"type": "Feature", "properties": {"name": f"shortlist {n}"},
                  "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]}}
@@ -291,7 +291,7 @@ def street(tmp_path_factory):
 
 def test_hand_drawn_street(street):
     G, homes, sites, existing = street
-    table = planner.score(network=G, demand=homes, sites=sites, existing=existing).set_index("site_id")
+    table = planner.score(planner.Study(candidates=sites, demand=homes, existing=existing, network=G)).set_index("site_id")
     # the walks today from the station at 0 m: ha 3, hb 10, hc 15, hf 58.75 min; hd (70) and he (72.5) beyond 60
     expected = {
         #     rank  <=5  <=10 <=15  new  overlap greedy  to station  worst home, now, from the site
@@ -317,7 +317,7 @@ def test_hand_drawn_street(street):
 
 def test_hand_drawn_street_without_existing_stations(street):
     G, homes, sites, _ = street
-    table = planner.score(network=G, demand=homes, sites=sites).set_index("site_id")
+    table = planner.score(planner.Study(candidates=sites, demand=homes, network=G)).set_index("site_id")
     # nobody is served: the most populous home reached wins (hb 20 over hc 7; he 30 over hd 10 though farther)
     assert table["worst_home_id"].to_dict() == {"s1": "hb", "s2": "he", "s3": "ha", "s4": "hf"}
     assert table["worst_home_minutes_to_site"].to_dict() == pytest.approx({"s1": 2.0, "s2": 2.0, "s3": 1.0, "s4": 2.5})

@@ -93,8 +93,10 @@ def _check_seed(seed):
     cov = planner.coverage(G, homes, sites, minutes=minutes)
     near = cov.within(minutes).toarray()
     far = planner.coverage(G, homes, sites, minutes=tier_minutes).within(tier_minutes).toarray()
-    between = planner.coverage(G, sites, sites, minutes=tier_minutes).within(tier_minutes).toarray()
+    walks_between = planner.coverage(G, sites, sites, minutes=tier_minutes)
+    between = walks_between.within(tier_minutes).toarray()
     np.fill_diagonal(between, False)
+    wide = planner.coverage(G, homes, sites, minutes=(minutes, tier_minutes))
     tier, existing = sites["tier"].to_numpy(), sites["existing"].to_numpy(bool)
     checked = 0
     free = _brute_force(near, far, between, tier, existing, None)
@@ -104,7 +106,8 @@ def _check_seed(seed):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                sol = solve_tiers(TierInputs.from_network(G, homes, sites, cov, minutes, tier_minutes), time_limit=None,
+                inputs = TierInputs.from_coverage(wide, walks_between, sites, minutes)
+                sol = solve_tiers(inputs, time_limit=None,
                                   max_centres=cap)
                 tier_of = sol.result.tier_of
         except DataError as exc:
@@ -164,8 +167,8 @@ def test_max_centres_needs_tiers_and_a_count(tmp_path, capsys):
         out = tmp_path / "x"
         assert main(["plan", *args, "--out", str(out), "-q"]) == 2
         assert words in capsys.readouterr().err and not out.exists()
-    with pytest.raises(InputError, match="max_centres=5: caps community centres"):
-        planner.plan(max_centres=5)
+    with pytest.raises(InputError, match=">= 1"):
+        planner.Tiers(max_centres=0)
 
 
 def test_tiers_refuse_another_model(tmp_path, capsys):
@@ -181,7 +184,7 @@ def test_tiers_refuse_another_model(tmp_path, capsys):
     assert "model='mclp': a tiered plan replaces the model" in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
     with pytest.raises(InputError, match="model='pmedian': a tiered plan replaces the model"):
-        planner.plan(tiers=True, model="pmedian")
+        planner.plan(tiers=planner.Tiers(), model="pmedian")
 
 
 @pytest.mark.parametrize(
@@ -200,7 +203,7 @@ def test_tiers_refuse_a_count_a_capacity_or_a_budget(args, words, tmp_path, caps
     assert words in err and len(err.strip().splitlines()) == 1 and not out.exists()
     kwargs = {"p": 8} if "--p" in args else {"capacity": 500.0} if "--capacity" in args else {"budget": 10.0}
     with pytest.raises(InputError, match=words.split(":")[0]):
-        planner.plan(tiers=True, **kwargs)  # refused before the network is read
+        planner.plan(tiers=planner.Tiers(), **kwargs)  # refused before the network is read
 
 
 # the planner's warning, printed by the CLI as a "warning:" line that the test reads
@@ -236,13 +239,13 @@ def test_grid_sites_no_centre_can_serve_are_said(helsinki, tmp_path):
     cands = tmp_path / "c.csv"
     _tier_file(cands, sites["name"], ll.geometry.x, ll.geometry.y, np.where(np.arange(len(sites)) == 0, "centre", "grid"))
     with pytest.warns(UserWarning, match="grid-only sites have no site that may be a community centre within 6 min"):
-        p = planner.plan(network=network, candidates=cands, tiers=True, tier_minutes=6.0)
+        p = planner.plan(planner.Study(candidates=cands, network=network), tiers=planner.Tiers(minutes=6.0))
     S = p.sites.reset_index(drop=True)
     may_centre = S["tier"].isin(["centre", "any"]).to_numpy()
     pairs = walking_minutes(network, S, S, 6.0)  # networkx Dijkstra, no planner code
     served = {j for (j, k) in pairs if j != k and may_centre[k]}
     unusable = np.array([not may_centre[j] and j not in served for j in range(len(S))])
-    assert unusable.any() and p.summary["n_unusable_sites"] == int(unusable.sum())
+    assert unusable.any() and planner.plan_summary(p)["n_unusable_sites"] == int(unusable.sum())
     left = p.unreachable.set_index("demand_id")
     left = left[~left["reason"].str.startswith("no street")]  # off the streets: that reason first
     homes = p.demand[p.demand["demand_id"].isin(left.index)].reset_index(drop=True)
@@ -252,5 +255,5 @@ def test_grid_sites_no_centre_can_serve_are_said(helsinki, tmp_path):
     expect = sorted(str(homes["demand_id"][i]) for i in some - usable)
     only = sorted(left.index[left["reason"].str.startswith("only unusable sites within 5 min")].astype(str))
     assert expect and only == expect
-    page = p.report(lang="zh")
+    page = planner.plan_report(p, lang="zh")
     assert "步行5分钟内仅有只能作网格站的站点" in page

@@ -92,22 +92,21 @@ def small_plan(tmp_path_factory):
         frame.to_crs("EPSG:4326").to_file(folder / f"{name}.geojson")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the seeded points: a few share a spot, a few are off the streets
-        return planner.plan(network=G, demand=folder / "homes.geojson", candidates=folder / "sites.geojson",
-                            existing=folder / "existing.geojson", minutes=4)
+        return planner.plan(planner.Study(demand=folder / "homes.geojson", candidates=folder / "sites.geojson", existing=folder / "existing.geojson", network=G), walk=planner.Walk(minutes=4))
 
 
 def test_evaluate_gives_the_plans_own_figures(small_plan):
     p = small_plan
     ev = planner.evaluate(p.coverage, p.stations["site_id"])
     assert ev.stations == [str(s) for s in p.sites["site_id"].iloc[p.solution.selected]]
-    assert round(ev.population_covered, 1) == p.summary["population_covered"]
-    assert round(ev.covered_share, 6) == p.summary["covered_share"]
+    assert round(ev.population_covered, 1) == planner.plan_summary(p)["population_covered"]
+    assert round(ev.covered_share, 6) == planner.plan_summary(p)["covered_share"]
     np.testing.assert_array_equal(ev.covered, p.solution.covered)
     table = p.stations.set_index("site_id")["population_assigned"]
     assert set(ev.assigned) == set(table.index)
     # rounded to 0.1 so that the column adds up to the headline figure (each within 0.1 of its own)
     assert all(abs(ev.assigned[k] - v) < 0.1 + 1e-9 for k, v in table.items())
-    assert round(table.sum(), 1) == p.summary["population_covered"]
+    assert round(table.sum(), 1) == planner.plan_summary(p)["population_covered"]
     assert "e01" in ev.stations and "e02" not in p.sites["site_id"].tolist()  # e02 is 250 m from every street
 
 
@@ -166,7 +165,7 @@ def pages(small_plan, tmp_path_factory):
     folder = tmp_path_factory.mktemp("whatif")
     out = {"en": folder / "en.html", "en2": folder / "en2.html", "zh": folder / "zh.html"}
     for key, lang in (("en", "en"), ("en2", "en"), ("zh", "zh")):
-        out[key].write_text(small_plan.map(lang=lang, offline=True, whatif=True).get_root().render(), encoding="utf-8")
+        out[key].write_text(planner.plan_map(small_plan, lang=lang, offline=True, whatif=True).get_root().render(), encoding="utf-8")
     return out
 
 
@@ -357,8 +356,9 @@ def test_the_page_breaks_ties_as_python_does(chromium, tmp_path):
     areas = gpd.GeoDataFrame({"site_id": ids}, geometry=sites.to_crs(3067).buffer(300).to_crs(4326).values, crs=4326)
     proposed = np.array([0, 3, 4])
     ev = planner.evaluate(cov, ids[proposed], minutes=5)
-    fmap = planner.plan_map(sites.iloc[proposed], areas.iloc[proposed], homes, ev.covered, offline=True,
-                            whatif=WhatIf(cov, 5.0, sites, proposed, areas))
+    content = planner.MapContent(sites.iloc[proposed], areas.iloc[proposed], homes, ev.covered,
+                                 whatif=WhatIf(cov, 5.0, sites, proposed, areas))
+    fmap = planner.draw_map(content, offline=True)
     path = tmp_path / "ties.html"
     path.write_text(fmap.get_root().render(), encoding="utf-8")
     context, page, log = open_page(chromium, path)
@@ -480,9 +480,9 @@ def helsinki_areas_page(helsinki, tmp_path_factory):
     grid(demand.to_crs("EPSG:4326").total_bounds, ["东门社区", "West", "North"]).to_file(folder / "areas.geojson")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        plan = planner.plan(network=network, areas=folder / "areas.geojson")
+        plan = planner.plan(planner.Study(areas=folder / "areas.geojson", network=network))
     path = folder / "plan.html"
-    path.write_text(plan.map(offline=True, whatif=True).get_root().render(), encoding="utf-8")
+    path.write_text(planner.plan_map(plan, offline=True, whatif=True).get_root().render(), encoding="utf-8")
     return plan, path
 
 
@@ -646,10 +646,9 @@ def hostile_plan(tmp_path_factory):
     grid(homes.to_crs("EPSG:4326").total_bounds, HOSTILE_AREAS).to_file(folder / "areas.geojson")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the seeded points: a few share a spot, a few are off the streets
-        plan = planner.plan(network=G, demand=folder / "homes.geojson", candidates=folder / "sites.geojson",
-                            areas=folder / "areas.geojson", minutes=4)
+        plan = planner.plan(planner.Study(demand=folder / "homes.geojson", candidates=folder / "sites.geojson", areas=folder / "areas.geojson", network=G), walk=planner.Walk(minutes=4))
     page = folder / "hostile.html"
-    page.write_text(plan.map(lang="en", offline=True, whatif=True).get_root().render(), encoding="utf-8")
+    page.write_text(planner.plan_map(plan, lang="en", offline=True, whatif=True).get_root().render(), encoding="utf-8")
     return plan, page
 
 
@@ -669,8 +668,8 @@ def test_the_page_data_names_each_homes_area(hostile_plan):
     # an areas layer the page could not recolour is refused
     bare = dataclasses.replace(w, area_names=(), home_area=np.zeros(0, np.int64), area_polygon=np.zeros(0, np.int64))
     with pytest.raises(InputError, match="the map draws 3 areas and the what-if data knows the homes of 0"):
-        planner.plan_map(plan.stations, plan.isochrones, plan.demand, plan.solution.covered, areas=plan.areas,
-                         whatif=bare)
+        planner.draw_map(planner.MapContent(plan.stations, plan.isochrones, plan.demand, plan.solution.covered,
+                                            areas=plan.areas, whatif=bare))
 
 
 def test_hostile_names_run_no_script_and_read_as_text(chromium, hostile_plan):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import sys
 import warnings
 from typing import Any
@@ -204,9 +203,23 @@ def setup_logging(common: dict[str, Any]) -> bool:
     return quiet
 
 
-def study_options(
-    common: dict[str, Any], reads: tuple[str, ...], **files: str | os.PathLike | None
-) -> tuple[Study, Walk]:
+class ModelChoice(click.Choice):
+    """``--model``: one of the models of :data:`planner.optimize.MODEL_SPECS`, refused in the planner's words."""
+
+    def __init__(self) -> None:
+        from planner.optimize import MODEL_SPECS
+
+        super().__init__(list(MODEL_SPECS))
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value not in self.choices:
+            self.fail(
+                f"model={value!r}: unknown model; expected one of {', '.join(map(str, self.choices))}", param, ctx
+            )
+        return value
+
+
+def study_options(common: dict[str, Any], reads: tuple[str, ...], **files: Any) -> tuple[Study, Walk]:
     """The :data:`COMMON_OPTIONS` (and the command's own ``files``) as the study and the walk, checked once here.
 
     ``reads``: the files the command reads (see :func:`input_crs_option`).

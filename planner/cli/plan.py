@@ -6,7 +6,8 @@ from typing import Any
 
 import click
 
-from planner.cli._base import area_arguments, cli, common_options, lang_option, setup_logging, share_value
+from planner.cli._base import ModelChoice, cli, common_options, lang_option, setup_logging, share_value, study_options
+from planner.config import DEFAULTS
 from planner.outputs.console import Reporter, report_plan
 
 __all__ = ["plan_command"]
@@ -22,7 +23,7 @@ __all__ = ["plan_command"]
 )
 @click.option(
     "--model",
-    type=str,
+    type=ModelChoice(),
     default="lscp",
     show_default=True,
     help="lscp: fewest stations covering every reachable home; mclp: --p stations covering the most people; "
@@ -47,7 +48,11 @@ __all__ = ["plan_command"]
     help="1+5+N: community centres within --tier-minutes of every home, grid stations within --minutes.",
 )
 @click.option(
-    "--tier-minutes", type=float, default=15.0, show_default=True, help="Walk to a community centre (with --tiers)."
+    "--tier-minutes",
+    type=float,
+    default=DEFAULTS.tier_minutes,
+    show_default=True,
+    help="Walk to a community centre (with --tiers).",
 )
 @click.option(
     "--max-centres",
@@ -138,93 +143,86 @@ __all__ = ["plan_command"]
     "Default: EPSG:4326; the plan's UTM zone for the DXF. GeoJSON stays EPSG:4326.",
 )
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder.")
-def plan_command(
-    candidates,
-    model,
-    p,
-    capacity,
-    no_split,
-    budget,
-    share,
-    tiers,
-    tier_minutes,
-    max_centres,
-    time_limit,
-    areas,
-    lang,
-    offline,
-    inline_assets,
-    whatif,
-    basemap,
-    tianditu_key,
-    engine,
-    scheduler,
-    workers,
-    out,
-    **common,
-):
+def plan_command(out: str, **options: Any) -> None:
     """Propose stations so that homes are within a walk of one; write a map, GeoJSON and a summary."""
-    from contextlib import nullcontext
-
-    from planner.optimize import check_model
     from planner.outputs.files import check_output_dir
-    from planner.outputs.maps import check_basemap
+    from planner.outputs.folder import write
     from planner.runs.pipeline import plan
 
-    quiet = setup_logging(common)
-    share = share_value(share)
-    check_model(model, p, tiers=tiers, share=share)
+    quiet = setup_logging(options)
+    model = _model_options(options)
+    engine, cluster = _engine_options(options)
+    view = _map_options(options)
+    out_dir = check_output_dir(out)
+    gis = _gis_arguments(options)
+    files = {"candidates": options.pop("candidates"), "areas": options.pop("areas")}
+    study, walk = study_options(options, ("demand", "candidates", "existing", "areas"), **files)
+    model["tiers"] = _tiers(model)
+    reporter = Reporter(quiet)
+    with reporter.running(), cluster as client:
+        result = plan(study, walk=walk, **model, progress=reporter, engine=engine, client=client)
+        reporter("writing outputs", 0.5)
+        paths = write(result, out_dir, **view, **gis)
+    report_plan(reporter, result, paths, view["lang"])
+
+
+def _model_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The model's options, out of ``options`` and checked (the tiers' as ``tier_minutes`` / ``max_centres``)."""
+    from planner.optimize import MODEL_SPECS, check_model
+
+    names = ("model", "p", "capacity", "budget", "share", "time_limit", "tiers", "tier_minutes", "max_centres")
+    model = {name: options.pop(name) for name in names}
+    model["split"] = not options.pop("no_split")
+    model["share"] = share_value(model["share"])
+    check_model(model["model"], model["p"], tiers=model["tiers"], share=model["share"])
+    if MODEL_SPECS[model["model"]].needs_costs and model["budget"] is None:
+        raise click.UsageError(f"--model {model['model']} needs --budget")
+    return model
+
+
+def _tiers(model: dict[str, Any]) -> Any:
+    """``--tiers`` / ``--tier-minutes`` / ``--max-centres`` as :class:`planner.Tiers` (``None`` without ``--tiers``)."""
+    from planner.errors import InputError
+    from planner.study import Tiers
+
+    tiers, minutes, cap = model.pop("tiers"), model.pop("tier_minutes"), model.pop("max_centres")
+    if cap is not None and not tiers:
+        raise InputError(
+            f"max_centres={cap!r}: caps community centres, which only a tiered plan has; "
+            "expected tiers=True (--tiers beside --max-centres)"
+        )
+    return Tiers(minutes, cap) if tiers else None
+
+
+def _engine_options(options: dict[str, Any]) -> tuple[str, Any]:
+    """``--engine`` / ``--scheduler`` / ``--workers``, checked: the engine and the cluster to run in."""
+    from contextlib import nullcontext
+
+    engine, scheduler, workers = options.pop("engine"), options.pop("scheduler"), options.pop("workers")
     if engine != "dask" and (scheduler is not None or workers is not None):
         raise click.UsageError("--scheduler and --workers need --engine dask")
     if scheduler is not None and workers is not None:
         raise click.UsageError("--workers starts a LocalCluster; with --scheduler the cluster's own workers are used")
-    tianditu_key = check_basemap(basemap, tianditu_key, offline=offline, inline_assets=inline_assets)
-    if model == "budget" and budget is None:
-        raise click.UsageError("--model budget needs --budget")
-    out_dir = check_output_dir(out)
-    gis = _gis_arguments(common)
-    if engine == "dask":
-        from planner.distributed import dask_client
+    if engine != "dask":
+        return engine, nullcontext()
+    from planner.distributed import dask_client
 
-        cluster = dask_client(scheduler, workers)
-    else:
-        cluster = nullcontext()
-    reporter = Reporter(quiet)
-    with reporter.running(), cluster as client:
-        result = plan(
-            **area_arguments(common, ("demand", "candidates", "existing", "areas")),
-            candidates=candidates,
-            model=model,
-            p=p,
-            time_limit=time_limit,
-            capacity=capacity,
-            split=not no_split,
-            budget=budget,
-            share=share,
-            tiers=tiers,
-            tier_minutes=tier_minutes,
-            max_centres=max_centres,
-            areas=areas,
-            progress=reporter,
-            engine=engine,
-            client=client,
-        )
-        reporter("writing outputs", 0.5)
-        paths = result.write(
-            out_dir,
-            lang=lang,
-            offline=offline,
-            basemap=basemap,
-            tianditu_key=tianditu_key,
-            inline_assets=inline_assets,
-            whatif=whatif,
-            **gis,
-        )
-    report_plan(reporter, result, paths, lang)
+    return engine, dask_client(scheduler, workers)
+
+
+def _map_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The map's options, out of ``options`` and checked, as keywords of :func:`planner.write`."""
+    from planner.outputs.maps import check_basemap
+
+    view = {k: options.pop(k) for k in ("lang", "offline", "inline_assets", "whatif", "basemap", "tianditu_key")}
+    view["tianditu_key"] = check_basemap(
+        view["basemap"], view["tianditu_key"], offline=view["offline"], inline_assets=view["inline_assets"]
+    )
+    return view
 
 
 def _gis_arguments(common: dict[str, Any]) -> dict[str, Any]:
-    """``--format`` / ``--dxf`` / ``--output-crs``, out of ``common`` and checked, as keywords of ``Plan.write``."""
+    """``--format`` / ``--dxf`` / ``--output-crs``, out of ``common`` and checked, as keywords of :func:`planner.write`."""
     from planner.outputs.gis import check_output_crs
 
     formats, dxf, output_crs = common.pop("formats"), common.pop("dxf"), common.pop("output_crs")

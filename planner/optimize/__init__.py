@@ -47,7 +47,7 @@ rest (:mod:`planner.optimize.rcfix`, on the model of :mod:`planner.optimize.cove
 
 from planner.optimize.cover import Executor
 from planner.optimize.maxcover import coverage_curve
-from planner.optimize.problem import MODELS, NEEDS_P, Problem, check_model
+from planner.optimize.problem import MODEL_SPECS, MODELS, NEEDS_P, ModelSpec, Problem, check_model
 from planner.optimize.reduce import row_groups
 from planner.optimize.results import (
     Assignment,
@@ -66,6 +66,7 @@ from planner.optimize.tiers import TierInputs, solve_tiers
 
 __all__ = [
     "MODELS",
+    "MODEL_SPECS",
     "NEEDS_P",
     "Assignment",
     "BackupResult",
@@ -76,6 +77,7 @@ __all__ = [
     "Executor",
     "MaxCoverStats",
     "ModelResult",
+    "ModelSpec",
     "Problem",
     "Solution",
     "TierInputs",

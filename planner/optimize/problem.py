@@ -14,10 +14,65 @@ from planner.errors import InputError
 from planner.optimize.reduce import keep_within, pattern, shortest_entries
 from planner.reach.matrix import Coverage
 
-__all__ = ["MODELS", "NEEDS_P", "Problem", "check_model", "check_p", "check_share_value"]
+__all__ = ["MODELS", "MODEL_SPECS", "NEEDS_P", "ModelSpec", "Problem", "check_model", "check_p", "check_share_value"]
 
-MODELS = ("lscp", "mclp", "pscp", "pmedian", "backup", "pcenter", "pdispersion", "budget")
-NEEDS_P = ("mclp", "pmedian", "pcenter", "pdispersion")
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """
+    What a model needs and what it optimises: the one record the checks, the solver and the CLI read.
+
+    Attributes
+    ----------
+    name
+        The model's name (``--model``).
+    objective
+        The figure it optimises, as :attr:`planner.Solution.objective` holds it (``stations``: their number).
+    needs_p
+        It takes ``p``, the number of stations.
+    needs_radius
+        It counts the homes within a radius (a cost matrix needs ``radius``); ``False``: every finite walk counts.
+    capacity
+        It takes ``capacity`` (the most residents one station serves).
+    needs_share
+        It takes ``share``, the fraction of residents to cover.
+    needs_costs
+        It takes a cost per site and a ``budget``.
+    square
+        Its matrix is sites x sites (the walks between sites), not homes x sites.
+    """
+
+    name: str
+    objective: str
+    needs_p: bool = False
+    needs_radius: bool = True
+    capacity: bool = False
+    needs_share: bool = False
+    needs_costs: bool = False
+    square: bool = False
+
+    @property
+    def from_cost_matrix(self) -> bool:
+        """It can be solved from a homes x sites cost matrix alone (``planner optimize``)."""
+        return not (self.square or self.needs_costs)
+
+
+#: every model, by name (the order of ``--help``)
+MODEL_SPECS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec("lscp", "stations", capacity=True),
+        ModelSpec("mclp", "population_covered", needs_p=True, capacity=True),
+        ModelSpec("pscp", "stations", needs_share=True),
+        ModelSpec("pmedian", "weighted_minutes", needs_p=True, needs_radius=False),
+        ModelSpec("backup", "population_covered_twice"),
+        ModelSpec("pcenter", "longest_walk", needs_p=True, needs_radius=False),
+        ModelSpec("pdispersion", "smallest_gap_minutes", needs_p=True, needs_radius=False, square=True),
+        ModelSpec("budget", "population_covered", needs_costs=True),
+    )
+}
+MODELS = tuple(MODEL_SPECS)
+NEEDS_P = tuple(name for name, spec in MODEL_SPECS.items() if spec.needs_p)
 
 
 def check_share_value(share: Any) -> float:
@@ -69,7 +124,7 @@ def check_model(model: str, p: Any = None, *, tiers: bool = False, share: Any = 
             raise InputError(f"share={share!r}: a tiered plan replaces the model (pscp's share does not apply)")
         return
     _check_name_and_p(model, p)
-    if model == "pscp":
+    if MODEL_SPECS[model].needs_share:
         check_share_value(share)
     elif share is not None:
         raise InputError(f"share applies to model 'pscp' (the fewest stations covering that share), not {model!r}")
@@ -78,7 +133,7 @@ def check_model(model: str, p: Any = None, *, tiers: bool = False, share: Any = 
 def _check_name_and_p(model: str, p: Any) -> None:
     if model not in MODELS:
         raise InputError(f"model={model!r}: unknown model; expected one of {', '.join(MODELS)}")
-    if model in NEEDS_P and p is None:
+    if MODEL_SPECS[model].needs_p and p is None:
         raise InputError(f"model={model!r} needs p, the number of stations (for example --p 5)")
     if p is not None and (
         isinstance(p, bool)
@@ -93,7 +148,7 @@ def _check_name_and_p(model: str, p: Any) -> None:
 def check_p(model: str, p: Any, n_sites: int, n_required: int) -> int | None:
     """``p`` as a whole number the model can use (``None`` for models that find it themselves)."""
     _check_name_and_p(model, p)
-    if model not in NEEDS_P:
+    if not MODEL_SPECS[model].needs_p:
         if p is not None:
             warnings.warn(
                 f"p={p!r} is ignored by model {model!r} (it finds the number of stations itself)",

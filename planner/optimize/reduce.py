@@ -6,6 +6,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from planner.reach.matrix import entries_within
+
 __all__ = [
     "bipartite_components",
     "csr_from_triples",
@@ -46,11 +48,8 @@ def pattern(m: sp.spmatrix) -> sp.csr_matrix:
 
 
 def keep_within(m: sp.spmatrix, r: float) -> sp.csr_matrix:
-    """CSR of the stored entries of ``m`` that are ``<= r`` (minutes kept)."""
-    m = sp.csr_matrix(m, dtype=float)
-    keep = m.data <= r
-    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    return csr_from_triples(rows[keep], m.indices[keep], m.data[keep], m.shape)
+    """CSR of the stored entries of ``m`` that are ``<= r`` (minutes kept): :func:`planner.reach.matrix.entries_within`."""
+    return entries_within(m, r)
 
 
 def shortest_entries(matrix: sp.spmatrix) -> sp.csr_matrix:

@@ -19,15 +19,12 @@ from planner.optimize.maxcover import budget_cover, mclp
 from planner.optimize.median.model import assign_nearest, pmedian
 from planner.optimize.milp import Deadline
 from planner.optimize.partial import check_share, pscp
-from planner.optimize.problem import Problem, check_model, check_p
+from planner.optimize.problem import MODEL_SPECS, Problem, check_model, check_p
 from planner.optimize.results import BackupResult, DispersionResult, ModelResult, Solution
 from planner.reach.matrix import Coverage
 
 __all__ = ["Options", "make_solution", "solve"]
 
-
-#: the models for which a cost matrix needs no radius (every finite entry counts)
-UNLIMITED = ("pmedian", "pcenter", "pdispersion")
 
 #: the share of ``time_limit`` the search may use; the rest is kept for assembling the answer after the last
 #: inner solve (a 0.5 s limit ran 0.603 s on a loaded machine when the search had all of it)
@@ -117,16 +114,11 @@ _MODELS: dict[str, Callable[[Problem, Options], Outcome]] = {
 
 
 def _objective(model: str, selected: np.ndarray, covered_population: float, result: ModelResult) -> float:
-    if model in ("lscp", "pscp", "tiers"):
+    key = "stations" if model == "tiers" else MODEL_SPECS[model].objective
+    if key == "stations":
         return float(len(selected))
-    if model in ("mclp", "budget"):
+    if key == "population_covered":
         return covered_population
-    key = {
-        "pmedian": "weighted_minutes",
-        "pcenter": "longest_walk",
-        "backup": "population_covered_twice",
-        "pdispersion": "smallest_gap_minutes",
-    }[model]
     return float(getattr(result, key))
 
 
@@ -165,14 +157,15 @@ def make_solution(
     reach = prob.reach
     coverable = float(w[reach].sum())
     uncoverable = np.flatnonzero(~reach)
-    if model == "pdispersion":
+    square = model != "tiers" and MODEL_SPECS[model].square  # rows are sites: it covers nobody
+    if square:
         covered, uncoverable = np.zeros(n_rows, bool), np.zeros(0, np.int64)
         total = coverable = population_covered = 0.0
     return Solution(
         model=model,
         selected=selected,
         objective=_objective(model, selected, population_covered, result),
-        covered_share=float("nan") if model == "pdispersion" else population_covered / total if total > 0 else 0.0,
+        covered_share=float("nan") if square else population_covered / total if total > 0 else 0.0,
         status=status,
         gap=gap,
         population_total=total,
@@ -199,16 +192,18 @@ def _options(
     executor: Executor | None,
 ) -> Options:
     n_rows, n_sites = prob.shape
+    spec = MODEL_SPECS[model]
     p = check_p(model, p, n_sites, len(prob.required))
     if capacity is not None:
         capacity = check_positive("capacity", capacity)
-        if model not in ("lscp", "mclp"):
-            raise InputError(f"capacity applies to lscp and mclp, not {model!r}")
-    if model == "budget":
+        if not spec.capacity:
+            with_capacity = " and ".join(name for name, s in MODEL_SPECS.items() if s.capacity)
+            raise InputError(f"capacity applies to {with_capacity}, not {model!r}")
+    if spec.needs_costs:
         costs, budget = _check_budget(costs, budget, n_sites, prob.required)
-    if model == "pdispersion" and n_rows != n_sites:
-        raise InputError(f"pdispersion needs a square sites x sites matrix; got {n_rows} x {n_sites}")
-    if model == "pscp":
+    if spec.square and n_rows != n_sites:
+        raise InputError(f"{model} needs a square sites x sites matrix; got {n_rows} x {n_sites}")
+    if spec.needs_share:
         w = prob.weights
         share = check_share(share, float(w.sum()), float(w[prob.reach].sum()))
     return Options(p, capacity, bool(split), costs, budget, share, deadline, executor)
@@ -308,15 +303,17 @@ def solve(
     limit = None if time_limit is None else check_positive("time_limit", time_limit)
     deadline = Deadline(None if limit is None else limit * SEARCH_SHARE)
     check_model(model, p, share=share)
-    if radius is None and model not in UNLIMITED and not isinstance(coverage_or_cost, (Coverage, Problem)):
+    spec = MODEL_SPECS[model]
+    if radius is None and spec.needs_radius and not isinstance(coverage_or_cost, (Coverage, Problem)):
+        unlimited = ", ".join(name for name, s in MODEL_SPECS.items() if not s.needs_radius)
         raise InputError(
             f"radius=None: model {model!r} counts the homes within a radius; give radius (minutes) "
-            f"(only {', '.join(UNLIMITED)} use every finite entry without one)"
+            f"(only {unlimited} use every finite entry without one)"
         )
-    if model == "pdispersion" and not isinstance(coverage_or_cost, (Coverage, Problem)):
+    if spec.square and not isinstance(coverage_or_cost, (Coverage, Problem)):
         radius = None  # its distance is the real walk between sites: the radius caps nothing
     prob = Problem.build(
-        coverage_or_cost, radius=radius, weights=weights, required=required, unlimited=model in UNLIMITED
+        coverage_or_cost, radius=radius, weights=weights, required=required, unlimited=not spec.needs_radius
     )
     o = _options(model, prob, p, capacity, split, costs, budget, share, deadline, executor)
     if o.capacity is not None:

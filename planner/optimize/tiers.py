@@ -6,8 +6,6 @@ import time
 import warnings
 from dataclasses import dataclass
 
-import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -18,7 +16,7 @@ from planner.optimize.problem import Problem
 from planner.optimize.reduce import csr_from_triples, keep_within, pattern
 from planner.optimize.results import Solution, TierResult
 from planner.optimize.solver import make_solution
-from planner.reach.matrix import Coverage, coverage
+from planner.reach.matrix import Coverage
 
 __all__ = ["TierInputs", "solve_tiers"]
 
@@ -54,28 +52,34 @@ class TierInputs:
     tier_minutes: float
 
     @classmethod
-    def from_network(
-        cls,
-        network: nx.MultiDiGraph,
-        homes: gpd.GeoDataFrame,
-        sites: gpd.GeoDataFrame,
-        cov: Coverage,
-        minutes: float,
-        tier_minutes: float,
-    ) -> TierInputs:
-        """The walks a tiered plan is solved from: homes to sites within both limits, sites to sites."""
-        wide = coverage(network, homes, sites, minutes=tier_minutes)
-        between = coverage(network, sites, sites, minutes=tier_minutes).within(tier_minutes).astype(float).tolil()
-        between.setdiag(0.0)
-        between = between.tocsr()
-        between.eliminate_zeros()
+    def from_coverage(cls, wide: Coverage, between: Coverage, sites: pd.DataFrame, minutes: float) -> TierInputs:
+        """
+        The walks a tiered plan is solved from, out of one search of each kind.
+
+        Parameters
+        ----------
+        wide
+            Homes x sites, searched to the centre walk (its longest limit, ``tier_minutes``) and holding ``minutes``
+            among its limits (``planner.coverage(network, homes, sites, minutes=(minutes, tier_minutes))``).
+        between
+            Sites x sites within the centre walk.
+        sites
+            ``name``, ``site_id``, ``existing`` and ``tier`` per site (the columns of both matrices).
+        minutes
+            The station walk.
+        """
+        tier_minutes = wide.limit
+        pairs = between.within(tier_minutes).astype(float).tolil()
+        pairs.setdiag(0.0)
+        pairs = pairs.tocsr()
+        pairs.eliminate_zeros()
         return cls(
-            near=keep_within(cov.minutes, minutes),
+            near=keep_within(wide.minutes, minutes),
             far=wide.within(tier_minutes),
-            between=between,
+            between=pairs,
             sites=sites,
-            demand_ids=homes["demand_id"].astype(str).to_numpy(),
-            population=cov.population,
+            demand_ids=np.asarray(wide.demand_ids).astype(str),
+            population=wide.population,
             minutes=minutes,
             tier_minutes=tier_minutes,
         )

@@ -64,7 +64,7 @@ def write(
         The files written.
     """
     view: dict[str, Any] = dict(offline=offline, basemap=basemap, tianditu_key=tianditu_key, whatif=whatif)
-    files = {
+    files: dict[str, str | bytes] = {
         "plan.html": plan_map(plan, lang=lang, inline_assets=inline_assets, **view).get_root().render(),
         "report.html": plan_report(plan, lang=lang),
         "stations.geojson": geojson_text(plan.stations),

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from planner.errors import InputError
-from planner.reach.matrix import Coverage, nearest_among
+from planner.reach.matrix import Coverage, entries_within, nearest_among
 
-__all__ = ["Evaluation", "evaluate", "limited"]
+__all__ = ["Evaluation", "evaluate"]
 
 
 @dataclass(frozen=True)
@@ -58,16 +57,6 @@ class Evaluation:
         }
 
 
-def limited(matrix: sp.spmatrix, minutes: float) -> sp.csr_matrix:
-    """The stored entries of a sparse matrix of minutes that are ``<= minutes`` (stored zeros kept), sorted."""
-    m = sp.csr_matrix(matrix)
-    keep = m.data <= minutes
-    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    out = sp.csr_matrix((m.data[keep], (rows[keep], m.indices[keep])), shape=m.shape)
-    out.sort_indices()
-    return out
-
-
 def evaluate(coverage: Coverage, stations: Iterable[Any], *, minutes: float | None = None) -> Evaluation:
     """
     The residents a set of stations covers, in all and per station.
@@ -102,7 +91,7 @@ def evaluate(coverage: Coverage, stations: Iterable[Any], *, minutes: float | No
         )
     cols = np.array(sorted({column[s] for s in wanted}), dtype=np.int64)
     pop = np.asarray(coverage.population, dtype=float)
-    nearest, _ = nearest_among(limited(coverage.minutes, limit), cols)
+    nearest, _ = nearest_among(entries_within(coverage.minutes, limit), cols)
     covered = nearest >= 0
     assigned = np.zeros(coverage.shape[1])
     np.add.at(assigned, nearest[covered], pop[covered])

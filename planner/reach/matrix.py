@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import networkx as nx
@@ -31,6 +31,7 @@ __all__ = [
     "Coverage",
     "coverage",
     "coverage_matrix",
+    "entries_within",
     "labelled_coverage",
     "nearest_among",
     "nearest_entries",
@@ -83,6 +84,14 @@ class Coverage:
         if limit > self.limit + 1e-12:
             raise InputError(f"minutes={limit:g}: the coverage was computed up to {self.limit:g} minutes only")
         return within(self.minutes, limit)
+
+    def up_to(self, minutes: float) -> Coverage:
+        """The coverage cut to ``minutes``: the pairs within it, the limits above it dropped (one search, filtered)."""
+        limit = check_positive("minutes", minutes)
+        if limit > self.limit + 1e-12:
+            raise InputError(f"minutes={limit:g}: the coverage was computed up to {self.limit:g} minutes only")
+        limits = (*(m for m in self.limits if m < limit), limit)
+        return replace(self, minutes=entries_within(self.minutes, limit), limits=limits)
 
     def coverable(self, minutes: float | None = None) -> np.ndarray:
         """Boolean per demand row: whether any site reaches it within ``minutes``."""
@@ -151,12 +160,26 @@ def nearest_entries(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
     return column, best
 
 
-def within(matrix: sp.csr_matrix, limit: float) -> sp.csr_matrix:
-    """Boolean CSR of the stored entries of ``matrix`` that are ``<= limit``."""
+def _kept(matrix: sp.spmatrix, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
+    """Rows, columns and minutes of the stored entries ``<= limit`` (stored zeros kept): "within the limit", once."""
     m = sp.csr_matrix(matrix)
     keep = m.data <= limit
     rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    out = sp.csr_matrix((np.ones(int(keep.sum()), bool), (rows[keep], m.indices[keep])), shape=m.shape)
+    return rows[keep], m.indices[keep], m.data[keep], m.shape
+
+
+def entries_within(matrix: sp.spmatrix, limit: float) -> sp.csr_matrix:
+    """CSR of the stored entries of a sparse matrix of minutes that are ``<= limit`` (stored zeros kept), sorted."""
+    rows, cols, data, shape = _kept(matrix, limit)
+    out = sp.csr_matrix((data.astype(float), (rows, cols)), shape=shape)
+    out.sort_indices()
+    return out
+
+
+def within(matrix: sp.spmatrix, limit: float) -> sp.csr_matrix:
+    """Boolean CSR of the stored entries of ``matrix`` that are ``<= limit``."""
+    rows, cols, _, shape = _kept(matrix, limit)
+    out = sp.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=shape)
     out.sort_indices()
     return out
 

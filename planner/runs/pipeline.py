@@ -20,7 +20,7 @@ from planner.distributed import ENGINES
 from planner.errors import InputError
 from planner.ledger import Ledger, account
 from planner.network.boundary import planning_area
-from planner.optimize import NEEDS_P, Solution, TierInputs, check_model, solve, solve_tiers
+from planner.optimize import MODEL_SPECS, Solution, TierInputs, check_model, solve, solve_tiers
 from planner.reach.matrix import Coverage, coverage
 from planner.reach.unreachable import diagnose_unreachable
 from planner.reach.walk_areas import isochrones
@@ -116,15 +116,22 @@ def plan(
     sites = load_sites(network, study, progress)
     warn_thin_osm(network, homes if study.demand is None else None, sites if study.candidates is None else None)
     laps("candidates")
-    if not tiers and model in NEEDS_P and p is not None and p > len(sites):
+    if not tiers and MODEL_SPECS[model].needs_p and p is not None and p > len(sites):
         raise InputError(f"p={p}: larger than the number of candidate sites ({len(sites)})")
     minutes = walk.minutes
-    cov = _coverage(network, homes, sites, minutes, engine, client, progress)
+    limits = (minutes, tiers.minutes) if tiers else (minutes,)
+    wide = _coverage(network, homes, sites, limits, engine, client, progress)  # one search to the longest walk
+    cov = wide.up_to(minutes) if tiers else wide
+    tier_inputs = None
+    if tiers:
+        between = coverage(network, sites, sites, minutes=tiers.minutes)
+        tier_inputs = TierInputs.from_coverage(wide, between, sites, minutes)
     laps("coverage")
     if progress:
         progress(f"solving {'tiers' if tiers else model} over {len(sites):,} sites and {len(homes):,} homes", 0.0)
-    tier_inputs = TierInputs.from_network(network, homes, sites, cov, minutes, tiers.minutes) if tiers else None
-    options = dict(model=model, p=p, time_limit=time_limit, capacity=capacity, split=split, budget=budget, share=share)
+    options: dict[str, Any] = dict(
+        model=model, p=p, time_limit=time_limit, capacity=capacity, split=split, budget=budget, share=share
+    )
     sol = _optimise(sites, cov, engine=engine, client=client, tier_inputs=tier_inputs, tiers=tiers, **options)
     laps("optimise")
     unreachable = _diagnosis(network, homes, sites, sol, minutes, progress, tiered=tiers is not None)
@@ -137,7 +144,7 @@ def plan(
     names = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str)))
     iso.insert(1, "name", iso["site_id"].astype(str).map(names).to_numpy())
     result = Plan(network, homes, sites, cov, sol, station_table(sites, sol, cov), iso, minutes, walk.speed_kmh,
-                  budget=budget if model == "budget" and not tiers else None, seconds=laps.seconds,
+                  budget=budget if MODEL_SPECS[model].needs_costs and not tiers else None, seconds=laps.seconds,
                   unreachable=unreachable, footprints=footprints, areas=area_polys, area_table=table,
                   ledger=ledger)  # fmt: skip
     log.info("plan: %d stations cover %.1f%% of the population", sol.n_stations, 100 * sol.covered_share)
@@ -167,7 +174,7 @@ def _coverage(
     network: nx.MultiDiGraph,
     homes: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
-    minutes: float,
+    minutes: tuple[float, ...],
     engine: str,
     client: Any,
     progress: Progress | None,
@@ -243,7 +250,7 @@ def _optimise(
             time_limit=time_limit,
             capacity=capacity,
             split=split,
-            costs=site_costs(sites) if model == "budget" else None,
+            costs=site_costs(sites) if MODEL_SPECS[model].needs_costs else None,
             budget=budget,
             share=share,
             executor=executor,

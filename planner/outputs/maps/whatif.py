@@ -36,8 +36,7 @@ from planner.outputs.maps.elements import Areas
 from planner.outputs.maps.gcj02 import _wgs
 from planner.outputs.maps.labels import _legend_item
 from planner.outputs.maps.style import AREA_STEPS, COLOURS, MapStyle
-from planner.reach.evaluation import limited
-from planner.reach.matrix import Coverage
+from planner.reach.matrix import Coverage, entries_within
 from planner.text import words as phrases
 
 if TYPE_CHECKING:
@@ -158,7 +157,7 @@ def _micro(degrees: np.ndarray) -> str:
 
 def _rows(coverage: Coverage, minutes: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``indptr``, ``indices``, ``minutes`` of the pairs within the walk, each row nearest first (then by column)."""
-    m = limited(coverage.minutes, minutes)
+    m = entries_within(coverage.minutes, minutes)
     rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
     order = np.lexsort((m.indices, m.data, rows))
     return m.indptr, m.indices[order], m.data[order]
