@@ -29,7 +29,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 import planner
-from planner.outputs.maps import WhatIf, plan_map
+from planner.outputs.maps import WhatIf
 from planner.outputs.maps.draw import MapContent, draw_map
 from planner.reach.matrix import Coverage
 

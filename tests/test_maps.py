@@ -23,7 +23,7 @@ from browser import BROWSER_ARGS, block_network
 import planner
 from planner.cli import main
 from planner.errors import InputError
-from planner.outputs.maps import check_basemap, footprint_polygons, leaflet_assets, plan_map, wgs84_to_gcj02
+from planner.outputs.maps import check_basemap, footprint_polygons, leaflet_assets, wgs84_to_gcj02
 from planner.outputs.maps.draw import MapContent, draw_map
 from planner.text import words
 

@@ -185,7 +185,6 @@ def breakers_page(tmp_path_factory):
     import geopandas as gpd
     import shapely
 
-    from planner.outputs.maps import plan_map
     from planner.outputs.maps.draw import MapContent, draw_map
 
     n = len(TEMPLATE_BREAKERS)

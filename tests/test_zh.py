@@ -14,16 +14,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-
-import planner
 import scipy.sparse as sp
 
+import planner
 from planner.cli import main
 from planner.cli.rank import _print_curve, _print_ranking
 from planner.ledger import account
 from planner.outputs import fonts
 from planner.outputs.console import OUTPUT_DESCRIPTIONS, Reporter, report_plan
-from planner.outputs.maps import check_basemap, leaflet_assets, plan_map
+from planner.outputs.maps import check_basemap, leaflet_assets
 from planner.outputs.maps.draw import MapContent, draw_map
 from planner.outputs.maps.leaflet import ASSET_URLS, heat_plugin
 from planner.outputs.plots import curve_png

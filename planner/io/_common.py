@@ -11,26 +11,26 @@ from planner.errors import InputError, PlannerError
 
 __all__ = [
     "COORD_DECIMALS",
-    "_EXCEL",
-    "_TABLES",
-    "_TEXT_COLUMNS",
-    "_VECTORS",
-    "_pick",
-    "_row",
-    "_value",
+    "EXCEL_SUFFIXES",
+    "TABLE_SUFFIXES",
+    "TEXT_COLUMNS",
+    "VECTOR_SUFFIXES",
     "cell_phrase",
+    "cell_value",
     "check_input_file",
+    "pick_column",
+    "row_dict",
 ]
 
 #: decimals of degrees written to GeoJSON (1e-7 deg is about 1 cm)
 COORD_DECIMALS = 7
 
-_TABLES = (".csv", ".txt")
-_EXCEL = (".xlsx", ".xlsm")
-_VECTORS = (".geojson", ".json", ".gpkg", ".shp")
+TABLE_SUFFIXES = (".csv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
 
 #: columns read as text from a CSV (ids keep their leading zeros: "007" is not 7)
-_TEXT_COLUMNS = ("name", "site_id", "demand_id")
+TEXT_COLUMNS = ("name", "site_id", "demand_id")
 
 
 def check_input_file(
@@ -84,7 +84,7 @@ def cell_phrase(row: int, column: object, value: object) -> str:
     return f"row {row}, column {column!r} = {value!r}"
 
 
-def _pick(columns: Iterable[str], names: tuple[str, ...]) -> str | None:
+def pick_column(columns: Iterable[str], names: tuple[str, ...]) -> str | None:
     lower = {str(c).lower().strip(): c for c in columns}
     for n in names:
         if n in lower:
@@ -92,11 +92,11 @@ def _pick(columns: Iterable[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _row(label: object) -> int:
+def row_dict(label: object) -> int:
     """1-based data row number of an index label (the frames keep the file's 0-based row positions)."""
     return int(label) + 1  # type: ignore[call-overload]
 
 
-def _value(column: pd.Series, i: int) -> object:
+def cell_value(column: pd.Series, i: int) -> object:
     """Cell ``i`` of ``column`` as a plain Python value (numpy 2 scalars print as np.int64(...))."""
     return column.iloc[i : i + 1].tolist()[0]

@@ -12,12 +12,12 @@ import pandas as pd
 
 from planner.config import COLUMN_ALIASES, ID_ALIASES
 from planner.errors import InputError
-from planner.io._common import _pick, _row, _value, cell_phrase
+from planner.io._common import cell_phrase, cell_value, pick_column, row_dict
 
-__all__ = ["_aliases", "_apply_aliases", "_cell_text", "_check_numeric"]
+__all__ = ["apply_aliases", "cell_text", "check_numeric", "column_aliases"]
 
 
-def _aliases(
+def column_aliases(
     p: Path, columns: Iterable[object], what: str, numeric: tuple[str, ...], explicit: dict[str, str | None]
 ) -> dict[object, str]:
     """
@@ -67,21 +67,21 @@ def _aliases(
     return renames
 
 
-def _apply_aliases(
+def apply_aliases(
     p: Path, df: pd.DataFrame, what: str, numeric: tuple[str, ...], explicit: dict[str, str | None]
 ) -> pd.DataFrame:
     """
-    ``df`` with its aliased columns renamed (see :func:`_aliases`).
+    ``df`` with its aliased columns renamed (see :func:`column_aliases`).
 
     A column that becomes ``site_id`` / ``demand_id`` through an alias must name
     each row once: empty throughout, it is left as it was; partly empty or
     repeated, it is refused (the callers would drop or merge rows by id).
     """
-    renames = _aliases(p, df.columns, what, numeric, explicit)
+    renames = column_aliases(p, df.columns, what, numeric, explicit)
     for col, canonical in list(renames.items()):
         if canonical not in ("site_id", "demand_id"):
             continue
-        values = df[col].astype(object).map(_cell_text)
+        values = df[col].astype(object).map(cell_text)
         empty = values.isna()
         if empty.all():
             del renames[col]
@@ -89,11 +89,11 @@ def _apply_aliases(
         again = values.duplicated(keep="first").to_numpy() & ~empty.to_numpy()
         if empty.any() or again.any():
             if empty.any():
-                problem = f"is empty in row {_row(df.index[int(np.flatnonzero(empty.to_numpy())[0])])}"
+                problem = f"is empty in row {row_dict(df.index[int(np.flatnonzero(empty.to_numpy())[0])])}"
             else:
                 j = int(np.flatnonzero(again)[0])
                 i = int(np.flatnonzero((values == values.iat[j]).to_numpy())[0])
-                problem = f"repeats {values.iat[j]!r} in rows {_row(df.index[i])} and {_row(df.index[j])}"
+                problem = f"repeats {values.iat[j]!r} in rows {row_dict(df.index[i])} and {row_dict(df.index[j])}"
             raise InputError(
                 f"{p}: column {str(col)!r} (read as {canonical}) {problem}; "
                 f"expected one {canonical} per row (or rename the column)"
@@ -101,7 +101,7 @@ def _apply_aliases(
     return df.rename(columns=renames)
 
 
-def _cell_text(value: object) -> object:
+def cell_text(value: object) -> object:
     """An id or name cell as text (Excel's 7.0 is "7", not "7.0"); empty cells stay missing."""
     if value is None or value is pd.NA or isinstance(value, str):
         return value
@@ -113,9 +113,10 @@ def _cell_text(value: object) -> object:
     return str(value)
 
 
-def _check_numeric(p: Path, gdf: gpd.GeoDataFrame, numeric: tuple[str, ...], what: str) -> None:
+def check_numeric(p: Path, gdf: gpd.GeoDataFrame, numeric: tuple[str, ...], what: str) -> None:
+    """Refuse a file of ``what`` points without one of the ``numeric`` columns, naming the columns it has."""
     for name in numeric:
-        col = _pick(gdf.columns, (name,))
+        col = pick_column(gdf.columns, (name,))
         if col is None:
             found = ", ".join(str(c) for c in gdf.columns if c != "geometry") or "nothing"
             aliases = [a for a in COLUMN_ALIASES.get(name, ()) if a != name][:2]
@@ -128,7 +129,7 @@ def _check_numeric(p: Path, gdf: gpd.GeoDataFrame, numeric: tuple[str, ...], wha
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(
-                f"{p}: {cell_phrase(_row(gdf.index[i]), col, _value(gdf[col], i))}; expected a non-negative number"
+                f"{p}: {cell_phrase(row_dict(gdf.index[i]), col, cell_value(gdf[col], i))}; expected a non-negative number"
             )
         gdf[name] = values.to_numpy(dtype=float)
         if col != name:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.io._common import _value, cell_phrase
+from planner.io._common import cell_phrase, cell_value
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -51,7 +51,7 @@ def read_cost_matrix(path: str | os.PathLike[str]) -> tuple[sp.csr_matrix, np.nd
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{p}: {cell_phrase(i + 1, 'minutes', _value(df['minutes'], i))}; expected a non-negative number"
+            f"{p}: {cell_phrase(i + 1, 'minutes', cell_value(df['minutes'], i))}; expected a non-negative number"
         )
     demand_ids = np.array(sorted(df["demand_id"].unique()))
     site_ids = np.array(sorted(df["site_id"].unique()))
@@ -93,7 +93,7 @@ def read_weights(path: str | os.PathLike[str]) -> pd.Series:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{p}: {cell_phrase(i + 1, 'population', _value(df['population'], i))}; expected a non-negative number"
+            f"{p}: {cell_phrase(i + 1, 'population', cell_value(df['population'], i))}; expected a non-negative number"
         )
     if df["demand_id"].duplicated().any():
         raise InputError(f"{p}: demand_id {df.loc[df['demand_id'].duplicated(), 'demand_id'].iloc[0]!r} appears twice")

@@ -11,7 +11,7 @@ import pyproj
 from planner.errors import InputError
 from planner.io.datums import datum_name
 
-__all__ = ["_SourceCRS", "_parse_crs", "_xy_to_wgs84"]
+__all__ = ["SourceCRS", "parse_crs", "xy_to_wgs84"]
 
 #: ``crs`` values (lower case, without blanks, ``-`` and ``_``) meaning lon/lat in a
 #: Chinese datum, or plain WGS-84 lon/lat
@@ -22,7 +22,7 @@ _AREA_MARGIN_DEG = 1.0
 
 
 @dataclass(frozen=True)
-class _SourceCRS:
+class SourceCRS:
     """What ``read_points(crs=...)`` says the coordinates are."""
 
     label: str  # as the caller wrote it
@@ -31,30 +31,32 @@ class _SourceCRS:
 
     @property
     def projected(self) -> bool:
+        """The coordinates are x / y of a projected CRS (not lon / lat)."""
         return self.crs is not None and not self.crs.is_geographic
 
 
-def _parse_crs(p: Path, crs: str | None) -> _SourceCRS | None:
+def parse_crs(p: Path, crs: str | None) -> SourceCRS | None:
+    """The ``--input-crs`` of file ``p``: a Chinese datum or a CRS (``None``: WGS-84 lon / lat), refused in one line."""
     if crs is None:
         return None
     datum = datum_name(str(crs))
     if datum is not None:
-        return _SourceCRS(str(crs), datum=datum)
+        return SourceCRS(str(crs), datum=datum)
     try:
         parsed = pyproj.CRS.from_user_input(crs)
     except (pyproj.exceptions.CRSError, TypeError, ValueError):
         raise InputError(f"{p}: unknown input CRS {crs!r} (--input-crs); {_CRS_EXPECTED}") from None
     if parsed.is_geographic and parsed.to_epsg() == 4326:
-        return _SourceCRS(str(crs), datum="wgs84")
+        return SourceCRS(str(crs), datum="wgs84")
     if not (parsed.is_geographic or parsed.is_projected):
         raise InputError(
             f"{p}: input CRS {crs!r} is {parsed.type_name}, not a lon/lat or projected CRS; {_CRS_EXPECTED}"
         )
-    return _SourceCRS(str(crs), crs=parsed)
+    return SourceCRS(str(crs), crs=parsed)
 
 
-def _xy_to_wgs84(
-    p: Path, x: np.ndarray, y: np.ndarray, rows: np.ndarray, src: _SourceCRS | None
+def xy_to_wgs84(
+    p: Path, x: np.ndarray, y: np.ndarray, rows: np.ndarray, src: SourceCRS | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """
     WGS-84 lon/lat of coordinates given in ``src`` (``None``: WGS-84 lon/lat).
@@ -128,7 +130,7 @@ def _check_area(
     lon: np.ndarray,
     lat: np.ndarray,
     rows: np.ndarray,
-    src: _SourceCRS,
+    src: SourceCRS,
     to_ll: pyproj.Transformer,
 ) -> None:
     """Refuse projected coordinates that land outside the area their CRS is made for."""

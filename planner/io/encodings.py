@@ -7,12 +7,12 @@ from pathlib import Path
 
 from planner.errors import InputError
 
-__all__ = ["_decode"]
+__all__ = ["decode_text"]
 
 _UTF8_CJK = re.compile(rb"[\xe3-\xe9][\x80-\xbf]{2}")  # U+3000..U+9FFF in UTF-8
 
 
-def _decode(p: Path, data: bytes, what: str, advice: str) -> tuple[str, str]:
+def decode_text(p: Path, data: bytes, what: str, advice: str) -> tuple[str, str]:
     """
     Decode ``data`` as UTF-8 (BOM or not), else GB18030; return (text, encoding).
 

@@ -11,11 +11,18 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.io._common import _EXCEL, _TABLES, _VECTORS, COORD_DECIMALS, _row, check_input_file
-from planner.io.columns import _apply_aliases, _check_numeric
-from planner.io.crs import _parse_crs
-from planner.io.tables import _read_csv, _read_excel, _table_points
-from planner.io.vectors import _read_vector, _vector_to_wgs84
+from planner.io._common import (
+    COORD_DECIMALS,
+    EXCEL_SUFFIXES,
+    TABLE_SUFFIXES,
+    VECTOR_SUFFIXES,
+    check_input_file,
+    row_dict,
+)
+from planner.io.columns import apply_aliases, check_numeric
+from planner.io.crs import parse_crs
+from planner.io.tables import read_csv, read_excel, table_points
+from planner.io.vectors import read_vector, vector_to_wgs84
 
 __all__ = ["read_points"]
 
@@ -119,7 +126,7 @@ def read_points(
         Row numbers in messages count data rows from 1 (the header not counted).
     """
     p, sheet = _split_sheet(Path(path))
-    src = _parse_crs(p, crs)
+    src = parse_crs(p, crs)
     check_input_file(
         p,
         not_found=f"{p}: {what} file not found; expected a CSV (lon, lat{''.join(', ' + c for c in numeric)}), "
@@ -130,20 +137,20 @@ def read_points(
     suffix = p.suffix.lower()
     explicit = {"name": name_column, "population": population_column}
     attrs: dict[str, str] = {}
-    if suffix in _TABLES or suffix in _EXCEL:
-        if suffix in _TABLES:
-            df, attrs["encoding"] = _read_csv(p, what, numeric, explicit)
+    if suffix in TABLE_SUFFIXES or suffix in EXCEL_SUFFIXES:
+        if suffix in TABLE_SUFFIXES:
+            df, attrs["encoding"] = read_csv(p, what, numeric, explicit)
         else:
-            df, attrs["sheet"] = _read_excel(p, sheet, what)
-        gdf = _table_points(p, df, what, numeric, explicit, src)
-    elif suffix in _VECTORS:
-        gdf, encoding = _read_vector(p, what)
+            df, attrs["sheet"] = read_excel(p, sheet, what)
+        gdf = table_points(p, df, what, numeric, explicit, src)
+    elif suffix in VECTOR_SUFFIXES:
+        gdf, encoding = read_vector(p, what)
         if encoding:
             attrs["encoding"] = encoding
-        gdf = _apply_aliases(p, gdf, what, numeric, explicit)
+        gdf = apply_aliases(p, gdf, what, numeric, explicit)
         gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
-        _check_numeric(p, gdf, numeric, what)
-        gdf = _vector_to_wgs84(p, gdf, src)
+        check_numeric(p, gdf, numeric, what)
+        gdf = vector_to_wgs84(p, gdf, src)
         not_points = ~gdf.geometry.geom_type.isin(["Point", "Polygon", "MultiPolygon"] if polygons else ["Point"])
         if not_points.any():
             gdf.loc[not_points, "geometry"] = gdf.loc[not_points].geometry.representative_point()
@@ -169,7 +176,7 @@ def read_points(
         i = int(np.flatnonzero(bad)[0])
         hint = " (lon and lat swapped?)" if abs(x[i]) <= 90 and abs(y[i]) <= 180 else ""
         raise InputError(
-            f"{p}: row {_row(gdf.index[i])} has lon={x[i]:g}, lat={y[i]:g}, "
+            f"{p}: row {row_dict(gdf.index[i])} has lon={x[i]:g}, lat={y[i]:g}, "
             f"outside lon [-180, 180] / lat [-90, 90]{hint}"
         )
     if not areas.any():
@@ -185,7 +192,7 @@ def _split_sheet(p: Path) -> tuple[Path, str | None]:
     """``book.xlsx#Sheet2`` -> (``book.xlsx``, ``"Sheet2"``), unless a file of that very name exists."""
     if "#" in p.name and not p.exists():
         base, sheet = p.name.rsplit("#", 1)
-        if Path(base).suffix.lower() in (*_EXCEL, ".xls"):
+        if Path(base).suffix.lower() in (*EXCEL_SUFFIXES, ".xls"):
             return p.with_name(base), sheet
     return p, None
 
@@ -203,7 +210,7 @@ def _warn_duplicates(p: Path, gdf: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarra
 
     def label(k: int) -> str:
         name = gdf["name"].iloc[k] if "name" in gdf else None
-        return f"row {_row(gdf.index[k])}" + (f" {str(name)!r}" if isinstance(name, str) and name.strip() else "")
+        return f"row {row_dict(gdf.index[k])}" + (f" {str(name)!r}" if isinstance(name, str) and name.strip() else "")
 
     more = int(again.sum()) - 1
     extra = f" (and {more} more row{'s' if more > 1 else ''} at a spot already used)" if more else ""

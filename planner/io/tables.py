@@ -14,13 +14,13 @@ import pandas as pd
 
 from planner.config import COLUMN_ALIASES
 from planner.errors import InputError, PlannerError
-from planner.io._common import _TEXT_COLUMNS, _pick, _row, _value, cell_phrase
-from planner.io.columns import _aliases, _apply_aliases, _cell_text, _check_numeric
-from planner.io.crs import _SourceCRS, _xy_to_wgs84
-from planner.io.encodings import _decode
+from planner.io._common import TEXT_COLUMNS, cell_phrase, cell_value, pick_column, row_dict
+from planner.io.columns import apply_aliases, cell_text, check_numeric, column_aliases
+from planner.io.crs import SourceCRS, xy_to_wgs84
+from planner.io.encodings import decode_text
 from planner.io.records import FORMULA_START, text_column
 
-__all__ = ["_read_csv", "_read_excel", "_table_points"]
+__all__ = ["read_csv", "read_excel", "table_points"]
 
 log = logging.getLogger("planner.io")
 
@@ -29,24 +29,24 @@ log = logging.getLogger("planner.io")
 _GUARDED = "^'(?='*[" + re.escape(FORMULA_START) + "])"
 
 
-def _read_csv(
-    p: Path, what: str, numeric: tuple[str, ...], explicit: dict[str, str | None]
-) -> tuple[pd.DataFrame, str]:
-    text, encoding = _decode(p, p.read_bytes(), what, "save it as 'CSV UTF-8' (Excel: Save As, CSV UTF-8)")
+def read_csv(p: Path, what: str, numeric: tuple[str, ...], explicit: dict[str, str | None]) -> tuple[pd.DataFrame, str]:
+    """A CSV table of ``what`` points in any of the encodings a planner meets (UTF-8, GBK...), and that encoding."""
+    text, encoding = decode_text(p, p.read_bytes(), what, "save it as 'CSV UTF-8' (Excel: Save As, CSV UTF-8)")
     log.info("%s: read as %s", p, encoding)
     try:
         header = pd.read_csv(StringIO(text), nrows=0).columns
-        with warnings.catch_warnings():  # ambiguous headers are reported once, by _table_points
+        with warnings.catch_warnings():  # ambiguous headers are reported once, by table_points
             warnings.simplefilter("ignore")
-            renames = _aliases(p, header, what, numeric, explicit)
-        as_text = [c for c in header if (c in _TEXT_COLUMNS and c not in renames) or renames.get(c) in _TEXT_COLUMNS]
+            renames = column_aliases(p, header, what, numeric, explicit)
+        as_text = [c for c in header if (c in TEXT_COLUMNS and c not in renames) or renames.get(c) in TEXT_COLUMNS]
         df = pd.read_csv(StringIO(text), dtype=dict.fromkeys(as_text, str))
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{p}: not a readable CSV ({str(exc).splitlines()[0]})") from None
     return _unguarded(df), encoding
 
 
-def _read_excel(p: Path, sheet: str | None, what: str) -> tuple[pd.DataFrame, str]:
+def read_excel(p: Path, sheet: str | None, what: str) -> tuple[pd.DataFrame, str]:
+    """A sheet of an Excel workbook (the first, or ``sheet``) as a table under its lon / lat header row, and its name."""
     try:
         book = pd.ExcelFile(p, engine="openpyxl")
     except ImportError:
@@ -79,7 +79,7 @@ def _read_excel(p: Path, sheet: str | None, what: str) -> tuple[pd.DataFrame, st
     head = raw.index[0]
     for k in raw.index[:10]:
         cells = [v for v in raw.loc[k] if isinstance(v, str)]
-        if _pick(cells, COLUMN_ALIASES["lon"]) and _pick(cells, COLUMN_ALIASES["lat"]):
+        if pick_column(cells, COLUMN_ALIASES["lon"]) and pick_column(cells, COLUMN_ALIASES["lat"]):
             head = k
             break
     header = [str(v).strip() if not _missing(v) else f"Unnamed: {j}" for j, v in enumerate(raw.loc[head])]
@@ -129,25 +129,26 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _table_points(
+def table_points(
     p: Path,
     df: pd.DataFrame,
     what: str,
     numeric: tuple[str, ...],
     explicit: dict[str, str | None],
-    src: _SourceCRS | None,
+    src: SourceCRS | None,
 ) -> gpd.GeoDataFrame:
-    df = _apply_aliases(p, df, what, numeric, explicit)
-    for text_col in _TEXT_COLUMNS:
+    """The points of a table: columns aliased, text cells read as text, coordinates in ``src`` taken to WGS-84."""
+    df = apply_aliases(p, df, what, numeric, explicit)
+    for text_col in TEXT_COLUMNS:
         if text_col in df:
-            df[text_col] = df[text_col].astype(object).map(_cell_text)
+            df[text_col] = df[text_col].astype(object).map(cell_text)
     projected = src is not None and src.projected
     order: tuple[tuple[str, ...], tuple[str, ...]] = (("x",), ("y",)) if projected else ((), ())
-    lon = _pick(df.columns, order[0] + COLUMN_ALIASES["lon"])
-    lat = _pick(df.columns, order[1] + COLUMN_ALIASES["lat"])
+    lon = pick_column(df.columns, order[0] + COLUMN_ALIASES["lon"])
+    lat = pick_column(df.columns, order[1] + COLUMN_ALIASES["lat"])
     names = ("x", "y") if projected else ("lon", "lat")
     missing = [n for n, c in zip(names, (lon, lat)) if c is None]
-    missing += [c for c in numeric if _pick(df.columns, (c,)) is None]
+    missing += [c for c in numeric if pick_column(df.columns, (c,)) is None]
     if missing:
         found = ", ".join(map(str, df.columns)) or "nothing"
         expected = ", ".join(names + numeric)
@@ -161,13 +162,15 @@ def _table_points(
         bad = values.isna() & df[col].notna() | df[col].isna()
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{p}: {cell_phrase(_row(df.index[i]), col, _value(df[col], i))}; expected a number")
+            raise InputError(
+                f"{p}: {cell_phrase(row_dict(df.index[i]), col, cell_value(df[col], i))}; expected a number"
+            )
         coords[name] = values.to_numpy(dtype=float)
     rest = df.drop(columns=[lon, lat])
     gdf = gpd.GeoDataFrame(rest, geometry=gpd.points_from_xy(coords["lon"], coords["lat"]), crs="EPSG:4326")
-    _check_numeric(p, gdf, numeric, what)
+    check_numeric(p, gdf, numeric, what)
     if len(gdf) == 0:
         return gdf
-    lon_deg, lat_deg = _xy_to_wgs84(p, coords["lon"], coords["lat"], gdf.index.to_numpy(), src)
+    lon_deg, lat_deg = xy_to_wgs84(p, coords["lon"], coords["lat"], gdf.index.to_numpy(), src)
     gdf["geometry"] = gpd.points_from_xy(lon_deg, lat_deg)
     return gdf.set_crs("EPSG:4326", allow_override=True)

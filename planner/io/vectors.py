@@ -11,10 +11,10 @@ import numpy as np
 import shapely
 
 from planner.errors import InputError
-from planner.io.crs import _SourceCRS, _xy_to_wgs84
-from planner.io.encodings import _decode
+from planner.io.crs import SourceCRS, xy_to_wgs84
+from planner.io.encodings import decode_text
 
-__all__ = ["_read_vector", "_vector_to_wgs84"]
+__all__ = ["read_vector", "vector_to_wgs84"]
 
 log = logging.getLogger("planner.io")
 
@@ -23,7 +23,7 @@ log = logging.getLogger("planner.io")
 _SHAPEFILE_EXPECTED = "expected its .shp, .shx and .dbf (and .prj, .cpg) files whole and side by side; export it again"
 
 
-def _read_vector(p: Path, what: str) -> tuple[gpd.GeoDataFrame, str | None]:
+def read_vector(p: Path, what: str) -> tuple[gpd.GeoDataFrame, str | None]:
     """Read a GeoJSON / GPKG / shapefile; return it and the encoding of a shapefile's attributes."""
     suffix = p.suffix.lower()
     encoding = None
@@ -33,7 +33,7 @@ def _read_vector(p: Path, what: str) -> tuple[gpd.GeoDataFrame, str | None]:
         if ".cpg" in parts:
             encoding = parts[".cpg"].read_text(encoding="ascii", errors="replace").strip() or None
         else:
-            _, encoding = _decode(
+            _, encoding = decode_text(
                 parts[".dbf"],
                 _dbf_text(parts[".dbf"]),
                 f"{what} attributes",
@@ -135,7 +135,7 @@ def _dbf_text(dbf: Path) -> bytes:
     return b"\n".join(names) + b"\n" + data[header_len:].rstrip(b"\x1a")
 
 
-def _vector_to_wgs84(p: Path, gdf: gpd.GeoDataFrame, src: _SourceCRS | None) -> gpd.GeoDataFrame:
+def vector_to_wgs84(p: Path, gdf: gpd.GeoDataFrame, src: SourceCRS | None) -> gpd.GeoDataFrame:
     """
     ``gdf`` in EPSG:4326: a declared CRS other than WGS-84 is kept, else ``src`` wins over the declared one.
 
@@ -157,14 +157,14 @@ def _vector_to_wgs84(p: Path, gdf: gpd.GeoDataFrame, src: _SourceCRS | None) -> 
             )
         if not declared.is_geographic:
             return gdf.to_crs("EPSG:4326")
-        src = _SourceCRS(declared.to_string(), crs=declared)  # lon / lat: checked for range and order below
+        src = SourceCRS(declared.to_string(), crs=declared)  # lon / lat: checked for range and order below
     if len(gdf) == 0:
         return gdf.set_crs("EPSG:4326", allow_override=True)
     geoms = gdf.geometry.values
     coords, index = shapely.get_coordinates(geoms, return_index=True)
     rows = gdf.index.to_numpy()[index]
     x, y = coords[:, 0], coords[:, 1]
-    lon, lat = _xy_to_wgs84(p, x, y, rows, src)
+    lon, lat = xy_to_wgs84(p, x, y, rows, src)
     out = gdf.set_crs("EPSG:4326", allow_override=True)
     if lon is not x:
         moved = np.column_stack([lon, lat])

@@ -7,7 +7,7 @@ off by default), optionally areas (communities) coloured by the share of their
 population covered, with a layer control, a categorical legend, a summary panel and
 a popup of figures for each station, in English or Chinese.
 
-Every string that comes from OSM or a user file goes through :func:`planner.outputs.maps.labels._text`
+Every string that comes from OSM or a user file goes through :func:`planner.outputs.maps.labels.html_text`
 (HTML-escaped, and safe inside the JavaScript template literals folium writes).
 
 Basemaps: OpenStreetMap (default), CARTO, Tianditu (needs a key) and Gaode. Gaode's

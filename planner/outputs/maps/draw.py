@@ -19,25 +19,25 @@ from shapely.geometry.base import BaseGeometry
 
 from planner.errors import InputError
 from planner.network.boundary import planning_area
-from planner.outputs.maps.gcj02 import _wgs
-from planner.outputs.maps.labels import _legend_html
+from planner.outputs.maps.gcj02 import to_map_datum
+from planner.outputs.maps.labels import legend_html
 from planner.outputs.maps.layers import (
-    _area_layer,
-    _basemap_layer,
-    _boundary_layer,
-    _candidate_layer,
-    _existing_layer,
-    _heat_layer,
-    _home_layers,
-    _network_layer,
-    _proposed_layers,
-    _summary_panel,
-    _walk_layer,
+    area_layer,
+    basemap_layer,
+    boundary_layer,
+    candidate_layer,
+    existing_layer,
+    heat_layer,
+    home_layers,
+    network_layer,
+    proposed_layers,
+    summary_panel,
+    walk_layer,
 )
 from planner.outputs.maps.leaflet import BASEMAPS, ZoomControl, check_basemap, page_assets, tile_layers
-from planner.outputs.maps.shapes import _area_features, _network_parts
+from planner.outputs.maps.shapes import area_features, network_parts
 from planner.outputs.maps.style import MapStyle
-from planner.outputs.maps.whatif import WhatIf, _whatif_layers, _whatif_legend, whatif_inputs
+from planner.outputs.maps.whatif import WhatIf, whatif_inputs, whatif_layers, whatif_legend
 from planner.outputs.summary import plan_summary
 from planner.result import Plan
 from planner.text import words
@@ -262,17 +262,17 @@ def draw_map(
     if len(covered) != len(c.demand):
         raise InputError(f"covered: {len(covered)} values for {len(c.demand)} demand points")
     data = _stations(c.stations, c.demand, c.existing, style.gcj02)
-    area_data, area_bounds = _area_features(c.areas, style.gcj02, style.labels) if c.areas is not None else (None, None)
+    area_data, area_bounds = area_features(c.areas, style.gcj02, style.labels) if c.areas is not None else (None, None)
     west, south, east, north = _view(data, area_bounds)
     fmap = _new_map(style, [(south + north) / 2, (west + east) / 2], area_share=area_data is not None)
-    net_parts = _network_parts(c.network, style.gcj02) if c.network is not None else []
+    net_parts = network_parts(c.network, style.gcj02) if c.network is not None else []
     if style.offline:
-        _basemap_layer(fmap, style, c.footprints, c.isochrones, net_parts)
+        basemap_layer(fmap, style, c.footprints, c.isochrones, net_parts)
     if style.tiles:
         tile_layers(fmap, basemap, style.tianditu_key, lang, style.labels["osm_data"], credit_osm=not style.offline)
     legend, panel = _overlays(fmap, style, c, data, covered, area_data)
     if net_parts:
-        _network_layer(fmap, style, net_parts)
+        network_layer(fmap, style, net_parts)
 
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
@@ -292,21 +292,21 @@ def _overlays(
     dem = data.demand
     total = float(dem["population"].sum()) if len(dem) else 0.0
     if c.whatif is None:
-        by_tier = _proposed_layers(fmap, style, data.proposed, total, tiered=data.tiered)
-        _existing_layer(fmap, style, data.existing, data.existing_centre, total, tiered=data.tiered)
-        _walk_layer(fmap, style, c.isochrones)
+        by_tier = proposed_layers(fmap, style, data.proposed, total, tiered=data.tiered)
+        existing_layer(fmap, style, data.existing, data.existing_centre, total, tiered=data.tiered)
+        walk_layer(fmap, style, c.isochrones)
     if c.boundary is not None:
-        _boundary_layer(fmap, style, c.boundary)
+        boundary_layer(fmap, style, c.boundary)
     if area_data is not None:
-        _area_layer(fmap, style, area_data)
+        area_layer(fmap, style, area_data)
     if c.whatif is not None:
-        _whatif_layers(fmap, style, c.whatif, c.demand)
-        return _whatif_legend(style.lang, c.minutes), None
-    _home_layers(fmap, style, dem, covered, c.unreachable)
-    _heat_layer(fmap, style, dem, covered)
+        whatif_layers(fmap, style, c.whatif, c.demand)
+        return whatif_legend(style.lang, c.minutes), None
+    home_layers(fmap, style, dem, covered, c.unreachable)
+    heat_layer(fmap, style, dem, covered)
     if c.candidates is not None and len(c.candidates):
-        _candidate_layer(fmap, style, c.candidates)
-    legend = _legend_html(
+        candidate_layer(fmap, style, c.candidates)
+    legend = legend_html(
         t,
         c.minutes,
         by_tier=by_tier,
@@ -315,7 +315,7 @@ def _overlays(
         areas=area_data is not None,
     )
     pop = dem["population"].to_numpy(float) if len(dem) else np.zeros(0)
-    panel = _summary_panel(
+    panel = summary_panel(
         t, c.summary, data.station_existing, len(data.existing), pop, covered, c.covered_before, total, c.minutes
     )
     return legend, panel
@@ -372,12 +372,12 @@ def _stations(
     The existing stations (``existing``, else the rows of ``stations`` marked ``existing``) take their figures and tier
     from the matching row of ``stations``.
     """
-    st = _wgs(stations, gcj02)
-    dem = _wgs(demand, gcj02)
+    st = to_map_datum(stations, gcj02)
+    dem = to_map_datum(demand, gcj02)
     st_existing = st["existing"].to_numpy(bool) if "existing" in st else np.zeros(len(st), bool)
     proposed = st[~st_existing]
     if existing is not None:
-        ex = _wgs(existing, gcj02)
+        ex = to_map_datum(existing, gcj02)
     else:
         ex = st[st_existing]
     if len(ex):

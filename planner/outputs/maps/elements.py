@@ -4,7 +4,7 @@ Each element draws many features in one script, with their data as JSON: :class:
 markers or circles), :class:`Lines`, :class:`Shapes` and :class:`Areas` (GeoJSON documents),
 :class:`Polygons`, :class:`HeatLayer` (folium's heat map without importing every folium plugin) and
 :func:`popup`. The HTML they carry must already be escaped (see
-:func:`planner.outputs.maps.labels._text`). Their output goes into the page as text, not as a Jinja
+:func:`planner.outputs.maps.labels.html_text`). Their output goes into the page as text, not as a Jinja
 template compiled once per element (see :class:`Script`).
 
 The page around them (Leaflet's files, the basemap tiles, the zoom control) is :mod:`planner.outputs.maps.leaflet`.
@@ -23,7 +23,7 @@ from folium.map import Layer
 from folium.template import Template
 from folium.utilities import none_max, none_min, remove_empty, validate_location
 
-from planner.outputs.maps.labels import _rows_html
+from planner.outputs.maps.labels import rows_html
 
 __all__ = ["Areas", "HeatLayer", "Lines", "Points", "Polygons", "Popup", "Script", "Shapes", "popup"]
 
@@ -66,11 +66,11 @@ class _Text(Element):
         lines = _LINE_END.split(text)
         if lines[-1] == "":
             del lines[-1]
-        self._text = "\n".join(lines)
+        self.html_text = "\n".join(lines)
 
     def render(self, **kwargs: Any) -> str:
         """The markup."""
-        return self._text
+        return self.html_text
 
 
 class Popup(Script):
@@ -92,8 +92,8 @@ class Popup(Script):
 
 
 def popup(rows: list[tuple[str, str]]) -> Popup:
-    """A popup of ``label: value`` rows (escaped by :func:`_rows_html`)."""
-    return Popup(_rows_html(rows))
+    """A popup of ``label: value`` rows (escaped by :func:`rows_html`)."""
+    return Popup(rows_html(rows))
 
 
 class Points(Script):

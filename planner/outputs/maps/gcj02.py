@@ -9,7 +9,7 @@ import shapely
 from planner.io.datums import wgs84_to_gcj02
 
 # names with a leading underscore are for the other modules of planner.outputs.maps
-__all__ = ["_shift_xy", "_wgs"]
+__all__ = ["_shift_xy", "to_map_datum"]
 
 
 def _shift_xy(xy: np.ndarray) -> np.ndarray:
@@ -18,7 +18,7 @@ def _shift_xy(xy: np.ndarray) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
-def _wgs(gdf: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
+def to_map_datum(gdf: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
     """``gdf`` in EPSG:4326, shifted to GCJ-02 when asked."""
     out = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf.set_crs("EPSG:4326")
     if gcj02 and len(out):

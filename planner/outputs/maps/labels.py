@@ -3,7 +3,7 @@
 The map's words, in English and Chinese, are :mod:`planner.text.map`'s (``planner.text.words(lang, "map")``);
 they reach these helpers as :data:`Labels`.
 
-Every string that comes from OSM or a user file goes through :func:`_text`
+Every string that comes from OSM or a user file goes through :func:`html_text`
 (HTML-escaped, and safe inside the JavaScript template literals folium writes).
 """
 
@@ -17,20 +17,20 @@ import numpy as np
 from planner.outputs.maps.style import AREA_STEPS, AREA_STYLE, COLOURS
 
 # names with a leading underscore are for the other modules of planner.outputs.maps
-__all__ = ["Labels", "_legend_html", "_legend_item", "_rows_html", "_text"]
+__all__ = ["Labels", "html_text", "legend_html", "legend_item", "rows_html"]
 
 #: the map's words in one language: ``planner.text.words(lang, "map")``
 Labels = Mapping[str, str]
 
 
-def _text(value: str) -> str:
+def html_text(value: str) -> str:
     """HTML-escape ``value``; also escape what ends or interpolates the JS template literals folium wraps it in."""
     return html.escape(str(value)).replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
-def _rows_html(rows: list[tuple[str, str]]) -> str:
-    """``label: value`` lines, both escaped by :func:`_text`, the label in bold."""
-    return "<br>".join(f"<b>{_text(k)}</b>: {_text(v)}" for k, v in rows)
+def rows_html(rows: list[tuple[str, str]]) -> str:
+    """``label: value`` lines, both escaped by :func:`html_text`, the label in bold."""
+    return "<br>".join(f"<b>{html_text(k)}</b>: {html_text(v)}" for k, v in rows)
 
 
 def _area_step_range(i: int) -> str:
@@ -42,7 +42,7 @@ def _area_step_range(i: int) -> str:
     return f"<{hi:.0%}" if i == 0 else f"{lo:.0%}–{hi:.0%}"
 
 
-def _legend_item(colour: str, label: str, shape: str = "circle") -> str:
+def legend_item(colour: str, label: str, shape: str = "circle") -> str:
     """One legend line: a swatch (``circle``.
 
     ``square``, ``area`` outline or ``fill`` as the areas layer) and the escaped label.
@@ -58,7 +58,7 @@ def _legend_item(colour: str, label: str, shape: str = "circle") -> str:
     )
 
 
-def _legend_html(
+def legend_html(
     t: Labels, minutes: float, *, by_tier: bool, tiered: bool, existing_centre: np.ndarray, areas: bool
 ) -> str:
     """The legend panel.
@@ -70,24 +70,24 @@ def _legend_html(
     items = []
     if by_tier:
         items += [
-            _legend_item(COLOURS["centre"], t["proposed_centre_layer"], "square"),
-            _legend_item(COLOURS["proposed"], t["proposed_grid_layer"]),
+            legend_item(COLOURS["centre"], t["proposed_centre_layer"], "square"),
+            legend_item(COLOURS["proposed"], t["proposed_grid_layer"]),
         ]
     else:
-        items.append(_legend_item(COLOURS["proposed"], t["proposed"]))
+        items.append(legend_item(COLOURS["proposed"], t["proposed"]))
     if existing_centre.any():
-        items.append(_legend_item(COLOURS["existing_centre"], t["existing_centre"], "square"))
+        items.append(legend_item(COLOURS["existing_centre"], t["existing_centre"], "square"))
     if not len(existing_centre) or not existing_centre.all():
-        items.append(_legend_item(COLOURS["existing"], t["existing_grid" if tiered else "existing"], "square"))
+        items.append(legend_item(COLOURS["existing"], t["existing_grid" if tiered else "existing"], "square"))
     items += [
-        _legend_item(COLOURS["proposed"], t["areas_legend"].format(minutes=minutes), "area"),
-        _legend_item(COLOURS["covered"], t["covered"]),
-        _legend_item(COLOURS["uncovered"], t["uncovered"]),
-        _legend_item("#fd8d3c", t["heat"]),
+        legend_item(COLOURS["proposed"], t["areas_legend"].format(minutes=minutes), "area"),
+        legend_item(COLOURS["covered"], t["covered"]),
+        legend_item(COLOURS["uncovered"], t["uncovered"]),
+        legend_item("#fd8d3c", t["heat"]),
     ]
     if areas:
         items += [
-            _legend_item(colour, t["area_legend"].format(share=_area_step_range(i)), "fill")
+            legend_item(colour, t["area_legend"].format(share=_area_step_range(i)), "fill")
             for i, (_, colour) in enumerate(AREA_STEPS)
         ]
     return (

@@ -20,29 +20,29 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from planner.outputs.maps.elements import Areas, HeatLayer, Lines, Points, Polygons, Shapes, popup
-from planner.outputs.maps.gcj02 import _wgs
-from planner.outputs.maps.labels import Labels, _text
+from planner.outputs.maps.gcj02 import to_map_datum
+from planner.outputs.maps.labels import Labels, html_text
 from planner.outputs.maps.leaflet import heat_links
-from planner.outputs.maps.shapes import _basemap_polygons, footprint_polygons
+from planner.outputs.maps.shapes import basemap_polygons, footprint_polygons
 from planner.outputs.maps.style import AREA_STYLE, COLOURS, MapStyle
 
 # names with a leading underscore are for the other modules of planner.outputs.maps
 __all__ = [
-    "_area_layer",
-    "_basemap_layer",
-    "_boundary_layer",
-    "_candidate_layer",
-    "_existing_layer",
-    "_heat_layer",
-    "_home_layers",
-    "_network_layer",
-    "_proposed_layers",
-    "_summary_panel",
-    "_walk_layer",
+    "area_layer",
+    "basemap_layer",
+    "boundary_layer",
+    "candidate_layer",
+    "existing_layer",
+    "heat_layer",
+    "home_layers",
+    "network_layer",
+    "proposed_layers",
+    "summary_panel",
+    "walk_layer",
 ]
 
 
-def _basemap_layer(
+def basemap_layer(
     fmap: folium.Map,
     style: MapStyle,
     footprints: gpd.GeoDataFrame | None,
@@ -52,7 +52,7 @@ def _basemap_layer(
     """The offline vector basemap: land use and buildings as light filled polygons, the streets over them."""
     t = style.labels
     group = folium.FeatureGroup(name=t["basemap"], control=False, show=True)
-    for kind, polygons in _basemap_polygons(footprints, isochrones, style.gcj02).items():
+    for kind, polygons in basemap_polygons(footprints, isochrones, style.gcj02).items():
         if polygons:
             fill = COLOURS[kind]
             edge = (
@@ -89,7 +89,7 @@ def _basemap_layer(
     group.add_to(fmap)
 
 
-def _proposed_layers(
+def proposed_layers(
     fmap: folium.Map, style: MapStyle, proposed: gpd.GeoDataFrame, total: float, *, tiered: bool
 ) -> bool:
     """The proposed stations, one layer per tier present (centres first).
@@ -109,7 +109,7 @@ def _proposed_layers(
     return by_tier
 
 
-def _existing_layer(
+def existing_layer(
     fmap: folium.Map,
     style: MapStyle,
     existing: gpd.GeoDataFrame,
@@ -128,12 +128,12 @@ def _existing_layer(
     group.add_to(fmap)
 
 
-def _walk_layer(fmap: folium.Map, style: MapStyle, isochrones: gpd.GeoDataFrame) -> None:
+def walk_layer(fmap: folium.Map, style: MapStyle, isochrones: gpd.GeoDataFrame) -> None:
     """The walking areas, one GeoJSON document (the layer is there, empty, without any)."""
     walk = folium.FeatureGroup(name=html.escape(style.labels["areas"].format(minutes=style.minutes)), show=True)
     if len(isochrones):
-        iso = _wgs(isochrones, style.gcj02)[["site_id", "geometry"]].copy()
-        iso["site_id"] = iso["site_id"].astype(str).map(_text)
+        iso = to_map_datum(isochrones, style.gcj02)[["site_id", "geometry"]].copy()
+        iso["site_id"] = iso["site_id"].astype(str).map(html_text)
         Shapes(
             _geojson_dict(iso),
             {
@@ -161,7 +161,7 @@ def _geojson_dict(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     return frame.to_geo_dict(drop_id=True)
 
 
-def _boundary_layer(fmap: folium.Map, style: MapStyle, boundary: BaseGeometry) -> None:
+def boundary_layer(fmap: folium.Map, style: MapStyle, boundary: BaseGeometry) -> None:
     """The planning boundary (WGS-84) as a dashed outline."""
     outline = gpd.GeoDataFrame({"kind": ["boundary"]}, geometry=[boundary], crs="EPSG:4326")
     rings = footprint_polygons(outline, gcj02=style.gcj02, tolerance_m=2.0).get("boundary", [])
@@ -181,7 +181,7 @@ def _boundary_layer(fmap: folium.Map, style: MapStyle, boundary: BaseGeometry) -
     group.add_to(fmap)
 
 
-def _area_layer(fmap: folium.Map, style: MapStyle, area_data: dict[str, Any]) -> None:
+def area_layer(fmap: folium.Map, style: MapStyle, area_data: dict[str, Any]) -> None:
     """The areas by share covered (``area_data`` from :func:`_area_features`), in their clickable pane."""
     group = folium.FeatureGroup(name=html.escape(style.labels["area_layer"]), show=True)
     Areas(area_data, {**AREA_STYLE, "fill": True, "pane": "planner-area-share", "className": "planner-area"}).add_to(
@@ -204,7 +204,7 @@ def _nearest(unreachable: pd.DataFrame | None, t: Labels) -> dict[str, str]:
     return nearest
 
 
-def _home_layers(
+def home_layers(
     fmap: folium.Map, style: MapStyle, demand: gpd.GeoDataFrame, covered: np.ndarray, unreachable: pd.DataFrame | None
 ) -> None:
     """Homes covered and homes not covered, two layers of dots sized by population.
@@ -222,7 +222,7 @@ def _home_layers(
             if did in nearest:
                 tip += " · " + nearest[did]
             radius = round(float(min(3.0 + np.sqrt(max(p, 0.0)) / 4.0, 9.0)), 2)
-            rows.append([round(y, 7), round(x, 7), radius, _text(tip)])
+            rows.append([round(y, 7), round(x, 7), radius, html_text(tip)])
         Points(
             rows,
             {
@@ -237,7 +237,7 @@ def _home_layers(
         group.add_to(fmap)
 
 
-def _heat_layer(fmap: folium.Map, style: MapStyle, demand: gpd.GeoDataFrame, covered: np.ndarray) -> None:
+def heat_layer(fmap: folium.Map, style: MapStyle, demand: gpd.GeoDataFrame, covered: np.ndarray) -> None:
     """The uncovered population as a heat map.
 
     The leaflet.heat plugin online; offline, graded glowing circles (no plugin needs fetching).
@@ -281,18 +281,18 @@ def _heat_layer(fmap: folium.Map, style: MapStyle, demand: gpd.GeoDataFrame, cov
     group.add_to(fmap)
 
 
-def _candidate_layer(fmap: folium.Map, style: MapStyle, candidates: gpd.GeoDataFrame) -> None:
+def candidate_layer(fmap: folium.Map, style: MapStyle, candidates: gpd.GeoDataFrame) -> None:
     """The candidate sites, a layer off by default."""
     t = style.labels
     group = folium.FeatureGroup(name=html.escape(t["candidates_layer"]), show=False)
-    cand = _wgs(candidates, style.gcj02)
+    cand = to_map_datum(candidates, style.gcj02)
     kinds = cand["kind"].astype(str) if "kind" in cand else [""] * len(cand)
     rows = []
     for x, y, name, sid, kind in zip(
         cand.geometry.x, cand.geometry.y, cand["name"].astype(str), cand["site_id"].astype(str), kinds
     ):
         tip = f"{t['candidate']}: {name} · {t['site_id']} {sid}" + (f" · {kind}" if kind else "")
-        rows.append([round(y, 7), round(x, 7), 4, _text(tip)])
+        rows.append([round(y, 7), round(x, 7), 4, html_text(tip)])
     Points(
         rows,
         {
@@ -307,7 +307,7 @@ def _candidate_layer(fmap: folium.Map, style: MapStyle, candidates: gpd.GeoDataF
     group.add_to(fmap)
 
 
-def _network_layer(fmap: folium.Map, style: MapStyle, net_parts: list[list[list[float]]]) -> None:
+def network_layer(fmap: folium.Map, style: MapStyle, net_parts: list[list[list[float]]]) -> None:
     """The walking network, a layer off by default."""
     group = folium.FeatureGroup(name=html.escape(style.labels["network_layer"]), show=False)
     Lines(
@@ -369,12 +369,12 @@ def _station_markers(
             rows.append((t["population_covered"].format(minutes=minutes), f"{float(pop):,.0f}"))
             if total > 0:
                 rows.append((t["share_of_all"], f"{float(pop) / total:.1%}"))
-        marker = folium.Marker([float(y), float(x)], icon=icon, tooltip=folium.Tooltip(_text(f"{label}: {name}")))
+        marker = folium.Marker([float(y), float(x)], icon=icon, tooltip=folium.Tooltip(html_text(f"{label}: {name}")))
         marker.add_child(popup(rows))
         marker.add_to(group)
 
 
-def _summary_panel(
+def summary_panel(
     t: Labels,
     summary: dict[str, Any] | None,
     st_existing: np.ndarray,

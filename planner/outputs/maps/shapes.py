@@ -21,8 +21,8 @@ from pyproj import Transformer
 
 from planner.errors import InputError
 from planner.io.datums import wgs84_to_gcj02
-from planner.outputs.maps.gcj02 import _wgs
-from planner.outputs.maps.labels import Labels, _rows_html, _text
+from planner.outputs.maps.gcj02 import to_map_datum
+from planner.outputs.maps.labels import Labels, html_text, rows_html
 from planner.outputs.maps.style import AREA_STEPS, COLOURS
 from planner.reach.arrays import street_lines
 
@@ -30,10 +30,10 @@ from planner.reach.arrays import street_lines
 __all__ = [
     "AREA_COLUMNS",
     "MAX_FOOTPRINTS",
-    "_area_features",
-    "_basemap_polygons",
-    "_network_parts",
+    "area_features",
+    "basemap_polygons",
     "footprint_polygons",
+    "network_parts",
 ]
 
 #: above this many footprints the offline basemap draws only those in the walking areas' bounding box;
@@ -47,7 +47,7 @@ AREA_COLUMNS = ("area", "population", "population_covered", "covered_share")
 # ----------------------------------------------------------------- streets
 
 
-def _network_parts(network: nx.MultiDiGraph, gcj02: bool, digits: int = 6) -> list[list[list[float]]]:
+def network_parts(network: nx.MultiDiGraph, gcj02: bool, digits: int = 6) -> list[list[list[float]]]:
     """Every street of a projected network once (two-way pairs merged), as ``[[lat, lon], ...]`` lists."""
     coords = street_lines(network)
     sizes = [len(xy) for xy in coords]
@@ -156,7 +156,7 @@ def footprint_polygons(
     return out
 
 
-def _basemap_polygons(
+def basemap_polygons(
     footprints: gpd.GeoDataFrame | None, isochrones: gpd.GeoDataFrame, gcj02: bool
 ) -> dict[str, list[Any]]:
     """Land use first, then buildings (drawing order); capped at :data:`MAX_FOOTPRINTS` (see :func:`plan_map`).
@@ -201,7 +201,7 @@ def _area_step(share: float) -> int:
     return max(int(np.searchsorted(bounds, share, side="right")) - 1, 0)
 
 
-def _area_features(
+def area_features(
     areas: gpd.GeoDataFrame, gcj02: bool, t: Labels, digits: int = 7
 ) -> tuple[dict[str, Any], np.ndarray | None]:
     """The areas as a GeoJSON FeatureCollection for :class:`_Areas`.
@@ -214,7 +214,7 @@ def _area_features(
     missing = [c for c in AREA_COLUMNS if c not in areas]
     if missing:
         raise InputError(f"areas: missing column(s) {', '.join(missing)} (expected {', '.join(AREA_COLUMNS)})")
-    gdf = _wgs(areas, gcj02)
+    gdf = to_map_datum(areas, gcj02)
     geoms = np.asarray(gdf.geometry.values)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     gdf = gdf[keep]
@@ -237,8 +237,8 @@ def _area_features(
                 "type": "Feature",
                 "properties": {
                     "fill": AREA_STEPS[step][1] if step >= 0 else COLOURS["area_missing"],
-                    "tooltip": _text(f"{name}: {shown}"),
-                    "popup": _rows_html(rows),
+                    "tooltip": html_text(f"{name}: {shown}"),
+                    "popup": rows_html(rows),
                 },
                 "geometry": json.loads(shapely.to_geojson(geom)),
             }

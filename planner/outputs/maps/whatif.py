@@ -6,7 +6,7 @@ The script keeps the same figures as :func:`planner.evaluate` for the stations c
 ``window.stationPlanner`` (``toggle(site_id)``, ``reset()``, ``state()``, ``marginal(site_id)``, ``status(site_id)``,
 ``sites()``, ``where(site_id)``). Homes and sites are drawn on two canvases (one DOM marker per site cost more per
 frame than the update itself). With areas (``--areas``) the page also carries each home's area and recolours the map's
-areas layer (:func:`planner.outputs.maps.layers._area_layer`) on every click, as ``state().areas``.
+areas layer (:func:`planner.outputs.maps.layers.area_layer`) on every click, as ``state().areas``.
 
 Each home's entries are stored nearest first (by minutes, then by column), so the script assigns a home
 to the first chosen site of its row: ties go to the lowest column, as in Python.
@@ -33,8 +33,8 @@ from folium.template import Template
 
 from planner.errors import InputError
 from planner.outputs.maps.elements import Areas
-from planner.outputs.maps.gcj02 import _wgs
-from planner.outputs.maps.labels import _legend_item
+from planner.outputs.maps.gcj02 import to_map_datum
+from planner.outputs.maps.labels import legend_item
 from planner.outputs.maps.style import AREA_STEPS, COLOURS, MapStyle
 from planner.reach.matrix import Coverage, entries_within
 from planner.text import words as phrases
@@ -170,7 +170,7 @@ def _rings(areas: gpd.GeoDataFrame, gcj02: bool) -> dict[str, str]:
         local = shapes.estimate_utm_crs()
         simple = shapes.to_crs(local).simplify(AREA_TOLERANCE_M, preserve_topology=True)
         shapes = gpd.GeoDataFrame(geometry=simple.values, crs=local)
-    shapes = _wgs(shapes, gcj02)
+    shapes = to_map_datum(shapes, gcj02)
     parts, site_of = shapely.get_parts(shapes.geometry.values, return_index=True)
     keep = shapely.get_type_id(parts) == 3
     parts, site_of = parts[keep], site_of[keep]
@@ -237,9 +237,9 @@ def whatif_payload(
     proposed[cols] = True
     home_area, area_polygon = _check_areas(whatif, n_homes)
     indptr, indices, walk = _rows(cov, whatif.minutes)
-    homes = _wgs(demand, gcj02)
-    sites = _wgs(whatif.sites, False)
-    drawn = _wgs(whatif.sites, gcj02)
+    homes = to_map_datum(demand, gcj02)
+    sites = to_map_datum(whatif.sites, False)
+    drawn = to_map_datum(whatif.sites, gcj02)
     words, t = phrases(lang, "whatif"), phrases(lang, "map")
     return {
         "lang": lang,
@@ -353,7 +353,7 @@ class _WhatIfScript(MacroElement):
         )
 
 
-def _whatif_layers(fmap: folium.Map, style: MapStyle, whatif: WhatIf, demand: gpd.GeoDataFrame) -> None:
+def whatif_layers(fmap: folium.Map, style: MapStyle, whatif: WhatIf, demand: gpd.GeoDataFrame) -> None:
     """The what-if layers (sites, walking areas, homes: filled by the script), its script, CSS and panel.
 
     The map's areas layer (drawn before) is handed to the script, which recolours it on every click.
@@ -406,17 +406,17 @@ def _area_group(fmap: folium.Map, area_polygon: list[int]) -> folium.FeatureGrou
     return None
 
 
-def _whatif_legend(lang: str, minutes: float) -> str:
+def whatif_legend(lang: str, minutes: float) -> str:
     """The legend of the what-if map: the sites by status, the walking area, homes covered and not."""
     words, t = phrases(lang, "whatif"), phrases(lang, "map")
     items = [
-        _legend_item(COLOURS["proposed"], words["proposed"]),
-        _legend_item(ADDED, words["added"]),
-        _legend_item(COLOURS["existing"], words["existing"]),
-        _legend_item("#ffffff", words["candidate"]),
-        _legend_item(COLOURS["proposed"], t["areas_legend"].format(minutes=minutes), "area"),
-        _legend_item(COLOURS["covered"], t["covered"]),
-        _legend_item(COLOURS["uncovered"], t["uncovered"]),
+        legend_item(COLOURS["proposed"], words["proposed"]),
+        legend_item(ADDED, words["added"]),
+        legend_item(COLOURS["existing"], words["existing"]),
+        legend_item("#ffffff", words["candidate"]),
+        legend_item(COLOURS["proposed"], t["areas_legend"].format(minutes=minutes), "area"),
+        legend_item(COLOURS["covered"], t["covered"]),
+        legend_item(COLOURS["uncovered"], t["uncovered"]),
     ]
     return (
         '<div id="planner-legend" class="planner-panel" style="position:fixed;bottom:56px;left:12px;z-index:1000">'
