@@ -69,7 +69,8 @@ def input_crs_option(values: tuple[str, ...], reads: tuple[str, ...] | None = No
     return out or None
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None):
+def _show_warning(message, _category, _filename, _lineno, _file=None, _line=None):
+    """``warnings.showwarning`` for the CLI: one line, the message only (where it came from is not the user's)."""
     click.echo(f"warning: {message}", err=True)
 
 

@@ -197,7 +197,7 @@ def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_li
         from planner.text import words
 
         t = words("en", "cli")  # no --lang: a cost matrix of the user's own
-        figures = dict(objective=sol.objective, covered=sol.population_covered, total=sol.population_total)
+        figures = {"objective": sol.objective, "covered": sol.population_covered, "total": sol.population_total}
         click.echo(t["optimize_result"].format(model=model, n=sol.n_stations, status=sol.status, **figures))
         for path in paths:
             click.echo(t["wrote"].format(path=path))
@@ -251,7 +251,7 @@ def _print_curve(reporter: Reporter, curve: Any, needed: dict[str, Any], max_p: 
     t = phrases(lang, "cli")
     reporter.echo(t["curve_header"])
     for row in curve.itertuples(index=False):
-        shares = dict(share=row.covered_share, reachable=row.coverable_share)
+        shares = {"share": row.covered_share, "reachable": row.coverable_share}
         reporter.echo(t["curve_row"].format(p=row.p, covered=row.population_covered, status=row.status, **shares))
     more = t["more_than"].format(p=max_p)
     reporter.echo(

@@ -207,7 +207,7 @@ def _cell_people(read: _RasterWindow) -> tuple[np.ndarray, np.ndarray, np.ndarra
     rows, cols, people = _populated_cells(read.values)
     xs, ys = _apply(read.transform, cols + 0.5, rows + 0.5)
     if read.units == "density":
-        people = people * _cell_km2(read.transform, rows, cols, read.crs)
+        people = people * _cell_km2(read.transform, rows, read.crs)
     centres = gpd.GeoSeries(shapely.points(xs, ys), crs=read.crs).to_crs("EPSG:4326")
     return rows, cols, people, centres
 
@@ -272,9 +272,9 @@ def _raster_total(src: DatasetReader, band: int, units: str) -> float | None:
         return None
     total = 0.0
     for _, window in src.block_windows(band):
-        rows, cols, people = _populated_cells(src.read(band, window=window, masked=True).astype("float64"))
+        rows, _, people = _populated_cells(src.read(band, window=window, masked=True).astype("float64"))
         if units == "density":
-            people = people * _cell_km2(src.window_transform(window), rows, cols, src.crs)
+            people = people * _cell_km2(src.window_transform(window), rows, src.crs)
         total += float(people.sum())
     return total
 
@@ -398,7 +398,7 @@ def _says_density(src: DatasetReader, band: int) -> bool:
     return any(word in text for word in DENSITY_WORDS)
 
 
-def _cell_km2(transform: Affine, rows: np.ndarray, cols: np.ndarray, crs: CRS) -> np.ndarray:
+def _cell_km2(transform: Affine, rows: np.ndarray, crs: CRS) -> np.ndarray:
     """Area of each cell in km2: on the ellipsoid for geographic rasters, in CRS units (metres) otherwise."""
     if not crs.is_geographic:
         return np.full(len(rows), abs(transform.a * transform.e) / 1e6)

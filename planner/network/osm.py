@@ -245,7 +245,8 @@ def osmnx_cache(notes: list[str]) -> Iterator[Path]:
     previous = ox.settings.cache_folder
 
     def retrieve_checked(url: str) -> Any:
-        assert retrieve is not None and locate is not None  # installed only when osmnx has both
+        assert retrieve is not None  # installed only when osmnx has both
+        assert locate is not None
         if ox.settings.use_cache:
             path = locate(url)
             problem = cache_problem(Path(path), url) if path is not None else None
@@ -383,5 +384,4 @@ def _read_osmnx_features(source: OSMSource, tags: dict) -> gpd.GeoDataFrame | No
             raise DataError(f"{source.location}: not a readable OSM XML file ({type(exc).__name__})") from None
         raise download_error(source, exc) from None
     gdf = gdf.reset_index()
-    gdf = gdf.rename(columns={"element": "osm_type", "id": "osm_id", "element_type": "osm_type", "osmid": "osm_id"})
-    return gdf
+    return gdf.rename(columns={"element": "osm_type", "id": "osm_id", "element_type": "osm_type", "osmid": "osm_id"})

@@ -157,7 +157,7 @@ def load_network(
             if G.number_of_nodes() == 0:  # every node built is an end of a kept edge
                 raise _no_streets(src, area)
             return _finish(G, src, area, progress, clip)
-        elif src.kind == "graphml":
+        if src.kind == "graphml":
             G = _graph_from_graphml(src.location)
         else:
             with osmnx_cache(cache_notes):

@@ -53,7 +53,8 @@ def mclp(
         assert p is not None
         cap, cost = float(p - len(req)), np.ones(len(free))
     else:
-        assert costs is not None and budget is not None
+        assert costs is not None
+        assert budget is not None
         cap, cost = max(float(budget - costs[req].sum()), 0.0), costs[free].astype(float)
     model, kept = shrink(Cover(sp.csr_matrix(rows[:, free]), rw, np.zeros(len(free)), cost, cap, count), merged=True)
     cand = free[kept]

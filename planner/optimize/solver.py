@@ -65,7 +65,8 @@ def _capacitated(prob: Problem, o: Options, p: int | None) -> Outcome:
 
 
 def _budget(prob: Problem, o: Options) -> Outcome:
-    assert o.costs is not None and o.budget is not None
+    assert o.costs is not None
+    assert o.budget is not None
     return (*budget_cover(prob.cover, prob.weights, prob.required, o.deadline.left(), o.costs, o.budget), None)
 
 

@@ -63,7 +63,7 @@ def write(
     list of Path
         The files written.
     """
-    view: dict[str, Any] = dict(offline=offline, basemap=basemap, tianditu_key=tianditu_key, whatif=whatif)
+    view: dict[str, Any] = {"offline": offline, "basemap": basemap, "tianditu_key": tianditu_key, "whatif": whatif}
     files: dict[str, str | bytes] = {
         "plan.html": plan_map(plan, lang=lang, inline_assets=inline_assets, **view).get_root().render(),
         "report.html": plan_report(plan, lang=lang),

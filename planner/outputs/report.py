@@ -118,7 +118,7 @@ def _demand_text(plan: Plan, t: ReportText) -> str:
         r = s["raster"]
         how = t("m_raster", name=r.get("name", ""), units=r.get("units", ""), placement=r.get("placement", ""))
     else:
-        how = t.phrases[f"m_{method}"] if f"m_{method}" in t.phrases else method
+        how = t.phrases.get(f"m_{method}", method)
         how = t("m_named", how=how, name=s["demand_file"]) if s.get("demand_file") else escape(how)
     return t("a_demand_value", n=s["n_demand"], total=number(s["population_total"])) + how
 

@@ -219,8 +219,10 @@ def curve_svg(curve: pd.DataFrame, labels: dict[str, str], plan_point: tuple[int
         )
         out.append(f'<text x="{left - 6}" y="{y(tick / 100) + 4:.1f}" text-anchor="end">{tick}%</text>')
     step = max(1, math.ceil((hi - lo + 1) / 20))
-    for tick in range(lo, hi + 1, step):
-        out.append(f'<text x="{x(tick):.1f}" y="{h - bottom + 16}" text-anchor="middle">{tick}</text>')
+    out.extend(
+        f'<text x="{x(tick):.1f}" y="{h - bottom + 16}" text-anchor="middle">{tick}</text>'
+        for tick in range(lo, hi + 1, step)
+    )
     out.append(
         f'<text x="{(left + w - right) / 2:.1f}" y="{h - bottom + 34}" text-anchor="middle">{_esc(labels["x_axis"])}</text>'
     )

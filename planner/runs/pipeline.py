@@ -129,9 +129,15 @@ def plan(
     laps("coverage")
     if progress:
         progress(f"solving {'tiers' if tiers else model} over {len(sites):,} sites and {len(homes):,} homes", 0.0)
-    options: dict[str, Any] = dict(
-        model=model, p=p, time_limit=time_limit, capacity=capacity, split=split, budget=budget, share=share
-    )
+    options: dict[str, Any] = {
+        "model": model,
+        "p": p,
+        "time_limit": time_limit,
+        "capacity": capacity,
+        "split": split,
+        "budget": budget,
+        "share": share,
+    }
     sol = _optimise(sites, cov, engine=engine, client=client, tier_inputs=tier_inputs, tiers=tiers, **options)
     laps("optimise")
     unreachable = _diagnosis(network, homes, sites, sol, minutes, progress, tiered=tiers is not None)
@@ -236,25 +242,24 @@ def _optimise(
     """The tiered plan, or the model's (lscp's pieces on the Dask cluster with ``engine="dask"``)."""
     if tier_inputs is not None:
         return solve_tiers(tier_inputs, time_limit=time_limit, max_centres=tiers.max_centres if tiers else None)
-    else:
-        executor = None
-        if engine == "dask":
-            from planner.distributed import DaskExecutor
+    executor = None
+    if engine == "dask":
+        from planner.distributed import DaskExecutor
 
-            executor = DaskExecutor(client)
-        return solve(
-            cov,
-            model=model,
-            p=p,
-            required=np.flatnonzero(sites["existing"].to_numpy(bool)),
-            time_limit=time_limit,
-            capacity=capacity,
-            split=split,
-            costs=site_costs(sites) if MODEL_SPECS[model].needs_costs else None,
-            budget=budget,
-            share=share,
-            executor=executor,
-        )
+        executor = DaskExecutor(client)
+    return solve(
+        cov,
+        model=model,
+        p=p,
+        required=np.flatnonzero(sites["existing"].to_numpy(bool)),
+        time_limit=time_limit,
+        capacity=capacity,
+        split=split,
+        costs=site_costs(sites) if MODEL_SPECS[model].needs_costs else None,
+        budget=budget,
+        share=share,
+        executor=executor,
+    )
 
 
 def _check_model(

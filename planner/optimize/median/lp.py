@@ -43,8 +43,7 @@ class LpRounds:
             return out
         margin = FIX_MARGIN * max(1.0, abs(upper))
         at_zero = self.x[:n_sites] < 1e-9
-        out = at_zero & (self.bound + self.reduced[:n_sites] > upper + margin) & ~keep
-        return out
+        return at_zero & (self.bound + self.reduced[:n_sites] > upper + margin) & ~keep
 
 
 def lp_rounds(

@@ -206,7 +206,7 @@ def plan_map(
         boundary=planning_area(plan.network),
         whatif=whatif_inputs(plan) if whatif else None,
     )
-    view: dict[str, Any] = dict(offline=offline, basemap=basemap, tianditu_key=tianditu_key)
+    view: dict[str, Any] = {"offline": offline, "basemap": basemap, "tianditu_key": tianditu_key}
     return draw_map(content, lang=lang, inline_assets=inline_assets, **view)
 
 

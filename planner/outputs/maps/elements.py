@@ -68,7 +68,7 @@ class _Text(Element):
             del lines[-1]
         self.html_text = "\n".join(lines)
 
-    def render(self, **kwargs: Any) -> str:
+    def render(self, **_: Any) -> str:
         """The markup."""
         return self.html_text
 
