@@ -39,30 +39,18 @@ import json
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import shortest_path
-from scipy.spatial import Delaunay
 
 import planner
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from instances import bench_road as road_minutes  # noqa: E402  (the instances, shared with the tests)
+
 warnings.filterwarnings("ignore")
 
-SPEED = 80.0  # metres per minute
 REL_TOL = 1e-6
-
-
-def road_minutes(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """All-pairs walking minutes on a seeded road-like graph of ``n`` nodes, and weights 1..100."""
-    rng = np.random.default_rng([20250117, n])
-    xy = rng.uniform(0.0, 100.0 * np.sqrt(n), (n, 2))
-    tri = Delaunay(xy).simplices
-    edges = np.unique(np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [0, 2]]]), axis=1), axis=0)
-    length = np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T) * rng.uniform(1.0, 1.3, len(edges))
-    graph = sp.csr_matrix((length, (edges[:, 0], edges[:, 1])), shape=(n, n))
-    minutes = np.round(shortest_path(graph, directed=False) / SPEED, 3)
-    return minutes, rng.integers(1, 101, n).astype(float)
 
 
 def run_planner(model: str, d: np.ndarray, w: np.ndarray | None, p: int) -> tuple[float, str, float]:

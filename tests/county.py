@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 from affine import Affine
 from conftest import shared_file
-from test_datums import _ref_wgs84_to_gcj02
+from reference import wgs84_to_gcj02
 
 import planner
 
@@ -355,7 +355,7 @@ def guixi_files(
     raster_values[values == RASTER_NODATA] = np.nan
 
     # the files
-    gcj = np.array([_ref_wgs84_to_gcj02(lon, lat) for lon, lat in home_ll])
+    gcj = np.array([wgs84_to_gcj02(lon, lat) for lon, lat in home_ll])
     homes["gcj_lon"], homes["gcj_lat"] = gcj[:, 0], gcj[:, 1]
     home_csv = folder / "homes_gcj02_gbk.csv"
     table = pd.DataFrame(
@@ -369,7 +369,7 @@ def guixi_files(
     )
     home_csv.write_bytes(table.to_csv(index=False, float_format="%.8f", lineterminator="\r\n").encode("gbk"))
 
-    site_gcj = np.array([_ref_wgs84_to_gcj02(lon, lat) for lon, lat in site_ll])
+    site_gcj = np.array([wgs84_to_gcj02(lon, lat) for lon, lat in site_ll])
     xlsx = folder / "sites.xlsx"
     sheet = pd.DataFrame(
         {"编号": sites["site_id"], "名称": sites["name"], "经度": site_gcj[:, 0], "纬度": site_gcj[:, 1], "层级": words}
@@ -379,7 +379,7 @@ def guixi_files(
         pd.DataFrame([["贵溪市社区服务站候选点位（高德坐标）"]]).to_excel(writer, index=False, header=False)
         sheet.to_excel(writer, index=False, startrow=1)
 
-    ex_gcj = np.array([_ref_wgs84_to_gcj02(lon, lat) for lon, lat in existing[["lon", "lat"]].to_numpy()])
+    ex_gcj = np.array([wgs84_to_gcj02(lon, lat) for lon, lat in existing[["lon", "lat"]].to_numpy()])
     ex_csv = folder / "existing.csv"
     ex_table = pd.DataFrame(
         {"编号": existing["site_id"], "名称": existing["name"], "经度": ex_gcj[:, 0], "纬度": ex_gcj[:, 1]}

@@ -1,11 +1,15 @@
-"""Seeded instances shared by the tests: random homes x sites minute matrices, small
-matrices drawn by hypothesis, and random street networks with points near them.
+"""Seeded instances shared by the tests (and the benchmarks): random homes x sites minute
+matrices, road-like all-pairs minutes (among them ``bench_median.py``'s), homes and sites
+clustered around compounds, small matrices drawn by hypothesis, random street networks
+with points near them, and a tiny hand-made plan in Beijing.
 
 The same seed gives the same instance on every run, so the figures the tests
 assert stay fixed.
 """
 
 from __future__ import annotations
+
+import math
 
 import geopandas as gpd
 import networkx as nx
@@ -14,7 +18,7 @@ import scipy.sparse as sp
 import shapely
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import shortest_path
-from scipy.spatial import Delaunay
+from scipy.spatial import Delaunay, cKDTree
 
 INF = np.inf
 
@@ -33,6 +37,23 @@ def road_minutes(n: int, seed: int) -> np.ndarray:
     return np.round(shortest_path(g, directed=False) / 80.0, 3)
 
 
+def bench_road(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``bench_median.py``'s instance: all-pairs walking minutes on a seeded road-like graph of ``n`` nodes, and weights.
+
+    ``rng = default_rng([20250117, n])``; nodes uniform in a square of side ``100 * sqrt(n)``
+    metres, streets the Delaunay edges, each 1.0-1.3 times its straight length; shortest
+    paths at 80 m a minute, rounded to 0.001; then the weights ``rng.integers(1, 101, n)``.
+    """
+    rng = np.random.default_rng([20250117, n])
+    xy = rng.uniform(0.0, 100.0 * np.sqrt(n), (n, 2))
+    tri = Delaunay(xy).simplices
+    edges = np.unique(np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [0, 2]]]), axis=1), axis=0)
+    length = np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T) * rng.uniform(1.0, 1.3, len(edges))
+    graph = sp.csr_matrix((length, (edges[:, 0], edges[:, 1])), shape=(n, n))
+    minutes = np.round(shortest_path(graph, directed=False) / 80.0, 3)
+    return minutes, rng.integers(1, 101, n).astype(float)
+
+
 def dense_road(n: int, seed: int) -> np.ndarray:
     """Dense seeded minutes: Euclidean distances with detours, each home's own site 0.01 away.
 
@@ -43,6 +64,43 @@ def dense_road(n: int, seed: int) -> np.ndarray:
     d = np.round(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * rng.uniform(1, 1.3, (n, n)), 2)
     np.fill_diagonal(d, 0.01)
     return d
+
+
+# --------------------------------------------------------------------------- homes around compounds
+
+#: walking speed (metres a minute) and the radius (minutes) of the compound instances: 5 minutes is 400 m
+COMPOUND_SPEED = 80.0
+COMPOUND_RADIUS = 5.0
+
+
+def compound_csr(seed: int, n_homes: int, n_sites: int, sites_per_compound: float = 4.5):
+    """Sparse minutes (within 5 minutes) and distinct weights: homes and sites clustered around compounds.
+
+    ``bench_optimize.py``'s dense family at test size: compound centres uniform in a
+    square, homes 150 m and sites 200 m (normal spread) around a random compound each.
+    """
+    rng = np.random.default_rng([seed, n_homes, n_sites])
+    side = math.sqrt(n_sites * math.pi * 400.0**2 / 0.5)
+    centres = rng.uniform(0.0, side, (max(1, round(n_sites / sites_per_compound)), 2))
+    homes = centres[rng.integers(0, len(centres), n_homes)] + rng.normal(0.0, 150.0, (n_homes, 2))
+    sites = centres[rng.integers(0, len(centres), n_sites)] + rng.normal(0.0, 200.0, (n_sites, 2))
+    weights = 1.0 + 49.0 * rng.permutation(n_homes) / n_homes
+    reach_m = COMPOUND_RADIUS * COMPOUND_SPEED
+    coo = cKDTree(homes).sparse_distance_matrix(cKDTree(sites), reach_m, output_type="coo_matrix")
+    keep = coo.data / COMPOUND_SPEED <= COMPOUND_RADIUS
+    minutes = sp.csr_matrix(
+        (coo.data[keep] / COMPOUND_SPEED, (coo.row[keep], coo.col[keep])), shape=(n_homes, n_sites)
+    )
+    return minutes, weights
+
+
+def compound_instance(seed: int, n_homes: int, n_sites: int, sites_per_compound: float = 4.5):
+    """:func:`compound_csr` as a dense matrix (``inf``: beyond 5 minutes)."""
+    m, weights = compound_csr(seed, n_homes, n_sites, sites_per_compound)
+    dense = np.full(m.shape, np.inf)
+    coo = m.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    return dense, weights
 
 
 # --------------------------------------------------------------------------- minute matrices
@@ -149,3 +207,32 @@ def random_points(G: nx.MultiDiGraph, n: int, seed: int, prefix: str) -> gpd.Geo
         geometry=pts,
         crs=G.graph["crs"],
     )
+
+
+# --------------------------------------------------------------------------- a plan drawn by hand
+
+
+def beijing_plan():
+    """A tiny plan in Beijing: 2 proposed + 1 existing station, 3 homes, 1 candidate, 1 walking area, 3 streets.
+
+    Returns (stations, walking areas, homes, covered flags, candidates, street graph), all in EPSG:4326.
+    """
+    stations = gpd.GeoDataFrame(
+        {"site_id": ["s1", "s2", "e1"], "name": ["甲站", "Station B", "现有站"], "population_covered": [120.0, 80.0, 40.0],
+         "existing": [False, False, True], "tier": ["grid", "grid", "grid"], "kind": ["park", "townhall", "file"]},
+        geometry=[shapely.Point(116.3911, 39.9071), shapely.Point(116.3987, 39.9123), shapely.Point(116.4021, 39.9002)],
+        crs="EPSG:4326")
+    iso = gpd.GeoDataFrame({"site_id": ["s1"]}, geometry=[shapely.Polygon(
+        [(116.3801, 39.9011), (116.3851, 39.9011), (116.3851, 39.9041), (116.3801, 39.9041)])], crs="EPSG:4326")
+    demand = gpd.GeoDataFrame({"demand_id": ["h1", "h2", "h3"], "population": [50.0, 30.0, 70.0]},
+                              geometry=[shapely.Point(116.3931, 39.9083), shapely.Point(116.4101, 39.9151),
+                                        shapely.Point(116.4155, 39.8977)], crs="EPSG:4326")
+    candidates = gpd.GeoDataFrame({"site_id": ["c1"], "name": ["候选"], "kind": ["library"]},
+                                  geometry=[shapely.Point(116.3877, 39.9199)], crs="EPSG:4326")
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    for n, (x, y) in enumerate([(116.3703, 39.8903), (116.3753, 39.8953), (116.3803, 39.8903)]):
+        G.add_node(n, x=x, y=y)
+    for u, v in ((0, 1), (1, 2)):
+        G.add_edge(u, v, 0)
+        G.add_edge(v, u, 0)
+    return stations, iso, demand, np.array([True, False, False]), candidates, G

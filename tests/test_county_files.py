@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import shared_file
-from pyproj import Geod
-from test_datums import _ref_gcj02_to_bd09, _ref_wgs84_to_gcj02
+from reference import gcj02_to_bd09, geodesic_m, wgs84_to_gcj02
 
 import planner
 from planner.cli import main
@@ -32,7 +31,6 @@ pytestmark = [
     pytest.mark.filterwarnings("always:.* OpenStreetMap gives only .* candidate places:UserWarning"),
     pytest.mark.filterwarnings("always:demand.* are farther than 250 m from the walking network; kept:UserWarning"),
 ]
-GEOD = Geod(ellps="WGS84")
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +55,9 @@ def write(folder, table, datum):
     """Candidates (40) and existing stations (5) in ``datum``; returns the two paths."""
     t = table.copy()
     if datum != "wgs84":
-        pairs = [_ref_wgs84_to_gcj02(a, b) for a, b in zip(t["lon"], t["lat"])]
+        pairs = [wgs84_to_gcj02(a, b) for a, b in zip(t["lon"], t["lat"])]
         if datum == "bd09":
-            pairs = [_ref_gcj02_to_bd09(a, b) for a, b in pairs]
+            pairs = [gcj02_to_bd09(a, b) for a, b in pairs]
         t["lon"], t["lat"] = [p[0] for p in pairs], [p[1] for p in pairs]
     cands, ex = folder / f"candidates_{datum}.csv", folder / f"existing_{datum}.csv"
     t.iloc[:40].to_csv(cands, index=False, float_format="%.9f")
@@ -73,8 +71,8 @@ def test_points_read_back_within_a_centimetre(guixi, datum):
     cands, _ = write(folder, table, datum)
     sites = planner.load_candidates(cands, network=G, crs=datum).to_crs("EPSG:4326")
     back = sites.set_index("name").loc[table["name"].iloc[:40]]
-    _, _, dist = GEOD.inv(back.geometry.x.to_numpy(), back.geometry.y.to_numpy(),
-                          table["lon"].iloc[:40].to_numpy(), table["lat"].iloc[:40].to_numpy())
+    dist = geodesic_m(back.geometry.x.to_numpy(), back.geometry.y.to_numpy(),
+                      table["lon"].iloc[:40].to_numpy(), table["lat"].iloc[:40].to_numpy())
     assert dist.max() < 0.01
 
 

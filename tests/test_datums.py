@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-from pyproj import Geod
+from reference import gcj02_to_bd09 as ref_gcj02_to_bd09
+from reference import geodesic_m
+from reference import wgs84_to_gcj02 as ref_wgs84_to_gcj02
 
 from planner.errors import InputError
 from planner.io import datums
@@ -23,17 +23,11 @@ from planner.io.datums import (
     wgs84_to_gcj02,
 )
 
-GEOD = Geod(ellps="WGS84")
 FUNCTIONS = [wgs84_to_gcj02, gcj02_to_wgs84, gcj02_to_bd09, bd09_to_gcj02, wgs84_to_bd09, bd09_to_wgs84]
 TIANANMEN = (116.391275, 39.906217)  # WGS-84
 GUIXI = (117.21, 28.29)  # Guixi, Jiangxi
 HELSINKI = (24.9384, 60.1699)
 PORTO = (-8.6291, 41.1579)
-
-
-def _metres(lon1, lat1, lon2, lat2) -> np.ndarray:
-    """Geodesic distances (m) on the WGS-84 ellipsoid."""
-    return np.asarray(GEOD.inv(lon1, lat1, lon2, lat2)[2])
 
 
 def _china_points(n: int = 10_000, seed: int = 20240611) -> tuple[np.ndarray, np.ndarray]:
@@ -46,41 +40,6 @@ def _guixi_points(n: int = 10_000, seed: int = 7) -> tuple[np.ndarray, np.ndarra
     return GUIXI[0] + rng.uniform(-0.15, 0.15, n), GUIXI[1] + rng.uniform(-0.15, 0.15, n)
 
 
-# ----------------------------------------------------------------- independent reference formulas
-# Written from the published formulas, point by point with the math module, on purpose
-# sharing no code with planner.datums.
-
-_A = 6378245.0
-_EE = 0.00669342162296594323
-
-
-def _ref_wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
-    west, south, east, north = 72.004, 0.8293, 137.8347, 55.8271
-    if not (west <= lon <= east and south <= lat <= north):
-        return lon, lat
-    x, y = lon - 105.0, lat - 35.0
-    t_lat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y ** 2 + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
-    t_lat += (20.0 * math.sin(6.0 * math.pi * x) + 20.0 * math.sin(2.0 * math.pi * x)) * 2.0 / 3.0
-    t_lat += (20.0 * math.sin(math.pi * y) + 40.0 * math.sin(math.pi * y / 3.0)) * 2.0 / 3.0
-    t_lat += (160.0 * math.sin(math.pi * y / 12.0) + 320.0 * math.sin(math.pi * y / 30.0)) * 2.0 / 3.0
-    t_lon = 300.0 + x + 2.0 * y + 0.1 * x ** 2 + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
-    t_lon += (20.0 * math.sin(6.0 * math.pi * x) + 20.0 * math.sin(2.0 * math.pi * x)) * 2.0 / 3.0
-    t_lon += (20.0 * math.sin(math.pi * x) + 40.0 * math.sin(math.pi * x / 3.0)) * 2.0 / 3.0
-    t_lon += (150.0 * math.sin(math.pi * x / 12.0) + 300.0 * math.sin(math.pi * x / 30.0)) * 2.0 / 3.0
-    phi = math.radians(lat)
-    w = 1.0 - _EE * math.sin(phi) ** 2
-    m = _A * (1.0 - _EE) / w ** 1.5  # meridional radius of curvature
-    n = _A / math.sqrt(w)  # prime-vertical radius of curvature
-    return lon + math.degrees(t_lon / (n * math.cos(phi))), lat + math.degrees(t_lat / m)
-
-
-def _ref_gcj02_to_bd09(lon: float, lat: float) -> tuple[float, float]:
-    x_pi = math.pi * 3000.0 / 180.0
-    z = math.hypot(lon, lat) + 0.00002 * math.sin(lat * x_pi)
-    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * x_pi)
-    return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
-
-
 def _grid(n: int = 2_000, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     return rng.uniform(73.7, 134.9, n), rng.uniform(18.0, 53.5, n)
@@ -88,7 +47,7 @@ def _grid(n: int = 2_000, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
 
 def test_forward_gcj02_matches_independent_formula():
     lon, lat = _grid()
-    want = np.array([_ref_wgs84_to_gcj02(a, b) for a, b in zip(lon, lat)])
+    want = np.array([ref_wgs84_to_gcj02(a, b) for a, b in zip(lon, lat)])
     got_lon, got_lat = wgs84_to_gcj02(lon, lat)
     np.testing.assert_allclose(got_lon, want[:, 0], rtol=0, atol=1e-12)
     np.testing.assert_allclose(got_lat, want[:, 1], rtol=0, atol=1e-12)
@@ -97,13 +56,13 @@ def test_forward_gcj02_matches_independent_formula():
 
 def test_forward_bd09_matches_independent_formula():
     lon, lat = _grid(seed=12)
-    want = np.array([_ref_gcj02_to_bd09(a, b) for a, b in zip(lon, lat)])
+    want = np.array([ref_gcj02_to_bd09(a, b) for a, b in zip(lon, lat)])
     got_lon, got_lat = gcj02_to_bd09(lon, lat)
     np.testing.assert_allclose(got_lon, want[:, 0], rtol=0, atol=1e-12)
     np.testing.assert_allclose(got_lat, want[:, 1], rtol=0, atol=1e-12)
     # and the composition is the two steps
     wlon, wlat = wgs84_to_bd09(lon, lat)
-    two = np.array([_ref_gcj02_to_bd09(*_ref_wgs84_to_gcj02(a, b)) for a, b in zip(lon, lat)])
+    two = np.array([ref_gcj02_to_bd09(*ref_wgs84_to_gcj02(a, b)) for a, b in zip(lon, lat)])
     np.testing.assert_allclose(wlon, two[:, 0], rtol=0, atol=1e-12)
     np.testing.assert_allclose(wlat, two[:, 1], rtol=0, atol=1e-12)
 
@@ -123,7 +82,7 @@ def test_tiananmen_shift():
     assert float(lat) - TIANANMEN[1] == pytest.approx(0.00140, abs=1e-5)
     # and back
     wlon, wlat = gcj02_to_wgs84(lon, lat)
-    assert float(_metres(wlon, wlat, *TIANANMEN)) < 1e-3
+    assert float(geodesic_m(wlon, wlat, *TIANANMEN)) < 1e-3
 
 
 def test_published_examples():
@@ -135,7 +94,7 @@ def test_published_examples():
     # the published BD-09 -> GCJ-02 approximation; ours refines it by a few cm
     lon, lat = bd09_to_gcj02(116.404, 39.915)
     approx = (116.39762729119315, 39.90865673957631)
-    gap = float(_metres(lon, lat, *approx))
+    gap = float(geodesic_m(lon, lat, *approx))
     assert 1e-3 < gap < 0.5
     # Beijing railway station, GCJ-02 (116.42703, 39.90245) = BD-09 (116.43351, 39.90851), to 5 decimals
     lon, lat = gcj02_to_bd09(116.42703, 39.90245)
@@ -151,40 +110,40 @@ def test_published_examples():
 def test_gcj02_round_trip(points):
     lon, lat = points()
     back_lon, back_lat = gcj02_to_wgs84(*wgs84_to_gcj02(lon, lat))
-    err = _metres(lon, lat, back_lon, back_lat)
+    err = geodesic_m(lon, lat, back_lon, back_lat)
     assert err.max() < 0.01
     assert err.max() < 1e-3
     # the inverse really undoes a shift of hundreds of metres
-    assert _metres(lon, lat, *wgs84_to_gcj02(lon, lat)).min() > 10
+    assert geodesic_m(lon, lat, *wgs84_to_gcj02(lon, lat)).min() > 10
 
 
 @pytest.mark.parametrize("points", [_china_points, _guixi_points], ids=["china", "guixi"])
 def test_bd09_round_trip(points):
     lon, lat = points()
     back_lon, back_lat = bd09_to_wgs84(*wgs84_to_bd09(lon, lat))
-    err = _metres(lon, lat, back_lon, back_lat)
+    err = geodesic_m(lon, lat, back_lon, back_lat)
     assert err.max() < 0.01
     assert err.max() < 1e-3
     # the GCJ-02 <-> BD-09 step alone, too
     back_lon, back_lat = bd09_to_gcj02(*gcj02_to_bd09(lon, lat))
-    assert _metres(lon, lat, back_lon, back_lat).max() < 1e-3
+    assert geodesic_m(lon, lat, back_lon, back_lat).max() < 1e-3
 
 
 def test_inverse_is_exact_against_forward():
     """The inverses map back onto their input through the forward formula (not just near it)."""
     lon, lat = _guixi_points(2_000, seed=3)
     f_lon, f_lat = wgs84_to_gcj02(*gcj02_to_wgs84(lon, lat))
-    assert _metres(lon, lat, f_lon, f_lat).max() < 1e-3
+    assert geodesic_m(lon, lat, f_lon, f_lat).max() < 1e-3
     f_lon, f_lat = gcj02_to_bd09(*bd09_to_gcj02(lon, lat))
-    assert _metres(lon, lat, f_lon, f_lat).max() < 1e-3
+    assert geodesic_m(lon, lat, f_lon, f_lat).max() < 1e-3
 
 
 def test_published_bd09_inverse_is_worse_than_ours():
     lon, lat = _china_points(2_000, seed=5)
     blon, blat = gcj02_to_bd09(lon, lat)
     published = datums._bd_inverse_published(blon, blat)
-    assert _metres(lon, lat, *published).max() > 0.01  # the published formula is cm-to-dm off
-    assert _metres(lon, lat, *bd09_to_gcj02(blon, blat)).max() < 1e-3
+    assert geodesic_m(lon, lat, *published).max() > 0.01  # the published formula is cm-to-dm off
+    assert geodesic_m(lon, lat, *bd09_to_gcj02(blon, blat)).max() < 1e-3
 
 
 def test_gcj02_round_trip_up_to_the_box_edges():
@@ -197,7 +156,7 @@ def test_gcj02_round_trip_up_to_the_box_edges():
     glon, glat = wgs84_to_gcj02(lon, lat)
     assert not in_china(glon, glat).all()  # some did leave the box
     back_lon, back_lat = gcj02_to_wgs84(glon, glat)
-    assert _metres(lon, lat, back_lon, back_lat).max() < 1e-3
+    assert geodesic_m(lon, lat, back_lon, back_lat).max() < 1e-3
 
 
 # ----------------------------------------------------------------- outside China
@@ -231,16 +190,16 @@ CITIES = {  # WGS-84
 
 def test_shift_sizes():
     lon, lat = np.array(list(CITIES.values())).T
-    gcj = _metres(lon, lat, *wgs84_to_gcj02(lon, lat))
-    bd = _metres(lon, lat, *wgs84_to_bd09(lon, lat))
+    gcj = geodesic_m(lon, lat, *wgs84_to_gcj02(lon, lat))
+    bd = geodesic_m(lon, lat, *wgs84_to_bd09(lon, lat))
     assert np.all((gcj > 100) & (gcj < 1000)), dict(zip(CITIES, gcj.round()))
     assert np.all(bd > gcj), dict(zip(CITIES, bd.round()))
     assert np.all(bd < 2000)
     # over the whole box: never 1 km, mostly hundreds of metres (the published formula's
     # shift dips under 100 m in a small patch around the Qaidam basin, e.g. Golmud ~96 m)
     lon, lat = _china_points()
-    gcj = _metres(lon, lat, *wgs84_to_gcj02(lon, lat))
-    bd = _metres(lon, lat, *wgs84_to_bd09(lon, lat))
+    gcj = geodesic_m(lon, lat, *wgs84_to_gcj02(lon, lat))
+    bd = geodesic_m(lon, lat, *wgs84_to_bd09(lon, lat))
     assert gcj.max() < 1000 and gcj.min() > 10
     assert np.mean(gcj > 100) > 0.97
     assert np.all(bd > gcj) and bd.max() < 2000
@@ -254,14 +213,14 @@ def test_shift_sizes():
 def test_to_wgs84_gcj02_names(name):
     wlon, wlat = _guixi_points(100, seed=1)
     lon, lat = to_wgs84(*wgs84_to_gcj02(wlon, wlat), name)
-    assert _metres(wlon, wlat, lon, lat).max() < 1e-3
+    assert geodesic_m(wlon, wlat, lon, lat).max() < 1e-3
 
 
 @pytest.mark.parametrize("name", ["bd09", "BD09", "bd-09", "BD-09", "baidu", "Baidu"])
 def test_to_wgs84_bd09_names(name):
     wlon, wlat = _guixi_points(100, seed=2)
     lon, lat = to_wgs84(*wgs84_to_bd09(wlon, wlat), name)
-    assert _metres(wlon, wlat, lon, lat).max() < 1e-3
+    assert geodesic_m(wlon, wlat, lon, lat).max() < 1e-3
 
 
 @pytest.mark.parametrize("name", ["wgs84", "WGS84", "wgs-84"])

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import pytest
+from reference import geodesic_m, wgs84_to_gcj02_points
 from shapely.geometry import Polygon
 
 from planner.cli import main
@@ -356,41 +357,18 @@ def test_swapped_lonlat_keeps_its_hint(tmp_path):
         read_points(p, what="candidates")
 
 
-def _gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The published WGS-84 -> GCJ-02 shift (Krasovsky ellipsoid), written out independently here."""
-    a, ee = 6378245.0, 0.00669342162296594323
-    x, y = lon - 105.0, lat - 35.0
-    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
-    dlat += (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-    dlat += (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
-    dlat += (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
-    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
-    dlon += (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-    dlon += (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
-    dlon += (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
-    rad = lat / 180.0 * np.pi
-    magic = 1 - ee * np.sin(rad) ** 2
-    dlat = dlat * 180.0 / ((a * (1 - ee)) / (magic * np.sqrt(magic)) * np.pi)
-    dlon = dlon * 180.0 / (a / np.sqrt(magic) * np.cos(rad) * np.pi)
-    return lon + dlon, lat + dlat
-
-
-def _metres(lon1, lat1, lon2, lat2) -> np.ndarray:
-    return np.asarray(pyproj.Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)[2])
-
-
 needs_datums = pytest.mark.skipif(importlib.util.find_spec("planner.io.datums") is None,
                                   reason="planner.datums (to_wgs84) is not written yet")
 
 
 @needs_datums
 def test_gcj02_csv_comes_back_to_wgs84(tmp_path):
-    glon, glat = _gcj02(LON, LAT)
-    assert (_metres(LON, LAT, glon, glat) > 100).all()  # the shift is real: hundreds of metres
+    glon, glat = wgs84_to_gcj02_points(LON, LAT)
+    assert (geodesic_m(LON, LAT, glon, glat) > 100).all()  # the shift is real: hundreds of metres
     p = tmp_path / "amap.csv"
     p.write_text("name,lon,lat\n" + "".join(f"{n},{float(a)!r},{float(b)!r}\n" for n, a, b in zip(NAMES, glon, glat)), encoding="utf-8")
     gdf = read_points(p, what="candidates", crs="gcj02")
-    assert (_metres(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.01).all()
+    assert (geodesic_m(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.01).all()
     gaode = read_points(p, what="candidates", crs="GCJ-02")
     assert gaode.geometry.equals(gdf.geometry)
 
@@ -398,11 +376,11 @@ def test_gcj02_csv_comes_back_to_wgs84(tmp_path):
 @needs_datums
 def test_gcj02_geojson_saved_as_wgs84_takes_the_given_crs(tmp_path):
     """GCJ-02 points in a file that says WGS-84: the explicit crs wins."""
-    glon, glat = _gcj02(LON, LAT)
+    glon, glat = wgs84_to_gcj02_points(LON, LAT)
     p = tmp_path / "amap.geojson"
     gpd.GeoDataFrame({"名称": NAMES}, geometry=gpd.points_from_xy(glon, glat), crs="EPSG:4326").to_file(p)
     gdf = read_points(p, what="candidates", crs="gcj02")
-    assert (_metres(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.01).all()
+    assert (geodesic_m(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.01).all()
     assert gdf["name"].tolist() == NAMES
 
 
@@ -424,11 +402,11 @@ def test_declared_cgcs2000_is_kept(tmp_path, suffix):
     assert gpd.read_file(p).crs.to_epsg() == 4490
     with pytest.warns(UserWarning, match=r"declares China Geodetic Coordinate System 2000 \(geographic\).*'gcj02' is ignored"):
         gdf = read_points(p, what="demand", crs="gcj02")
-    assert (_metres(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.5).all()
+    assert (geodesic_m(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.5).all()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no input CRS given: read in its own, quietly
         gdf = read_points(p, what="demand")
-    assert (_metres(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.5).all()
+    assert (geodesic_m(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.5).all()
 
 
 def test_geographic_file_holding_metres_takes_the_given_crs(tmp_path):

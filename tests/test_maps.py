@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 import shapely
 from browser import BROWSER_ARGS, block_network
+from instances import beijing_plan
+from reference import unescape_js
 
 import planner
 from planner.cli import main
@@ -30,11 +32,6 @@ from planner.text import words
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 MAPS = ROOT / "maps"
-
-
-def _unescape_js(page: str) -> str:
-    """Undo the ``\\uXXXX`` escapes of JSON strings in the page (labels in popups and the layer control)."""
-    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
 
 
 # ----------------------------------------------------------------- GCJ-02
@@ -70,35 +67,12 @@ def test_gcj02_tiananmen_offset_and_outside_china():
     assert float(glon[1, 2]) == float(wgs84_to_gcj02(grid_lon[1, 2], grid_lat[1, 2])[0])
 
 
-def _beijing_plan():
-    """A tiny plan in Beijing: 2 proposed + 1 existing station, 3 homes, 1 candidate, 1 walking area, 3 streets."""
-    stations = gpd.GeoDataFrame(
-        {"site_id": ["s1", "s2", "e1"], "name": ["甲站", "Station B", "现有站"], "population_covered": [120.0, 80.0, 40.0],
-         "existing": [False, False, True], "tier": ["grid", "grid", "grid"], "kind": ["park", "townhall", "file"]},
-        geometry=[shapely.Point(116.3911, 39.9071), shapely.Point(116.3987, 39.9123), shapely.Point(116.4021, 39.9002)],
-        crs="EPSG:4326")
-    iso = gpd.GeoDataFrame({"site_id": ["s1"]}, geometry=[shapely.Polygon(
-        [(116.3801, 39.9011), (116.3851, 39.9011), (116.3851, 39.9041), (116.3801, 39.9041)])], crs="EPSG:4326")
-    demand = gpd.GeoDataFrame({"demand_id": ["h1", "h2", "h3"], "population": [50.0, 30.0, 70.0]},
-                              geometry=[shapely.Point(116.3931, 39.9083), shapely.Point(116.4101, 39.9151),
-                                        shapely.Point(116.4155, 39.8977)], crs="EPSG:4326")
-    candidates = gpd.GeoDataFrame({"site_id": ["c1"], "name": ["候选"], "kind": ["library"]},
-                                  geometry=[shapely.Point(116.3877, 39.9199)], crs="EPSG:4326")
-    G = nx.MultiDiGraph(crs="EPSG:4326")
-    for n, (x, y) in enumerate([(116.3703, 39.8903), (116.3753, 39.8953), (116.3803, 39.8903)]):
-        G.add_node(n, x=x, y=y)
-    for u, v in ((0, 1), (1, 2)):
-        G.add_edge(u, v, 0)
-        G.add_edge(v, u, 0)
-    return stations, iso, demand, np.array([True, False, False]), candidates, G
-
-
 def _numbers(page: str) -> np.ndarray:
     return np.array([float(x) for x in re.findall(r"-?\d+\.\d+", page)])
 
 
 def test_gaode_shifts_every_overlay_to_gcj02():
-    stations, iso, demand, covered, candidates, G = _beijing_plan()
+    stations, iso, demand, covered, candidates, G = beijing_plan()
     pages = {}
     for basemap in ("osm", "gaode"):
         fmap = draw_map(MapContent(stations, iso, demand, covered, candidates=candidates, network=G, covered_before=np.zeros(3, bool), areas=_areas("EPSG:3857")), basemap=basemap)
@@ -133,9 +107,9 @@ def test_gaode_shifts_every_overlay_to_gcj02():
 ])
 def test_basemap_tiles_and_attribution(basemap, host, credit, monkeypatch):
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
-    stations, iso, demand, covered, _, _ = _beijing_plan()
+    stations, iso, demand, covered, _, _ = beijing_plan()
     key = "0123456789abcdef0123456789abcdef" if basemap == "tianditu" else None
-    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered), basemap=basemap, tianditu_key=key, lang="zh")
+    page = unescape_js(draw_map(MapContent(stations, iso, demand, covered), basemap=basemap, tianditu_key=key, lang="zh")
                         .get_root().render())
     assert host in page and credit in page
     assert "OpenStreetMap" in page  # the overlays are OSM data, credited on every basemap
@@ -174,7 +148,7 @@ def test_bad_basemap_options_fail_in_one_line_before_any_work(args, words, tmp_p
 
 
 def test_plan_map_rejects_bad_arguments():
-    stations, iso, demand, covered, _, _ = _beijing_plan()
+    stations, iso, demand, covered, _, _ = beijing_plan()
     with pytest.raises(InputError, match="basemap='bing'"):
         draw_map(MapContent(stations, iso, demand, covered), basemap="bing")
     with pytest.raises(InputError, match="lang='fr'"):
@@ -284,7 +258,7 @@ def test_offline_basemap_draws_every_footprint_small(existing_plan):
 
 
 def test_footprints_cap_and_gcj02_shift(monkeypatch):
-    stations, iso, demand, covered, _, G = _beijing_plan()
+    stations, iso, demand, covered, _, G = beijing_plan()
     square = lambda x, y, d=0.0002: shapely.box(x, y, x + d, y + d)  # noqa: E731
     inside = [square(116.381 + 0.0005 * i, 39.902) for i in range(3)]  # in the walking area's box
     outside = [square(116.42, 39.93), square(116.36, 39.88)]
@@ -306,7 +280,7 @@ def test_footprints_cap_and_gcj02_shift(monkeypatch):
 
 def test_layers_legend_summary_and_popups(existing_plan):
     t = words("en", "map")
-    page = _unescape_js(planner.plan_map(existing_plan).get_root().render())
+    page = unescape_js(planner.plan_map(existing_plan).get_root().render())
     control = re.search(r"overlays :  \{(.*?)\},\s*\};", page, flags=re.S).group(1)
     names = re.findall(r'"([^"]+)" :', control)
     assert names == [t["proposed_layer"], t["existing_layer"], t["areas"].format(minutes=5), t["homes_covered"],
@@ -330,9 +304,9 @@ def test_layers_legend_summary_and_popups(existing_plan):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_proposed_stations_by_tier(lang):
     t = words(lang, "map")
-    stations, iso, demand, covered, _, _ = _beijing_plan()
+    stations, iso, demand, covered, _, _ = beijing_plan()
     stations["tier"] = ["centre", "grid", "grid"]
-    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
+    page = unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
     control = re.search(r"overlays :  \{(.*?)\},\s*\};", page, flags=re.S).group(1)
     names = re.findall(r'"([^"]+)" :', control)
     assert names[:3] == [t["proposed_centre_layer"], t["proposed_grid_layer"], t["existing_layer"]]
@@ -363,9 +337,9 @@ def _legend(page: str) -> str:
 ])
 def test_stations_named_by_status_and_tier(lang, want):
     t = words(lang, "map")
-    stations, iso, demand, covered, _, _ = _beijing_plan()
+    stations, iso, demand, covered, _, _ = beijing_plan()
     stations["tier"] = ["centre", "grid", "centre"]  # s1 proposed centre, s2 proposed grid, e1 existing centre
-    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
+    page = unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
     assert _tooltips(page) == want
     popups = _station_popups(page)
     assert [p.split("<br>")[0] for p in popups] == [f"<b>{w.split(': ')[0]}</b>: {w.split(': ')[1]}" for w in want]
@@ -391,9 +365,9 @@ def test_stations_named_by_status_and_tier(lang, want):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_station_labels_without_centres_and_with_an_existing_centre_only(lang):
     t = words(lang, "map")
-    stations, iso, demand, covered, _, _ = _beijing_plan()
+    stations, iso, demand, covered, _, _ = beijing_plan()
     # all grid: the labels of a plan without tiers
-    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
+    page = unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
     assert _tooltips(page) == [f"{t['proposed']}: 甲站", f"{t['proposed']}: Station B", f"{t['existing']}: 现有站"]
     assert t["existing_centre"] not in page and t["proposed_centre"] not in page
     assert t["existing"] in _legend(page)
@@ -401,7 +375,7 @@ def test_station_labels_without_centres_and_with_an_existing_centre_only(lang):
     # from the matching row of ``stations``, and the plan has tiers
     stations["tier"] = ["grid", "grid", "centre"]
     existing = stations[stations["existing"]][["site_id", "name", "geometry"]]
-    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered, existing=existing), lang=lang).get_root().render())
+    page = unescape_js(draw_map(MapContent(stations, iso, demand, covered, existing=existing), lang=lang).get_root().render())
     assert _tooltips(page) == [f"{t['proposed_grid']}: 甲站", f"{t['proposed_grid']}: Station B",
                                f"{t['existing_centre']}: 现有站"]
     assert page.count("planner-station planner-existing planner-tier-centre") == 1
@@ -431,9 +405,9 @@ def _area_layer(page: str) -> tuple[dict, dict]:
 ])
 def test_areas_layer_coloured_by_share_covered(lang, legend_items):
     t = words(lang, "map")
-    stations, iso, demand, covered, _, _ = _beijing_plan()
+    stations, iso, demand, covered, _, _ = beijing_plan()
     page = draw_map(MapContent(stations, iso, demand, covered, areas=_areas()), lang=lang).get_root().render()
-    text = _unescape_js(page)
+    text = unescape_js(page)
     # a layer of its own, shown, listed after the walking areas
     control = re.search(r"overlays :  \{(.*?)\},\s*\};", text, flags=re.DOTALL).group(1)
     assert re.findall(r'"([^"]+)" :', control)[:4] == [t["proposed_layer"], t["existing_layer"],
@@ -464,14 +438,14 @@ def test_areas_layer_coloured_by_share_covered(lang, legend_items):
     for (_, colour), label in zip(planner.outputs.maps.AREA_STEPS, legend_items):
         assert f'style="background:{colour}59;border:1px solid #555555;border-radius:0"></span>{label}</div>' in legend
     # without areas nothing of the layer is drawn
-    page = _unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
+    page = unescape_js(draw_map(MapContent(stations, iso, demand, covered), lang=lang).get_root().render())
     assert t["area_layer"] not in page and "planner-area-share" not in page and '"planner-area"' not in page
     assert not [label for label in legend_items if label in page]
     assert not [colour for _, colour in planner.outputs.maps.AREA_STEPS if colour in page]
 
 
 def test_areas_need_their_columns_and_take_any_crs():
-    stations, iso, demand, covered, _, _ = _beijing_plan()
+    stations, iso, demand, covered, _, _ = beijing_plan()
     with pytest.raises(InputError, match="areas: missing column.s. population_covered, covered_share"):
         draw_map(MapContent(stations, iso, demand, covered, areas=_areas().drop(columns=["population_covered", "covered_share"])))
     # in a projected CRS: drawn in WGS-84; a missing share is grey, its figures shown as a dash
@@ -485,7 +459,7 @@ def test_areas_need_their_columns_and_take_any_crs():
 
 
 def test_summary_counts_the_population_existing_stations_covered_before():
-    stations, iso, demand, covered, _, _ = _beijing_plan()
+    stations, iso, demand, covered, _, _ = beijing_plan()
     before = np.array([True, False, True])
     page = draw_map(MapContent(stations, iso, demand, covered, covered_before=before)).get_root().render()
     summary = re.search(r'<div id="planner-summary".*?</table></div>', page, flags=re.S).group(0)
@@ -495,8 +469,8 @@ def test_summary_counts_the_population_existing_stations_covered_before():
 
 
 def test_every_label_in_chinese():
-    stations, iso, demand, covered, candidates, G = _beijing_plan()
-    pages = {lang: _unescape_js(draw_map(MapContent(stations, iso, demand, covered, candidates=candidates, network=G), lang=lang).get_root().render()) for lang in ("en", "zh")}
+    stations, iso, demand, covered, candidates, G = beijing_plan()
+    pages = {lang: unescape_js(draw_map(MapContent(stations, iso, demand, covered, candidates=candidates, network=G), lang=lang).get_root().render()) for lang in ("en", "zh")}
     shown = ["proposed_layer", "existing_layer", "areas", "homes_covered", "homes_uncovered", "heat_layer",
              "candidates_layer", "network_layer", "legend", "proposed", "existing", "covered", "uncovered", "heat",
              "areas_legend", "summary_title", "summary_stations", "summary_total", "summary_before", "summary_after",
@@ -510,7 +484,7 @@ def test_every_label_in_chinese():
 
 
 def test_names_from_files_are_escaped_in_every_layer():
-    stations, iso, demand, covered, candidates, G = _beijing_plan()
+    stations, iso, demand, covered, candidates, G = beijing_plan()
     evil = "<img src=x onerror=alert(1)>"
     stations["name"] = [evil, "a`b", "${x}"]
     candidates["name"] = [evil]
@@ -607,7 +581,7 @@ def test_offline_layers_toggle_and_popups_in_chromium(chromium, existing_plan, t
 def test_areas_answer_the_mouse_under_the_overlays_in_chromium(chromium, tmp_path):
     """The areas' pane sits under the walking areas and the homes, yet hovering and clicking an area opens
     its tooltip and popup, escaped."""
-    stations, iso, demand, covered, _, G = _beijing_plan()
+    stations, iso, demand, covered, _, G = beijing_plan()
     path = tmp_path / "plan.html"
     path.write_text(draw_map(MapContent(stations, iso, demand, covered, network=G, areas=_areas()), offline=True, lang="zh")
                     .get_root().render(), encoding="utf-8")

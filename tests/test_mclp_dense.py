@@ -11,7 +11,6 @@ gap against the optimum.
 from __future__ import annotations
 
 import itertools
-import math
 import warnings
 
 import numpy as np
@@ -19,52 +18,15 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from instances import random_minutes
+from instances import compound_csr, compound_instance, random_minutes
+from reference import brute_mclp
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.spatial import cKDTree
 
 import planner
 from planner.optimize import cover_model, rcfix
 from planner.optimize.heuristics import improve_by_swaps
 
 RADIUS = 5.0
-SPEED = 80.0  # metres per minute: 5 minutes is 400 m
-
-
-def compound_csr(seed: int, n_homes: int, n_sites: int, sites_per_compound: float = 4.5):
-    """Sparse minutes (within 5 minutes) and distinct weights: homes and sites clustered around compounds.
-
-    The benchmark's dense family at test size: compound centres uniform in a square,
-    homes 150 m and sites 200 m (normal spread) around a random compound each.
-    """
-    rng = np.random.default_rng([seed, n_homes, n_sites])
-    side = math.sqrt(n_sites * math.pi * 400.0**2 / 0.5)
-    centres = rng.uniform(0.0, side, (max(1, round(n_sites / sites_per_compound)), 2))
-    homes = centres[rng.integers(0, len(centres), n_homes)] + rng.normal(0.0, 150.0, (n_homes, 2))
-    sites = centres[rng.integers(0, len(centres), n_sites)] + rng.normal(0.0, 200.0, (n_sites, 2))
-    weights = 1.0 + 49.0 * rng.permutation(n_homes) / n_homes
-    coo = cKDTree(homes).sparse_distance_matrix(cKDTree(sites), RADIUS * SPEED, output_type="coo_matrix")
-    keep = coo.data / SPEED <= RADIUS
-    minutes = sp.csr_matrix((coo.data[keep] / SPEED, (coo.row[keep], coo.col[keep])), shape=(n_homes, n_sites))
-    return minutes, weights
-
-
-def compound_instance(seed: int, n_homes: int, n_sites: int, sites_per_compound: float = 4.5):
-    """:func:`compound_csr` as a dense matrix (``inf``: beyond 5 minutes)."""
-    m, weights = compound_csr(seed, n_homes, n_sites, sites_per_compound)
-    dense = np.full(m.shape, np.inf)
-    coo = m.tocoo()
-    dense[coo.row, coo.col] = coo.data
-    return dense, weights
-
-
-def brute_mclp(reach: np.ndarray, w: np.ndarray, p: int, required=()) -> float:
-    others = [j for j in range(reach.shape[1]) if j not in set(required)]
-    best = 0.0
-    for extra in itertools.combinations(others, p - len(required)):
-        cols = list(required) + list(extra)
-        best = max(best, float(w[reach[:, cols].any(axis=1)].sum()))
-    return best
 
 
 def brute_budget(reach: np.ndarray, w: np.ndarray, costs: np.ndarray, budget: float) -> float:

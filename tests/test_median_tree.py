@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from instances import bench_road
 from instances import dense_road as _road
 from reference import brute_median as _brute
 
@@ -117,13 +116,6 @@ def test_tree_stopped_keeps_its_plan_and_a_true_bound(tree_only: list[int], monk
     assert stopped_early >= 1, "no instance was stopped inside the tree: the test no longer tests it"
 
 
-def _bench_minutes(n: int) -> np.ndarray:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from bench_median import road_minutes
-
-    return road_minutes(n)[0]
-
-
 #: the benchmark's 900-node, p = 10, unit-demand optimum (bench_median.py; this code's full run, proved optimal)
 OPT_900_P10_UNIT = 4938.033
 
@@ -132,7 +124,7 @@ OPT_900_P10_UNIT = 4938.033
 def test_time_limit_inside_the_tree_is_a_total(tree_only: list[int]) -> None:
     # started from a poor plan, the 900-node p = 10 tree needs well over 3 s: stopped at 3 s in total, the plan
     # is kept with a finite gap whose bound is not above the optimum
-    d = _bench_minutes(900)
+    d = bench_road(900)[0]
     t = time.perf_counter()
     sol = planner.solve(d, model="pmedian", p=10, time_limit=3.0)
     took = time.perf_counter() - t

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from instances import minute_matrices, random_minutes, to_csr
+from reference import brute_lscp, brute_mclp
 
 import planner
 from planner import InputError
@@ -39,33 +40,9 @@ def reach(cost: np.ndarray, radius: float = RADIUS) -> np.ndarray:
     return cost <= radius
 
 
-def brute_lscp(A: np.ndarray, required=()) -> tuple[int, tuple[int, ...]]:
-    """Smallest set of columns (a superset of ``required``) covering every coverable row."""
-    coverable = A.any(axis=1)
-    required = tuple(sorted(set(required)))
-    others = [j for j in range(A.shape[1]) if j not in required]
-    for k in range(len(others) + 1):
-        for extra in itertools.combinations(others, k):
-            cols = list(required + extra)
-            if np.all(A[:, cols].any(axis=1) >= coverable):
-                return len(cols), tuple(sorted(cols))
-    raise AssertionError("all columns together must cover every coverable row")
-
-
 def covers_all(A: np.ndarray, cols) -> bool:
     coverable = A.any(axis=1)
     return bool(np.all(A[:, list(cols)].any(axis=1) >= coverable))
-
-
-def brute_mclp(A: np.ndarray, w: np.ndarray, p: int, required=()) -> float:
-    """Largest covered weight over all p-sets of columns containing ``required``."""
-    required = tuple(sorted(set(required)))
-    others = [j for j in range(A.shape[1]) if j not in required]
-    best = -1.0
-    for extra in itertools.combinations(others, p - len(required)):
-        cols = list(required + extra)
-        best = max(best, float(w[A[:, cols].any(axis=1)].sum()))
-    return best
 
 
 def assert_consistent(sol, A: np.ndarray, w: np.ndarray) -> None:

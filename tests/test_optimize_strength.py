@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from instances import random_minutes, road_minutes, to_csr
-from reference import min_cover
+from reference import assignment_pmedian, min_cover
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 import planner
@@ -260,23 +260,6 @@ def big_m_pcenter(cost: np.ndarray, p: int) -> float | None:
                constraints=LinearConstraint(np.array([r[0] for r in rows]), [r[1] for r in rows], [r[2] for r in rows]))
     assert res.status in (0, 2)
     return float(res.fun) if res.status == 0 else None
-
-
-def assignment_pmedian(cost: np.ndarray, w: np.ndarray, p: int) -> float:
-    """The classic p-median MILP (one x_ij per pair), sparse, by scipy / HiGHS."""
-    n_h, n_s = cost.shape
-    n = n_s + n_h * n_s
-    c = np.r_[np.zeros(n_s), (w[:, None] * cost).ravel()]
-    pair = np.arange(n_h * n_s)
-    assign = sp.csr_matrix((np.ones(n_h * n_s), (pair // n_s, n_s + pair)), shape=(n_h, n))
-    link = sp.csr_matrix((np.r_[np.ones(len(pair)), -np.ones(len(pair))],
-                          (np.r_[pair, pair], np.r_[n_s + pair, pair % n_s])), shape=(len(pair), n))
-    count = sp.csr_matrix(np.r_[np.ones(n_s), np.zeros(n_h * n_s)][None, :])
-    res = milp(c, integrality=np.r_[np.ones(n_s), np.zeros(n - n_s)], bounds=Bounds(0, 1),
-               constraints=[LinearConstraint(assign, 1, 1), LinearConstraint(link, -np.inf, 0),
-                            LinearConstraint(count, p, p)])
-    assert res.status == 0
-    return float(res.fun)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -9,12 +9,10 @@ callback at the first cover of p sites or once the bound passes p.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from instances import bench_road
 from reference import min_cover
 
 import planner
@@ -24,9 +22,6 @@ from planner.optimize.milp import Constraint
 from planner.optimize.milp import milp as planner_milp
 from planner.optimize.reduce import keep_within, pattern
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bench_median import road_minutes  # noqa: E402
-
 
 def _sparse(d: np.ndarray) -> sp.csr_matrix:
     rows, cols = np.nonzero(np.isfinite(d))
@@ -35,7 +30,7 @@ def _sparse(d: np.ndarray) -> sp.csr_matrix:
 
 @pytest.fixture(scope="module")
 def graph900() -> np.ndarray:
-    return road_minutes(900)[0]
+    return bench_road(900)[0]
 
 
 def test_the_900_node_piece_that_was_answered_no(graph900: np.ndarray) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from instances import bench_road
 from instances import dense_road as _road
 from reference import brute_median as _brute
 
@@ -43,16 +44,11 @@ def test_interchange_reaches_a_swap_local_optimum() -> None:
 
 @pytest.mark.slow
 def test_bench_900_p5_unit_is_exact_and_fast() -> None:
-    import sys
     import time
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from bench_median import road_minutes
 
     import planner
 
-    d, _ = road_minutes(900)
+    d, _ = bench_road(900)
     t = time.perf_counter()
     sol = planner.solve(d, model="pmedian", p=5)
     assert sol.status == "optimal"

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from conftest import EXTRACTS, shared_file
+from instances import compound_csr
 from scipy.optimize import Bounds, LinearConstraint, milp
-from test_mclp_dense import compound_csr
 
 import planner
 from planner.cli import main

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from instances import beijing_plan
+from reference import unescape_js
 
 import planner
 from planner.cli import main
@@ -28,8 +29,6 @@ from planner.outputs.maps.leaflet import ASSET_URLS, heat_plugin
 from planner.outputs.plots import curve_png
 from planner.text import words
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_maps import _beijing_plan, _unescape_js  # noqa: E402
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 KEY = "0123456789abcdef0123456789abcdef"
@@ -249,7 +248,7 @@ def test_curve_and_ranking_lines_in_chinese(capsys, monkeypatch):
 
 
 def _page(basemap: str, **options) -> str:
-    stations, iso, demand, covered, candidates, G = _beijing_plan()
+    stations, iso, demand, covered, candidates, G = beijing_plan()
     content = MapContent(stations, iso, demand, covered, candidates=candidates, network=G)
     key = KEY if basemap == "tianditu" else None
     return draw_map(content, basemap=basemap, tianditu_key=key, **options).get_root().render()
@@ -286,7 +285,7 @@ def test_online_page_loads_only_exact_versions(basemap):
     for url in ASSET_URLS:
         assert re.search(r"@v?\d+\.\d+\.\d+/", url) and "@main" not in url and "@latest" not in url, url
     # every other URL on the page is a tile template or a link in the attribution
-    text = _unescape_js(page).replace('\\"', '"')
+    text = unescape_js(page).replace('\\"', '"')
     others = set(re.findall(r"https?://[^\s\"'<>]+", text)) - set(ASSET_URLS)
     assert others
     for url in others:
@@ -349,7 +348,7 @@ def test_your_town_notebook_in_chinese_from_an_osm_file(tmp_path):
     assert f"覆盖人口：{ref['population_covered']:,.1f} / {ref['population_total']:,.1f}" in text
     assert "已跳过：PLACE 为空" in text and "stations:" not in text
     pages = [o["data"]["text/html"] for o in out if "text/html" in o.get("data", {}) and "L.map(" in o["data"]["text/html"]]
-    assert pages and "拟建网格站" in _unescape_js(pages[0])  # the map in Chinese
+    assert pages and "拟建网格站" in unescape_js(pages[0])  # the map in Chinese
     assert len([o for o in out if "image/png" in o.get("data", {})]) >= 2
     if fonts.cjk_font() is not None:  # the charts were drawn in Chinese, no glyph missing
         assert not [o for o in out if o.get("name") == "stderr" and "missing from font" in o.get("text", "")]
