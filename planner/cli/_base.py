@@ -11,7 +11,7 @@ import gc
 import logging
 import sys
 import warnings
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -69,14 +69,21 @@ def input_crs_option(values: tuple[str, ...], reads: tuple[str, ...] | None = No
     return out or None
 
 
-def _show_warning(message, _category, _filename, _lineno, _file=None, _line=None):
+def _show_warning(
+    message: Warning | str,
+    _category: type[Warning],
+    _filename: str,
+    _lineno: int,
+    _file: TextIO | None = None,
+    _line: str | None = None,
+) -> None:
     """``warnings.showwarning`` for the CLI: one line, the message only (where it came from is not the user's)."""
     click.echo(f"warning: {message}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="planner")
-def cli():
+def cli() -> None:
     """Station Planner: where to put neighbourhood service stations so that every resident lives within a five-minute walk of one."""
 
 
@@ -183,7 +190,7 @@ def common_options(f: Any) -> Any:
     return f
 
 
-def table_cell(value) -> str:
+def table_cell(value: object) -> str:
     from rich.markup import escape
 
     if isinstance(value, float):
@@ -198,7 +205,7 @@ def setup_logging(common: dict[str, Any]) -> bool:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     # third-party chatter (pyrosm, osmnx) is not ours to print
     warnings.filterwarnings("ignore", module=r"(pyrosm|osmnx|geopandas|shapely|pandas)")
-    warnings.showwarning = _show_warning
+    warnings.showwarning = _show_warning  # type: ignore[assignment]  # its names differ; Python calls it positionally
     if quiet:
         warnings.simplefilter("ignore")
     return quiet

@@ -43,13 +43,13 @@ __all__ = ["curve_command", "optimize_command", "score_command"]
 @click.option("--top", type=int, default=None, help="Show only the best N in the terminal.")
 @lang_option
 def score_command(
-    sites,
-    csv_path,
-    geojson_path,
-    top,
-    lang,
-    **common,
-):
+    sites: str | None,
+    csv_path: str | None,
+    geojson_path: str | None,
+    top: int | None,
+    lang: str,
+    **common: Any,
+) -> None:
     """Rank candidate sites by the residents within a walk, what each adds, and the worst-served home it fixes."""
     from planner.runs.scoring import score
 
@@ -74,13 +74,13 @@ def score_command(
 @click.option("--out", "out", type=str, default="maps", show_default=True, help="Output folder (curve.csv, curve.png).")
 @lang_option
 def curve_command(
-    candidates,
-    max_p,
-    time_limit,
-    out,
-    lang,
-    **common,
-):
+    candidates: str | None,
+    max_p: int,
+    time_limit: float | None,
+    out: str,
+    lang: str,
+    **common: Any,
+) -> None:
     """The exact best coverage for 1..--max-p stations, and how many reach 80/90/95/100 %."""
     from planner.outputs.files import check_output_dir, csv_text, write_outputs
     from planner.runs.curve import coverage_curve_plan
@@ -130,7 +130,17 @@ def curve_command(
     "--out", "out", type=str, default="maps", show_default=True, help="Output folder (result.json, selected_sites.csv)."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Errors only.")
-def optimize_command(cost_matrix, weights_path, radius, model, p, share, time_limit, out, quiet):
+def optimize_command(
+    cost_matrix: str,
+    weights_path: str | None,
+    radius: float | None,
+    model: str,
+    p: int | None,
+    share: Any,  # --share as typed, then share_value's parse; check_model checks it before solve
+    time_limit: float | None,
+    out: str,
+    quiet: bool,
+) -> None:
     """Solve a location model on your own travel times (no map, no network)."""
     import numpy as np
     import pandas as pd

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 import shapely
@@ -160,7 +161,7 @@ def load_areas(
     return gpd.GeoDataFrame(out, geometry=list(geoms), crs="EPSG:4326")
 
 
-def _polygonal(geom):
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     """The polygonal part of a (made valid) geometry."""
     if shapely.get_type_id(geom) in (3, 6):
         return geom
@@ -171,7 +172,7 @@ def _polygonal(geom):
 def spread_population(
     areas: gpd.GeoDataFrame,
     buildings: gpd.GeoDataFrame,
-    landuse,
+    landuse: npt.ArrayLike | None,
     *,
     landuse_spacing_m: float = DEFAULTS.landuse_spacing_m,
     grid_m: float = GRID_M,
@@ -256,7 +257,9 @@ def spread_population(
     return homes[["demand_id", "population", "method", "kind", "area", "geometry"]]
 
 
-def _grid_points(polys, owners, spacing):
+def _grid_points(
+    polys: Iterable[shapely.Geometry], owners: np.ndarray, spacing: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Grid points (anchored at multiples of ``spacing``) inside each polygon; one on the surface of a polygon none falls in."""
     idx, pts = [], []
     for owner, poly in zip(owners, polys):
@@ -274,7 +277,14 @@ def _grid_points(polys, owners, spacing):
     return np.concatenate(idx), np.concatenate(pts)
 
 
-def _homes(area_idx, points, weights, census, numbers, kind) -> pd.DataFrame:
+def _homes(
+    area_idx: np.ndarray,
+    points: Iterable[shapely.Geometry],
+    weights: np.ndarray,
+    census: np.ndarray,
+    numbers: np.ndarray,
+    kind: str,
+) -> pd.DataFrame:
     """Share each area's count over its points in proportion to ``weights``."""
     area_idx = np.asarray(area_idx, int)
     total = np.bincount(area_idx, weights=weights, minlength=len(census))
@@ -360,7 +370,7 @@ def nearest_station(
     network: nx.MultiDiGraph,
     homes: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
-    minutes_matrix,
+    minutes_matrix: sp.csr_matrix,
     selected: np.ndarray,
     *,
     look_minutes: float,

@@ -30,12 +30,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyproj
 import shapely
 
 from planner.config import DEFAULTS, check_positive
@@ -43,9 +45,12 @@ from planner.demand.raster import is_raster, read_raster_demand
 from planner.errors import DataError, InputError
 from planner.io import read_points
 from planner.network.boundary import split_by_boundary
-from planner.network.osm import read_features
+from planner.network.osm import OSMSource, read_features
 from planner.network.sources import network_source
 from planner.reach.snapping import check_datum, drop_far_points
+
+if TYPE_CHECKING:
+    from geopandas.array import GeometryArray
 
 __all__ = ["footprint_frame", "landuse_points", "load_demand"]
 
@@ -138,7 +143,7 @@ def load_demand(
     DataError
         No homes in the area, or every point off the network.
     """
-    osm_options = {
+    osm_options: dict[str, Any] = {
         "floor_area_per_person_m2": check_positive("floor_area_per_person_m2", floor_area_per_person_m2),
         "landuse_density_per_ha": check_positive("landuse_density_per_ha", landuse_density_per_ha),
         "landuse_spacing_m": check_positive("landuse_spacing_m", landuse_spacing_m),
@@ -156,7 +161,7 @@ def load_demand(
             source, network, osm_options, progress, mode=raster_mode, units=raster_units, band=raster_band
         )
         out = _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
-        frame = out[0] if footprints else out
+        frame: gpd.GeoDataFrame = out[0] if footprints else out
         frame.attrs["raster_outside"] = info.pop("outside_records")  # rows of plan.gpkg's left_out layer
         frame.attrs["raster"] = info
         return out
@@ -166,7 +171,7 @@ def load_demand(
     if _are_areas(source, gdf):
         demand, shapes, areas = _from_areas(source, network, crs, population_column, osm_options, progress)
         out = _finish(demand, shapes, source, network, max_snap_m, progress, footprints)
-        (out[0] if footprints else out).attrs["areas"] = areas
+        (out[0] if footprints else out).attrs["areas"] = areas  # type: ignore[union-attr]  # out[0] with footprints
         return out
     demand = _from_points(source, gdf, network, crs)
     return _finish(demand, footprint_frame([], [], net_crs), source, network, max_snap_m, progress, footprints)
@@ -236,7 +241,15 @@ def _from_points(
     )
 
 
-def _finish(demand, shapes, source, network, max_snap_m, progress, footprints):
+def _finish(
+    demand: gpd.GeoDataFrame,
+    shapes: gpd.GeoDataFrame,
+    source: str | os.PathLike | None,
+    network: nx.MultiDiGraph,
+    max_snap_m: float,
+    progress: Callable[[str, float], None] | None,
+    footprints: bool,
+) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Unique ids, distance to the streets, id order; the return value of :func:`load_demand`."""
     if demand["demand_id"].duplicated().any():
         dup = demand.loc[demand["demand_id"].duplicated(), "demand_id"].iloc[0]
@@ -256,7 +269,12 @@ def _finish(demand, shapes, source, network, max_snap_m, progress, footprints):
     return (demand, shapes) if footprints else demand
 
 
-def _osm_buildings(network, crs, osm_options: dict, progress):
+def _osm_buildings(
+    network: nx.MultiDiGraph,
+    crs: pyproj.CRS | str,
+    osm_options: dict,
+    progress: Callable[[str, float], None] | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, GeometryArray]:
     """The OSM residential buildings :func:`load_demand` would make homes of (their estimated residents.
 
     Floor-area weights), the basemap shapes, and every residential land-use polygon.
@@ -268,7 +286,14 @@ def _osm_buildings(network, crs, osm_options: dict, progress):
     return osm[(osm["kind"] == "building").to_numpy()], shapes, landuse
 
 
-def _from_areas(source, network, crs, population_column, osm_options: dict, progress):
+def _from_areas(
+    source: str | os.PathLike,
+    network: nx.MultiDiGraph,
+    crs: str | None,
+    population_column: str | None,
+    osm_options: dict,
+    progress: Callable[[str, float], None] | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Homes spread over a polygon layer's census counts (see :mod:`planner.demand.areas`); also the areas (EPSG:4326)."""
     from planner.demand.areas import load_areas, spread_population
 
@@ -285,7 +310,7 @@ def _from_areas(source, network, crs, population_column, osm_options: dict, prog
     return homes, shapes, areas
 
 
-def footprint_frame(buildings, landuse, crs) -> gpd.GeoDataFrame:
+def footprint_frame(buildings: npt.ArrayLike, landuse: npt.ArrayLike, crs: pyproj.CRS | str) -> gpd.GeoDataFrame:
     """
     The basemap shapes of :func:`load_demand` as one frame: buildings, then land use.
 
@@ -400,15 +425,15 @@ def landuse_points(polys: gpd.GeoDataFrame, density_per_ha: float, spacing: floa
 
 
 def _from_osm(
-    src,
-    crs,
+    src: OSMSource,
+    crs: pyproj.CRS | str,
     *,
-    floor_area_per_person_m2,
-    landuse_density_per_ha,
-    landuse_spacing_m,
-    min_residential_buildings,
-    quiet_empty=False,
-):
+    floor_area_per_person_m2: float,
+    landuse_density_per_ha: float,
+    landuse_spacing_m: float,
+    min_residential_buildings: int,
+    quiet_empty: bool = False,
+) -> tuple[gpd.GeoDataFrame | GeometryArray, ...]:
     """OSM homes (points with estimated residents) and the basemap shapes read on the way.
 
     With ``quiet_empty`` (for spreading areas over them) no homes is not an error, and

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 
 from planner.errors import InputError
@@ -35,7 +36,7 @@ TASKS_PER_WORKER = 4
 INLINE_BYTES = 4 * 2**20
 
 
-def _require_distributed():
+def _require_distributed() -> ModuleType:
     """Import ``distributed`` or say how to install it (:class:`InputError`)."""
     try:
         import distributed
@@ -125,7 +126,7 @@ def dask_client(
             lg.setLevel(level)
 
 
-def _check_address(scheduler, timeout: float) -> str:
+def _check_address(scheduler: str, timeout: float) -> str:
     """The scheduler address, checked: well formed and, for TCP, accepting connections.
 
     Fails fast with one line instead of letting the client retry until its timeout.
@@ -159,7 +160,9 @@ def n_workers(client: Any) -> int:
         return 1
 
 
-def run_tasks(client, fn: Callable, payloads: Iterator, n_tasks: int, window: int, done: Callable[[Any], None]) -> None:
+def run_tasks(
+    client: Any, fn: Callable, payloads: Iterator, n_tasks: int, window: int, done: Callable[[Any], None]
+) -> None:
     """Run ``fn(payload)`` on the cluster, at most ``window`` payloads in flight.
 
     A payload goes with its task when it is small (:data:`INLINE_BYTES`), else it

@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -118,7 +119,7 @@ def node_xy(arrays: NetworkArrays) -> np.ndarray:
     return xy
 
 
-def stretch(arrays, xy: np.ndarray) -> float:
+def stretch(arrays: NetworkArrays, xy: np.ndarray) -> float:
     """Largest ratio of straight distance to walking metres over the adjacency (at least 1).
 
     ``inf`` when a street takes no time but joins two distinct points (then no
@@ -277,7 +278,7 @@ def coverage_matrix_dask(
     posts: Snapped,
     limit: float,
     *,
-    client,
+    client: Any,
     site_xy: np.ndarray | None = None,
     tile_m: float | None = None,
     progress: Progress | None = None,
@@ -330,14 +331,14 @@ def coverage_matrix_dask(
     largest = {"nodes": 0, "bytes": 0}
     parts: list = []
 
-    def payloads():
+    def payloads() -> Iterator[Tile]:
         for sites in groups:
             tile = cutter.cut(sites)
             largest["nodes"] = max(largest["nodes"], tile.arrays.n_nodes)
             largest["bytes"] = max(largest["bytes"], tile.nbytes)
             yield tile
 
-    def done(result) -> None:
+    def done(result: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
         parts.append(result)
         if progress:
             progress(f"coverage on dask: {len(parts)}/{len(groups)} tiles", len(parts) / len(groups))
@@ -368,7 +369,7 @@ def coverage_dask(
     demand: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
     *,
-    client,
+    client: Any,
     minutes: float | Sequence[float] = DEFAULTS.minutes,
     tile_m: float | None = None,
     progress: Progress | None = None,

@@ -22,8 +22,10 @@ a millimetre.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 
 from planner.errors import InputError
 
@@ -63,13 +65,13 @@ _MAX_ITER = 20
 _MARGIN_DEG = 0.1  # inverses also solve points this close outside the box (the shifts are < 0.02 deg)
 
 
-def _lonlat(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def _lonlat(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """``lon`` and ``lat`` as float64 arrays broadcast to one shape (fresh copies)."""
     lon, lat = np.broadcast_arrays(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
     return lon.copy(), lat.copy()
 
 
-def in_china(lon, lat) -> np.ndarray:
+def in_china(lon: npt.ArrayLike, lat: npt.ArrayLike) -> np.ndarray:
     """
     Whether each point lies in :data:`CHINA_BBOX`, where GCJ-02 applies.
 
@@ -132,7 +134,11 @@ def _bd_inverse_published(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray,
 
 
 def _invert(
-    forward, target_lon: np.ndarray, target_lat: np.ndarray, lon: np.ndarray, lat: np.ndarray
+    forward: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    target_lon: np.ndarray,
+    target_lat: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """
     Solve ``forward(lon, lat) == (target_lon, target_lat)`` by fixed-point iteration.
@@ -154,7 +160,7 @@ def _invert(
     return lon, lat
 
 
-def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def wgs84_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """
     Shift WGS-84 coordinates to GCJ-02, the datum of Amap / Gaode and Tencent maps.
 
@@ -177,7 +183,7 @@ def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return np.where(inside, lon + dlon, lon), np.where(inside, lat + dlat, lat)
 
 
-def gcj02_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """
     Convert GCJ-02 coordinates (Amap / Gaode / Tencent) back to WGS-84.
 
@@ -214,7 +220,7 @@ def _gcj_forward_unmasked(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray,
     return lon + dlon, lat + dlat
 
 
-def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """
     Shift GCJ-02 coordinates to BD-09, the datum of Baidu maps.
 
@@ -240,7 +246,7 @@ def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return np.where(inside, blon, lon), np.where(inside, blat, lat)
 
 
-def bd09_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """
     Convert BD-09 coordinates (Baidu) back to GCJ-02.
 
@@ -272,7 +278,7 @@ def bd09_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
-def wgs84_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """
     Shift WGS-84 coordinates to BD-09 (Baidu): :func:`wgs84_to_gcj02` then :func:`gcj02_to_bd09`.
 
@@ -290,7 +296,7 @@ def wgs84_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
-def bd09_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """
     Convert BD-09 coordinates (Baidu) to WGS-84: :func:`bd09_to_gcj02` then :func:`gcj02_to_wgs84`.
 
@@ -323,7 +329,7 @@ def _canonical(datum: str) -> str:
     return name
 
 
-def to_wgs84(lon, lat, datum: str) -> tuple[np.ndarray, np.ndarray]:
+def to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike, datum: str) -> tuple[np.ndarray, np.ndarray]:
     """
     Convert coordinates in a named datum to WGS-84, the datum the pipeline works in.
 

@@ -10,8 +10,10 @@ holds every street a walk from inside can use.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +21,11 @@ import shapely
 
 from planner.errors import InputError
 from planner.io.records import left_out_records
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from planner.network.osm import OSMSource
 
 __all__ = [
     "BOUNDARY_FILES",
@@ -56,7 +63,12 @@ class Boundary:
     label: str
 
 
-def resolve_boundary(boundary, *, name: str | None = None, source=None) -> Boundary:
+def resolve_boundary(
+    boundary: Boundary | shapely.Geometry | str | os.PathLike,
+    *,
+    name: str | None = None,
+    source: OSMSource | None = None,
+) -> Boundary:
     """
     The planning boundary as one WGS-84 polygon.
 
@@ -102,7 +114,7 @@ def resolve_boundary(boundary, *, name: str | None = None, source=None) -> Bound
     return _from_osm_name(text, source)
 
 
-def planning_area(network) -> shapely.Geometry | None:
+def planning_area(network: nx.MultiDiGraph) -> shapely.Geometry | None:
     """The network's planning boundary (WGS-84 polygon), or ``None`` when it was read without one."""
     area = network.graph.get("boundary")
     return None if area is None else area.polygon
@@ -139,7 +151,7 @@ def _bbox(text: str, values: list[float]) -> shapely.Geometry:
     return shapely.box(minx, miny, maxx, maxy)
 
 
-def _check_polygon(geom, label: str) -> shapely.Geometry:
+def _check_polygon(geom: shapely.Geometry | None, label: str) -> shapely.Geometry:
     if geom is None or shapely.is_empty(geom):
         raise InputError(f"{label}: the boundary is empty; expected a polygon")
     geom = shapely.make_valid(geom)
@@ -230,7 +242,7 @@ def admin_boundaries_pbf(path: str) -> gpd.GeoDataFrame:
     return frame.drop(columns=["osm_way_id", "other_tags"])
 
 
-def _from_osm_name(text: str, source) -> Boundary:
+def _from_osm_name(text: str, source: OSMSource) -> Boundary:
     from planner.network.osm import read_features
 
     if source.kind == "pbf":
@@ -262,7 +274,7 @@ def _from_osm_name(text: str, source) -> Boundary:
     )
 
 
-def split_by_boundary(network, frame: gpd.GeoDataFrame, what: str) -> tuple[gpd.GeoDataFrame, dict]:
+def split_by_boundary(network: nx.MultiDiGraph, frame: gpd.GeoDataFrame, what: str) -> tuple[gpd.GeoDataFrame, dict]:
     """
     Leave out the homes or candidate sites outside the network's planning boundary.
 

@@ -16,13 +16,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
 from planner.errors import DataError, InputError
 from planner.io import check_input_file
+
+if TYPE_CHECKING:
+    import pyrosm
 
 __all__ = [
     "CACHE_ENV",
@@ -271,7 +274,7 @@ def osmnx_cache(notes: list[str]) -> Iterator[Path]:
             http._retrieve_from_cache = retrieve  # type: ignore[union-attr]
 
 
-def open_pyrosm(path: str, bounds: tuple | None = None):
+def open_pyrosm(path: str, bounds: tuple | None = None) -> pyrosm.OSM:
     """
     An ``.osm.pbf`` opened with pyrosm.
 

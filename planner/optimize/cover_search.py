@@ -39,7 +39,22 @@ _LOAD_SECONDS = 5.0
 
 
 @numba.njit(cache=True, nogil=True)
-def _flip(j, sign, c_ptr, c_idx, r_ptr, r_idx, cnt, xo, w, s_open, s_close, unc, pos, n_unc):  # pragma: no cover
+def _flip(
+    j: int,
+    sign: int,
+    c_ptr: np.ndarray,
+    c_idx: np.ndarray,
+    r_ptr: np.ndarray,
+    r_idx: np.ndarray,
+    cnt: np.ndarray,
+    xo: np.ndarray,
+    w: np.ndarray,
+    s_open: np.ndarray,
+    s_close: np.ndarray,
+    unc: np.ndarray,
+    pos: np.ndarray,
+    n_unc: int,
+) -> int:  # pragma: no cover
     """Open (``sign`` 1) or close (-1) site ``j``, keeping counts, owners, scores and the uncovered list; new count."""
     for u in range(c_ptr[j], c_ptr[j + 1]):
         i = c_idx[u]
@@ -74,8 +89,23 @@ def _flip(j, sign, c_ptr, c_idx, r_ptr, r_idx, cnt, xo, w, s_open, s_close, unc,
 
 @numba.njit(cache=True, nogil=True)
 def _best_pair(
-    r, r_ptr, r_idx, c_ptr, c_idx, chosen, sites, cnt, xo, w, s_open, s_close, age, corr, tabu_in, tabu_out
-):  # pragma: no cover
+    r: int,
+    r_ptr: np.ndarray,
+    r_idx: np.ndarray,
+    c_ptr: np.ndarray,
+    c_idx: np.ndarray,
+    chosen: np.ndarray,
+    sites: np.ndarray,
+    cnt: np.ndarray,
+    xo: np.ndarray,
+    w: np.ndarray,
+    s_open: np.ndarray,
+    s_close: np.ndarray,
+    age: np.ndarray,
+    corr: np.ndarray,
+    tabu_in: int,
+    tabu_out: int,
+) -> tuple[int, int, int]:  # pragma: no cover
     """The swap for row ``r``: open a site reaching it, close a chosen one; least weight left uncovered, oldest on ties."""
     visits = 0
     best, bj, bk = -(1 << 62), -1, -1
@@ -103,7 +133,17 @@ def _best_pair(
 
 
 @numba.njit(cache=True, nogil=True)
-def _search(r_ptr, r_idx, c_ptr, c_idx, start, k, steps, run, work):  # pragma: no cover
+def _search(
+    r_ptr: np.ndarray,
+    r_idx: np.ndarray,
+    c_ptr: np.ndarray,
+    c_idx: np.ndarray,
+    start: np.ndarray,
+    k: int,
+    steps: int,
+    run: int,
+    work: int,
+) -> tuple[np.ndarray, bool, int]:  # pragma: no cover
     """One run: sites (boolean) covering every row with ``k`` sites, whether found, and the work done."""
     n, m = len(r_ptr) - 1, len(c_ptr) - 1
     chosen = np.zeros(m, np.bool_)

@@ -17,10 +17,14 @@ overlapping outlines can still be told apart (the station's marker already shows
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pyproj
 import shapely
+
+if TYPE_CHECKING:
+    from ezdxf.document import Drawing
 
 __all__ = [
     "BLOCK",
@@ -144,7 +148,7 @@ def _line(value: object) -> str:
     return " ".join(str(value).split()) if any(c in str(value) for c in "\r\n\t") else str(value)
 
 
-def _station_block(doc) -> None:
+def _station_block(doc: Drawing) -> None:
     """The :data:`BLOCK` definition: circle, cross, the name to the right, hidden ``SITE_ID`` / ``STATUS``."""
     block = doc.blocks.new(BLOCK)
     r = MARKER_RADIUS_M
@@ -157,12 +161,12 @@ def _station_block(doc) -> None:
         block.add_attdef(tag, (1.5 * r, -TEXT_HEIGHT_M * (2 + 1.5 * k)), dxfattribs={**text, "flags": 1})
 
 
-def _polygons(geom) -> list[shapely.Polygon]:
+def _polygons(geom: shapely.Geometry) -> list[shapely.Polygon]:
     """The non-empty polygons of a polygon or multipolygon."""
     return [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, shapely.Polygon) and not g.is_empty]
 
 
-def _rings(geom) -> list[tuple[list[tuple[float, float]], bool]]:
+def _rings(geom: shapely.Geometry) -> list[tuple[list[tuple[float, float]], bool]]:
     """Every ring of a polygon or multipolygon, without the repeated closing point, and whether it is a hole."""
     rings = []
     for polygon in _polygons(geom):
@@ -171,7 +175,7 @@ def _rings(geom) -> list[tuple[list[tuple[float, float]], bool]]:
     return rings
 
 
-def _top(geom) -> tuple[float, float] | None:
+def _top(geom: shapely.Geometry) -> tuple[float, float] | None:
     """The northernmost vertex of the largest polygon's outline (the first of a tie), or ``None`` when empty."""
     polygons = _polygons(geom)
     if not polygons:
@@ -182,7 +186,7 @@ def _top(geom) -> tuple[float, float] | None:
     return float(x), float(y)
 
 
-def _crs_note(doc, crs: pyproj.CRS, parts: list[gpd.GeoDataFrame]) -> None:
+def _crs_note(doc: Drawing, crs: pyproj.CRS, parts: list[gpd.GeoDataFrame]) -> None:
     """The CRS as a note on layer ``CRS`` below the drawing, in the custom properties, and the view on the plan."""
     label = crs_label(crs)
     doc.header.custom_vars.append("CRS", label)

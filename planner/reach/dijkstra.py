@@ -14,7 +14,7 @@ __all__ = ["search_sites"]
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _heap_push(heap_key, heap_node, size, key, node):
+def _heap_push(heap_key: np.ndarray, heap_node: np.ndarray, size: int, key: float, node: int) -> int:
     """Push ``(key, node)`` onto the binary min-heap of ``size`` entries; returns the new size."""
     i = size
     while i > 0:
@@ -31,28 +31,28 @@ def _heap_push(heap_key, heap_node, size, key, node):
 
 @numba.njit(cache=True, nogil=True)
 def search_sites(
-    indptr,
-    indices,
-    weights,
-    node_ptr,
-    node_home,
-    node_off,
-    home_access,
-    edge_ptr,
-    edge_home,
-    home_along,
-    site_u,
-    site_v,
-    site_off_u,
-    site_off_v,
-    site_access,
-    site_edge,
-    site_along,
-    limit,
-    n_nodes,
-    n_homes,
-    col_offset,
-):  # pragma: no cover - compiled
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    weights: np.ndarray,
+    node_ptr: np.ndarray,
+    node_home: np.ndarray,
+    node_off: np.ndarray,
+    home_access: np.ndarray,
+    edge_ptr: np.ndarray,
+    edge_home: np.ndarray,
+    home_along: np.ndarray,
+    site_u: np.ndarray,
+    site_v: np.ndarray,
+    site_off_u: np.ndarray,
+    site_off_v: np.ndarray,
+    site_access: np.ndarray,
+    site_edge: np.ndarray,
+    site_along: np.ndarray,
+    limit: float,
+    n_nodes: int,
+    n_homes: int,
+    col_offset: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """
     Walking minutes from each site to every home within ``limit`` (compiled; one Dijkstra per site).
 

@@ -259,7 +259,12 @@ def coverage(
     return labelled_coverage(matrix, limits, demand, sites)
 
 
-def snapped_inputs(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, progress):
+def snapped_inputs(
+    network: nx.MultiDiGraph,
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    progress: Callable[[str, float], None] | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, NetworkArrays, Snapped, Snapped]:
     """
     The inputs of a coverage, checked and attached to the streets.
 
@@ -299,7 +304,9 @@ def off_network_cut(matrix: sp.csr_matrix, homes: Snapped, posts: Snapped, max_s
     return out
 
 
-def _checked_points(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame):
+def _checked_points(
+    network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Check that demand and sites are point GeoDataFrames; bring them to the network's CRS."""
     for name, gdf in (("demand", demand), ("sites", sites)):
         if not isinstance(gdf, gpd.GeoDataFrame):
@@ -315,7 +322,9 @@ def _checked_points(network: nx.MultiDiGraph, demand: gpd.GeoDataFrame, sites: g
     return demand, sites
 
 
-def labelled_coverage(matrix: sp.csr_matrix, limits: tuple[float, ...], demand, sites) -> Coverage:
+def labelled_coverage(
+    matrix: sp.csr_matrix, limits: tuple[float, ...], demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
+) -> Coverage:
     """
     The :class:`Coverage` of ``matrix`` with the row / column labels and population of the inputs.
 
@@ -378,7 +387,7 @@ def coverage_matrix(
     n_threads = max(1, min(n_threads, n_sites // 64 or 1))
     bounds = np.linspace(0, n_sites, n_threads + 1).astype(np.int64)
 
-    def run(lo: int, hi: int):
+    def run(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return search_sites(
             *args,
             posts.node_u[lo:hi],

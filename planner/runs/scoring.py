@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -18,6 +19,9 @@ from planner.reach.unreachable import DIAGNOSIS_MINUTES
 from planner.runs.inputs import network_for, read_homes, read_sites
 from planner.study import Study, Walk
 
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
 __all__ = ["SCORE_HORIZON_MINUTES", "score", "worst_home_fixed"]
 
 Progress = Callable[[str, float], None]
@@ -29,7 +33,7 @@ SCORE_HORIZON_MINUTES = DIAGNOSIS_MINUTES
 
 
 def worst_home_fixed(
-    minutes, limit: float, current: np.ndarray, population: np.ndarray
+    minutes: sp.spmatrix, limit: float, current: np.ndarray, population: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """
     For each site, the worst-served home it would bring within the walking limit.
