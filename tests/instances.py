@@ -209,6 +209,12 @@ def random_points(G: nx.MultiDiGraph, n: int, seed: int, prefix: str) -> gpd.Geo
     )
 
 
+def network_instance(seed: int, n_homes: int = 30, n_sites: int = 10):
+    """A :func:`synthetic_network` with :func:`random_points` homes and sites near it: (graph, homes, sites)."""
+    G = synthetic_network(seed)
+    return G, random_points(G, n_homes, seed + 1, "h"), random_points(G, n_sites, seed + 2, "s")
+
+
 # --------------------------------------------------------------------------- a plan drawn by hand
 
 

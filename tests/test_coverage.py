@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from instances import random_points, synthetic_network
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from instances import network_instance, random_points, synthetic_network
 from reference import walking_minutes
 
 import planner
 from planner import InputError
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def assert_matches(cov_matrix: sp.csr_matrix, expected: dict, limit: float) -> None:
@@ -97,3 +104,52 @@ def test_bad_minutes(helsinki, bad):
     G, demand, sites = helsinki
     with pytest.raises(InputError, match="minutes"):
         planner.coverage(G, demand, sites, minutes=bad)
+
+
+# --------------------------------------------------------------------------- the sample files
+
+
+def test_sample_existing_stations_reach_residents(default_network):
+    """Each sample station serves residents within 5 and 15 minutes.
+
+    Station 2 used to snap onto a two-junction footway cut off from the rest;
+    station 1's nearest homes are reached over shared foot and cycle paths
+    (highway=cycleway, foot=designated) that pyrosm's walking filter drops (see
+    data/README.md).
+    """
+    G = default_network
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        homes = planner.load_demand(network=G)
+        stations = planner.load_candidates(DATA / "sample_existing.csv", network=G, existing=True)
+    assert len(stations) == 2
+    cov = planner.coverage(G, homes, stations, minutes=(5, 15))
+    served = {limit: dict(zip(stations["name"], np.asarray(cov.within(limit).T @ cov.population).ravel()))
+              for limit in (5, 15)}
+    assert all(value > 0 for value in served[15].values()), served
+    assert served[5]["Existing station 2"] > 0, served
+    assert served[5]["Existing station 1"] > 1000, served
+
+
+# --------------------------------------------------------------------------- properties on random networks
+
+
+def _pairs(cov) -> dict[tuple[int, int], float]:
+    """The stored (home row, site row): minutes of a coverage."""
+    m = cov.minutes.tocoo()
+    return {(int(i), int(j)): float(v) for i, j, v in zip(m.row, m.col, m.data)}
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), m1=st.floats(0.5, 10.0), extra=st.floats(0.1, 10.0))
+def test_coverage_is_monotone_in_minutes(seed, m1, extra):
+    G, homes, sites = network_instance(seed)
+    m2 = m1 + extra
+    short = _pairs(planner.coverage(G, homes, sites, minutes=m1))
+    long = _pairs(planner.coverage(G, homes, sites, minutes=m2))
+    assert set(short) <= set(long)
+    for pair, minutes in short.items():
+        assert minutes <= m1 + 1e-9
+        assert long[pair] == pytest.approx(minutes, abs=1e-9)
+    # and nothing the longer search found within m1 was missed by the shorter one
+    assert {p for p, v in long.items() if v < m1 - 1e-9} <= set(short)

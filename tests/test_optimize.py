@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from instances import minute_matrices, random_minutes, to_csr
+from instances import minute_matrices, network_instance, random_minutes, to_csr
 from reference import brute_lscp, brute_mclp
 
 import planner
@@ -543,3 +543,59 @@ def test_small_instances_match_brute_force(inst, data):
     sol = planner.solve(cost, model="mclp", p=p, radius=RADIUS, weights=w, required=required)
     assert len(sol.selected) == p and set(required) <= set(sol.selected)
     assert sol.objective == pytest.approx(brute_mclp(A, w, p, required), abs=1e-6)
+
+
+# --------------------------------------------------------------------------- properties on random networks
+
+#: hypothesis' settings for the cases on random networks (each draws a network and its coverage)
+NETWORK_PROPS = settings(max_examples=20, deadline=None, derandomize=True)
+
+
+def _pairs(cov) -> dict[tuple[int, int], float]:
+    """The stored (home row, site row): minutes of a coverage."""
+    m = cov.minutes.tocoo()
+    return {(int(i), int(j)): float(v) for i, j, v in zip(m.row, m.col, m.data)}
+
+
+@NETWORK_PROPS
+@given(seed=st.integers(0, 10_000), minutes=st.floats(1.0, 12.0))
+def test_lscp_covers_every_coverable_home(seed, minutes):
+    G, homes, sites = network_instance(seed)
+    cov = planner.coverage(G, homes, sites, minutes=minutes)
+    sol = planner.solve(cov, model="lscp")
+    coverable = cov.coverable()
+    reached = np.asarray(cov.within()[:, sol.selected].sum(axis=1)).ravel() > 0
+    assert (reached == coverable).all()
+    assert (sol.covered == coverable).all()
+    assert sol.population_covered == pytest.approx(sol.population_coverable)
+    assert sol.population_coverable == pytest.approx(cov.population[coverable].sum())
+
+
+@NETWORK_PROPS
+@given(seed=st.integers(0, 10_000), minutes=st.floats(1.0, 12.0))
+def test_mclp_optimum_never_falls_as_p_grows_on_random_networks(seed, minutes):
+    G, homes, sites = network_instance(seed)
+    cov = planner.coverage(G, homes, sites, minutes=minutes)
+    best = [planner.solve(cov, model="mclp", p=p).objective for p in range(1, len(sites) + 1)]
+    assert all(b >= a - 1e-6 for a, b in zip(best, best[1:])), best
+    assert best[-1] == pytest.approx(cov.population[cov.coverable()].sum())
+
+
+@NETWORK_PROPS
+@given(seed=st.integers(0, 10_000), minutes=st.floats(1.0, 12.0), p=st.integers(1, 5), shuffle=st.integers(0, 2**32 - 1))
+def test_optima_do_not_depend_on_row_order(seed, minutes, p, shuffle):
+    G, homes, sites = network_instance(seed)
+    rng = np.random.default_rng(shuffle)
+    homes2 = homes.iloc[rng.permutation(len(homes))].reset_index(drop=True)
+    sites2 = sites.iloc[rng.permutation(len(sites))].reset_index(drop=True)
+    cov = planner.coverage(G, homes, sites, minutes=minutes)
+    cov2 = planner.coverage(G, homes2, sites2, minutes=minutes)
+    lscp, lscp2 = planner.solve(cov, model="lscp"), planner.solve(cov2, model="lscp")
+    assert lscp.n_stations == lscp2.n_stations
+    mclp, mclp2 = planner.solve(cov, model="mclp", p=p), planner.solve(cov2, model="mclp", p=p)
+    assert mclp.objective == pytest.approx(mclp2.objective, abs=1e-6)
+    # the same pairs, relabelled
+    by_id = {(cov.demand_ids[i], cov.site_ids[j]): v for (i, j), v in _pairs(cov).items()}
+    by_id2 = {(cov2.demand_ids[i], cov2.site_ids[j]): v for (i, j), v in _pairs(cov2).items()}
+    assert by_id.keys() == by_id2.keys()
+    assert all(by_id[k] == pytest.approx(by_id2[k], abs=1e-9) for k in by_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +19,8 @@ from planner.cli import main
 from planner.errors import DataError, InputError
 from planner.optimize import TierInputs, solve_tiers
 from planner.sites import read_tiers
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_tier_words_in_english_and_chinese():
@@ -257,3 +260,23 @@ def test_grid_sites_no_centre_can_serve_are_said(helsinki, tmp_path):
     assert expect and only == expect
     page = planner.plan_report(p, lang="zh")
     assert "步行5分钟内仅有只能作网格站的站点" in page
+
+
+def test_tiers_existing_station_without_centre_is_one_error_line(default_network, tmp_path, capsys, monkeypatch):
+    """The far corner of the extract is more than 400 m (5 minutes) from every sample
+    candidate in a straight line, so no walk there is shorter: no centre can serve it."""
+    monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: default_network)
+    existing = tmp_path / "existing.csv"
+    existing.write_text("site_id,name,lon,lat\nex-far,Far station,24.935378,60.176917\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["plan", "--tiers", "--tier-minutes", "5", "--candidates", str(DATA / "sample_candidates.csv"),
+                 "--existing", str(existing), "--out", str(out), "-q"])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    assert "Traceback" not in captured.err + captured.out
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert lines == [
+        "error: existing station 'Far station' (site_id ex-far) has no community-centre candidate within "
+        "5 min walk; move it, give it tier=centre, or drop it from --existing"
+    ], lines
+    assert not out.exists()

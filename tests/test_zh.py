@@ -29,7 +29,6 @@ from planner.outputs.maps.leaflet import ASSET_URLS, heat_plugin
 from planner.outputs.plots import curve_png
 from planner.text import words
 
-
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 KEY = "0123456789abcdef0123456789abcdef"
 

@@ -1,4 +1,4 @@
-"""The larger real OSM extracts of ../shared/data/osm end to end (slow; skipped when absent)."""
+"""``planner plan`` on the larger real OSM extracts of ../shared/data/osm, end to end (slow; skipped when absent)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Partial set covering (``pscp``, issue 17): the fewest stations covering a share of residents.
+"""Partial set covering (``pscp``, planner/optimize/partial.py, issue 17): the fewest stations covering a share of residents.
 
 Checked against brute force on small instances, against the plain partial-covering
 MILP (no reductions, scipy's HiGHS) on instances where the search reaches its MIP

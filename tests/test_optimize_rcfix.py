@@ -1,4 +1,4 @@
-"""Maximal covering and its budget form when homes have many candidate sites (issue 17).
+"""planner/optimize/rcfix.py: maximal covering and its budget form when homes have many candidate sites (issue 17).
 
 The exact method (planner.optimize.rcfix: LP bound, reduced-cost fixing, a small MIP)
 is checked against brute force on small compound instances (about four sites per

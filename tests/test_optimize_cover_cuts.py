@@ -1,4 +1,4 @@
-"""{0, 1/2}-cuts over triples of rows for p-center's hard set-covering decisions (planner/optimize/_cover_cuts.py).
+"""{0, 1/2}-cuts over triples of rows for p-center's hard set-covering decisions (planner/optimize/cover_cuts.py).
 
 A cut must never remove a cover: checked against every cover of small random
 instances (exhaustive) and against scipy's MILP optimum on larger ones; it must

@@ -1,5 +1,5 @@
-"""Issue 28's defects on a Guixi county planner's own files, each against an independent count (slow; skipped
-without ../shared).
+"""The plan's account (planner/ledger.py, planner/outputs/account.py): issue 28's defects on a Guixi county
+planner's own files, each against an independent count (slow; skipped without ../shared).
 
 1. ``--tiers --lang zh``: the report names the homes with no possible community centre within the tier walk
    (it stated the aim and concluded 100 %, the homes appearing nowhere).

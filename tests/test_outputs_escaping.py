@@ -19,16 +19,20 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
+from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from browser import block_network
+from browser import block_network, chromium_browser
 from reference import formula_cells, guarded
 
 import planner
 from planner.cli import main
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 HOSTILE = [
     "</script><img src=x onerror=window.__pwned=1>",
@@ -266,3 +270,179 @@ def test_the_whatif_page_runs_no_script_in_chromium(chromium, hostile):
         assert log["blocked"] == []
     finally:
         context.close()
+
+
+# ----------------------------------------------------------------- names that break the map's templates
+
+MAP_NAMES = [
+    "<script>document.title='pwned'</script>",
+    "\"quotes\" & 'apostrophes'",
+    "<img src=x onerror=alert(1)>",
+    "\u202eevil",
+    # folium puts popup and tooltip HTML inside JavaScript template literals: `${...}` runs there
+    "${document.title=/pwned/.source}",
+]
+# names that end a template literal early or hold invalid escapes: each one alone breaks the
+# map's whole script, so they get a page of their own (drawn with planner.plan_map)
+TEMPLATE_BREAKERS = ["tick`tock", "C:\\users\\map"]
+
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    with open(DATA / "sample_candidates.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))[: len(MAP_NAMES)]
+    candidates = folder / "candidates.csv"
+    with open(candidates, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["lon", "lat", "name"])
+        for row, name in zip(rows, MAP_NAMES):
+            writer.writerow([row["lon"], row["lat"], name])
+    out = folder / "out"
+    code = main(["plan", "--candidates", str(candidates), "--model", "mclp", "--p", str(len(MAP_NAMES)),
+                 "--offline", "--out", str(out), "-q"])
+    return code, out
+
+
+@pytest.fixture(scope="module")
+def breakers_page(tmp_path_factory):
+    """A small map (no pipeline) whose station names contain a backtick and backslashes."""
+    import geopandas as gpd
+    import shapely
+
+    from planner.outputs.maps.draw import MapContent, draw_map
+
+    n = len(TEMPLATE_BREAKERS)
+    stations = gpd.GeoDataFrame(
+        {"site_id": [f"s{i}" for i in range(n)], "name": TEMPLATE_BREAKERS, "population_covered": [10.0] * n},
+        geometry=[shapely.Point(24.94 + 0.002 * i, 60.17) for i in range(n)], crs="EPSG:4326")
+    iso = gpd.GeoDataFrame({"site_id": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+    demand = gpd.GeoDataFrame({"demand_id": ["h0"], "population": [5.0]}, geometry=[shapely.Point(24.941, 60.171)],
+                              crs="EPSG:4326")
+    html = draw_map(MapContent(stations, iso, demand, np.array([True])), offline=True).get_root().render()
+    path = tmp_path_factory.mktemp("breakers") / "map.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def test_hostile_names_survive_the_plan(hostile_run):
+    code, out = hostile_run
+    assert code == 0
+    stations = json.loads((out / "stations.geojson").read_text(encoding="utf-8"))
+    assert sorted(f["properties"]["name"] for f in stations["features"]) == sorted(MAP_NAMES)
+
+
+def test_hostile_names_are_escaped_in_the_html(hostile_run):
+    _, out = hostile_run
+    page = (out / "plan.html").read_text(encoding="utf-8")
+    assert "<script>document.title" not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;document.title" in page and "&lt;img src=x" in page
+    # inside a JavaScript template literal `${...}` is evaluated
+    assert "${document.title" not in page, "a station name reaches a JS template literal unescaped"
+
+
+def test_template_breaking_names_are_escaped_in_the_html(breakers_page):
+    page = breakers_page.read_text(encoding="utf-8")
+    assert "tick`tock" not in page, "a backtick in a name reaches a JS template literal unescaped"
+    assert "C:\\users" not in page, "a backslash in a name reaches a JS template literal unescaped"
+
+
+# The pages are the real offline maps (Leaflet inlined from its package): open every
+# marker's popup and tooltip and read their text as the browser shows it.
+OPEN_POPUPS = r"""
+() => {
+  const maps = Object.keys(window).filter(k => k.startsWith('map_') && window[k] instanceof L.Map).map(k => window[k]);
+  const popups = [], tooltips = [];
+  for (const m of maps) m.eachLayer(layer => {
+    if (!(layer instanceof L.Marker)) return;
+    if (layer.getPopup && layer.getPopup()) {
+      layer.openPopup();
+      const el = layer.getPopup().getElement();
+      popups.push(el ? el.textContent : '');
+      layer.closePopup();
+    }
+    if (layer.getTooltip && layer.getTooltip()) {
+      layer.openTooltip();
+      const el = layer.getTooltip().getElement();
+      tooltips.push(el ? el.textContent : '');
+    }
+  });
+  return {mode: 'leaflet (offline page)', title: document.title, tooltips, popups, maps: maps.length,
+          markers: document.querySelectorAll('.planner-station').length};
+}
+"""
+
+
+def _render(browser, path: Path) -> dict:
+    context = browser.new_context()
+    context.set_offline(True)
+    page = context.new_page()
+    dialogs, page_errors, console_errors = [], [], []
+    page.on("dialog", lambda d: (dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+    blocked = block_network(page)
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_timeout(300)  # let onerror handlers of broken images fire
+    title_on_load = page.title()
+    has_leaflet = page.evaluate("() => typeof window.L !== 'undefined' && !!window.L.Map")
+    result = page.evaluate(OPEN_POPUPS) if has_leaflet else {"mode": "no Leaflet", "tooltips": [], "popups": [],
+                                                                 "title": page.title(), "maps": 0, "markers": 0}
+    page.wait_for_timeout(300)
+    result.update(title_on_load=title_on_load, title_after=page.title(), dialogs=dialogs,
+                  page_errors=page_errors, console_errors=console_errors, blocked=blocked, leaflet=has_leaflet)
+    context.close()
+    return result
+
+
+@pytest.fixture(scope="module")
+def rendered(hostile_run, breakers_page):
+    """plan.html (and the breakers' map) in headless Chromium, all network blocked except file://."""
+    code, out = hostile_run
+    assert code == 0
+    with chromium_browser() as browser:
+        return {"plan": _render(browser, out / "plan.html"), "breakers": _render(browser, breakers_page)}
+
+
+def test_rendered_page_runs_no_injected_code(rendered):
+    r = rendered["plan"]
+    assert r["dialogs"] == [], f"dialogs fired: {r['dialogs']}"
+    assert r["title_on_load"] != "pwned"
+    assert r["title"] != "pwned" and r["title_after"] != "pwned", (
+        f"a station name ran as JavaScript and set document.title ({r['mode']})")
+
+
+def test_rendered_tooltips_show_names_as_text(rendered):
+    r = rendered["plan"]
+    texts = [" ".join(t.split()) for t in r["tooltips"]]
+    for name in MAP_NAMES:
+        assert any(name in t for t in texts), f"{name!r} not shown literally in any tooltip ({r['mode']}): {texts[:8]}"
+
+
+def test_rendered_popups_show_names_as_text(rendered):
+    r = rendered["plan"]
+    popups = r["popups"]
+    assert len(popups) >= len(MAP_NAMES)
+    for name in MAP_NAMES:
+        assert any(name in t for t in popups), f"{name!r} not shown literally in any popup ({r['mode']}): {popups[:3]}"
+    # the popup's markup is markup, not text shown to the user
+    assert not [t for t in popups if "<b>" in t or "&lt;" in t], f"popups show raw HTML: {popups[:2]}"
+
+
+@pytest.mark.parametrize("which", ["plan", "breakers"])
+def test_rendered_page_script_is_valid(rendered, which):
+    r = rendered[which]
+    # the offline page runs whole with the network off: Leaflet inlined, nothing requested, no error
+    assert r["leaflet"] and r["maps"] == 1, r["mode"]
+    assert r["markers"] == (len(MAP_NAMES) if which == "plan" else len(TEMPLATE_BREAKERS))
+    assert r["blocked"] == [], f"the offline page asked the network for {r['blocked']}"
+    assert r["page_errors"] == [] and r["console_errors"] == [], (r["page_errors"], r["console_errors"])
+
+
+def test_rendered_breakers_show_names_as_text(rendered):
+    r = rendered["breakers"]
+    texts = [" ".join(t.split()) for t in r["tooltips"] + r["popups"]]
+    for name in TEMPLATE_BREAKERS:
+        assert any(name in t for t in texts), f"{name!r} not shown literally ({r['mode']}): {texts[:4]}"

@@ -1,4 +1,4 @@
-"""Issue 17, optimisation at full strength: each reproducer of the issue, time limits as totals,
+"""planner.solve's contract (planner/optimize/solver.py), from issue 17: each reproducer of the issue, time limits as totals,
 honest gaps, validated minutes, pdispersion's real distance, ``radius=None``, and the new p-median /
 p-center methods against independent exact paths (brute force, a big-M MILP, the classic assignment
 MILP, spopt).

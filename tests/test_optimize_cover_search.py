@@ -1,4 +1,4 @@
-"""The swap search that gives p-center's decisions a quick "yes" (planner/optimize/_cover_search.py).
+"""The swap search that gives p-center's decisions a quick "yes" (planner/optimize/cover_search.py).
 
 Its covers are checked here independently of its own check; its reach is measured
 against scipy's set-covering MILP (a search that never found a cover would still
