@@ -88,6 +88,62 @@ def reuse_default_network(default_network, monkeypatch):
     monkeypatch.setattr(pipeline, "load_network", load_network)
 
 
+class FakeClock:
+    """The clock of :class:`planner.optimize.milp.Deadline`, moved by the test instead of by the wall.
+
+    Each reading moves it ``tick`` seconds. Setting HiGHS' ``time_limit`` records the seconds
+    granted (beyond the run time HiGHS has already counted) in :attr:`grants`, as (clock
+    reading, seconds), so that a test can check each grant against what is left of the call's
+    one deadline; with ``run`` seconds, each HiGHS run is taken to spend that much of its grant
+    (all of it when the grant is smaller), whatever the machine's speed.
+    """
+
+    def __init__(self, tick: float, run: float | None) -> None:
+        self.tick = tick
+        self.run = run
+        self.now = 0.0
+        self.start: float | None = None  # the first reading: when the call's deadline was set
+        self.grants: list[tuple[float, float]] = []
+
+    def perf_counter(self) -> float:
+        self.now += self.tick
+        if self.start is None:
+            self.start = self.now
+        return self.now
+
+    def granted(self, seconds: float) -> None:
+        self.grants.append((self.now, seconds))
+        if self.run is not None:
+            self.now += min(seconds, self.run)
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """``fake_clock(tick, run=None)`` installs a :class:`FakeClock` as the deadline's clock and returns it.
+
+    HiGHS itself keeps its own (real) clock: it is still told the seconds left, so a run
+    lasts at most what the fake clock grants it.
+    """
+    import highspy
+
+    from planner.optimize import milp
+
+    def install(tick: float = 1.0, run: float | None = None) -> FakeClock:
+        clock = FakeClock(tick, run)
+
+        class RecordingHighs(highspy.Highs):
+            def setOptionValue(self, name, value):
+                if name == "time_limit":
+                    clock.granted(float(value) - float(self.getRunTime()))
+                return super().setOptionValue(name, value)
+
+        monkeypatch.setattr(milp, "time", clock)
+        monkeypatch.setattr(highspy, "Highs", RecordingHighs)
+        return clock
+
+    return install
+
+
 @pytest.fixture(scope="module")
 def chromium():
     """Debian's chromium driven by Playwright, one per test module (skips with the reason when either is missing)."""

@@ -148,26 +148,13 @@ def test_embedded_default_coverage(helsinki):
         _check(sol, w, share * w.sum(), plain_fewest(a, w, share * w.sum()))
 
 
-class _Ticks:
-    """A clock for :class:`planner.optimize.milp.Deadline` that moves one second each time it is read."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def perf_counter(self) -> float:
-        self.now += 1.0
-        return self.now
-
-
 @pytest.mark.parametrize("reads", [2, 4, 8, 16])
-def test_a_passed_deadline_keeps_a_plan_and_its_bound(monkeypatch, reads):
+def test_a_passed_deadline_keeps_a_plan_and_its_bound(fake_clock, reads):
     """The search stopped by its deadline (an injected clock: no wall time) still meets the share, with a bound."""
-    from planner.optimize import milp as _highs
-
     minutes, w = compound_csr(5, 4_000, 400)
     reach = w[np.diff(minutes.indptr) > 0].sum() / w.sum()
     exact = planner.solve(minutes, model="pscp", share=0.97 * reach, radius=RADIUS, weights=w)
-    monkeypatch.setattr(_highs, "time", _Ticks())
+    fake_clock(tick=1.0)  # one second each time the deadline is read
     sol = planner.solve(minutes, model="pscp", share=0.97 * reach, radius=RADIUS, weights=w, time_limit=float(reads))
     assert sol.population_covered >= 0.97 * reach * w.sum() * (1 - 1e-9)
     assert sol.n_stations >= exact.n_stations >= sol.result.lower_bound

@@ -53,28 +53,27 @@ def test_sigint_before_solving_keeps_previous_outputs(baseline, tmp_path, monkey
     before = _snapshot(out)
 
     real_solve = planner.runs.pipeline.solve
-    reached = []
+    reached, went_on = [], []
 
     def interrupted_solve(*args, **kwargs):
         reached.append(True)
         os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C
-        time.sleep(5)
+        time.sleep(5)  # the interrupt ends the sleep: nothing below it runs
+        went_on.append(True)
         return real_solve(*args, **kwargs)
 
     monkeypatch.setattr(planner.runs.pipeline, "solve", interrupted_solve)
     previous_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
-    started = time.monotonic()
     try:
         code = main(["plan", "--out", str(out), "-q"])
     except KeyboardInterrupt:
         pytest.fail("KeyboardInterrupt escaped planner.cli.main (a user would see a traceback)")
     finally:
         signal.signal(signal.SIGINT, previous_handler)
-    elapsed = time.monotonic() - started
     err = capsys.readouterr().err
 
     assert reached, "the run never reached the solver"
-    assert elapsed < 30, "the interrupt did not stop the run"
+    assert not went_on, "the interrupt did not stop the run"
     assert code == 130
     assert "interrupted" in err and "Traceback" not in err
     after = _snapshot(out)
