@@ -78,8 +78,12 @@ def test_memory_is_proportional_to_pairs(helsinki):
     cov = planner.coverage(G, demand, sites, minutes=5.0)
     assert sp.isspmatrix_csr(cov.minutes)
     assert cov.minutes.shape == (len(demand), len(sites))
-    assert cov.minutes.data.nbytes == 8 * cov.minutes.nnz
-    assert cov.minutes.nnz < 0.5 * len(demand) * len(sites)
+    m = cov.minutes
+    # only the pairs within the walk are stored, each once: no padding, nothing beyond the limit
+    assert m.data.size == m.indices.size == m.nnz
+    assert (m.data >= 0).all() and (m.data <= 5.0).all()
+    assert m.data.nbytes + m.indices.nbytes + m.indptr.nbytes <= 16 * m.nnz + 8 * (m.shape[0] + 1)
+    assert m.nnz < 0.5 * len(demand) * len(sites)
 
 
 def test_same_place_costs_the_walk_to_the_street_and_back():

@@ -41,38 +41,50 @@ def test_osm_open_air_places_are_grid_only(helsinki):
     assert set(sites.loc[~open_air, "tier"]) == {"any"}
 
 
-def _model_sets(cov_near, cov_far, between, tier, existing):
-    """The model's own definitions of who needs what (see planner.optimize.tiers), recomputed densely."""
-    may_centre = np.isin(tier, ("centre", "any"))
-    may_grid = np.isin(tier, ("grid", "any")) & ((between[:, may_centre].sum(axis=1) > 0) | (existing & (tier == "grid")))
-    reach_centre = cov_far[:, may_centre].any(axis=1)
-    reach_near = cov_near[:, may_centre | may_grid].any(axis=1)
-    return may_centre, may_grid, reach_centre, reach_near
+def _valid_plans(between, tier, existing):
+    """Every choice of none / centre / grid per site (0 / 1 / 2) that the 1+5+N rules allow, the homes aside.
 
-
-def _brute_force(near, far, between, tier, existing, max_centres):
-    """Every assignment (none / centre / grid per site): the best (centres, grid) counts."""
-    n = len(tier)
-    may_centre, may_grid, reach_centre, reach_near = _model_sets(near, far, between, tier, existing)
-    best = None
-    for choice in itertools.product((0, 1, 2), repeat=n):  # 0 none, 1 centre, 2 grid
+    Written from the definition (docs/inputs.md, Tiers), not from the model's sets: a site
+    becomes what its tier permits (``centre``, ``grid``, or either for ``any``); an existing
+    station stays, as its tier (``any``: either); a grid station has a chosen centre, another
+    site, within the centre walk (``between``).
+    """
+    plans = []
+    for choice in itertools.product((0, 1, 2), repeat=len(tier)):
         a = np.array(choice)
-        y, z = a == 1, a == 2
-        if (y & ~may_centre).any() or (z & ~may_grid).any():
+        centre, grid = a == 1, a == 2
+        if (centre & (tier == "grid")).any() or (grid & (tier == "centre")).any():
             continue
-        if (existing & (tier == "centre") & ~y).any() or (existing & (tier == "grid") & ~z).any():
+        if (existing & (a == 0)).any():
             continue
-        if (existing & (tier == "any") & (a == 0)).any():
+        if all(between[g, centre].any() for g in np.flatnonzero(grid)):
+            plans.append(a)
+    return plans
+
+
+def _brute_force(near, far, plans, max_centres):
+    """The best (centres, grid) counts over ``plans`` (fewest centres, then fewest grid stations; with a cap, at
+    most ``max_centres`` centres and fewest grid stations first), or ``None`` when no plan meets every home's needs.
+
+    A home needs a centre within the centre walk (``far``) when some allowed plan has one
+    there, and a station (centre or grid) within the station walk (``near``) when some
+    allowed plan has one there: what can be done for a home is read off the plans themselves.
+    """
+    can_centre = np.any([a == 1 for a in plans], axis=0) if plans else np.zeros(far.shape[1], bool)
+    can_station = np.any([a > 0 for a in plans], axis=0) if plans else np.zeros(far.shape[1], bool)
+    needs_centre = far[:, can_centre].any(axis=1)
+    needs_station = near[:, can_station].any(axis=1)
+    best = None
+    for a in plans:
+        centre, station = a == 1, a > 0
+        if max_centres is not None and centre.sum() > max_centres:
             continue
-        if max_centres is not None and y.sum() > max_centres:
+        if not far[needs_centre][:, centre].any(axis=1).all():
             continue
-        if not far[reach_centre][:, y].any(axis=1).all():
+        if not near[needs_station][:, station].any(axis=1).all():
             continue
-        if not near[reach_near][:, y | z].any(axis=1).all():
-            continue
-        if not all(between[g, y].any() for g in np.flatnonzero(z)):
-            continue
-        key = (int(y.sum()), int(z.sum())) if max_centres is None else (int(z.sum()), int(y.sum()))
+        counts = (int(centre.sum()), int((a == 2).sum()))
+        key = counts if max_centres is None else counts[::-1]
         if best is None or key < best:
             best = key
     return best
@@ -101,11 +113,12 @@ def _check_seed(seed):
     np.fill_diagonal(between, False)
     wide = planner.coverage(G, homes, sites, minutes=(minutes, tier_minutes))
     tier, existing = sites["tier"].to_numpy(), sites["existing"].to_numpy(bool)
+    plans = _valid_plans(between, tier, existing)
     checked = 0
-    free = _brute_force(near, far, between, tier, existing, None)
+    free = _brute_force(near, far, plans, None)
     caps = [None] + ([free[0] - 1, free[0], free[0] + 1, free[0] + 2] if free else [2])
     for cap in caps:
-        expected = _brute_force(near, far, between, tier, existing, cap)
+        expected = _brute_force(near, far, plans, cap)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
