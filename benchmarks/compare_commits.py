@@ -68,7 +68,15 @@ skipped unless ``--with-external``. The helper modules (``optimize_instances.py`
 Time: one full-mode run of every benchmark takes about 16 minutes here (``FULL_SECONDS``: plan 316 s,
 network 230 s, coverage 159 s, median 158 s, optimize 51 s, scale 41 s, whatif 13 s, on the shared
 2-core machine with other work running), so the whole comparison takes about ``2 x --repeat`` times
-that: some 65 minutes with the default ``--repeat 2``. ``--quick``: about 5 minutes per side and run.
+that: some 65 minutes with the default ``--repeat 2`` (the self-test below: 56). ``--quick``: about 21
+minutes with ``--repeat 2``, two thirds of it ``bench_network``, which has no quick mode.
+
+Self-test (af614a4 against a second worktree of af614a4, other agents loading the machine): every exact
+figure equal (980 in full mode, 4 runs each), but with best-of-2 only 62 of the 146 timings of 1 s or
+more within 10 % (worst 1.87x; a sub-second stage up to 6x, where ``bench_coverage``'s guixi run puts
+a one-off cost in "demand" or in "candidates" from run to run). On a shared machine the timings need a
+quiet hour or a larger ``--repeat``; a failing row says when one side's own runs differ by more than
+the tolerance. ``--from-json`` re-reads a saved run (``--json``) without running anything.
 
 Run: python benchmarks/compare_commits.py [--ref af614a4] [--quick] [--repeat 2] [--only plan median]
      [--json runs.json] [--from-json runs.json] [--failures]
@@ -286,6 +294,7 @@ class Figure:
     resolution: float = 0.0  # the unit of the last printed digit
     unit: str = ""
     values: list = field(default_factory=list)  # one per repeat
+    missing: int = 0  # repeats that did not print it
 
 
 def _number(token: str) -> tuple[float, float]:
@@ -319,13 +328,12 @@ def _units(line: str, matches: list[re.Match]) -> list[tuple[str, int]]:
     units = []
     for m in matches:
         after = UNIT_AFTER.match(line, m.end())
-        units.append(
-            (m.group("unit"), m.end())
-            if m.group("unit")
-            else (after.group("unit"), after.end())
-            if after
-            else ("", m.end())
-        )
+        if m.group("unit"):
+            units.append((m.group("unit"), m.end()))
+        elif after:
+            units.append((after.group("unit"), after.end()))
+        else:
+            units.append(("", m.end()))
     for k in range(len(matches) - 2, -1, -1):
         between = line[units[k][1] : matches[k + 1].start()]
         if not units[k][0] and units[k + 1][0] and re.fullmatch(r",\s*", between):
@@ -544,8 +552,8 @@ def _markdown_row(line: str, header: list[str], add) -> None:
     for j in range(len(lead), len(cells)):
         column = header[j] if j < len(header) else f"column {j + 1}"
         found = list(NUMBER.finditer(cells[j]))
-        if not found and cells[j]:
-            add(f"{label} | {column}", Figure("", cells[j], "exact"))
+        if not found:
+            add(f"{label} | {column}", Figure("", cells[j], "exact" if cells[j] else "blank"))
         for k, m in enumerate(found):
             value, resolution = _number(m.group(0))
             unit = m.group("unit") or ((u := UNIT_AFTER.match(cells[j][m.end() :])) and u.group("unit")) or ""
@@ -571,14 +579,18 @@ def side_figures(runs: list[dict], tree: str, ignore: str = "") -> dict[str, Fig
             fig.name = name
         per_run.append({**meta, **figs})
     out: dict[str, Figure] = {}
-    for figs in per_run:
-        for name, fig in figs.items():
-            out.setdefault(name, Figure(name, fig.value, fig.kind, fig.resolution, fig.unit)).values.append(fig.value)
-    for fig in out.values():
-        if fig.kind == "exact":
-            continue
-        values = [float(v) for v in fig.values]
-        fig.value = min(values) if fig.kind == "time" else statistics.median(values)
+    names = dict.fromkeys(name for figs in per_run for name in figs)
+    for name in names:
+        seen = [figs[name] for figs in per_run if name in figs]
+        printed = [fig for fig in seen if fig.kind != "blank"] or seen  # a cell left blank in some runs only
+        first = printed[0]
+        fig = out[name] = Figure(
+            name, first.value, first.kind, first.resolution, first.unit, [f.value for f in printed]
+        )
+        fig.missing = len(per_run) - len(seen)
+        if fig.kind not in ("exact", "blank"):
+            values = [float(v) for v in fig.values]
+            fig.value = min(values) if fig.kind == "time" else statistics.median(values)
     return out
 
 
@@ -596,8 +608,12 @@ def compare(ref: dict[str, Figure], new: dict[str, Figure], tolerance: float, fl
     for name in [*ref, *(n for n in new if n not in ref)]:
         a, b = ref.get(name), new.get(name)
         row = {"figure": name, "kind": (a or b).kind, "ref": a and a.value, "new": b and b.value, "ratio": None}
+        row["unit"] = (a or b).unit
         if a is None or b is None:
             row["verdict"] = f"NO (only in {'new' if a is None else 'ref'})"
+        elif "blank" in (a.kind, b.kind):  # a table cell the benchmark leaves blank (bench_plan: a ratio to ~0 s)
+            row["kind"] = b.kind if a.kind == "blank" else a.kind
+            row["verdict"] = "yes" if a.kind == b.kind else f"n/a (blank in {'ref' if a.kind == 'blank' else 'new'})"
         elif a.kind == "exact" or b.kind == "exact":
             varies = len(set(map(str, a.values))) > 1 or len(set(map(str, b.values))) > 1
             equal = str(a.value) == str(b.value) or _same_number(a.value, b.value)
@@ -617,8 +633,15 @@ def compare(ref: dict[str, Figure], new: dict[str, Figure], tolerance: float, fl
             else:
                 spread = max(_spread(a.values), _spread(b.values))
                 row["verdict"] = "NO" + (f" (one side's own runs differ by {spread:.0%})" if spread > tolerance else "")
+        if a is not None and b is not None and (a.missing or b.missing):
+            row["verdict"] += f" (not printed by {a.missing} ref / {b.missing} new runs)"
         rows.append(row)
     return rows
+
+
+def _seconds(row: dict) -> float:
+    """The smaller of a timing row's two values, in seconds."""
+    return min(float(row["ref"]), float(row["new"])) / (1000.0 if row.get("unit") == "ms" else 1.0)
 
 
 def _spread(values: list) -> float:
@@ -687,6 +710,10 @@ def render(report: dict, failures_only: bool = False) -> int:
         (
             "worst ratio not excused by the resolution / floor",
             [w for w in worst if w[2]["verdict"] == "yes" or w[2]["verdict"].startswith("NO")],
+        ),
+        (
+            "worst ratio of a timing of 1 s or more",
+            [w for w in worst if w[2]["kind"] == "time" and _seconds(w[2]) >= 1],
         ),
     ):
         if pool:
