@@ -4,8 +4,8 @@ minute matrices are in ``instances.py``."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-import warnings
 from pathlib import Path
 
 import pytest
@@ -35,6 +35,30 @@ def shared_file(name: str) -> Path:
     return path
 
 
+#: PuLP 3's deprecations, raised by spopt's model building and by ``PULP_CBC_CMD``: third-party noise in the tests
+#: that check the planner against spopt
+PULP_DEPRECATIONS = pytest.mark.filterwarnings(
+    "ignore:Constructing LpVariable:DeprecationWarning",
+    "ignore:PULP_CBC_CMD is deprecated:DeprecationWarning",
+)
+
+#: what the planner warns about a shared extract's OSM homes and places, read as in :func:`load_extract` (others: nothing)
+EXTRACT_WARNINGS = {
+    "guixi_jiangxi.osm": r"demand: .* farther than 250 m from the walking network; kept",
+    "beijing_haidian_zhongguancun.osm": r"candidates: .* farther than 250 m from the walking network and were left out",
+    "liechtenstein.osm.pbf": r"demand: .* farther than 250 m from the walking network; kept",
+}
+
+
+def load_extract(name: str):
+    """A shared extract's network, OSM homes and OSM candidate places, the planner's warnings about them expected."""
+    path = shared_file(name)
+    expected = EXTRACT_WARNINGS.get(name)
+    with pytest.warns(UserWarning, match=expected) if expected else contextlib.nullcontext():
+        G = planner.load_network(str(path))
+        return G, planner.load_demand(network=G), planner.load_candidates(network=G)
+
+
 @pytest.fixture(scope="session")
 def default_network():
     """``planner.load_network()``: the embedded default with default parameters, built once per session.
@@ -42,18 +66,14 @@ def default_network():
     Shared by every test that uses it, so read-only by convention: a test that
     changes the graph (nodes, edges or ``graph`` attributes) works on ``.copy()``.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return planner.load_network()
+    return planner.load_network()
 
 
 @pytest.fixture(scope="session")
 def helsinki(default_network):
     """The embedded default network, demand and candidates (built once per session; read-only)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        demand = planner.load_demand(network=default_network)
-        sites = planner.load_candidates(network=default_network)
+    demand = planner.load_demand(network=default_network)
+    sites = planner.load_candidates(network=default_network)
     return default_network, demand, sites
 
 

@@ -4,7 +4,6 @@ independently; --areas grouping; bad area files refused in one line."""
 from __future__ import annotations
 
 import json
-import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -38,9 +37,7 @@ def census(helsinki, tmp_path_factory):
 
 def test_every_area_keeps_its_count(census):
     network, _, areas, path = census
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        homes = planner.load_demand(path, network=network)
+    homes = planner.load_demand(path, network=network)
     assert set(homes["method"]) == {"areas"}
     got = homes.groupby("area")["population"].sum()
     want = dict(zip(areas["社区名称"], areas["常住人口"]))

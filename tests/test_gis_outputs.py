@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import warnings
 from pathlib import Path
 
 import ezdxf
@@ -403,10 +402,8 @@ def test_every_file_written(written):
 def test_guixi_in_cgcs2000_with_osm_chinese_names(tmp_path):
     source = shared_file("guixi_jiangxi.osm")
     out = tmp_path / "out"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # thin OSM coverage is warned about
-        code = main(["plan", "--source", str(source), "--format", "shp", "--dxf", "--output-crs", "EPSG:4548",
-                     "--out", str(out), "-q"])  # fmt: skip
+    code = main(["plan", "--source", str(source), "--format", "shp", "--dxf", "--output-crs", "EPSG:4548",
+                 "--out", str(out), "-q"])  # fmt: skip
     assert code == 0
     csv = pd.read_csv(out / "stations.csv", encoding="utf-8-sig")
     assert any("\u4e00" <= ch <= "\u9fff" for name in csv["name"] for ch in name)

@@ -26,7 +26,6 @@ import contextlib
 import csv
 import io
 import re
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -355,10 +354,8 @@ def test_classes_add_up_to_the_input(run):
     assert set(ledger.home_class) <= set(PLAN_HOME_CLASSES)
     assert len(ledger.site_class) == len(run.plan.sites) == sum(ledger.n_sites(c) for c in SITE_CLASSES[:4])
     if run.files is None:  # OSM: read again, without a boundary and without dropping a site far from the streets
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            demand = planner.load_demand(network=run.plan.network)
-            sites = planner.load_candidates(network=run.plan.network, max_snap_m=np.inf)
+        demand = planner.load_demand(network=run.plan.network)
+        sites = planner.load_candidates(network=run.plan.network, max_snap_m=np.inf)
         assert homes_n == len(demand)
         assert ledger.population_input == pytest.approx(float(demand["population"].sum()), rel=1e-9)
         assert ledger.n_sites_input == len(sites)

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import itertools
 import re
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import PULP_DEPRECATIONS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from instances import minute_matrices, random_minutes, to_csr
@@ -703,7 +703,7 @@ def full_instance(seed, n_homes=20, n_sites=8):
     return rng.uniform(0.5, 15.0, size=(n_homes, n_sites)), rng.uniform(1.0, 40.0, size=n_homes)
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@PULP_DEPRECATIONS
 @pytest.mark.parametrize("seed", SPOPT_SEEDS)
 def test_pmedian_pcenter_against_spopt(seed):
     pulp, locate, solver = spopt_tools()
@@ -711,21 +711,17 @@ def test_pmedian_pcenter_against_spopt(seed):
     radius = float(cost.max())  # every pair allowed: the classic unconstrained models
     for p in (1, 2, 3):
         ours = planner.solve(cost, model="pmedian", p=p, radius=radius, weights=w)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ref = locate.PMedian.from_cost_matrix(cost, w, p_facilities=p, name=f"pm_{seed}_{p}").solve(solver)
+        ref = locate.PMedian.from_cost_matrix(cost, w, p_facilities=p, name=f"pm_{seed}_{p}").solve(solver)
         assert pulp.LpStatus[ref.problem.status] == "Optimal"
         assert ours.objective == pytest.approx(ref.problem.objective.value(), rel=1e-6)
 
         ours = planner.solve(cost, model="pcenter", p=p, radius=radius)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ref = locate.PCenter.from_cost_matrix(cost, p_facilities=p, name=f"pc_{seed}_{p}").solve(solver)
+        ref = locate.PCenter.from_cost_matrix(cost, p_facilities=p, name=f"pc_{seed}_{p}").solve(solver)
         assert pulp.LpStatus[ref.problem.status] == "Optimal"
         assert ours.objective == pytest.approx(ref.problem.objective.value(), rel=1e-6)
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@PULP_DEPRECATIONS
 @pytest.mark.parametrize("seed", SPOPT_SEEDS)
 def test_pdispersion_against_spopt(seed):
     pulp, locate, solver = spopt_tools()
@@ -735,15 +731,13 @@ def test_pdispersion_against_spopt(seed):
     radius = float(dist.max())
     for p in (2, 3, 4):
         ours = planner.solve(dist, model="pdispersion", p=p, radius=radius)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ref = locate.PDispersion.from_cost_matrix(dist, p_facilities=p, name=f"pd_{seed}_{p}").solve(solver)
+        ref = locate.PDispersion.from_cost_matrix(dist, p_facilities=p, name=f"pd_{seed}_{p}").solve(solver)
         assert pulp.LpStatus[ref.problem.status] == "Optimal"
         assert ours.objective == pytest.approx(ref.problem.objective.value(), rel=1e-6)
         assert ours.objective == pytest.approx(bf_pdispersion(dist, p), rel=1e-12)
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@PULP_DEPRECATIONS
 @pytest.mark.parametrize("seed", SPOPT_SEEDS)
 def test_backup_against_spopt(seed):
     """spopt's LSCPB maximises the *number* of rows covered twice (unweighted), and needs every
@@ -761,18 +755,14 @@ def test_backup_against_spopt(seed):
     single = int((allowed.sum(axis=1) == 1).sum())
     finite = np.where(np.isfinite(cost), cost, 1e9)
     ours = planner.solve(cost, model="backup", radius=radius)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ref = locate.LSCPB.from_cost_matrix(finite, radius, solver=solver, name=f"lscpb_{seed}").solve()
+    ref = locate.LSCPB.from_cost_matrix(finite, radius, solver=solver, name=f"lscpb_{seed}").solve()
     assert pulp.LpStatus[ref.problem.status] == "Optimal"
     assert ref.lscp_obj_value == pytest.approx(ours.n_stations)
     assert ours.objective + single == pytest.approx(ref.problem.objective.value())
     # and where every row has two candidates, the two agree exactly
     two = allowed.sum(axis=1) >= 2
     ours = planner.solve(cost[two], model="backup", radius=radius)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ref = locate.LSCPB.from_cost_matrix(finite[two], radius, solver=solver, name=f"lscpb2_{seed}").solve()
+    ref = locate.LSCPB.from_cost_matrix(finite[two], radius, solver=solver, name=f"lscpb2_{seed}").solve()
     assert ours.objective == pytest.approx(ref.problem.objective.value())
     assert ours.objective < two.sum()  # not everyone is covered twice: a real optimisation
 

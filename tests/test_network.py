@@ -9,7 +9,6 @@ import random
 import re
 import socket
 import urllib.parse
-import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -103,9 +102,7 @@ def test_default_has_no_small_pieces(default_network):
 
 
 def test_slower_speed_scales_minutes(default_network):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        slow = planner.load_network(speed_kmh=3.6)
+    slow = planner.load_network(speed_kmh=3.6)
     assert slow.graph["speed_kmh"] == 3.6
     assert slow.number_of_nodes() == default_network.number_of_nodes()
     assert slow.number_of_edges() == default_network.number_of_edges()
@@ -167,9 +164,7 @@ def test_unknown_suffix(tmp_path):
 def test_graphml_round_trip(default_network, tmp_path):
     path = tmp_path / "helsinki.graphml"
     ox.save_graphml(default_network, path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        G = planner.load_network(path, speed_kmh=3.6)
+    G = planner.load_network(path, speed_kmh=3.6)
     assert G.graph["source_kind"] == "graphml"
     assert G.graph["speed_kmh"] == 3.6
     assert pyproj.CRS(G.graph["crs"]).to_epsg() == 32635
@@ -190,9 +185,7 @@ def test_raw_xml_keeps_only_walkable_highways():
     path = SHARED / "guixi_jiangxi.osm"
     if not path.exists():
         pytest.skip(f"shared data not available: {path} (the project's ../shared/data is absent on this machine)")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        G = planner.load_network(path)
+    G = planner.load_network(path)
     crs = pyproj.CRS(G.graph["crs"])
     assert crs.is_projected
     assert crs.to_epsg() == 32650  # UTM 50N: Jiangxi
@@ -245,10 +238,8 @@ def test_default_keeps_shared_cycleways_and_drops_foot_no(default_network):
     shared = set(cycleways.index[cycleways["foot"].isin(["designated", "yes"])])
     assert len(shared) == 85 and len(shared - walked) <= 1
     # with them, the sample station by the park serves residents within 5 minutes
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        homes = planner.load_demand(network=default_network)
-        stations = planner.load_candidates(DATA / "sample_existing.csv", network=default_network, existing=True)
+    homes = planner.load_demand(network=default_network)
+    stations = planner.load_candidates(DATA / "sample_existing.csv", network=default_network, existing=True)
     cov = planner.coverage(default_network, homes, stations, minutes=5.0)
     served = dict(zip(stations["name"], (cov.within(5.0).T @ cov.population).ravel()))
     assert served["Existing station 1"] > 1000, served
@@ -299,9 +290,7 @@ def test_walkable_way_rule(way):
 def test_xml_reader_applies_the_same_rule(tmp_path):
     path = tmp_path / "star.osm"
     path.write_text(star_xml(), encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        G = planner.load_network(path, min_component_nodes=2)
+    G = planner.load_network(path, min_component_nodes=2)
     assert osm_ids(G) == {way for way, (_, kept) in STAR.items() if kept}
     assert set(G.nodes) == {1} | {way for way, (_, kept) in STAR.items() if kept}
     assert_two_way(G)
@@ -314,13 +303,11 @@ def test_an_osmnx_graph_is_prepared_like_a_file(tmp_path):
     """ox.graph_from_* output (unprojected, unsimplified or projected, straight edges without geometry) in one call."""
     path = tmp_path / "star.osm"
     path.write_text(star_xml(), encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        raw = ox.graph_from_xml(path, simplify=False, retain_all=True)
-        projected = ox.project_graph(ox.graph_from_xml(path, simplify=True, retain_all=True))
-        assert not any("geometry" in d for _, _, d in raw.edges(data=True))
-        G = planner.load_network(raw, min_component_nodes=2)
-        H = planner.load_network(projected, min_component_nodes=2, speed_kmh=3.6)
+    raw = ox.graph_from_xml(path, simplify=False, retain_all=True)
+    projected = ox.project_graph(ox.graph_from_xml(path, simplify=True, retain_all=True))
+    assert not any("geometry" in d for _, _, d in raw.edges(data=True))
+    G = planner.load_network(raw, min_component_nodes=2)
+    H = planner.load_network(projected, min_component_nodes=2, speed_kmh=3.6)
     assert len(raw.edges) and "geometry" not in next(iter(raw.edges(data=True)))[2]  # the caller's graph untouched
     for graph, speed in ((G, 4.8), (H, 3.6)):
         assert pyproj.CRS(graph.graph["crs"]).is_projected
@@ -341,9 +328,7 @@ def test_a_one_way_graph_gets_its_reverse_edges_and_bad_graphs_one_line():
     G.add_node(3, x=24.9420, y=60.1700)
     G.add_edge(1, 2, highway="footway")
     G.add_edge(2, 3, highway="footway")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        H = planner.load_network(G, min_component_nodes=2)
+    H = planner.load_network(G, min_component_nodes=2)
     assert_two_way(H)
     # 1 -> 2 -> 3 simplified to one street, both ways, about 111 m (0.002 degrees of longitude at 60.17 N)
     assert H.number_of_edges() == 2
@@ -475,9 +460,7 @@ def test_download_bbox_from_canned_overpass(monkeypatch, offline_osmnx):
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", serve)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        G = planner.load_network(BBOX, min_component_nodes=5)
+    G = planner.load_network(BBOX, min_component_nodes=5)
 
     # osmnx asked the status endpoint (rate limiting), then posted one walk query
     assert [(m, u.rsplit("/", 1)[-1]) for m, u, _ in calls] == [("GET", "status"), ("POST", "interpreter")]
@@ -546,9 +529,7 @@ def test_corrupt_cache_file_is_removed_and_downloaded_again(monkeypatch, offline
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", serve)
 
     def load():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return planner.load_network(BBOX, min_component_nodes=5)
+        return planner.load_network(BBOX, min_component_nodes=5)
 
     first = load()
     (cached,) = cache.glob("*.json")  # $PLANNER_CACHE, not osmnx's own folder

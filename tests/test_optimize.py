@@ -4,11 +4,11 @@ and by properties (monotone in p, invariant under permutation)."""
 from __future__ import annotations
 
 import itertools
-import warnings
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import PULP_DEPRECATIONS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from instances import minute_matrices, network_instance, random_minutes, to_csr
@@ -454,7 +454,7 @@ def spopt_instance(seed, n_homes, n_sites):
     return cost, w
 
 
-@pytest.mark.filterwarnings("ignore:PULP_CBC_CMD is deprecated:DeprecationWarning")
+@PULP_DEPRECATIONS
 @pytest.mark.parametrize("seed,n_homes,n_sites", SPOPT_CASES)
 def test_against_spopt(seed, n_homes, n_sites):
     pulp = pytest.importorskip("pulp")
@@ -467,9 +467,7 @@ def test_against_spopt(seed, n_homes, n_sites):
     ours = planner.solve(cost, model="lscp", radius=RADIUS, weights=w)
     # spopt's LSCP is infeasible with uncoverable homes: give it only the coverable ones
     finite = np.where(np.isfinite(cost), cost, 1e9)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ref = locate.LSCP.from_cost_matrix(finite[coverable], RADIUS, name=f"lscp_{seed}").solve(solver)
+    ref = locate.LSCP.from_cost_matrix(finite[coverable], RADIUS, name=f"lscp_{seed}").solve(solver)
     ref_selected = [j for j, v in enumerate(ref.fac_vars) if v.value() > 0.5]
     assert pulp.LpStatus[ref.problem.status] == "Optimal"
     assert ref.problem.objective.value() == pytest.approx(len(ref_selected))
@@ -478,9 +476,7 @@ def test_against_spopt(seed, n_homes, n_sites):
 
     for p in (1, 3, 5):
         ours = planner.solve(cost, model="mclp", p=p, radius=RADIUS, weights=w)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ref = locate.MCLP.from_cost_matrix(finite, w, RADIUS, p_facilities=p, name=f"mclp_{seed}_{p}").solve(solver)
+        ref = locate.MCLP.from_cost_matrix(finite, w, RADIUS, p_facilities=p, name=f"mclp_{seed}_{p}").solve(solver)
         assert pulp.LpStatus[ref.problem.status] == "Optimal"
         ref_selected = [j for j, v in enumerate(ref.fac_vars) if v.value() > 0.5]
         assert len(ref_selected) == p

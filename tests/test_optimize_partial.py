@@ -11,12 +11,11 @@ from __future__ import annotations
 import itertools
 import json
 import time
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import EXTRACTS, shared_file
+from conftest import EXTRACTS, load_extract
 from instances import compound_csr
 from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -226,9 +225,7 @@ def test_cli_refuses_a_percentage_without_the_sign(tmp_path, capsys):
 
 def test_cli_plan(tmp_path, capsys, reuse_default_network):
     out = tmp_path / "out"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        code = main(["plan", "--model", "pscp", "--share", "90%", "--out", str(out), "--lang", "zh"])
+    code = main(["plan", "--model", "pscp", "--share", "90%", "--out", str(out), "--lang", "zh"])
     assert code == 0
     s = json.loads((out / "summary.json").read_text())
     assert s["model"] == "pscp" and s["share"] == 0.9 and s["solver_status"] == "optimal"
@@ -244,11 +241,7 @@ def test_cli_plan(tmp_path, capsys, reuse_default_network):
 @pytest.mark.parametrize("name", EXTRACTS)
 def test_shared_extracts_match_the_plain_milp(name):
     """Each shared extract's own homes and candidate places, at 80 % and 95 % of what the candidates reach."""
-    path = shared_file(name)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        G = planner.load_network(str(path))
-        demand, sites = planner.load_demand(network=G), planner.load_candidates(network=G)
+    G, demand, sites = load_extract(name)
     cov = planner.coverage(G, demand, sites, minutes=RADIUS)
     w = cov.population
     a = sp.csr_matrix(cov.minutes)

@@ -11,11 +11,11 @@ gap against the optimum.
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import PULP_DEPRECATIONS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from instances import compound_csr, compound_instance, random_minutes
@@ -141,7 +141,7 @@ def test_compounds_match_the_plain_model(seed, n_homes, n_sites):
     assert fixed_some
 
 
-@pytest.mark.filterwarnings("ignore:PULP_CBC_CMD is deprecated:DeprecationWarning")
+@PULP_DEPRECATIONS
 @pytest.mark.parametrize("seed", [11, 12])
 def test_compounds_against_spopt(seed):
     pulp = pytest.importorskip("pulp")
@@ -149,10 +149,8 @@ def test_compounds_against_spopt(seed):
     minutes, w = compound_instance(seed, 300, 40)
     finite = np.where(np.isfinite(minutes), minutes, 1e9)
     for p in (3, 8):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ref = locate.MCLP.from_cost_matrix(finite, w, RADIUS, p_facilities=p, name=f"mclp_{seed}_{p}")
-            ref.solve(pulp.PULP_CBC_CMD(msg=False))
+        ref = locate.MCLP.from_cost_matrix(finite, w, RADIUS, p_facilities=p, name=f"mclp_{seed}_{p}")
+        ref.solve(pulp.PULP_CBC_CMD(msg=False))
         assert pulp.LpStatus[ref.problem.status] == "Optimal"
         ref_selected = [j for j, v in enumerate(ref.fac_vars) if v.value() > 0.5]
         ours = planner.solve(minutes, model="mclp", p=p, radius=RADIUS, weights=w)

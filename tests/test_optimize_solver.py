@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import itertools
 import time
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import PULP_DEPRECATIONS
 from instances import random_minutes, road_minutes, to_csr
 from reference import assignment_pmedian, min_cover
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -347,7 +347,7 @@ def test_pmedian_on_road_graphs_matches_the_assignment_milp(n, p):
 
 
 @pytest.mark.slow
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@PULP_DEPRECATIONS
 def test_pmedian_pcenter_on_a_road_graph_against_spopt():
     """spopt + CBC (8 s here for p-center: slow)."""
     pulp = pytest.importorskip("pulp")
@@ -355,10 +355,8 @@ def test_pmedian_pcenter_on_a_road_graph_against_spopt():
     d = road_minutes(30, 2)
     w = np.random.default_rng(3).integers(1, 50, 30).astype(float)
     solver = pulp.PULP_CBC_CMD(msg=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ref_m = locate.PMedian.from_cost_matrix(d, w, p_facilities=4, name="pm").solve(solver)
-        ref_c = locate.PCenter.from_cost_matrix(d, p_facilities=4, name="pc").solve(solver)
+    ref_m = locate.PMedian.from_cost_matrix(d, w, p_facilities=4, name="pm").solve(solver)
+    ref_c = locate.PCenter.from_cost_matrix(d, p_facilities=4, name="pc").solve(solver)
     assert planner.solve(d, model="pmedian", p=4, weights=w).objective == pytest.approx(
         ref_m.problem.objective.value(), rel=1e-6
     )

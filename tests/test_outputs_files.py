@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import time
-import warnings
 from pathlib import Path
 
 import networkx as nx
@@ -196,9 +195,7 @@ def test_unreachable_home_gives_strict_summary_json(tmp_path):
     candidates = tmp_path / "sites.csv"
     candidates.write_text("site_id,name,lon,lat\nc1,Corner room,{:.7f},{:.7f}\n".format(*lonlat(500_150.0, 3_129_995.0)),
                           encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = planner.plan(planner.Study(demand=demand, candidates=candidates, network=G))
+    result = planner.plan(planner.Study(demand=demand, candidates=candidates, network=G))
     (row,) = planner.plan_summary(result)["unreachable"]
     assert row["demand_id"] == "h-far" and row["nearest_site_id"] is None
     assert row["nearest_minutes"] is None  # was NaN, which JSON cannot hold

@@ -22,14 +22,13 @@ the limit.
 from __future__ import annotations
 
 import sys
-import warnings
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
 import shapely
-from conftest import EXTRACTS, shared_file
+from conftest import EXTRACTS, load_extract, shared_file
 from instances import random_points, synthetic_network
 from reference import split_graph
 
@@ -226,12 +225,9 @@ SHARED_EXTRACTS = [*EXTRACTS, "porto_region_roads.osm.pbf"]
 
 
 def extract_inputs(name: str):
-    path = shared_file(name)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        G = planner.load_network(str(path))
-        if name != "porto_region_roads.osm.pbf":
-            return G, planner.load_demand(network=G), planner.load_candidates(network=G)
+    if name != "porto_region_roads.osm.pbf":
+        return load_extract(name)
+    G = planner.load_network(str(shared_file(name)))
     # roads only (no buildings, no candidates): seeded homes and sites around
     # the streets of the centre, 0-60 m off them
     rng = np.random.default_rng(7)

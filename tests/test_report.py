@@ -15,7 +15,6 @@ import string
 import subprocess
 import sys
 import tempfile
-import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -101,9 +100,7 @@ def areas_file(default_network, tmp_path_factory):
 @pytest.fixture(scope="module")
 def plan_ex(default_network, areas_file):
     """The embedded default with the two sample existing stations and the two areas."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return planner.plan(planner.Study(existing=DATA / "sample_existing.csv", areas=areas_file, network=default_network))
+    return planner.plan(planner.Study(existing=DATA / "sample_existing.csv", areas=areas_file, network=default_network))
 
 
 @pytest.fixture(scope="module")
@@ -274,9 +271,7 @@ def test_input_files_are_named(plan_ex, pages, tmp_path):
     cands = tmp_path / "candidates.csv"
     sl = plan_ex.sites[~plan_ex.existing].to_crs("EPSG:4326")
     pd.DataFrame({"lon": sl.geometry.x, "lat": sl.geometry.y, "name": sl["name"]}).to_csv(cands, index=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        own = planner.plan(planner.Study(demand=homes, candidates=cands, network=plan_ex.network))
+    own = planner.plan(planner.Study(demand=homes, candidates=cands, network=plan_ex.network))
     assert planner.plan_summary(own)["demand_file"] == "社区人口 2024.csv" and planner.plan_summary(own)["candidate_file"] == "candidates.csv"
     assert "existing_file" not in planner.plan_summary(own) and str(tmp_path) not in json.dumps(planner.plan_summary(own), ensure_ascii=False)
     page = planner.plan_report(own, lang="en")
@@ -383,9 +378,7 @@ def test_a_one_station_plan_says_one_station(default_network, capsys):
     figures re-derived from the coverage matrix."""
     from planner.outputs.console import Reporter, report_plan
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        single = planner.plan(planner.Study(network=default_network), model="mclp", p=1)
+    single = planner.plan(planner.Study(network=default_network), model="mclp", p=1)
     assert len(single.stations) == 1 and not single.existing.any()
     f = _figures(single)
     page = html.unescape(planner.plan_report(single, lang="en"))
@@ -472,9 +465,7 @@ def readme_images(out: Path = ROOT / "docs" / "img") -> None:
     """The zh report's first printed page (pdftoppm) and its station table as PNGs for the README (~900 px wide)."""
     from playwright.sync_api import sync_playwright
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        plan = planner.plan(planner.Study(existing=DATA / "sample_existing.csv"))
+    plan = planner.plan(planner.Study(existing=DATA / "sample_existing.csv"))
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp())
     html_path = work / "report_zh.html"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -90,6 +89,8 @@ def _brute_force(near, far, plans, max_centres):
     return best
 
 
+# the planner's warnings on these random networks (homes or grid-only sites with no possible centre near): not checked here
+@pytest.mark.filterwarnings("ignore:tiers.* have no site that may be a community centre:UserWarning")
 def test_tiered_optimum_equals_brute_force():
     checked = sum(_check_seed(seed) for seed in range(8))
     assert checked >= 20  # feasible cases compared (the rest: both say there is no plan)
@@ -120,12 +121,10 @@ def _check_seed(seed):
     for cap in caps:
         expected = _brute_force(near, far, plans, cap)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                inputs = TierInputs.from_coverage(wide, walks_between, sites, minutes)
-                sol = solve_tiers(inputs, time_limit=None,
-                                  max_centres=cap)
-                tier_of = sol.result.tier_of
+            inputs = TierInputs.from_coverage(wide, walks_between, sites, minutes)
+            sol = solve_tiers(inputs, time_limit=None,
+                              max_centres=cap)
+            tier_of = sol.result.tier_of
         except DataError as exc:
             # no plan at all: brute force agrees, and the message names the cap or the station
             assert expected is None, (cap, str(exc))

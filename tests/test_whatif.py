@@ -10,7 +10,6 @@ import io
 import json
 import re
 import shutil
-import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -90,8 +89,7 @@ def small_plan(tmp_path_factory):
     existing = sites.iloc[-2:].assign(site_id=["e01", "e02"], name=["Old hall", "旧站"])
     for frame, name in ((homes, "homes"), (sites.iloc[:-2], "sites"), (existing, "existing")):
         frame.to_crs("EPSG:4326").to_file(folder / f"{name}.geojson")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the seeded points: a few share a spot, a few are off the streets
+    with pytest.warns(UserWarning, match=r"at the same spot|farther than 250 m from the walking network"):  # the seeded points: a few share a spot, a few are off the streets
         return planner.plan(planner.Study(demand=folder / "homes.geojson", candidates=folder / "sites.geojson", existing=folder / "existing.geojson", network=G), walk=planner.Walk(minutes=4))
 
 
@@ -478,9 +476,7 @@ def helsinki_areas_page(helsinki, tmp_path_factory):
     network, demand, _ = helsinki
     folder = tmp_path_factory.mktemp("whatif_areas")
     grid(demand.to_crs("EPSG:4326").total_bounds, ["东门社区", "West", "North"]).to_file(folder / "areas.geojson")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        plan = planner.plan(planner.Study(areas=folder / "areas.geojson", network=network))
+    plan = planner.plan(planner.Study(areas=folder / "areas.geojson", network=network))
     path = folder / "plan.html"
     path.write_text(planner.plan_map(plan, offline=True, whatif=True).get_root().render(), encoding="utf-8")
     return plan, path
@@ -644,8 +640,7 @@ def hostile_plan(tmp_path_factory):
     sites.to_crs("EPSG:4326").to_file(folder / "sites.geojson")
     # three of a 2 x 2 grid over the homes: some homes are outside every area
     grid(homes.to_crs("EPSG:4326").total_bounds, HOSTILE_AREAS).to_file(folder / "areas.geojson")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the seeded points: a few share a spot, a few are off the streets
+    with pytest.warns(UserWarning, match=r"at the same spot|farther than 250 m from the walking network"):  # the seeded points: a few share a spot, a few are off the streets
         plan = planner.plan(planner.Study(demand=folder / "homes.geojson", candidates=folder / "sites.geojson", areas=folder / "areas.geojson", network=G), walk=planner.Walk(minutes=4))
     page = folder / "hostile.html"
     page.write_text(planner.plan_map(plan, lang="en", offline=True, whatif=True).get_root().render(), encoding="utf-8")
