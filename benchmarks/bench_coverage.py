@@ -171,9 +171,12 @@ def part_b(report: dict, quick: bool) -> None:
         rows = np.repeat(np.arange(a.n_nodes), np.diff(a.indptr))
         keep = rows < a.indices
         net = pandana.Network(
-            pd.Series(xs, index=a.node_ids), pd.Series(ys, index=a.node_ids),
-            pd.Series(a.node_ids[rows[keep]]), pd.Series(a.node_ids[a.indices[keep]]),
-            pd.DataFrame({"minutes": a.minutes[keep]}), twoway=True,
+            pd.Series(xs, index=a.node_ids),
+            pd.Series(ys, index=a.node_ids),
+            pd.Series(a.node_ids[rows[keep]]),
+            pd.Series(a.node_ids[a.indices[keep]]),
+            pd.DataFrame({"minutes": a.minutes[keep]}),
+            twoway=True,
         )
         site_nodes = net.get_node_ids(sites.geometry.x, sites.geometry.y).to_numpy()
         t = time.perf_counter()
@@ -223,7 +226,13 @@ def part_d(report: dict, quick: bool) -> None:
         report["d_shared_extracts"] = f"skipped: {SHARED} not found"
         return
     out = {}
-    names = ["guixi_jiangxi.osm", "beijing_haidian_cau.osm", "porto_centre.osm.pbf", "monaco.osm.pbf", "liechtenstein.osm.pbf"]
+    names = [
+        "guixi_jiangxi.osm",
+        "beijing_haidian_cau.osm",
+        "porto_centre.osm.pbf",
+        "monaco.osm.pbf",
+        "liechtenstein.osm.pbf",
+    ]
     if not quick:
         names.append("porto_region_roads.osm.pbf")
     for name in names:

@@ -103,9 +103,11 @@ def summary(rows: list[dict], largest: int, planner_only: bool) -> str:
     wrong = len(rows) - len(both) - len(unfinished)
     t_ours = sum(r["planner_s"] for r in both)
     t_ref = sum(r["spopt_s"] for r in both)
-    return (f"\ntotal over {len(both)} instances both proved, objectives equal: planner {t_ours:.1f} s, spopt+CBC "
-            f"{t_ref:.1f} s, ratio {t_ref / max(t_ours, 1e-9):.1f}x (target >= 10x); {tail}; spopt + CBC "
-            f"unfinished: {len(unfinished)}; disagreements or planner unproven: {wrong}")
+    return (
+        f"\ntotal over {len(both)} instances both proved, objectives equal: planner {t_ours:.1f} s, spopt+CBC "
+        f"{t_ref:.1f} s, ratio {t_ref / max(t_ours, 1e-9):.1f}x (target >= 10x); {tail}; spopt + CBC "
+        f"unfinished: {len(unfinished)}; disagreements or planner unproven: {wrong}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,8 +133,19 @@ def main(argv: list[str] | None = None) -> int:
         else:
             ref, ref_status, t_ref = run_spopt(model, d, weights, p, args.spopt_time_limit)
         agree = status == "optimal" and ref_status == "optimal" and abs(ours - ref) <= REL_TOL * max(1.0, abs(ref))
-        row = dict(model=model, n=n, p=p, demand=demand, planner_s=t_ours, spopt_s=t_ref, planner_status=status,
-                   spopt_status=ref_status, objective=ours, spopt_objective=ref, agree=agree)
+        row = dict(
+            model=model,
+            n=n,
+            p=p,
+            demand=demand,
+            planner_s=t_ours,
+            spopt_s=t_ref,
+            planner_status=status,
+            spopt_status=ref_status,
+            objective=ours,
+            spopt_objective=ref,
+            agree=agree,
+        )
         rows.append(row)
         mark = "yes" if agree else f"NO ({status}/{ref_status}, {ref:.6g})"
         if status == "optimal" and ref_status != "optimal":

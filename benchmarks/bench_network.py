@@ -72,8 +72,9 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak, "base_mb": base, "nodes":
 
 
 def run(reader: str, path: Path, boundary: str | None = None) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, reader, str(path), boundary or ""],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, reader, str(path), boundary or ""], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -103,8 +104,11 @@ def scan_rates(path: Path, clip) -> dict[str, float]:
 
     from planner.network import pbf as _pbf
 
-    out = {"open DuckDB + load the spatial extension (fixed)": float("inf"), "scan into DuckDB's table": float("inf"),
-           "highway ways touching the area (join)": float("inf")}
+    out = {
+        "open DuckDB + load the spatial extension (fixed)": float("inf"),
+        "scan into DuckDB's table": float("inf"),
+        "highway ways touching the area (join)": float("inf"),
+    }
     for _ in range(3):
         t = time.perf_counter()
         with _pbf._duckdb(str(path)) as sql:
@@ -133,9 +137,11 @@ def main() -> None:
     for f in files:
         old, new = run("old", f), run("new", f)
         same = old["hash"] == new["hash"] and old["nodes"] == new["nodes"] and old["edges"] == new["edges"]
-        print(f"{f.name:32} {f.stat().st_size / 1e6:5.1f} {old['seconds']:7.2f} {new['seconds']:7.2f} "
-              f"{old['seconds'] / new['seconds']:7.1f}x {old['peak_mb']:7.0f} {new['peak_mb']:7.0f}  "
-              f"{'yes' if same else 'NO'} ({new['nodes']:,} nodes, {new['edges']:,} edges)")
+        print(
+            f"{f.name:32} {f.stat().st_size / 1e6:5.1f} {old['seconds']:7.2f} {new['seconds']:7.2f} "
+            f"{old['seconds'] / new['seconds']:7.1f}x {old['peak_mb']:7.0f} {new['peak_mb']:7.0f}  "
+            f"{'yes' if same else 'NO'} ({new['nodes']:,} nodes, {new['edges']:,} edges)"
+        )
     pbfs = [f for f in files if f.name.endswith(".osm.pbf")]
     if len(pbfs) < 3:
         return
@@ -159,21 +165,31 @@ def main() -> None:
         clipped, whole = run("new", big, bbox), run("new", cut)
         size = big.stat().st_size / 1e6
         same = clipped["hash"] == whole["hash"]
-        print(f"\nmerged file {size:.1f} MB (every .osm.pbf above), boundary = bbox of porto_centre ({bbox}), "
-              f"clipped file {cut.stat().st_size / 1e6:.1f} MB")
-        print(f"  boundary read of the merged file: {clipped['seconds']:.2f} s = {size / clipped['seconds']:.1f} MB/s, "
-              f"peak {clipped['peak_mb']:.0f} MB ({clipped['peak_mb'] - clipped['base_mb']:.0f} MB over the imports)")
-        print(f"  reading the clipped file:         {whole['seconds']:.2f} s, peak {whole['peak_mb']:.0f} MB "
-              f"({whole['peak_mb'] - whole['base_mb']:.0f} MB over the imports)")
-        print(f"  peak memory ratio {clipped['peak_mb'] / whole['peak_mb']:.2f}x (target < 2x); same graph: "
-              f"{'yes' if same else 'NO'} ({clipped['nodes']:,} nodes, {clipped['edges']:,} edges)")
+        print(
+            f"\nmerged file {size:.1f} MB (every .osm.pbf above), boundary = bbox of porto_centre ({bbox}), "
+            f"clipped file {cut.stat().st_size / 1e6:.1f} MB"
+        )
+        print(
+            f"  boundary read of the merged file: {clipped['seconds']:.2f} s = {size / clipped['seconds']:.1f} MB/s, "
+            f"peak {clipped['peak_mb']:.0f} MB ({clipped['peak_mb'] - clipped['base_mb']:.0f} MB over the imports)"
+        )
+        print(
+            f"  reading the clipped file:         {whole['seconds']:.2f} s, peak {whole['peak_mb']:.0f} MB "
+            f"({whole['peak_mb'] - whole['base_mb']:.0f} MB over the imports)"
+        )
+        print(
+            f"  peak memory ratio {clipped['peak_mb'] / whole['peak_mb']:.2f}x (target < 2x); same graph: "
+            f"{'yes' if same else 'NO'} ({clipped['nodes']:,} nodes, {clipped['edges']:,} edges)"
+        )
         scans = scan_rates(big, with_margin(resolve_boundary(bbox), 400.0))
         print("  the steps that read the whole merged file (compiled; Python sees the kept ways only):")
         for label, seconds in scans.items():
             print(f"    {label:52} {seconds:5.2f} s = {size / seconds:5.1f} MB/s")
         total = sum(v for k, v in scans.items() if "fixed" not in k)
-        print(f"    {'both (the scan rate)':52} {total:5.2f} s = {size / total:5.1f} MB/s (target >= 20 MB/s); "
-              f"with the fixed cost: {size / sum(scans.values()):.1f} MB/s")
+        print(
+            f"    {'both (the scan rate)':52} {total:5.2f} s = {size / total:5.1f} MB/s (target >= 20 MB/s); "
+            f"with the fixed cost: {size / sum(scans.values()):.1f} MB/s"
+        )
 
 
 if __name__ == "__main__":

@@ -118,8 +118,9 @@ def peak_rss_mb() -> float:
 # --------------------------------------------------------------------------- checks
 
 
-def check_selection(a: sp.csr_matrix, w: np.ndarray, selected: np.ndarray, model: str, p: int | None,
-                    share: float | None = None) -> dict:
+def check_selection(
+    a: sp.csr_matrix, w: np.ndarray, selected: np.ndarray, model: str, p: int | None, share: float | None = None
+) -> dict:
     """Recompute the objective of a selection independently of the solver that made it."""
     selected = np.asarray(selected, dtype=np.int64)
     hit = np.asarray(a[:, selected].sum(axis=1)).ravel() > 0 if len(selected) else np.zeros(a.shape[0], bool)
@@ -127,8 +128,7 @@ def check_selection(a: sp.csr_matrix, w: np.ndarray, selected: np.ndarray, model
         return {"check_objective": float(len(selected)), "feasible": bool(hit.all())}
     if model == "pscp":
         assert share is not None
-        return {"check_objective": float(len(selected)),
-                "feasible": bool(w[hit].sum() >= share * w.sum() * (1 - 1e-9))}
+        return {"check_objective": float(len(selected)), "feasible": bool(w[hit].sum() >= share * w.sum() * (1 - 1e-9))}
     return {"check_objective": float(w[hit].sum()), "feasible": len(selected) == p}
 
 
@@ -168,8 +168,13 @@ def run_spopt(inst: Instance, model: str, time_limit: float) -> dict:
         status = f"pulp_status_{prob.status}/{prob.sol_status}"
     value = pulp.value(prob.objective)
     selected = np.array([j for j, v in enumerate(mdl.fac_vars) if (v.value() or 0) > 0.5], dtype=np.int64)
-    out = {"seconds": seconds, "build_seconds": t_build, "status": status,
-           "objective": float(value) if value is not None else None, "n_selected": len(selected)}
+    out = {
+        "seconds": seconds,
+        "build_seconds": t_build,
+        "status": status,
+        "objective": float(value) if value is not None else None,
+        "n_selected": len(selected),
+    }
     if error and not optimal:
         out["error"] = error
     out.update(check_selection(pattern(m), w, selected, model, inst.p))
@@ -186,8 +191,13 @@ def run_baseline(inst: Instance, model: str, time_limit: float) -> dict:
     n_homes, n_sites = a.shape
     options = {"disp": False, "time_limit": time_limit, "mip_rel_gap": 0.0}
     if model == "lscp":
-        res = milp(np.ones(n_sites), integrality=np.ones(n_sites), bounds=Bounds(0, 1),
-                   constraints=[LinearConstraint(a, lb=1.0, ub=np.inf)], options=options)
+        res = milp(
+            np.ones(n_sites),
+            integrality=np.ones(n_sites),
+            bounds=Bounds(0, 1),
+            constraints=[LinearConstraint(a, lb=1.0, ub=np.inf)],
+            options=options,
+        )
         selected = np.flatnonzero(res.x > 0.5) if res.x is not None else np.zeros(0, np.int64)
         objective = float(res.fun) if res.x is not None else None
     elif model == "pscp":
@@ -196,9 +206,13 @@ def run_baseline(inst: Instance, model: str, time_limit: float) -> dict:
         total = sp.csr_matrix(np.concatenate([np.zeros(n_sites), w])[None, :])
         c = np.concatenate([np.ones(n_sites), np.zeros(n_homes)])
         target = pscp_share(inst) * w.sum() * (1 - 1e-9)
-        res = milp(c, integrality=np.ones(n_sites + n_homes), bounds=Bounds(0, 1),
-                   constraints=[LinearConstraint(link, -np.inf, 0.0), LinearConstraint(total, target, np.inf)],
-                   options=options)
+        res = milp(
+            c,
+            integrality=np.ones(n_sites + n_homes),
+            bounds=Bounds(0, 1),
+            constraints=[LinearConstraint(link, -np.inf, 0.0), LinearConstraint(total, target, np.inf)],
+            options=options,
+        )
         selected = np.flatnonzero(res.x[:n_sites] > 0.5) if res.x is not None else np.zeros(0, np.int64)
         objective = float(round(res.fun)) if res.x is not None else None
     else:
@@ -206,16 +220,25 @@ def run_baseline(inst: Instance, model: str, time_limit: float) -> dict:
         link = sp.hstack([-a, sp.identity(n_homes, format="csr")], format="csr")
         count = sp.csr_matrix(np.concatenate([np.ones(n_sites), np.zeros(n_homes)])[None, :])
         c = np.concatenate([np.zeros(n_sites), -w])
-        res = milp(c, integrality=np.ones(n_sites + n_homes), bounds=Bounds(0, 1),
-                   constraints=[LinearConstraint(link, -np.inf, 0.0), LinearConstraint(count, inst.p, inst.p)],
-                   options=options)
+        res = milp(
+            c,
+            integrality=np.ones(n_sites + n_homes),
+            bounds=Bounds(0, 1),
+            constraints=[LinearConstraint(link, -np.inf, 0.0), LinearConstraint(count, inst.p, inst.p)],
+            options=options,
+        )
         selected = np.flatnonzero(res.x[:n_sites] > 0.5) if res.x is not None else np.zeros(0, np.int64)
         objective = float(-res.fun) if res.x is not None else None
     seconds = time.perf_counter() - t0
     status = "optimal" if res.status == 0 else ("time_limit" if res.status == 1 else f"highs_status_{res.status}")
     gap = getattr(res, "mip_gap", None)
-    out = {"seconds": seconds, "status": status, "objective": objective, "n_selected": len(selected),
-           "gap": float(gap) if gap is not None and np.isfinite(gap) else None}
+    out = {
+        "seconds": seconds,
+        "status": status,
+        "objective": objective,
+        "n_selected": len(selected),
+        "gap": float(gap) if gap is not None and np.isfinite(gap) else None,
+    }
     if res.x is not None:
         out.update(check_selection(a, w, selected, model, inst.p, pscp_share(inst)))
     return out
@@ -237,11 +260,26 @@ def run_planner(inst: Instance, model: str, time_limit: float | None) -> dict:
         sol = planner.solve(m, **kwargs)
         runs.append(time.perf_counter() - t0)
     seconds = min(runs)
-    out = {"seconds": seconds, "status": sol.status, "objective": float(sol.objective),
-           "n_selected": len(sol.selected), "gap": float(sol.gap) if np.isfinite(sol.gap) else None}
+    out = {
+        "seconds": seconds,
+        "status": sol.status,
+        "objective": float(sol.objective),
+        "n_selected": len(sol.selected),
+        "gap": float(sol.gap) if np.isfinite(sol.gap) else None,
+    }
     out["runs_s"] = [round(x, 4) for x in runs]
-    for key in ("distinct_rows", "sites_kept", "components", "rows_in_model", "sites_fixed", "sites_in_mip", "rows_in_mip",
-                "lower_bound", "greedy_count", "probes"):
+    for key in (
+        "distinct_rows",
+        "sites_kept",
+        "components",
+        "rows_in_model",
+        "sites_fixed",
+        "sites_in_mip",
+        "rows_in_mip",
+        "lower_bound",
+        "greedy_count",
+        "probes",
+    ):
         if hasattr(sol.result, key):
             out[key] = getattr(sol.result, key)
     out.update(check_selection(pattern(m), w, sol.selected, model, inst.p, pscp_share(inst)))
@@ -262,8 +300,18 @@ def warm_up() -> None:
 def run_reference(inst: Instance, model: str, time_limit: float | None, directory: str) -> dict:
     """``run_planner`` with the ``planner`` package of another checkout, in a subprocess on the same instance."""
     spec = f"{inst.family}:{inst.n_homes}x{inst.n_sites}:{inst.p}:{model}"
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", spec, "--sites-per-home", str(TARGET_SITES_PER_HOME),
-           "--repeat", str(REPEAT), "--planner-time-limit", "none" if time_limit is None else str(time_limit)]
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        spec,
+        "--sites-per-home",
+        str(TARGET_SITES_PER_HOME),
+        "--repeat",
+        str(REPEAT),
+        "--planner-time-limit",
+        "none" if time_limit is None else str(time_limit),
+    ]
     env = dict(os.environ, PYTHONPATH=os.path.abspath(directory))
     done = subprocess.run(cmd, env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -311,8 +359,10 @@ def compare(entry: dict) -> list[str]:
             worse = other["objective"] < ref["objective"] if model == "mclp" else other["objective"] > ref["objective"]
             if other["status"] != "optimal" and ref["status"] == "optimal" and worse:
                 # stopped at its limit with a worse plan than the proven optimum: no disagreement
-                lines.append(f"no comparison {entry['instance']} {model}: {name} stopped ({other['status']}) at "
-                             f"{other['objective']}, short of the optimum")
+                lines.append(
+                    f"no comparison {entry['instance']} {model}: {name} stopped ({other['status']}) at "
+                    f"{other['objective']}, short of the optimum"
+                )
                 continue
             ok = False
             proven = other["status"] == "optimal" and ref["status"] == "optimal"
@@ -324,12 +374,19 @@ def compare(entry: dict) -> list[str]:
         if "check_objective" in res and res.get("objective") is not None:
             # an mclp incumbent stopped at a time limit may leave covered homes' y at 0: its selection
             # then covers more than it reports, which is no error; covering less always is
-            understated = (model == "mclp" and res.get("status") != "optimal"
-                           and res["check_objective"] >= res["objective"] - REL_TOL * max(1.0, res["objective"]))
-            if not res.get("feasible", True) or not (understated or same(res["check_objective"], res["objective"], model)):
+            understated = (
+                model == "mclp"
+                and res.get("status") != "optimal"
+                and res["check_objective"] >= res["objective"] - REL_TOL * max(1.0, res["objective"])
+            )
+            if not res.get("feasible", True) or not (
+                understated or same(res["check_objective"], res["objective"], model)
+            ):
                 ok = False
-                lines.append(f"MISMATCH {entry['instance']} {model}: {name} reports {res['objective']} "
-                             f"but its selection gives {res['check_objective']} (feasible={res.get('feasible')})")
+                lines.append(
+                    f"MISMATCH {entry['instance']} {model}: {name} reports {res['objective']} "
+                    f"but its selection gives {res['check_objective']} (feasible={res.get('feasible')})"
+                )
     entry["objectives_equal"] = ok
     return lines
 
@@ -367,34 +424,57 @@ def fmt_obj(x) -> str:
 
 def table(report: dict) -> str:
     with_ref = any("reference" in e["methods"] for e in report["solves"])
-    head = ("instance", "model", "p", "distinct", "objective", "equal", "spopt s", "baseline s", "planner s",
-            "spopt/pl", "base/pl") + (("pl (sub) s", "reference s", "ref/pl") if with_ref else ())
+    head = (
+        "instance",
+        "model",
+        "p",
+        "distinct",
+        "objective",
+        "equal",
+        "spopt s",
+        "baseline s",
+        "planner s",
+        "spopt/pl",
+        "base/pl",
+    ) + (("pl (sub) s", "reference s", "ref/pl") if with_ref else ())
     rows = []
     info = {d["instance"]: d for d in report["instances"]}
     for e in report["solves"]:
         m = e["methods"]
         d = info[e["instance"]]
         row = (
-            e["instance"], e["model"], str(e["p"] or (f"{PSCP_SHARE:.0%}" if e["model"] == "pscp" else "-")),
+            e["instance"],
+            e["model"],
+            str(e["p"] or (f"{PSCP_SHARE:.0%}" if e["model"] == "pscp" else "-")),
             str(d["distinct_coverage_sets_lscp"] if e["model"] == "lscp" else d["distinct_coverage_sets"]),
-            fmt_obj(m["planner"].get("objective")), "yes" if e["objectives_equal"] else "NO",
-            fmt_s(m.get("spopt")), fmt_s(m.get("baseline")), fmt_s(m["planner"]),
+            fmt_obj(m["planner"].get("objective")),
+            "yes" if e["objectives_equal"] else "NO",
+            fmt_s(m.get("spopt")),
+            fmt_s(m.get("baseline")),
+            fmt_s(m["planner"]),
             fmt_r(e["spopt_over_planner"], m.get("spopt"), m["planner"]),
             fmt_r(e["baseline_over_planner"], m.get("baseline"), m["planner"]),
         )
         if with_ref:
             sub = m.get("planner_subprocess")
-            row += (fmt_s(sub), fmt_s(m.get("reference")),
-                    fmt_r(e.get("reference_over_planner"), m.get("reference"), sub))
+            row += (
+                fmt_s(sub),
+                fmt_s(m.get("reference")),
+                fmt_r(e.get("reference_over_planner"), m.get("reference"), sub),
+            )
         rows.append(row)
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
+
     def line(r):
         return "  ".join(c.rjust(wd) if i >= 2 else c.ljust(wd) for i, (c, wd) in enumerate(zip(r, widths)))
+
     out = [line(head), line(tuple("-" * wd for wd in widths))] + [line(r) for r in rows]
-    out.append("* = not proven optimal (time limit or error); >=Nx: the other method hit its limit, so the ratio "
-               "is a lower bound; Nx?: Station Planner hit its limit; distinct = distinct coverage sets among the "
-               "homes of that model's instance; pl (sub) / reference = this checkout's / --reference's Station Planner, "
-               "each timed in a fresh subprocess (ref/pl compares these two)")
+    out.append(
+        "* = not proven optimal (time limit or error); >=Nx: the other method hit its limit, so the ratio "
+        "is a lower bound; Nx?: Station Planner hit its limit; distinct = distinct coverage sets among the "
+        "homes of that model's instance; pl (sub) / reference = this checkout's / --reference's Station Planner, "
+        "each timed in a fresh subprocess (ref/pl compares these two)"
+    )
     return "\n".join(out)
 
 
@@ -403,16 +483,23 @@ def targets(report: dict) -> tuple[list[dict], str]:
     rows = []
 
     def add(target: str, measured: str, ok: bool | None):
-        rows.append({"target": target, "measured": measured,
-                     "result": "not run" if ok is None else ("PASS" if ok else "FAIL")})
+        rows.append(
+            {"target": target, "measured": measured, "result": "not run" if ok is None else ("PASS" if ok else "FAIL")}
+        )
 
-    sp_pairs = [(e["methods"]["spopt"], e["methods"]["planner"]) for e in report["solves"]
-                if "seconds" in e["methods"].get("spopt", {})]
+    sp_pairs = [
+        (e["methods"]["spopt"], e["methods"]["planner"])
+        for e in report["solves"]
+        if "seconds" in e["methods"].get("spopt", {})
+    ]
     if sp_pairs:
         total = sum(a["seconds"] for a, _ in sp_pairs) / sum(b["seconds"] for _, b in sp_pairs)
         each = [a["seconds"] / b["seconds"] for a, b in sp_pairs]
-        add(">= 50x spopt overall", f"{total:.1f}x total time ({len(sp_pairs)} solves; per solve "
-            f"{min(each):.1f}x .. {max(each):.1f}x)", total >= 50)
+        add(
+            ">= 50x spopt overall",
+            f"{total:.1f}x total time ({len(sp_pairs)} solves; per solve {min(each):.1f}x .. {max(each):.1f}x)",
+            total >= 50,
+        )
     else:
         add(">= 50x spopt overall", "-", None)
     names = sorted({e["instance"] for e in report["solves"]}, key=lambda n: ("-" in n, n))
@@ -422,8 +509,11 @@ def targets(report: dict) -> tuple[list[dict], str]:
             if e and e["baseline_over_planner"] is not None:
                 b = e["methods"]["baseline"]
                 note = "" if b["status"] == "optimal" else f" (baseline {b['status']}: a lower bound)"
-                add(f">= 10x plain baseline, {name} mclp", f"{e['baseline_over_planner']:.1f}x{note}",
-                    e["baseline_over_planner"] >= 10)
+                add(
+                    f">= 10x plain baseline, {name} mclp",
+                    f"{e['baseline_over_planner']:.1f}x{note}",
+                    e["baseline_over_planner"] >= 10,
+                )
             elif e:
                 add(f">= 10x plain baseline, {name} mclp", "-", None)
         for name, limit in (("50000x5000" + suffix, 2.0), ("200000x20000" + suffix, 15.0)):
@@ -432,24 +522,43 @@ def targets(report: dict) -> tuple[list[dict], str]:
                 if e:
                     label = f"{name} {model}{' p=' + str(e['p']) if e['p'] else ''} optimal < {limit:g} s"
                     pl = e["methods"]["planner"]
-                    add(label, f"{pl['seconds']:.2f} s, {pl['status']}",
-                        pl["status"] == "optimal" and pl["seconds"] < limit)
+                    add(
+                        label,
+                        f"{pl['seconds']:.2f} s, {pl['status']}",
+                        pl["status"] == "optimal" and pl["seconds"] < limit,
+                    )
     for name in names:
         e = solves.get((name, "pscp"))
         if e and e["methods"]["planner"].get("status") is not None:
             pl, base = e["methods"]["planner"], e["methods"].get("baseline")
-            versus = "" if e["baseline_over_planner"] is None else f", {fmt_r(e['baseline_over_planner'], base, pl)} " \
-                "the plain model"
-            rows.append({"target": f"pscp {name} ({PSCP_SHARE:.0%} of the reachable population)",
-                         "measured": f"{pl['seconds']:.2f} s, {pl['status']}{versus}", "result": "(no target)"})
+            versus = (
+                ""
+                if e["baseline_over_planner"] is None
+                else f", {fmt_r(e['baseline_over_planner'], base, pl)} the plain model"
+            )
+            rows.append(
+                {
+                    "target": f"pscp {name} ({PSCP_SHARE:.0%} of the reachable population)",
+                    "measured": f"{pl['seconds']:.2f} s, {pl['status']}{versus}",
+                    "result": "(no target)",
+                }
+            )
     for name in names:
         e = solves.get((name, "lscp"))
         if e and e.get("reference_over_planner") is not None:
-            add(f"lscp {name} at least as fast as the reference", f"{e['reference_over_planner']:.2f}x the "
-                "reference's speed", e["reference_over_planner"] >= 0.9)
+            add(
+                f"lscp {name} at least as fast as the reference",
+                f"{e['reference_over_planner']:.2f}x the reference's speed",
+                e["reference_over_planner"] >= 0.9,
+            )
     if any("reference" in r["target"] for r in rows):
-        rows.append({"target": "(reference: PASS at >= 0.9x, the same code's run-to-run spread here)", "measured": "",
-                     "result": ""})
+        rows.append(
+            {
+                "target": "(reference: PASS at >= 0.9x, the same code's run-to-run spread here)",
+                "measured": "",
+                "result": "",
+            }
+        )
     w0 = max(len(r["target"]) for r in rows)
     w1 = max(len(r["measured"]) for r in rows)
     text = "\n".join(f"{r['target'].ljust(w0)}  {r['measured'].ljust(w1)}  {r['result']}" for r in rows)
@@ -475,19 +584,35 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true", help="only 2,000 x 400 and 10,000 x 1,000")
     ap.add_argument("--sizes", nargs="+", metavar="HxS[:P]", help="e.g. 2000x400 50000x5000:300")
     ap.add_argument("--family", choices=(*FAMILIES, "both"), default="both", help="instance family (default both)")
-    ap.add_argument("--reference", metavar="DIR",
-                    help="also time the planner package of this checkout (and this one's, both in subprocesses)")
+    ap.add_argument(
+        "--reference",
+        metavar="DIR",
+        help="also time the planner package of this checkout (and this one's, both in subprocesses)",
+    )
     ap.add_argument("--baseline-time-limit", type=float, help="seconds (default 300; --quick: 20)")
     ap.add_argument("--spopt-time-limit", type=float, help="seconds for CBC (default 300; --quick: 20)")
     ap.add_argument("--planner-time-limit", help="seconds, or 'none' (default 300; --quick: 20)")
     ap.add_argument("--no-spopt", action="store_true", help="skip spopt + CBC")
     ap.add_argument("--no-baseline", action="store_true", help="skip the plain HiGHS model")
-    ap.add_argument("--sites-per-home", type=float, default=None,
-                    help="sparse family: mean number of sites within reach of a point (default 1.5)")
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="time Station Planner (and the reference) this many times; the fastest counts (default 1)")
-    ap.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS),
-                    help=f"models to solve (default: all; pscp asks for {PSCP_SHARE * 100:.0f}%% of the reachable population)")
+    ap.add_argument(
+        "--sites-per-home",
+        type=float,
+        default=None,
+        help="sparse family: mean number of sites within reach of a point (default 1.5)",
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="time Station Planner (and the reference) this many times; the fastest counts (default 1)",
+    )
+    ap.add_argument(
+        "--models",
+        nargs="+",
+        choices=MODELS,
+        default=list(MODELS),
+        help=f"models to solve (default: all; pscp asks for {PSCP_SHARE * 100:.0f}%% of the reachable population)",
+    )
     ap.add_argument("--json", metavar="PATH", help="also write the JSON report here")
     ap.add_argument("--from-json", metavar="PATH", help="print a saved --json report's table and targets again")
     ap.add_argument("--worker", help=argparse.SUPPRESS)  # FAMILY:HxS:P:MODEL, for --reference
@@ -537,7 +662,9 @@ def solve_all(inst: Instance, model: str, args) -> dict:
             log(f"    {res['error']}")
     for name in ("spopt", "baseline"):
         entry[f"{name}_over_planner"] = ratio(entry["methods"].get(name), entry["methods"]["planner"])
-    entry["reference_over_planner"] = ratio(entry["methods"].get("reference"), entry["methods"].get("planner_subprocess"))
+    entry["reference_over_planner"] = ratio(
+        entry["methods"].get("reference"), entry["methods"].get("planner_subprocess")
+    )
     return entry
 
 
@@ -553,8 +680,10 @@ def render(path: str) -> int:
     print()
     print("\n".join(mismatches) if mismatches else "All objectives equal where both were proven optimal or agree.")
     s = report["settings"]
-    print(f"Station Planner: {s.get('planner_file')}; reference: {s.get('reference')}; load average at start "
-          f"{s['loadavg_at_start'][0]}, at end {s['loadavg_at_end'][0]}; peak RSS {report['peak_rss_mb']:.0f} MB")
+    print(
+        f"Station Planner: {s.get('planner_file')}; reference: {s.get('reference')}; load average at start "
+        f"{s['loadavg_at_start'][0]}, at end {s['loadavg_at_end'][0]}; peak RSS {report['peak_rss_mb']:.0f} MB"
+    )
     return 1 if mismatches else 0
 
 
@@ -574,15 +703,23 @@ def main(argv=None) -> int:
     warm_up()
     report: dict = {
         "settings": {
-            "radius_minutes": RADIUS, "speed_m_per_min": SPEED, "target_sites_per_home": TARGET_SITES_PER_HOME,
+            "radius_minutes": RADIUS,
+            "speed_m_per_min": SPEED,
+            "target_sites_per_home": TARGET_SITES_PER_HOME,
             "families": list(families),
-            "baseline_time_limit_s": args.baseline_time_limit, "spopt_time_limit_s": args.spopt_time_limit,
-            "planner_time_limit_s": args.planner_time_limit, "mismatch_rel_tol": REL_TOL, "repeat": REPEAT,
-            "planner_version": getattr(planner, "__version__", None), "planner_file": planner.__file__,
+            "baseline_time_limit_s": args.baseline_time_limit,
+            "spopt_time_limit_s": args.spopt_time_limit,
+            "planner_time_limit_s": args.planner_time_limit,
+            "mismatch_rel_tol": REL_TOL,
+            "repeat": REPEAT,
+            "planner_version": getattr(planner, "__version__", None),
+            "planner_file": planner.__file__,
             "reference": os.path.abspath(args.reference) if args.reference else None,
-            "cpus": os.cpu_count(), "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+            "cpus": os.cpu_count(),
+            "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         },
-        "instances": [], "solves": [],
+        "instances": [],
+        "solves": [],
     }
     mismatches: list[str] = []
     for n_homes, n_sites, p in sizes:
@@ -592,9 +729,11 @@ def main(argv=None) -> int:
             desc = describe(inst)
             desc["generate_seconds"] = round(time.perf_counter() - t, 3)
             report["instances"].append(desc)
-            log(f"{inst.name}: {desc['pairs_within_5_min']} pairs, {desc['mean_sites_per_home']} sites/home, "
+            log(
+                f"{inst.name}: {desc['pairs_within_5_min']} pairs, {desc['mean_sites_per_home']} sites/home, "
                 f"{desc['distinct_coverage_sets']} distinct sets, {desc['homes_unreachable_dropped_for_lscp']} "
-                f"homes unreachable")
+                f"homes unreachable"
+            )
             for model in args.models:
                 entry = solve_all(inst, model, args)
                 lines = compare(entry)
@@ -624,13 +763,17 @@ def main(argv=None) -> int:
         for line in mismatches:
             print(line)
     else:
-        print("All objectives equal (lscp / pscp: stations; mclp: covered weight, rel. tol 1e-6); "
-              "every selection re-checked independently.")
+        print(
+            "All objectives equal (lscp / pscp: stations; mclp: covered weight, rel. tol 1e-6); "
+            "every selection re-checked independently."
+        )
     print(f"Station Planner: {planner.__file__}" + (f"; reference: {args.reference}" if args.reference else ""))
-    print(f"Time limits: spopt {args.spopt_time_limit:g} s, baseline {args.baseline_time_limit:g} s, planner "
-          f"{'none' if args.planner_time_limit is None else format(args.planner_time_limit, 'g') + ' s'}; "
-          f"load average at start {report['settings']['loadavg_at_start'][0]}, at end "
-          f"{report['settings']['loadavg_at_end'][0]} on {os.cpu_count()} CPUs")
+    print(
+        f"Time limits: spopt {args.spopt_time_limit:g} s, baseline {args.baseline_time_limit:g} s, planner "
+        f"{'none' if args.planner_time_limit is None else format(args.planner_time_limit, 'g') + ' s'}; "
+        f"load average at start {report['settings']['loadavg_at_start'][0]}, at end "
+        f"{report['settings']['loadavg_at_end'][0]} on {os.cpu_count()} CPUs"
+    )
     print(f"Peak RSS: {peak_rss_mb():.0f} MB")
     return 1 if mismatches else 0
 

@@ -72,17 +72,24 @@ def grid_arrays(side: int, spacing: float = 50.0, speed_kmh: float = 4.8, seed: 
     lines = shapely.linestrings(np.stack([np.stack([x[u], y[u]], 1), np.stack([x[v], y[v]], 1)], 1))
     minutes = shapely.length(lines) / mpm
     # two-way adjacency, CSR sorted by (row, column)
-    adj = sp.csr_matrix((np.concatenate([minutes, minutes]), (np.concatenate([u, v]), np.concatenate([v, u]))),
-                        shape=(n, n))
+    adj = sp.csr_matrix(
+        (np.concatenate([minutes, minutes]), (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n, n)
+    )
     adj.sort_indices()
     # one row per street, ordered by (lower end, higher end) as network_arrays orders them
     order = np.lexsort((v, u))
     geoms = lines[order]
     return NetworkArrays(
         node_ids=np.arange(n, dtype=np.int64),
-        indptr=adj.indptr.astype(np.int64), indices=adj.indices.astype(np.int64), minutes=adj.data.astype(np.float64),
-        edge_u=u[order].astype(np.int64), edge_v=v[order].astype(np.int64), edge_minutes=minutes[order],
-        edge_geoms=geoms, tree=shapely.STRtree(geoms), metres_per_minute=mpm,
+        indptr=adj.indptr.astype(np.int64),
+        indices=adj.indices.astype(np.int64),
+        minutes=adj.data.astype(np.float64),
+        edge_u=u[order].astype(np.int64),
+        edge_v=v[order].astype(np.int64),
+        edge_minutes=minutes[order],
+        edge_geoms=geoms,
+        tree=shapely.STRtree(geoms),
+        metres_per_minute=mpm,
     )
 
 
@@ -104,7 +111,9 @@ def scattered(arrays: NetworkArrays, n: int, seed: int) -> np.ndarray:
     """``n`` seeded points uniform over the network's extent (as ``bench_coverage.points_in``)."""
     xy = shapely.get_coordinates(arrays.edge_geoms)
     rng = np.random.default_rng(seed)
-    return shapely.points(rng.uniform(xy[:, 0].min(), xy[:, 0].max(), n), rng.uniform(xy[:, 1].min(), xy[:, 1].max(), n))
+    return shapely.points(
+        rng.uniform(xy[:, 0].min(), xy[:, 0].max(), n), rng.uniform(xy[:, 1].min(), xy[:, 1].max(), n)
+    )
 
 
 def _worker_reset():
@@ -120,8 +129,14 @@ def _worker_warm():
 
     one = lambda v, t=np.float64: np.array([v], dtype=t)  # noqa: E731
     s = Snapped(one(0, np.int64), one(0, np.int64), one(1, np.int64), one(0.1), one(0.1), one(0.0), one(1.0), one(0.0))
-    arrays = TileArrays(np.array([0, 1, 2], np.int64), np.array([1, 0], np.int64), np.array([0.2, 0.2]),
-                        one(0, np.int64), one(1, np.int64), 80.0)
+    arrays = TileArrays(
+        np.array([0, 1, 2], np.int64),
+        np.array([1, 0], np.int64),
+        np.array([0.2, 0.2]),
+        one(0, np.int64),
+        one(1, np.int64),
+        80.0,
+    )
     tile_task(Tile(arrays, s, s, one(0, np.int64), one(0, np.int64), 5.0))
     return os.getpid()
 
@@ -143,8 +158,11 @@ def main(argv=None) -> int:
         report["grid_arrays_equal_network_arrays_at_side"] = args.check_side
     t = time.perf_counter()
     arrays = grid_arrays(args.side)
-    report["network"] = {"nodes": arrays.n_nodes, "streets": len(arrays.edge_u),
-                         "build_s": round(time.perf_counter() - t, 1)}
+    report["network"] = {
+        "nodes": arrays.n_nodes,
+        "streets": len(arrays.edge_u),
+        "build_s": round(time.perf_counter() - t, 1),
+    }
     site_pts, home_pts = scattered(arrays, args.sites, 1), scattered(arrays, args.homes, 2)
     t = time.perf_counter()
     posts, homes = snap(arrays, site_pts), snap(arrays, home_pts)
@@ -159,8 +177,11 @@ def main(argv=None) -> int:
     wall = time.perf_counter() - t
     mem = rss_mb()
     report["single_process"] = {
-        "wall_s": round(wall, 2), "pairs": int(single.nnz), "threads": min(os.cpu_count() or 1, 8),
-        "process_rss_before_mb": before, "process_peak_mb": mem["peak"],
+        "wall_s": round(wall, 2),
+        "pairs": int(single.nnz),
+        "threads": min(os.cpu_count() or 1, 8),
+        "process_rss_before_mb": before,
+        "process_peak_mb": mem["peak"],
         "peak_above_before_mb": round(mem["peak"] - before, 1),
     }
     print(json.dumps({"single_process": report["single_process"]}), flush=True)
@@ -173,37 +194,61 @@ def main(argv=None) -> int:
         client_before = reset_peak()
         stats: dict = {}
         t = time.perf_counter()
-        tiled = coverage_matrix_dask(arrays, homes, posts, args.minutes, client=client,
-                                     site_xy=shapely.get_coordinates(site_pts), stats=stats)
+        tiled = coverage_matrix_dask(
+            arrays, homes, posts, args.minutes, client=client, site_xy=shapely.get_coordinates(site_pts), stats=stats
+        )
         wall = time.perf_counter() - t
         peaks = client.run(rss_mb)
         client_mem = rss_mb()
-    same = (single.shape == tiled.shape and np.array_equal(single.indptr, tiled.indptr)
-            and np.array_equal(single.indices, tiled.indices) and np.array_equal(single.data, tiled.data))
+    same = (
+        single.shape == tiled.shape
+        and np.array_equal(single.indptr, tiled.indptr)
+        and np.array_equal(single.indices, tiled.indices)
+        and np.array_equal(single.data, tiled.data)
+    )
     workers = {}
     for i, (addr, peak) in enumerate(sorted(peaks.items())):
-        workers[f"worker_{i}"] = {"rss_idle_mb": idle[addr]["rss"], "peak_mb": peak["peak"],
-                                  "peak_above_idle_mb": round(peak["peak"] - idle[addr]["rss"], 1)}
+        workers[f"worker_{i}"] = {
+            "rss_idle_mb": idle[addr]["rss"],
+            "peak_mb": peak["peak"],
+            "peak_above_idle_mb": round(peak["peak"] - idle[addr]["rss"], 1),
+        }
     report["dask"] = {
-        "workers": args.workers, "threads_per_worker": 1, "cluster_start_s": round(start_s, 1),
-        "wall_s": round(wall, 2), "pairs": int(tiled.nnz), **stats, "per_worker": workers,
-        "client_rss_before_mb": client_before, "client_peak_mb": client_mem["peak"],
+        "workers": args.workers,
+        "threads_per_worker": 1,
+        "cluster_start_s": round(start_s, 1),
+        "wall_s": round(wall, 2),
+        "pairs": int(tiled.nnz),
+        **stats,
+        "per_worker": workers,
+        "client_rss_before_mb": client_before,
+        "client_peak_mb": client_mem["peak"],
         "client_peak_above_before_mb": round(client_mem["peak"] - client_before, 1),
     }
     report["identical_matrix"] = bool(same)
     print(json.dumps(report, indent=2))
     print()
-    print(f"{arrays.n_nodes:,} nodes, {args.sites:,} sites, {args.homes:,} homes, {args.minutes:g} min: "
-          f"{single.nnz:,} pairs; identical matrix: {same}")
-    print(f"  single process ({report['single_process']['threads']} threads): {report['single_process']['wall_s']} s, "
-          f"process peak {report['single_process']['process_peak_mb']:,.0f} MB "
-          f"(+{report['single_process']['peak_above_before_mb']:,.0f} MB during the call; holds the whole network)")
-    print(f"  dask, {args.workers} workers x 1 thread: {report['dask']['wall_s']} s over {stats['tiles']} tiles of "
-          f"{stats['tile_m']:,.0f} m (largest {stats['max_tile_nodes']:,} nodes, {stats['max_tile_mb']} MB sent)")
+    print(
+        f"{arrays.n_nodes:,} nodes, {args.sites:,} sites, {args.homes:,} homes, {args.minutes:g} min: "
+        f"{single.nnz:,} pairs; identical matrix: {same}"
+    )
+    print(
+        f"  single process ({report['single_process']['threads']} threads): {report['single_process']['wall_s']} s, "
+        f"process peak {report['single_process']['process_peak_mb']:,.0f} MB "
+        f"(+{report['single_process']['peak_above_before_mb']:,.0f} MB during the call; holds the whole network)"
+    )
+    print(
+        f"  dask, {args.workers} workers x 1 thread: {report['dask']['wall_s']} s over {stats['tiles']} tiles of "
+        f"{stats['tile_m']:,.0f} m (largest {stats['max_tile_nodes']:,} nodes, {stats['max_tile_mb']} MB sent)"
+    )
     for name, w in workers.items():
-        print(f"    {name}: peak {w['peak_mb']:,.0f} MB (idle {w['rss_idle_mb']:,.0f} MB, +{w['peak_above_idle_mb']:,.0f} MB)")
-    print(f"    client: peak {client_mem['peak']:,.0f} MB (+{report['dask']['client_peak_above_before_mb']:,.0f} MB "
-          "cutting tiles and merging)")
+        print(
+            f"    {name}: peak {w['peak_mb']:,.0f} MB (idle {w['rss_idle_mb']:,.0f} MB, +{w['peak_above_idle_mb']:,.0f} MB)"
+        )
+    print(
+        f"    client: peak {client_mem['peak']:,.0f} MB (+{report['dask']['client_peak_above_before_mb']:,.0f} MB "
+        "cutting tiles and merging)"
+    )
     return 0 if same else 1
 
 

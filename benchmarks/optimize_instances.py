@@ -66,8 +66,17 @@ def _finish(family: str, p: int, side: float, homes, sites, weights) -> Instance
     lm.sort_indices()
     name = f"{n_homes}x{n_sites}" if family == "sparse" else f"{n_homes}x{n_sites}-{family}"
     return Instance(
-        name=name, family=family, n_homes=n_homes, n_sites=n_sites, p=p, side_m=side,
-        minutes=m, weights=weights, lscp_rows=rows, lscp_minutes=lm, lscp_weights=weights[rows],
+        name=name,
+        family=family,
+        n_homes=n_homes,
+        n_sites=n_sites,
+        p=p,
+        side_m=side,
+        minutes=m,
+        weights=weights,
+        lscp_rows=rows,
+        lscp_minutes=lm,
+        lscp_weights=weights[rows],
     )
 
 

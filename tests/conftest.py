@@ -100,8 +100,11 @@ def reuse_default_network(default_network, monkeypatch):
 
     def load_network(*args, **kwargs):
         given = signature.bind(*args, **kwargs).arguments
-        if all(_is_default(value, signature.parameters[name].default)
-               for name, value in given.items() if name not in ignored):
+        if all(
+            _is_default(value, signature.parameters[name].default)
+            for name, value in given.items()
+            if name not in ignored
+        ):
             return default_network
         return real(*args, **kwargs)
 

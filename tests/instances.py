@@ -88,9 +88,7 @@ def compound_csr(seed: int, n_homes: int, n_sites: int, sites_per_compound: floa
     reach_m = COMPOUND_RADIUS * COMPOUND_SPEED
     coo = cKDTree(homes).sparse_distance_matrix(cKDTree(sites), reach_m, output_type="coo_matrix")
     keep = coo.data / COMPOUND_SPEED <= COMPOUND_RADIUS
-    minutes = sp.csr_matrix(
-        (coo.data[keep] / COMPOUND_SPEED, (coo.row[keep], coo.col[keep])), shape=(n_homes, n_sites)
-    )
+    minutes = sp.csr_matrix((coo.data[keep] / COMPOUND_SPEED, (coo.row[keep], coo.col[keep])), shape=(n_homes, n_sites))
     return minutes, weights
 
 
@@ -106,8 +104,7 @@ def compound_instance(seed: int, n_homes: int, n_sites: int, sites_per_compound:
 # --------------------------------------------------------------------------- minute matrices
 
 
-def random_minutes(seed: int, n_homes: int, n_sites: int, *, p_inf: float = 0.35, top: int = 10,
-                   integer: bool = True):
+def random_minutes(seed: int, n_homes: int, n_sites: int, *, p_inf: float = 0.35, top: int = 10, integer: bool = True):
     """Dense homes x sites minutes, ``inf`` for unreachable pairs, and home weights.
 
     Integer minutes in 0..top (the default: 0..10) make ties and entries exactly
@@ -224,17 +221,34 @@ def beijing_plan():
     Returns (stations, walking areas, homes, covered flags, candidates, street graph), all in EPSG:4326.
     """
     stations = gpd.GeoDataFrame(
-        {"site_id": ["s1", "s2", "e1"], "name": ["甲站", "Station B", "现有站"], "population_covered": [120.0, 80.0, 40.0],
-         "existing": [False, False, True], "tier": ["grid", "grid", "grid"], "kind": ["park", "townhall", "file"]},
+        {
+            "site_id": ["s1", "s2", "e1"],
+            "name": ["甲站", "Station B", "现有站"],
+            "population_covered": [120.0, 80.0, 40.0],
+            "existing": [False, False, True],
+            "tier": ["grid", "grid", "grid"],
+            "kind": ["park", "townhall", "file"],
+        },
         geometry=[shapely.Point(116.3911, 39.9071), shapely.Point(116.3987, 39.9123), shapely.Point(116.4021, 39.9002)],
-        crs="EPSG:4326")
-    iso = gpd.GeoDataFrame({"site_id": ["s1"]}, geometry=[shapely.Polygon(
-        [(116.3801, 39.9011), (116.3851, 39.9011), (116.3851, 39.9041), (116.3801, 39.9041)])], crs="EPSG:4326")
-    demand = gpd.GeoDataFrame({"demand_id": ["h1", "h2", "h3"], "population": [50.0, 30.0, 70.0]},
-                              geometry=[shapely.Point(116.3931, 39.9083), shapely.Point(116.4101, 39.9151),
-                                        shapely.Point(116.4155, 39.8977)], crs="EPSG:4326")
-    candidates = gpd.GeoDataFrame({"site_id": ["c1"], "name": ["候选"], "kind": ["library"]},
-                                  geometry=[shapely.Point(116.3877, 39.9199)], crs="EPSG:4326")
+        crs="EPSG:4326",
+    )
+    iso = gpd.GeoDataFrame(
+        {"site_id": ["s1"]},
+        geometry=[
+            shapely.Polygon([(116.3801, 39.9011), (116.3851, 39.9011), (116.3851, 39.9041), (116.3801, 39.9041)])
+        ],
+        crs="EPSG:4326",
+    )
+    demand = gpd.GeoDataFrame(
+        {"demand_id": ["h1", "h2", "h3"], "population": [50.0, 30.0, 70.0]},
+        geometry=[shapely.Point(116.3931, 39.9083), shapely.Point(116.4101, 39.9151), shapely.Point(116.4155, 39.8977)],
+        crs="EPSG:4326",
+    )
+    candidates = gpd.GeoDataFrame(
+        {"site_id": ["c1"], "name": ["候选"], "kind": ["library"]},
+        geometry=[shapely.Point(116.3877, 39.9199)],
+        crs="EPSG:4326",
+    )
     G = nx.MultiDiGraph(crs="EPSG:4326")
     for n, (x, y) in enumerate([(116.3703, 39.8903), (116.3753, 39.8953), (116.3803, 39.8903)]):
         G.add_node(n, x=x, y=y)

@@ -119,7 +119,11 @@ def function_lengths() -> dict[str, int]:
                 continue
             length = node.end_lineno - node.lineno + 1  # from ``def`` (a command's click options are not counted)
             body = node.body[0]
-            if isinstance(body, ast.Expr) and isinstance(body.value, ast.Constant) and isinstance(body.value.value, str):
+            if (
+                isinstance(body, ast.Expr)
+                and isinstance(body.value, ast.Constant)
+                and isinstance(body.value.value, str)
+            ):
                 length -= body.end_lineno - body.lineno + 1
             out[f"{name}.{node.name}:{node.lineno}"] = length
     return out

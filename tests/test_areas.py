@@ -65,9 +65,13 @@ def test_the_spreading_rule(census):
     far = shapely.box(x0 + 3000, y0 + 3000, x0 + 3300, y0 + 3300)  # no building, no land use
     lu = shapely.box(x0 + 4000, y0 + 4000, x0 + 4400, y0 + 4400)
     areas = gpd.GeoDataFrame(
-        {"area": ["housed", "crowded", "empty", "compound"],
-         "population": [capacity, capacity / MIN_BUILDING_SHARE * 1.01, 900.0, 500.0]},
-        geometry=[hull, hull.buffer(0.001), far, lu.buffer(100)], crs=crs)
+        {
+            "area": ["housed", "crowded", "empty", "compound"],
+            "population": [capacity, capacity / MIN_BUILDING_SHARE * 1.01, 900.0, 500.0],
+        },
+        geometry=[hull, hull.buffer(0.001), far, lu.buffer(100)],
+        crs=crs,
+    )
     homes = spread_population(areas, b, [lu])
     kinds = homes.groupby("area")["kind"].agg(set)
     assert kinds["housed"] == {"building"} and kinds["crowded"] == {"grid"}
@@ -100,7 +104,7 @@ def test_areas_csv_rederived(census, tmp_path, monkeypatch):
     stations = gpd.read_file(out / "stations.geojson")
     cols = np.flatnonzero(result.sites["site_id"].isin(stations["site_id"]).to_numpy())
     m = result.coverage.minutes.tocsc()[:, cols].tocsr()
-    covered = np.array([(m.data[m.indptr[i]:m.indptr[i + 1]] <= 5.0).any() for i in range(m.shape[0])])
+    covered = np.array([(m.data[m.indptr[i] : m.indptr[i + 1]] <= 5.0).any() for i in range(m.shape[0])])
     polys = areas.to_crs(network.graph["crs"])
     for _, row in table.iterrows():
         poly = polys.loc[polys["社区名称"] == row["area"]].geometry.iloc[0]
@@ -149,9 +153,11 @@ def test_areas_group_osm_homes(census, tmp_path, monkeypatch, capsys):
 
 
 def test_area_names(tmp_path):
-    g = gpd.GeoDataFrame({"NAME": ["甲", None, "甲"], "POP": [1.0, 2.0, 3.0]},
-                         geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(2, 0, 3, 1)],
-                         crs="EPSG:32650").to_crs("EPSG:4326")
+    g = gpd.GeoDataFrame(
+        {"NAME": ["甲", None, "甲"], "POP": [1.0, 2.0, 3.0]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(2, 0, 3, 1)],
+        crs="EPSG:32650",
+    ).to_crs("EPSG:4326")
     path = tmp_path / "a.geojson"
     g.to_file(path, driver="GeoJSON")
     with pytest.warns(UserWarning, match="area names appear more than once"):
@@ -160,8 +166,9 @@ def test_area_names(tmp_path):
     assert list(areas["population"]) == [1.0, 2.0, 3.0]
 
 
-@pytest.mark.parametrize("case", ["no population", "text population", "points and polygons", "areas of points",
-                                  "missing areas"])
+@pytest.mark.parametrize(
+    "case", ["no population", "text population", "points and polygons", "areas of points", "missing areas"]
+)
 def test_bad_area_files(census, tmp_path, monkeypatch, capsys, case):
     network, _, areas, _ = census
     monkeypatch.setattr(planner.runs.inputs, "load_network", lambda *args, **kwargs: network)

@@ -43,7 +43,9 @@ def graph_key(G: nx.MultiDiGraph) -> collections.Counter:
     out: collections.Counter = collections.Counter()
     for u, v, d in G.edges(data=True):
         coords = tuple(np.round(shapely.get_coordinates(d["geometry"]).ravel(), 6))
-        out[(u, v, coords, round(d["minutes"], 9), norm(d.get("osmid")), norm(d.get("highway")), norm(d.get("name")))] += 1
+        out[
+            (u, v, coords, round(d["minutes"], 9), norm(d.get("osmid")), norm(d.get("highway")), norm(d.get("name")))
+        ] += 1
     return out
 
 
@@ -65,9 +67,19 @@ def test_new_reader_gives_todays_graph_on_the_default():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["monaco.osm.pbf", "liechtenstein.osm.pbf", "porto_centre.osm.pbf",
-                                  "porto_region_roads.osm.pbf", "guixi_jiangxi.osm", "beijing_haidian_cau.osm",
-                                  "beijing_haidian_zhongguancun.osm", "shenzhen_longgang.osm"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "monaco.osm.pbf",
+        "liechtenstein.osm.pbf",
+        "porto_centre.osm.pbf",
+        "porto_region_roads.osm.pbf",
+        "guixi_jiangxi.osm",
+        "beijing_haidian_cau.osm",
+        "beijing_haidian_zhongguancun.osm",
+        "shenzhen_longgang.osm",
+    ],
+)
 def test_new_reader_gives_todays_graph_on_shared_extracts(name):
     path = shared_file(name)
     same_graph(old_reader(path), planner.load_network(str(path)))
@@ -130,7 +142,9 @@ def test_walks_across_the_edge_of_an_xml_source():
     """An .osm XML source (read by osmnx, clipped after reading, built by the same vectorised code)."""
     path = str(shared_file("guixi_jiangxi.osm"))
     G = planner.load_network(path)
-    ll = gpd.GeoSeries(shapely.points([(d["x"], d["y"]) for _, d in G.nodes(data=True)]), crs=G.graph["crs"]).to_crs(4326)
+    ll = gpd.GeoSeries(shapely.points([(d["x"], d["y"]) for _, d in G.nodes(data=True)]), crs=G.graph["crs"]).to_crs(
+        4326
+    )
     x, y = np.median(ll.x), np.median(ll.y)
     _walks_across_the_edge(path, f"{x - 0.006:.5f},{y - 0.006:.5f},{x + 0.006:.5f},{y + 0.006:.5f}", least=5)
 
@@ -139,8 +153,9 @@ def _walks_across_the_edge(source, box, least=20):
     G_all = planner.load_network(source)
     G_box = planner.load_network(source, boundary=box)
     area = resolve_boundary(box).polygon
-    nodes = gpd.GeoSeries(shapely.points([(G_box.nodes[n]["x"], G_box.nodes[n]["y"]) for n in G_box.nodes]),
-                          crs=G_box.graph["crs"]).to_crs("EPSG:4326")
+    nodes = gpd.GeoSeries(
+        shapely.points([(G_box.nodes[n]["x"], G_box.nodes[n]["y"]) for n in G_box.nodes]), crs=G_box.graph["crs"]
+    ).to_crs("EPSG:4326")
     inside = [n for n, p in zip(G_box.nodes, nodes) if area.contains(p)]
     near_edge = sorted(inside, key=lambda n: -nodes.iloc[list(G_box.nodes).index(n)].distance(area.exterior))[-15:]
     checked = 0
@@ -157,7 +172,8 @@ def test_boundary_file_in_any_crs_and_plan_accounting(default_network, tmp_path,
     area = resolve_boundary(BOX).polygon
     f = tmp_path / "boundary.gpkg"
     gpd.GeoDataFrame({"name": ["中心区", "other"]}, geometry=[area, area.buffer(0.01)], crs="EPSG:4326").to_crs(
-        "EPSG:3067").to_file(f)
+        "EPSG:3067"
+    ).to_file(f)
     out = tmp_path / "out"
     assert main(["plan", "--boundary", str(f), "--boundary-name", "中心区", "--out", str(out), "-q"]) == 0
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -251,7 +267,9 @@ def test_admin_boundaries_of_a_pbf_with_their_names():
     country = frame[frame["admin_level"] == "2"]
     assert list(country["name"]) == ["Liechtenstein"] and list(country["name:en"]) == ["Liechtenstein"]
     # looked up by name in the .osm.pbf itself
-    area = resolve_boundary("Vaduz", source=planner.network.osm.resolve_source(str(shared_file("liechtenstein.osm.pbf"))))
+    area = resolve_boundary(
+        "Vaduz", source=planner.network.osm.resolve_source(str(shared_file("liechtenstein.osm.pbf")))
+    )
     assert area.label == "Vaduz (OSM relation 1155956)" and area.polygon.area > 0
 
 

@@ -35,8 +35,17 @@ def default_run(tmp_path_factory):
 
 def test_plan_writes_its_outputs(default_run):
     names = sorted(p.name for p in default_run.iterdir())
-    assert names == ["isochrones.geojson", "plan.gpkg", "plan.html", "report.html", "stations.csv", "stations.geojson",
-                     "stations.xlsx", "summary.json", "unreachable.csv"]
+    assert names == [
+        "isochrones.geojson",
+        "plan.gpkg",
+        "plan.html",
+        "report.html",
+        "stations.csv",
+        "stations.geojson",
+        "stations.xlsx",
+        "summary.json",
+        "unreachable.csv",
+    ]
     # the station table: CSV (BOM, for Excel) and XLSX with the same rows as the GeoJSON
     csv_bytes = (default_run / "stations.csv").read_bytes()
     assert csv_bytes.startswith(b"\xef\xbb\xbf")
@@ -44,8 +53,18 @@ def test_plan_writes_its_outputs(default_run):
     sheet = pd.read_excel(default_run / "stations.xlsx", sheet_name="stations", dtype={"site_id": str})
     geo = gpd.read_file(default_run / "stations.geojson")
     assert list(table.columns) == list(sheet.columns)
-    assert {"name", "tier", "kind", "status", "lon", "lat", "population_within", "population_assigned",
-            "farthest_assigned_minutes", "cost"} <= set(table.columns)
+    assert {
+        "name",
+        "tier",
+        "kind",
+        "status",
+        "lon",
+        "lat",
+        "population_within",
+        "population_assigned",
+        "farthest_assigned_minutes",
+        "cost",
+    } <= set(table.columns)
     assert list(table["site_id"]) == list(sheet["site_id"]) == list(geo["site_id"])
     assert np.allclose(table["lon"], geo.geometry.x) and np.allclose(table["lat"], geo.geometry.y)
     assert "gcj02_lon" not in table  # Helsinki: no GCJ-02 columns outside China
@@ -81,9 +100,25 @@ def test_geojson_reloads_in_wgs84(default_run):
 
 def test_summary_figures_are_consistent(default_run):
     s = json.loads((default_run / "summary.json").read_text())
-    for key in ("source", "minutes", "speed_kmh", "model", "p", "n_candidates", "n_demand", "population_total",
-                "population_coverable", "population_covered", "covered_share", "n_stations", "objective",
-                "solver_status", "gap", "seconds", "demand_method"):
+    for key in (
+        "source",
+        "minutes",
+        "speed_kmh",
+        "model",
+        "p",
+        "n_candidates",
+        "n_demand",
+        "population_total",
+        "population_coverable",
+        "population_covered",
+        "covered_share",
+        "n_stations",
+        "objective",
+        "solver_status",
+        "gap",
+        "seconds",
+        "demand_method",
+    ):
         assert key in s, key
     assert s["model"] == "lscp" and s["minutes"] == 5.0 and s["speed_kmh"] == 4.8
     assert s["solver_status"] == "optimal" and s["gap"] == 0.0
@@ -131,14 +166,34 @@ def test_covered_homes_checked_by_networkx(helsinki):
         expected[chosen["site_id"].iloc[j]] += pop[i]
     assigned = dict(zip(result.stations["site_id"], result.stations["population_assigned"]))
     assert assigned == pytest.approx(expected, abs=0.06)
-    assert sum(assigned.values()) == pytest.approx(planner.plan_summary(result)["population_covered"], abs=0.05 * len(assigned))
-    assert result.stations["population_within"].sum() > planner.plan_summary(result)["population_covered"] + 1  # overlaps here
+    assert sum(assigned.values()) == pytest.approx(
+        planner.plan_summary(result)["population_covered"], abs=0.05 * len(assigned)
+    )
+    assert (
+        result.stations["population_within"].sum() > planner.plan_summary(result)["population_covered"] + 1
+    )  # overlaps here
 
 
 def test_mclp_with_existing_and_files(tmp_path):
     out = tmp_path / "out"
-    code = main(["plan", "--demand", str(DATA / "sample_population.csv"), "--candidates", str(DATA / "sample_candidates.csv"),
-                 "--existing", str(DATA / "sample_existing.csv"), "--model", "mclp", "--p", "4", "--out", str(out), "-q"])
+    code = main(
+        [
+            "plan",
+            "--demand",
+            str(DATA / "sample_population.csv"),
+            "--candidates",
+            str(DATA / "sample_candidates.csv"),
+            "--existing",
+            str(DATA / "sample_existing.csv"),
+            "--model",
+            "mclp",
+            "--p",
+            "4",
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
     assert code == 0
     s = json.loads((out / "summary.json").read_text())
     stations = gpd.read_file(out / "stations.geojson")
@@ -165,8 +220,9 @@ def test_console_script_prints_where_it_wrote(tmp_path):
     exe = Path(sys.executable).with_name("planner")
     # the script imports the planner of this checkout (the one under test), wherever the environment installed it from
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(DATA.parent), os.environ.get("PYTHONPATH")]))}
-    run = subprocess.run([str(exe), "plan", "--out", str(tmp_path)], capture_output=True, text=True, timeout=120,
-                         env=env)
+    run = subprocess.run(
+        [str(exe), "plan", "--out", str(tmp_path)], capture_output=True, text=True, timeout=120, env=env
+    )
     assert run.returncode == 0, run.stderr
     for name in ("plan.html", "stations.geojson", "isochrones.geojson", "summary.json"):
         assert f"wrote {tmp_path / name}" in run.stdout
@@ -183,7 +239,11 @@ def _write(path: Path, text: str) -> str:
 BAD = {
     "missing network file": (lambda t: ["--source", str(t / "nope.osm.pbf")], 2, "file not found"),
     "empty network file": (lambda t: ["--source", _write(t / "empty.osm.pbf", "")], 1, "empty"),
-    "corrupt network file": (lambda t: ["--source", _write(t / "junk.osm.pbf", "not a pbf at all" * 50)], 1, "not a readable"),
+    "corrupt network file": (
+        lambda t: ["--source", _write(t / "junk.osm.pbf", "not a pbf at all" * 50)],
+        1,
+        "not a readable",
+    ),
     "corrupt xml": (lambda t: ["--source", _write(t / "junk.osm", "<osm><node id='1'")], 1, "not a readable"),
     "unknown model": (lambda t: ["--model", "pmedianx"], 2, "unknown model"),
     "mclp without p": (lambda t: ["--model", "mclp"], 2, "needs p"),
@@ -193,11 +253,27 @@ BAD = {
     "minutes negative": (lambda t: ["--minutes", "-5"], 2, "minutes"),
     "minutes text": (lambda t: ["--minutes", "five"], 2, "five"),
     "speed zero": (lambda t: ["--speed", "0"], 2, "speed"),
-    "demand without population": (lambda t: ["--demand", _write(t / "d.csv", "lon,lat\n24.94,60.17\n")], 2, "population"),
-    "demand text population": (lambda t: ["--demand", _write(t / "d.csv", "lon,lat,population\n24.94,60.17,many\n")], 2, "many"),
-    "demand swapped lon/lat": (lambda t: ["--demand", _write(t / "d.csv", "lon,lat,population\n60.17,124.94,10\n")], 2, "swapped"),
+    "demand without population": (
+        lambda t: ["--demand", _write(t / "d.csv", "lon,lat\n24.94,60.17\n")],
+        2,
+        "population",
+    ),
+    "demand text population": (
+        lambda t: ["--demand", _write(t / "d.csv", "lon,lat,population\n24.94,60.17,many\n")],
+        2,
+        "many",
+    ),
+    "demand swapped lon/lat": (
+        lambda t: ["--demand", _write(t / "d.csv", "lon,lat,population\n60.17,124.94,10\n")],
+        2,
+        "swapped",
+    ),
     "demand header only": (lambda t: ["--demand", _write(t / "d.csv", "lon,lat,population\n")], 2, "no demand rows"),
-    "demand far away": (lambda t: ["--demand", _write(t / "d.csv", "lon,lat,population\n116.3,39.9,10\n")], 1, "farther than"),
+    "demand far away": (
+        lambda t: ["--demand", _write(t / "d.csv", "lon,lat,population\n116.3,39.9,10\n")],
+        1,
+        "farther than",
+    ),
     "candidates without lat": (lambda t: ["--candidates", _write(t / "c.csv", "lon,name\n24.94,a\n")], 2, "lat"),
     "missing demand file": (lambda t: ["--demand", str(t / "none.csv")], 2, "not found"),
 }
@@ -255,8 +331,27 @@ def test_optimize_with_own_cost_matrix(tmp_path):
     w = tmp_path / "w.csv"
     w.write_text("demand_id,population\nh1,10\nh2,5\nh3,7\nh4,3\n")
     out = tmp_path / "out"
-    assert main(["optimize", "--cost-matrix", str(cm), "--weights", str(w), "--radius", "5", "--model", "mclp",
-                 "--p", "1", "--out", str(out), "-q"]) == 0
+    assert (
+        main(
+            [
+                "optimize",
+                "--cost-matrix",
+                str(cm),
+                "--weights",
+                str(w),
+                "--radius",
+                "5",
+                "--model",
+                "mclp",
+                "--p",
+                "1",
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 0
+    )
     result = json.loads((out / "result.json").read_text())
     # s1 reaches h1 (3 min) and h3 (5 min, inclusive; the repeated 9 is ignored): 17 of 25
     assert result["selected_site_ids"] == ["s1"] and result["objective"] == 17.0
@@ -295,7 +390,9 @@ def test_optimize_pmedian_pcenter_need_no_radius(tmp_path, capsys):
         assert result["objective"] == pytest.approx(best[model])
         table = pd.read_csv(out / "selected_sites.csv")  # without a radius: every home with a time to the site
         cols = [int(x[1:]) for x in table["site_id"]]
-        assert table["population_within"].tolist() == pytest.approx([weights[np.isfinite(minutes[:, j])].sum() for j in cols])
+        assert table["population_within"].tolist() == pytest.approx(
+            [weights[np.isfinite(minutes[:, j])].sum() for j in cols]
+        )
     for model, words in (
         ("lscp", "--model lscp needs --radius"),
         ("budget", "--model budget: not from a demand x site cost matrix"),
@@ -320,8 +417,13 @@ def test_tiers(tmp_path):
 @pytest.mark.slow
 def test_other_models_by_cli(tmp_path):
     """Each model's wiring through `planner plan` (the models themselves are checked by brute force elsewhere)."""
-    for args in (["--model", "pcenter", "--p", "9"], ["--model", "pmedian", "--p", "9"], ["--model", "backup"],
-                 ["--model", "budget", "--budget", "4"], ["--model", "mclp", "--p", "3", "--capacity", "2500"]):
+    for args in (
+        ["--model", "pcenter", "--p", "9"],
+        ["--model", "pmedian", "--p", "9"],
+        ["--model", "backup"],
+        ["--model", "budget", "--budget", "4"],
+        ["--model", "mclp", "--p", "3", "--capacity", "2500"],
+    ):
         assert main(["plan", *args, "--out", str(tmp_path / args[1]), "-q"]) == 0, args
 
 

@@ -129,24 +129,59 @@ def _out_is_file(t: Path, out: Path):
 # name -> (argv builder(tmp, out), exit code, substrings the error line must contain)
 CASES: dict[str, tuple] = {
     # ---- network files (--source)
-    "pbf missing": (_plan("--source", lambda t: str(t / "nope.osm.pbf")), 2, ["nope.osm.pbf", "file not found", "expected"]),
+    "pbf missing": (
+        _plan("--source", lambda t: str(t / "nope.osm.pbf")),
+        2,
+        ["nope.osm.pbf", "file not found", "expected"],
+    ),
     "pbf empty": (_plan("--source", _f("empty.osm.pbf", "")), 1, ["empty.osm.pbf", "empty", "expected"]),
-    "pbf corrupt": (_plan("--source", _f("junk.osm.pbf", "not a pbf at all " * 50)), 1, ["junk.osm.pbf", "not a readable .osm.pbf"]),
-    "pbf truncated half": (_plan("--source", lambda t: _truncated(t, "half.osm.pbf", lambda d: d[: len(d) // 2])), 1,
-                           ["half.osm.pbf", "not a readable .osm.pbf"]),
-    "pbf truncated to its header": (_plan("--source", lambda t: _truncated(t, "head.osm.pbf", lambda d: d[:1000])), 1,
-                                    ["head.osm.pbf", "not a readable .osm.pbf"]),
-    "pbf last block cut": (_plan("--source", lambda t: _truncated(t, "tail.osm.pbf", lambda d: d[:-100])), 1,
-                           ["tail.osm.pbf", "not a readable .osm.pbf"]),
+    "pbf corrupt": (
+        _plan("--source", _f("junk.osm.pbf", "not a pbf at all " * 50)),
+        1,
+        ["junk.osm.pbf", "not a readable .osm.pbf"],
+    ),
+    "pbf truncated half": (
+        _plan("--source", lambda t: _truncated(t, "half.osm.pbf", lambda d: d[: len(d) // 2])),
+        1,
+        ["half.osm.pbf", "not a readable .osm.pbf"],
+    ),
+    "pbf truncated to its header": (
+        _plan("--source", lambda t: _truncated(t, "head.osm.pbf", lambda d: d[:1000])),
+        1,
+        ["head.osm.pbf", "not a readable .osm.pbf"],
+    ),
+    "pbf last block cut": (
+        _plan("--source", lambda t: _truncated(t, "tail.osm.pbf", lambda d: d[:-100])),
+        1,
+        ["tail.osm.pbf", "not a readable .osm.pbf"],
+    ),
     "osm missing": (_plan("--source", lambda t: str(t / "nope.osm")), 2, ["nope.osm", "file not found"]),
     "osm empty": (_plan("--source", _f("empty.osm", "")), 1, ["empty.osm", "empty"]),
-    "osm truncated xml": (_plan("--source", _f("cut.osm", OSM_HEAD + "<node id='1' lat='60.1' lon='24.9'/>\n<way id='2'><nd ref='1'/>")), 1,
-                          ["cut.osm", "not a readable OSM XML"]),
-    "osm without streets": (_plan("--source", _f("nodes.osm", OSM_HEAD + "<node id='1' lat='60.1' lon='24.9'/>\n</osm>\n")), 1,
-                            ["nodes.osm", "no walkable streets"]),
-    "osm.bz2 corrupt": (_plan("--source", _f("junk.osm.bz2", "not bzip2")), 1, ["junk.osm.bz2", "not a readable OSM XML"]),
-    "graphml corrupt": (_plan("--source", _f("junk.graphml", "<graphml")), 1, ["junk.graphml", "not a readable GraphML"]),
-    "network unknown suffix": (_plan("--source", _f("streets.tsv", "a\tb\n")), 2, ["streets.tsv", "unknown file type", ".osm.pbf"]),
+    "osm truncated xml": (
+        _plan("--source", _f("cut.osm", OSM_HEAD + "<node id='1' lat='60.1' lon='24.9'/>\n<way id='2'><nd ref='1'/>")),
+        1,
+        ["cut.osm", "not a readable OSM XML"],
+    ),
+    "osm without streets": (
+        _plan("--source", _f("nodes.osm", OSM_HEAD + "<node id='1' lat='60.1' lon='24.9'/>\n</osm>\n")),
+        1,
+        ["nodes.osm", "no walkable streets"],
+    ),
+    "osm.bz2 corrupt": (
+        _plan("--source", _f("junk.osm.bz2", "not bzip2")),
+        1,
+        ["junk.osm.bz2", "not a readable OSM XML"],
+    ),
+    "graphml corrupt": (
+        _plan("--source", _f("junk.graphml", "<graphml")),
+        1,
+        ["junk.graphml", "not a readable GraphML"],
+    ),
+    "network unknown suffix": (
+        _plan("--source", _f("streets.tsv", "a\tb\n")),
+        2,
+        ["streets.tsv", "unknown file type", ".osm.pbf"],
+    ),
     "bbox min above max": (_plan("--source", "25.0,60.1,24.9,60.2"), 2, ["25.0,60.1,24.9,60.2", "min < max"]),
     # ---- option values
     "model unknown": (_plan("--model", "pmedianx"), 2, ["'pmedianx'", "unknown model", "expected one of"]),
@@ -154,7 +189,11 @@ CASES: dict[str, tuple] = {
     "p zero": (_plan("--model", "mclp", "--p", "0"), 2, ["p=0", ">= 1"]),
     "p negative": (_plan("--model", "mclp", "--p", "-1"), 2, ["p=-1", ">= 1"]),
     "p fractional": (_plan("--model", "mclp", "--p", "1.5"), 2, ["'1.5'", "integer"]),
-    "p larger than candidates": (_plan("--model", "mclp", "--p", "5000"), 2, ["p=5000", "larger than the number of candidate sites"]),
+    "p larger than candidates": (
+        _plan("--model", "mclp", "--p", "5000"),
+        2,
+        ["p=5000", "larger than the number of candidate sites"],
+    ),
     "minutes zero": (_plan("--minutes", "0"), 2, ["minutes=0", "positive"]),
     "minutes negative": (_plan("--minutes", "-1"), 2, ["minutes=-1", "positive"]),
     "minutes text": (_plan("--minutes", "abc"), 2, ["--minutes", "'abc'", "float"]),
@@ -166,88 +205,205 @@ CASES: dict[str, tuple] = {
     "time limit zero": (_plan("--time-limit", "0"), 2, ["time_limit=0", "positive"]),
     "capacity negative": (_plan("--capacity", "-1"), 2, ["capacity=-1", "positive"]),
     "budget model without --budget": (_plan("--model", "budget"), 2, ["budget", "needs --budget"]),
-    "tier minutes below minutes": (_plan("--tiers", "--tier-minutes", "2"), 2, ["tier_minutes=2", "at least minutes=5"]),
+    "tier minutes below minutes": (
+        _plan("--tiers", "--tier-minutes", "2"),
+        2,
+        ["tier_minutes=2", "at least minutes=5"],
+    ),
     # ---- demand files
-    "demand without population": (_plan("--demand", _f("d.csv", "lon,lat\n24.94,60.17\n")), 2,
-                                  ["d.csv", "'population' missing", "expected lon, lat, population"]),
-    "demand text population": (_plan("--demand", _f("d.csv", "lon,lat,population\n24.94,60.17,many\n")), 2,
-                               ["d.csv", "'many'", "non-negative number"]),
-    "demand negative population": (_plan("--demand", _f("d.csv", "lon,lat,population\n24.94,60.17,10\n24.95,60.17,-3\n")), 2,
-                                   ["d.csv", "row 2", "-3", "non-negative number"]),
-    "demand empty lon cell": (_plan("--demand", _f("d.csv", "lon,lat,population\n,60.17,10\n")), 2,
-                              ["d.csv", "column 'lon'", "expected a number"]),
-    "demand lon/lat swapped": (_plan("--demand", _f("d.csv", "lon,lat,population\n60.17,124.94,10\n")), 2,
-                               ["lon=60.17", "lat=124.94", "swapped"]),
-    "demand header only": (_plan("--demand", _f("d.csv", "lon,lat,population\n")), 2, ["d.csv", "no demand rows", "header only"]),
-    "demand far from the network": (_plan("--demand", _f("d.csv", "lon,lat,population\n116.3,39.9,10\n116.31,39.91,5\n")), 1,
-                                    ["demand", "all 2 points are farther than 250 m"]),
+    "demand without population": (
+        _plan("--demand", _f("d.csv", "lon,lat\n24.94,60.17\n")),
+        2,
+        ["d.csv", "'population' missing", "expected lon, lat, population"],
+    ),
+    "demand text population": (
+        _plan("--demand", _f("d.csv", "lon,lat,population\n24.94,60.17,many\n")),
+        2,
+        ["d.csv", "'many'", "non-negative number"],
+    ),
+    "demand negative population": (
+        _plan("--demand", _f("d.csv", "lon,lat,population\n24.94,60.17,10\n24.95,60.17,-3\n")),
+        2,
+        ["d.csv", "row 2", "-3", "non-negative number"],
+    ),
+    "demand empty lon cell": (
+        _plan("--demand", _f("d.csv", "lon,lat,population\n,60.17,10\n")),
+        2,
+        ["d.csv", "column 'lon'", "expected a number"],
+    ),
+    "demand lon/lat swapped": (
+        _plan("--demand", _f("d.csv", "lon,lat,population\n60.17,124.94,10\n")),
+        2,
+        ["lon=60.17", "lat=124.94", "swapped"],
+    ),
+    "demand header only": (
+        _plan("--demand", _f("d.csv", "lon,lat,population\n")),
+        2,
+        ["d.csv", "no demand rows", "header only"],
+    ),
+    "demand far from the network": (
+        _plan("--demand", _f("d.csv", "lon,lat,population\n116.3,39.9,10\n116.31,39.91,5\n")),
+        1,
+        ["demand", "all 2 points are farther than 250 m"],
+    ),
     "demand not UTF-8": (_plan("--demand", _fb("d.csv", NON_UTF8)), 2, ["d.csv", "not UTF-8"]),
-    "demand unknown suffix": (_plan("--demand", _f("d.tsv", "lon,lat,population\n24.94,60.17,10\n")), 2,
-                              ["d.tsv", "'.tsv'", "expected .csv, .geojson or .gpkg"]),
+    "demand unknown suffix": (
+        _plan("--demand", _f("d.tsv", "lon,lat,population\n24.94,60.17,10\n")),
+        2,
+        ["d.tsv", "'.tsv'", "expected .csv, .geojson or .gpkg"],
+    ),
     "demand empty file": (_plan("--demand", _f("d.csv", "")), 2, ["d.csv", "empty", "expected a header and rows"]),
     "demand missing file": (_plan("--demand", lambda t: str(t / "none.csv")), 2, ["none.csv", "not found"]),
-    "demand broken geojson": (_plan("--demand", _f("d.geojson", "{not json")), 2, ["d.geojson", "not a readable .geojson"]),
+    "demand broken geojson": (
+        _plan("--demand", _f("d.geojson", "{not json")),
+        2,
+        ["d.geojson", "not a readable .geojson"],
+    ),
     "demand geojson without population": (
-        _plan("--demand", _f("d.geojson", '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"pop":3},'
-                                          '"geometry":{"type":"Point","coordinates":[24.94,60.17]}}]}')),
-        2, ["d.geojson", "'population' missing", "found: pop"]),
-    "demand unbalanced quote": (_plan("--demand", _f("d.csv", 'lon,lat,population\n"24.94,60.17,10\n')), 2,
-                                ["d.csv", "not a readable CSV"]),
+        _plan(
+            "--demand",
+            _f(
+                "d.geojson",
+                '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"pop":3},'
+                '"geometry":{"type":"Point","coordinates":[24.94,60.17]}}]}',
+            ),
+        ),
+        2,
+        ["d.geojson", "'population' missing", "found: pop"],
+    ),
+    "demand unbalanced quote": (
+        _plan("--demand", _f("d.csv", 'lon,lat,population\n"24.94,60.17,10\n')),
+        2,
+        ["d.csv", "not a readable CSV"],
+    ),
     "demand duplicate demand_id": (
         _plan("--demand", _f("d.csv", "demand_id,lon,lat,population\na,24.94,60.17,10\na,24.945,60.171,5\n")),
-        2, ["'a'", "more than once"]),
-    "demand neither UTF-8 nor GB18030": (_plan("--demand", _fb("d.csv", b"lon,lat,population\n24.94,60.17,\x80\x80\n")), 2,
-                                         ["d.csv", "not UTF-8 or GB18030", "line 2", "tried utf-8 and gb18030"]),
-    "demand mixed encodings GB18030 would misread": (_plan("--demand", _fb("d.csv", MIXED_GB18030)), 2,
-                                                     ["d.csv", "mixes UTF-8", "line 2 is UTF-8, line 3 is not"]),
-    "demand projected coordinates": (_plan("--demand", _f("d.csv", "x,y,population\n39512345,3131234,10\n")), 2,
-                                     ["d.csv", "x=39512345, y=3131234", "look like projected metres", "--input-crs"]),
-    "demand two population columns": (_plan("--demand", _f("d.csv", "lon,lat,常住人口,户籍人口\n24.94,60.17,10,8\n")), 2,
-                                      ["d.csv", "'常住人口' and '户籍人口'", "population"]),
-    "demand repeated 编号": (_plan("--demand", _f("d.csv", "编号,lon,lat,人口\n7,24.94,60.17,10\n7,24.95,60.17,5\n")), 2,
-                            ["d.csv", "'编号'", "repeats '7' in rows 1 and 2", "demand_id"]),
+        2,
+        ["'a'", "more than once"],
+    ),
+    "demand neither UTF-8 nor GB18030": (
+        _plan("--demand", _fb("d.csv", b"lon,lat,population\n24.94,60.17,\x80\x80\n")),
+        2,
+        ["d.csv", "not UTF-8 or GB18030", "line 2", "tried utf-8 and gb18030"],
+    ),
+    "demand mixed encodings GB18030 would misread": (
+        _plan("--demand", _fb("d.csv", MIXED_GB18030)),
+        2,
+        ["d.csv", "mixes UTF-8", "line 2 is UTF-8, line 3 is not"],
+    ),
+    "demand projected coordinates": (
+        _plan("--demand", _f("d.csv", "x,y,population\n39512345,3131234,10\n")),
+        2,
+        ["d.csv", "x=39512345, y=3131234", "look like projected metres", "--input-crs"],
+    ),
+    "demand two population columns": (
+        _plan("--demand", _f("d.csv", "lon,lat,常住人口,户籍人口\n24.94,60.17,10,8\n")),
+        2,
+        ["d.csv", "'常住人口' and '户籍人口'", "population"],
+    ),
+    "demand repeated 编号": (
+        _plan("--demand", _f("d.csv", "编号,lon,lat,人口\n7,24.94,60.17,10\n7,24.95,60.17,5\n")),
+        2,
+        ["d.csv", "'编号'", "repeats '7' in rows 1 and 2", "demand_id"],
+    ),
     # ---- candidate / existing files
-    "candidates without lon": (_plan("--candidates", _f("c.csv", "x1,lat,name\n24.94,60.17,a\n")), 2,
-                               ["c.csv", "'lon' missing", "found: x1, lat, name"]),
-    "candidates without lat": (_plan("--candidates", _f("c.csv", "lon,name\n24.94,a\n")), 2, ["c.csv", "'lat' missing"]),
-    "candidates text lon": (_plan("--candidates", _f("c.csv", "lon,lat,name\nabc,60.17,a\n")), 2,
-                            ["c.csv", "'abc'", "expected a number"]),
-    "candidates lon/lat swapped": (_plan("--candidates", _f("c.csv", "lon,lat,name\n60.17,124.94,a\n")), 2,
-                                   ["lon=60.17", "lat=124.94", "swapped"]),
-    "candidates header only": (_plan("--candidates", _f("c.csv", "lon,lat,name\n")), 2, ["c.csv", "no candidates rows"]),
-    "candidates far from the network": (_plan("--candidates", _f("c.csv", "lon,lat,name\n116.3,39.9,a\n")), 1,
-                                        ["candidates", "farther than 250 m"]),
-    "candidates not UTF-8": (_plan("--candidates", _fb("c.csv", b"lon,lat,name\n24.94,60.17,caf\xe9 \xff\n")), 2,
-                             ["c.csv", "not UTF-8", "candidates"]),
+    "candidates without lon": (
+        _plan("--candidates", _f("c.csv", "x1,lat,name\n24.94,60.17,a\n")),
+        2,
+        ["c.csv", "'lon' missing", "found: x1, lat, name"],
+    ),
+    "candidates without lat": (
+        _plan("--candidates", _f("c.csv", "lon,name\n24.94,a\n")),
+        2,
+        ["c.csv", "'lat' missing"],
+    ),
+    "candidates text lon": (
+        _plan("--candidates", _f("c.csv", "lon,lat,name\nabc,60.17,a\n")),
+        2,
+        ["c.csv", "'abc'", "expected a number"],
+    ),
+    "candidates lon/lat swapped": (
+        _plan("--candidates", _f("c.csv", "lon,lat,name\n60.17,124.94,a\n")),
+        2,
+        ["lon=60.17", "lat=124.94", "swapped"],
+    ),
+    "candidates header only": (
+        _plan("--candidates", _f("c.csv", "lon,lat,name\n")),
+        2,
+        ["c.csv", "no candidates rows"],
+    ),
+    "candidates far from the network": (
+        _plan("--candidates", _f("c.csv", "lon,lat,name\n116.3,39.9,a\n")),
+        1,
+        ["candidates", "farther than 250 m"],
+    ),
+    "candidates not UTF-8": (
+        _plan("--candidates", _fb("c.csv", b"lon,lat,name\n24.94,60.17,caf\xe9 \xff\n")),
+        2,
+        ["c.csv", "not UTF-8", "candidates"],
+    ),
     "candidates unknown suffix": (_plan("--candidates", _f("c.xlsx", "lon,lat\n")), 2, ["c.xlsx", "'.xlsx'"]),
-    "candidates truncated xlsx": (_plan("--candidates", _xlsx("half.xlsx", cut=True)), 2,
-                                  ["half.xlsx", "not a readable '.xlsx' workbook"]),
-    "candidates xlsx missing sheet": (_plan("--candidates", _xlsx("c.xlsx", sheet="Nope")), 2,
-                                      ["c.xlsx", "no sheet 'Nope'", "found: Sheet1"]),
-    "candidates mixed UTF-8 and GBK": (_plan("--candidates", _fb("c.csv", MIXED_NEITHER)), 2,
-                                       ["c.csv", "mixes UTF-8", "tried utf-8 and gb18030", "candidates"]),
-    "candidates unknown input CRS": (_plan("--candidates", _f("c.csv", "lon,lat,name\n24.946208,60.17479,A\n"),
-                                           "--input-crs", "gcj03"), 2,
-                                     ["c.csv", "'gcj03'", "wgs84, gcj02, bd09 or an EPSG code"]),
-    "score input-crs for candidates it does not read": (_score("--input-crs", "candidates=bd09"), 2,
-                                                        ["candidates=bd09", "reads no candidates file",
-                                                         "sites=bd09"]),
-    "plan input-crs for sites it does not read": (_plan("--input-crs", "sites=gcj02"), 2,
-                                                  ["sites=gcj02", "reads no sites file",
-                                                   "demand, candidates, existing, areas"]),
-    "candidates negative cost": (_plan("--candidates", _f("c.csv", "lon,lat,name,cost\n24.946208,60.17479,a,-2\n")), 2,
-                                 ["c.csv", "'cost'", "-2", "non-negative number"]),
+    "candidates truncated xlsx": (
+        _plan("--candidates", _xlsx("half.xlsx", cut=True)),
+        2,
+        ["half.xlsx", "not a readable '.xlsx' workbook"],
+    ),
+    "candidates xlsx missing sheet": (
+        _plan("--candidates", _xlsx("c.xlsx", sheet="Nope")),
+        2,
+        ["c.xlsx", "no sheet 'Nope'", "found: Sheet1"],
+    ),
+    "candidates mixed UTF-8 and GBK": (
+        _plan("--candidates", _fb("c.csv", MIXED_NEITHER)),
+        2,
+        ["c.csv", "mixes UTF-8", "tried utf-8 and gb18030", "candidates"],
+    ),
+    "candidates unknown input CRS": (
+        _plan("--candidates", _f("c.csv", "lon,lat,name\n24.946208,60.17479,A\n"), "--input-crs", "gcj03"),
+        2,
+        ["c.csv", "'gcj03'", "wgs84, gcj02, bd09 or an EPSG code"],
+    ),
+    "score input-crs for candidates it does not read": (
+        _score("--input-crs", "candidates=bd09"),
+        2,
+        ["candidates=bd09", "reads no candidates file", "sites=bd09"],
+    ),
+    "plan input-crs for sites it does not read": (
+        _plan("--input-crs", "sites=gcj02"),
+        2,
+        ["sites=gcj02", "reads no sites file", "demand, candidates, existing, areas"],
+    ),
+    "candidates negative cost": (
+        _plan("--candidates", _f("c.csv", "lon,lat,name,cost\n24.946208,60.17479,a,-2\n")),
+        2,
+        ["c.csv", "'cost'", "-2", "non-negative number"],
+    ),
     "p larger than the candidates file": (
-        _plan("--model", "mclp", "--p", "3", "--candidates",
-              _f("c.csv", "lon,lat,name\n24.946208,60.17479,A\n24.945361,60.1751,B\n")),
-        2, ["p=3", "larger than the number of candidate sites (2)"]),
-    "existing far from the network": (_plan("--existing", _f("e.csv", "lon,lat,name\n116.3,39.9,a\n")), 1,
-                                      ["existing stations", "farther than 250 m"]),
+        _plan(
+            "--model",
+            "mclp",
+            "--p",
+            "3",
+            "--candidates",
+            _f("c.csv", "lon,lat,name\n24.946208,60.17479,A\n24.945361,60.1751,B\n"),
+        ),
+        2,
+        ["p=3", "larger than the number of candidate sites (2)"],
+    ),
+    "existing far from the network": (
+        _plan("--existing", _f("e.csv", "lon,lat,name\n116.3,39.9,a\n")),
+        1,
+        ["existing stations", "farther than 250 m"],
+    ),
     # ---- output folder
     "out under a regular file": (_out_under_file("plan"), 2, ["file/sub", "cannot be written", "--out"]),
     "out is a regular file": (_out_is_file, 2, ["file", "not a folder", "--out"]),
     # ---- planner score
-    "score sites without lon": (_score("--sites", _f("s.csv", "x1,lat,name\n24.94,60.17,a\n")), 2, ["s.csv", "'lon' missing"]),
+    "score sites without lon": (
+        _score("--sites", _f("s.csv", "x1,lat,name\n24.94,60.17,a\n")),
+        2,
+        ["s.csv", "'lon' missing"],
+    ),
     "score sites header only": (_score("--sites", _f("s.csv", "lon,lat,name\n")), 2, ["s.csv", "no candidates rows"]),
     "score sites far away": (_score("--sites", _f("s.csv", "lon,lat,name\n116.3,39.9,a\n")), 1, ["farther than 250 m"]),
     "score minutes zero": (_score("--minutes", "0"), 2, ["minutes=0", "positive"]),
@@ -262,45 +418,101 @@ CASES: dict[str, tuple] = {
         ["max_p=1", "existing stations that must be kept (2)"],
     ),
     "curve minutes negative": (_curve("--max-p", "2", "--minutes", "-1"), 2, ["minutes=-1", "positive"]),
-    "curve candidates without lat": (_curve("--max-p", "2", "--candidates", _f("c.csv", "lon,name\n24.94,a\n")), 2,
-                                     ["c.csv", "'lat' missing"]),
+    "curve candidates without lat": (
+        _curve("--max-p", "2", "--candidates", _f("c.csv", "lon,name\n24.94,a\n")),
+        2,
+        ["c.csv", "'lat' missing"],
+    ),
     # ---- planner optimize --cost-matrix
-    "cost matrix without minutes": (_optimize("--cost-matrix", _cm("demand_id,site_id\nh1,s1\n"), "--radius", "5"), 2,
-                                    ["cm.csv", "'minutes' missing", "expected demand_id,site_id,minutes"]),
-    "cost matrix without site_id": (_optimize("--cost-matrix", _cm("demand_id,minutes\nh1,3\n"), "--radius", "5"), 2,
-                                    ["cm.csv", "'site_id' missing"]),
-    "cost matrix negative minutes": (_optimize("--cost-matrix", _cm("demand_id,site_id,minutes\nh1,s1,2\nh1,s2,-3\n"),
-                                               "--radius", "5"), 2,
-                                     ["cm.csv", "row 2", "-3", "non-negative number"]),
-    "cost matrix text minutes": (_optimize("--cost-matrix", _cm("demand_id,site_id,minutes\nh1,s1,three\n"), "--radius", "5"), 2,
-                                 ["cm.csv", "'three'", "non-negative number"]),
-    "cost matrix header only": (_optimize("--cost-matrix", _cm("demand_id,site_id,minutes\n"), "--radius", "5"), 2,
-                                ["cm.csv", "no rows", "header only"]),
-    "cost matrix empty file": (_optimize("--cost-matrix", _cm(""), "--radius", "5"), 2, ["cm.csv", "not a readable CSV"]),
-    "cost matrix missing file": (_optimize("--cost-matrix", lambda t: str(t / "nope.csv"), "--radius", "5"), 2,
-                                 ["nope.csv", "not found", "demand_id,site_id,minutes"]),
-    "cost matrix not UTF-8": (_optimize("--cost-matrix", _fb("cm.csv", b"demand_id,site_id,minutes\n\xff\xfe,s1,3\n"),
-                                        "--radius", "5"), 2,
-                              ["cm.csv", "not a readable CSV", "utf-8"]),
+    "cost matrix without minutes": (
+        _optimize("--cost-matrix", _cm("demand_id,site_id\nh1,s1\n"), "--radius", "5"),
+        2,
+        ["cm.csv", "'minutes' missing", "expected demand_id,site_id,minutes"],
+    ),
+    "cost matrix without site_id": (
+        _optimize("--cost-matrix", _cm("demand_id,minutes\nh1,3\n"), "--radius", "5"),
+        2,
+        ["cm.csv", "'site_id' missing"],
+    ),
+    "cost matrix negative minutes": (
+        _optimize("--cost-matrix", _cm("demand_id,site_id,minutes\nh1,s1,2\nh1,s2,-3\n"), "--radius", "5"),
+        2,
+        ["cm.csv", "row 2", "-3", "non-negative number"],
+    ),
+    "cost matrix text minutes": (
+        _optimize("--cost-matrix", _cm("demand_id,site_id,minutes\nh1,s1,three\n"), "--radius", "5"),
+        2,
+        ["cm.csv", "'three'", "non-negative number"],
+    ),
+    "cost matrix header only": (
+        _optimize("--cost-matrix", _cm("demand_id,site_id,minutes\n"), "--radius", "5"),
+        2,
+        ["cm.csv", "no rows", "header only"],
+    ),
+    "cost matrix empty file": (
+        _optimize("--cost-matrix", _cm(""), "--radius", "5"),
+        2,
+        ["cm.csv", "not a readable CSV"],
+    ),
+    "cost matrix missing file": (
+        _optimize("--cost-matrix", lambda t: str(t / "nope.csv"), "--radius", "5"),
+        2,
+        ["nope.csv", "not found", "demand_id,site_id,minutes"],
+    ),
+    "cost matrix not UTF-8": (
+        _optimize("--cost-matrix", _fb("cm.csv", b"demand_id,site_id,minutes\n\xff\xfe,s1,3\n"), "--radius", "5"),
+        2,
+        ["cm.csv", "not a readable CSV", "utf-8"],
+    ),
     "radius zero": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "0"), 2, ["radius=0", "positive"]),
     "radius nan": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "nan"), 2, ["radius=nan", "finite"]),
     "radius missing": (_optimize("--cost-matrix", _cm(CM_OK)), 2, ["--model lscp needs --radius"]),
-    "optimize model unknown": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "5", "--model", "nearest"), 2,
-                               ["'nearest'", "unknown model"]),
-    "optimize p larger than sites": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "5", "--model", "mclp", "--p", "5"), 2,
-                                     ["p=5", "larger than the number of candidate sites (1)"]),
-    "weights without population": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "5",
-                                             "--weights", _f("w.csv", "demand_id,pop\nh1,3\n")), 2,
-                                   ["w.csv", "'population' missing", "expected demand_id,population"]),
-    "weights negative population": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "5",
-                                              "--weights", _f("w.csv", "demand_id,population\nh1,3\nh2,-4\n")), 2,
-                                    ["w.csv", "row 2", "-4", "non-negative number"]),
-    "weights duplicate demand_id": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "5",
-                                              "--weights", _f("w.csv", "demand_id,population\nh1,3\nh2,1\nh1,4\n")), 2,
-                                    ["w.csv", "'h1'", "appears twice"]),
-    "weights without a matrix home": (_optimize("--cost-matrix", _cm(CM_OK), "--radius", "5",
-                                                "--weights", _f("w.csv", "demand_id,population\nh1,3\n")), 2,
-                                      ["w.csv", "no population for demand_id", "h2"]),
+    "optimize model unknown": (
+        _optimize("--cost-matrix", _cm(CM_OK), "--radius", "5", "--model", "nearest"),
+        2,
+        ["'nearest'", "unknown model"],
+    ),
+    "optimize p larger than sites": (
+        _optimize("--cost-matrix", _cm(CM_OK), "--radius", "5", "--model", "mclp", "--p", "5"),
+        2,
+        ["p=5", "larger than the number of candidate sites (1)"],
+    ),
+    "weights without population": (
+        _optimize("--cost-matrix", _cm(CM_OK), "--radius", "5", "--weights", _f("w.csv", "demand_id,pop\nh1,3\n")),
+        2,
+        ["w.csv", "'population' missing", "expected demand_id,population"],
+    ),
+    "weights negative population": (
+        _optimize(
+            "--cost-matrix",
+            _cm(CM_OK),
+            "--radius",
+            "5",
+            "--weights",
+            _f("w.csv", "demand_id,population\nh1,3\nh2,-4\n"),
+        ),
+        2,
+        ["w.csv", "row 2", "-4", "non-negative number"],
+    ),
+    "weights duplicate demand_id": (
+        _optimize(
+            "--cost-matrix",
+            _cm(CM_OK),
+            "--radius",
+            "5",
+            "--weights",
+            _f("w.csv", "demand_id,population\nh1,3\nh2,1\nh1,4\n"),
+        ),
+        2,
+        ["w.csv", "'h1'", "appears twice"],
+    ),
+    "weights without a matrix home": (
+        _optimize(
+            "--cost-matrix", _cm(CM_OK), "--radius", "5", "--weights", _f("w.csv", "demand_id,population\nh1,3\n")
+        ),
+        2,
+        ["w.csv", "no population for demand_id", "h2"],
+    ),
     "optimize out under a regular file": (_out_under_file("optimize"), 2, ["file/sub", "cannot be written"]),
 }
 
@@ -332,8 +544,10 @@ def _run(argv, capsys):
         code = main(argv)
     except BaseException as exc:  # noqa: BLE001 - the point is to see what escaped main()
         captured = capsys.readouterr()
-        pytest.fail(f"main({argv!r}) raised {type(exc).__name__}: {exc} (a user would see a traceback); "
-                    f"stderr so far: {captured.err!r}")
+        pytest.fail(
+            f"main({argv!r}) raised {type(exc).__name__}: {exc} (a user would see a traceback); "
+            f"stderr so far: {captured.err!r}"
+        )
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -376,8 +590,14 @@ def test_output_blocker_file_is_left_alone(tmp_path, capsys):
 
 # numpy 2 scalars print as np.int64(-3) / np.float64(nan) / np.str_('h1'); a user should
 # see the value as written in the file, not wrapped.
-NUMPY_REPR_CASES = ["demand negative population", "demand empty lon cell", "cost matrix negative minutes",
-                    "weights negative population", "weights without a matrix home", "candidates negative cost"]
+NUMPY_REPR_CASES = [
+    "demand negative population",
+    "demand empty lon cell",
+    "cost matrix negative minutes",
+    "weights negative population",
+    "weights without a matrix home",
+    "candidates negative cost",
+]
 
 
 @pytest.mark.parametrize("case", NUMPY_REPR_CASES)

@@ -60,8 +60,11 @@ def test_region_scale_coverage():
     xs = np.array([d["x"] for _, d in G.nodes(data=True)])
     ys = np.array([d["y"] for _, d in G.nodes(data=True)])
     pick = rng.choice(len(xs), 2000, replace=False)
-    homes = gpd.GeoDataFrame({"demand_id": [f"h{i}" for i in range(2000)], "population": np.ones(2000)},
-                             geometry=gpd.points_from_xy(xs[pick] + 20, ys[pick] + 20), crs=G.graph["crs"])
+    homes = gpd.GeoDataFrame(
+        {"demand_id": [f"h{i}" for i in range(2000)], "population": np.ones(2000)},
+        geometry=gpd.points_from_xy(xs[pick] + 20, ys[pick] + 20),
+        crs=G.graph["crs"],
+    )
     sites = homes.iloc[:500].rename(columns={"demand_id": "site_id"})
     cov = planner.coverage(G, homes, sites, minutes=(5, 10))
     assert cov.within(5).nnz < cov.within(10).nnz

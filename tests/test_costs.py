@@ -29,8 +29,22 @@ def test_budget_uses_candidate_costs_when_existing_has_none(files, tmp_path):
     cand_path, existing_path, cands = files
     out = tmp_path / "out"
     budget = 20
-    code = main(["plan", "--candidates", str(cand_path), "--existing", str(existing_path), "--model", "budget",
-                 "--budget", str(budget), "--out", str(out), "-q"])
+    code = main(
+        [
+            "plan",
+            "--candidates",
+            str(cand_path),
+            "--existing",
+            str(existing_path),
+            "--model",
+            "budget",
+            "--budget",
+            str(budget),
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
     assert code == 0
     s = json.loads((out / "summary.json").read_text())
     stations = pd.DataFrame(json.loads((out / "stations.geojson").read_text())["features"])
@@ -53,8 +67,11 @@ def test_site_costs_row_by_row():
     from planner.sites import site_costs
 
     sites = gpd.GeoDataFrame(
-        {"kind": ["file", "park", "community_centre", "file"], "existing": [False, False, False, True],
-         "cost": [7.0, np.nan, np.nan, np.nan]},
+        {
+            "kind": ["file", "park", "community_centre", "file"],
+            "existing": [False, False, False, True],
+            "cost": [7.0, np.nan, np.nan, np.nan],
+        },
         geometry=[shapely.Point(0, 0)] * 4,
     )
     costs = site_costs(sites)
@@ -111,11 +128,30 @@ def test_name_and_population_columns_by_option(tmp_path):
     assert main(["plan", *args, "--out", str(out), "-q"]) == 0
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert s["population_total"] == 17
-    names = [f["properties"]["name"] for f in json.loads((out / "stations.geojson").read_text(encoding="utf-8"))["features"]]
+    names = [
+        f["properties"]["name"] for f in json.loads((out / "stations.geojson").read_text(encoding="utf-8"))["features"]
+    ]
     assert names == ["社区服务站甲"]
     csv = tmp_path / "rank.csv"
-    assert main(["score", "--demand", str(d), "--sites", str(c), "--population-column", "居民数", "--name-column", "站点",
-                 "--csv", str(csv), "-q"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                "--demand",
+                str(d),
+                "--sites",
+                str(c),
+                "--population-column",
+                "居民数",
+                "--name-column",
+                "站点",
+                "--csv",
+                str(csv),
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert pd.read_csv(csv)["name"].tolist() == ["社区服务站甲"]
     # without the option the file is refused, naming what it found
     assert main(["plan", "--demand", str(d), "--out", str(tmp_path / "x"), "-q"]) == 2
@@ -125,7 +161,8 @@ def test_name_and_population_columns_by_option(tmp_path):
 def test_a_blank_name_is_the_sites_id(default_network, tmp_path):
     """A candidate whose name cell is empty (or blank) is named by its id, not an empty station name."""
     c = tmp_path / "c.csv"
-    c.write_text("site_id,name,lon,lat\nS1,,24.946208,60.17479\nS2,  ,24.945,60.170\nS3,东门,24.9455,60.1705\n",
-                 encoding="utf-8")
+    c.write_text(
+        "site_id,name,lon,lat\nS1,,24.946208,60.17479\nS2,  ,24.945,60.170\nS3,东门,24.9455,60.1705\n", encoding="utf-8"
+    )
     sites = planner.load_candidates(c, network=default_network)
     assert dict(zip(sites["site_id"], sites["name"])) == {"S1": "S1", "S2": "S2", "S3": "东门"}

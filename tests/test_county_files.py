@@ -71,14 +71,33 @@ def test_points_read_back_within_a_centimetre(guixi, datum):
     cands, _ = write(folder, table, datum)
     sites = planner.load_candidates(cands, network=G, crs=datum).to_crs("EPSG:4326")
     back = sites.set_index("name").loc[table["name"].iloc[:40]]
-    dist = geodesic_m(back.geometry.x.to_numpy(), back.geometry.y.to_numpy(),
-                      table["lon"].iloc[:40].to_numpy(), table["lat"].iloc[:40].to_numpy())
+    dist = geodesic_m(
+        back.geometry.x.to_numpy(),
+        back.geometry.y.to_numpy(),
+        table["lon"].iloc[:40].to_numpy(),
+        table["lat"].iloc[:40].to_numpy(),
+    )
     assert dist.max() < 0.01
 
 
 def plan_files(G, path, cands, ex, out, *extra):
-    assert main(["plan", "--source", str(path), "--candidates", str(cands), "--existing", str(ex),
-                 "--out", str(out), *extra]) == 0
+    assert (
+        main(
+            [
+                "plan",
+                "--source",
+                str(path),
+                "--candidates",
+                str(cands),
+                "--existing",
+                str(ex),
+                "--out",
+                str(out),
+                *extra,
+            ]
+        )
+        == 0
+    )
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     stations = gpd.read_file(out / "stations.geojson")
     # in China the station table gives Amap's GCJ-02 coordinates beside WGS-84
@@ -101,8 +120,18 @@ def test_gcj02_files_give_the_wgs84_plan(guixi, tmp_path, capsys):
     assert s1["population_covered"] == pytest.approx(s0["population_covered"])
     assert s1["n_existing"] == s0["n_existing"] == 5
     # the same files per file, mixed datums
-    s2, names2 = plan_files(G, path, *write(folder, table, "bd09")[:1], write(folder, table, "gcj02")[1],
-                            tmp_path / "mixed", "--input-crs", "candidates=bd09", "--input-crs", "existing=gcj02", "-q")
+    s2, names2 = plan_files(
+        G,
+        path,
+        *write(folder, table, "bd09")[:1],
+        write(folder, table, "gcj02")[1],
+        tmp_path / "mixed",
+        "--input-crs",
+        "candidates=bd09",
+        "--input-crs",
+        "existing=gcj02",
+        "-q",
+    )
     assert names2 == names0
     # GCJ-02 files taken as WGS-84: a warning naming the file and the option
     capsys.readouterr()
@@ -120,8 +149,20 @@ def test_gcj02_files_give_the_wgs84_plan(guixi, tmp_path, capsys):
 def test_unknown_input_crs_is_one_line(guixi, tmp_path, capsys):
     G, path, folder, table = guixi
     cands, ex = write(folder, table, "wgs84")
-    code = main(["plan", "--source", str(path), "--candidates", str(cands), "--input-crs", "candidates=wgs85",
-                 "--out", str(tmp_path / "x"), "-q"])
+    code = main(
+        [
+            "plan",
+            "--source",
+            str(path),
+            "--candidates",
+            str(cands),
+            "--input-crs",
+            "candidates=wgs85",
+            "--out",
+            str(tmp_path / "x"),
+            "-q",
+        ]
+    )
     assert code != 0 and not (tmp_path / "x").exists()
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "wgs85" in err[0]
@@ -155,8 +196,28 @@ def test_tiers_from_a_chinese_candidate_list(guixi, tmp_path, capsys):
     runs = {}
     for lang in ("zh", "en"):
         out = tmp_path / lang
-        assert main(["plan", "--source", str(path), "--candidates", str(cands), "--tiers", "--tier-minutes", "30",
-                     "--max-centres", "5", "--lang", lang, "--out", str(out), "-q"]) == 0
+        assert (
+            main(
+                [
+                    "plan",
+                    "--source",
+                    str(path),
+                    "--candidates",
+                    str(cands),
+                    "--tiers",
+                    "--tier-minutes",
+                    "30",
+                    "--max-centres",
+                    "5",
+                    "--lang",
+                    lang,
+                    "--out",
+                    str(out),
+                    "-q",
+                ]
+            )
+            == 0
+        )
         s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         st = gpd.read_file(out / "stations.geojson")
         assert s["n_centres"] <= 5 and s["max_centres"] == 5 and s["n_centres"] == (st["tier"] == "centre").sum()
@@ -165,7 +226,10 @@ def test_tiers_from_a_chinese_candidate_list(guixi, tmp_path, capsys):
             assert want[name] in (tier, "any"), (name, tier)
         runs[lang] = (s, st, (out / "plan.html").read_text(encoding="utf-8"))
     assert list(runs["zh"][1]["name"]) == list(runs["en"][1]["name"])
-    labels = {"zh": ("拟建社区党群服务中心", "拟建网格站"), "en": ("Proposed community centre", "Proposed grid station")}
+    labels = {
+        "zh": ("拟建社区党群服务中心", "拟建网格站"),
+        "en": ("Proposed community centre", "Proposed grid station"),
+    }
     for lang, (s, st, page) in runs.items():
         centre, grid = labels[lang]
         for name, tier in zip(st["name"], st["tier"]):
@@ -176,8 +240,26 @@ def test_tiers_from_a_chinese_candidate_list(guixi, tmp_path, capsys):
     # a cap below the fewest centres: one line naming homes, nothing written
     capsys.readouterr()
     out = tmp_path / "low"
-    assert main(["plan", "--source", str(path), "--candidates", str(cands), "--tiers", "--tier-minutes", "30",
-                 "--max-centres", "2", "--out", str(out), "-q"]) == 1
+    assert (
+        main(
+            [
+                "plan",
+                "--source",
+                str(path),
+                "--candidates",
+                str(cands),
+                "--tiers",
+                "--tier-minutes",
+                "30",
+                "--max-centres",
+                "2",
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 1
+    )
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip() and not line.startswith("warning")]
     assert len(err) == 1 and "max_centres=2" in err[0] and "'b-way-" in err[0] and not out.exists()
 
@@ -200,8 +282,25 @@ def test_census_areas_spread_and_tabled(guixi, tmp_path):
     shp.with_suffix(".cpg").unlink(missing_ok=True)
     cands, ex = write(folder, table, "wgs84")
     out = tmp_path / "out"
-    assert main(["plan", "--source", str(path), "--demand", str(shp), "--candidates", str(cands), "--existing", str(ex),
-                 "--out", str(out), "-q"]) == 0
+    assert (
+        main(
+            [
+                "plan",
+                "--source",
+                str(path),
+                "--demand",
+                str(shp),
+                "--candidates",
+                str(cands),
+                "--existing",
+                str(ex),
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 0
+    )
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert s["population_total"] == pytest.approx(sum(census), abs=0.05)
     assert s["demand_method"] == "areas" and s["n_areas"] == 8
@@ -215,7 +314,7 @@ def test_census_areas_spread_and_tabled(guixi, tmp_path):
     chosen = gpd.read_file(out / "stations.geojson")
     cols = np.flatnonzero(result.sites["site_id"].isin(chosen["site_id"]).to_numpy())
     m = result.coverage.minutes.tocsc()[:, cols].tocsr()
-    covered = np.array([(m.data[m.indptr[i]:m.indptr[i + 1]] <= 5.0).any() for i in range(m.shape[0])])
+    covered = np.array([(m.data[m.indptr[i] : m.indptr[i + 1]] <= 5.0).any() for i in range(m.shape[0])])
     local = areas.to_crs(crs)
     shares = []
     for name, poly in zip(local["社区名称"], local.geometry):
@@ -234,7 +333,9 @@ def test_names_travel_byte_for_byte(guixi, tmp_path, fmt):
     """Existing stations from Chinese Excel / GBK files: every name exactly as written, in stations.geojson."""
     G, path, folder, table = guixi
     names = ["东门社区党群服务中心", "西门·网格站（二）", "物业用房 3#", "花园 & <广场>", "江滨社区"]
-    t = pd.DataFrame({"名称": names, "经度": table["lon"].iloc[40:].to_numpy(), "纬度": table["lat"].iloc[40:].to_numpy()})
+    t = pd.DataFrame(
+        {"名称": names, "经度": table["lon"].iloc[40:].to_numpy(), "纬度": table["lat"].iloc[40:].to_numpy()}
+    )
     if fmt == "gbk.csv":
         f = tmp_path / "existing.csv"
         f.write_bytes(t.to_csv(index=False).encode("gbk"))
@@ -248,8 +349,10 @@ def test_names_travel_byte_for_byte(guixi, tmp_path, fmt):
         f.with_suffix(".cpg").unlink(missing_ok=True)
     cands, _ = write(folder, table, "wgs84")
     out = tmp_path / "out"
-    assert main(["plan", "--source", str(path), "--candidates", str(cands), "--existing", str(f),
-                 "--out", str(out), "-q"]) == 0
+    assert (
+        main(["plan", "--source", str(path), "--candidates", str(cands), "--existing", str(f), "--out", str(out), "-q"])
+        == 0
+    )
     st = json.loads((out / "stations.geojson").read_text(encoding="utf-8"))
     got = sorted(feat["properties"]["name"] for feat in st["features"] if feat["properties"]["existing"])
     assert got == sorted(names)
@@ -263,14 +366,43 @@ def test_wgs84_files_declared_gcj02_are_said(guixi, tmp_path, capsys):
     G, path, folder, table = guixi
     cands, ex = write(folder, table, "wgs84")
     out = tmp_path / "declared"
-    code = main(["plan", "--source", str(path), "--candidates", str(cands), "--existing", str(ex),
-                 "--input-crs", "candidates=gcj02", "--out", str(out)])  # not -q: warnings show
+    code = main(
+        [
+            "plan",
+            "--source",
+            str(path),
+            "--candidates",
+            str(cands),
+            "--existing",
+            str(ex),
+            "--input-crs",
+            "candidates=gcj02",
+            "--out",
+            str(out),
+        ]
+    )  # not -q: warnings show
     assert code == 0
     err = capsys.readouterr().err
     assert "candidates_wgs84.csv" in err and "drop --input-crs candidates=gcj02" in err
     assert "existing_wgs84.csv" not in err  # read as WGS-84, as declared by default: nothing to say
     # GCJ-02 files declared GCJ-02: quiet
     cands, ex = write(folder, table, "gcj02")
-    assert main(["plan", "--source", str(path), "--candidates", str(cands), "--existing", str(ex),
-                 "--input-crs", "gcj02", "--out", str(tmp_path / "right")]) == 0
+    assert (
+        main(
+            [
+                "plan",
+                "--source",
+                str(path),
+                "--candidates",
+                str(cands),
+                "--existing",
+                str(ex),
+                "--input-crs",
+                "gcj02",
+                "--out",
+                str(tmp_path / "right"),
+            ]
+        )
+        == 0
+    )
     assert "as written" not in capsys.readouterr().err

@@ -125,8 +125,10 @@ def test_sample_existing_stations_reach_residents(default_network):
     stations = planner.load_candidates(DATA / "sample_existing.csv", network=G, existing=True)
     assert len(stations) == 2
     cov = planner.coverage(G, homes, stations, minutes=(5, 15))
-    served = {limit: dict(zip(stations["name"], np.asarray(cov.within(limit).T @ cov.population).ravel()))
-              for limit in (5, 15)}
+    served = {
+        limit: dict(zip(stations["name"], np.asarray(cov.within(limit).T @ cov.population).ravel()))
+        for limit in (5, 15)
+    }
     assert all(value > 0 for value in served[15].values()), served
     assert served[5]["Existing station 2"] > 0, served
     assert served[5]["Existing station 1"] > 1000, served

@@ -182,9 +182,16 @@ def test_in_china():
 
 
 CITIES = {  # WGS-84
-    "Beijing": TIANANMEN, "Shanghai": (121.4737, 31.2304), "Guangzhou": (113.2644, 23.1291),
-    "Chengdu": (104.0665, 30.5728), "Urumqi": (87.6168, 43.8256), "Lhasa": (91.1409, 29.6456),
-    "Harbin": (126.535, 45.8038), "Guixi": GUIXI, "Xining": (101.7782, 36.6171), "Kunming": (102.8329, 24.8801),
+    "Beijing": TIANANMEN,
+    "Shanghai": (121.4737, 31.2304),
+    "Guangzhou": (113.2644, 23.1291),
+    "Chengdu": (104.0665, 30.5728),
+    "Urumqi": (87.6168, 43.8256),
+    "Lhasa": (91.1409, 29.6456),
+    "Harbin": (126.535, 45.8038),
+    "Guixi": GUIXI,
+    "Xining": (101.7782, 36.6171),
+    "Kunming": (102.8329, 24.8801),
 }
 
 
@@ -208,8 +215,26 @@ def test_shift_sizes():
 # ----------------------------------------------------------------- to_wgs84
 
 
-@pytest.mark.parametrize("name", ["gcj02", "GCJ02", "gcj-02", "GCJ-02", "amap", "AMap", "gaode", "Gaode",
-                                  "tencent", "TENCENT", " gcj02 ", "mars", "火星坐标", "高德", "gcj_02"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "gcj02",
+        "GCJ02",
+        "gcj-02",
+        "GCJ-02",
+        "amap",
+        "AMap",
+        "gaode",
+        "Gaode",
+        "tencent",
+        "TENCENT",
+        " gcj02 ",
+        "mars",
+        "火星坐标",
+        "高德",
+        "gcj_02",
+    ],
+)
 def test_to_wgs84_gcj02_names(name):
     wlon, wlat = _guixi_points(100, seed=1)
     lon, lat = to_wgs84(*wgs84_to_gcj02(wlon, wlat), name)
@@ -247,7 +272,9 @@ def test_to_wgs84_unknown_datum(bad):
 
 
 def test_unknown_datum_message():
-    with pytest.raises(InputError, match=r"datum 'xyz': expected wgs84, gcj02 \(Amap / Gaode / Tencent\) or bd09 \(Baidu\)"):
+    with pytest.raises(
+        InputError, match=r"datum 'xyz': expected wgs84, gcj02 \(Amap / Gaode / Tencent\) or bd09 \(Baidu\)"
+    ):
         to_wgs84(117.0, 28.0, "xyz")
     with pytest.raises(ValueError):  # InputError is a ValueError too
         to_wgs84(117.0, 28.0, "xyz")

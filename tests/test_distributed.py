@@ -41,8 +41,13 @@ def same_matrix(a, b) -> bool:
     a, b = a.tocsr(), b.tocsr()
     a.sort_indices()
     b.sort_indices()
-    return (a.shape == b.shape and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
-            and np.array_equal(a.data, b.data) and (a != b).nnz == 0)
+    return (
+        a.shape == b.shape
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data, b.data)
+        and (a != b).nnz == 0
+    )
 
 
 def province(n_towns: int = 6, spacing: float = 2500.0):
@@ -55,8 +60,16 @@ def province(n_towns: int = 6, spacing: float = 2500.0):
         for n, d in town.nodes(data=True):
             G.add_node(t * 1000 + n, x=d["x"] + dx, y=d["y"] + dy)
         for u, v, k, d in town.edges(keys=True, data=True):
-            G.add_edge(t * 1000 + u, t * 1000 + v, key=k, **{**d, "geometry": shapely.affinity.translate(d["geometry"], dx, dy)})
-        for frame, n, seed, prefix, col in ((homes, 400, 200 + t, "h", "demand_id"), (sites, 40, 300 + t, "s", "site_id")):
+            G.add_edge(
+                t * 1000 + u,
+                t * 1000 + v,
+                key=k,
+                **{**d, "geometry": shapely.affinity.translate(d["geometry"], dx, dy)},
+            )
+        for frame, n, seed, prefix, col in (
+            (homes, 400, 200 + t, "h", "demand_id"),
+            (sites, 40, 300 + t, "s", "site_id"),
+        ):
             pts = random_points(town, n, seed, prefix)
             pts[col] = [f"{i}-t{t}" for i in pts[col]]
             frame.append(pts.set_geometry(pts.geometry.translate(dx, dy)))
@@ -90,8 +103,9 @@ def test_default_data_identical_matrix(helsinki, client, tile_m):
 def test_default_network_every_node_a_home_and_a_site(helsinki, client):
     network = helsinki[0]
     xy = np.array([(d["x"], d["y"]) for _, d in network.nodes(data=True)])
-    nodes = gpd.GeoDataFrame({"site_id": [str(n) for n in network.nodes]}, geometry=shapely.points(xy),
-                             crs=network.graph["crs"])
+    nodes = gpd.GeoDataFrame(
+        {"site_id": [str(n) for n in network.nodes]}, geometry=shapely.points(xy), crs=network.graph["crs"]
+    )
     homes = nodes.rename(columns={"site_id": "demand_id"})
     local = planner.coverage(network, homes, nodes, minutes=5)
     dask = coverage_dask(network, homes, nodes, minutes=5, client=client, tile_m=200.0)
@@ -105,8 +119,16 @@ def test_small_tiles_cross_borders_and_stay_exact(towns, client, minutes):
     arrays = network_arrays(G)
     h, s = snap(arrays, homes.geometry.values), snap(arrays, sites.geometry.values)
     stats: dict = {}
-    tiled = coverage_matrix_dask(arrays, h, s, minutes, client=client, tile_m=120.0,
-                                 site_xy=shapely.get_coordinates(sites.geometry.values), stats=stats)
+    tiled = coverage_matrix_dask(
+        arrays,
+        h,
+        s,
+        minutes,
+        client=client,
+        tile_m=120.0,
+        site_xy=shapely.get_coordinates(sites.geometry.values),
+        stats=stats,
+    )
     whole = coverage_matrix(arrays, h, s, minutes)
     assert whole.nnz > 2000
     assert same_matrix(whole, tiled)
@@ -125,7 +147,11 @@ def test_lscp_components_as_tasks_same_answer(towns, helsinki, client):
         many = solve_dask(cov, client=client, model="lscp", **kwargs)
         assert np.array_equal(one.selected, many.selected)
         assert np.array_equal(one.covered, many.covered) and np.array_equal(one.uncoverable, many.uncoverable)
-        assert (one.objective, one.status, one.population_covered) == (many.objective, many.status, many.population_covered)
+        assert (one.objective, one.status, one.population_covered) == (
+            many.objective,
+            many.status,
+            many.population_covered,
+        )
         assert many.result.independent_components >= 6 and many.result.tasks >= 2
     network, demand, dsites = helsinki
     cov = planner.coverage(network, demand, dsites, minutes=5)
@@ -155,8 +181,16 @@ def test_local_cluster_of_processes_starts_and_stops(towns):
 
 def test_cli_attaches_to_a_running_scheduler(tmp_path, helsinki):
     network = helsinki[0]  # the CLI loads the same embedded default
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
-                                  scheduler_port=0, dashboard_address=":0", silence_logs=logging.ERROR) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        scheduler_port=0,
+        dashboard_address=":0",
+        silence_logs=logging.ERROR,
+    ) as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
         code = main(["plan", "--engine", "dask", "--scheduler", address, "--out", str(tmp_path), "--quiet"])
@@ -174,12 +208,15 @@ def test_cli_attaches_to_a_running_scheduler(tmp_path, helsinki):
     assert sorted(stations["site_id"].astype(str)) == sorted(sites["site_id"].iloc[local.selected].astype(str))
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"], "scheduler 'tcp://127.0.0.1:1': cannot connect"),
-    (["--engine", "dask", "--scheduler", "no scheduler here"], "not an address"),
-    (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler and --workers need --engine dask"),
-    (["--engine", "dask", "--workers", "0"], "--workers"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"], "scheduler 'tcp://127.0.0.1:1': cannot connect"),
+        (["--engine", "dask", "--scheduler", "no scheduler here"], "not an address"),
+        (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler and --workers need --engine dask"),
+        (["--engine", "dask", "--workers", "0"], "--workers"),
+    ],
+)
 def test_bad_scheduler_one_line(tmp_path, capsys, args, words):
     out = tmp_path / "out"
     code = main(["plan", *args, "--out", str(out), "--quiet"])

@@ -26,7 +26,18 @@ from planner.outputs.files import write_outputs
 from planner.outputs.gis import SHP_FIELDS, check_output_crs, china_zone_code, shp_field_names, warn_outside_area
 from planner.outputs.gis_layers import gis_files, home_layer
 
-NAMES = ["中心站", "北站 Töölö", "东湖社区服务站", "南门站", "西区站", "广场站", "公园站", "图书馆站", "第九站", "第十站"]
+NAMES = [
+    "中心站",
+    "北站 Töölö",
+    "东湖社区服务站",
+    "南门站",
+    "西区站",
+    "广场站",
+    "公园站",
+    "图书馆站",
+    "第九站",
+    "第十站",
+]
 AREAS = ["西区 West", "东区"]
 CRS = "EPSG:3067"  # ETRS89 / TM35FIN: Finland's national grid, where the Helsinki default lies
 LAYERS = ["stations", "isochrones", "homes", "areas", "unreachable", "sites", "left_out"]
@@ -49,7 +60,9 @@ def written(helsinki, tmp_path_factory):
         crs="EPSG:4326",
     )
     areas.to_file(folder / "areas.geojson")
-    p = planner.plan(planner.Study(candidates=folder / "candidates.csv", areas=folder / "areas.geojson", network=network))
+    p = planner.plan(
+        planner.Study(candidates=folder / "candidates.csv", areas=folder / "areas.geojson", network=network)
+    )
     out = folder / "out"
     planner.write(p, out, shapefile=True, dxf=True, output_crs=CRS)
     return p, out, areas
@@ -169,7 +182,9 @@ def test_shapefiles_one_per_layer_utf8_with_the_crs_and_short_field_names(writte
         for column in ("name", "station_name", "area", "reason", "nearest_site_name"):
             if column in gpkg:
                 assert back[column].fillna("").tolist() == gpkg[column].fillna("").tolist(), (layer, column)
-        assert np.array_equal(shapely.get_coordinates(back.geometry.values), shapely.get_coordinates(gpkg.geometry.values))
+        assert np.array_equal(
+            shapely.get_coordinates(back.geometry.values), shapely.get_coordinates(gpkg.geometry.values)
+        )
     stations = dict(zip(fields["column"], fields["field"]))
     assert stations["population_within"] == SHP_FIELDS["population_within"] == "pop_within"
     assert stations["farthest_assigned_minutes"] == "far_min" and stations["station_name"] == "station_nm"
@@ -346,7 +361,9 @@ def test_a_crs_made_for_elsewhere_warns_and_china_zones_are_named(written):
     warn_outside_area(pyproj.CRS(3067), lonlat[:, 0], lonlat[:, 1])  # Finland's: no warning (they are errors here)
     with pytest.warns(UserWarning, match=r"CM 114E is made for lon 112.5..115.5.*distorted"):
         warn_outside_area(pyproj.CRS(4547), lonlat[:, 0], lonlat[:, 1])
-    with pytest.warns(UserWarning, match=r"CM 114E .* lon 117.2000.*; use EPSG:4548 \(CGCS2000 / 3-degree Gauss-Kruger CM 117E\)"):
+    with pytest.warns(
+        UserWarning, match=r"CM 114E .* lon 117.2000.*; use EPSG:4548 \(CGCS2000 / 3-degree Gauss-Kruger CM 117E\)"
+    ):
         warn_outside_area(pyproj.CRS(4547), np.array([117.2]), np.array([28.3]))  # Guixi
     for lon, central in ((117.2, 117), (113.9, 114), (75.5, 75), (134.5, 135)):
         assert pyproj.CRS(china_zone_code(lon)).name == f"CGCS2000 / 3-degree Gauss-Kruger CM {central}E"
@@ -378,7 +395,9 @@ def test_cli_options_reach_the_files(written, tmp_path, monkeypatch, capsys):
     p, _, _ = written
     small = dataclasses.replace(p, isochrones=p.isochrones.iloc[:1])  # the plan and its files are tested above
     monkeypatch.setattr(planner.runs.pipeline, "plan", lambda *_, **__: small)
-    monkeypatch.setattr(planner.outputs.folder, "plan_map", lambda plan, **_: folium.Map(tiles=None))  # (seconds to draw)
+    monkeypatch.setattr(
+        planner.outputs.folder, "plan_map", lambda plan, **_: folium.Map(tiles=None)
+    )  # (seconds to draw)
     out = tmp_path / "out"
     assert main(["plan", "--format", "shp", "--dxf", "--output-crs", "EPSG:3879", "--out", str(out)]) == 0
     report = capsys.readouterr().out

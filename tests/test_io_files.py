@@ -86,8 +86,7 @@ def test_utf8_csv_with_and_without_bom(tmp_path, bom):
 
 def test_mixed_encodings_that_gb18030_would_misread_are_refused(tmp_path):
     """UTF-8 rows (even byte runs) plus one GBK row: GB18030 decodes it all, into mojibake."""
-    data = ("name,lon,lat\n东门,114.3,30.6\n城关,114.31,30.61\n".encode()
-            + "南街,114.32,30.62\n".encode("gbk"))
+    data = "name,lon,lat\n东门,114.3,30.6\n城关,114.31,30.61\n".encode() + "南街,114.32,30.62\n".encode("gbk")
     assert data.decode("gb18030")  # the trap: no decode error
     p = tmp_path / "mixed.csv"
     p.write_bytes(data)
@@ -112,10 +111,12 @@ def test_neither_utf8_nor_gb18030(tmp_path):
 def _workbook(path: Path) -> Path:
     with pd.ExcelWriter(path, engine="openpyxl") as book:
         pd.DataFrame({"站名": NAMES, "经度": LON, "纬度": LAT, "编号": ["007", "008", "009"]}).to_excel(
-            book, sheet_name="候选点", index=False)
+            book, sheet_name="候选点", index=False
+        )
         # a second sheet with a title row and a blank row above its header, as people make them
-        pd.DataFrame({"小区名称": ["甲小区", "乙小区"], "lon": LON[:2], "lat": LAT[:2], "常住人口": [820, 1460]}).to_excel(
-            book, sheet_name="Sheet2", index=False, startrow=2)
+        pd.DataFrame(
+            {"小区名称": ["甲小区", "乙小区"], "lon": LON[:2], "lat": LAT[:2], "常住人口": [820, 1460]}
+        ).to_excel(book, sheet_name="Sheet2", index=False, startrow=2)
         book.sheets["Sheet2"]["A1"] = "某某县常住人口分布表"
     return path
 
@@ -209,11 +210,16 @@ def test_alias_table_is_unambiguous():
 
 def test_candidates_with_chinese_headers(tmp_path):
     p = tmp_path / "c.csv"
-    p.write_text("编号,站名,经度,纬度,造价,级别\n"
-                 "A01,甲,114.30,30.60,12.5,centre\nA02,乙,114.31,30.61,3,grid\n", encoding="utf-8")
+    p.write_text(
+        "编号,站名,经度,纬度,造价,级别\nA01,甲,114.30,30.60,12.5,centre\nA02,乙,114.31,30.61,3,grid\n", encoding="utf-8"
+    )
     gdf = read_points(p, what="candidates")
     assert gdf.drop(columns="geometry").to_dict("list") == {
-        "site_id": ["A01", "A02"], "name": ["甲", "乙"], "cost": [12.5, 3.0], "tier": ["centre", "grid"]}
+        "site_id": ["A01", "A02"],
+        "name": ["甲", "乙"],
+        "cost": [12.5, 3.0],
+        "tier": ["centre", "grid"],
+    }
 
 
 def test_generic_id_is_demand_id_in_demand(tmp_path):
@@ -269,9 +275,11 @@ def test_pop_is_not_population(tmp_path):
 
 def test_geojson_attributes_are_aliased(tmp_path):
     p = tmp_path / "d.geojson"
-    gpd.GeoDataFrame({"小区名称": ["甲"], "名称": ["甲小区"], "常住人口": [820]},
-                     geometry=[Polygon([(114.30, 30.60), (114.301, 30.60), (114.301, 30.601)])],
-                     crs="EPSG:4326").to_file(p)
+    gpd.GeoDataFrame(
+        {"小区名称": ["甲"], "名称": ["甲小区"], "常住人口": [820]},
+        geometry=[Polygon([(114.30, 30.60), (114.301, 30.60), (114.301, 30.601)])],
+        crs="EPSG:4326",
+    ).to_file(p)
     with pytest.warns(UserWarning, match="columns '名称' and '小区名称' could both be name; using '名称'"):
         gdf = read_points(p, what="demand", numeric=("population",))
     assert gdf["name"].tolist() == ["甲小区"] and gdf["population"].tolist() == [820.0]
@@ -357,8 +365,9 @@ def test_swapped_lonlat_keeps_its_hint(tmp_path):
         read_points(p, what="candidates")
 
 
-needs_datums = pytest.mark.skipif(importlib.util.find_spec("planner.io.datums") is None,
-                                  reason="planner.datums (to_wgs84) is not written yet")
+needs_datums = pytest.mark.skipif(
+    importlib.util.find_spec("planner.io.datums") is None, reason="planner.datums (to_wgs84) is not written yet"
+)
 
 
 @needs_datums
@@ -366,7 +375,10 @@ def test_gcj02_csv_comes_back_to_wgs84(tmp_path):
     glon, glat = wgs84_to_gcj02_points(LON, LAT)
     assert (geodesic_m(LON, LAT, glon, glat) > 100).all()  # the shift is real: hundreds of metres
     p = tmp_path / "amap.csv"
-    p.write_text("name,lon,lat\n" + "".join(f"{n},{float(a)!r},{float(b)!r}\n" for n, a, b in zip(NAMES, glon, glat)), encoding="utf-8")
+    p.write_text(
+        "name,lon,lat\n" + "".join(f"{n},{float(a)!r},{float(b)!r}\n" for n, a, b in zip(NAMES, glon, glat)),
+        encoding="utf-8",
+    )
     gdf = read_points(p, what="candidates", crs="gcj02")
     assert (geodesic_m(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.01).all()
     gaode = read_points(p, what="candidates", crs="GCJ-02")
@@ -400,7 +412,9 @@ def test_declared_cgcs2000_is_kept(tmp_path, suffix):
     frame = _stations_frame().to_crs("EPSG:4490")
     frame.to_file(p)
     assert gpd.read_file(p).crs.to_epsg() == 4490
-    with pytest.warns(UserWarning, match=r"declares China Geodetic Coordinate System 2000 \(geographic\).*'gcj02' is ignored"):
+    with pytest.warns(
+        UserWarning, match=r"declares China Geodetic Coordinate System 2000 \(geographic\).*'gcj02' is ignored"
+    ):
         gdf = read_points(p, what="demand", crs="gcj02")
     assert (geodesic_m(LON, LAT, gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()) < 0.5).all()
     with warnings.catch_warnings():
@@ -460,8 +474,15 @@ def test_distinct_points_do_not_warn(tmp_path):
 
 def test_csv_outputs_start_with_a_bom(tmp_path):
     table = pd.DataFrame({"name": NAMES, "population": POP})
-    paths = write_outputs(tmp_path, {"ranking.csv": table.to_csv(index=False), "UPPER.CSV": b"a,b\n1,2\n",
-                                     "again.csv": "\ufeffa\n1\n", "summary.json": "{}\n"})
+    paths = write_outputs(
+        tmp_path,
+        {
+            "ranking.csv": table.to_csv(index=False),
+            "UPPER.CSV": b"a,b\n1,2\n",
+            "again.csv": "\ufeffa\n1\n",
+            "summary.json": "{}\n",
+        },
+    )
     data = {q.name: q.read_bytes() for q in paths}
     assert data["ranking.csv"].startswith(b"\xef\xbb\xbf") and data["UPPER.CSV"].startswith(b"\xef\xbb\xbf")
     assert data["again.csv"] == b"\xef\xbb\xbfa\n1\n"  # never two

@@ -140,7 +140,9 @@ def run(request, tmp_path_factory) -> Run:
             network = request.getfixturevalue("default_network")  # built once per session
             real_load = planner.runs.inputs.load_network
             patch.setattr(
-                planner.runs.inputs, "load_network", lambda src=None, **kw: network if src is None else real_load(src, **kw)
+                planner.runs.inputs,
+                "load_network",
+                lambda src=None, **kw: network if src is None else real_load(src, **kw),
             )
             source = Path(planner.network.osm.default_pbf())
             args = ["plan"]
@@ -408,7 +410,9 @@ def test_every_tagged_osm_place_has_a_class(run):
     """Every element of the source with a candidate tag is one site of the account (pyosmium counts them)."""
     tagged, residential, untyped = osm_elements(run.source)
     assert run.ledger.n_sites_input == len(tagged)
-    if planner.plan_summary(run.plan)["demand_method"] == "buildings_untyped":  # Guixi: a home per building, typed or not
+    if (
+        planner.plan_summary(run.plan)["demand_method"] == "buildings_untyped"
+    ):  # Guixi: a home per building, typed or not
         assert int(run.ledger.homes["n"].sum()) == len(residential | untyped)
 
 
@@ -615,7 +619,9 @@ def test_station_tables_add_up_to_the_residents_covered(run):
     ledger = run.ledger
     rows = csv_rows(run.out / "stations.csv")
     assert len(rows) == ledger.n_sites("new") + ledger.n_sites("existing")
-    assert Counter(r["status"] for r in rows) == Counter({s: ledger.n_sites(s) for s in ("new", "existing") if ledger.n_sites(s)})
+    assert Counter(r["status"] for r in rows) == Counter(
+        {s: ledger.n_sites(s) for s in ("new", "existing") if ledger.n_sites(s)}
+    )
     assert abs(sum(float(r["population_assigned"]) for r in rows) - ledger.served) <= 0.05 + 1e-6
     book = openpyxl.load_workbook(run.out / "stations.xlsx", read_only=True)
     try:  # a read-only workbook holds its file open until closed

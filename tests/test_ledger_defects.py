@@ -161,7 +161,17 @@ def test_the_account_for_the_plans_own_stations_is_the_plans(files):
     vanished, a cut one read as wholly inside)."""
     import planner
 
-    p = planner.plan(planner.Study(source=files.source, demand=files.homes, candidates=files.sites, existing=files.existing, areas=files.communities, boundary=str(files.boundary), input_crs={"demand": "gcj02", "candidates": "gcj02", "existing": "gcj02"}))
+    p = planner.plan(
+        planner.Study(
+            source=files.source,
+            demand=files.homes,
+            candidates=files.sites,
+            existing=files.existing,
+            areas=files.communities,
+            boundary=str(files.boundary),
+            input_crs={"demand": "gcj02", "candidates": "gcj02", "existing": "gcj02"},
+        )
+    )
     assert set(p.ledger.areas["where"]) >= {"outside", "partly outside"}
     for ledger in (p.account_for(p.stations["site_id"]), p.with_solution(p.solution).ledger):
         pd.testing.assert_frame_equal(ledger.areas, p.ledger.areas)

@@ -74,14 +74,30 @@ def test_gaode_shifts_every_overlay_to_gcj02():
     stations, iso, demand, covered, candidates, G = beijing_plan()
     pages = {}
     for basemap in ("osm", "gaode"):
-        fmap = draw_map(MapContent(stations, iso, demand, covered, candidates=candidates, network=G, covered_before=np.zeros(3, bool), areas=_areas("EPSG:3857")), basemap=basemap)
+        fmap = draw_map(
+            MapContent(
+                stations,
+                iso,
+                demand,
+                covered,
+                candidates=candidates,
+                network=G,
+                covered_before=np.zeros(3, bool),
+                areas=_areas("EPSG:3857"),
+            ),
+            basemap=basemap,
+        )
         pages[basemap] = _numbers(fmap.get_root().render())
-    points = np.concatenate([
-        shapely.get_coordinates(stations.geometry.values), shapely.get_coordinates(iso.geometry.values),
-        shapely.get_coordinates(_areas().geometry.values),
-        shapely.get_coordinates(demand.geometry.values), shapely.get_coordinates(candidates.geometry.values),
-        np.array([[G.nodes[n]["x"], G.nodes[n]["y"]] for n in G.nodes]),
-    ])
+    points = np.concatenate(
+        [
+            shapely.get_coordinates(stations.geometry.values),
+            shapely.get_coordinates(iso.geometry.values),
+            shapely.get_coordinates(_areas().geometry.values),
+            shapely.get_coordinates(demand.geometry.values),
+            shapely.get_coordinates(candidates.geometry.values),
+            np.array([[G.nodes[n]["x"], G.nodes[n]["y"]] for n in G.nodes]),
+        ]
+    )
     glon, glat = wgs84_to_gcj02(points[:, 0], points[:, 1])
     assert (np.abs(glon - points[:, 0]) > 0.004).all() and (np.abs(glat - points[:, 1]) > 0.0005).all()
 
@@ -98,22 +114,36 @@ def test_gaode_shifts_every_overlay_to_gcj02():
 # ----------------------------------------------------------------- basemaps and bad input
 
 
-@pytest.mark.parametrize("basemap, host, credit", [
-    ("osm", "tile.openstreetmap.org", "openstreetmap.org/copyright"),
-    ("carto", "basemaps.cartocdn.com/light_all", "carto.com/attributions"),
-    ("tianditu", "tianditu.gov.cn/vec_w/wmts", "天地图 Tianditu"),
-    ("gaode", "is.autonavi.com/appmaptile", "高德地图 AutoNavi"),
-])
+@pytest.mark.parametrize(
+    "basemap, host, credit",
+    [
+        ("osm", "tile.openstreetmap.org", "openstreetmap.org/copyright"),
+        ("carto", "basemaps.cartocdn.com/light_all", "carto.com/attributions"),
+        ("tianditu", "tianditu.gov.cn/vec_w/wmts", "天地图 Tianditu"),
+        ("gaode", "is.autonavi.com/appmaptile", "高德地图 AutoNavi"),
+    ],
+)
 def test_basemap_tiles_and_attribution(basemap, host, credit, monkeypatch):
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
     stations, iso, demand, covered, _, _ = beijing_plan()
     key = "0123456789abcdef0123456789abcdef" if basemap == "tianditu" else None
-    page = unescape_js(draw_map(MapContent(stations, iso, demand, covered), basemap=basemap, tianditu_key=key, lang="zh")
-                        .get_root().render())
+    page = unescape_js(
+        draw_map(MapContent(stations, iso, demand, covered), basemap=basemap, tianditu_key=key, lang="zh")
+        .get_root()
+        .render()
+    )
     assert host in page and credit in page
     assert "OpenStreetMap" in page  # the overlays are OSM data, credited on every basemap
-    others = [h for b, h, _ in [("osm", "tile.openstreetmap.org", 0), ("carto", "cartocdn", 0),
-                                ("tianditu", "tianditu.gov.cn/vec", 0), ("gaode", "autonavi", 0)] if b != basemap]
+    others = [
+        h
+        for b, h, _ in [
+            ("osm", "tile.openstreetmap.org", 0),
+            ("carto", "cartocdn", 0),
+            ("tianditu", "tianditu.gov.cn/vec", 0),
+            ("gaode", "autonavi", 0),
+        ]
+        if b != basemap
+    ]
     assert not [h for h in others if h in page]
     if basemap == "tianditu":
         assert page.count(f"tk={key}") == 2 and "cva_w" in page  # Chinese annotations for lang zh
@@ -130,11 +160,14 @@ def test_tianditu_key_from_the_environment(monkeypatch):
     assert check_basemap("osm") is None
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--basemap", "tianditu"], ["--tianditu-key", "TIANDITU_KEY"]),
-    (["--basemap", "tianditu", "--tianditu-key", "abc'<script>"], ["tianditu key", "letters and digits"]),
-    (["--basemap", "bing"], ["--basemap", "'bing'"]),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--basemap", "tianditu"], ["--tianditu-key", "TIANDITU_KEY"]),
+        (["--basemap", "tianditu", "--tianditu-key", "abc'<script>"], ["tianditu key", "letters and digits"]),
+        (["--basemap", "bing"], ["--basemap", "'bing'"]),
+    ],
+)
 def test_bad_basemap_options_fail_in_one_line_before_any_work(args, words, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
     out = tmp_path / "out"
@@ -191,7 +224,9 @@ def test_offline_page_is_self_contained(existing_plan):
 
 def _panes(page: str) -> dict[str, int]:
     """{name: z-index} of the map's own panes (whatever the template's whitespace)."""
-    found = re.findall(r'var\s+(\w+)\s*=\s*\w+\.createPane\(\s*"([^"]+)"\s*\);\s*\1\.style\.zIndex\s*=\s*(\d+)\s*;', page)
+    found = re.findall(
+        r'var\s+(\w+)\s*=\s*\w+\.createPane\(\s*"([^"]+)"\s*\);\s*\1\.style\.zIndex\s*=\s*(\d+)\s*;', page
+    )
     assert len({name for _, name, _ in found}) == len(found) > 0
     return {name: int(z) for _, name, z in found}
 
@@ -222,8 +257,11 @@ def test_demand_stage_hands_its_footprints_to_the_map(helsinki, tmp_path):
     sampled = demand["kind"] == "landuse"
     assert demand["method"].iloc[0] == "buildings+landuse" and sampled.any()
     landuse = shapes[shapes["kind"] == "landuse"]
-    assert len(landuse) and shapely.STRtree(landuse.geometry.values).query(
-        demand.geometry[sampled].values, predicate="within")[0].size == sampled.sum()
+    assert (
+        len(landuse)
+        and shapely.STRtree(landuse.geometry.values).query(demand.geometry[sampled].values, predicate="within")[0].size
+        == sampled.sum()
+    )
     # a demand file reads no OSM shapes: only the streets are drawn
     csv = tmp_path / "homes.csv"
     csv.write_text("lon,lat,population\n24.9384,60.1699,10\n", encoding="utf-8")
@@ -244,8 +282,12 @@ def test_offline_basemap_draws_every_footprint_small(existing_plan):
     rings = [ring for polygon in buildings for ring in polygon]
     assert all(len(ring) >= 3 and ring[0] != ring[-1] for ring in rings)
     assert all(len(repr(v).split(".")[-1]) <= 6 for ring in rings for point in ring for v in point)
-    raw = sum(len(r.coords) - 1 for g in fp.geometry[fp["kind"] == "building"] for p in shapely.get_parts(g)
-              for r in shapely.get_rings(p))
+    raw = sum(
+        len(r.coords) - 1
+        for g in fp.geometry[fp["kind"] == "building"]
+        for p in shapely.get_parts(g)
+        for r in shapely.get_rings(p)
+    )
     assert sum(map(len, rings)) < raw
     data = re.search(r'L\.polygon\((\[[^)]*\]), \{"className": "planner-basemap-building"', page).group(1)
     assert len(data) < 200_000
@@ -260,11 +302,17 @@ def test_footprints_cap_and_gcj02_shift(monkeypatch):
     inside = [square(116.381 + 0.0005 * i, 39.902) for i in range(3)]  # in the walking area's box
     outside = [square(116.42, 39.93), square(116.36, 39.88)]
     fp = gpd.GeoDataFrame({"kind": ["building"] * 5}, geometry=inside + outside, crs="EPSG:4326")
-    page = draw_map(MapContent(stations, iso, demand, covered, network=G, footprints=fp), offline=True).get_root().render()
+    page = (
+        draw_map(MapContent(stations, iso, demand, covered, network=G, footprints=fp), offline=True).get_root().render()
+    )
     assert len(_basemap_polygons(page, "building")) == 5
     monkeypatch.setattr(planner.outputs.maps.shapes, "MAX_FOOTPRINTS", 4)
     with pytest.warns(UserWarning, match="5 footprints are more than 4; drew the 3 polygons"):
-        page = draw_map(MapContent(stations, iso, demand, covered, network=G, footprints=fp), offline=True).get_root().render()
+        page = (
+            draw_map(MapContent(stations, iso, demand, covered, network=G, footprints=fp), offline=True)
+            .get_root()
+            .render()
+        )
     drawn = _basemap_polygons(page, "building")
     assert len(drawn) == 3 and all(116.38 < lon < 116.386 for p in drawn for r in p for _, lon in r)
     # footprints take the streets' GCJ-02 shift
@@ -280,8 +328,16 @@ def test_layers_legend_summary_and_popups(existing_plan):
     page = unescape_js(planner.plan_map(existing_plan).get_root().render())
     control = re.search(r"overlays :  \{(.*?)\},\s*\};", page, flags=re.S).group(1)
     names = re.findall(r'"([^"]+)" :', control)
-    assert names == [t["proposed_layer"], t["existing_layer"], t["areas"].format(minutes=5), t["homes_covered"],
-                     t["homes_uncovered"], t["heat_layer"], t["candidates_layer"], t["network_layer"]]
+    assert names == [
+        t["proposed_layer"],
+        t["existing_layer"],
+        t["areas"].format(minutes=5),
+        t["homes_covered"],
+        t["homes_uncovered"],
+        t["heat_layer"],
+        t["candidates_layer"],
+        t["network_layer"],
+    ]
     legend = re.search(r'<div id="planner-legend".*?</div></div>', page, flags=re.S).group(0)
     for key in ("proposed", "existing", "uncovered", "covered"):
         assert t[key] in legend
@@ -328,10 +384,20 @@ def _legend(page: str) -> str:
     return re.search(r'<div id="planner-legend".*?</div></div>', page, flags=re.DOTALL).group(0)
 
 
-@pytest.mark.parametrize("lang, want", [
-    ("en", ["Proposed community centre: 甲站", "Proposed grid station: Station B", "Existing community centre: 现有站"]),
-    ("zh", ["拟建社区党群服务中心: 甲站", "拟建网格站: Station B", "现有社区党群服务中心: 现有站"]),
-])
+@pytest.mark.parametrize(
+    "lang, want",
+    [
+        (
+            "en",
+            [
+                "Proposed community centre: 甲站",
+                "Proposed grid station: Station B",
+                "Existing community centre: 现有站",
+            ],
+        ),
+        ("zh", ["拟建社区党群服务中心: 甲站", "拟建网格站: Station B", "现有社区党群服务中心: 现有站"]),
+    ],
+)
 def test_stations_named_by_status_and_tier(lang, want):
     t = words(lang, "map")
     stations, iso, demand, covered, _, _ = beijing_plan()
@@ -349,8 +415,11 @@ def test_stations_named_by_status_and_tier(lang, want):
     assert page.count("planner-station planner-existing planner-tier-centre") == 1
     # the existing layer is not called 现有网格站 when it holds a centre; the legend names the existing centre
     control = re.search(r"overlays :  \{(.*?)\},\s*\};", page, flags=re.DOTALL).group(1)
-    assert re.findall(r'"([^"]+)" :', control)[:3] == [t["proposed_centre_layer"], t["proposed_grid_layer"],
-                                                       t["existing_tiered_layer"]]
+    assert re.findall(r'"([^"]+)" :', control)[:3] == [
+        t["proposed_centre_layer"],
+        t["proposed_grid_layer"],
+        t["existing_tiered_layer"],
+    ]
     legend = _legend(page)
     assert t["existing_centre"] in legend and t["existing_grid"] not in legend
     assert t["existing_grid"] not in page
@@ -372,20 +441,35 @@ def test_station_labels_without_centres_and_with_an_existing_centre_only(lang):
     # from the matching row of ``stations``, and the plan has tiers
     stations["tier"] = ["grid", "grid", "centre"]
     existing = stations[stations["existing"]][["site_id", "name", "geometry"]]
-    page = unescape_js(draw_map(MapContent(stations, iso, demand, covered, existing=existing), lang=lang).get_root().render())
-    assert _tooltips(page) == [f"{t['proposed_grid']}: 甲站", f"{t['proposed_grid']}: Station B",
-                               f"{t['existing_centre']}: 现有站"]
+    page = unescape_js(
+        draw_map(MapContent(stations, iso, demand, covered, existing=existing), lang=lang).get_root().render()
+    )
+    assert _tooltips(page) == [
+        f"{t['proposed_grid']}: 甲站",
+        f"{t['proposed_grid']}: Station B",
+        f"{t['existing_centre']}: 现有站",
+    ]
     assert page.count("planner-station planner-existing planner-tier-centre") == 1
     assert t["existing_centre"] in _legend(page)
 
 
 def _areas(crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
     """Three communities near the Beijing plan: 30 %, 90 % and 100 % covered; one name is a script tag."""
-    boxes = [shapely.box(116.3843, 39.9031, 116.3947, 39.9104), shapely.box(116.3962, 39.9053, 116.4049, 39.9147),
-             shapely.box(116.4007, 39.8951, 116.4102, 39.9018)]
-    areas = gpd.GeoDataFrame({"area": ["<script>alert(1)</script>", "东华门社区", "Smith & Sons"],
-                              "population": [1000, 2500.0, 480], "population_covered": [300, 2250.0, 480],
-                              "covered_share": [0.3, 0.9, 1.0]}, geometry=boxes, crs="EPSG:4326")
+    boxes = [
+        shapely.box(116.3843, 39.9031, 116.3947, 39.9104),
+        shapely.box(116.3962, 39.9053, 116.4049, 39.9147),
+        shapely.box(116.4007, 39.8951, 116.4102, 39.9018),
+    ]
+    areas = gpd.GeoDataFrame(
+        {
+            "area": ["<script>alert(1)</script>", "东华门社区", "Smith & Sons"],
+            "population": [1000, 2500.0, 480],
+            "population_covered": [300, 2250.0, 480],
+            "covered_share": [0.3, 0.9, 1.0],
+        },
+        geometry=boxes,
+        crs="EPSG:4326",
+    )
     return areas.to_crs(crs)
 
 
@@ -396,10 +480,13 @@ def _area_layer(page: str) -> tuple[dict, dict]:
     return json.loads(found[0][0]), json.loads(found[0][1])
 
 
-@pytest.mark.parametrize("lang, legend_items", [
-    ("en", ["Area, &lt;50% covered", "Area, 50%–80% covered", "Area, 80%–95% covered", "Area, ≥95% covered"]),
-    ("zh", ["覆盖率&lt;50%的社区", "覆盖率50%–80%的社区", "覆盖率80%–95%的社区", "覆盖率≥95%的社区"]),
-])
+@pytest.mark.parametrize(
+    "lang, legend_items",
+    [
+        ("en", ["Area, &lt;50% covered", "Area, 50%–80% covered", "Area, 80%–95% covered", "Area, ≥95% covered"]),
+        ("zh", ["覆盖率&lt;50%的社区", "覆盖率50%–80%的社区", "覆盖率80%–95%的社区", "覆盖率≥95%的社区"]),
+    ],
+)
 def test_areas_layer_coloured_by_share_covered(lang, legend_items):
     t = words(lang, "map")
     stations, iso, demand, covered, _, _ = beijing_plan()
@@ -407,23 +494,44 @@ def test_areas_layer_coloured_by_share_covered(lang, legend_items):
     text = unescape_js(page)
     # a layer of its own, shown, listed after the walking areas
     control = re.search(r"overlays :  \{(.*?)\},\s*\};", text, flags=re.DOTALL).group(1)
-    assert re.findall(r'"([^"]+)" :', control)[:4] == [t["proposed_layer"], t["existing_layer"],
-                                                       t["areas"].format(minutes=5), t["area_layer"]]
+    assert re.findall(r'"([^"]+)" :', control)[:4] == [
+        t["proposed_layer"],
+        t["existing_layer"],
+        t["areas"].format(minutes=5),
+        t["area_layer"],
+    ]
     assert {"en": "Areas by share covered", "zh": "社区覆盖率"}[lang] == t["area_layer"]
     # one polygon per area, filled by its step, in a pane under the walking areas and the stations
     options, data = _area_layer(page)
-    assert options == {"className": "planner-area", "color": "#555555", "fill": True, "fillOpacity": 0.35,
-                       "opacity": 0.8, "pane": "planner-area-share", "weight": 0.8}
+    assert options == {
+        "className": "planner-area",
+        "color": "#555555",
+        "fill": True,
+        "fillOpacity": 0.35,
+        "opacity": 0.8,
+        "pane": "planner-area-share",
+        "weight": 0.8,
+    }
     panes = dict(re.findall(r'createPane\(\s*"([\w-]+)"\);\s*\w+\.style\.zIndex = (\d+);', page))
     assert int(panes["planner-basemap"]) < int(panes["planner-area-share"]) == 340 < int(panes["planner-areas"]) < 400
     features = data["features"]
     assert [f["properties"]["fill"] for f in features] == ["#d73027", "#a6d96a", "#1a9641"]
-    assert [f["geometry"]["coordinates"][0][2] for f in features] == [[116.3843, 39.9104], [116.3962, 39.9147],
-                                                                     [116.4007, 39.9018]]
+    assert [f["geometry"]["coordinates"][0][2] for f in features] == [
+        [116.3843, 39.9104],
+        [116.3962, 39.9147],
+        [116.4007, 39.9018],
+    ]
     assert [f["properties"]["tooltip"] for f in features] == [
-        "&lt;script&gt;alert(1)&lt;/script&gt;: 30.0%", "东华门社区: 90.0%", "Smith &amp; Sons: 100.0%"]
-    rows = [(t["area_name"], "东华门社区"), (t["population"], "2,500"), (t["area_covered"], "2,250"),
-            (t["area_share"], "90.0%")]
+        "&lt;script&gt;alert(1)&lt;/script&gt;: 30.0%",
+        "东华门社区: 90.0%",
+        "Smith &amp; Sons: 100.0%",
+    ]
+    rows = [
+        (t["area_name"], "东华门社区"),
+        (t["population"], "2,500"),
+        (t["area_covered"], "2,250"),
+        (t["area_share"], "90.0%"),
+    ]
     assert features[1]["properties"]["popup"] == "<br>".join(f"<b>{k}</b>: {v}" for k, v in rows)
     assert features[0]["properties"]["popup"].startswith(f"<b>{t['area_name']}</b>: &lt;script&gt;alert(1)")
     assert features[2]["properties"]["popup"].endswith(f"<b>{t['area_share']}</b>: 100.0%")
@@ -444,7 +552,11 @@ def test_areas_layer_coloured_by_share_covered(lang, legend_items):
 def test_areas_need_their_columns_and_take_any_crs():
     stations, iso, demand, covered, _, _ = beijing_plan()
     with pytest.raises(InputError, match="areas: missing column.s. population_covered, covered_share"):
-        draw_map(MapContent(stations, iso, demand, covered, areas=_areas().drop(columns=["population_covered", "covered_share"])))
+        draw_map(
+            MapContent(
+                stations, iso, demand, covered, areas=_areas().drop(columns=["population_covered", "covered_share"])
+            )
+        )
     # in a projected CRS: drawn in WGS-84; a missing share is grey, its figures shown as a dash
     areas = _areas("EPSG:32650")
     areas.loc[1, "covered_share"] = np.nan
@@ -467,12 +579,48 @@ def test_summary_counts_the_population_existing_stations_covered_before():
 
 def test_every_label_in_chinese():
     stations, iso, demand, covered, candidates, G = beijing_plan()
-    pages = {lang: unescape_js(draw_map(MapContent(stations, iso, demand, covered, candidates=candidates, network=G), lang=lang).get_root().render()) for lang in ("en", "zh")}
-    shown = ["proposed_layer", "existing_layer", "areas", "homes_covered", "homes_uncovered", "heat_layer",
-             "candidates_layer", "network_layer", "legend", "proposed", "existing", "covered", "uncovered", "heat",
-             "areas_legend", "summary_title", "summary_stations", "summary_total", "summary_before", "summary_after",
-             "summary_share", "summary_walk", "site_id", "tier", "kind", "population_covered", "share_of_all",
-             "zoom_in", "zoom_out", "grid", "population", "candidate"]
+    pages = {
+        lang: unescape_js(
+            draw_map(MapContent(stations, iso, demand, covered, candidates=candidates, network=G), lang=lang)
+            .get_root()
+            .render()
+        )
+        for lang in ("en", "zh")
+    }
+    shown = [
+        "proposed_layer",
+        "existing_layer",
+        "areas",
+        "homes_covered",
+        "homes_uncovered",
+        "heat_layer",
+        "candidates_layer",
+        "network_layer",
+        "legend",
+        "proposed",
+        "existing",
+        "covered",
+        "uncovered",
+        "heat",
+        "areas_legend",
+        "summary_title",
+        "summary_stations",
+        "summary_total",
+        "summary_before",
+        "summary_after",
+        "summary_share",
+        "summary_walk",
+        "site_id",
+        "tier",
+        "kind",
+        "population_covered",
+        "share_of_all",
+        "zoom_in",
+        "zoom_out",
+        "grid",
+        "population",
+        "candidate",
+    ]
     for key in shown:
         en, zh = (words(lang, "map")[key].format(minutes=5) for lang in ("en", "zh"))
         assert zh in pages["zh"], key
@@ -573,8 +721,10 @@ def test_offline_layers_toggle_and_popups_in_chromium(chromium, existing_plan, t
         }""")
         assert len(texts) == n
         for row in existing_plan.stations.itertuples():
-            assert any(row.site_id in t and f"{row.population_within:,.0f}" in t and words("zh", "map")["site_id"] in t
-                       for t in texts), row.site_id
+            assert any(
+                row.site_id in t and f"{row.population_within:,.0f}" in t and words("zh", "map")["site_id"] in t
+                for t in texts
+            ), row.site_id
         assert log == {"requests": [], "console_errors": [], "page_errors": []}
     finally:
         context.close()
@@ -585,8 +735,12 @@ def test_areas_answer_the_mouse_under_the_overlays_in_chromium(chromium, tmp_pat
     its tooltip and popup, escaped."""
     stations, iso, demand, covered, _, G = beijing_plan()
     path = tmp_path / "plan.html"
-    path.write_text(draw_map(MapContent(stations, iso, demand, covered, network=G, areas=_areas()), offline=True, lang="zh")
-                    .get_root().render(), encoding="utf-8")
+    path.write_text(
+        draw_map(MapContent(stations, iso, demand, covered, network=G, areas=_areas()), offline=True, lang="zh")
+        .get_root()
+        .render(),
+        encoding="utf-8",
+    )
     context, page, log = open_offline(chromium, path)
     try:
         assert page.locator("path.planner-area").count() == 3
@@ -600,7 +754,11 @@ def test_areas_answer_the_mouse_under_the_overlays_in_chromium(chromium, tmp_pat
         page.mouse.click(x, y)
         page.wait_for_timeout(200)
         assert page.locator(".leaflet-popup-content").inner_text().split("\n") == [
-            "社区: <script>alert(1)</script>", "人口: 1,000", "已覆盖人口: 300", "覆盖率: 30.0%"]
+            "社区: <script>alert(1)</script>",
+            "人口: 1,000",
+            "已覆盖人口: 300",
+            "覆盖率: 30.0%",
+        ]
         assert log == {"requests": [], "console_errors": [], "page_errors": []}
     finally:
         context.close()
@@ -614,7 +772,9 @@ def test_online_page_runs_with_its_cdn_files_served_locally(chromium, existing_p
     path = tmp_path / "plan.html"
     path.write_text(planner.plan_map(existing_plan, basemap="carto").get_root().render(), encoding="utf-8")
     js, css, _ = leaflet_assets()
-    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+    )
     asked = []
     context = chromium.new_context()
     page = context.new_page()
@@ -632,7 +792,9 @@ def test_online_page_runs_with_its_cdn_files_served_locally(chromium, existing_p
         elif url.endswith("/leaflet.css"):
             r.fulfill(body=css, content_type="text/css")
         elif url.endswith("leaflet_heat.min.js"):
-            r.fulfill(body="L.heatLayer = function () { return L.layerGroup(); };", content_type="application/javascript")
+            r.fulfill(
+                body="L.heatLayer = function () { return L.layerGroup(); };", content_type="application/javascript"
+            )
         elif "basemaps.cartocdn.com" in url:
             r.fulfill(body=png, content_type="image/png")
         else:
@@ -646,8 +808,13 @@ def test_online_page_runs_with_its_cdn_files_served_locally(chromium, existing_p
         assert page.locator(".planner-station").count() == len(existing_plan.stations)
         assert page.locator("img.leaflet-tile").count() > 0
         hosts = {re.sub(r"^https?://([^/]+)/.*$", r"\1", u) for u in asked}
-        assert hosts <= {"cdn.jsdelivr.net", "a.basemaps.cartocdn.com", "b.basemaps.cartocdn.com",
-                         "c.basemaps.cartocdn.com", "d.basemaps.cartocdn.com"}, hosts
+        assert hosts <= {
+            "cdn.jsdelivr.net",
+            "a.basemaps.cartocdn.com",
+            "b.basemaps.cartocdn.com",
+            "c.basemaps.cartocdn.com",
+            "d.basemaps.cartocdn.com",
+        }, hosts
         assert errors == []
     finally:
         context.close()

@@ -175,9 +175,13 @@ def served_split(allowed, w, capacity, sites):
     for k, (i, j) in enumerate(pairs):
         a_home[i, k] = 1.0
         a_site[sites.index(j), k] = w[i]
-    res = linprog(c, A_ub=np.vstack([a_home, a_site]),
-                  b_ub=np.concatenate([np.ones(len(w)), np.full(len(sites), capacity)]),
-                  bounds=(0, 1), method="highs")
+    res = linprog(
+        c,
+        A_ub=np.vstack([a_home, a_site]),
+        b_ub=np.concatenate([np.ones(len(w)), np.full(len(sites), capacity)]),
+        bounds=(0, 1),
+        method="highs",
+    )
     assert res.status == 0
     return float(-res.fun)
 
@@ -225,8 +229,14 @@ def assert_required_in(sol, req):
 # (seed, sites, homes, radius): radius 5 and a limit of 8, 6-9 sites, 12-25 homes; the
 # radius-8 instances are denser (minutes 0..9, 5 % inf) so that p = 1 is sometimes feasible
 NEAREST_CASES = [
-    (1, 6, 12, 5.0), (2, 7, 16, 5.0), (3, 8, 20, 5.0), (4, 9, 25, 5.0),
-    (5, 6, 14, 8.0), (6, 7, 18, 8.0), (7, 8, 22, 8.0), (8, 9, 25, 8.0),
+    (1, 6, 12, 5.0),
+    (2, 7, 16, 5.0),
+    (3, 8, 20, 5.0),
+    (4, 9, 25, 5.0),
+    (5, 6, 14, 8.0),
+    (6, 7, 18, 8.0),
+    (7, 8, 22, 8.0),
+    (8, 9, 25, 8.0),
 ]
 
 
@@ -234,6 +244,8 @@ def nearest_instance(seed, n_sites, n_homes, radius):
     if radius == 5.0:
         return random_minutes(seed, n_homes, n_sites, p_inf=0.1, top=10)
     return random_minutes(seed, n_homes, n_sites, p_inf=0.05, top=9)
+
+
 REQ_CHOICES = ["none", "one"]
 
 
@@ -365,8 +377,11 @@ def test_backup_cases_are_not_trivial():
         cost, w = random_minutes(seed, n_homes, n_sites, p_inf=0.3)
         allowed = cost <= (5.0 if seed % 2 else 8.0)
         k, best = bf_backup(allowed, w)
-        worst = min(float(w[allowed[:, s].sum(axis=1) >= 2].sum()) for s in subsets(allowed.shape[1], k)
-                    if allowed[:, s].any(axis=1)[allowed.any(axis=1)].all())
+        worst = min(
+            float(w[allowed[:, s].sum(axis=1) >= 2].sum())
+            for s in subsets(allowed.shape[1], k)
+            if allowed[:, s].any(axis=1)[allowed.any(axis=1)].all()
+        )
         gains += best > worst + 1e-9  # choosing among the minimum covers matters
     assert gains >= 3
 
@@ -528,8 +543,9 @@ def test_capacitated_mclp_matches_brute_force(seed, capacity, split, req_choice)
     allowed = cost <= 5.0
     for p in (1, 2, 3):
         expected = bf_capacitated_mclp(allowed, w, capacity, split, p, req)
-        sol = planner.solve(cost, model="mclp", p=p, radius=5.0, weights=w, capacity=capacity, split=split,
-                            required=req)
+        sol = planner.solve(
+            cost, model="mclp", p=p, radius=5.0, weights=w, capacity=capacity, split=split, required=req
+        )
         assert len(sol.selected) == p
         assert_required_in(sol, req)
         check_capacitated(sol, allowed, w, capacity, split)
@@ -548,8 +564,10 @@ def test_capacitated_cases_are_not_trivial():
         impossible += whole is None
         binds += parts is None or parts > bf_cover_min(allowed)
         for p in (1, 2, 3):
-            split_helps += (bf_capacitated_mclp(allowed, w, capacity, True, p)
-                            > bf_capacitated_mclp(allowed, w, capacity, False, p) + 1e-9)
+            split_helps += (
+                bf_capacitated_mclp(allowed, w, capacity, True, p)
+                > bf_capacitated_mclp(allowed, w, capacity, False, p) + 1e-9
+            )
     assert binds >= 3 and split_helps >= 3 and impossible >= 1
 
 
@@ -587,8 +605,13 @@ def test_capacitated_whole_home_bigger_than_capacity(model, p):
 
 
 REQ_MODELS = [
-    ("lscp", None), ("mclp", 2), ("pmedian", 3), ("pcenter", 3), ("backup", None),
-    ("pdispersion", 3), ("budget", None),
+    ("lscp", None),
+    ("mclp", 2),
+    ("pmedian", 3),
+    ("pcenter", 3),
+    ("backup", None),
+    ("pdispersion", 3),
+    ("budget", None),
 ]
 
 
@@ -653,6 +676,7 @@ def test_required_changes_the_optimum_somewhere():
 
 # --------------------------------------------------------------------------- 7. property test (hypothesis)
 
+
 def small_instances():
     """Small minute matrices: 2-9 homes, 2-5 sites, weights 0..30."""
     return minute_matrices(homes=(2, 9), sites=(2, 5), max_weight=30)
@@ -678,8 +702,9 @@ def test_small_instances_match_brute_force(inst, data):
     if allowed.any():
         sol = planner.solve(cost, model="backup", radius=5.0, weights=w)
         assert sol.objective == pytest.approx(bf_backup(allowed, w)[1], abs=1e-9)
-    costs = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5]), min_size=n_sites, max_size=n_sites),
-                               label="costs"))
+    costs = np.array(
+        data.draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5]), min_size=n_sites, max_size=n_sites), label="costs")
+    )
     budget = data.draw(st.sampled_from([0.0, 1.0, 1.5, 2.5]), label="budget")
     sol = planner.solve(cost, model="budget", radius=5.0, weights=w, costs=costs, budget=budget)
     assert costs[sol.selected].sum() <= budget + 1e-9
@@ -808,8 +833,9 @@ def test_budget_bad_costs(small, costs):
         planner.solve(cost, model="budget", radius=5.0, costs=costs, budget=3.0)
 
 
-@pytest.mark.parametrize("model,p", [("pcenter", 2), ("pmedian", 2), ("backup", None), ("budget", None),
-                                     ("pdispersion", 2)])
+@pytest.mark.parametrize(
+    "model,p", [("pcenter", 2), ("pmedian", 2), ("backup", None), ("budget", None), ("pdispersion", 2)]
+)
 def test_capacity_only_for_lscp_mclp(small, model, p):
     cost, _ = small
     matrix = random_site_minutes(3, 6) if model == "pdispersion" else cost

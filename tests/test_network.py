@@ -265,8 +265,11 @@ STAR = {
 
 
 def star_xml() -> str:
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">',
-             '  <node id="1" lat="60.17000" lon="24.94000" version="1"/>']
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<osm version="0.6" generator="test">',
+        '  <node id="1" lat="60.17000" lon="24.94000" version="1"/>',
+    ]
     for n, way in enumerate(STAR):
         angle = 2 * math.pi * n / len(STAR)
         lat, lon = 60.17 + 0.002 * math.sin(angle), 24.94 + 0.004 * math.cos(angle)
@@ -364,15 +367,23 @@ def canned_overpass_json():
     ]
     ways = []
     for r in range(3):
-        ways.append({
-            "type": "way", "id": 500 + r, "nodes": [grid_id(r, c) for c in range(3)],
-            "tags": {"highway": "footway" if r != 1 else "residential", "name": f"Row {r}"},
-        })
+        ways.append(
+            {
+                "type": "way",
+                "id": 500 + r,
+                "nodes": [grid_id(r, c) for c in range(3)],
+                "tags": {"highway": "footway" if r != 1 else "residential", "name": f"Row {r}"},
+            }
+        )
     for c in range(3):
-        ways.append({
-            "type": "way", "id": 600 + c, "nodes": [grid_id(r, c) for r in range(3)],
-            "tags": {"highway": "residential" if c != 1 else "footway"},
-        })
+        ways.append(
+            {
+                "type": "way",
+                "id": 600 + c,
+                "nodes": [grid_id(r, c) for r in range(3)],
+                "tags": {"highway": "residential" if c != 1 else "footway"},
+            }
+        )
     ways.append({"type": "way", "id": 700, "nodes": [2001, 2002], "tags": {"highway": "footway"}})
     return {
         "version": 0.6,
@@ -485,11 +496,7 @@ def test_download_bbox_from_canned_overpass(monkeypatch, offline_osmnx):
 
     # lengths are measured on the projected geometry: compare with an independent projection
     to_utm = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True)
-    xy = {
-        grid_id(r, c): to_utm.transform(lon, lat)
-        for r, lat in enumerate(GRID_LAT)
-        for c, lon in enumerate(GRID_LON)
-    }
+    xy = {grid_id(r, c): to_utm.transform(lon, lat) for r, lat in enumerate(GRID_LAT) for c, lon in enumerate(GRID_LON)}
     for n in G.nodes:
         assert (G.nodes[n]["x"], G.nodes[n]["y"]) == pytest.approx(xy[n], abs=1e-3)
 

@@ -51,7 +51,10 @@ def execute(name: str, tmp_path: Path):
     nb = nbformat.read(work / "notebooks" / name, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(KERNEL_CHECK))
     client = nbclient.NotebookClient(
-        nb, kernel_name="python3", timeout=600, allow_errors=False,
+        nb,
+        kernel_name="python3",
+        timeout=600,
+        allow_errors=False,
         resources={"metadata": {"path": str(work / "notebooks")}},
     )
     started = time.perf_counter()
@@ -70,7 +73,9 @@ def outputs(nb) -> list:
 
 
 def stdout(nb) -> str:
-    return "".join(o.get("text", "") for o in outputs(nb) if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    return "".join(
+        o.get("text", "") for o in outputs(nb) if o.get("output_type") == "stream" and o.get("name") == "stdout"
+    )
 
 
 def rich(nb, mime: str) -> list[str]:
@@ -136,7 +141,9 @@ def test_existing_stations_and_curve(tmp_path, helsinki):
 def test_your_town(tmp_path):
     nb, work, _ = execute("03_your_town.ipynb", tmp_path)
     text = stdout(nb)
-    pbfs = sorted((SHARED / "data" / "osm").glob("*.osm.pbf"), key=lambda p: p.stat().st_size) if SHARED.is_dir() else []
+    pbfs = (
+        sorted((SHARED / "data" / "osm").glob("*.osm.pbf"), key=lambda p: p.stat().st_size) if SHARED.is_dir() else []
+    )
     source = pbfs[0] if pbfs else None
     expected = source.name if source else "embedded default (central Helsinki)"
     assert f"source: {expected}" in text

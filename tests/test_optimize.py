@@ -176,7 +176,10 @@ def test_radius_is_inclusive(form):
     elif form == "csr":
         x, kw = to_csr(cost), dict(radius=RADIUS, weights=w)
     else:
-        x, kw = Coverage(to_csr(cost), (RADIUS + 1.0,), np.array(["a", "b", "c"]), np.array(["s", "t"]), w), dict(radius=RADIUS)
+        x, kw = (
+            Coverage(to_csr(cost), (RADIUS + 1.0,), np.array(["a", "b", "c"]), np.array(["s", "t"]), w),
+            dict(radius=RADIUS),
+        )
     sol = planner.solve(x, **kw)
     np.testing.assert_array_equal(sol.selected, [0])
     np.testing.assert_array_equal(sol.uncoverable, [1])
@@ -489,6 +492,7 @@ def test_against_spopt(seed, n_homes, n_sites):
 # --------------------------------------------------------------------------- 7. properties
 # derandomize: the same examples on every run (deterministic, and no example database)
 
+
 def instances(max_homes=12, max_sites=6):
     """Small minute matrices: 1-max_homes homes, 1-max_sites sites, weights 0..50."""
     return minute_matrices(homes=(1, max_homes), sites=(1, max_sites), max_weight=50)
@@ -499,7 +503,10 @@ def instances(max_homes=12, max_sites=6):
 def test_mclp_optimum_never_falls_as_p_grows(inst):
     cost, w = inst
     n_sites = cost.shape[1]
-    values = [planner.solve(cost, model="mclp", p=p, radius=RADIUS, weights=w).objective for p in range(1, min(4, n_sites) + 1)]
+    values = [
+        planner.solve(cost, model="mclp", p=p, radius=RADIUS, weights=w).objective
+        for p in range(1, min(4, n_sites) + 1)
+    ]
     assert all(b >= a - 1e-9 for a, b in zip(values, values[1:]))
     # with every site open, all coverable population is covered
     full = planner.solve(cost, model="mclp", p=n_sites, radius=RADIUS, weights=w)
@@ -579,7 +586,9 @@ def test_mclp_optimum_never_falls_as_p_grows_on_random_networks(seed, minutes):
 
 
 @NETWORK_PROPS
-@given(seed=st.integers(0, 10_000), minutes=st.floats(1.0, 12.0), p=st.integers(1, 5), shuffle=st.integers(0, 2**32 - 1))
+@given(
+    seed=st.integers(0, 10_000), minutes=st.floats(1.0, 12.0), p=st.integers(1, 5), shuffle=st.integers(0, 2**32 - 1)
+)
 def test_optima_do_not_depend_on_row_order(seed, minutes, p, shuffle):
     G, homes, sites = network_instance(seed)
     rng = np.random.default_rng(shuffle)

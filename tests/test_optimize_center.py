@@ -229,8 +229,9 @@ def test_the_900_node_piece_that_was_answered_no(graph900: np.ndarray) -> None:
     assert block.shape == (177, 209)
     assert min_cover(block.toarray()) == 5
     one = np.ones(block.shape[1])
-    x, result = planner_milp(one, one, np.zeros_like(one), one, [Constraint(block, 1.0, np.inf)], None,
-                             integral_values=True, stop_at=5.0)
+    x, result = planner_milp(
+        one, one, np.zeros_like(one), one, [Constraint(block, 1.0, np.inf)], None, integral_values=True, stop_at=5.0
+    )
     assert x is not None and result.status in (0, 3) and (x > 0.5).sum() == 5
     assert (block @ (x > 0.5)).min() >= 1
     sel, status, _, _ = cover_bound(a, np.zeros(0, np.int64), None, target=5)
@@ -246,8 +247,16 @@ def test_stop_at_answers_agree_with_the_minimum_cover(seed: int) -> None:
     best = min_cover(cover)
     one = np.ones(n_cols)
     for target in (best - 1, best, best + 1):
-        x, result = planner_milp(one, one, np.zeros(n_cols), one, [Constraint(sp.csr_matrix(cover, dtype=float),
-                                 1.0, np.inf)], None, integral_values=True, stop_at=float(target))
+        x, result = planner_milp(
+            one,
+            one,
+            np.zeros(n_cols),
+            one,
+            [Constraint(sp.csr_matrix(cover, dtype=float), 1.0, np.inf)],
+            None,
+            integral_values=True,
+            stop_at=float(target),
+        )
         if target >= best:
             assert x is not None and (x > 0.5).sum() <= target and (cover[:, x > 0.5].any(axis=1)).all()
         else:

@@ -54,8 +54,12 @@ def test_the_minimum_is_kept_and_the_lp_rises() -> None:
         a = _cover(seed, 100, 80, 0.045)
         cuts = triangle_cuts(sp.csr_matrix(a), Deadline(None))
         m = a.shape[1]
-        plain = milp(np.ones(m), integrality=np.ones(m), bounds=Bounds(0, 1),
-                     constraints=LinearConstraint(a.astype(float), 1, np.inf))
+        plain = milp(
+            np.ones(m),
+            integrality=np.ones(m),
+            bounds=Bounds(0, 1),
+            constraints=LinearConstraint(a.astype(float), 1, np.inf),
+        )
         cons = [LinearConstraint(a.astype(float), 1, np.inf)]
         if cuts.shape[0]:
             cons.append(LinearConstraint(cuts.toarray(), 2, np.inf))

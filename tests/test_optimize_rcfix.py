@@ -110,7 +110,9 @@ def test_small_compounds_budget_match_brute_force(seed):
 def test_every_path_is_taken():
     """The small cases end after the reductions, at the LP bound, or after a smaller MIP: each is checked above."""
     seen = []
-    cases = [compound_instance(*case) for case in SMALL] + [random_minutes(s, 60, 12, p_inf=0.35) for s in range(100, 106)]
+    cases = [compound_instance(*case) for case in SMALL] + [
+        random_minutes(s, 60, 12, p_inf=0.35) for s in range(100, 106)
+    ]
     for minutes, w in cases:
         for p in (2, 3, 4):
             r = planner.solve(minutes, model="mclp", p=p, radius=RADIUS, weights=w).result
@@ -189,7 +191,10 @@ def cover_models(draw, count: bool):
     rw = np.array([draw(st.integers(0, 30)) for _ in range(n_rows)], float)
     bonus = np.array([draw(st.sampled_from([0, 0, 0, 2, 7])) for _ in range(n)], float)
     block = sp.csr_matrix(
-        (np.ones(sum(map(len, rows)), bool), ([i for i, r in enumerate(rows) for _ in r], [j for r in rows for j in r])),
+        (
+            np.ones(sum(map(len, rows)), bool),
+            ([i for i, r in enumerate(rows) for _ in r], [j for r in rows for j in r]),
+        ),
         shape=(n_rows, n),
     )
     if count:

@@ -215,9 +215,7 @@ def test_invalid_minutes_are_refused(cost, where, value, form):
     matrix = np.array(cost) if form == "dense" else sp.csr_matrix(np.array(cost))
     for model in ("pmedian", "lscp"):
         with pytest.raises(InputError) as err:
-            planner.solve(matrix, model=model, p=1, radius=5) if model == "pmedian" else planner.solve(
-                matrix, radius=5
-            )
+            planner.solve(matrix, model=model, p=1, radius=5) if model == "pmedian" else planner.solve(matrix, radius=5)
         assert where in str(err.value) and value in str(err.value) and "\n" not in str(err.value)
 
 
@@ -312,9 +310,12 @@ def big_m_pcenter(cost: np.ndarray, p: int) -> float | None:
     upper = np.ones(n)
     upper[-1] = np.inf
     upper[n_s:-1] = ok.ravel()
-    res = milp(c, integrality=np.r_[np.ones(n_s), np.zeros(n - n_s)],
-               bounds=Bounds(np.zeros(n), upper),
-               constraints=LinearConstraint(np.array([r[0] for r in rows]), [r[1] for r in rows], [r[2] for r in rows]))
+    res = milp(
+        c,
+        integrality=np.r_[np.ones(n_s), np.zeros(n - n_s)],
+        bounds=Bounds(np.zeros(n), upper),
+        constraints=LinearConstraint(np.array([r[0] for r in rows]), [r[1] for r in rows], [r[2] for r in rows]),
+    )
     assert res.status in (0, 2)
     return float(res.fun) if res.status == 0 else None
 

@@ -287,7 +287,6 @@ MAP_NAMES = [
 TEMPLATE_BREAKERS = ["tick`tock", "C:\\users\\map"]
 
 
-
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
@@ -300,8 +299,21 @@ def hostile_run(tmp_path_factory):
         for row, name in zip(rows, MAP_NAMES):
             writer.writerow([row["lon"], row["lat"], name])
     out = folder / "out"
-    code = main(["plan", "--candidates", str(candidates), "--model", "mclp", "--p", str(len(MAP_NAMES)),
-                 "--offline", "--out", str(out), "-q"])
+    code = main(
+        [
+            "plan",
+            "--candidates",
+            str(candidates),
+            "--model",
+            "mclp",
+            "--p",
+            str(len(MAP_NAMES)),
+            "--offline",
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
     return code, out
 
 
@@ -316,10 +328,13 @@ def breakers_page(tmp_path_factory):
     n = len(TEMPLATE_BREAKERS)
     stations = gpd.GeoDataFrame(
         {"site_id": [f"s{i}" for i in range(n)], "name": TEMPLATE_BREAKERS, "population_covered": [10.0] * n},
-        geometry=[shapely.Point(24.94 + 0.002 * i, 60.17) for i in range(n)], crs="EPSG:4326")
+        geometry=[shapely.Point(24.94 + 0.002 * i, 60.17) for i in range(n)],
+        crs="EPSG:4326",
+    )
     iso = gpd.GeoDataFrame({"site_id": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
-    demand = gpd.GeoDataFrame({"demand_id": ["h0"], "population": [5.0]}, geometry=[shapely.Point(24.941, 60.171)],
-                              crs="EPSG:4326")
+    demand = gpd.GeoDataFrame(
+        {"demand_id": ["h0"], "population": [5.0]}, geometry=[shapely.Point(24.941, 60.171)], crs="EPSG:4326"
+    )
     html = draw_map(MapContent(stations, iso, demand, np.array([True])), offline=True).get_root().render()
     path = tmp_path_factory.mktemp("breakers") / "map.html"
     path.write_text(html, encoding="utf-8")
@@ -388,11 +403,21 @@ def _render(browser, path: Path) -> dict:
     page.wait_for_timeout(300)  # let onerror handlers of broken images fire
     title_on_load = page.title()
     has_leaflet = page.evaluate("() => typeof window.L !== 'undefined' && !!window.L.Map")
-    result = page.evaluate(OPEN_POPUPS) if has_leaflet else {"mode": "no Leaflet", "tooltips": [], "popups": [],
-                                                                 "title": page.title(), "maps": 0, "markers": 0}
+    result = (
+        page.evaluate(OPEN_POPUPS)
+        if has_leaflet
+        else {"mode": "no Leaflet", "tooltips": [], "popups": [], "title": page.title(), "maps": 0, "markers": 0}
+    )
     page.wait_for_timeout(300)
-    result.update(title_on_load=title_on_load, title_after=page.title(), dialogs=dialogs,
-                  page_errors=page_errors, console_errors=console_errors, blocked=blocked, leaflet=has_leaflet)
+    result.update(
+        title_on_load=title_on_load,
+        title_after=page.title(),
+        dialogs=dialogs,
+        page_errors=page_errors,
+        console_errors=console_errors,
+        blocked=blocked,
+        leaflet=has_leaflet,
+    )
     context.close()
     return result
 
@@ -411,7 +436,8 @@ def test_rendered_page_runs_no_injected_code(rendered):
     assert r["dialogs"] == [], f"dialogs fired: {r['dialogs']}"
     assert r["title_on_load"] != "pwned"
     assert r["title"] != "pwned" and r["title_after"] != "pwned", (
-        f"a station name ran as JavaScript and set document.title ({r['mode']})")
+        f"a station name ran as JavaScript and set document.title ({r['mode']})"
+    )
 
 
 def test_rendered_tooltips_show_names_as_text(rendered):

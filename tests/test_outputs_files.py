@@ -26,8 +26,17 @@ from planner.cli import main
 from planner.outputs.files import json_text
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-PLAN_FILES = ("isochrones.geojson", "plan.gpkg", "plan.html", "report.html", "stations.csv", "stations.geojson",
-              "stations.xlsx", "summary.json", "unreachable.csv")
+PLAN_FILES = (
+    "isochrones.geojson",
+    "plan.gpkg",
+    "plan.html",
+    "report.html",
+    "stations.csv",
+    "stations.geojson",
+    "stations.xlsx",
+    "summary.json",
+    "unreachable.csv",
+)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -99,7 +108,9 @@ def test_write_interrupted_mid_file_leaves_no_temporary_file(tmp_path):
     planner.outputs.files.write_outputs(out, {"a.json": "old a\n", "b.json": "old b\n"})
     before = _snapshot(out)
     with pytest.raises(KeyboardInterrupt):
-        planner.outputs.files.write_outputs(out, {"a.json": "new a\n", "b.json": _FailingText("new b\n", KeyboardInterrupt())})
+        planner.outputs.files.write_outputs(
+            out, {"a.json": "new a\n", "b.json": _FailingText("new b\n", KeyboardInterrupt())}
+        )
     after = _snapshot(out)
     assert after == before
     assert not [n for n in after if n.startswith(".")], f"temporary files left behind: {sorted(after)}"
@@ -159,16 +170,23 @@ def strict_json(text: str):
 
 
 def test_json_text_writes_null_for_non_finite_numbers():
-    text = json_text({"a": float("nan"), "b": [np.float64("inf"), np.array([1.0, np.nan])],
-                      "c": {"d": -np.inf, "e": np.int64(3), "f": np.bool_(True), "g": pd.NA}})
+    text = json_text(
+        {
+            "a": float("nan"),
+            "b": [np.float64("inf"), np.array([1.0, np.nan])],
+            "c": {"d": -np.inf, "e": np.int64(3), "f": np.bool_(True), "g": pd.NA},
+        }
+    )
     assert strict_json(text) == {"a": None, "b": [None, [1.0, None]], "c": {"d": None, "e": 3, "f": True, "g": None}}
 
 
 def two_street_network() -> nx.MultiDiGraph:
     """Two streets in UTM 50N, 3 km apart and not joined: nothing on one reaches the other."""
     G = nx.MultiDiGraph(crs="EPSG:32650", speed_kmh=4.8, simplified=True)
-    streets = {"a": [(500_000.0, 3_130_000.0), (500_200.0, 3_130_000.0), (500_400.0, 3_130_000.0)],
-               "b": [(503_000.0, 3_130_000.0), (503_200.0, 3_130_000.0)]}
+    streets = {
+        "a": [(500_000.0, 3_130_000.0), (500_200.0, 3_130_000.0), (500_400.0, 3_130_000.0)],
+        "b": [(503_000.0, 3_130_000.0), (503_200.0, 3_130_000.0)],
+    }
     node = 0
     for points in streets.values():
         ids = []
@@ -190,11 +208,15 @@ def test_unreachable_home_gives_strict_summary_json(tmp_path):
     G = two_street_network()
     homes = [("h-near", 500_100.0, 3_130_010.0, 120.0), ("h-far", 503_100.0, 3_130_010.0, 80.0)]
     demand = tmp_path / "homes.csv"
-    demand.write_text("demand_id,lon,lat,population\n" + "".join(
-        "{},{:.7f},{:.7f},{}\n".format(i, *lonlat(x, y), p) for i, x, y, p in homes), encoding="utf-8")
+    demand.write_text(
+        "demand_id,lon,lat,population\n"
+        + "".join("{},{:.7f},{:.7f},{}\n".format(i, *lonlat(x, y), p) for i, x, y, p in homes),
+        encoding="utf-8",
+    )
     candidates = tmp_path / "sites.csv"
-    candidates.write_text("site_id,name,lon,lat\nc1,Corner room,{:.7f},{:.7f}\n".format(*lonlat(500_150.0, 3_129_995.0)),
-                          encoding="utf-8")
+    candidates.write_text(
+        "site_id,name,lon,lat\nc1,Corner room,{:.7f},{:.7f}\n".format(*lonlat(500_150.0, 3_129_995.0)), encoding="utf-8"
+    )
     result = planner.plan(planner.Study(demand=demand, candidates=candidates, network=G))
     (row,) = planner.plan_summary(result)["unreachable"]
     assert row["demand_id"] == "h-far" and row["nearest_site_id"] is None
@@ -202,9 +224,19 @@ def test_unreachable_home_gives_strict_summary_json(tmp_path):
     planner.write(result, tmp_path / "out", offline=True)
     summary = strict_json((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["n_uncoverable"] == 1
-    assert summary["unreachable"] == [{"demand_id": "h-far", "population": 80.0, "lon": row["lon"], "lat": row["lat"],
-                                       "reason": "no candidate within 5 min", "street_m": 10.0,
-                                       "nearest_site_id": None, "nearest_site_name": None, "nearest_minutes": None}]
+    assert summary["unreachable"] == [
+        {
+            "demand_id": "h-far",
+            "population": 80.0,
+            "lon": row["lon"],
+            "lat": row["lat"],
+            "reason": "no candidate within 5 min",
+            "street_m": 10.0,
+            "nearest_site_id": None,
+            "nearest_site_name": None,
+            "nearest_minutes": None,
+        }
+    ]
     for name in ("stations.geojson", "isochrones.geojson"):
         strict_json((tmp_path / "out" / name).read_text(encoding="utf-8"))
     # the map still explains the home: no candidate within an hour's walk

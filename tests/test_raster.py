@@ -21,9 +21,18 @@ from planner.errors import InputError
 
 
 def write_raster(path, data, transform, crs, nodata=-9999.0, **tags):
-    with rasterio.open(path, "w", driver="GTiff", height=data.shape[-2], width=data.shape[-1],
-                       count=1 if data.ndim == 2 else data.shape[0], dtype="float32", crs=crs,
-                       transform=transform, nodata=nodata) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=data.shape[-2],
+        width=data.shape[-1],
+        count=1 if data.ndim == 2 else data.shape[0],
+        dtype="float32",
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as dst:
         dst.write(data if data.ndim == 3 else data[None])
         if tags:
             dst.update_tags(**tags)
@@ -91,8 +100,9 @@ def test_totals_kept_cell_by_cell(rasters, which, mode):
 def test_density_units_from_the_metadata(rasters):
     network, folder, _, _ = rasters
     data = np.full((25, 22), 5000.0, dtype="float32")  # people per km2 on 100 m cells: 50 per cell
-    path = write_raster(folder / "density.tif", data, from_origin(384800, 6673400, 100, 100), "EPSG:32635",
-                        units="people per km2")
+    path = write_raster(
+        folder / "density.tif", data, from_origin(384800, 6673400, 100, 100), "EPSG:32635", units="people per km2"
+    )
     homes = planner.load_demand(path, network=network, raster_mode="cells")
     rows, _, people = cells_inside(path, area_box(network))
     assert homes.attrs["raster"]["units"] == "density"
@@ -121,9 +131,23 @@ def test_country_sized_raster_is_read_through_a_window(rasters, tmp_path):
     network, _, _, _ = rasters
     path = tmp_path / "country.tif"
     transform = from_origin(0.0, 90.0, 0.0045, 0.0045)
-    with rasterio.open(path, "w", driver="GTiff", height=40_000, width=40_000, count=1, dtype="float32",
-                       crs="EPSG:4326", transform=transform, nodata=-1.0, tiled=True, blockxsize=512,
-                       blockysize=512, compress="deflate", SPARSE_OK="TRUE") as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=40_000,
+        width=40_000,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=transform,
+        nodata=-1.0,
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
+        compress="deflate",
+        SPARSE_OK="TRUE",
+    ) as dst:
         row, col = rasterio.transform.rowcol(transform, 24.93, 60.18)
         patch = np.full((10, 10), 12.5, dtype="float32")
         dst.write(patch, 1, window=rasterio.windows.Window(col, row, 10, 10))
@@ -138,8 +162,9 @@ def test_country_sized_raster_is_read_through_a_window(rasters, tmp_path):
 def cells_inside_window(path, area):
     with rasterio.open(path) as src:
         window = rasterio.windows.from_bounds(*area.bounds, transform=src.transform)
-        window = rasterio.windows.Window(int(window.col_off) - 1, int(window.row_off) - 1,
-                                         int(window.width) + 3, int(window.height) + 3)
+        window = rasterio.windows.Window(
+            int(window.col_off) - 1, int(window.row_off) - 1, int(window.width) + 3, int(window.height) + 3
+        )
         data = src.read(1, window=window)
         transform = src.window_transform(window)
         rows, cols = np.nonzero(data > 0)
@@ -151,17 +176,21 @@ def cells_inside_window(path, area):
 def _bad(folder, case):
     if case == "bands":
         data = np.ones((2, 5, 5), dtype="float32")
-        return write_raster(folder / "two.tif", data, from_origin(24.93, 60.18, 0.001, 0.001), "EPSG:4326"), \
-            ["2 bands", "--raster-band"]
+        return write_raster(folder / "two.tif", data, from_origin(24.93, 60.18, 0.001, 0.001), "EPSG:4326"), [
+            "2 bands",
+            "--raster-band",
+        ]
     if case == "no crs":
         with pytest.warns(rasterio.errors.NotGeoreferencedWarning):  # rasterio's note on the file made without one
-            with rasterio.open(folder / "nocrs.tif", "w", driver="GTiff", height=5, width=5, count=1,
-                               dtype="float32") as d:
+            with rasterio.open(
+                folder / "nocrs.tif", "w", driver="GTiff", height=5, width=5, count=1, dtype="float32"
+            ) as d:
                 d.write(np.ones((1, 5, 5), dtype="float32"))
         return folder / "nocrs.tif", ["no CRS"]
     if case == "elsewhere":
-        return write_raster(folder / "far.tif", np.ones((5, 5), dtype="float32"),
-                            from_origin(100.0, 10.0, 0.01, 0.01), "EPSG:4326"), ["does not cover"]
+        return write_raster(
+            folder / "far.tif", np.ones((5, 5), dtype="float32"), from_origin(100.0, 10.0, 0.01, 0.01), "EPSG:4326"
+        ), ["does not cover"]
     path = folder / "corrupt.tif"
     path.write_bytes(b"II*\x00" + b"\x00" * 40)
     return path, ["not a readable raster"]

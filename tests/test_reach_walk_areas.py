@@ -41,6 +41,7 @@ iso_module = sys.modules["planner.reach.walk_areas"]
 LIMIT = 5.0
 GRID_STEP_M = 2.0
 
+
 def containment(G, demand, sites, minutes):
     cov = planner.coverage(G, demand, sites, minutes=minutes).within().toarray()
     iso = planner.isochrones(G, sites, minutes=minutes)
@@ -123,8 +124,6 @@ def test_few_sites_use_local_cells_and_match_whole_network():
 
 
 # --------------------------------------------------------------------------- against the exact walkable area
-
-
 
 
 def exact_minutes(G: nx.MultiDiGraph, site: shapely.Point, points: np.ndarray) -> np.ndarray:
@@ -219,7 +218,6 @@ def test_default_polygons_hold_the_exact_walkable_area_on_a_2m_grid(helsinki, n_
 # --------------------------------------------------------------------------- on the shared OSM extracts (slow)
 
 
-
 #: every shared extract, the roads-only Porto region among them
 SHARED_EXTRACTS = [*EXTRACTS, "porto_region_roads.osm.pbf"]
 
@@ -238,8 +236,11 @@ def extract_inputs(name: str):
     on = shapely.line_interpolate_point(lines, rng.random(3000), normalized=True)
     xy = shapely.get_coordinates(on) + rng.uniform(-60, 60, (3000, 2))
     pts = shapely.points(xy)
-    demand = gpd.GeoDataFrame({"demand_id": [f"h{i:04d}" for i in range(2960)], "population": np.ones(2960)},
-                              geometry=pts[:2960], crs=G.graph["crs"])
+    demand = gpd.GeoDataFrame(
+        {"demand_id": [f"h{i:04d}" for i in range(2960)], "population": np.ones(2960)},
+        geometry=pts[:2960],
+        crs=G.graph["crs"],
+    )
     sites = gpd.GeoDataFrame({"site_id": [f"s{i:02d}" for i in range(40)]}, geometry=pts[2960:], crs=G.graph["crs"])
     return G, demand, sites
 
@@ -271,7 +272,9 @@ def test_isochrones_agree_with_the_solver(name):
     assert covered.sum() > 0
     # on the polygon's edge within its 1 mm grid counts as inside
     outside = covered & (gap > 2 * iso_module.GRID_M)
-    assert not outside.any(), f"{outside.sum()} of {covered.sum()} covered pairs outside, up to {gap[outside].max():.3f} m"
+    assert not outside.any(), (
+        f"{outside.sum()} of {covered.sum()} covered pairs outside, up to {gap[outside].max():.3f} m"
+    )
     # beyond the limit: outside, but for homes within the arcs' reach of it
     reach_m = max(iso_module.ARC_TOLERANCE_M, LIMIT * mpm * (1 / np.cos(np.pi / 64) - 1))
     far = ~covered & ((pairs.data - LIMIT) * mpm > reach_m)

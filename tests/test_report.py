@@ -239,8 +239,8 @@ def test_hostile_names_are_escaped(plan_ex):
     left.loc[: k - 1, "demand_id"] = HOSTILE
     left.loc[: k - 1, "nearest_site_name"] = HOSTILE
     areas = plan_ex.area_table.copy()
-    areas.loc[: 1, "area"] = HOSTILE[:2]
-    areas.loc[: 1, "nearest_station"] = HOSTILE[1:3]
+    areas.loc[:1, "area"] = HOSTILE[:2]
+    areas.loc[:1, "nearest_station"] = HOSTILE[1:3]
     network = plan_ex.network.copy()
     network.graph["source"] = HOSTILE[0]
     sites = plan_ex.sites.copy()
@@ -259,7 +259,9 @@ def test_input_files_are_named(plan_ex, pages, tmp_path):
     """The committee sees which files the plan read (names only, no folders): summary, report in both languages."""
     n = int(plan_ex.existing.sum())
     assert planner.plan_summary(plan_ex)["existing_file"] == "sample_existing.csv" and n == 2
-    assert "demand_file" not in planner.plan_summary(plan_ex) and "candidate_file" not in planner.plan_summary(plan_ex)  # both from OSM
+    assert "demand_file" not in planner.plan_summary(plan_ex) and "candidate_file" not in planner.plan_summary(
+        plan_ex
+    )  # both from OSM
     assert f"{n:,} from sample_existing.csv, kept in the plan" in pages["en"]
     assert f"{n:,}个（来自sample_existing.csv），规划中予以保留" in pages["zh"]
     homes = tmp_path / "社区人口 2024.csv"
@@ -272,8 +274,13 @@ def test_input_files_are_named(plan_ex, pages, tmp_path):
     sl = plan_ex.sites[~plan_ex.existing].to_crs("EPSG:4326")
     pd.DataFrame({"lon": sl.geometry.x, "lat": sl.geometry.y, "name": sl["name"]}).to_csv(cands, index=False)
     own = planner.plan(planner.Study(demand=homes, candidates=cands, network=plan_ex.network))
-    assert planner.plan_summary(own)["demand_file"] == "社区人口 2024.csv" and planner.plan_summary(own)["candidate_file"] == "candidates.csv"
-    assert "existing_file" not in planner.plan_summary(own) and str(tmp_path) not in json.dumps(planner.plan_summary(own), ensure_ascii=False)
+    assert (
+        planner.plan_summary(own)["demand_file"] == "社区人口 2024.csv"
+        and planner.plan_summary(own)["candidate_file"] == "candidates.csv"
+    )
+    assert "existing_file" not in planner.plan_summary(own) and str(tmp_path) not in json.dumps(
+        planner.plan_summary(own), ensure_ascii=False
+    )
     page = planner.plan_report(own, lang="en")
     assert "from a population file (社区人口 2024.csv)" in page
     assert f"{len(sl):,} from candidates.csv" in page
@@ -336,8 +343,19 @@ def test_write_and_scale_bar(plan_ex, pages, tmp_path, monkeypatch):
 
 #: the plural nouns after a count in the English phrases (perhaps after one of the words of COUNT_WORDS): never
 #: after 1, and their singular never after 2
-PLURAL_NOUNS = ("stations", "homes", "sites", "areas", "places", "points", "centres", "junctions", "segments",
-                "values", "cells")
+PLURAL_NOUNS = (
+    "stations",
+    "homes",
+    "sites",
+    "areas",
+    "places",
+    "points",
+    "centres",
+    "junctions",
+    "segments",
+    "values",
+    "cells",
+)
 COUNT_WORDS = ("existing", "new", "community", "grid", "home", "street", "OpenStreetMap")
 
 
@@ -368,7 +386,9 @@ def test_a_count_of_one_takes_the_singular():
         counted += bool(_counted(2, PLURAL_NOUNS).search(plural))
     assert counted >= 15  # the phrases with a counted noun were all looked at
     # the verbs agree too
-    assert _every_count(words("en", "report")["left_out_intro"], 1).startswith("1 home (1 residents) has no candidate site")
+    assert _every_count(words("en", "report")["left_out_intro"], 1).startswith(
+        "1 home (1 residents) has no candidate site"
+    )
     assert _every_count(words("en", "cli")["unreachable"], 1).startswith("1 home (1 residents) is beyond")
     assert _every_count(words("en", "cli")["unreachable"], 2).startswith("2 homes (2 residents) are beyond")
 
@@ -388,8 +408,10 @@ def test_a_one_station_plan_says_one_station(default_network, capsys):
     capsys.readouterr()
     report_plan(Reporter(quiet=False), single, [], "en")
     headline = capsys.readouterr().out.splitlines()[0]
-    assert headline == (f"1 station (mclp, optimal) covers {f['after']:,.0f} of {f['total']:,.0f} residents "
-                        f"({f['after'] / f['total']:.1%}) within 5 minutes' walk")
+    assert headline == (
+        f"1 station (mclp, optimal) covers {f['after']:,.0f} of {f['total']:,.0f} residents "
+        f"({f['after'] / f['total']:.1%}) within 5 minutes' walk"
+    )
 
 
 # ----------------------------------------------------------------- chromium prints it on A4

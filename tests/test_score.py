@@ -25,9 +25,21 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 EXISTING = DATA / "sample_existing.csv"
 
 COLUMNS = [
-    "rank", "site_id", "name", "lon", "lat", "population_within", "population_10min", "population_15min",
-    "marginal_population", "overlap_share", "greedy_gain", "minutes_to_existing", "worst_home_id",
-    "worst_home_minutes_to_existing", "worst_home_minutes_to_site",
+    "rank",
+    "site_id",
+    "name",
+    "lon",
+    "lat",
+    "population_within",
+    "population_10min",
+    "population_15min",
+    "marginal_population",
+    "overlap_share",
+    "greedy_gain",
+    "minutes_to_existing",
+    "worst_home_id",
+    "worst_home_minutes_to_existing",
+    "worst_home_minutes_to_site",
 ]
 
 
@@ -95,7 +107,8 @@ def test_csv_opens_in_pandas_with_every_candidate_ranked(default_files, helsinki
     assert (table["overlap_share"] == 0).all() and table["minutes_to_existing"].isna().all()
     assert table["worst_home_minutes_to_existing"].isna().all()
     assert table["greedy_gain"].sum() == pytest.approx(
-        demand["population"][planner.coverage(*helsinki, minutes=5.0).coverable()].sum(), abs=1.0)
+        demand["population"][planner.coverage(*helsinki, minutes=5.0).coverable()].sum(), abs=1.0
+    )
     # sites that reach a home with residents name one, the others none
     fixes = table["worst_home_id"].notna()
     assert fixes.sum() > 40 and (fixes == (table["population_within"] > 0)).all()
@@ -130,11 +143,16 @@ def test_ranking_with_existing_stations_checked_by_networkx(helsinki, reference)
         row = table.loc[sid]
         walks = site_walks[j]
         for limit, column in ((5, "population_within"), (10, "population_10min"), (15, "population_15min")):
-            assert row[column] == pytest.approx(sum(pop[i] for i, t in walks.items() if t <= limit), abs=0.11), (sid, column)
+            assert row[column] == pytest.approx(sum(pop[i] for i, t in walks.items() if t <= limit), abs=0.11), (
+                sid,
+                column,
+            )
         new = sum(pop[i] for i, t in walks.items() if t <= 5 and home_now[i] > 5)
         assert row["marginal_population"] == pytest.approx(new, abs=0.11), sid
         if row["population_within"] > 0:
-            assert row["overlap_share"] == pytest.approx(1 - new / sum(pop[i] for i, t in walks.items() if t <= 5), abs=1e-3)
+            assert row["overlap_share"] == pytest.approx(
+                1 - new / sum(pop[i] for i, t in walks.items() if t <= 5), abs=1e-3
+            )
         if math.isinf(site_now[j]):
             assert pd.isna(row["minutes_to_existing"]), sid
         else:
@@ -209,14 +227,33 @@ def test_geojson_and_csv_shortlists(tmp_path, helsinki, capsys, monkeypatch):
     G, _, _ = helsinki
     full = planner.score(planner.Study(existing=str(EXISTING), network=G)).set_index("site_id")
     picks = full.loc[["osm-way-29049709", "osm-way-122869924", "osm-node-1375995139"]]
-    features = [{"type": "Feature", "properties": {"name": f"shortlist {n}"},
-                 "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]}}
-                for n, row in enumerate(picks.itertuples())]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": f"shortlist {n}"},
+            "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]},
+        }
+        for n, row in enumerate(picks.itertuples())
+    ]
     shortlist = tmp_path / "shortlist.geojson"
     shortlist.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     out = tmp_path / "out"
-    assert main(["score", "--sites", str(shortlist), "--existing", str(EXISTING), "--csv", str(out / "s.csv"),
-                 "--geojson", str(out / "s.geojson")]) == 0
+    assert (
+        main(
+            [
+                "score",
+                "--sites",
+                str(shortlist),
+                "--existing",
+                str(EXISTING),
+                "--csv",
+                str(out / "s.csv"),
+                "--geojson",
+                str(out / "s.geojson"),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "worst home fixed" in printed and "b-way-123586002" in printed and "21.7 → 4.9" in printed
     table = pd.read_csv(out / "s.csv")
@@ -224,8 +261,14 @@ def test_geojson_and_csv_shortlists(tmp_path, helsinki, capsys, monkeypatch):
     assert list(table["rank"]) == [1, 2, 3]
     assert list(table["name"]) == ["shortlist 0", "shortlist 1", "shortlist 2"]
     # the same points score as they did among every candidate
-    for column in ("population_within", "population_15min", "marginal_population", "minutes_to_existing",
-                   "worst_home_minutes_to_existing", "worst_home_minutes_to_site"):
+    for column in (
+        "population_within",
+        "population_15min",
+        "marginal_population",
+        "minutes_to_existing",
+        "worst_home_minutes_to_existing",
+        "worst_home_minutes_to_site",
+    ):
         assert table[column].to_numpy() == pytest.approx(picks[column].to_numpy(float), abs=0.02, nan_ok=True), column
     assert list(table["worst_home_id"].fillna("")) == list(picks["worst_home_id"].fillna(""))
     # the third site only reaches homes the existing stations already serve
@@ -291,7 +334,9 @@ def street(tmp_path_factory):
 
 def test_hand_drawn_street(street):
     G, homes, sites, existing = street
-    table = planner.score(planner.Study(candidates=sites, demand=homes, existing=existing, network=G)).set_index("site_id")
+    table = planner.score(planner.Study(candidates=sites, demand=homes, existing=existing, network=G)).set_index(
+        "site_id"
+    )
     # the walks today from the station at 0 m: ha 3, hb 10, hc 15, hf 58.75 min; hd (70) and he (72.5) beyond 60
     expected = {
         #     rank  <=5  <=10 <=15  new  overlap greedy  to station  worst home, now, from the site
@@ -301,9 +346,19 @@ def test_hand_drawn_street(street):
         "s3": (4, 5.0, 25.0, 32.0, 0.0, 1.0, 0.0, 2.0, None, None, None),
     }
     assert list(table.index) == ["s2", "s1", "s4", "s3"]
-    columns = ["rank", "population_within", "population_10min", "population_15min", "marginal_population",
-               "overlap_share", "greedy_gain", "minutes_to_existing", "worst_home_id",
-               "worst_home_minutes_to_existing", "worst_home_minutes_to_site"]
+    columns = [
+        "rank",
+        "population_within",
+        "population_10min",
+        "population_15min",
+        "marginal_population",
+        "overlap_share",
+        "greedy_gain",
+        "minutes_to_existing",
+        "worst_home_id",
+        "worst_home_minutes_to_existing",
+        "worst_home_minutes_to_site",
+    ]
     for sid, values in expected.items():
         for column, value in zip(columns, values):
             got = table.loc[sid, column]
@@ -327,9 +382,12 @@ def test_hand_drawn_street_without_existing_stations(street):
 def test_worst_home_fixed_on_a_small_matrix():
     # homes x sites minutes; absent = out of reach, an explicit 0 is a home at the site's door
     minutes = sp.csr_matrix(
-        (np.array([0.0, 4.0, 2.0, 3.0, 6.0, 1.0, 4.5, 2.0]),
-         (np.array([0, 1, 1, 2, 2, 3, 4, 4]), np.array([0, 0, 1, 1, 2, 2, 2, 1]))),
-        shape=(5, 4))
+        (
+            np.array([0.0, 4.0, 2.0, 3.0, 6.0, 1.0, 4.5, 2.0]),
+            (np.array([0, 1, 1, 2, 2, 3, 4, 4]), np.array([0, 0, 1, 1, 2, 2, 2, 1])),
+        ),
+        shape=(5, 4),
+    )
     current = np.array([9.0, math.inf, 7.0, math.inf, 30.0])
     population = np.array([5.0, 1.0, 8.0, 0.0, 2.0])
     home, walk = worst_home_fixed(minutes, 5.0, current, population)

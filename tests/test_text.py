@@ -97,7 +97,20 @@ def _visible(page: str) -> str:
 
 
 #: ASCII words a Chinese page may hold that are not the data's: proper names, acronyms and a command
-PROPER = {"Station", "Planner", "OpenStreetMap", "ODbL", "HiGHS", "LSCP", "MCLP", "PSCP", "GIS", "Excel", "planner", "curve"}
+PROPER = {
+    "Station",
+    "Planner",
+    "OpenStreetMap",
+    "ODbL",
+    "HiGHS",
+    "LSCP",
+    "MCLP",
+    "PSCP",
+    "GIS",
+    "Excel",
+    "planner",
+    "curve",
+}
 
 
 def _data_values(out: Path) -> list[str]:
@@ -108,7 +121,9 @@ def _data_values(out: Path) -> list[str]:
         if (out / name).exists():
             with (out / name).open(encoding="utf-8-sig") as f:
                 values += [cell for row in list(csv.reader(f))[1:] for cell in row]
-    values += [str(v) for v in gpd.read_file(out / "plan.gpkg", layer="sites")[["site_id", "name", "kind"]].values.ravel()]
+    values += [
+        str(v) for v in gpd.read_file(out / "plan.gpkg", layer="sites")[["site_id", "name", "kind"]].values.ravel()
+    ]
 
     def strings(value):
         if isinstance(value, dict):

@@ -25,7 +25,15 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 def test_tier_words_in_english_and_chinese():
     raw = pd.Series(["Centre", " 网格站", "any", None, "社区党群服务中心", "GRID", "均可", ""])
     assert list(read_tiers(raw, source="c.csv", existing=False)) == [
-        "centre", "grid", "any", "any", "centre", "grid", "any", "any"]
+        "centre",
+        "grid",
+        "any",
+        "any",
+        "centre",
+        "grid",
+        "any",
+        "any",
+    ]
     # an existing station without a tier is a grid station
     assert list(read_tiers(pd.Series([None, "中心"]), source="e.csv", existing=True)) == ["grid", "centre"]
     with pytest.raises(InputError, match=r"c.csv: row 2, column 'tier' = '大站'; expected centre"):
@@ -122,8 +130,7 @@ def _check_seed(seed):
         expected = _brute_force(near, far, plans, cap)
         try:
             inputs = TierInputs.from_coverage(wide, walks_between, sites, minutes)
-            sol = solve_tiers(inputs, time_limit=None,
-                              max_centres=cap)
+            sol = solve_tiers(inputs, time_limit=None, max_centres=cap)
             tier_of = sol.result.tier_of
         except DataError as exc:
             # no plan at all: brute force agrees, and the message names the cap or the station
@@ -145,7 +152,9 @@ def _check_seed(seed):
 
 
 def _tier_file(path, names, lons, lats, tiers):
-    pd.DataFrame({"名称": names, "经度": lons, "纬度": lats, "层级": tiers}).to_csv(path, index=False, encoding="utf-8-sig")
+    pd.DataFrame({"名称": names, "经度": lons, "纬度": lats, "层级": tiers}).to_csv(
+        path, index=False, encoding="utf-8-sig"
+    )
 
 
 def test_max_centres_on_the_default(helsinki, tmp_path, monkeypatch, capsys):
@@ -252,7 +261,9 @@ def test_grid_sites_no_centre_can_serve_are_said(helsinki, tmp_path):
     network, _, sites = helsinki
     ll = sites.to_crs("EPSG:4326")
     cands = tmp_path / "c.csv"
-    _tier_file(cands, sites["name"], ll.geometry.x, ll.geometry.y, np.where(np.arange(len(sites)) == 0, "centre", "grid"))
+    _tier_file(
+        cands, sites["name"], ll.geometry.x, ll.geometry.y, np.where(np.arange(len(sites)) == 0, "centre", "grid")
+    )
     with pytest.warns(UserWarning, match="grid-only sites have no site that may be a community centre within 6 min"):
         p = planner.plan(planner.Study(candidates=cands, network=network), tiers=planner.Tiers(minutes=6.0))
     S = p.sites.reset_index(drop=True)
@@ -281,8 +292,21 @@ def test_tiers_existing_station_without_centre_is_one_error_line(default_network
     existing = tmp_path / "existing.csv"
     existing.write_text("site_id,name,lon,lat\nex-far,Far station,24.935378,60.176917\n", encoding="utf-8")
     out = tmp_path / "out"
-    code = main(["plan", "--tiers", "--tier-minutes", "5", "--candidates", str(DATA / "sample_candidates.csv"),
-                 "--existing", str(existing), "--out", str(out), "-q"])
+    code = main(
+        [
+            "plan",
+            "--tiers",
+            "--tier-minutes",
+            "5",
+            "--candidates",
+            str(DATA / "sample_candidates.csv"),
+            "--existing",
+            str(existing),
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 1, captured.err
     assert "Traceback" not in captured.err + captured.out

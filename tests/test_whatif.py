@@ -63,7 +63,11 @@ def test_evaluate_matches_a_brute_force_with_ties_and_zeros(seed):
         assert ev.assigned == pytest.approx({f"s{c}": v for c, v in assigned.items()}, rel=1e-12)
         assert sum(ev.assigned.values()) == pytest.approx(ev.population_covered)
     assert planner.evaluate(cov, [], minutes=5).as_dict() == {
-        "stations": [], "population_covered": 0.0, "covered_share": 0.0, "assigned": {}}
+        "stations": [],
+        "population_covered": 0.0,
+        "covered_share": 0.0,
+        "assigned": {},
+    }
 
 
 def test_evaluate_names_what_it_cannot_use():
@@ -89,8 +93,18 @@ def small_plan(tmp_path_factory):
     existing = sites.iloc[-2:].assign(site_id=["e01", "e02"], name=["Old hall", "旧站"])
     for frame, name in ((homes, "homes"), (sites.iloc[:-2], "sites"), (existing, "existing")):
         frame.to_crs("EPSG:4326").to_file(folder / f"{name}.geojson")
-    with pytest.warns(UserWarning, match=r"at the same spot|farther than 250 m from the walking network"):  # the seeded points: a few share a spot, a few are off the streets
-        return planner.plan(planner.Study(demand=folder / "homes.geojson", candidates=folder / "sites.geojson", existing=folder / "existing.geojson", network=G), walk=planner.Walk(minutes=4))
+    with pytest.warns(
+        UserWarning, match=r"at the same spot|farther than 250 m from the walking network"
+    ):  # the seeded points: a few share a spot, a few are off the streets
+        return planner.plan(
+            planner.Study(
+                demand=folder / "homes.geojson",
+                candidates=folder / "sites.geojson",
+                existing=folder / "existing.geojson",
+                network=G,
+            ),
+            walk=planner.Walk(minutes=4),
+        )
 
 
 def test_evaluate_gives_the_plans_own_figures(small_plan):
@@ -123,7 +137,7 @@ def test_the_page_data_decodes_to_the_coverage_nearest_first(small_plan):
     for h in range(m.shape[0]):
         row = m[h]
         expected = sorted(zip(row.data.tolist(), row.indices.tolist()))  # nearest first, ties by column
-        got = list(zip(walk[indptr[h]:indptr[h + 1]].tolist(), indices[indptr[h]:indptr[h + 1]].tolist()))
+        got = list(zip(walk[indptr[h] : indptr[h + 1]].tolist(), indices[indptr[h] : indptr[h + 1]].tolist()))
         assert [c for _, c in got] == [c for _, c in expected]
         np.testing.assert_allclose([t for t, _ in got], [t for t, _ in expected], rtol=1e-6)
     assert decode(data["home_pop"], "<f8").tolist() == p.coverage.population.tolist()
@@ -139,7 +153,7 @@ def test_the_page_data_decodes_to_the_coverage_nearest_first(small_plan):
     for s in range(len(p.sites)):
         polygons = []
         for r in range(site_ptr[s], site_ptr[s + 1]):
-            ring = np.column_stack([lon[ring_ptr[r]:ring_ptr[r + 1]], lat[ring_ptr[r]:ring_ptr[r + 1]]])
+            ring = np.column_stack([lon[ring_ptr[r] : ring_ptr[r + 1]], lat[ring_ptr[r] : ring_ptr[r + 1]]])
             if hole[r]:
                 polygons[-1][1].append(ring)
             else:
@@ -163,7 +177,9 @@ def pages(small_plan, tmp_path_factory):
     folder = tmp_path_factory.mktemp("whatif")
     out = {"en": folder / "en.html", "en2": folder / "en2.html", "zh": folder / "zh.html"}
     for key, lang in (("en", "en"), ("en2", "en"), ("zh", "zh")):
-        out[key].write_text(planner.plan_map(small_plan, lang=lang, offline=True, whatif=True).get_root().render(), encoding="utf-8")
+        out[key].write_text(
+            planner.plan_map(small_plan, lang=lang, offline=True, whatif=True).get_root().render(), encoding="utf-8"
+        )
     return out
 
 
@@ -197,8 +213,11 @@ def in_the_open(page, site_ids) -> list[tuple[str, float, float]]:
     for sid in site_ids:
         x, y = where[sid]["x"], where[sid]["y"]
         near = np.hypot(*(xy - [x, y]).T)
-        top = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y);"
-                            " return !!e && !!e.closest('.leaflet-planner-sites-pane'); }", [x, y])
+        top = page.evaluate(
+            "([x, y]) => { const e = document.elementFromPoint(x, y);"
+            " return !!e && !!e.closest('.leaflet-planner-sites-pane'); }",
+            [x, y],
+        )
         if top and (near < 16).sum() == 1:
             found.append((sid, x, y))
     return found
@@ -235,11 +254,15 @@ def area_point(page, k: int) -> tuple[float, float]:
 
 
 def panel(page) -> dict:
-    figures = {k: page.locator(f'#planner-whatif [data-figure="{k}"]').inner_text()
-               for k in ("stations", "covered", "share", "gained", "lost")}
+    figures = {
+        k: page.locator(f'#planner-whatif [data-figure="{k}"]').inner_text()
+        for k in ("stations", "covered", "share", "gained", "lost")
+    }
     rows = page.locator("#planner-whatif tr[data-site-id]")
-    figures["rows"] = {rows.nth(i).get_attribute("data-site-id"): rows.nth(i).locator("td").nth(1).inner_text()
-                       for i in range(rows.count())}
+    figures["rows"] = {
+        rows.nth(i).get_attribute("data-site-id"): rows.nth(i).locator("td").nth(1).inner_text()
+        for i in range(rows.count())
+    }
     return figures
 
 
@@ -347,15 +370,22 @@ def test_the_page_breaks_ties_as_python_does(chromium, tmp_path):
     ids = np.array([f"t{i}" for i in range(n_sites)])
     cov = Coverage(to_csr(cost), (5.0,), np.arange(n_homes).astype(str), ids, weights)
     rng = np.random.default_rng(7)
-    homes = gpd.GeoDataFrame({"demand_id": cov.demand_ids, "population": weights},
-                             geometry=shapely.points(rng.uniform(0, 0.01, (n_homes, 2)) + np.array([24.9, 60.1])), crs=4326)
-    sites = gpd.GeoDataFrame({"site_id": ids, "name": ids, "existing": np.arange(n_sites) == 0},
-                             geometry=shapely.points(rng.uniform(0, 0.01, (n_sites, 2)) + np.array([24.9, 60.1])), crs=4326)
+    homes = gpd.GeoDataFrame(
+        {"demand_id": cov.demand_ids, "population": weights},
+        geometry=shapely.points(rng.uniform(0, 0.01, (n_homes, 2)) + np.array([24.9, 60.1])),
+        crs=4326,
+    )
+    sites = gpd.GeoDataFrame(
+        {"site_id": ids, "name": ids, "existing": np.arange(n_sites) == 0},
+        geometry=shapely.points(rng.uniform(0, 0.01, (n_sites, 2)) + np.array([24.9, 60.1])),
+        crs=4326,
+    )
     areas = gpd.GeoDataFrame({"site_id": ids}, geometry=sites.to_crs(3067).buffer(300).to_crs(4326).values, crs=4326)
     proposed = np.array([0, 3, 4])
     ev = planner.evaluate(cov, ids[proposed], minutes=5)
-    content = planner.MapContent(sites.iloc[proposed], areas.iloc[proposed], homes, ev.covered,
-                                 whatif=WhatIf(cov, 5.0, sites, proposed, areas))
+    content = planner.MapContent(
+        sites.iloc[proposed], areas.iloc[proposed], homes, ev.covered, whatif=WhatIf(cov, 5.0, sites, proposed, areas)
+    )
     fmap = planner.draw_map(content, offline=True)
     path = tmp_path / "ties.html"
     path.write_text(fmap.get_root().render(), encoding="utf-8")
@@ -428,8 +458,14 @@ def walk_figures(plan, stations) -> tuple[np.ndarray, pd.DataFrame]:
     homes = pd.DataFrame({"area": plan.demand["area"].astype(str).to_numpy(), "pop": pop, "covered": pop * covered})
     sums = homes.groupby("area").sum().reindex(plan.area_table["area"], fill_value=0.0)
     share = np.divide(sums["covered"], sums["pop"], out=np.zeros(len(sums)), where=sums["pop"].to_numpy() > 0)
-    table = pd.DataFrame({"name": sums.index.to_numpy(), "population": sums["pop"].to_numpy(),
-                          "population_covered": sums["covered"].to_numpy(), "covered_share": share})
+    table = pd.DataFrame(
+        {
+            "name": sums.index.to_numpy(),
+            "population": sums["pop"].to_numpy(),
+            "population_covered": sums["covered"].to_numpy(),
+            "covered_share": share,
+        }
+    )
     return covered, table
 
 
@@ -439,7 +475,9 @@ def area_colour(share: float) -> str:
 
 
 def fills(page) -> list[str]:
-    return page.evaluate("() => Array.from(document.querySelectorAll('path.planner-area'), (p) => p.getAttribute('fill'))")
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('path.planner-area'), (p) => p.getAttribute('fill'))"
+    )
 
 
 def check_areas_against_python(page, plan, stations, base_covered):
@@ -456,8 +494,9 @@ def check_areas_against_python(page, plan, stations, base_covered):
     assert areas["name"].tolist() == table["name"].tolist()
     for key in ("population", "population_covered"):
         np.testing.assert_allclose(areas[key], table[key], rtol=0, atol=0.1)
-    np.testing.assert_allclose(areas["covered_share"].to_numpy() * table["population"], table["population_covered"],
-                               rtol=0, atol=0.1)
+    np.testing.assert_allclose(
+        areas["covered_share"].to_numpy() * table["population"], table["population_covered"], rtol=0, atol=0.1
+    )
     # and the account Python keeps for that station set (planner.ledger, by the same definitions)
     ledger = plan.account_for(stations)
     assert state["population_covered"] == pytest.approx(ledger.people("covered"), abs=0.1)
@@ -521,13 +560,17 @@ def test_the_areas_follow_twenty_random_clicks_on_the_default(chromium, helsinki
         assert shown(page) == "东门社区: 0.0%"
         page.mouse.click(x, y)
         assert shown(page, ".leaflet-popup-content").splitlines() == [
-            "Area: 东门社区", f"Population: {table['population'].iloc[0]:,.0f}", "Population covered: 0",
-            "Share covered: 0.0%"]
+            "Area: 东门社区",
+            f"Population: {table['population'].iloc[0]:,.0f}",
+            "Population covered: 0",
+            "Share covered: 0.0%",
+        ]
         # back to the proposed plan: its figures and colours again
         page.locator('#planner-whatif button[data-action="reset"]').click()
         state, _ = check_areas_against_python(page, plan, proposed, base_covered)
-        np.testing.assert_allclose(pd.DataFrame(state["areas"])["population_covered"], table["population_covered"],
-                                   atol=0.1)
+        np.testing.assert_allclose(
+            pd.DataFrame(state["areas"])["population_covered"], table["population_covered"], atol=0.1
+        )
         assert fills(page) == at_load
         covered_now = f"Population covered: {table['population_covered'].iloc[0]:,.0f}"
         assert shown(page, ".leaflet-popup-content").splitlines()[2] == covered_now  # the open popup follows
@@ -634,14 +677,27 @@ def hostile_plan(tmp_path_factory):
     picked = [0]
     while len(picked) < 6:
         picked.append(int(np.argmax(np.hypot(*(xy[:, None, :] - xy[picked][None, :, :]).transpose(2, 0, 1)).min(1))))
-    sites = gpd.GeoDataFrame({"site_id": [f"c{i}" for i in range(6)], "name": [*HOSTILE, "Hall", "Park", "Square"]},
-                             geometry=shapely.points(xy[picked]), crs=G.graph["crs"])
+    sites = gpd.GeoDataFrame(
+        {"site_id": [f"c{i}" for i in range(6)], "name": [*HOSTILE, "Hall", "Park", "Square"]},
+        geometry=shapely.points(xy[picked]),
+        crs=G.graph["crs"],
+    )
     homes.to_crs("EPSG:4326").to_file(folder / "homes.geojson")
     sites.to_crs("EPSG:4326").to_file(folder / "sites.geojson")
     # three of a 2 x 2 grid over the homes: some homes are outside every area
     grid(homes.to_crs("EPSG:4326").total_bounds, HOSTILE_AREAS).to_file(folder / "areas.geojson")
-    with pytest.warns(UserWarning, match=r"at the same spot|farther than 250 m from the walking network"):  # the seeded points: a few share a spot, a few are off the streets
-        plan = planner.plan(planner.Study(demand=folder / "homes.geojson", candidates=folder / "sites.geojson", areas=folder / "areas.geojson", network=G), walk=planner.Walk(minutes=4))
+    with pytest.warns(
+        UserWarning, match=r"at the same spot|farther than 250 m from the walking network"
+    ):  # the seeded points: a few share a spot, a few are off the streets
+        plan = planner.plan(
+            planner.Study(
+                demand=folder / "homes.geojson",
+                candidates=folder / "sites.geojson",
+                areas=folder / "areas.geojson",
+                network=G,
+            ),
+            walk=planner.Walk(minutes=4),
+        )
     page = folder / "hostile.html"
     page.write_text(planner.plan_map(plan, lang="en", offline=True, whatif=True).get_root().render(), encoding="utf-8")
     return plan, page
@@ -663,8 +719,11 @@ def test_the_page_data_names_each_homes_area(hostile_plan):
     # an areas layer the page could not recolour is refused
     bare = dataclasses.replace(w, area_names=(), home_area=np.zeros(0, np.int64), area_polygon=np.zeros(0, np.int64))
     with pytest.raises(InputError, match="the map draws 3 areas and the what-if data knows the homes of 0"):
-        planner.draw_map(planner.MapContent(plan.stations, plan.isochrones, plan.demand, plan.solution.covered,
-                                            areas=plan.areas, whatif=bare))
+        planner.draw_map(
+            planner.MapContent(
+                plan.stations, plan.isochrones, plan.demand, plan.solution.covered, areas=plan.areas, whatif=bare
+            )
+        )
 
 
 def test_hostile_names_run_no_script_and_read_as_text(chromium, hostile_plan):
@@ -705,7 +764,8 @@ def test_hostile_names_run_no_script_and_read_as_text(chromium, hostile_plan):
             page.mouse.click(x, y)
             assert shown(page, ".leaflet-popup-content").splitlines()[0] == f"Area: {name}"
         assert [a["name"] for a in page.evaluate("() => stationPlanner.state().areas")] == plan.area_table[
-            "area"].tolist()
+            "area"
+        ].tolist()
         page.wait_for_timeout(300)  # an image that failed to load would have fired by now
         assert page.evaluate("() => window.__scriptsRan") == [] and dialogs == []
         assert page.evaluate("() => document.querySelectorAll('img, [onerror], [onload], [onmouseover]').length") == 0

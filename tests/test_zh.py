@@ -40,9 +40,15 @@ def _numbers(line: str) -> list[str]:
 
 
 def _curve() -> pd.DataFrame:
-    return pd.DataFrame({"p": [1, 2, 3], "population_covered": [500.0, 800.0, 880.0],
-                         "covered_share": [0.5, 0.8, 0.84], "coverable_share": [0.5 / 0.85, 0.8 / 0.85, 0.84 / 0.85],
-                         "status": ["optimal"] * 3})
+    return pd.DataFrame(
+        {
+            "p": [1, 2, 3],
+            "population_covered": [500.0, 800.0, 880.0],
+            "covered_share": [0.5, 0.8, 0.84],
+            "coverable_share": [0.5 / 0.85, 0.8 / 0.85, 0.84 / 0.85],
+            "status": ["optimal"] * 3,
+        }
+    )
 
 
 # ----------------------------------------------------------------- fonts and charts
@@ -94,7 +100,9 @@ def test_chart_in_chinese_has_every_glyph():
         plt.close(fig)
     assert family in {e.name for e in font_manager.fontManager.ttflist if e.fname == path}
     face = FT2Font(path)
-    missing = [c for c in set(text) if not c.isspace() and "{" not in c and "}" not in c and not face.get_char_index(ord(c))]
+    missing = [
+        c for c in set(text) if not c.isspace() and "{" not in c and "}" not in c and not face.get_char_index(ord(c))
+    ]
     assert missing == []
 
 
@@ -126,8 +134,11 @@ def test_curve_command_in_chinese_without_a_font_warns_in_one_line(monkeypatch, 
     import planner.runs.curve
 
     def fake_curve(*_, **kwargs):
-        return _curve().assign(site_ids="a", names="A"), {"80%": 2, "90%": 3, "95%": None, "100%": None}, curve_png(
-            _curve(), 5, kwargs["lang"])
+        return (
+            _curve().assign(site_ids="a", names="A"),
+            {"80%": 2, "90%": 3, "95%": None, "100%": None},
+            curve_png(_curve(), 5, kwargs["lang"]),
+        )
 
     monkeypatch.setattr(fonts, "cjk_font", lambda: None)
     monkeypatch.setattr(planner.runs.curve, "coverage_curve_plan", fake_curve)
@@ -136,7 +147,8 @@ def test_curve_command_in_chinese_without_a_font_warns_in_one_line(monkeypatch, 
         assert main(["curve", "--max-p", "3", "--lang", "zh", "--out", str(tmp_path)]) == 0
     out, err = capsys.readouterr()
     assert [line for line in err.splitlines() if line.startswith("warning:")] == [
-        f"warning: {fonts.no_cjk_font_message()}"]
+        f"warning: {fonts.no_cjk_font_message()}"
+    ]
     assert "所需站点数（按全部居民的覆盖率）：80%: 2, 90%: 无法达到（任何方案最多覆盖85.0%）" in out
     assert (tmp_path / "curve.png").read_bytes() == curve_png(_curve(), 5, "en")
 
@@ -147,28 +159,80 @@ def test_curve_command_in_chinese_without_a_font_warns_in_one_line(monkeypatch, 
 def _result() -> SimpleNamespace:
     """A plan's summary touching every line report_plan prints (tiers, areas, raster, homes left out)."""
     summary = {
-        "n_stations": 3, "model": "tiers", "solver_status": "time_limit", "gap": 0.0123, "population_covered": 1234.5,
-        "population_total": 2000.0, "covered_share": 0.61725, "minutes": 5.0, "n_centres": 1, "max_centres": 2,
-        "tier_minutes": 15.0, "n_grid": 2, "n_beyond_centre": 4, "population_beyond_centre": 56.0,
-        "longest_walk": 4.83, "mean_minutes": 2.71, "population_covered_twice": 310.0, "cost": 7.5,
-        "raster": {"name": "pop.tif", "units": "count", "placement": "buildings", "population": 1999.0, "cells": 412,
-                   "population_outside": 17.0},
-        "n_areas": 3, "lowest_area": {"area": "东湖社区", "covered_share": 0.25}, "population_outside_areas": 12.0,
-        "n_uncoverable": 3, "population_uncoverable": 90.0, "n_off_network": 1, "population_off_network": 20.0,
+        "n_stations": 3,
+        "model": "tiers",
+        "solver_status": "time_limit",
+        "gap": 0.0123,
+        "population_covered": 1234.5,
+        "population_total": 2000.0,
+        "covered_share": 0.61725,
+        "minutes": 5.0,
+        "n_centres": 1,
+        "max_centres": 2,
+        "tier_minutes": 15.0,
+        "n_grid": 2,
+        "n_beyond_centre": 4,
+        "population_beyond_centre": 56.0,
+        "longest_walk": 4.83,
+        "mean_minutes": 2.71,
+        "population_covered_twice": 310.0,
+        "cost": 7.5,
+        "raster": {
+            "name": "pop.tif",
+            "units": "count",
+            "placement": "buildings",
+            "population": 1999.0,
+            "cells": 412,
+            "population_outside": 17.0,
+        },
+        "n_areas": 3,
+        "lowest_area": {"area": "东湖社区", "covered_share": 0.25},
+        "population_outside_areas": 12.0,
+        "n_uncoverable": 3,
+        "population_uncoverable": 90.0,
+        "n_off_network": 1,
+        "population_off_network": 20.0,
         "unreachable": [
-            {"demand_id": "w1", "population": 40.0, "reason": "no candidate within 5 min",
-             "nearest_site_name": "西站", "nearest_minutes": 7.25},
-            {"demand_id": "w2", "population": 30.0, "reason": "no candidate within 5 min",
-             "nearest_site_name": None, "nearest_minutes": None},
-            {"demand_id": "w3", "population": 20.0, "reason": "no street within 250 m", "street_m": 412.0,
-             "nearest_site_name": None, "nearest_minutes": None},
+            {
+                "demand_id": "w1",
+                "population": 40.0,
+                "reason": "no candidate within 5 min",
+                "nearest_site_name": "西站",
+                "nearest_minutes": 7.25,
+            },
+            {
+                "demand_id": "w2",
+                "population": 30.0,
+                "reason": "no candidate within 5 min",
+                "nearest_site_name": None,
+                "nearest_minutes": None,
+            },
+            {
+                "demand_id": "w3",
+                "population": 20.0,
+                "reason": "no street within 250 m",
+                "street_m": 412.0,
+                "nearest_site_name": None,
+                "nearest_minutes": None,
+            },
         ],
     }
-    stations = pd.DataFrame({"site_id": ["a", "b", "c"], "name": ["甲", "乙", "丙"], "tier": ["centre", "grid", "grid"],
-                             "status": ["new", "existing", "new"],
-                             "population_assigned": [600.0, 400.0, 234.5]})
-    areas = pd.DataFrame({"area": ["东湖社区", "西湖社区", "南湖社区"], "covered_share": [0.25, 0.4, 0.9],
-                          "population": [100.0, 200.0, 300.0]})
+    stations = pd.DataFrame(
+        {
+            "site_id": ["a", "b", "c"],
+            "name": ["甲", "乙", "丙"],
+            "tier": ["centre", "grid", "grid"],
+            "status": ["new", "existing", "new"],
+            "population_assigned": [600.0, 400.0, 234.5],
+        }
+    )
+    areas = pd.DataFrame(
+        {
+            "area": ["东湖社区", "西湖社区", "南湖社区"],
+            "covered_share": [0.25, 0.4, 0.9],
+            "population": [100.0, 200.0, 300.0],
+        }
+    )
     return SimpleNamespace(summary=summary, stations=stations, area_table=areas, ledger=_ledger())
 
 
@@ -176,15 +240,32 @@ def _ledger():
     """The account of the summary above: 1,234.5 covered, 675.5 coverable, w1 / w2 beyond every candidate, w3 off the
     streets; two sites (one chosen, a centre), a tier walk that reaches a possible centre from the first home only."""
     demand = gpd.GeoDataFrame(
-        {"demand_id": ["c1", "c2", "w1", "w2", "w3"], "population": [1234.5, 675.5, 40.0, 30.0, 20.0],
-         "street_m": [5.0, 5.0, 5.0, 5.0, 412.0]},
-        geometry=gpd.points_from_xy(range(5), range(5)), crs="EPSG:3857")
-    sites = gpd.GeoDataFrame({"site_id": ["a", "b"], "existing": [False, False], "tier": ["centre", "any"]},
-                             geometry=gpd.points_from_xy([0, 1], [0, 1]), crs="EPSG:3857")
+        {
+            "demand_id": ["c1", "c2", "w1", "w2", "w3"],
+            "population": [1234.5, 675.5, 40.0, 30.0, 20.0],
+            "street_m": [5.0, 5.0, 5.0, 5.0, 412.0],
+        },
+        geometry=gpd.points_from_xy(range(5), range(5)),
+        crs="EPSG:3857",
+    )
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["a", "b"], "existing": [False, False], "tier": ["centre", "any"]},
+        geometry=gpd.points_from_xy([0, 1], [0, 1]),
+        crs="EPSG:3857",
+    )
     within = sp.csr_matrix(([True, True], ([0, 1], [0, 1])), shape=(5, 2))
-    return account(demand, sites, within, np.array([True, False, False, False, False]), np.array([2, 3, 4]),
-                   np.array([0]), minutes=5.0, tier_minutes=15.0, centre_within=within,
-                   tier_of=np.array(["centre", "grid"], dtype=object))
+    return account(
+        demand,
+        sites,
+        within,
+        np.array([True, False, False, False, False]),
+        np.array([2, 3, 4]),
+        np.array([0]),
+        minutes=5.0,
+        tier_minutes=15.0,
+        centre_within=within,
+        tier_of=np.array(["centre", "grid"], dtype=object),
+    )
 
 
 def _report(lang: str, capsys) -> list[str]:
@@ -196,7 +277,9 @@ def _report(lang: str, capsys) -> list[str]:
 
 def test_plan_report_in_chinese_line_by_line(capsys):
     en, zh = _report("en", capsys), _report("zh", capsys)
-    assert en[0] == "3 stations (tiers, time limit reached) cover 1,234 of 2,000 residents (61.7%) within 5 minutes' walk"
+    assert (
+        en[0] == "3 stations (tiers, time limit reached) cover 1,234 of 2,000 residents (61.7%) within 5 minutes' walk"
+    )
     assert zh[0] == "3个站点（tiers，达到时间限制）在步行5分钟内覆盖1,234名居民，占全部2,000名居民的61.7%"
     assert len(en) == len(zh) == 38
     for e, z in zip(en, zh):
@@ -213,7 +296,9 @@ def test_plan_report_in_chinese_line_by_line(capsys):
 
 
 def test_output_descriptions_are_the_english_table():
-    assert {k[len("output_"):]: v for k, v in words("en", "cli").items() if k.startswith("output_")} == OUTPUT_DESCRIPTIONS
+    assert {
+        k[len("output_") :]: v for k, v in words("en", "cli").items() if k.startswith("output_")
+    } == OUTPUT_DESCRIPTIONS
     assert {k for k in words("zh", "cli") if k.startswith("output_")} == {f"output_{k}" for k in OUTPUT_DESCRIPTIONS}
 
 
@@ -227,20 +312,40 @@ def test_curve_and_ranking_lines_in_chinese(capsys, monkeypatch):
         "stations needed, share of the residents some candidate reaches: 80%: 2, 100%: more than 3",
         "stations needed, share of all residents: 80%: 2, 90%: never (no plan reaches more than 85.0%), "
         "95%: never (no plan reaches more than 85.0%), 100%: never (no plan reaches more than 85.0%)",
-        "wrote curve.csv"]
+        "wrote curve.csv",
+    ]
     assert lines["zh"][-3:] == [
         "所需站点数（按候选点可达居民的覆盖率）：80%: 2, 100%: 多于3个",
         "所需站点数（按全部居民的覆盖率）：80%: 2, 90%: 无法达到（任何方案最多覆盖85.0%）, "
         "95%: 无法达到（任何方案最多覆盖85.0%）, 100%: 无法达到（任何方案最多覆盖85.0%）",
-        "已写入 curve.csv"]
+        "已写入 curve.csv",
+    ]
     assert lines["zh"][1:4] == lines["en"][1:4]  # the table's rows: figures only
-    table = pd.DataFrame({"rank": [1], "name": ["文化站"], "population_within": [321.0], "population_10min": [456.0],
-                          "population_15min": [789.0], "marginal_population": [123.0], "greedy_gain": [120.0],
-                          "overlap_share": [0.25], "worst_home_id": ["w9"], "worst_home_minutes_to_existing": [np.nan],
-                          "worst_home_minutes_to_site": [4.5]})
+    table = pd.DataFrame(
+        {
+            "rank": [1],
+            "name": ["文化站"],
+            "population_within": [321.0],
+            "population_10min": [456.0],
+            "population_15min": [789.0],
+            "marginal_population": [123.0],
+            "greedy_gain": [120.0],
+            "overlap_share": [0.25],
+            "worst_home_id": ["w9"],
+            "worst_home_minutes_to_existing": [np.nan],
+            "worst_home_minutes_to_site": [4.5],
+        }
+    )
     _print_ranking(table, 5.0, None, {"--csv": Path("rank.csv")}, "zh")
     out = capsys.readouterr().out
-    for text in ("按步行5分钟内居民数排序的候选站点", "排名", "贪心增益", "无 → 4.5", "已写入 rank.csv（1个站点）", "321.0"):
+    for text in (
+        "按步行5分钟内居民数排序的候选站点",
+        "排名",
+        "贪心增益",
+        "无 → 4.5",
+        "已写入 rank.csv（1个站点）",
+        "321.0",
+    ):
         assert text in out, text
     assert "none" not in out and "wrote" not in out
 
@@ -261,8 +366,12 @@ def _links(page: str) -> list[str]:
     return [t for t in tags if re.search(r"\b(src|href)\s*=", t)]
 
 
-TILE_HOSTS = {"osm": "tile.openstreetmap.org", "carto": "basemaps.cartocdn.com", "gaode": "is.autonavi.com",
-              "tianditu": "tianditu.gov.cn/vec_w"}
+TILE_HOSTS = {
+    "osm": "tile.openstreetmap.org",
+    "carto": "basemaps.cartocdn.com",
+    "gaode": "is.autonavi.com",
+    "tianditu": "tianditu.gov.cn/vec_w",
+}
 
 
 @pytest.mark.parametrize("basemap", ["osm", "gaode", "tianditu"])
@@ -313,8 +422,9 @@ def test_cli_plan_in_chinese_for_mainland_china(tmp_path, capsys, reuse_default_
     page = (tmp_path / "plan.html").read_text(encoding="utf-8")
     assert _links(page) == [] and TILE_HOSTS["gaode"] in page and "lang=zh_cn" in page
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
-    assert out.startswith(f"{summary['n_stations']}个站点（lscp，最优解）在步行5分钟内覆盖"
-                          f"{summary['population_covered']:,.0f}名居民")
+    assert out.startswith(
+        f"{summary['n_stations']}个站点（lscp，最优解）在步行5分钟内覆盖{summary['population_covered']:,.0f}名居民"
+    )
     assert f"已写入 {tmp_path / 'plan.html'}（地图）" in out and "wrote" not in out
 
 
@@ -335,10 +445,18 @@ def test_your_town_notebook_in_chinese_from_an_osm_file(tmp_path):
     shutil.copytree(repo / "data", work / "data")
     nb = nbformat.read(work / "notebooks" / "03_your_town.ipynb", as_version=4)
     params = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("OSM_FILE = None"))
-    params.source = params.source.replace("OSM_FILE = None", f"OSM_FILE = {str(osm)!r}").replace(
-        'LANG = "en"', 'LANG = "zh"').replace('PLACE = "Monaco"', 'PLACE = ""')
-    nbclient.NotebookClient(nb, kernel_name="python3", timeout=600, allow_errors=False,
-                            resources={"metadata": {"path": str(work / "notebooks")}}).execute()
+    params.source = (
+        params.source.replace("OSM_FILE = None", f"OSM_FILE = {str(osm)!r}")
+        .replace('LANG = "en"', 'LANG = "zh"')
+        .replace('PLACE = "Monaco"', 'PLACE = ""')
+    )
+    nbclient.NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=600,
+        allow_errors=False,
+        resources={"metadata": {"path": str(work / "notebooks")}},
+    ).execute()
     out = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     text = "".join(o.get("text", "") for o in out if o.get("output_type") == "stream" and o.get("name") == "stdout")
     with pytest.warns(UserWarning, match=GUIXI_WARNINGS):  # Guixi's thin OSM data, as the notebook reports it
@@ -347,7 +465,9 @@ def test_your_town_notebook_in_chinese_from_an_osm_file(tmp_path):
     assert f"站点数：{ref['n_stations']}\n" in text
     assert f"覆盖人口：{ref['population_covered']:,.1f} / {ref['population_total']:,.1f}" in text
     assert "已跳过：PLACE 为空" in text and "stations:" not in text
-    pages = [o["data"]["text/html"] for o in out if "text/html" in o.get("data", {}) and "L.map(" in o["data"]["text/html"]]
+    pages = [
+        o["data"]["text/html"] for o in out if "text/html" in o.get("data", {}) and "L.map(" in o["data"]["text/html"]
+    ]
     assert pages and "拟建网格站" in unescape_js(pages[0])  # the map in Chinese
     assert len([o for o in out if "image/png" in o.get("data", {})]) >= 2
     if fonts.cjk_font() is not None:  # the charts were drawn in Chinese, no glyph missing
@@ -384,4 +504,6 @@ def test_station_sheet_in_chinese(default_network, tmp_path):
     assert set(table["现有站点"]) <= {"是", "否"}
     assert not any(re.search(r"[A-Za-z]", str(v)) for v in table["类型"]), list(table["类型"])
     assert np.allclose(table["分配居民数（每户只计一次）"].astype(float), csv["population_assigned"])
-    assert sum(table["分配居民数（每户只计一次）"]) == pytest.approx(planner.plan_summary(p)["population_covered"], abs=0.05)
+    assert sum(table["分配居民数（每户只计一次）"]) == pytest.approx(
+        planner.plan_summary(p)["population_covered"], abs=0.05
+    )
