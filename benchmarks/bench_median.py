@@ -46,7 +46,7 @@ import numpy as np
 import planner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from instances import bench_road as road_minutes  # noqa: E402  (the instances, shared with the tests)
+from instances import bench_road as road_minutes
 
 warnings.filterwarnings("ignore")
 

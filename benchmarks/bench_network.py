@@ -33,9 +33,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from reference import preclip
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 
 CHILD = r"""
 import hashlib, json, resource, sys, time, warnings

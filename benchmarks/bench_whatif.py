@@ -90,7 +90,9 @@ def greedy(matrix: sp.csr_matrix, population: np.ndarray, *, required: np.ndarra
 def write_page(out: Path, cov, homes, sites, areas, proposed) -> Path:
     ev = planner.evaluate(cov, cov.site_ids[proposed])
     stations = sites.iloc[proposed].assign(population_within=0.0)
-    fmap = draw_map(MapContent(stations, areas.iloc[proposed], homes, ev.covered, minutes=5.0, whatif=WhatIf(cov, 5.0, sites, proposed, areas)), offline=True)  # fmt: skip
+    whatif = WhatIf(cov, 5.0, sites, proposed, areas)
+    content = MapContent(stations, areas.iloc[proposed], homes, ev.covered, minutes=5.0, whatif=whatif)
+    fmap = draw_map(content, offline=True)
     path = out / "plan.html"
     path.write_text(fmap.get_root().render(), encoding="utf-8")
     return path

@@ -9,6 +9,7 @@ assert stay fixed.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import geopandas as gpd
@@ -164,7 +165,7 @@ def synthetic_network(seed: int, n_nodes: int = 40, *, speed_kmh: float = 4.8, b
             pairs.add((min(i, int(j)), max(i, int(j))))
     # keep it connected: chain in x order
     order = np.argsort(xy[:, 0])
-    for a, b in zip(order[:-1], order[1:]):
+    for a, b in itertools.pairwise(order):
         pairs.add((min(int(a), int(b)), max(int(a), int(b))))
     mpm = speed_kmh * 1000 / 60
     for a, b in sorted(pairs):
@@ -188,7 +189,7 @@ def random_points(G: nx.MultiDiGraph, n: int, seed: int, prefix: str) -> gpd.Geo
     rng = np.random.default_rng(seed)
     lines = [d["geometry"] for _, _, d in G.edges(data=True)]
     pts = []
-    for i in range(n):
+    for _i in range(n):
         r = rng.random()
         if r < 0.33:
             line = lines[rng.integers(len(lines))]

@@ -59,7 +59,7 @@ def split_graph(G: nx.MultiDiGraph, points: dict[str, shapely.Point]) -> nx.Grap
             chain.append((along, foot))
             link(foot, ("p", name), off / mpm)
         chain.append((length, ("n", v)))
-        for (x0, a), (x1, b) in zip(chain[:-1], chain[1:]):
+        for (x0, a), (x1, b) in itertools.pairwise(chain):
             link(a, b, (x1 - x0) / length * minutes if length > 0 else 0.0)
     return H
 

@@ -200,11 +200,11 @@ def test_bad_area_files(census, tmp_path, monkeypatch, capsys, case):
 
 def test_the_homes_outside_every_area_are_no_area(capsys):
     """`areas: 2; 1 with less than half ...`: the row of homes outside every area is not counted as an area."""
-    from planner.outputs.console import Reporter, _report_areas
+    from planner.outputs import console  # its areas line, tested here as a unit
     from planner.text import words
 
     table = pd.DataFrame({"area": ["东门社区", "西门社区", OUTSIDE], "covered_share": [0.9, 0.1, 0.004]})
     s = {"n_areas": 2, "population_outside_areas": 4634.8}
-    _report_areas(Reporter(quiet=False), s, table, words("en", "cli"))
+    console._report_areas(console.Reporter(quiet=False), s, table, words("en", "cli"))
     out = capsys.readouterr().out
     assert "areas: 2; 1 with less than half their residents covered" in out

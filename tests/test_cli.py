@@ -140,7 +140,7 @@ def test_map_has_layers_legend_and_attribution(default_run):
 
 
 def test_covered_homes_checked_by_networkx(helsinki):
-    G, demand, sites = helsinki
+    G, _demand, _sites = helsinki
     result = planner.plan(planner.Study(network=G))
     chosen = result.sites.iloc[result.solution.selected]
     pairs = walking_minutes(G, result.demand, chosen, 5.0)
@@ -156,7 +156,7 @@ def test_covered_homes_checked_by_networkx(helsinki):
         assert figure == pytest.approx(pop[homes].sum(), abs=0.1)
     # population_assigned: every covered home once, at a station no farther by networkx than its nearest
     best = {}
-    for (i, j), t in pairs.items():
+    for (i, _j), t in pairs.items():
         best[i] = min(best.get(i, np.inf), t)
     site, _ = result.coverage.nearest(result.solution.selected)
     expected = dict.fromkeys(result.stations["site_id"], 0.0)
@@ -437,11 +437,11 @@ def test_pmedian_too_few_stations_says_how_many(tmp_path, capsys):
 @pytest.mark.parametrize("seed", range(20))
 def test_rounded_station_figures_keep_their_sum(seed):
     """population_assigned to 0.1 per station, its column adding up to the rounded total (largest remainders)."""
-    from planner.result.tables import _rounded_keeping_sum
+    from planner.result import tables  # the station table's rounding, tested here as a unit
 
     r = np.random.default_rng(seed)
     values = r.random(int(r.integers(1, 40))) * r.choice([1.0, 10.0, 1000.0])
-    out = _rounded_keeping_sum(values)
+    out = tables._rounded_keeping_sum(values)
     assert round(out.sum(), 1) == round(values.sum(), 1)
     assert np.all(np.abs(out - values) < 0.1 + 1e-9)
     assert np.allclose(out * 10, np.round(out * 10))

@@ -542,7 +542,7 @@ def test_there_are_at_least_25_distinct_cases(tmp_path):
 def _run(argv, capsys):
     try:
         code = main(argv)
-    except BaseException as exc:  # noqa: BLE001 - the point is to see what escaped main()
+    except BaseException as exc:  # the point is to see what escaped main()
         captured = capsys.readouterr()
         pytest.fail(
             f"main({argv!r}) raised {type(exc).__name__}: {exc} (a user would see a traceback); "

@@ -120,7 +120,7 @@ def test_gcj02_files_give_the_wgs84_plan(guixi, tmp_path, capsys):
     assert s1["population_covered"] == pytest.approx(s0["population_covered"])
     assert s1["n_existing"] == s0["n_existing"] == 5
     # the same files per file, mixed datums
-    s2, names2 = plan_files(
+    _s2, names2 = plan_files(
         G,
         path,
         *write(folder, table, "bd09")[:1],
@@ -147,8 +147,8 @@ def test_gcj02_files_give_the_wgs84_plan(guixi, tmp_path, capsys):
 
 
 def test_unknown_input_crs_is_one_line(guixi, tmp_path, capsys):
-    G, path, folder, table = guixi
-    cands, ex = write(folder, table, "wgs84")
+    _G, path, folder, table = guixi
+    cands, _ex = write(folder, table, "wgs84")
     code = main(
         [
             "plan",
@@ -171,13 +171,13 @@ def test_unknown_input_crs_is_one_line(guixi, tmp_path, capsys):
 
 
 def test_thin_osm_is_said(guixi, tmp_path, capsys):
-    G, path, folder, table = guixi
+    _G, path, folder, table = guixi
     assert main(["plan", "--source", str(path), "--out", str(tmp_path / "o")]) == 0
     err = capsys.readouterr().err
     assert "maps few homes here" in err and "--demand" in err
     assert "only 3 candidate places along 115 km of streets" in err and "--candidates" in err
     # with the planner's own candidates, nothing is said about candidates
-    cands, ex = write(folder, table, "wgs84")
+    cands, _ex = write(folder, table, "wgs84")
     assert main(["plan", "--source", str(path), "--candidates", str(cands), "--out", str(tmp_path / "p")]) == 0
     err = capsys.readouterr().err
     assert "candidate places" not in err and "maps few homes here" in err
@@ -185,7 +185,7 @@ def test_thin_osm_is_said(guixi, tmp_path, capsys):
 
 def test_tiers_from_a_chinese_candidate_list(guixi, tmp_path, capsys):
     """层级 column in Chinese: centre-only, grid-only and either; --max-centres 5; labels in zh and en."""
-    G, path, folder, table = guixi
+    _G, path, folder, table = guixi
     t = table.iloc[:40].copy()
     i = np.arange(40)
     t["层级"] = np.where(i % 4 == 0, "网格站", np.where(i % 4 == 1, "社区党群服务中心", "均可"))
@@ -230,7 +230,7 @@ def test_tiers_from_a_chinese_candidate_list(guixi, tmp_path, capsys):
         "zh": ("拟建社区党群服务中心", "拟建网格站"),
         "en": ("Proposed community centre", "Proposed grid station"),
     }
-    for lang, (s, st, page) in runs.items():
+    for lang, (_s, st, page) in runs.items():
         centre, grid = labels[lang]
         for name, tier in zip(st["name"], st["tier"]):
             assert f"{centre if tier == 'centre' else grid}: {name}" in page, (lang, name, tier)
@@ -331,7 +331,7 @@ def test_census_areas_spread_and_tabled(guixi, tmp_path):
 @pytest.mark.parametrize("fmt", ["gbk.csv", "xlsx", "gbk.shp"])
 def test_names_travel_byte_for_byte(guixi, tmp_path, fmt):
     """Existing stations from Chinese Excel / GBK files: every name exactly as written, in stations.geojson."""
-    G, path, folder, table = guixi
+    _G, path, folder, table = guixi
     names = ["东门社区党群服务中心", "西门·网格站（二）", "物业用房 3#", "花园 & <广场>", "江滨社区"]
     t = pd.DataFrame(
         {"名称": names, "经度": table["lon"].iloc[40:].to_numpy(), "纬度": table["lat"].iloc[40:].to_numpy()}
@@ -363,7 +363,7 @@ def test_names_travel_byte_for_byte(guixi, tmp_path, fmt):
 @pytest.mark.filterwarnings("always:.* are farther than 250 m from the walking network and were left out:UserWarning")
 def test_wgs84_files_declared_gcj02_are_said(guixi, tmp_path, capsys):
     """WGS-84 points declared GCJ-02 were moved ~500 m unsaid (sites dropped, coverage 1,014 -> 708): a warning."""
-    G, path, folder, table = guixi
+    _G, path, folder, table = guixi
     cands, ex = write(folder, table, "wgs84")
     out = tmp_path / "declared"
     code = main(

@@ -61,7 +61,7 @@ def test_gcj02_tiananmen_offset_and_outside_china():
     assert np.array_equal(lon, pts[:, 0]) and np.array_equal(lat, pts[:, 1])
     # vectorised: a 2-D array keeps its shape and matches point-by-point calls
     grid_lon, grid_lat = np.meshgrid(np.linspace(100, 120, 4), np.linspace(25, 40, 3))
-    glon, glat = wgs84_to_gcj02(grid_lon, grid_lat)
+    glon, _glat = wgs84_to_gcj02(grid_lon, grid_lat)
     assert glon.shape == (3, 4)
     assert float(glon[1, 2]) == float(wgs84_to_gcj02(grid_lon[1, 2], grid_lat[1, 2])[0])
 
@@ -298,7 +298,10 @@ def test_offline_basemap_draws_every_footprint_small(existing_plan):
 
 def test_footprints_cap_and_gcj02_shift(monkeypatch):
     stations, iso, demand, covered, _, G = beijing_plan()
-    square = lambda x, y, d=0.0002: shapely.box(x, y, x + d, y + d)  # noqa: E731
+
+    def square(x, y, d=0.0002):
+        return shapely.box(x, y, x + d, y + d)
+
     inside = [square(116.381 + 0.0005 * i, 39.902) for i in range(3)]  # in the walking area's box
     outside = [square(116.42, 39.93), square(116.36, 39.88)]
     fp = gpd.GeoDataFrame({"kind": ["building"] * 5}, geometry=inside + outside, crs="EPSG:4326")
@@ -551,7 +554,7 @@ def test_areas_layer_coloured_by_share_covered(lang, legend_items):
 
 def test_areas_need_their_columns_and_take_any_crs():
     stations, iso, demand, covered, _, _ = beijing_plan()
-    with pytest.raises(InputError, match="areas: missing column.s. population_covered, covered_share"):
+    with pytest.raises(InputError, match=r"areas: missing column\(s\) population_covered, covered_share"):
         draw_map(
             MapContent(
                 stations, iso, demand, covered, areas=_areas().drop(columns=["population_covered", "covered_share"])
@@ -629,7 +632,7 @@ def test_every_label_in_chinese():
 
 
 def test_names_from_files_are_escaped_in_every_layer():
-    stations, iso, demand, covered, candidates, G = beijing_plan()
+    stations, iso, demand, covered, candidates, _G = beijing_plan()
     evil = "<img src=x onerror=alert(1)>"
     stations["name"] = [evil, "a`b", "${x}"]
     candidates["name"] = [evil]

@@ -327,7 +327,7 @@ def test_nearest_cases_are_not_trivial():
         feasible += sum(v is not None for v in values)
         infeasible += sum(v is None for v in values)
         ok = [v for v in values if v is not None]
-        falling += any(b < a - 1e-9 for a, b in zip(ok, ok[1:]))
+        falling += any(b < a - 1e-9 for a, b in itertools.pairwise(ok))
     assert feasible >= 10 and infeasible >= 6 and falling >= 3
 
 

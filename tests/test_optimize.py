@@ -507,7 +507,7 @@ def test_mclp_optimum_never_falls_as_p_grows(inst):
         planner.solve(cost, model="mclp", p=p, radius=RADIUS, weights=w).objective
         for p in range(1, min(4, n_sites) + 1)
     ]
-    assert all(b >= a - 1e-9 for a, b in zip(values, values[1:]))
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(values))
     # with every site open, all coverable population is covered
     full = planner.solve(cost, model="mclp", p=n_sites, radius=RADIUS, weights=w)
     assert full.objective == pytest.approx(full.population_coverable)
@@ -581,7 +581,7 @@ def test_mclp_optimum_never_falls_as_p_grows_on_random_networks(seed, minutes):
     G, homes, sites = network_instance(seed)
     cov = planner.coverage(G, homes, sites, minutes=minutes)
     best = [planner.solve(cov, model="mclp", p=p).objective for p in range(1, len(sites) + 1)]
-    assert all(b >= a - 1e-6 for a, b in zip(best, best[1:])), best
+    assert all(b >= a - 1e-6 for a, b in itertools.pairwise(best)), best
     assert best[-1] == pytest.approx(cov.population[cov.coverable()].sum())
 
 

@@ -96,7 +96,7 @@ def test_under_a_short_limit_the_first_use_does_not_compile(monkeypatch) -> None
     real = _cover_search._search
 
     class NotLoaded:
-        signatures: list = []
+        signatures = ()  # numba's compiled signatures: none yet
 
         def __call__(self, *args):
             calls.append(args)

@@ -21,7 +21,6 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 import planner
 from planner.cli import main
-from planner.cli._base import share_value
 from planner.errors import InputError
 from planner.optimize import partial
 
@@ -208,11 +207,20 @@ def test_share_belongs_to_pscp():
         planner.solve(np.ones((2, 2)), model="mclp", p=1, share=0.5, radius=RADIUS)
 
 
-def test_cli_share_values():
-    assert share_value("90%") == pytest.approx(0.9)
-    assert share_value(" 0.85 ") == pytest.approx(0.85)
-    assert share_value("ninety") == "ninety"
-    assert share_value(None) is None
+def test_cli_share_values(tmp_path, capsys):
+    """``--share`` as 0.9 or 90 %, spaces around it aside; other text gets the model's one line, none its own."""
+    cm = tmp_path / "cm.csv"
+    cm.write_text("demand_id,site_id,minutes\nh1,s1,1\nh2,s2,2\nh3,s2,3\nh4,s3,4\nh5,s3,1\n", encoding="utf-8")
+    for typed, share in (("90%", 0.9), (" 0.85 ", 0.85)):
+        out = tmp_path / f"out{share}"
+        args = ["optimize", "--cost-matrix", str(cm), "--model", "pscp", "--radius", "5", "--out", str(out), "-q"]
+        assert main([*args, "--share", typed]) == 0
+        assert json.loads((out / "result.json").read_text())["share"] == pytest.approx(share)
+    for extra, words in ((["--share", "ninety"], "expected a fraction of residents"), ([], "needs share")):
+        args = ["optimize", "--cost-matrix", str(cm), "--model", "pscp", "--radius", "5", "--out", str(tmp_path / "x")]
+        assert main([*args, *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error:") and words in err[0], err
 
 
 def test_cli_refuses_a_percentage_without_the_sign(tmp_path, capsys):

@@ -290,7 +290,10 @@ def big_m_pcenter(cost: np.ndarray, p: int) -> float | None:
     n = n_s + n_h * n_s + 1
     c = np.zeros(n)
     c[-1] = 1.0
-    x = lambda i, j: n_s + i * n_s + j  # noqa: E731
+
+    def x(i, j):  # the column of x_ij
+        return n_s + i * n_s + j
+
     rows = []
     for i in range(n_h):
         a = np.zeros(n)

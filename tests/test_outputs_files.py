@@ -99,7 +99,7 @@ class _FailingText(str):
         obj.exc = exc
         return obj
 
-    def encode(self, *args, **kwargs):  # noqa: ARG002
+    def encode(self, *args, **kwargs):
         raise self.exc
 
 

@@ -19,7 +19,7 @@ from reference import unescape_js
 
 import planner
 from planner.cli import main
-from planner.cli.rank import _print_curve, _print_ranking
+from planner.cli import rank as rank_cli  # its printing helpers, tested here as a unit
 from planner.ledger import account
 from planner.outputs import fonts
 from planner.outputs.console import OUTPUT_DESCRIPTIONS, Reporter, report_plan
@@ -306,7 +306,7 @@ def test_curve_and_ranking_lines_in_chinese(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "240")  # the ranking table on one line per row
     lines = {}
     for lang in ("en", "zh"):
-        _print_curve(Reporter(quiet=False), _curve(), {"80%": 2, "100%": None}, 3, [Path("curve.csv")], lang)
+        rank_cli._print_curve(Reporter(quiet=False), _curve(), {"80%": 2, "100%": None}, 3, [Path("curve.csv")], lang)
         lines[lang] = capsys.readouterr().out.splitlines()
     assert lines["en"][-3:] == [
         "stations needed, share of the residents some candidate reaches: 80%: 2, 100%: more than 3",
@@ -336,7 +336,7 @@ def test_curve_and_ranking_lines_in_chinese(capsys, monkeypatch):
             "worst_home_minutes_to_site": [4.5],
         }
     )
-    _print_ranking(table, 5.0, None, {"--csv": Path("rank.csv")}, "zh")
+    rank_cli._print_ranking(table, 5.0, None, {"--csv": Path("rank.csv")}, "zh")
     out = capsys.readouterr().out
     for text in (
         "按步行5分钟内居民数排序的候选站点",
