@@ -157,7 +157,7 @@ def main() -> None:
         centre = SHARED / "porto_centre.osm.pbf"
         lon, lat = [], []
         for node in osmium.FileProcessor(str(centre), osmium.osm.NODE):
-            if node.location.valid():
+            if isinstance(node, osmium.osm.Node) and node.location.valid():
                 lon.append(node.location.lon)
                 lat.append(node.location.lat)
         bounds = gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326").total_bounds

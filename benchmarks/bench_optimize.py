@@ -82,6 +82,7 @@ import sys
 import tempfile
 import time
 import warnings
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -248,7 +249,7 @@ def run_planner(inst: Instance, model: str, time_limit: float | None) -> dict:
     """Station Planner's solve, timed ``REPEAT`` times or more (the fastest counts; every run's seconds are kept)."""
     m = inst.lscp_minutes if model == "lscp" else inst.minutes
     w = inst.lscp_weights if model == "lscp" else inst.weights
-    kwargs = {"model": model, "radius": RADIUS, "weights": w, "time_limit": time_limit}
+    kwargs: dict[str, Any] = {"model": model, "radius": RADIUS, "weights": w, "time_limit": time_limit}
     if model == "mclp":
         kwargs["p"] = inst.p
     if model == "pscp":
@@ -437,12 +438,12 @@ def table(report: dict) -> str:
         "spopt/pl",
         "base/pl",
     ) + (("pl (sub) s", "reference s", "ref/pl") if with_ref else ())
-    rows = []
+    rows: list[tuple[str, ...]] = []
     info = {d["instance"]: d for d in report["instances"]}
     for e in report["solves"]:
         m = e["methods"]
         d = info[e["instance"]]
-        row = (
+        row: tuple[str, ...] = (
             e["instance"],
             e["model"],
             str(e["p"] or (f"{PSCP_SHARE:.0%}" if e["model"] == "pscp" else "-")),
@@ -634,7 +635,12 @@ def parse_args(argv):
 
 
 def solve_all(inst: Instance, model: str, args) -> dict:
-    entry = {"instance": inst.name, "model": model, "p": inst.p if model == "mclp" else None, "methods": {}}
+    entry: dict[str, Any] = {
+        "instance": inst.name,
+        "model": model,
+        "p": inst.p if model == "mclp" else None,
+        "methods": {},
+    }
     if model == "pscp":
         entry["share"] = pscp_share(inst)
     # spopt has no partial set covering model

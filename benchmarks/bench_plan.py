@@ -260,7 +260,8 @@ def markdown(cases: list[dict], reference: str) -> str:
         ref, new = case["runs"]["ref"]["wall"], case["runs"]["new"]["wall"]
         paired = statistics.median(n / r for r, n in zip(ref, new, strict=True))
         out.append(
-            f"- {case['name']}: wall new / ref {_median(new) / _median(ref):.2f} (medians), paired {paired:.2f} "
+            f"- {case['name']}: wall new / ref {statistics.median(new) / statistics.median(ref):.2f} (medians), "
+            f"paired {paired:.2f} "
             f"(target <= 0.6); runs ref {', '.join(f'{v:.2f}' for v in ref)} s, "
             f"new {', '.join(f'{v:.2f}' for v in new)} s"
         )

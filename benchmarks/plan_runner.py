@@ -52,7 +52,8 @@ class _Timer(ast.NodeTransformer):
     def visit_Dict(self, node: ast.Dict) -> ast.Dict:
         self.generic_visit(node)
         node.values = [
-            self._wrap(key.value, value) if _file_name(key) else value for key, value in zip(node.keys, node.values)
+            self._wrap(str(key.value), value) if isinstance(key, ast.Constant) and _file_name(key) else value
+            for key, value in zip(node.keys, node.values)
         ]
         return node
 

@@ -42,19 +42,26 @@ PULP_DEPRECATIONS = pytest.mark.filterwarnings(
     "ignore:PULP_CBC_CMD is deprecated:DeprecationWarning",
 )
 
-#: what the planner warns about a shared extract's OSM homes and places, read as in :func:`load_extract` (others: nothing)
+#: the planner's warnings about OSM homes and candidate places far from the streets, and the shared extracts that
+#: get them (the others: none)
+HOMES_OFF_STREETS = r"demand: .* farther than 250 m from the walking network; kept"
+PLACES_OFF_STREETS = r"candidates: .* farther than 250 m from the walking network and were left out"
 EXTRACT_WARNINGS = {
-    "guixi_jiangxi.osm": r"demand: .* farther than 250 m from the walking network; kept",
-    "beijing_haidian_zhongguancun.osm": r"candidates: .* farther than 250 m from the walking network and were left out",
-    "liechtenstein.osm.pbf": r"demand: .* farther than 250 m from the walking network; kept",
+    "guixi_jiangxi.osm": HOMES_OFF_STREETS,
+    "beijing_haidian_zhongguancun.osm": PLACES_OFF_STREETS,
+    "liechtenstein.osm.pbf": HOMES_OFF_STREETS,
 }
+
+
+def warned_if(pattern: str | None):
+    """``pytest.warns(UserWarning, match=pattern)``, or nothing expected when ``pattern`` is None."""
+    return pytest.warns(UserWarning, match=pattern) if pattern else contextlib.nullcontext()
 
 
 def load_extract(name: str):
     """A shared extract's network, OSM homes and OSM candidate places, the planner's warnings about them expected."""
     path = shared_file(name)
-    expected = EXTRACT_WARNINGS.get(name)
-    with pytest.warns(UserWarning, match=expected) if expected else contextlib.nullcontext():
+    with warned_if(EXTRACT_WARNINGS.get(name)):
         G = planner.load_network(str(path))
         return G, planner.load_demand(network=G), planner.load_candidates(network=G)
 

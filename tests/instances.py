@@ -169,7 +169,7 @@ def synthetic_network(seed: int, n_nodes: int = 40, *, speed_kmh: float = 4.8, b
         pairs.add((min(int(a), int(b)), max(int(a), int(b))))
     mpm = speed_kmh * 1000 / 60
     for a, b in sorted(pairs):
-        variants = [None]
+        variants: list[np.ndarray | None] = [None]
         if rng.random() < 0.1:
             variants.append(rng.uniform(-200, 200, 2))  # a parallel street with a detour
         for k, detour in enumerate(variants):

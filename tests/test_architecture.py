@@ -117,6 +117,7 @@ def function_lengths() -> dict[str, int]:
         for node in ast.walk(tree(name)):
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or _compiled(node):
                 continue
+            assert node.end_lineno is not None  # parsed from source: every node has its lines
             length = node.end_lineno - node.lineno + 1  # from ``def`` (a command's click options are not counted)
             body = node.body[0]
             if (
@@ -124,7 +125,7 @@ def function_lengths() -> dict[str, int]:
                 and isinstance(body.value, ast.Constant)
                 and isinstance(body.value.value, str)
             ):
-                length -= body.end_lineno - body.lineno + 1
+                length -= (body.end_lineno or body.lineno) - body.lineno + 1
             out[f"{name}.{node.name}:{node.lineno}"] = length
     return out
 

@@ -53,7 +53,8 @@ def same_matrix(a, b) -> bool:
 def province(n_towns: int = 6, spacing: float = 2500.0):
     """Separate towns (random street networks) 2.5 km apart, with homes and sites in each."""
     G = nx.MultiDiGraph(crs="EPSG:32650", speed_kmh=4.8, simplified=True)
-    homes, sites = [], []
+    homes: list[gpd.GeoDataFrame] = []
+    sites: list[gpd.GeoDataFrame] = []
     for t in range(n_towns):
         town = synthetic_network(100 + t, 60)
         dx, dy = (t % 3) * spacing, (t // 3) * spacing

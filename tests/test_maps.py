@@ -384,7 +384,9 @@ def _station_popups(page: str) -> list[str]:
 
 
 def _legend(page: str) -> str:
-    return re.search(r'<div id="planner-legend".*?</div></div>', page, flags=re.DOTALL).group(0)
+    found = re.search(r'<div id="planner-legend".*?</div></div>', page, flags=re.DOTALL)
+    assert found, "no legend in the page"
+    return found.group(0)
 
 
 @pytest.mark.parametrize(
@@ -660,7 +662,12 @@ def open_offline(browser, path: Path, *, width: int = 1200, height: int = 800):
     context.set_offline(True)
     log = {"requests": block_network(context), "console_errors": [], "page_errors": []}
     page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and log["console_errors"].append(m.text))
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            log["console_errors"].append(message.text)
+
+    page.on("console", on_console)
     page.on("pageerror", lambda e: log["page_errors"].append(str(e)))
     page.goto(path.as_uri(), wait_until="load")
     page.wait_for_selector(".leaflet-container .planner-station", state="attached", timeout=10_000)

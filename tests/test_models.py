@@ -62,7 +62,7 @@ def bf_cover_min(allowed: np.ndarray, req=()) -> int:
     n = allowed.shape[1]
     for k in range(len(set(req)), n + 1):
         for s in subsets(n, k, req):
-            if allowed[:, s].any(axis=1)[coverable].all():
+            if np.asarray(allowed[:, s].any(axis=1))[coverable].all():
                 return k
     raise AssertionError("unreachable")
 

@@ -96,7 +96,9 @@ def printed(text: str, label: str) -> str:
 def plan_figures(text: str) -> tuple[int, float, float]:
     """Stations, covered and total population as the notebooks print them."""
     n = int(printed(text, "stations"))
-    covered, total = re.match(r"([\d,.]+) of ([\d,.]+)", printed(text, "population covered")).groups()
+    found = re.match(r"([\d,.]+) of ([\d,.]+)", printed(text, "population covered"))
+    assert found, text
+    covered, total = found.groups()
     return n, float(covered.replace(",", "")), float(total.replace(",", ""))
 
 

@@ -8,7 +8,9 @@ a true bound.
 
 from __future__ import annotations
 
+import inspect
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -72,8 +74,8 @@ def tree_only(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     nodes: list[int] = []
     real = _median_bb.branch_and_cut
 
-    def counting(*args: object, **kwargs: object) -> _median_bb.TreeResult:
-        out = real(*args, **kwargs)  # type: ignore[arg-type]
+    def counting(*args: Any, **kwargs: Any) -> _median_bb.TreeResult:
+        out = real(*args, **kwargs)
         nodes.append(out.nodes)
         return out
 
@@ -117,10 +119,11 @@ def test_tree_keeps_required_sites(tree_only: list[int]) -> None:
     assert float(w @ d[:, sel].min(axis=1)) == pytest.approx(_brute(d, w, 4, (3, 17)), rel=1e-9)
 
 
-class _NodeBudget:
+class _NodeBudget(Deadline):
     """A deadline that expires after ``n`` checks (a deterministic stand-in for the clock inside the tree)."""
 
     def __init__(self, n: int) -> None:
+        super().__init__(None)
         self.n = n
 
     def expired(self) -> bool:
@@ -135,8 +138,11 @@ def test_tree_stopped_keeps_its_plan_and_a_true_bound(tree_only: list[int], monk
     real = median_cuts.branch_and_cut
     seen: list[_median_bb.TreeResult] = []
 
-    def stopped(*args: object) -> _median_bb.TreeResult:
-        out = real(*args[:11], _NodeBudget(2), *args[12:])  # type: ignore[arg-type]
+    names = list(inspect.signature(_median_bb.branch_and_cut).parameters)  # real: the fixture's counting wrapper
+
+    def stopped(*args: Any, **kwargs: Any) -> _median_bb.TreeResult:
+        given = dict(zip(names, args)) | kwargs
+        out = real(**(given | {"deadline": _NodeBudget(2)}))
         seen.append(out)
         return out
 

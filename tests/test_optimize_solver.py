@@ -50,6 +50,7 @@ def solve_on_a_fake_clock(fake_clock, *args, limit: float, **kwargs):
     Returns the solution (or the SolverError) and the clock.
     """
     clock = fake_clock(tick=1e-4, run=limit / 4)
+    out: planner.Solution | SolverError
     try:
         out = planner.solve(*args, time_limit=limit, **kwargs)
     except SolverError as err:
@@ -294,7 +295,7 @@ def big_m_pcenter(cost: np.ndarray, p: int) -> float | None:
     def x(i, j):  # the column of x_ij
         return n_s + i * n_s + j
 
-    rows = []
+    rows: list[tuple[np.ndarray, float, float]] = []
     for i in range(n_h):
         a = np.zeros(n)
         a[[x(i, j) for j in range(n_s)]] = 1

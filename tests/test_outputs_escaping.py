@@ -395,9 +395,18 @@ def _render(browser, path: Path) -> dict:
     context.set_offline(True)
     page = context.new_page()
     dialogs, page_errors, console_errors = [], [], []
-    page.on("dialog", lambda d: (dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
+
+    def on_dialog(dialog) -> None:
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            console_errors.append(message.text)
+
+    page.on("dialog", on_dialog)
     page.on("pageerror", lambda e: page_errors.append(str(e)))
-    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+    page.on("console", on_console)
     blocked = block_network(page)
     page.goto(path.as_uri(), wait_until="load")
     page.wait_for_timeout(300)  # let onerror handlers of broken images fire

@@ -189,7 +189,12 @@ def open_page(browser, path: Path):
     context.set_offline(True)
     log = {"requests": block_network(context, ("file:", "blob:", "data:")), "errors": []}
     page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and log["errors"].append(m.text))
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            log["errors"].append(message.text)
+
+    page.on("console", on_console)
     page.on("pageerror", lambda e: log["errors"].append(str(e)))
     page.goto(path.as_uri(), wait_until="load")
     settle(page)
